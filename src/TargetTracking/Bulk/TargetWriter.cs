@@ -1,0 +1,361 @@
+using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Retry;
+
+namespace TargetTracking;
+
+/// <summary>
+/// The one write path. Validates every command, then (re-run whole on a transient failure) locks the
+/// touched rows, decides each command against their current state, and saves the targets and their
+/// history as one set-based change in one transaction. One item or ten thousand take this path.
+/// </summary>
+internal sealed partial class TargetWriter
+{
+    private readonly ITargetRepository _repository;
+    private readonly StatusStateMachine _pipeline;
+    private readonly TargetTrackingOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ResiliencePipeline _retry;
+
+    public TargetWriter(ITargetRepository repository, StatusStateMachine pipeline, TargetTrackingOptions options, TimeProvider time, ILogger logger)
+    {
+        _repository = repository;
+        _pipeline = pipeline;
+        _options = options;
+        _time = time;
+        _retry = options.MaxRetryAttempts == 0
+            ? ResiliencePipeline.Empty
+            : new ResiliencePipelineBuilder()
+                .AddRetry(new RetryStrategyOptions
+                {
+                    ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e && IsRetryable(e)),
+                    MaxRetryAttempts = options.MaxRetryAttempts,
+                    Delay = options.RetryBaseDelay,
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    OnRetry = args =>
+                    {
+                        LogRetry(logger, args.AttemptNumber + 1, options.MaxRetryAttempts + 1, args.RetryDelay, args.Outcome.Exception!);
+                        return default;
+                    },
+                })
+                .Build();
+    }
+
+    /// <summary>Current time, cut to whole microseconds: the precision every store keeps.</summary>
+    public DateTimeOffset Now()
+    {
+        var now = _time.GetUtcNow();
+        return now.AddTicks(-(now.Ticks % 10));
+    }
+
+    public async Task<BulkResult> ExecuteAsync(IReadOnlyList<WriteCommand> commands, BulkMode mode, AuditContext audit, string? operationId, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (commands.Count > _options.MaxBulkItems)
+        {
+            throw new InvalidOperationException(
+                $"A unit of work holds {commands.Count} items, more than TargetTrackingOptions.MaxBulkItems ({_options.MaxBulkItems}). Split it, or run it as a tracked operation.");
+        }
+
+        audit = audit.Sanitized();
+        var prepared = new WriteCommand[commands.Count];
+        var invalid = new TargetError?[commands.Count];
+        for (var i = 0; i < commands.Count; i++)
+        {
+            (prepared[i], invalid[i]) = Prepare(commands[i]);
+        }
+
+        if (mode == BulkMode.AllOrNothing && invalid.Any(e => e is not null))
+        {
+            return RolledBack(mode, prepared, invalid);
+        }
+
+        try
+        {
+            return await _retry.ExecuteAsync(
+                async ct => await ExecuteOnceAsync(prepared, invalid, mode, audit, operationId, ct).ConfigureAwait(false),
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsRetryable(e))
+        {
+            throw new TargetStoreUnavailableException(
+                $"The target store failed {_options.MaxRetryAttempts + 1} times in a row with transient errors; nothing was written. Last error: {e.Message}", e);
+        }
+    }
+
+    private bool IsRetryable(Exception e) => e is ConcurrentWriteException || _repository.IsTransient(e);
+
+    /// <summary>Checks what can be checked without the store and brings input to its stored form.</summary>
+    private (WriteCommand Command, TargetError? Error) Prepare(WriteCommand command)
+    {
+        switch (command)
+        {
+            case CreateCommand create:
+                {
+                    var error = TargetRules.Validate(create.Target.Name, create.Target.Description, create.Target.Markets, out var markets);
+                    if (error is not null)
+                    {
+                        return (command, error);
+                    }
+
+                    if (!_pipeline.TryNormalize(create.Target.Status, out var status))
+                    {
+                        return (command, new UnknownStatusError(create.Target.Status!, _pipeline.Statuses));
+                    }
+
+                    return (create with { Target = create.Target with { Markets = markets, Status = status } }, null);
+                }
+
+            case UpdateCommand update:
+                {
+                    if (VersionError(update.ExpectedVersion) is { } versionError)
+                    {
+                        return (command, versionError);
+                    }
+
+                    var error = TargetRules.Validate(update.Update.Name, update.Update.Description, update.Update.Markets, out var markets);
+                    return error is not null ? (command, error) : (update with { Update = update.Update with { Markets = markets } }, null);
+                }
+
+            case ChangeStatusCommand change:
+                {
+                    if (VersionError(change.ExpectedVersion) is { } error)
+                    {
+                        return (command, error);
+                    }
+
+                    return _pipeline.TryNormalize(change.Status, out var status)
+                        ? (change with { Status = status }, null)
+                        : (command, new UnknownStatusError(change.Status!, _pipeline.Statuses));
+                }
+
+            case DeleteCommand delete:
+                return (command, VersionError(delete.ExpectedVersion));
+
+            default:
+                throw new InvalidOperationException($"Unknown command {command.GetType().Name}.");
+        }
+    }
+
+    private static InvalidInputError? VersionError(long expectedVersion) =>
+        expectedVersion < 1 ? new InvalidInputError([new FieldError("expectedVersion", $"The expected version must be at least 1; it is {expectedVersion}.")]) : null;
+
+    private async Task<BulkResult> ExecuteOnceAsync(WriteCommand[] commands, TargetError?[] invalid, BulkMode mode, AuditContext audit, string? operationId, CancellationToken cancellationToken)
+    {
+        var session = await _repository.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
+        await using (session.ConfigureAwait(false))
+        {
+            var toLock = new HashSet<TargetId>();
+            for (var i = 0; i < commands.Length; i++)
+            {
+                if (invalid[i] is null && commands[i] is not CreateCommand)
+                {
+                    toLock.Add(commands[i].Id);
+                }
+            }
+
+            var original = await session.LockAsync(toLock, cancellationToken).ConfigureAwait(false);
+            var decision = Decide(commands, invalid, original, audit, operationId);
+            if (mode == BulkMode.AllOrNothing && decision.Outcomes.Any(o => o.State == BulkItemState.Failed))
+            {
+                return RolledBack(mode, commands, decision.Outcomes.Select(o => o.Error).ToArray());
+            }
+
+            var changes = Coalesce(decision, original);
+            if (!changes.IsEmpty)
+            {
+                await session.SaveAsync(changes, cancellationToken).ConfigureAwait(false);
+                await session.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return new BulkResult(mode, decision.Outcomes);
+        }
+    }
+
+    private sealed record Decision(BulkItemOutcome[] Outcomes, Dictionary<TargetId, Target?> State, List<TargetId> Touched, List<HistoryEntry> History);
+
+    /// <summary>Applies the commands in order to an in-memory copy of the locked rows: the pure core of every write.</summary>
+    private Decision Decide(WriteCommand[] commands, TargetError?[] invalid, IReadOnlyDictionary<TargetId, Target> original, AuditContext audit, string? operationId)
+    {
+        var now = Now();
+        var correlationId = audit.CorrelationId ?? Guid.CreateVersion7(now).ToString("N");
+        var state = new Dictionary<TargetId, Target?>();
+        var touched = new List<TargetId>();
+        var history = new List<HistoryEntry>();
+        var outcomes = new BulkItemOutcome[commands.Length];
+
+        Target? Current(TargetId id) => state.TryGetValue(id, out var t) ? t : original.GetValueOrDefault(id);
+
+        void Record(TargetId id, Target? after, HistoryAction action, string? oldStatus, string? newStatus, long version)
+        {
+            if (!state.ContainsKey(id))
+            {
+                touched.Add(id);
+            }
+
+            state[id] = after;
+            history.Add(new HistoryEntry
+            {
+                Id = Guid.CreateVersion7(now),
+                TargetId = id,
+                Action = action,
+                OldStatus = oldStatus,
+                NewStatus = newStatus,
+                Version = version,
+                OccurredAt = now,
+                ActorId = audit.ActorId,
+                ActorName = audit.ActorName,
+                CorrelationId = correlationId,
+                OperationId = operationId,
+                ClientAddress = audit.ClientAddress,
+                UserAgent = audit.UserAgent,
+            });
+        }
+
+        for (var i = 0; i < commands.Length; i++)
+        {
+            var command = commands[i];
+            BulkItemOutcome Fail(TargetError error) => new(i, command.Id, BulkItemState.Failed, null, error);
+            BulkItemOutcome Done(BulkItemState s, Target t) => new(i, command.Id, s, t, null);
+
+            if (invalid[i] is { } error)
+            {
+                outcomes[i] = Fail(error);
+                continue;
+            }
+
+            if (command is CreateCommand create)
+            {
+                var target = new Target
+                {
+                    Id = create.Id,
+                    Name = create.Target.Name,
+                    Description = create.Target.Description,
+                    Markets = create.Target.Markets!,
+                    Status = create.Target.Status,
+                    Version = 1,
+                    CreatedAt = now,
+                    UpdatedAt = now,
+                    StatusChangedAt = create.Target.Status is null ? null : now,
+                };
+                Record(target.Id, target, HistoryAction.Created, null, target.Status, 1);
+                outcomes[i] = Done(BulkItemState.Applied, target);
+                continue;
+            }
+
+            var (expected, current) = command switch
+            {
+                UpdateCommand u => (u.ExpectedVersion, Current(u.Id)),
+                ChangeStatusCommand c => (c.ExpectedVersion, Current(c.Id)),
+                DeleteCommand d => (d.ExpectedVersion, Current(d.Id)),
+                _ => throw new InvalidOperationException($"Unknown command {command.GetType().Name}."),
+            };
+
+            if (current is null)
+            {
+                outcomes[i] = Fail(new NotFoundError(command.Id));
+                continue;
+            }
+
+            if (current.Version != expected)
+            {
+                outcomes[i] = Fail(new VersionConflictError(expected, current));
+                continue;
+            }
+
+            switch (command)
+            {
+                case ChangeStatusCommand change:
+                    if (_pipeline.Check(current.Id, current.Status, change.Status) is { } refused)
+                    {
+                        outcomes[i] = Fail(refused);
+                    }
+                    else if (change.Status == current.Status)
+                    {
+                        outcomes[i] = Done(BulkItemState.Unchanged, current);
+                    }
+                    else
+                    {
+                        var next = current with { Status = change.Status, Version = current.Version + 1, UpdatedAt = now, StatusChangedAt = now };
+                        Record(next.Id, next, HistoryAction.StatusChanged, current.Status, next.Status, next.Version);
+                        outcomes[i] = Done(BulkItemState.Applied, next);
+                    }
+
+                    break;
+
+                case UpdateCommand update:
+                    var fields = update.Update;
+                    if (string.Equals(fields.Name, current.Name, StringComparison.Ordinal)
+                        && string.Equals(fields.Description, current.Description, StringComparison.Ordinal)
+                        && fields.Markets!.SequenceEqual(current.Markets, StringComparer.Ordinal))
+                    {
+                        outcomes[i] = Done(BulkItemState.Unchanged, current);
+                    }
+                    else
+                    {
+                        var next = current with { Name = fields.Name, Description = fields.Description, Markets = fields.Markets!, Version = current.Version + 1, UpdatedAt = now };
+                        Record(next.Id, next, HistoryAction.Updated, current.Status, current.Status, next.Version);
+                        outcomes[i] = Done(BulkItemState.Applied, next);
+                    }
+
+                    break;
+
+                case DeleteCommand:
+                    Record(current.Id, null, HistoryAction.Deleted, current.Status, null, current.Version + 1);
+                    outcomes[i] = Done(BulkItemState.Applied, current);
+                    break;
+            }
+        }
+
+        return new Decision(outcomes, state, touched, history);
+    }
+
+    /// <summary>Turns the per-item decisions into one write per target: the set-based change the store applies.</summary>
+    private ChangeSet Coalesce(Decision decision, IReadOnlyDictionary<TargetId, Target> original)
+    {
+        var inserts = new List<Target>();
+        var updates = new List<TargetWrite>();
+        var deletes = new List<TargetDelete>();
+        HashSet<TargetId>? purged = null;
+        foreach (var id in decision.Touched)
+        {
+            var before = original.GetValueOrDefault(id);
+            var after = decision.State[id];
+            if (after is null && _options.DeletePolicy == DeletePolicy.PurgeHistory)
+            {
+                (purged ??= []).Add(id);
+            }
+
+            if (before is null && after is not null)
+            {
+                inserts.Add(after);
+            }
+            else if (before is not null && after is not null)
+            {
+                updates.Add(new TargetWrite(after, before.Version));
+            }
+            else if (before is not null && after is null)
+            {
+                deletes.Add(new TargetDelete(id, before.Version));
+            }
+        }
+
+        return new ChangeSet
+        {
+            Inserts = inserts,
+            Updates = updates,
+            Deletes = deletes,
+            PurgeHistory = purged is null ? [] : [.. purged.Where(original.ContainsKey)],
+            History = purged is null ? decision.History : [.. decision.History.Where(h => !purged.Contains(h.TargetId))],
+        };
+    }
+
+    private static BulkResult RolledBack(BulkMode mode, WriteCommand[] commands, IReadOnlyList<TargetError?> errors) =>
+        new(mode, [.. commands.Select((c, i) => errors[i] is { } e
+            ? new BulkItemOutcome(i, c.Id, BulkItemState.Failed, null, e)
+            : new BulkItemOutcome(i, c.Id, BulkItemState.RolledBack, null, null))]);
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Unit of work attempt {Attempt} of {MaxAttempts} failed with a transient error; retrying in {Delay}.")]
+    private static partial void LogRetry(ILogger logger, int attempt, int maxAttempts, TimeSpan delay, Exception exception);
+}

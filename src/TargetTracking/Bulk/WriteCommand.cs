@@ -1,0 +1,12 @@
+namespace TargetTracking;
+
+/// <summary>One change in a unit of work. Single writes and bulk writes are both lists of these.</summary>
+internal abstract record WriteCommand(TargetId Id);
+
+internal sealed record CreateCommand(TargetId Id, NewTarget Target) : WriteCommand(Id);
+
+internal sealed record UpdateCommand(TargetId Id, long ExpectedVersion, TargetUpdate Update) : WriteCommand(Id);
+
+internal sealed record ChangeStatusCommand(TargetId Id, long ExpectedVersion, string? Status) : WriteCommand(Id);
+
+internal sealed record DeleteCommand(TargetId Id, long ExpectedVersion) : WriteCommand(Id);

@@ -1,0 +1,73 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TargetTracking;
+using TargetTracking.InMemory;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers TargetTracking in a service collection.</summary>
+public static class TargetTrackingServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds TargetTracking: options (validated at start-up), the <see cref="TargetTracker"/> façade and the
+    /// clock. Choose a store on the returned builder (<c>UseInMemory()</c>, <c>UseSqlite(...)</c>, <c>UsePostgreSql(...)</c>).
+    /// Calling it again adds the configuration and changes nothing else.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configure">Configures the options.</param>
+    /// <returns>A builder to choose the store with.</returns>
+    public static TargetTrackingBuilder AddTargetTracking(this IServiceCollection services, Action<TargetTrackingOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = services.AddOptions<TargetTrackingOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        options.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TargetTrackingOptions>, TargetTrackingOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp =>
+        {
+            var repository = sp.GetService<ITargetRepository>()
+                ?? throw new InvalidOperationException(
+                    "No TargetTracking store is registered. Call UseInMemory(), UseSqlite(...) or UsePostgreSql(...) on the builder AddTargetTracking returns.");
+            return new TargetTracker(
+                repository,
+                sp.GetRequiredService<IOptions<TargetTrackingOptions>>().Value,
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetService<IAuditContextAccessor>(),
+                sp.GetService<ILogger<TargetTracker>>());
+        });
+        services.TryAddSingleton(sp => sp.GetRequiredService<TargetTracker>().Pipeline);
+        return new TargetTrackingBuilder(services);
+    }
+
+    private sealed class TargetTrackingOptionsValidator : IValidateOptions<TargetTrackingOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, TargetTrackingOptions options)
+        {
+            var problems = options.Validate();
+            return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+        }
+    }
+}
+
+/// <summary>Chooses and configures the store of TargetTracking.</summary>
+public sealed class TargetTrackingBuilder
+{
+    internal TargetTrackingBuilder(IServiceCollection services) => Services = services;
+
+    /// <summary>Gets the services, for store adapters to register themselves in.</summary>
+    public IServiceCollection Services { get; }
+
+    /// <summary>Uses the in-memory store (tests, demos, single-process tools). Data lives as long as the container.</summary>
+    /// <returns>This builder.</returns>
+    public TargetTrackingBuilder UseInMemory()
+    {
+        Services.TryAddSingleton<ITargetRepository, InMemoryTargetRepository>();
+        return this;
+    }
+}

@@ -1,0 +1,117 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace TargetTracking;
+
+/// <summary>The outcome of a request: a value, or the <see cref="TargetError"/> that explains why there is none.</summary>
+/// <typeparam name="T">The type of the value.</typeparam>
+public readonly struct Result<T>
+{
+    private readonly T? _value;
+
+    private Result(T? value, TargetError? error)
+    {
+        _value = value;
+        Error = error;
+    }
+
+    /// <summary>Gets a value indicating whether the request succeeded.</summary>
+    [MemberNotNullWhen(true, nameof(Value))]
+    [MemberNotNullWhen(false, nameof(Error))]
+    public bool IsSuccess => Error is null;
+
+    /// <summary>Gets the error, or <see langword="null"/> on success.</summary>
+    public TargetError? Error { get; }
+
+    /// <summary>Gets the value; throws when the request failed.</summary>
+    /// <exception cref="InvalidOperationException">The result holds an error.</exception>
+    public T? Value => Error is null ? _value : throw new InvalidOperationException($"The result holds an error, not a value: {Error.Message}");
+
+    /// <summary>Creates a successful result.</summary>
+    /// <param name="value">The value.</param>
+    /// <returns>The result.</returns>
+    public static Result<T> Success(T value) => new(value, null);
+
+    /// <summary>Creates a failed result.</summary>
+    /// <param name="error">The error.</param>
+    /// <returns>The result.</returns>
+    public static Result<T> Failure(TargetError error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        return new(default, error);
+    }
+
+    /// <summary>Converts a value to a successful result.</summary>
+    /// <param name="value">The value.</param>
+    public static implicit operator Result<T>(T value) => Success(value);
+
+    /// <summary>Converts an error to a failed result.</summary>
+    /// <param name="error">The error.</param>
+    public static implicit operator Result<T>(TargetError error) => Failure(error);
+
+    /// <summary>Calls one of two functions, depending on the outcome.</summary>
+    /// <typeparam name="TResult">The type both functions return.</typeparam>
+    /// <param name="onSuccess">Called with the value.</param>
+    /// <param name="onError">Called with the error.</param>
+    /// <returns>What the called function returned.</returns>
+    public TResult Match<TResult>(Func<T, TResult> onSuccess, Func<TargetError, TResult> onError)
+    {
+        ArgumentNullException.ThrowIfNull(onSuccess);
+        ArgumentNullException.ThrowIfNull(onError);
+        return IsSuccess ? onSuccess(_value!) : onError(Error);
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => IsSuccess ? $"Success({_value})" : $"Failure({Error.Code}: {Error.Message})";
+}
+
+/// <summary>Thrown when the store kept failing with transient errors after every configured retry.</summary>
+public sealed class TargetStoreUnavailableException : Exception
+{
+    /// <summary>Initializes a new instance.</summary>
+    public TargetStoreUnavailableException()
+    {
+    }
+
+    /// <summary>Initializes a new instance with a message.</summary>
+    /// <param name="message">The message.</param>
+    public TargetStoreUnavailableException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Initializes a new instance with a message and the last failure.</summary>
+    /// <param name="message">The message.</param>
+    /// <param name="innerException">The last transient failure.</param>
+    public TargetStoreUnavailableException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>
+/// Thrown by a store when a write finds the row in a state the unit of work did not lock and expect
+/// (a row to insert exists already, a row to update has another version). The core re-runs the
+/// whole unit of work, which then decides against the fresh state; callers never see this exception.
+/// </summary>
+public sealed class ConcurrentWriteException : Exception
+{
+    /// <summary>Initializes a new instance.</summary>
+    public ConcurrentWriteException()
+    {
+    }
+
+    /// <summary>Initializes a new instance with a message.</summary>
+    /// <param name="message">The message.</param>
+    public ConcurrentWriteException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Initializes a new instance with a message and the store's own error.</summary>
+    /// <param name="message">The message.</param>
+    /// <param name="innerException">The store's own error.</param>
+    public ConcurrentWriteException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

@@ -1,0 +1,89 @@
+namespace TargetTracking;
+
+/// <summary>
+/// An expected reason a request was not applied. Errors are values, returned instead of thrown, so a host
+/// can <c>switch</c> on the type (and map it to 404, 409, 422 or 400). When an error is returned, nothing was written.
+/// </summary>
+public abstract record TargetError
+{
+    private protected TargetError()
+    {
+    }
+
+    /// <summary>Gets a stable machine-readable code, e.g. <c>not_found</c>.</summary>
+    public abstract string Code { get; }
+
+    /// <summary>Gets a sentence a person can read.</summary>
+    public abstract string Message { get; }
+}
+
+/// <summary>The target does not exist (it never did, or it was deleted).</summary>
+/// <param name="Id">The id asked for.</param>
+public sealed record NotFoundError(TargetId Id) : TargetError
+{
+    /// <inheritdoc />
+    public override string Code => "not_found";
+
+    /// <inheritdoc />
+    public override string Message => $"Target {Id} was not found.";
+}
+
+/// <summary>The write named a version that is no longer current: someone else changed the target first.</summary>
+/// <param name="ExpectedVersion">The version the caller read.</param>
+/// <param name="Current">The target as it is now; re-apply the change to it and try again.</param>
+public sealed record VersionConflictError(long ExpectedVersion, Target Current) : TargetError
+{
+    /// <inheritdoc />
+    public override string Code => "version_conflict";
+
+    /// <inheritdoc />
+    public override string Message =>
+        $"Target {Current.Id} is at version {Current.Version}, not {ExpectedVersion}: it was changed since it was read.";
+}
+
+/// <summary>The status is not one of the configured statuses.</summary>
+/// <param name="Status">The status given.</param>
+/// <param name="KnownStatuses">The configured statuses (Not Set is <see langword="null"/> and always allowed as a value).</param>
+public sealed record UnknownStatusError(string Status, IReadOnlyList<string> KnownStatuses) : TargetError
+{
+    /// <inheritdoc />
+    public override string Code => "unknown_status";
+
+    /// <inheritdoc />
+    public override string Message =>
+        $"'{Status}' is not a pipeline status. Known statuses: {string.Join(", ", KnownStatuses)} (or Not Set).";
+}
+
+/// <summary>The pipeline does not allow this move.</summary>
+/// <param name="Id">The target.</param>
+/// <param name="From">The current status (<see langword="null"/>: Not Set).</param>
+/// <param name="To">The status asked for (<see langword="null"/>: Not Set).</param>
+/// <param name="AllowedNext">The statuses the target can move to from <paramref name="From"/>.</param>
+public sealed record TransitionNotAllowedError(TargetId Id, string? From, string? To, IReadOnlyList<string?> AllowedNext) : TargetError
+{
+    /// <inheritdoc />
+    public override string Code => "transition_not_allowed";
+
+    /// <inheritdoc />
+    public override string Message =>
+        $"Target {Id} cannot move from {StatusStateMachine.Display(From)} to {StatusStateMachine.Display(To)}. " +
+        (AllowedNext.Count == 0
+            ? $"{StatusStateMachine.Display(From)} is a final status."
+            : $"Allowed next: {string.Join(", ", AllowedNext.Select(StatusStateMachine.Display))}.");
+}
+
+/// <summary>One or more fields are invalid.</summary>
+/// <param name="Errors">What is wrong with which field.</param>
+public sealed record InvalidInputError(IReadOnlyList<FieldError> Errors) : TargetError
+{
+    /// <inheritdoc />
+    public override string Code => "invalid_input";
+
+    /// <inheritdoc />
+    public override string Message => string.Join(" ", Errors.Select(e => $"{e.Field}: {e.Message}"));
+}
+
+/// <summary>What is wrong with one field.</summary>
+/// <param name="Field">The field, e.g. <c>name</c> or <c>markets[2]</c>.</param>
+/// <param name="Message">What is wrong.</param>
+public sealed record FieldError(string Field, string Message);

@@ -1,0 +1,77 @@
+namespace TargetTracking;
+
+/// <summary>What a history entry records.</summary>
+public enum HistoryAction
+{
+    /// <summary>The target was created.</summary>
+    Created = 0,
+
+    /// <summary>The status changed.</summary>
+    StatusChanged = 1,
+
+    /// <summary>Name, description or markets changed.</summary>
+    Updated = 2,
+
+    /// <summary>The target was deleted.</summary>
+    Deleted = 3,
+}
+
+/// <summary>
+/// One append-only audit entry, written in the same transaction as the change it records.
+/// Entries of a target, ordered by <see cref="Version"/>, replay to its current status and version.
+/// </summary>
+public sealed record HistoryEntry
+{
+    /// <summary>Gets the entry id: a version-7 GUID created by the core.</summary>
+    public required Guid Id { get; init; }
+
+    /// <summary>Gets the target the entry belongs to.</summary>
+    public required TargetId TargetId { get; init; }
+
+    /// <summary>Gets what happened.</summary>
+    public required HistoryAction Action { get; init; }
+
+    /// <summary>Gets the status before the change (<see langword="null"/>: Not Set, or nothing before a create).</summary>
+    public string? OldStatus { get; init; }
+
+    /// <summary>Gets the status after the change (<see langword="null"/>: Not Set, and always after a delete).</summary>
+    public string? NewStatus { get; init; }
+
+    /// <summary>Gets the version of the target after the change; for <see cref="HistoryAction.Deleted"/>, one past the last version.</summary>
+    public required long Version { get; init; }
+
+    /// <summary>Gets when the change was made.</summary>
+    public required DateTimeOffset OccurredAt { get; init; }
+
+    /// <summary>Gets the id of the actor, as given at that time.</summary>
+    public string? ActorId { get; init; }
+
+    /// <summary>Gets the name of the actor, as given at that time.</summary>
+    public string? ActorName { get; init; }
+
+    /// <summary>Gets the correlation id shared by every entry of one unit of work.</summary>
+    public required string CorrelationId { get; init; }
+
+    /// <summary>Gets the tracked bulk operation that made the change, if any.</summary>
+    public string? OperationId { get; init; }
+
+    /// <summary>Gets the client address, where the host gave it.</summary>
+    public string? ClientAddress { get; init; }
+
+    /// <summary>Gets the client user agent, where the host gave it.</summary>
+    public string? UserAgent { get; init; }
+}
+
+/// <summary>A page of one target's history, newest first, by keyset on version.</summary>
+/// <param name="BeforeVersion">Only entries with a lower version; <see langword="null"/> starts at the newest.</param>
+/// <param name="Limit">How many entries at most, 1 to 1000.</param>
+public sealed record HistoryPageRequest(long? BeforeVersion = null, int Limit = 50);
+
+/// <summary>
+/// A slice of the history of every target, oldest first, for feeds and reports. Page by passing the
+/// <see cref="HistoryEntry.OccurredAt"/> and <see cref="HistoryEntry.Id"/> of the last entry read.
+/// </summary>
+/// <param name="Since">Only entries at or after this time.</param>
+/// <param name="AfterId">With <paramref name="Since"/> set to the last entry's time: only entries after this one.</param>
+/// <param name="Limit">How many entries at most, 1 to 1000.</param>
+public sealed record HistoryFeedRequest(DateTimeOffset Since, Guid? AfterId = null, int Limit = 100);

@@ -1,0 +1,158 @@
+using System.Collections.Frozen;
+using System.Text;
+using Microsoft.Extensions.Options;
+
+namespace TargetTracking;
+
+/// <summary>
+/// The status state machine, built once from <see cref="PipelineOptions"/>: knows the statuses,
+/// decides whether a move is allowed (and says why not), lists the next statuses, and prints the
+/// pipeline as a Mermaid graph. Not Set is <see langword="null"/>. Immutable and thread-safe.
+/// </summary>
+public sealed class StatusStateMachine
+{
+    private static readonly StringComparer Comparer = StringComparer.OrdinalIgnoreCase;
+    private readonly FrozenDictionary<string, string> _canonical;
+    private readonly FrozenDictionary<string, string?[]> _next;
+    private readonly string?[] _nextFromNotSet;
+
+    /// <summary>Initializes a new instance from validated options.</summary>
+    /// <param name="options">The pipeline.</param>
+    /// <exception cref="OptionsValidationException">The options contradict themselves; the message names each setting.</exception>
+    public StatusStateMachine(PipelineOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var problems = options.Validate();
+        if (problems.Count > 0)
+        {
+            throw new OptionsValidationException(nameof(PipelineOptions), typeof(PipelineOptions), problems);
+        }
+
+        Statuses = [.. options.Statuses];
+        _canonical = Statuses.ToFrozenDictionary(s => s, s => s, Comparer);
+        var next = Statuses.ToDictionary(s => s, _ => Array.Empty<string?>(), Comparer);
+        _nextFromNotSet = [];
+        foreach (var (from, targets) in options.Transitions)
+        {
+            // Listed in the order of Statuses, Not Set last, so answers do not depend on how options were written.
+            var set = (targets ?? []).Select(t => PipelineOptions.IsNotSet(t) ? null : _canonical[t]).ToHashSet();
+            string?[] ordered = [.. Statuses.Where(set.Contains), .. set.Contains(null) ? new string?[] { null } : []];
+            if (PipelineOptions.IsNotSet(from))
+            {
+                _nextFromNotSet = ordered;
+            }
+            else
+            {
+                next[_canonical[from]] = ordered;
+            }
+        }
+
+        _next = next.ToFrozenDictionary(Comparer);
+    }
+
+    /// <summary>Gets the configured statuses, in display order (Not Set is not listed).</summary>
+    public IReadOnlyList<string> Statuses { get; }
+
+    /// <summary>Returns the display name of a status: the status itself, or "Not Set" for <see langword="null"/>.</summary>
+    /// <param name="status">The status.</param>
+    /// <returns>The display name.</returns>
+    public static string Display(string? status) => status ?? "Not Set";
+
+    /// <summary>Finds the configured spelling of a status, ignoring case.</summary>
+    /// <param name="status">The status given; <see langword="null"/> is Not Set.</param>
+    /// <param name="canonical">The configured spelling (<see langword="null"/> for Not Set).</param>
+    /// <returns><see langword="true"/> when the status is Not Set or configured.</returns>
+    public bool TryNormalize(string? status, out string? canonical)
+    {
+        if (status is null)
+        {
+            canonical = null;
+            return true;
+        }
+
+        var found = _canonical.TryGetValue(status, out var value);
+        canonical = value;
+        return found;
+    }
+
+    /// <summary>Lists the statuses a target in <paramref name="from"/> may move to.</summary>
+    /// <param name="from">The current status; <see langword="null"/> is Not Set.</param>
+    /// <returns>The allowed next statuses (<see langword="null"/> is Not Set), in display order.</returns>
+    /// <exception cref="ArgumentException"><paramref name="from"/> is not a configured status.</exception>
+    public IReadOnlyList<string?> NextStatuses(string? from)
+    {
+        if (from is null)
+        {
+            return _nextFromNotSet;
+        }
+
+        return _next.TryGetValue(from, out var next)
+            ? next
+            : throw new ArgumentException($"'{from}' is not a pipeline status.", nameof(from));
+    }
+
+    /// <summary>Decides whether a move is allowed. A move to the same status is always allowed (it is a no-op).</summary>
+    /// <param name="id">The target, named in the error.</param>
+    /// <param name="from">The current status.</param>
+    /// <param name="to">The status asked for.</param>
+    /// <returns><see langword="null"/> when allowed; otherwise the error that says why not.</returns>
+    public TargetError? Check(TargetId id, string? from, string? to)
+    {
+        if (!TryNormalize(to, out var target))
+        {
+            return new UnknownStatusError(to!, Statuses);
+        }
+
+        if (!TryNormalize(from, out var source))
+        {
+            // A stored status that is no longer configured: nothing may leave it except by reconfiguration.
+            return new TransitionNotAllowedError(id, from, target, []);
+        }
+
+        if (Comparer.Equals(source, target) || (source is null && target is null))
+        {
+            return null;
+        }
+
+        var next = NextStatuses(source);
+        return next.Contains(target) ? null : new TransitionNotAllowedError(id, source, target, next);
+    }
+
+    /// <summary>Answers whether a move is allowed.</summary>
+    /// <param name="from">The current status.</param>
+    /// <param name="to">The status asked for.</param>
+    /// <returns><see langword="true"/> when the move is allowed or a no-op.</returns>
+    public bool CanMove(string? from, string? to) => Check(default, from, to) is null;
+
+    /// <summary>Prints the pipeline as a Mermaid state diagram.</summary>
+    /// <returns>The diagram source, starting with <c>stateDiagram-v2</c>.</returns>
+    public string ToMermaid()
+    {
+        var text = new StringBuilder("stateDiagram-v2\n");
+        text.Append("    NotSet: Not Set\n");
+        foreach (var status in Statuses)
+        {
+            text.Append("    ").Append(Node(status)).Append(": ").Append(status).Append('\n');
+        }
+
+        void Edges(string? from)
+        {
+            foreach (var to in NextStatuses(from))
+            {
+                text.Append("    ").Append(Node(from)).Append(" --> ").Append(Node(to)).Append('\n');
+            }
+        }
+
+        Edges(null);
+        foreach (var status in Statuses)
+        {
+            Edges(status);
+        }
+
+        return text.ToString();
+    }
+
+    // Mermaid state ids must be identifiers; display names go in the label.
+    private string Node(string? status) =>
+        status is null ? "NotSet" : "S" + Statuses.ToList().IndexOf(status) + "_" + new string([.. status.Where(char.IsAsciiLetterOrDigit)]);
+}

@@ -1,0 +1,169 @@
+namespace TargetTracking;
+
+/// <summary>
+/// The validation rules for target fields: the one place that decides what a valid target is.
+/// Stores never repeat these rules except as database constraints of last resort.
+/// </summary>
+public static class TargetRules
+{
+    /// <summary>The longest name accepted, in UTF-16 characters.</summary>
+    public const int MaxNameLength = 255;
+
+    /// <summary>The longest description accepted, in UTF-16 characters.</summary>
+    public const int MaxDescriptionLength = 4000;
+
+    /// <summary>The most markets a target can have.</summary>
+    public const int MaxMarkets = 50;
+
+    /// <summary>The longest market accepted, in UTF-16 characters.</summary>
+    public const int MaxMarketLength = 100;
+
+    /// <summary>
+    /// Validates the fields of a target and returns them in stored form (markets trimmed).
+    /// </summary>
+    /// <param name="name">The name.</param>
+    /// <param name="description">The description.</param>
+    /// <param name="markets">The markets.</param>
+    /// <param name="normalizedMarkets">The markets as they are stored, when valid.</param>
+    /// <returns><see langword="null"/> when valid; otherwise the error naming each bad field.</returns>
+    public static InvalidInputError? Validate(string? name, string? description, IReadOnlyList<string?>? markets, out IReadOnlyList<string> normalizedMarkets)
+    {
+        List<FieldError>? errors = null;
+        void Fail(string field, string message) => (errors ??= []).Add(new FieldError(field, message));
+
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            Fail("name", "The name is required and must not be blank.");
+        }
+        else
+        {
+            if (name.Length > MaxNameLength)
+            {
+                Fail("name", $"The name must be at most {MaxNameLength} characters; it has {name.Length}.");
+            }
+
+            if (name.Contains('\0', StringComparison.Ordinal))
+            {
+                Fail("name", "The name must not contain NUL characters.");
+            }
+        }
+
+        if (description is not null)
+        {
+            if (description.Length > MaxDescriptionLength)
+            {
+                Fail("description", $"The description must be at most {MaxDescriptionLength} characters; it has {description.Length}.");
+            }
+
+            if (description.Contains('\0', StringComparison.Ordinal))
+            {
+                Fail("description", "The description must not contain NUL characters.");
+            }
+        }
+
+        var result = new List<string>(markets?.Count ?? 0);
+        if (markets is not null)
+        {
+            if (markets.Count > MaxMarkets)
+            {
+                Fail("markets", $"A target can have at most {MaxMarkets} markets; {markets.Count} were given.");
+            }
+
+            var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            for (var i = 0; i < markets.Count; i++)
+            {
+                var market = markets[i]?.Trim();
+                var field = $"markets[{i}]";
+                if (string.IsNullOrEmpty(market))
+                {
+                    Fail(field, "A market must not be blank.");
+                }
+                else if (market.Length > MaxMarketLength)
+                {
+                    Fail(field, $"A market must be at most {MaxMarketLength} characters; it has {market.Length}.");
+                }
+                else if (market.Contains('\0', StringComparison.Ordinal))
+                {
+                    Fail(field, "A market must not contain NUL characters.");
+                }
+                else if (!seen.Add(market))
+                {
+                    Fail(field, $"The market '{market}' is listed more than once (ignoring case).");
+                }
+                else
+                {
+                    result.Add(market);
+                }
+            }
+        }
+
+        normalizedMarkets = result;
+        return errors is null ? null : new InvalidInputError(errors);
+    }
+}
+
+/// <summary>
+/// The normalization behind case-insensitive text search (name contains, market equals). Stores keep
+/// the normalized form beside the original and compare ordinally, so every adapter matches the same way.
+/// </summary>
+public static class TextSearch
+{
+    /// <summary>Normalizes text for search: upper case, invariant culture.</summary>
+    /// <param name="text">The text.</param>
+    /// <returns>The normalized text.</returns>
+    public static string Normalize(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return text.ToUpperInvariant();
+    }
+}
+
+/// <summary>
+/// Compares strings by Unicode code point, the order of UTF-8 bytes, which is what PostgreSQL
+/// (<c>COLLATE "C"</c>) and SQLite (<c>BINARY</c>) sort by. Plain ordinal comparison of UTF-16
+/// would put characters above U+FFFF before U+E000..U+FFFF.
+/// </summary>
+public sealed class CodePointComparer : IComparer<string?>
+{
+    /// <summary>The shared instance.</summary>
+    public static CodePointComparer Instance { get; } = new();
+
+    private CodePointComparer()
+    {
+    }
+
+    /// <inheritdoc />
+    public int Compare(string? x, string? y)
+    {
+        if (ReferenceEquals(x, y))
+        {
+            return 0;
+        }
+
+        if (x is null)
+        {
+            return -1;
+        }
+
+        if (y is null)
+        {
+            return 1;
+        }
+
+        var length = Math.Min(x.Length, y.Length);
+        for (var i = 0; i < length; i++)
+        {
+            var a = x[i];
+            var b = y[i];
+            if (a != b)
+            {
+                // Surrogates (D800-DFFF) encode code points above FFFF: rank them above E000-FFFF.
+                return Rank(a).CompareTo(Rank(b));
+            }
+        }
+
+        return x.Length.CompareTo(y.Length);
+    }
+
+    private static int Rank(char c) => c >= 0xE000 ? c - 0x800 : char.IsSurrogate(c) ? c + 0x2000 : c;
+}
