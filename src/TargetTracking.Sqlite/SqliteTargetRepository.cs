@@ -1,4 +1,3 @@
-using System.Text;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
@@ -111,17 +110,7 @@ public sealed class SqliteTargetRepository : ITargetRepository, IAsyncDisposable
     public async Task<TargetPage> QueryAsync(TargetQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var (where, parameters) = Filter(query);
-        var key = query.SortBy switch
-        {
-            TargetSort.CreatedAt => "t.created_at",
-            TargetSort.UpdatedAt => "t.updated_at",
-            _ => "t.name",
-        };
-        var direction = query.Descending ? "DESC" : "ASC";
-        parameters.Add("Skip", query.Skip);
-        parameters.Add("Take", query.Take);
-
+        var sql = TargetQuerySql.Build(query);
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
@@ -130,12 +119,9 @@ public sealed class SqliteTargetRepository : ITargetRepository, IAsyncDisposable
             await using (transaction.ConfigureAwait(false))
             {
                 var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                    $"SELECT count(*) FROM targets t{where}", parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    sql.Count, sql.Parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 var rows = await connection.QueryAsync<TargetRow>(new CommandDefinition(
-                    $"SELECT {TargetRow.Columns} FROM targets t{where} ORDER BY {key} {direction}, t.id {direction} LIMIT @Take OFFSET @Skip",
-                    parameters,
-                    transaction,
-                    cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    sql.Page, sql.Parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 return new TargetPage([.. rows.Select(r => r.ToTarget())], total);
             }
         }
@@ -145,12 +131,11 @@ public sealed class SqliteTargetRepository : ITargetRepository, IAsyncDisposable
     public async Task<IReadOnlyList<HistoryEntry>> GetHistoryAsync(TargetId id, HistoryPageRequest page, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(page);
-        var before = page.BeforeVersion is null ? string.Empty : " AND h.version < @BeforeVersion";
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             var rows = await connection.QueryAsync<HistoryRow>(new CommandDefinition(
-                $"SELECT {HistoryRow.Columns} FROM target_history h WHERE h.target_id = @Id{before} ORDER BY h.version DESC LIMIT @Limit",
+                HistorySql.ForTarget(page.BeforeVersion is not null),
                 new { Id = Stored.Id(id), page.BeforeVersion, page.Limit },
                 cancellationToken: cancellationToken)).ConfigureAwait(false);
             return [.. rows.Select(r => r.ToEntry())];
@@ -161,14 +146,11 @@ public sealed class SqliteTargetRepository : ITargetRepository, IAsyncDisposable
     public async Task<IReadOnlyList<HistoryEntry>> GetHistoryFeedAsync(HistoryFeedRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-
-        // Row values compare (occurred_at, id) as one key, which the feed index serves as one range.
-        var after = request.AfterId is null ? "h.occurred_at >= @Since" : "(h.occurred_at, h.id) > (@Since, @AfterId)";
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             var rows = await connection.QueryAsync<HistoryRow>(new CommandDefinition(
-                $"SELECT {HistoryRow.Columns} FROM target_history h WHERE {after} ORDER BY h.occurred_at, h.id LIMIT @Limit",
+                HistorySql.Feed(request.AfterId is not null),
                 new { Since = Stored.Time(request.Since), AfterId = request.AfterId is { } a ? Stored.Id(a) : null, request.Limit },
                 cancellationToken: cancellationToken)).ConfigureAwait(false);
             return [.. rows.Select(r => r.ToEntry())];
@@ -218,49 +200,5 @@ public sealed class SqliteTargetRepository : ITargetRepository, IAsyncDisposable
     {
         await InitializeAsync(cancellationToken).ConfigureAwait(false);
         return await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Builds the WHERE clause from fixed fragments; every value is a parameter.</summary>
-    private static (string Where, DynamicParameters Parameters) Filter(TargetQuery query)
-    {
-        var parameters = new DynamicParameters();
-        var conditions = new List<string>();
-        if (query.Statuses is { } statuses)
-        {
-            var named = statuses.Where(s => s is not null).ToArray();
-            var either = new List<string>();
-            if (named.Length > 0)
-            {
-                either.Add("t.status IN @Statuses");
-                parameters.Add("Statuses", named);
-            }
-
-            if (statuses.Contains(null))
-            {
-                either.Add("t.status IS NULL");
-            }
-
-            conditions.Add(either.Count == 0 ? "0" : $"({string.Join(" OR ", either)})");
-        }
-
-        if (query.Market is { } market)
-        {
-            conditions.Add("t.id IN (SELECT m.target_id FROM target_markets m WHERE m.market_norm = @Market)");
-            parameters.Add("Market", market);
-        }
-
-        if (query.NameContains is { } text)
-        {
-            conditions.Add("instr(t.name_norm, @NameContains) > 0");
-            parameters.Add("NameContains", text);
-        }
-
-        if (conditions.Count == 0)
-        {
-            return (string.Empty, parameters);
-        }
-
-        var where = new StringBuilder(" WHERE ").AppendJoin(" AND ", conditions);
-        return (where.ToString(), parameters);
     }
 }
