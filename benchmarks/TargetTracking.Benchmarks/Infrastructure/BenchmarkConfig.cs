@@ -1,0 +1,36 @@
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Exporters;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Reports;
+
+namespace TargetTracking.Benchmarks.Infrastructure;
+
+/// <summary>
+/// The two ways to run the suite. Both measure one invocation per iteration (the tables are reset in
+/// <c>[IterationSetup]</c>, so a second invocation would start from another state) and report ratios
+/// against each class's baseline, which hold up on a shared, noisy machine better than absolute times.
+/// </summary>
+internal static class BenchmarkConfig
+{
+    /// <summary>The whole suite in a few minutes on two cores: one warm-up and a handful of measured iterations.</summary>
+    public static IConfig Short() => Create(Job.Default
+        .WithWarmupCount(2)
+        .WithIterationCount(5)
+        .WithLaunchCount(1)
+        .WithId("Short"));
+
+    /// <summary>Enough iterations for stable numbers; takes much longer.</summary>
+    public static IConfig Full() => Create(Job.Default
+        .WithWarmupCount(4)
+        .WithMinIterationCount(15)
+        .WithMaxIterationCount(40)
+        .WithId("Full"));
+
+    private static ManualConfig Create(Job job) =>
+        ManualConfig.CreateMinimumViable()
+            .AddJob(job.WithInvocationCount(1).WithUnrollFactor(1))
+            .AddExporter(MarkdownExporter.GitHub)
+            .AddColumn(StatisticColumn.Median)
+            .WithSummaryStyle(SummaryStyle.Default.WithRatioStyle(RatioStyle.Value));
+}
