@@ -1,0 +1,132 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TargetTracking.Conformance;
+using TargetTracking.InMemory;
+
+namespace TargetTracking.Tests;
+
+public sealed class WriterTests
+{
+    private static (TargetTracker Tracker, FaultyRepository Store) Flaky(int failures, Func<Exception> failure, int retries = 3)
+    {
+        var store = new FaultyRepository { Fault = n => n <= failures ? failure() : null };
+        return (new TargetTracker(store, new TargetTrackingOptions { MaxRetryAttempts = retries, RetryBaseDelay = TimeSpan.Zero }, new FakeTimeProvider()), store);
+    }
+
+    [Fact]
+    public async Task TransientFailure_ReRunsTheWholeUnitOfWork_AndAppliesEachItemOnce()
+    {
+        var (tracker, store) = Flaky(2, () => new TimeoutException("connection lost"));
+        var result = await tracker.CreateManyAsync([new NewTarget("A", Status: "Cold"), new NewTarget("B")]);
+        Assert.True(result.Succeeded);
+        Assert.Equal(3, store.Saves);
+        Assert.Equal(2, (await tracker.QueryAsync()).TotalCount);
+        foreach (var item in result.Items)
+        {
+            Assert.Single(await tracker.GetHistoryAsync(item.TargetId));
+        }
+    }
+
+    [Fact]
+    public async Task TransientFailures_BeyondTheRetries_ThrowAClearError_AndWriteNothing()
+    {
+        var (tracker, store) = Flaky(10, () => new TimeoutException("connection lost"), retries: 2);
+        var error = await Assert.ThrowsAsync<TargetStoreUnavailableException>(() => tracker.CreateAsync(new NewTarget("A")));
+        Assert.Contains("failed 3 times", error.Message, StringComparison.Ordinal);
+        Assert.IsType<TimeoutException>(error.InnerException);
+        Assert.Equal(3, store.Saves);
+        Assert.Equal(0, (await tracker.QueryAsync()).TotalCount);
+    }
+
+    [Fact]
+    public async Task NonTransientFailure_IsNotRetried()
+    {
+        var (tracker, store) = Flaky(1, () => new InvalidOperationException("bug"));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => tracker.CreateAsync(new NewTarget("A")));
+        Assert.Equal(1, store.Saves);
+        Assert.Equal(0, (await tracker.QueryAsync()).TotalCount);
+    }
+
+    [Fact]
+    public async Task ConcurrentWrite_FoundAtSave_ReDecidesAgainstFreshState()
+    {
+        var (tracker, store) = Flaky(1, () => new ConcurrentWriteException("row moved"), retries: 1);
+        var created = await tracker.CreateAsync(new NewTarget("A"));
+        Assert.True(created.IsSuccess);
+        Assert.Equal(2, store.Saves);
+    }
+
+    [Fact]
+    public async Task AuditAccessor_SuppliesTheContext_WhenACallPassesNone()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<IAuditContextAccessor>(new FixedAccessor(new AuditContext { ActorName = "From accessor", UserAgent = new string('u', 600) + "\0" }));
+        services.AddTargetTracking().UseInMemory();
+        await using var provider = services.BuildServiceProvider();
+        var tracker = provider.GetRequiredService<TargetTracker>();
+        var target = (await tracker.CreateAsync(new NewTarget("A"))).Value!;
+        var entry = Assert.Single(await tracker.GetHistoryAsync(target.Id));
+        Assert.Equal("From accessor", entry.ActorName);
+        Assert.Equal(AuditContext.MaxFieldLength, entry.UserAgent!.Length);
+        Assert.False(string.IsNullOrEmpty(entry.CorrelationId));
+        target = (await tracker.ChangeStatusAsync(target.Id, 1, "Cold", new AuditContext { ActorName = "Explicit" })).Value!;
+        Assert.Equal("Explicit", (await tracker.GetHistoryAsync(target.Id))[0].ActorName);
+    }
+
+    private sealed class FixedAccessor(AuditContext context) : IAuditContextAccessor
+    {
+        public AuditContext? Current => context;
+    }
+
+    [Fact]
+    public async Task AddTargetTracking_TwiceWithInMemory_RegistersOnce_AndAppliesBothConfigurations()
+    {
+        var services = new ServiceCollection();
+        services.AddTargetTracking(o => o.MaxBulkItems = 7).UseInMemory();
+        services.AddTargetTracking(o => o.DeletePolicy = DeletePolicy.PurgeHistory).UseInMemory();
+        Assert.Single(services, d => d.ServiceType == typeof(ITargetRepository));
+        Assert.Single(services, d => d.ServiceType == typeof(TargetTracker));
+        await using var provider = services.BuildServiceProvider();
+        var options = provider.GetRequiredService<IOptions<TargetTrackingOptions>>().Value;
+        Assert.Equal((7, DeletePolicy.PurgeHistory), (options.MaxBulkItems, options.DeletePolicy));
+        Assert.Same(provider.GetRequiredService<TargetTracker>().Pipeline, provider.GetRequiredService<StatusStateMachine>());
+    }
+
+    [Fact]
+    public async Task InvalidOptions_FailAtStartUp_NamingTheSetting()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddTargetTracking(o =>
+        {
+            o.MaxBulkItems = 0;
+            o.Pipeline.Permit("Cold", "Frozen");
+        }).UseInMemory();
+        using var host = builder.Build();
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.Contains("MaxBulkItems must be between 1 and 100000; it is 0.", error.Failures);
+        Assert.Contains("Pipeline:Transitions:Cold names an unknown status 'Frozen'.", error.Failures);
+    }
+
+    [Fact]
+    public void MissingStore_IsAClearError()
+    {
+        var services = new ServiceCollection();
+        services.AddTargetTracking();
+        using var provider = services.BuildServiceProvider();
+        var error = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<TargetTracker>());
+        Assert.Contains("UseInMemory()", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NullArguments_Throw()
+    {
+        var tracker = new TargetTracker(new InMemoryTargetRepository(), new TargetTrackingOptions());
+        await Assert.ThrowsAsync<ArgumentNullException>(() => tracker.CreateAsync(null!));
+        await Assert.ThrowsAsync<ArgumentNullException>(() => tracker.UpdateAsync(default, 1, null!));
+        await Assert.ThrowsAsync<ArgumentNullException>(() => tracker.CreateManyAsync(null!));
+        Assert.Throws<ArgumentNullException>(() => new TargetTracker(null!, new TargetTrackingOptions()));
+    }
+}
