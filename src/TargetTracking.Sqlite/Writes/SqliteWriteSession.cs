@@ -90,7 +90,8 @@ internal sealed class SqliteWriteSession : ITargetWriteSession
     private readonly SqliteConnection _connection;
     private readonly SqliteTransaction _transaction;
     private readonly SemaphoreSlim _writeGate;
-    private readonly Dictionary<TargetId, Target> _locked = [];
+    // The rows as this session last read or wrote them.
+    private readonly Dictionary<TargetId, Target> _known = [];
     private bool _ended;
 
     private SqliteWriteSession(SqliteConnection connection, SqliteTransaction transaction, SemaphoreSlim writeGate)
@@ -148,7 +149,7 @@ internal sealed class SqliteWriteSession : ITargetWriteSession
         {
             var target = row.ToTarget();
             found[target.Id] = target;
-            _locked[target.Id] = target;
+            _known[target.Id] = target;
         }
 
         return found;
@@ -199,6 +200,17 @@ internal sealed class SqliteWriteSession : ITargetWriteSession
         {
             await ExecuteAsync(InsertHistory, HistoryParameters, changes.History, cancellationToken).ConfigureAwait(false);
         }
+
+        // A later save in the same session compares markets with what is now in the rows.
+        foreach (var target in changes.Inserts.Concat(changes.Updates.Select(u => u.Target)))
+        {
+            _known[target.Id] = target;
+        }
+
+        foreach (var delete in changes.Deletes)
+        {
+            _known.Remove(delete.Id);
+        }
     }
 
     public async Task CommitAsync(CancellationToken cancellationToken = default)
@@ -242,7 +254,7 @@ internal sealed class SqliteWriteSession : ITargetWriteSession
     }
 
     private bool SameMarkets(Target target) =>
-        _locked.TryGetValue(target.Id, out var before) && before.Markets.SequenceEqual(target.Markets, StringComparer.Ordinal);
+        _known.TryGetValue(target.Id, out var before) && before.Markets.SequenceEqual(target.Markets, StringComparer.Ordinal);
 
     private Task<int> ExecuteAsync<T>(string sql, BatchParameter<T>[] parameters, IEnumerable<T> rows, CancellationToken cancellationToken) =>
         PreparedBatch<T>.ExecuteAsync(_connection, _transaction, sql, parameters, rows, cancellationToken);
