@@ -90,6 +90,7 @@ internal sealed class SqliteWriteSession : ITargetWriteSession
     private readonly SqliteConnection _connection;
     private readonly SqliteTransaction _transaction;
     private readonly SemaphoreSlim _writeGate;
+
     // The rows as this session last read or wrote them.
     private readonly Dictionary<TargetId, Target> _known = [];
     private bool _ended;
