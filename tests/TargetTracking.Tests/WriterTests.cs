@@ -9,49 +9,9 @@ namespace TargetTracking.Tests;
 
 public sealed class WriterTests
 {
-    /// <summary>A store whose first saves fail the way a dropped connection does.</summary>
-    private sealed class FlakyRepository(ITargetRepository inner, int failures, Func<Exception> failure) : ITargetRepository
+    private static (TargetTracker Tracker, FaultyRepository Store) Flaky(int failures, Func<Exception> failure, int retries = 3)
     {
-        public int Saves;
-
-        public int Failures { get; } = failures;
-
-        public Func<Exception> Failure { get; } = failure;
-
-        public Task<Target?> GetAsync(TargetId id, CancellationToken cancellationToken = default) => inner.GetAsync(id, cancellationToken);
-
-        public Task<TargetPage> QueryAsync(TargetQuery query, CancellationToken cancellationToken = default) => inner.QueryAsync(query, cancellationToken);
-
-        public Task<IReadOnlyList<HistoryEntry>> GetHistoryAsync(TargetId id, HistoryPageRequest page, CancellationToken cancellationToken = default) => inner.GetHistoryAsync(id, page, cancellationToken);
-
-        public Task<IReadOnlyList<HistoryEntry>> GetHistoryFeedAsync(HistoryFeedRequest request, CancellationToken cancellationToken = default) => inner.GetHistoryFeedAsync(request, cancellationToken);
-
-        public async Task<ITargetWriteSession> BeginWriteAsync(CancellationToken cancellationToken = default) => new Session(this, await inner.BeginWriteAsync(cancellationToken));
-
-        public bool IsTransient(Exception exception) => exception is TimeoutException;
-
-        private sealed class Session(FlakyRepository owner, ITargetWriteSession inner) : ITargetWriteSession
-        {
-            public Task<IReadOnlyDictionary<TargetId, Target>> LockAsync(IReadOnlyCollection<TargetId> ids, CancellationToken cancellationToken = default) => inner.LockAsync(ids, cancellationToken);
-
-            public async Task SaveAsync(ChangeSet changes, CancellationToken cancellationToken = default)
-            {
-                await inner.SaveAsync(changes, cancellationToken);
-                if (Interlocked.Increment(ref owner.Saves) <= owner.Failures)
-                {
-                    throw owner.Failure();
-                }
-            }
-
-            public Task CommitAsync(CancellationToken cancellationToken = default) => inner.CommitAsync(cancellationToken);
-
-            public ValueTask DisposeAsync() => inner.DisposeAsync();
-        }
-    }
-
-    private static (TargetTracker Tracker, FlakyRepository Store) Flaky(int failures, Func<Exception> failure, int retries = 3)
-    {
-        var store = new FlakyRepository(new InMemoryTargetRepository(), failures, failure);
+        var store = new FaultyRepository { Fault = n => n <= failures ? failure() : null };
         return (new TargetTracker(store, new TargetTrackingOptions { MaxRetryAttempts = retries, RetryBaseDelay = TimeSpan.Zero }, new FakeTimeProvider()), store);
     }
 

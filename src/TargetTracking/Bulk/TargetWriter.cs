@@ -59,10 +59,19 @@ internal sealed partial class TargetWriter
         }
 
         audit = audit.Sanitized();
+        return await RunAsync((session, ct) => ExecuteOnceAsync(session, commands, mode, audit, operationId, ct), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs a unit of work in a new write session, re-running it whole on a transient failure or a concurrent
+    /// write; when the retries run out, throws <see cref="TargetStoreUnavailableException"/>.
+    /// </summary>
+    internal async Task<T> RunAsync<T>(Func<ITargetWriteSession, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    {
         try
         {
             return await _retry.ExecuteAsync(
-                async ct => await ExecuteOnceAsync(commands, mode, audit, operationId, ct).ConfigureAwait(false),
+                async ct => await RunOnceAsync(work, ct).ConfigureAwait(false),
                 cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (IsRetryable(e))
@@ -72,7 +81,17 @@ internal sealed partial class TargetWriter
         }
     }
 
-    private bool IsRetryable(Exception e) => e is ConcurrentWriteException || _repository.IsTransient(e);
+    /// <summary>Runs a unit of work once in a new write session; the caller decides about retries.</summary>
+    internal async Task<T> RunOnceAsync<T>(Func<ITargetWriteSession, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    {
+        var session = await _repository.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
+        await using (session.ConfigureAwait(false))
+        {
+            return await work(session, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    internal bool IsRetryable(Exception e) => e is ConcurrentWriteException || _repository.IsTransient(e);
 
     /// <summary>Checks what can be checked without the store and brings input to its stored form.</summary>
     private (WriteCommand Command, TargetError? Error) Prepare(WriteCommand command)
@@ -129,25 +148,21 @@ internal sealed partial class TargetWriter
     private static InvalidInputError? VersionError(long expectedVersion) =>
         expectedVersion < 1 ? new InvalidInputError([new FieldError("expectedVersion", $"The expected version must be at least 1; it is {expectedVersion}.")]) : null;
 
-    private async Task<BulkResult> ExecuteOnceAsync(IReadOnlyList<WriteCommand> commands, BulkMode mode, AuditContext audit, string? operationId, CancellationToken cancellationToken)
+    private async Task<BulkResult> ExecuteOnceAsync(ITargetWriteSession session, IReadOnlyList<WriteCommand> commands, BulkMode mode, AuditContext audit, string? operationId, CancellationToken cancellationToken)
     {
-        var session = await _repository.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
-        await using (session.ConfigureAwait(false))
+        var (outcomes, changes) = await DecideAsync(session, commands, audit, operationId, cancellationToken).ConfigureAwait(false);
+        if (mode == BulkMode.AllOrNothing && outcomes.Any(o => o.State == BulkItemState.Failed))
         {
-            var (outcomes, changes) = await DecideAsync(session, commands, audit, operationId, cancellationToken).ConfigureAwait(false);
-            if (mode == BulkMode.AllOrNothing && outcomes.Any(o => o.State == BulkItemState.Failed))
-            {
-                return new BulkResult(mode, [.. outcomes.Select(o => o.Error is null ? o with { State = BulkItemState.RolledBack, Target = null } : o)]);
-            }
-
-            if (!changes.IsEmpty)
-            {
-                await session.SaveAsync(changes, cancellationToken).ConfigureAwait(false);
-                await session.CommitAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            return new BulkResult(mode, outcomes);
+            return new BulkResult(mode, [.. outcomes.Select(o => o.Error is null ? o with { State = BulkItemState.RolledBack, Target = null } : o)]);
         }
+
+        if (!changes.IsEmpty)
+        {
+            await session.SaveAsync(changes, cancellationToken).ConfigureAwait(false);
+            await session.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return new BulkResult(mode, outcomes);
     }
 
     /// <summary>
