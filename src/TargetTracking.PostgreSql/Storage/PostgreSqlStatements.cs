@@ -31,28 +31,46 @@ internal sealed class PostgreSqlStatements
         GetHistoryFeedFrom = $"SELECT {HistoryColumns} FROM {History} WHERE occurred_at >= @since ORDER BY occurred_at, id LIMIT @limit";
         GetHistoryFeedAfter = $"SELECT {HistoryColumns} FROM {History} WHERE (occurred_at, id) > (@since, @after) ORDER BY occurred_at, id LIMIT @limit";
 
-        // Markets of all rows travel as one flat array plus each row's start and count: PostgreSQL arrays are
-        // rectangular, so a text[] per row cannot be unnested from a text[][]; a slice per row rebuilds it.
+        // Markets of all rows travel as one flat array with each market's row number (PostgreSQL arrays are
+        // rectangular, so a text[] per row cannot be unnested from a text[][]), and are grouped back per row in
+        // one pass. Slicing the flat array per row instead would walk it from its start for every row: quadratic.
+        const string marketsByRow =
+            """
+            SELECT m.row_no, array_agg(m.market ORDER BY m.pos) AS markets, array_agg(m.market_norm ORDER BY m.pos) AS markets_norm
+            FROM unnest($6::text[], $7::text[], $8::int[]) WITH ORDINALITY AS m(market, market_norm, row_no, pos)
+            GROUP BY m.row_no
+            """;
+
         InsertTargets =
             $"""
             INSERT INTO {Targets} (id, name, name_norm, description, markets, markets_norm, status, version, created_at, updated_at, status_changed_at)
-            SELECT r.id, r.name, r.name_norm, r.description,
-                   ($6::text[])[r.market_start : r.market_start + r.market_count - 1],
-                   ($7::text[])[r.market_start : r.market_start + r.market_count - 1],
+            SELECT r.id, r.name, r.name_norm, r.description, COALESCE(m.markets, ARRAY[]::text[]), COALESCE(m.markets_norm, ARRAY[]::text[]),
                    r.status, r.version, r.created_at, r.updated_at, r.status_changed_at
-            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $8::int[], $9::int[], $10::bigint[], $11::timestamptz[], $12::timestamptz[], $13::timestamptz[])
-                 AS r(id, name, name_norm, description, status, market_start, market_count, version, created_at, updated_at, status_changed_at)
+            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $9::bigint[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[])
+                 WITH ORDINALITY AS r(id, name, name_norm, description, status, version, created_at, updated_at, status_changed_at, row_no)
+            LEFT JOIN ({marketsByRow}) AS m ON m.row_no = r.row_no
             """;
 
         UpdateTargets =
             $"""
             UPDATE {Targets} AS t
             SET name = r.name, name_norm = r.name_norm, description = r.description,
-                markets = ($6::text[])[r.market_start : r.market_start + r.market_count - 1],
-                markets_norm = ($7::text[])[r.market_start : r.market_start + r.market_count - 1],
+                markets = COALESCE(m.markets, ARRAY[]::text[]), markets_norm = COALESCE(m.markets_norm, ARRAY[]::text[]),
                 status = r.status, version = r.version, created_at = r.created_at, updated_at = r.updated_at, status_changed_at = r.status_changed_at
-            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $8::int[], $9::int[], $10::bigint[], $11::timestamptz[], $12::timestamptz[], $13::timestamptz[], $14::bigint[])
-                 AS r(id, name, name_norm, description, status, market_start, market_count, version, created_at, updated_at, status_changed_at, expected_version)
+            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $9::bigint[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[], $13::bigint[])
+                 WITH ORDINALITY AS r(id, name, name_norm, description, status, version, created_at, updated_at, status_changed_at, expected_version, row_no)
+            LEFT JOIN ({marketsByRow}) AS m ON m.row_no = r.row_no
+            WHERE t.id = r.id AND t.version = r.expected_version
+            """;
+
+        // Rows whose name, description, markets and creation time are as locked (every status change): only the
+        // changed columns travel and are written.
+        UpdateTargetStates =
+            $"""
+            UPDATE {Targets} AS t
+            SET status = r.status, version = r.version, updated_at = r.updated_at, status_changed_at = r.status_changed_at
+            FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::timestamptz[], $5::timestamptz[], $6::bigint[])
+                 AS r(id, status, version, updated_at, status_changed_at, expected_version)
             WHERE t.id = r.id AND t.version = r.expected_version
             """;
 
@@ -92,6 +110,8 @@ internal sealed class PostgreSqlStatements
     public string InsertTargets { get; }
 
     public string UpdateTargets { get; }
+
+    public string UpdateTargetStates { get; }
 
     public string DeleteTargets { get; }
 

@@ -15,6 +15,7 @@ internal sealed class PostgreSqlWriteSession : ITargetWriteSession
     private readonly NpgsqlConnection _connection;
     private readonly NpgsqlTransaction _transaction;
     private readonly PostgreSqlStatements _sql;
+    private readonly Dictionary<TargetId, Target> _locked = [];
     private bool _failed;
     private bool _completed;
 
@@ -63,7 +64,15 @@ internal sealed class PostgreSqlWriteSession : ITargetWriteSession
         {
             var rows = await _connection.QueryAsync<TargetRow>(new CommandDefinition(
                 _sql.LockTargets, new { ids = keys }, _transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            return rows.Select(r => r.ToTarget()).ToDictionary(t => t.Id);
+            var found = new Dictionary<TargetId, Target>(ids.Count);
+            foreach (var row in rows)
+            {
+                var target = row.ToTarget();
+                found[target.Id] = target;
+                _locked[target.Id] = target;
+            }
+
+            return found;
         }
         catch
         {
@@ -85,8 +94,10 @@ internal sealed class PostgreSqlWriteSession : ITargetWriteSession
         await using (batch.ConfigureAwait(false))
         {
             var inserts = changes.Inserts.Count > 0 ? Add(batch, _sql.InsertTargets, TargetParameters(changes.Inserts, null)) : null;
-            var updates = changes.Updates.Count > 0
-                ? Add(batch, _sql.UpdateTargets, TargetParameters([.. changes.Updates.Select(u => u.Target)], [.. changes.Updates.Select(u => u.ExpectedVersion)]))
+            var (stateUpdates, fullUpdates) = SplitUpdates(changes.Updates);
+            var states = stateUpdates.Count > 0 ? Add(batch, _sql.UpdateTargetStates, StateParameters(stateUpdates)) : null;
+            var updates = fullUpdates.Count > 0
+                ? Add(batch, _sql.UpdateTargets, TargetParameters([.. fullUpdates.Select(u => u.Target)], [.. fullUpdates.Select(u => u.ExpectedVersion)]))
                 : null;
             var deletes = changes.Deletes.Count > 0
                 ? Add(batch, _sql.DeleteTargets, [Array(NpgsqlDbType.Uuid, changes.Deletes.Select(d => d.Id.Value)), Array(NpgsqlDbType.Bigint, changes.Deletes.Select(d => d.ExpectedVersion))])
@@ -119,7 +130,8 @@ internal sealed class PostgreSqlWriteSession : ITargetWriteSession
             }
 
             // Every row was locked and checked by the core; a miss means the session was not used as specified.
-            Check(updates, changes.Updates.Count, "update");
+            Check(states, stateUpdates.Count, "update");
+            Check(updates, fullUpdates.Count, "update");
             Check(deletes, changes.Deletes.Count, "delete");
             Check(inserts, changes.Inserts.Count, "insert");
         }
@@ -179,14 +191,13 @@ internal sealed class PostgreSqlWriteSession : ITargetWriteSession
         var namesNorm = new string[n];
         var descriptions = new string?[n];
         var statuses = new string?[n];
-        var marketStarts = new int[n];
-        var marketCounts = new int[n];
         var versions = new long[n];
         var created = new DateTime[n];
         var updated = new DateTime[n];
         var statusChanged = new DateTime?[n];
         var markets = new List<string>();
         var marketsNorm = new List<string>();
+        var marketRows = new List<int>();
         for (var i = 0; i < n; i++)
         {
             var t = targets[i];
@@ -195,12 +206,11 @@ internal sealed class PostgreSqlWriteSession : ITargetWriteSession
             namesNorm[i] = TextSearch.Normalize(t.Name);
             descriptions[i] = t.Description;
             statuses[i] = t.Status;
-            marketStarts[i] = markets.Count + 1;
-            marketCounts[i] = t.Markets.Count;
             foreach (var market in t.Markets)
             {
                 markets.Add(market);
                 marketsNorm.Add(TextSearch.Normalize(market));
+                marketRows.Add(i + 1);
             }
 
             versions[i] = t.Version;
@@ -218,8 +228,7 @@ internal sealed class PostgreSqlWriteSession : ITargetWriteSession
             Array(NpgsqlDbType.Text, statuses),
             Array(NpgsqlDbType.Text, markets.ToArray()),
             Array(NpgsqlDbType.Text, marketsNorm.ToArray()),
-            Array(NpgsqlDbType.Integer, marketStarts),
-            Array(NpgsqlDbType.Integer, marketCounts),
+            Array(NpgsqlDbType.Integer, marketRows.ToArray()),
             Array(NpgsqlDbType.Bigint, versions),
             Array(NpgsqlDbType.TimestampTz, created),
             Array(NpgsqlDbType.TimestampTz, updated),
@@ -231,6 +240,61 @@ internal sealed class PostgreSqlWriteSession : ITargetWriteSession
         }
 
         return [.. parameters];
+    }
+
+    /// <summary>
+    /// Splits updates into those that change only the state columns (status, version, times) of a row this session
+    /// locked, which <see cref="PostgreSqlStatements.UpdateTargetStates"/> writes, and the rest.
+    /// </summary>
+    private (List<TargetWrite> States, List<TargetWrite> Full) SplitUpdates(IReadOnlyList<TargetWrite> updates)
+    {
+        var states = new List<TargetWrite>(updates.Count);
+        var full = new List<TargetWrite>();
+        foreach (var update in updates)
+        {
+            var after = update.Target;
+            var sameFields = _locked.TryGetValue(after.Id, out var before)
+                && before.Version == update.ExpectedVersion
+                && string.Equals(before.Name, after.Name, StringComparison.Ordinal)
+                && string.Equals(before.Description, after.Description, StringComparison.Ordinal)
+                && before.CreatedAt == after.CreatedAt
+                && before.Markets.SequenceEqual(after.Markets, StringComparer.Ordinal);
+            (sameFields ? states : full).Add(update);
+        }
+
+        return (states, full);
+    }
+
+    /// <summary>The parameters of <see cref="PostgreSqlStatements.UpdateTargetStates"/>, in order.</summary>
+    private static NpgsqlParameter[] StateParameters(List<TargetWrite> updates)
+    {
+        var n = updates.Count;
+        var ids = new Guid[n];
+        var statuses = new string?[n];
+        var versions = new long[n];
+        var updated = new DateTime[n];
+        var statusChanged = new DateTime?[n];
+        var expected = new long[n];
+        for (var i = 0; i < n; i++)
+        {
+            var t = updates[i].Target;
+            ids[i] = t.Id.Value;
+            statuses[i] = t.Status;
+            versions[i] = t.Version;
+            updated[i] = t.UpdatedAt.UtcDateTime;
+            statusChanged[i] = t.StatusChangedAt?.UtcDateTime;
+            expected[i] = updates[i].ExpectedVersion;
+        }
+
+        return
+        [
+            Array(NpgsqlDbType.Uuid, ids),
+            Array(NpgsqlDbType.Text, statuses),
+            Array(NpgsqlDbType.Bigint, versions),
+            Array(NpgsqlDbType.TimestampTz, updated),
+            Array(NpgsqlDbType.TimestampTz, statusChanged),
+            Array(NpgsqlDbType.Bigint, expected),
+        ];
     }
 
     /// <summary>The parameters of <see cref="PostgreSqlStatements.InsertHistory"/>, in order.</summary>
