@@ -1,0 +1,71 @@
+using Npgsql;
+using Xunit.Abstractions;
+
+namespace TargetTracking.PostgreSql.Tests;
+
+/// <summary>
+/// A bulk commit costs a fixed number of network round trips, whatever its size: the rows are locked with
+/// one statement and all targets and history are written with one batch.
+/// </summary>
+public sealed class RoundTripTests(PostgreSqlFixture fixture, ITestOutputHelper output) : IClassFixture<PostgreSqlFixture>
+{
+    private async Task<(int Creates, int Changes)> MeasureAsync(RoundTripCounter counter, TargetTracker tracker, int items)
+    {
+        var create = tracker.BeginBulk();
+        var ids = Enumerable.Range(0, items).Select(i => create.Create(new NewTarget($"Target {i}", Markets: ["EU", $"M{i % 7}"]))).ToArray();
+        counter.Reset();
+        var created = await create.CommitAsync();
+        var creates = counter.RoundTrips;
+        Assert.True(created.Succeeded);
+
+        var change = tracker.BeginBulk();
+        foreach (var id in ids)
+        {
+            change.ChangeStatus(id, 1, "Cold");
+        }
+
+        counter.Reset();
+        var changed = await change.CommitAsync();
+        var changes = counter.RoundTrips;
+        Assert.Equal(items, changed.AppliedCount);
+        return (creates, changes);
+    }
+
+    [Fact]
+    public async Task BulkCommit_OfTenThousandItems_TakesAFewRoundTrips_TheSameAsTenItems()
+    {
+        var server = new NpgsqlConnectionStringBuilder(fixture.ConnectionString);
+        await using var counter = new RoundTripCounter(server.Host!, server.Port);
+        var proxied = new NpgsqlConnectionStringBuilder(fixture.ConnectionString) 
+        {
+            Host = "127.0.0.1",
+            Port = counter.Port,
+            MaxPoolSize = 1,
+            SslMode = SslMode.Disable, // the counter reads the protocol in clear
+            GssEncryptionMode = GssEncryptionMode.Disable,
+        };
+        await using var dataSource = NpgsqlDataSource.Create(proxied.ConnectionString);
+        var store = await fixture.CreatePostgreSqlRepositoryAsync(dataSource);
+        var tracker = Db.Tracker(store);
+
+        // Warm up: the physical connection and Npgsql's type loading are paid once per pool, not per commit.
+        await MeasureAsync(counter, tracker, 1);
+
+        var small = await MeasureAsync(counter, tracker, 10);
+        var large = await MeasureAsync(counter, tracker, 10_000);
+        output.WriteLine($"round trips: 10 creates {small.Creates}, 10 status changes {small.Changes}; 10,000 creates {large.Creates}, 10,000 status changes {large.Changes}");
+
+        // The counter sees every exchange: five single reads are five round trips.
+        counter.Reset();
+        for (var i = 0; i < 5; i++)
+        {
+            await store.GetAsync(new TargetId(Guid.CreateVersion7()));
+        }
+
+        Assert.Equal(5, counter.RoundTrips);
+        Assert.Equal(small, large);
+        Assert.Equal(2, large.Creates);  // one batch of inserts (BEGIN rides along), COMMIT
+        Assert.Equal(3, large.Changes);  // SELECT … FOR UPDATE (BEGIN rides along), one batch of writes, COMMIT
+        Assert.Equal(1 + 10 + 10_000, (await tracker.QueryAsync(new TargetQuery { Statuses = ["Cold"], Take = 1 })).TotalCount);
+    }
+}
