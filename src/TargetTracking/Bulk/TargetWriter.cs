@@ -66,11 +66,6 @@ internal sealed partial class TargetWriter
             (prepared[i], invalid[i]) = Prepare(commands[i]);
         }
 
-        if (mode == BulkMode.AllOrNothing && invalid.Any(e => e is not null))
-        {
-            return RolledBack(mode, prepared, invalid);
-        }
-
         try
         {
             return await _retry.ExecuteAsync(

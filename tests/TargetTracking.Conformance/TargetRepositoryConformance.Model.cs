@@ -1,0 +1,255 @@
+using FsCheck;
+using FsCheck.Fluent;
+using TargetTracking;
+using TargetTracking.InMemory;
+
+namespace TargetTracking.Conformance;
+
+public abstract partial class TargetRepositoryConformance<TFixture>
+{
+    /// <summary>Gets how many random command sequences the model-based test runs.</summary>
+    protected virtual int ModelTestCount => 60;
+
+    [Fact]
+    public void Store_BehavesLikeTheInMemoryModel_ForRandomCommandSequences()
+    {
+        Prop.ForAll(ModelGenerators.Scenario.ToArbitrary(), RunScenarioAsync)
+            .Check(Config.QuickThrowOnFailure.WithMaxTest(ModelTestCount));
+    }
+
+    private async Task RunScenarioAsync(Scenario scenario)
+    {
+        var modelClock = new FakeTimeProvider();
+        var storeClock = new FakeTimeProvider();
+        var options = new TargetTrackingOptions { DeletePolicy = scenario.DeletePolicy, RetryBaseDelay = TimeSpan.Zero };
+        var model = new TargetTracker(new InMemoryTargetRepository(), options, modelClock);
+        var store = new TargetTracker(await Fixture.CreateRepositoryAsync(), options, storeClock);
+        var twins = new Twins();
+
+        for (var i = 0; i < scenario.Steps.Length; i++)
+        {
+            var audit = new AuditContext { ActorId = "model", ActorName = $"Step {i}", CorrelationId = $"step-{i}" };
+            switch (scenario.Steps[i])
+            {
+                case TickStep tick:
+                    modelClock.Advance(TimeSpan.FromSeconds(tick.Seconds));
+                    storeClock.Advance(TimeSpan.FromSeconds(tick.Seconds));
+                    break;
+
+                case CreateStep create:
+                    {
+                        var target = new NewTarget(create.Name, create.Description, create.Markets, create.Status);
+                        var m = await model.CreateAsync(target, audit);
+                        var s = await store.CreateAsync(target, audit);
+                        if (m.IsSuccess && s.IsSuccess)
+                        {
+                            twins.Add(m.Value.Id, s.Value.Id);
+                        }
+
+                        twins.AssertSame(m, s);
+                        break;
+                    }
+
+                case StatusStep change when twins.Count > 0:
+                    {
+                        var (mid, sid, version) = await twins.PickAsync(model, change.Target, change.VersionSkew);
+                        twins.AssertSame(await model.ChangeStatusAsync(mid, version, change.Status, audit), await store.ChangeStatusAsync(sid, version, change.Status, audit));
+                        break;
+                    }
+
+                case UpdateStep update when twins.Count > 0:
+                    {
+                        var (mid, sid, version) = await twins.PickAsync(model, update.Target, update.VersionSkew);
+                        var fields = new TargetUpdate(update.Name, update.Description, update.Markets);
+                        twins.AssertSame(await model.UpdateAsync(mid, version, fields, audit), await store.UpdateAsync(sid, version, fields, audit));
+                        break;
+                    }
+
+                case DeleteStep delete when twins.Count > 0:
+                    {
+                        var (mid, sid, version) = await twins.PickAsync(model, delete.Target, delete.VersionSkew);
+                        twins.AssertSame(await model.DeleteAsync(mid, version, audit), await store.DeleteAsync(sid, version, audit));
+                        break;
+                    }
+
+                case BulkStep bulk:
+                    {
+                        var modelBulk = model.BeginBulk();
+                        var storeBulk = store.BeginBulk();
+                        foreach (var change in twins.Count == 0 ? [] : bulk.Changes)
+                        {
+                            var (mid, sid, version) = await twins.PickAsync(model, change.Target, change.VersionSkew);
+                            modelBulk.ChangeStatus(mid, version, change.Status);
+                            storeBulk.ChangeStatus(sid, version, change.Status);
+                        }
+
+                        var created = new List<(TargetId, TargetId)>();
+                        foreach (var create in bulk.Creates)
+                        {
+                            var target = new NewTarget(create.Name, create.Description, create.Markets, create.Status);
+                            created.Add((modelBulk.Create(target), storeBulk.Create(target)));
+                        }
+
+                        var m = await modelBulk.CommitAsync(bulk.Mode, audit);
+                        var s = await storeBulk.CommitAsync(bulk.Mode, audit);
+                        foreach (var (mid, sid) in created)
+                        {
+                            if ((await model.GetAsync(mid)).IsSuccess)
+                            {
+                                twins.Add(mid, sid);
+                            }
+                        }
+
+                        twins.AssertSame(m, s);
+                        break;
+                    }
+            }
+
+            await twins.AssertSameStateAsync(model, store);
+        }
+    }
+
+    /// <summary>Pairs of ids (model, store) and the comparisons between the two trackers.</summary>
+    private sealed class Twins
+    {
+        private readonly List<(TargetId Model, TargetId Store)> _pairs = [];
+        private readonly Dictionary<TargetId, TargetId> _toStore = [];
+
+        public int Count => _pairs.Count;
+
+        public void Add(TargetId model, TargetId store)
+        {
+            _pairs.Add((model, store));
+            _toStore[model] = store;
+        }
+
+        public async Task<(TargetId Model, TargetId Store, long Version)> PickAsync(TargetTracker model, int index, int skew)
+        {
+            var (m, s) = _pairs[index % _pairs.Count];
+            var current = await model.GetAsync(m);
+            return (m, s, (current.IsSuccess ? current.Value.Version : 1) + skew);
+        }
+
+        public void AssertSame(Result<Target> model, Result<Target> store)
+        {
+            Assert.True(model.IsSuccess == store.IsSuccess, $"model: {model}, store: {store}");
+            if (model.IsSuccess)
+            {
+                AssertSameTarget(model.Value, store.Value);
+            }
+            else
+            {
+                AssertSameError(model.Error, store.Error!);
+            }
+        }
+
+        public void AssertSame(BulkResult model, BulkResult store)
+        {
+            Assert.Equal(model.Items.Select(i => i.State), store.Items.Select(i => i.State));
+            foreach (var (m, s) in model.Items.Zip(store.Items))
+            {
+                if (m.Error is not null)
+                {
+                    AssertSameError(m.Error, s.Error!);
+                }
+                else if (m.Target is not null && _toStore.ContainsKey(m.Target.Id))
+                {
+                    AssertSameTarget(m.Target, s.Target);
+                }
+            }
+        }
+
+        public async Task AssertSameStateAsync(TargetTracker model, TargetTracker store)
+        {
+            foreach (var (mid, sid) in _pairs)
+            {
+                var m = await model.GetAsync(mid);
+                var s = await store.GetAsync(sid);
+                AssertSame(m, s);
+                var modelHistory = await model.GetHistoryAsync(mid, new HistoryPageRequest(Limit: 1000));
+                var storeHistory = await store.GetHistoryAsync(sid, new HistoryPageRequest(Limit: 1000));
+                Assert.Equal(modelHistory.Select(Comparable), storeHistory.Select(Comparable));
+                AssertHistoryReplays(s.IsSuccess ? s.Value : null, storeHistory);
+            }
+
+            foreach (var query in Queries)
+            {
+                var m = await model.QueryAsync(query);
+                var s = await store.QueryAsync(query);
+                Assert.Equal(m.TotalCount, s.TotalCount);
+                Assert.Equal(m.Items.Select(t => _toStore[t.Id]).Order(), s.Items.Select(t => t.Id).Order());
+            }
+        }
+
+        private static readonly TargetQuery[] Queries =
+        [
+            new() { Take = 1000 },
+            new() { Statuses = ["Active", "Hot"], Take = 1000 },
+            new() { Statuses = [null], Take = 1000 },
+            new() { Market = "eu", Take = 1000 },
+            new() { NameContains = "ACME", Take = 1000 },
+        ];
+
+        private void AssertSameTarget(Target model, Target? store)
+        {
+            Assert.NotNull(store);
+            Assert.Equal(_toStore[model.Id], store.Id);
+            Assert.True((model with { Id = store.Id }).SameAs(store), $"model: {model}, store: {store}");
+        }
+
+        private void AssertSameError(TargetError model, TargetError store)
+        {
+            Assert.Equal(model.GetType(), store.GetType());
+            Assert.Equal(model.Code, store.Code);
+            switch (model, store)
+            {
+                case (VersionConflictError m, VersionConflictError s):
+                    Assert.Equal(m.ExpectedVersion, s.ExpectedVersion);
+                    AssertSameTarget(m.Current, s.Current);
+                    break;
+                case (TransitionNotAllowedError m, TransitionNotAllowedError s):
+                    Assert.Equal((m.From, m.To), (s.From, s.To));
+                    Assert.Equal(m.AllowedNext, s.AllowedNext);
+                    break;
+                case (InvalidInputError m, InvalidInputError s):
+                    Assert.Equal(m.Errors, s.Errors);
+                    break;
+            }
+        }
+
+        private static HistoryEntry Comparable(HistoryEntry entry) => entry with { Id = Guid.Empty, TargetId = default };
+    }
+
+    /// <summary>
+    /// History replays to the current state: versions run 1..n without a gap, each entry starts from the
+    /// status the previous one left, and the last entry holds the target's current status and version
+    /// (or records its deletion).
+    /// </summary>
+    public static void AssertHistoryReplays(Target? current, IReadOnlyList<HistoryEntry> newestFirst)
+    {
+        if (newestFirst.Count == 0)
+        {
+            Assert.Null(current);
+            return;
+        }
+
+        var entries = newestFirst.Reverse().ToList();
+        Assert.Equal(Enumerable.Range(1, entries.Count).Select(v => (long)v), entries.Select(e => e.Version));
+        Assert.Equal(HistoryAction.Created, entries[0].Action);
+        string? status = null;
+        foreach (var entry in entries)
+        {
+            Assert.Equal(status, entry.OldStatus);
+            status = entry.NewStatus;
+        }
+
+        if (current is null)
+        {
+            Assert.Equal(HistoryAction.Deleted, entries[^1].Action);
+        }
+        else
+        {
+            Assert.Equal((current.Status, current.Version), (entries[^1].NewStatus, entries[^1].Version));
+        }
+    }
+}
