@@ -98,7 +98,7 @@ internal sealed partial class DemoData(
         {
             var at = start.AddHours(random.Next(0, 60 * 24));
             events.Add((at, i, null));
-            foreach (var status in Journeys[random.Next(Journeys.Length)])
+            foreach (var status in Journeys[i % Journeys.Length])
             {
                 at = at.AddHours(random.Next(24, 14 * 24));
                 events.Add((at, i, status));
