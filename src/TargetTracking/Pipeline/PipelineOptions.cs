@@ -102,6 +102,7 @@ public sealed class PipelineOptions
             }
 
             var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            var repeated = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             foreach (var to in targets ?? [])
             {
                 if (string.IsNullOrWhiteSpace(to) || (!IsNotSet(to) && !known.Contains(to)))
@@ -110,7 +111,10 @@ public sealed class PipelineOptions
                 }
                 else if (!seen.Add(IsNotSet(to) ? NotSet : to))
                 {
-                    problems.Add($"Pipeline:Transitions:{from} lists '{to}' twice.");
+                    if (repeated.Add(to))
+                    {
+                        problems.Add($"Pipeline:Transitions:{from} lists '{to}' more than once.");
+                    }
                 }
                 else if (string.Equals(IsNotSet(from) ? NotSet : from, IsNotSet(to) ? NotSet : to, StringComparison.OrdinalIgnoreCase))
                 {

@@ -1,0 +1,71 @@
+using TargetTracking;
+
+namespace TargetTracking.Conformance;
+
+/// <summary>Invariants of stored state, shared by the conformance suite and the core's property tests.</summary>
+public static class HistoryAssert
+{
+    /// <summary>
+    /// History replays to the current state: versions run 1..n without a gap, each entry starts from the
+    /// status the previous one left, and the last entry holds the target's current status and version
+    /// (or records its deletion).
+    /// </summary>
+    public static void Replays(Target? current, IReadOnlyList<HistoryEntry> newestFirst)
+    {
+        if (newestFirst.Count == 0)
+        {
+            Assert.Null(current);
+            return;
+        }
+
+        var entries = newestFirst.Reverse().ToList();
+        Assert.Equal(Enumerable.Range(1, entries.Count).Select(v => (long)v), entries.Select(e => e.Version));
+        Assert.Equal(HistoryAction.Created, entries[0].Action);
+        string? status = null;
+        foreach (var entry in entries)
+        {
+            Assert.Equal(status, entry.OldStatus);
+            status = entry.NewStatus;
+        }
+
+        if (current is null)
+        {
+            Assert.Equal(HistoryAction.Deleted, entries[^1].Action);
+        }
+        else
+        {
+            Assert.Equal((current.Status, current.Version), (entries[^1].NewStatus, entries[^1].Version));
+        }
+    }
+
+    /// <summary>Renders every target and history entry a tracker holds, so two moments can be compared exactly.</summary>
+    public static async Task<string> SnapshotAsync(TargetTracker tracker, IEnumerable<TargetId> alsoHistoryOf)
+    {
+        var text = new System.Text.StringBuilder();
+        var ids = new SortedSet<TargetId>(alsoHistoryOf);
+        for (var skip = 0; ; skip += TargetQuery.MaxTake)
+        {
+            var page = await tracker.QueryAsync(new TargetQuery { SortBy = TargetSort.CreatedAt, Skip = skip, Take = TargetQuery.MaxTake });
+            foreach (var t in page.Items)
+            {
+                ids.Add(t.Id);
+                text.AppendLine($"T {t.Id} {t.Name}|{t.Description}|{string.Join(",", t.Markets)}|{t.Status}|v{t.Version}|{t.CreatedAt:O}|{t.UpdatedAt:O}|{t.StatusChangedAt:O}");
+            }
+
+            if (page.Items.Count < TargetQuery.MaxTake)
+            {
+                break;
+            }
+        }
+
+        foreach (var id in ids)
+        {
+            foreach (var e in await tracker.GetHistoryAsync(id, new HistoryPageRequest(Limit: 1000)))
+            {
+                text.AppendLine($"H {e}");
+            }
+        }
+
+        return text.ToString();
+    }
+}

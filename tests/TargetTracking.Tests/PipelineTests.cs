@@ -1,0 +1,101 @@
+using Microsoft.Extensions.Options;
+
+namespace TargetTracking.Tests;
+
+public sealed class PipelineTests
+{
+    private static readonly StatusStateMachine Default = new(new PipelineOptions());
+
+    [Fact]
+    public void DefaultPipeline_HasTheDocumentedStatusesAndMoves()
+    {
+        Assert.Equal(["Passed", "Cold", "Active", "Hot", "Closed"], Default.Statuses);
+        Assert.Equal(["Passed", "Cold", "Active", "Hot"], Default.NextStatuses(null));
+        Assert.Equal(["Passed", "Active", "Hot"], Default.NextStatuses("Cold"));
+        Assert.Equal(["Passed", "Cold", "Hot", "Closed"], Default.NextStatuses("Active"));
+        Assert.Equal(["Passed", "Cold", "Active", "Closed"], Default.NextStatuses("Hot"));
+        Assert.Equal(["Cold", "Active"], Default.NextStatuses("Passed"));
+        Assert.Empty(Default.NextStatuses("Closed"));
+    }
+
+    [Theory]
+    [InlineData(null, "Cold", true)]
+    [InlineData("Cold", "Hot", true)]
+    [InlineData("cold", "HOT", true)]
+    [InlineData("Cold", "Closed", false)]
+    [InlineData("Closed", "Active", false)]
+    [InlineData("Hot", null, false)]
+    [InlineData("Hot", "Hot", true)]
+    [InlineData(null, null, true)]
+    public void CanMove_FollowsTheTable_IgnoringCase(string? from, string? to, bool allowed) =>
+        Assert.Equal(allowed, Default.CanMove(from, to));
+
+    [Fact]
+    public void Check_ExplainsWhyNot()
+    {
+        var id = new TargetId(Guid.CreateVersion7());
+        var refused = Assert.IsType<TransitionNotAllowedError>(Default.Check(id, "Closed", "active"));
+        Assert.Equal(("Closed", (string?)"Active"), (refused.From, refused.To));
+        Assert.Empty(refused.AllowedNext);
+        Assert.Contains("Closed is a final status", refused.Message, StringComparison.Ordinal);
+        var unknown = Assert.IsType<UnknownStatusError>(Default.Check(id, "Cold", "Tepid"));
+        Assert.Contains("Passed, Cold, Active, Hot, Closed", unknown.Message, StringComparison.Ordinal);
+        Assert.Contains("Allowed next: Passed, Active, Hot.", Assert.IsType<TransitionNotAllowedError>(Default.Check(id, "Cold", "Closed")).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NextStatuses_OfAnUnknownStatus_Throws() =>
+        Assert.Throws<ArgumentException>(() => Default.NextStatuses("Tepid"));
+
+    [Fact]
+    public void ToMermaid_DrawsEveryStatusAndMove()
+    {
+        var mermaid = Default.ToMermaid();
+        Assert.StartsWith("stateDiagram-v2\n", mermaid, StringComparison.Ordinal);
+        Assert.Contains("NotSet: Not Set", mermaid, StringComparison.Ordinal);
+        Assert.Contains("S4_Closed: Closed", mermaid, StringComparison.Ordinal);
+        Assert.Contains("S1_Cold --> S2_Active", mermaid, StringComparison.Ordinal);
+        Assert.Contains("NotSet --> S0_Passed", mermaid, StringComparison.Ordinal);
+        var edges = mermaid.Split('\n').Count(l => l.Contains("-->", StringComparison.Ordinal));
+        Assert.Equal(4 + 3 + 4 + 4 + 2 + 0, edges);
+    }
+
+    [Fact]
+    public void CustomPipeline_ReplacesTheDefault()
+    {
+        var options = new PipelineOptions();
+        options.Statuses.Clear();
+        options.Transitions.Clear();
+        options.Statuses.Add("Lead");
+        options.Statuses.Add("Won");
+        options.Permit(PipelineOptions.NotSet, "Lead").Permit("Lead", "Won", PipelineOptions.NotSet);
+        var machine = new StatusStateMachine(options);
+        Assert.Equal(["Won", null], machine.NextStatuses("lead"));
+        Assert.True(machine.CanMove("Lead", null));
+        Assert.False(machine.CanMove(null, "Won"));
+        Assert.Empty(machine.NextStatuses("Won"));
+    }
+
+    [Fact]
+    public void ContradictoryOptions_FailWithMessagesNamingTheSetting()
+    {
+        var options = new PipelineOptions();
+        options.Statuses.Add("cold");
+        options.Statuses.Add(" ");
+        options.Statuses.Add("NotSet");
+        options.Permit("Hot", "Frozen", "Cold", "Cold", "Hot");
+        options.Permit("Melted", "Cold");
+        var error = Assert.Throws<OptionsValidationException>(() => new StatusStateMachine(options));
+        Assert.Equal(
+            [
+                "Pipeline:Statuses[5] 'cold' is listed twice (ignoring case).",
+                "Pipeline:Statuses[6] is blank.",
+                "Pipeline:Statuses[7] 'NotSet' is reserved: Not Set is always part of the pipeline.",
+                "Pipeline:Transitions:Hot names an unknown status 'Frozen'.",
+                "Pipeline:Transitions:Hot lists 'Cold' more than once.",
+                "Pipeline:Transitions:Hot lists a move to itself; a change to the same status is always a no-op.",
+                "Pipeline:Transitions:Melted names an unknown status 'Melted'.",
+            ],
+            error.Failures);
+    }
+}
