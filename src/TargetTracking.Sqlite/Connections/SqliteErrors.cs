@@ -1,0 +1,30 @@
+using Microsoft.Data.Sqlite;
+
+namespace TargetTracking.Sqlite;
+
+/// <summary>The one place that classifies SQLite failures.</summary>
+internal static class SqliteErrors
+{
+    private const int Busy = 5;
+    private const int Locked = 6;
+
+    /// <summary>
+    /// SQLITE_BUSY (another connection holds the file lock) and SQLITE_LOCKED (a table lock, as in a shared-cache
+    /// in-memory database), with all their extended codes, are transient: re-running the unit of work may succeed.
+    /// </summary>
+    public static bool IsTransient(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is SqliteException sqlite && (IsBusyOrLocked(sqlite.SqliteErrorCode) || IsBusyOrLocked(sqlite.SqliteExtendedErrorCode)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // Extended codes keep the primary code in their low byte (SQLITE_BUSY_SNAPSHOT = 5 | 2 << 8).
+    private static bool IsBusyOrLocked(int code) => (code & 0xFF) is Busy or Locked;
+}

@@ -1,0 +1,78 @@
+using TargetTracking.Conformance;
+using TargetTracking.Sqlite;
+
+namespace TargetTracking.Sqlite.Tests;
+
+/// <summary>A new temporary database file per store, all removed when the fixture ends.</summary>
+public sealed class SqliteFileFixture : IStoreFixture, IAsyncLifetime
+{
+    private readonly List<SqliteTargetRepository> _repositories = [];
+
+    public string Directory { get; } = Path.Combine(Path.GetTempPath(), "tt-sqlite-" + Guid.NewGuid().ToString("N"));
+
+    public Task InitializeAsync()
+    {
+        System.IO.Directory.CreateDirectory(Directory);
+        return Task.CompletedTask;
+    }
+
+    public string NewConnectionString() => $"Data Source={Path.Combine(Directory, Guid.NewGuid().ToString("N") + ".db")}";
+
+    public async Task<ITargetRepository> CreateRepositoryAsync() => await CreateAsync(new SqliteStoreOptions { ConnectionString = NewConnectionString() });
+
+    public async Task<SqliteTargetRepository> CreateAsync(SqliteStoreOptions options)
+    {
+        var repository = new SqliteTargetRepository(options);
+        lock (_repositories)
+        {
+            _repositories.Add(repository);
+        }
+
+        await repository.InitializeAsync();
+        return repository;
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var repository in _repositories)
+        {
+            await repository.DisposeAsync();
+        }
+
+        System.IO.Directory.Delete(Directory, recursive: true);
+    }
+}
+
+/// <summary>A named shared-cache in-memory database per store.</summary>
+public sealed class SqliteMemoryFixture : IStoreFixture, IAsyncLifetime
+{
+    private readonly List<SqliteTargetRepository> _repositories = [];
+
+    public static string NewConnectionString() => $"Data Source=tt-{Guid.NewGuid():N};Mode=Memory;Cache=Shared";
+
+    public async Task<ITargetRepository> CreateRepositoryAsync()
+    {
+        var repository = new SqliteTargetRepository(new SqliteStoreOptions { ConnectionString = NewConnectionString() });
+        lock (_repositories)
+        {
+            _repositories.Add(repository);
+        }
+
+        await repository.InitializeAsync();
+        return repository;
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var repository in _repositories)
+        {
+            await repository.DisposeAsync();
+        }
+    }
+}
+
+public sealed class SqliteFileConformance(SqliteFileFixture fixture) : TargetRepositoryConformance<SqliteFileFixture>(fixture);
+
+public sealed class SqliteMemoryConformance(SqliteMemoryFixture fixture) : TargetRepositoryConformance<SqliteMemoryFixture>(fixture);

@@ -1,0 +1,176 @@
+using Dapper;
+using Microsoft.Data.Sqlite;
+
+namespace TargetTracking.Sqlite.Tests;
+
+public sealed class MigrationTests(SqliteFileFixture fixture) : IClassFixture<SqliteFileFixture>
+{
+    private SqliteDatabase NewDatabase(string? connectionString = null) =>
+        new(new SqliteStoreOptions { ConnectionString = connectionString ?? fixture.NewConnectionString() });
+
+    private static async Task<List<string>> SchemaAsync(string connectionString)
+    {
+        await using var connection = new SqliteConnection(connectionString);
+        await connection.OpenAsync();
+        return [.. await connection.QueryAsync<string>("SELECT type || ' ' || name || ': ' || coalesce(sql, '') FROM sqlite_master ORDER BY type, name")];
+    }
+
+    [Fact]
+    public void EmbeddedMigrations_AreNumberedFromOneWithoutGaps()
+    {
+        var versions = SqliteMigrator.Embedded.Value.Select(m => m.Version).ToList();
+        Assert.Equal(Enumerable.Range(1, versions.Count), versions);
+        Assert.True(versions.Count >= 2);
+    }
+
+    [Fact]
+    public async Task Migrate_Twice_AppliesNothingTheSecondTime()
+    {
+        var database = NewDatabase();
+        var migrator = new SqliteMigrator(database);
+
+        var first = await migrator.MigrateAsync();
+        var schema = await SchemaAsync(database.ConnectionString);
+        var second = await migrator.MigrateAsync();
+
+        Assert.Equal(SqliteMigrator.Embedded.Value.Select(m => m.Version), first);
+        Assert.Empty(second);
+        Assert.Equal(schema, await SchemaAsync(database.ConnectionString));
+        Assert.Equal(first, await migrator.GetAppliedVersionsAsync());
+    }
+
+    [Fact]
+    public async Task Migrate_ManyStartersRacing_AppliesEachVersionOnce()
+    {
+        var connectionString = fixture.NewConnectionString();
+        using var start = new ManualResetEventSlim();
+        var starters = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            var repository = new SqliteTargetRepository(new SqliteStoreOptions { ConnectionString = connectionString });
+            start.Wait();
+            await repository.InitializeAsync();
+            return repository;
+        })).ToList();
+        start.Set();
+        var repositories = await Task.WhenAll(starters);
+
+        await using var connection = new SqliteConnection(connectionString);
+        await connection.OpenAsync();
+        var versions = (await connection.QueryAsync<int>("SELECT version FROM target_tracking_migrations ORDER BY version")).ToList();
+        Assert.Equal(SqliteMigrator.Embedded.Value.Select(m => m.Version), versions);
+        foreach (var repository in repositories)
+        {
+            await repository.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Migrate_WhenAScriptFails_LeavesTheDatabaseAsItWas()
+    {
+        var database = NewDatabase();
+        await new SqliteMigrator(database).MigrateAsync();
+        var before = await SchemaAsync(database.ConnectionString);
+        var broken = new SqliteMigrator(database,
+        [
+            .. SqliteMigrator.Embedded.Value,
+            new SqliteMigration(3, "0003_good_part.sql", "CREATE TABLE extra (x INTEGER); ALTER TABLE targets ADD COLUMN extra INTEGER;"),
+            new SqliteMigration(4, "0004_broken.sql", "CREATE TABLE extra2 (x INTEGER); INSERT INTO no_such_table VALUES (1);"),
+        ]);
+
+        var error = await Assert.ThrowsAsync<SqliteException>(() => broken.MigrateAsync());
+
+        Assert.Contains("no_such_table", error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, await SchemaAsync(database.ConnectionString));
+        Assert.Equal([1, 2], await broken.GetAppliedVersionsAsync());
+    }
+
+    [Fact]
+    public async Task Migrate_FromTheFirstVersionWithData_KeepsTheDataAndAddsTheGuards()
+    {
+        var database = NewDatabase();
+        Assert.Equal([1], await new SqliteMigrator(database).MigrateAsync(upTo: 1));
+        var id = Guid.CreateVersion7();
+        var at = new DateTimeOffset(2025, 6, 1, 12, 0, 0, TimeSpan.Zero).AddTicks(1234560);
+        await using (var connection = new SqliteConnection(database.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await connection.ExecuteAsync(
+                """
+                INSERT INTO targets (id, name, name_norm, description, markets, status, version, created_at, updated_at, status_changed_at)
+                VALUES (@Id, 'Old Co', 'OLD CO', 'kept', '["EU","Nordics"]', 'Cold', 1, @At, @At, @At);
+                INSERT INTO target_markets (target_id, market_norm) VALUES (@Id, 'EU'), (@Id, 'NORDICS');
+                INSERT INTO target_history (id, target_id, action, old_status, new_status, version, occurred_at, correlation_id)
+                VALUES (@HistoryId, @Id, 'Created', NULL, 'Cold', 1, @At, 'c-1');
+                """,
+                new { Id = id.ToString("D"), HistoryId = Guid.CreateVersion7().ToString("D"), At = at.UtcTicks });
+        }
+
+        await using var repository = new SqliteTargetRepository(new SqliteStoreOptions { ConnectionString = database.ConnectionString });
+        await repository.InitializeAsync();
+
+        var target = await repository.GetAsync(new TargetId(id));
+        Assert.NotNull(target);
+        Assert.Equal("Old Co", target.Name);
+        Assert.Equal("kept", target.Description);
+        Assert.Equal(["EU", "Nordics"], target.Markets);
+        Assert.Equal("Cold", target.Status);
+        Assert.Equal(at, target.CreatedAt);
+        var page = await repository.QueryAsync(new TargetQuery { Market = "NORDICS" });
+        Assert.Equal([target.Id], page.Items.Select(t => t.Id));
+        var history = await repository.GetHistoryAsync(target.Id, new HistoryPageRequest());
+        Assert.Equal(HistoryAction.Created, Assert.Single(history).Action);
+
+        // Version 2's guards now hold for the old rows too.
+        await using var raw = new SqliteConnection(database.ConnectionString);
+        await raw.OpenAsync();
+        await Assert.ThrowsAsync<SqliteException>(() => raw.ExecuteAsync("UPDATE target_history SET actor_name = 'x'"));
+    }
+
+    [Fact]
+    public async Task Initialize_WithMigrationsOff_OnAnEmptyDatabase_RefusesNamingTheSetting()
+    {
+        await using var repository = new SqliteTargetRepository(new SqliteStoreOptions { ConnectionString = fixture.NewConnectionString(), ApplyMigrations = false });
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => repository.InitializeAsync());
+
+        Assert.Contains("SqliteStoreOptions.ApplyMigrations", error.Message, StringComparison.Ordinal);
+        Assert.Contains("0001", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Initialize_WithMigrationsOff_OnACurrentDatabase_Works()
+    {
+        var connectionString = fixture.NewConnectionString();
+        await new SqliteMigrator(NewDatabase(connectionString)).MigrateAsync();
+        await using var repository = new SqliteTargetRepository(new SqliteStoreOptions { ConnectionString = connectionString, ApplyMigrations = false });
+
+        var page = await repository.QueryAsync(new TargetQuery());
+
+        Assert.Equal(0, page.TotalCount);
+    }
+
+    [Fact]
+    public async Task Initialize_OnADatabaseFromANewerPackage_Refuses()
+    {
+        var connectionString = fixture.NewConnectionString();
+        var database = NewDatabase(connectionString);
+        await new SqliteMigrator(database, [.. SqliteMigrator.Embedded.Value, new SqliteMigration(99, "0099_future.sql", "CREATE TABLE future (x INTEGER);")]).MigrateAsync();
+        await using var repository = new SqliteTargetRepository(new SqliteStoreOptions { ConnectionString = connectionString });
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => repository.InitializeAsync());
+
+        Assert.Contains("version 99", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Initialize_FileDatabase_SwitchesToWal()
+    {
+        var connectionString = fixture.NewConnectionString();
+        await using var repository = new SqliteTargetRepository(new SqliteStoreOptions { ConnectionString = connectionString });
+        await repository.InitializeAsync();
+
+        await using var connection = new SqliteConnection(connectionString);
+        await connection.OpenAsync();
+        Assert.Equal("wal", await connection.ExecuteScalarAsync<string>("PRAGMA journal_mode"));
+    }
+}
