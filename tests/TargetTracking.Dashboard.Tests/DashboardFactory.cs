@@ -1,25 +1,34 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using TargetTracking.InMemory;
 
 namespace TargetTracking.Dashboard.Tests;
 
 /// <summary>
-/// Hosts the dashboard in memory, in the Production environment, on a store of its own that starts empty
-/// (no demo data unless <see cref="SeedDemoData"/>). Configured from outside, as any deployment would be.
+/// Hosts the dashboard in memory, in the Production environment, on a SQLite file of its own in the temp
+/// directory that starts empty (no demo data unless <see cref="SeedDemoData"/>). Configured from outside,
+/// through the settings any deployment would use.
 /// </summary>
 public class DashboardFactory : WebApplicationFactory<Program>
 {
+    private readonly string _databaseFile = Path.Combine(Path.GetTempPath(), $"targettracking-dashboard-{Guid.NewGuid():N}.db");
+
     protected virtual bool SeedDemoData => false;
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Production");
+        builder.UseSetting("Dashboard:SqliteFile", _databaseFile);
         builder.UseSetting("Dashboard:SeedDemoData", SeedDemoData ? "true" : "false");
-        builder.ConfigureTestServices(services => services.Replace(ServiceDescriptor.Singleton<ITargetRepository, InMemoryTargetRepository>()));
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        GC.SuppressFinalize(this);
+        foreach (var file in new[] { _databaseFile, _databaseFile + "-wal", _databaseFile + "-shm" })
+        {
+            File.Delete(file);
+        }
     }
 }
 
