@@ -1,0 +1,62 @@
+using System.Net.Sockets;
+using Npgsql;
+
+namespace TargetTracking.PostgreSql;
+
+/// <summary>
+/// The one place where PostgreSQL and Npgsql failures are classified and translated to the library's terms:
+/// which failures are worth re-running the unit of work for, and which mean a row was not in the state the
+/// unit of work expected.
+/// </summary>
+internal static class PostgresErrors
+{
+    private const string UniqueViolation = "23505";
+
+    /// <summary>Tells whether re-running the whole unit of work may succeed.</summary>
+    public static bool IsTransient(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                // Cancellation is the caller's decision, never a reason to retry (Npgsql wraps 57014 in it).
+                case OperationCanceledException:
+                    return false;
+                case PostgresException pg:
+                    return IsTransientState(pg.SqlState) || pg.IsTransient;
+                case NpgsqlException npgsql when npgsql.IsTransient:
+                    return true;
+                case IOException or SocketException or TimeoutException:
+                    return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Translates a failure of the write path: a key that exists already on a target insert means another
+    /// writer got there first; the core re-runs the unit of work against the fresh state.
+    /// </summary>
+    /// <returns>The exception to throw instead, or <see langword="null"/> to let the failure through unchanged.</returns>
+    public static Exception? Translate(Exception exception) =>
+        exception is PostgresException { SqlState: UniqueViolation, ConstraintName: "targets_pkey" } pg
+            ? new ConcurrentWriteException($"A target to insert exists already ({pg.Detail ?? pg.MessageText}).", pg)
+            : null;
+
+    /// <summary>A set-based write touched fewer rows than it named: a row changed or vanished since it was locked.</summary>
+    public static ConcurrentWriteException RowsMissed(string what, long expected, long actual) =>
+        new($"The store expected to {what} {expected} target(s) at their locked versions but matched {actual}; the unit of work is re-run.");
+
+    private static bool IsTransientState(string sqlState) =>
+        sqlState switch
+        {
+            "40001" => true, // serialization_failure
+            "40P01" => true, // deadlock_detected
+            "57P01" => true, // admin_shutdown (pg_terminate_backend, server stop)
+            "57P02" => true, // crash_shutdown
+            "57P03" => true, // cannot_connect_now (starting up, recovery)
+            "53300" => true, // too_many_connections
+            _ => sqlState.StartsWith("08", StringComparison.Ordinal), // connection_exception class
+        };
+}

@@ -1,0 +1,46 @@
+using System.Text.RegularExpressions;
+
+namespace TargetTracking.PostgreSql;
+
+/// <summary>Options of the PostgreSQL store, validated at start-up.</summary>
+public sealed partial class PostgreSqlStoreOptions
+{
+    /// <summary>The schema used when none is configured.</summary>
+    public const string DefaultSchema = "targettracking";
+
+    /// <summary>
+    /// Gets or sets the schema that holds the store's tables: letters, digits and underscores, not starting
+    /// with a digit, at most 63 characters. It is quoted in SQL, so its case is kept.
+    /// </summary>
+    /// <value>The default value is <c>targettracking</c>.</value>
+    public string Schema { get; set; } = DefaultSchema;
+
+    /// <summary>
+    /// Gets or sets a value indicating whether pending schema migrations are applied at start-up (and, without a
+    /// host, before the store's first use). Turn it off when a deployment step applies them with
+    /// <see cref="PostgreSqlTargetRepository.MigrateAsync"/>.
+    /// </summary>
+    /// <value>The default value is <see langword="true"/>.</value>
+    public bool ApplyMigrations { get; set; } = true;
+
+    /// <summary>Checks the options.</summary>
+    /// <returns>Every problem found, each naming the setting; empty when valid.</returns>
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        if (string.IsNullOrEmpty(Schema))
+        {
+            problems.Add("PostgreSqlStoreOptions.Schema is required.");
+        }
+        else if (Schema.Length > 63 || !Identifier().IsMatch(Schema))
+        {
+            problems.Add(
+                $"PostgreSqlStoreOptions.Schema '{Schema}' is not a valid schema name: use letters, digits and underscores, not starting with a digit, at most 63 characters.");
+        }
+
+        return problems;
+    }
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.CultureInvariant)]
+    private static partial Regex Identifier();
+}

@@ -1,0 +1,49 @@
+using Npgsql;
+using TargetTracking.Conformance;
+
+namespace TargetTracking.PostgreSql.Tests;
+
+/// <summary>
+/// Gives every <see cref="CreateRepositoryAsync"/> call its own new schema on the run's database, so every
+/// store is empty and isolated and test classes run in parallel.
+/// </summary>
+public sealed class PostgreSqlFixture : IStoreFixture, IAsyncLifetime
+{
+    private static int _schemas;
+    private NpgsqlDataSource? _dataSource;
+
+    /// <summary>Gets the connection string of the run's database.</summary>
+    public string ConnectionString { get; private set; } = "";
+
+    /// <summary>Gets the fixture's data source.</summary>
+    public NpgsqlDataSource DataSource => _dataSource ?? throw new InvalidOperationException("The fixture is not initialized.");
+
+    public async Task InitializeAsync()
+    {
+        ConnectionString = await PostgreSqlServer.GetConnectionStringAsync();
+        _dataSource = NpgsqlDataSource.Create(ConnectionString);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_dataSource is not null)
+        {
+            await _dataSource.DisposeAsync();
+        }
+    }
+
+    /// <summary>Returns a new unique schema name.</summary>
+    public static string NewSchema() => $"tt_{Interlocked.Increment(ref _schemas)}_{Guid.NewGuid():N}";
+
+    public async Task<ITargetRepository> CreateRepositoryAsync() => await CreatePostgreSqlRepositoryAsync();
+
+    /// <summary>Creates a store on a new schema, migrated.</summary>
+    public async Task<PostgreSqlTargetRepository> CreatePostgreSqlRepositoryAsync(NpgsqlDataSource? dataSource = null, string? schema = null)
+    {
+        var repository = new PostgreSqlTargetRepository(dataSource ?? DataSource, new PostgreSqlStoreOptions { Schema = schema ?? NewSchema() });
+        await repository.MigrateAsync();
+        return repository;
+    }
+}
+
+public sealed class PostgreSqlConformance(PostgreSqlFixture f) : TargetRepositoryConformance<PostgreSqlFixture>(f);
