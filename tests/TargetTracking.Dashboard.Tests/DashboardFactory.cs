@@ -37,3 +37,26 @@ public sealed class SeededDashboardFactory : DashboardFactory
 {
     protected override bool SeedDemoData => true;
 }
+
+/// <summary>
+/// A dashboard on PostgreSQL, chosen the way a deployment chooses it (<c>ConnectionStrings:TargetTracking</c>),
+/// in a schema of its own on the test run's server.
+/// </summary>
+public sealed class PostgreSqlDashboardFactory : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    private string? _connectionString;
+
+    public string Schema { get; } = $"dashboard_{Guid.NewGuid():N}";
+
+    public async Task InitializeAsync() => _connectionString = await TargetTracking.PostgreSql.Tests.PostgreSqlServer.GetConnectionStringAsync();
+
+    Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Production");
+        builder.UseSetting("ConnectionStrings:TargetTracking", _connectionString ?? throw new InvalidOperationException("The factory is not initialized."));
+        builder.UseSetting("Dashboard:PostgreSqlSchema", Schema);
+        builder.UseSetting("Dashboard:SeedDemoData", "true");
+    }
+}
