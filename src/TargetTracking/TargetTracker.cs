@@ -105,30 +105,7 @@ public sealed class TargetTracker
             throw new ArgumentOutOfRangeException(nameof(query), query.SortBy, "Unknown sort key.");
         }
 
-        List<string?>? statuses = null;
-        if (query.Statuses is not null)
-        {
-            statuses = [];
-            foreach (var status in query.Statuses)
-            {
-                if (!Pipeline.TryNormalize(status, out var canonical))
-                {
-                    throw new ArgumentException($"'{status}' is not a pipeline status. Known statuses: {string.Join(", ", Pipeline.Statuses)}.", nameof(query));
-                }
-
-                if (!statuses.Contains(canonical))
-                {
-                    statuses.Add(canonical);
-                }
-            }
-        }
-
-        var normalized = query with
-        {
-            Statuses = statuses,
-            Market = string.IsNullOrWhiteSpace(query.Market) ? null : TextSearch.Normalize(query.Market.Trim()),
-            NameContains = string.IsNullOrEmpty(query.NameContains) ? null : TextSearch.Normalize(query.NameContains),
-        };
+        var normalized = NormalizeFilter(query);
         return _repository.QueryAsync(normalized, cancellationToken);
     }
 
@@ -193,7 +170,44 @@ public sealed class TargetTracker
     /// <returns>An empty unit of work.</returns>
     public BulkUpdate BeginBulk() => new(_writer, _time, _options.MaxBulkItems, ResolveAudit);
 
-    private AuditContext ResolveAudit(AuditContext? audit) => audit ?? _auditAccessor?.Current ?? AuditContext.Anonymous;
+    /// <summary>Brings a filter to the form stores expect: configured status spellings, normalized search text.</summary>
+    internal TargetQuery NormalizeFilter(TargetQuery query)
+    {
+        List<string?>? statuses = null;
+        if (query.Statuses is not null)
+        {
+            statuses = [];
+            foreach (var status in query.Statuses)
+            {
+                if (!Pipeline.TryNormalize(status, out var canonical))
+                {
+                    throw new ArgumentException($"'{status}' is not a pipeline status. Known statuses: {string.Join(", ", Pipeline.Statuses)}.", nameof(query));
+                }
+
+                if (!statuses.Contains(canonical))
+                {
+                    statuses.Add(canonical);
+                }
+            }
+        }
+
+        return query with
+        {
+            Statuses = statuses,
+            Market = string.IsNullOrWhiteSpace(query.Market) ? null : TextSearch.Normalize(query.Market.Trim()),
+            NameContains = string.IsNullOrEmpty(query.NameContains) ? null : TextSearch.Normalize(query.NameContains),
+        };
+    }
+
+    internal ITargetRepository Repository => _repository;
+
+    internal TargetWriter Writer => _writer;
+
+    internal TargetTrackingOptions Options => _options;
+
+    internal TimeProvider Time => _time;
+
+    internal AuditContext ResolveAudit(AuditContext? audit) => audit ?? _auditAccessor?.Current ?? AuditContext.Anonymous;
 
     private static Result<Target> Single(BulkResult result)
     {

@@ -19,6 +19,9 @@ public sealed class TargetTrackingOptions
     /// <summary>Gets the pipeline: statuses and allowed moves.</summary>
     public PipelineOptions Pipeline { get; } = new();
 
+    /// <summary>Gets the options of tracked bulk operations.</summary>
+    public OperationOptions Operations { get; } = new();
+
     /// <summary>Gets or sets the most items one bulk unit of work may hold (it commits in one transaction).</summary>
     /// <value>The default value is 10,000.</value>
     public int MaxBulkItems { get; set; } = 10_000;
@@ -60,6 +63,7 @@ public sealed class TargetTrackingOptions
             problems.Add($"DeletePolicy '{DeletePolicy}' is not a defined policy.");
         }
 
+        problems.AddRange(Operations.Validate());
         return problems;
     }
 }

@@ -9,3 +9,5 @@ public sealed class InMemoryFixture : IStoreFixture
 }
 
 public sealed class InMemoryConformance(InMemoryFixture fixture) : TargetRepositoryConformance<InMemoryFixture>(fixture);
+
+public sealed class InMemoryOperationConformance(InMemoryFixture fixture) : OperationConformance<InMemoryFixture>(fixture);

@@ -59,17 +59,19 @@ internal sealed partial class TargetWriter
         }
 
         audit = audit.Sanitized();
-        var prepared = new WriteCommand[commands.Count];
-        var invalid = new TargetError?[commands.Count];
-        for (var i = 0; i < commands.Count; i++)
-        {
-            (prepared[i], invalid[i]) = Prepare(commands[i]);
-        }
+        return await RunAsync((session, ct) => ExecuteOnceAsync(session, commands, mode, audit, operationId, ct), cancellationToken).ConfigureAwait(false);
+    }
 
+    /// <summary>
+    /// Runs a unit of work in a new write session, re-running it whole on a transient failure or a concurrent
+    /// write; when the retries run out, throws <see cref="TargetStoreUnavailableException"/>.
+    /// </summary>
+    internal async Task<T> RunAsync<T>(Func<ITargetWriteSession, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    {
         try
         {
             return await _retry.ExecuteAsync(
-                async ct => await ExecuteOnceAsync(prepared, invalid, mode, audit, operationId, ct).ConfigureAwait(false),
+                async ct => await RunOnceAsync(work, ct).ConfigureAwait(false),
                 cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (IsRetryable(e))
@@ -79,7 +81,17 @@ internal sealed partial class TargetWriter
         }
     }
 
-    private bool IsRetryable(Exception e) => e is ConcurrentWriteException || _repository.IsTransient(e);
+    /// <summary>Runs a unit of work once in a new write session; the caller decides about retries.</summary>
+    internal async Task<T> RunOnceAsync<T>(Func<ITargetWriteSession, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    {
+        var session = await _repository.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
+        await using (session.ConfigureAwait(false))
+        {
+            return await work(session, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    internal bool IsRetryable(Exception e) => e is ConcurrentWriteException || _repository.IsTransient(e);
 
     /// <summary>Checks what can be checked without the store and brings input to its stored form.</summary>
     private (WriteCommand Command, TargetError? Error) Prepare(WriteCommand command)
@@ -115,7 +127,7 @@ internal sealed partial class TargetWriter
 
             case ChangeStatusCommand change:
                 {
-                    if (VersionError(change.ExpectedVersion) is { } error)
+                    if (change.ExpectedVersion is { } version && VersionError(version) is { } error)
                     {
                         return (command, error);
                     }
@@ -136,36 +148,45 @@ internal sealed partial class TargetWriter
     private static InvalidInputError? VersionError(long expectedVersion) =>
         expectedVersion < 1 ? new InvalidInputError([new FieldError("expectedVersion", $"The expected version must be at least 1; it is {expectedVersion}.")]) : null;
 
-    private async Task<BulkResult> ExecuteOnceAsync(WriteCommand[] commands, TargetError?[] invalid, BulkMode mode, AuditContext audit, string? operationId, CancellationToken cancellationToken)
+    private async Task<BulkResult> ExecuteOnceAsync(ITargetWriteSession session, IReadOnlyList<WriteCommand> commands, BulkMode mode, AuditContext audit, string? operationId, CancellationToken cancellationToken)
     {
-        var session = await _repository.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
-        await using (session.ConfigureAwait(false))
+        var (outcomes, changes) = await DecideAsync(session, commands, audit, operationId, cancellationToken).ConfigureAwait(false);
+        if (mode == BulkMode.AllOrNothing && outcomes.Any(o => o.State == BulkItemState.Failed))
         {
-            var toLock = new HashSet<TargetId>();
-            for (var i = 0; i < commands.Length; i++)
-            {
-                if (invalid[i] is null && commands[i] is not CreateCommand)
-                {
-                    toLock.Add(commands[i].Id);
-                }
-            }
-
-            var original = await session.LockAsync(toLock, cancellationToken).ConfigureAwait(false);
-            var decision = Decide(commands, invalid, original, audit, operationId);
-            if (mode == BulkMode.AllOrNothing && decision.Outcomes.Any(o => o.State == BulkItemState.Failed))
-            {
-                return RolledBack(mode, commands, decision.Outcomes.Select(o => o.Error).ToArray());
-            }
-
-            var changes = Coalesce(decision, original);
-            if (!changes.IsEmpty)
-            {
-                await session.SaveAsync(changes, cancellationToken).ConfigureAwait(false);
-                await session.CommitAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            return new BulkResult(mode, decision.Outcomes);
+            return new BulkResult(mode, [.. outcomes.Select(o => o.Error is null ? o with { State = BulkItemState.RolledBack, Target = null } : o)]);
         }
+
+        if (!changes.IsEmpty)
+        {
+            await session.SaveAsync(changes, cancellationToken).ConfigureAwait(false);
+            await session.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return new BulkResult(mode, outcomes);
+    }
+
+    /// <summary>
+    /// Inside an open session: validates the commands, locks the rows they touch, decides each one against the
+    /// current state and returns the outcomes with the one set-based change that applies them. Writes nothing.
+    /// </summary>
+    internal async Task<(BulkItemOutcome[] Outcomes, ChangeSet Changes)> DecideAsync(
+        ITargetWriteSession session, IReadOnlyList<WriteCommand> commands, AuditContext audit, string? operationId, CancellationToken cancellationToken)
+    {
+        var prepared = new WriteCommand[commands.Count];
+        var invalid = new TargetError?[commands.Count];
+        var toLock = new HashSet<TargetId>();
+        for (var i = 0; i < commands.Count; i++)
+        {
+            (prepared[i], invalid[i]) = Prepare(commands[i]);
+            if (invalid[i] is null && prepared[i] is not CreateCommand)
+            {
+                toLock.Add(prepared[i].Id);
+            }
+        }
+
+        var original = await session.LockAsync(toLock, cancellationToken).ConfigureAwait(false);
+        var decision = Decide(prepared, invalid, original, audit, operationId);
+        return (decision.Outcomes, Coalesce(decision, original));
     }
 
     private sealed record Decision(BulkItemOutcome[] Outcomes, Dictionary<TargetId, Target?> State, List<TargetId> Touched, List<HistoryEntry> History);
@@ -241,7 +262,7 @@ internal sealed partial class TargetWriter
 
             var (expected, current) = command switch
             {
-                UpdateCommand u => (u.ExpectedVersion, Current(u.Id)),
+                UpdateCommand u => ((long?)u.ExpectedVersion, Current(u.Id)),
                 ChangeStatusCommand c => (c.ExpectedVersion, Current(c.Id)),
                 DeleteCommand d => (d.ExpectedVersion, Current(d.Id)),
                 _ => throw new InvalidOperationException($"Unknown command {command.GetType().Name}."),
@@ -253,9 +274,10 @@ internal sealed partial class TargetWriter
                 continue;
             }
 
-            if (current.Version != expected)
+            // No expected version: a tracked operation, which moves whatever version is current.
+            if (expected is { } version && current.Version != version)
             {
-                outcomes[i] = Fail(new VersionConflictError(expected, current));
+                outcomes[i] = Fail(new VersionConflictError(version, current));
                 continue;
             }
 
@@ -345,11 +367,6 @@ internal sealed partial class TargetWriter
             History = purged is null ? decision.History : [.. decision.History.Where(h => !purged.Contains(h.TargetId))],
         };
     }
-
-    private static BulkResult RolledBack(BulkMode mode, WriteCommand[] commands, IReadOnlyList<TargetError?> errors) =>
-        new(mode, [.. commands.Select((c, i) => errors[i] is { } e
-            ? new BulkItemOutcome(i, c.Id, BulkItemState.Failed, null, e)
-            : new BulkItemOutcome(i, c.Id, BulkItemState.RolledBack, null, null))]);
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Unit of work attempt {Attempt} of {MaxAttempts} failed with a transient error; retrying in {Delay}.")]
     private static partial void LogRetry(ILogger logger, int attempt, int maxAttempts, TimeSpan delay, Exception exception);

@@ -7,6 +7,7 @@ internal sealed record CreateCommand(TargetId Id, NewTarget Target) : WriteComma
 
 internal sealed record UpdateCommand(TargetId Id, long ExpectedVersion, TargetUpdate Update) : WriteCommand(Id);
 
-internal sealed record ChangeStatusCommand(TargetId Id, long ExpectedVersion, string? Status) : WriteCommand(Id);
+/// <summary>A status change; <see langword="null"/> <paramref name="ExpectedVersion"/> (tracked operations only) moves whatever version is current.</summary>
+internal sealed record ChangeStatusCommand(TargetId Id, long? ExpectedVersion, string? Status) : WriteCommand(Id);
 
 internal sealed record DeleteCommand(TargetId Id, long ExpectedVersion) : WriteCommand(Id);

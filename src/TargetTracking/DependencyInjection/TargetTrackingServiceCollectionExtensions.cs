@@ -42,6 +42,7 @@ public static class TargetTrackingServiceCollectionExtensions
                 sp.GetService<ILogger<TargetTracker>>());
         });
         services.TryAddSingleton(sp => sp.GetRequiredService<TargetTracker>().Pipeline);
+        services.TryAddSingleton(sp => new TargetOperations(sp.GetRequiredService<TargetTracker>(), sp.GetService<ILogger<TargetOperations>>()));
         return new TargetTrackingBuilder(services);
     }
 
@@ -68,6 +69,14 @@ public sealed class TargetTrackingBuilder
     public TargetTrackingBuilder UseInMemory()
     {
         Services.TryAddSingleton<ITargetRepository, InMemoryTargetRepository>();
+        return this;
+    }
+
+    /// <summary>Adds the hosted <see cref="OperationRunnerService"/>, which runs pending and interrupted tracked operations.</summary>
+    /// <returns>This builder.</returns>
+    public TargetTrackingBuilder AddOperationRunner()
+    {
+        Services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, OperationRunnerService>());
         return this;
     }
 }

@@ -8,7 +8,7 @@ namespace TargetTracking.InMemory;
 /// the write lock from <see cref="BeginWriteAsync"/> until the session ends, as row locks would serialize
 /// writers to the same rows in a database. Thread-safe; data lives as long as the instance.
 /// </summary>
-public sealed class InMemoryTargetRepository : ITargetRepository
+public sealed class InMemoryTargetRepository : ITargetRepository, IOperationRepository
 {
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private State _state = State.Empty;
@@ -25,22 +25,7 @@ public sealed class InMemoryTargetRepository : ITargetRepository
     {
         ArgumentNullException.ThrowIfNull(query);
         cancellationToken.ThrowIfCancellationRequested();
-        IEnumerable<Target> matches = Volatile.Read(ref _state).Targets.Values;
-        if (query.Statuses is { } statuses)
-        {
-            matches = matches.Where(t => statuses.Contains(t.Status));
-        }
-
-        if (query.Market is { } market)
-        {
-            matches = matches.Where(t => t.Markets.Any(m => TextSearch.Normalize(m) == market));
-        }
-
-        if (query.NameContains is { } text)
-        {
-            matches = matches.Where(t => TextSearch.Normalize(t.Name).Contains(text, StringComparison.Ordinal));
-        }
-
+        var matches = Volatile.Read(ref _state).Targets.Values.Where(t => Matches(t, query));
         var list = matches.ToList();
         list.Sort((a, b) =>
         {
@@ -54,6 +39,59 @@ public sealed class InMemoryTargetRepository : ITargetRepository
             return query.Descending ? -order : order;
         });
         return Task.FromResult(new TargetPage([.. list.Skip(query.Skip).Take(query.Take)], list.Count));
+    }
+
+    private static bool Matches(Target target, TargetQuery filter) =>
+        (filter.Statuses is not { } statuses || statuses.Contains(target.Status))
+        && (filter.Market is not { } market || target.Markets.Any(m => TextSearch.Normalize(m) == market))
+        && (filter.NameContains is not { } text || TextSearch.Normalize(target.Name).Contains(text, StringComparison.Ordinal));
+
+    /// <inheritdoc />
+    public Task<BulkOperation?> GetOperationAsync(string operationId, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(Volatile.Read(ref _state).Operations.GetValueOrDefault(operationId)?.Operation);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<BulkOperation>> FindOperationsAsync(IReadOnlyCollection<OperationStatus> statuses, DateTimeOffset? updatedBefore, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(statuses);
+        cancellationToken.ThrowIfCancellationRequested();
+        IReadOnlyList<BulkOperation> found =
+        [
+            .. Volatile.Read(ref _state).Operations.Values.Select(o => o.Operation)
+                .Where(o => statuses.Contains(o.Status) && (updatedBefore is not { } before || o.LastUpdatedAt < before))
+                .OrderBy(o => o.LastUpdatedAt).ThenBy(o => o.Id, StringComparer.Ordinal)
+                .Take(limit),
+        ];
+        return Task.FromResult(found);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<OperationItemFailure>> GetOperationFailuresAsync(string operationId, TargetId? after, int limit, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var failures = Volatile.Read(ref _state).Operations.GetValueOrDefault(operationId)?.Failures ?? [];
+        IReadOnlyList<OperationItemFailure> page = [.. failures.Where(f => after is not { } a || f.TargetId.CompareTo(a) > 0).OrderBy(f => f.TargetId).Take(limit)];
+        return Task.FromResult(page);
+    }
+
+    /// <inheritdoc />
+    public async Task<int> DeleteFinishedOperationsAsync(DateTimeOffset completedBefore, CancellationToken cancellationToken = default)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var state = _state;
+            var expired = state.Operations.Values.Where(o => o.Operation.IsFinished && o.Operation.CompletedAt < completedBefore).Select(o => o.Operation.Id).ToList();
+            Volatile.Write(ref _state, state with { Operations = state.Operations.RemoveRange(expired) });
+            return expired.Count;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
     }
 
     /// <inheritdoc />
@@ -93,12 +131,21 @@ public sealed class InMemoryTargetRepository : ITargetRepository
     /// <returns>Always <see langword="false"/>.</returns>
     public bool IsTransient(Exception exception) => false;
 
-    private sealed record State(ImmutableDictionary<TargetId, Target> Targets, ImmutableDictionary<TargetId, ImmutableList<HistoryEntry>> History)
+    private sealed record State(
+        ImmutableDictionary<TargetId, Target> Targets,
+        ImmutableDictionary<TargetId, ImmutableList<HistoryEntry>> History,
+        ImmutableDictionary<string, StoredOperation> Operations)
     {
-        public static State Empty { get; } = new(ImmutableDictionary<TargetId, Target>.Empty, ImmutableDictionary<TargetId, ImmutableList<HistoryEntry>>.Empty);
+        public static State Empty { get; } = new(
+            ImmutableDictionary<TargetId, Target>.Empty,
+            ImmutableDictionary<TargetId, ImmutableList<HistoryEntry>>.Empty,
+            ImmutableDictionary<string, StoredOperation>.Empty.WithComparers(StringComparer.Ordinal));
     }
 
-    private sealed class Session(InMemoryTargetRepository owner) : ITargetWriteSession
+    /// <summary>An operation with its fixed selection (sorted ids) and its failures.</summary>
+    private sealed record StoredOperation(BulkOperation Operation, ImmutableArray<TargetId> Items, ImmutableList<OperationItemFailure> Failures);
+
+    private sealed class Session(InMemoryTargetRepository owner) : ITargetWriteSession, IOperationWriteSession
     {
         private State? _pending;
         private bool _ended;
@@ -161,7 +208,51 @@ public sealed class InMemoryTargetRepository : ITargetRepository
                 history[entry.TargetId] = history.GetValueOrDefault(entry.TargetId, []).Add(entry);
             }
 
-            _pending = new State(targets.ToImmutable(), history.ToImmutable());
+            _pending = state with { Targets = targets.ToImmutable(), History = history.ToImmutable() };
+            return Task.CompletedTask;
+        }
+
+        public Task<long?> CreateOperationAsync(BulkOperation operation, OperationSelection selection, CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(operation);
+            ArgumentNullException.ThrowIfNull(selection);
+            cancellationToken.ThrowIfCancellationRequested();
+            var state = _pending ?? owner._state;
+            if (state.Operations.ContainsKey(operation.Id))
+            {
+                return Task.FromResult<long?>(null);
+            }
+
+            var items = selection.Ids is { } ids
+                ? ids.Distinct().Order().ToImmutableArray()
+                : state.Targets.Values.Where(t => Matches(t, selection.Filter!)).Select(t => t.Id).Order().ToImmutableArray();
+            _pending = state with { Operations = state.Operations.Add(operation.Id, new StoredOperation(operation, items, [])) };
+            return Task.FromResult<long?>(items.Length);
+        }
+
+        public Task<BulkOperation?> LockOperationAsync(string operationId, CancellationToken cancellationToken = default)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return Task.FromResult((_pending ?? owner._state).Operations.GetValueOrDefault(operationId)?.Operation);
+        }
+
+        public Task<IReadOnlyList<TargetId>> ReadOperationItemsAsync(string operationId, TargetId? after, int limit, CancellationToken cancellationToken = default)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var items = (_pending ?? owner._state).Operations.GetValueOrDefault(operationId)?.Items ?? [];
+            var start = after is { } a ? items.BinarySearch(a) is var i && i >= 0 ? i + 1 : ~i : 0;
+            IReadOnlyList<TargetId> page = [.. items.Skip(start).Take(limit)];
+            return Task.FromResult(page);
+        }
+
+        public Task SaveOperationAsync(BulkOperation operation, IReadOnlyList<OperationItemFailure> failures, CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(operation);
+            ArgumentNullException.ThrowIfNull(failures);
+            cancellationToken.ThrowIfCancellationRequested();
+            var state = _pending ?? owner._state;
+            var stored = state.Operations.GetValueOrDefault(operation.Id) ?? throw new InvalidOperationException($"Operation '{operation.Id}' does not exist.");
+            _pending = state with { Operations = state.Operations.SetItem(operation.Id, stored with { Operation = operation, Failures = stored.Failures.AddRange(failures) }) };
             return Task.CompletedTask;
         }
 

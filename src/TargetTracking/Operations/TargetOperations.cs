@@ -1,0 +1,400 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace TargetTracking;
+
+/// <summary>
+/// Tracked bulk operations: work too large for one transaction (move every target of a market, re-score a
+/// pipeline) runs batch by batch. Each batch commits its status changes, their history entries (carrying the
+/// operation id) and the operation's progress in one transaction, so a process killed at any point resumes
+/// from the last committed batch and no target is changed twice. Thread-safe; several runners (processes)
+/// may run the same operation at once, and each batch is still processed exactly once.
+/// </summary>
+public sealed partial class TargetOperations
+{
+    private static readonly OperationStatus[] Runnable = [OperationStatus.Pending, OperationStatus.Processing];
+    private readonly TargetTracker _tracker;
+    private readonly IOperationRepository _operations;
+    private readonly OperationOptions _options;
+    private readonly ILogger _logger;
+
+    /// <summary>Initializes a new instance. Hosts normally resolve it from DI.</summary>
+    /// <param name="tracker">The tracker whose store, pipeline and clock the operations use.</param>
+    /// <param name="logger">Logs failed batch attempts.</param>
+    /// <exception cref="NotSupportedException">The store does not support tracked operations.</exception>
+    public TargetOperations(TargetTracker tracker, ILogger<TargetOperations>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(tracker);
+        _tracker = tracker;
+        _operations = tracker.Repository as IOperationRepository
+            ?? throw new NotSupportedException($"The store {tracker.Repository.GetType().Name} does not support tracked operations (it does not implement {nameof(IOperationRepository)}).");
+        _options = tracker.Options.Operations;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>
+    /// Starts an operation: stores it as <see cref="OperationStatus.Pending"/> with its selection fixed. Starting an id that
+    /// exists returns the existing operation and changes nothing. Run it with <see cref="RunAsync"/> or the hosted runner.
+    /// </summary>
+    /// <param name="request">What to start.</param>
+    /// <param name="audit">Who starts it; copied into every history entry the operation writes.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>The operation, or <see cref="InvalidInputError"/> or <see cref="UnknownStatusError"/>.</returns>
+    public async Task<Result<BulkOperation>> StartAsync(StartOperationRequest request, AuditContext? audit = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(request.Selection);
+        var errors = new List<FieldError>();
+        if (string.IsNullOrWhiteSpace(request.OperationId) || request.OperationId.Length > 100 || request.OperationId.Contains('\0', StringComparison.Ordinal))
+        {
+            errors.Add(new FieldError("operationId", "The operation id is required: 1 to 100 characters, no NUL."));
+        }
+
+        var batchSize = request.BatchSize ?? _options.DefaultBatchSize;
+        if (batchSize is < 1 or > OperationOptions.MaxBatchSize)
+        {
+            errors.Add(new FieldError("batchSize", $"The batch size must be between 1 and {OperationOptions.MaxBatchSize}; it is {batchSize}."));
+        }
+
+        if (request.MaxRetries is < 0 or > 100)
+        {
+            errors.Add(new FieldError("maxRetries", $"Max retries must be between 0 and 100; it is {request.MaxRetries}."));
+        }
+
+        if (errors.Count > 0)
+        {
+            return new InvalidInputError(errors);
+        }
+
+        if (!_tracker.Pipeline.TryNormalize(request.Status, out var status))
+        {
+            return new UnknownStatusError(request.Status!, _tracker.Pipeline.Statuses);
+        }
+
+        var selection = request.Selection.Filter is { } filter ? OperationSelection.Where(_tracker.NormalizeFilter(filter)) : request.Selection;
+        var who = _tracker.ResolveAudit(audit).Sanitized();
+        var now = _tracker.Writer.Now();
+        var operation = new BulkOperation
+        {
+            Id = request.OperationId,
+            Status = OperationStatus.Pending,
+            TargetStatus = status,
+            Selection = request.Selection.ToString(),
+            Total = 0,
+            BatchSize = batchSize,
+            MaxRetries = request.MaxRetries,
+            CreatedAt = now,
+            LastUpdatedAt = now,
+            ActorId = who.ActorId,
+            ActorName = who.ActorName,
+            ClientAddress = who.ClientAddress,
+            UserAgent = who.UserAgent,
+        };
+
+        return await _tracker.Writer.RunAsync(
+            async (session, ct) =>
+            {
+                var writes = Operations(session);
+                if (await writes.LockOperationAsync(operation.Id, ct).ConfigureAwait(false) is { } existing)
+                {
+                    return existing;
+                }
+
+                if (await writes.CreateOperationAsync(operation, selection, ct).ConfigureAwait(false) is not { } total)
+                {
+                    // Another starter inserted the same id in between; its operation is the one.
+                    return (await writes.LockOperationAsync(operation.Id, ct).ConfigureAwait(false))!;
+                }
+
+                var created = operation with { Total = total };
+                await writes.SaveOperationAsync(created, [], ct).ConfigureAwait(false);
+                await session.CommitAsync(ct).ConfigureAwait(false);
+                return created;
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs (or resumes) an operation until it completes, fails or is cancelled, one committed batch at a time.
+    /// A transient failure retries the batch up to the operation's max retries; then the operation is
+    /// <see cref="OperationStatus.Failed"/> and running it again resumes it. Cancelling the token stops between
+    /// batches and leaves the operation resumable.
+    /// </summary>
+    /// <param name="operationId">The operation.</param>
+    /// <param name="progress">Receives progress after each batch.</param>
+    /// <param name="cancellationToken">Stops the run after the current batch.</param>
+    /// <returns>The operation as the run left it, or <see cref="OperationNotFoundError"/>.</returns>
+    public async Task<Result<BulkOperation>> RunAsync(string operationId, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(operationId);
+        var operation = await _operations.GetOperationAsync(operationId, cancellationToken).ConfigureAwait(false);
+        if (operation is null)
+        {
+            return new OperationNotFoundError(operationId);
+        }
+
+        if (operation.Status is OperationStatus.Completed or OperationStatus.Cancelled)
+        {
+            return operation;
+        }
+
+        // A failed operation resumes here: its next batch sets it processing again.
+        var failures = 0;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            try
+            {
+                var next = await ProcessBatchAsync(operationId, cancellationToken).ConfigureAwait(false);
+                if (next is null)
+                {
+                    return new OperationNotFoundError(operationId);
+                }
+
+                operation = next;
+                failures = 0;
+            }
+            catch (Exception e) when (_tracker.Writer.IsRetryable(e))
+            {
+                failures++;
+                LogBatchFailed(_logger, operationId, failures, operation.MaxRetries + 1, e);
+                var spent = failures > operation.MaxRetries;
+                operation = await TryRecordFailureAsync(operationId, spent ? e.Message : null, cancellationToken).ConfigureAwait(false)
+                    ?? (spent ? operation with { Status = OperationStatus.Failed, Error = e.Message } : operation);
+                if (spent)
+                {
+                    return operation;
+                }
+
+                await Task.Delay(_tracker.Options.RetryBaseDelay * Math.Pow(2, failures - 1), cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            progress?.Report(OperationProgress.Of(operation));
+            if (operation.IsFinished)
+            {
+                return operation;
+            }
+        }
+    }
+
+    /// <summary>Processes the next batch in one transaction; returns the operation after it.</summary>
+    private Task<BulkOperation?> ProcessBatchAsync(string operationId, CancellationToken cancellationToken) =>
+        _tracker.Writer.RunOnceAsync<BulkOperation?>(
+            async (session, ct) =>
+            {
+                var writes = Operations(session);
+                var operation = await writes.LockOperationAsync(operationId, ct).ConfigureAwait(false);
+                if (operation is null || operation.Status is OperationStatus.Completed or OperationStatus.Cancelled)
+                {
+                    return operation;
+                }
+
+                var now = _tracker.Writer.Now();
+                if (operation.CancelRequested)
+                {
+                    return await SaveAsync(session, operation with { Status = OperationStatus.Cancelled, CompletedAt = now, LastUpdatedAt = now }, [], ct).ConfigureAwait(false);
+                }
+
+                operation = operation with { Status = OperationStatus.Processing, Error = null, CompletedAt = null, StartedAt = operation.StartedAt ?? now, LastUpdatedAt = now };
+                var ids = await writes.ReadOperationItemsAsync(operationId, operation.Cursor, operation.BatchSize, ct).ConfigureAwait(false);
+                if (ids.Count == 0)
+                {
+                    return await SaveAsync(session, operation with { Status = OperationStatus.Completed, CompletedAt = now }, [], ct).ConfigureAwait(false);
+                }
+
+                var audit = new AuditContext
+                {
+                    ActorId = operation.ActorId,
+                    ActorName = operation.ActorName,
+                    ClientAddress = operation.ClientAddress,
+                    UserAgent = operation.UserAgent,
+                    CorrelationId = operation.Id,
+                };
+                var commands = ids.Select(id => (WriteCommand)new ChangeStatusCommand(id, null, operation.TargetStatus)).ToList();
+                var (outcomes, changes) = await _tracker.Writer.DecideAsync(session, commands, audit, operation.Id, ct).ConfigureAwait(false);
+                var failed = outcomes.Where(o => o.Error is not null).Select(o => new OperationItemFailure(operation.Id, o.TargetId, o.Error!.Code, o.Error.Message, now)).ToList();
+                operation = operation with
+                {
+                    Cursor = ids[^1],
+                    Processed = operation.Processed + ids.Count,
+                    Succeeded = operation.Succeeded + ids.Count - failed.Count,
+                    Failed = operation.Failed + failed.Count,
+                    CurrentBatch = operation.CurrentBatch + 1,
+                };
+                if (ids.Count < operation.BatchSize)
+                {
+                    operation = operation with { Status = OperationStatus.Completed, CompletedAt = now };
+                }
+
+                if (!changes.IsEmpty)
+                {
+                    await session.SaveAsync(changes, ct).ConfigureAwait(false);
+                }
+
+                return await SaveAsync(session, operation, failed, ct).ConfigureAwait(false);
+            },
+            cancellationToken);
+
+    private static async Task<BulkOperation> SaveAsync(ITargetWriteSession session, BulkOperation operation, IReadOnlyList<OperationItemFailure> failures, CancellationToken cancellationToken)
+    {
+        await Operations(session).SaveOperationAsync(operation, failures, cancellationToken).ConfigureAwait(false);
+        await session.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return operation;
+    }
+
+    /// <summary>Counts a failed attempt and, when the retries are spent, marks the operation failed. Best effort: the store may still be down.</summary>
+    private async Task<BulkOperation?> TryRecordFailureAsync(string operationId, string? finalError, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _tracker.Writer.RunOnceAsync<BulkOperation?>(
+                async (session, ct) =>
+                {
+                    var operation = await Operations(session).LockOperationAsync(operationId, ct).ConfigureAwait(false);
+                    if (operation is null || operation.IsFinished)
+                    {
+                        return operation;
+                    }
+
+                    var now = _tracker.Writer.Now();
+                    operation = operation with { RetryCount = operation.RetryCount + 1, LastUpdatedAt = now };
+                    if (finalError is not null)
+                    {
+                        operation = operation with { Status = OperationStatus.Failed, Error = finalError, CompletedAt = now };
+                    }
+
+                    return await SaveAsync(session, operation, [], ct).ConfigureAwait(false);
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (_tracker.Writer.IsRetryable(e))
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Reads an operation and its progress.</summary>
+    /// <param name="operationId">The operation.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The operation, or <see cref="OperationNotFoundError"/>.</returns>
+    public async Task<Result<BulkOperation>> GetAsync(string operationId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(operationId);
+        var operation = await _operations.GetOperationAsync(operationId, cancellationToken).ConfigureAwait(false);
+        return operation is null ? new OperationNotFoundError(operationId) : operation;
+    }
+
+    /// <summary>Reads the targets an operation could not move, with their typed reasons, in target id order.</summary>
+    /// <param name="operationId">The operation.</param>
+    /// <param name="after">Continue after this target (keyset paging).</param>
+    /// <param name="limit">How many at most, 1 to 1000.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The failures.</returns>
+    public Task<IReadOnlyList<OperationItemFailure>> GetFailuresAsync(string operationId, TargetId? after = null, int limit = 100, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(operationId);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, 1000);
+        return _operations.GetOperationFailuresAsync(operationId, after, limit, cancellationToken);
+    }
+
+    /// <summary>
+    /// Cancels an operation: a pending one at once; a processing one stops after its current batch (the batches
+    /// committed so far stay applied). Cancelling a finished operation changes nothing.
+    /// </summary>
+    /// <param name="operationId">The operation.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The operation after the request, or <see cref="OperationNotFoundError"/>.</returns>
+    public async Task<Result<BulkOperation>> CancelAsync(string operationId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(operationId);
+        var operation = await _tracker.Writer.RunAsync<BulkOperation?>(
+            async (session, ct) =>
+            {
+                var operation = await Operations(session).LockOperationAsync(operationId, ct).ConfigureAwait(false);
+                if (operation is null || operation.IsFinished)
+                {
+                    return operation;
+                }
+
+                var now = _tracker.Writer.Now();
+                operation = operation.Status == OperationStatus.Pending
+                    ? operation with { Status = OperationStatus.Cancelled, CancelRequested = true, CompletedAt = now, LastUpdatedAt = now }
+                    : operation with { CancelRequested = true, LastUpdatedAt = now };
+                return await SaveAsync(session, operation, [], ct).ConfigureAwait(false);
+            },
+            cancellationToken).ConfigureAwait(false);
+        return operation is null ? new OperationNotFoundError(operationId) : operation;
+    }
+
+    /// <summary>
+    /// Finds operations a runner should pick up: pending ones, and processing ones without progress for longer
+    /// than <see cref="OperationOptions.InterruptedAfter"/> (their runner died).
+    /// </summary>
+    /// <param name="limit">How many at most.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The operations, oldest update first.</returns>
+    public async Task<IReadOnlyList<BulkOperation>> FindRunnableAsync(int limit = 10, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        var stale = _tracker.Writer.Now() - _options.InterruptedAfter;
+        var candidates = await _operations.FindOperationsAsync(Runnable, null, limit * 4, cancellationToken).ConfigureAwait(false);
+        return [.. candidates.Where(o => o.Status == OperationStatus.Pending || o.LastUpdatedAt < stale).Take(limit)];
+    }
+
+    /// <summary>Removes finished operations that ended more than <see cref="OperationOptions.RetentionPeriod"/> ago. Their history entries stay.</summary>
+    /// <param name="cancellationToken">Cancels the removal.</param>
+    /// <returns>How many operations were removed.</returns>
+    public Task<int> RemoveExpiredAsync(CancellationToken cancellationToken = default) =>
+        _operations.DeleteFinishedOperationsAsync(_tracker.Writer.Now() - _options.RetentionPeriod, cancellationToken);
+
+    /// <summary>Summarizes an operation for reports: affected count, duration, actor, outcome.</summary>
+    /// <param name="operationId">The operation.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The summary, or <see cref="OperationNotFoundError"/>.</returns>
+    public async Task<Result<OperationSummary>> GetSummaryAsync(string operationId, CancellationToken cancellationToken = default)
+    {
+        var found = await GetAsync(operationId, cancellationToken).ConfigureAwait(false);
+        if (!found.IsSuccess)
+        {
+            return found.Error;
+        }
+
+        var o = found.Value;
+        return new OperationSummary(o.Id, o.Status, o.Succeeded, o.Failed, o.Total, o.Duration, o.ActorId, o.ActorName);
+    }
+
+    /// <summary>Tells how many operations changed a target and when the last did, from its history.</summary>
+    /// <param name="id">The target.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The counts.</returns>
+    public async Task<TargetOperationStats> GetTargetStatsAsync(TargetId id, CancellationToken cancellationToken = default)
+    {
+        var operations = new HashSet<string>(StringComparer.Ordinal);
+        DateTimeOffset? last = null;
+        long? before = null;
+        while (true)
+        {
+            var page = await _tracker.GetHistoryAsync(id, new HistoryPageRequest(before, 1000), cancellationToken).ConfigureAwait(false);
+            foreach (var entry in page.Where(e => e.OperationId is not null))
+            {
+                operations.Add(entry.OperationId!);
+                last = last is { } l && l > entry.OccurredAt ? l : entry.OccurredAt;
+            }
+
+            if (page.Count < 1000)
+            {
+                return new TargetOperationStats(id, operations.Count, last);
+            }
+
+            before = page[^1].Version;
+        }
+    }
+
+    private static IOperationWriteSession Operations(ITargetWriteSession session) =>
+        session as IOperationWriteSession ?? throw new NotSupportedException($"The write session {session.GetType().Name} does not implement {nameof(IOperationWriteSession)}.");
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Operation {OperationId}: batch attempt {Attempt} of {MaxAttempts} failed with a transient error.")]
+    private static partial void LogBatchFailed(ILogger logger, string operationId, int attempt, int maxAttempts, Exception exception);
+}
