@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace TargetTracking.Sqlite;
@@ -5,6 +6,9 @@ namespace TargetTracking.Sqlite;
 /// <summary>How the store spells values in SQLite: ids as lower-case "D" text, times as UTC ticks, markets as a JSON array.</summary>
 internal static class Stored
 {
+    // Keeps non-ASCII text readable in the file (the JSON never reaches a browser, so HTML-safe escaping buys nothing).
+    private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static string Id(TargetId id) => id.Value.ToString("D");
 
     public static string Id(Guid id) => id.ToString("D");
@@ -15,9 +19,9 @@ internal static class Stored
 
     public static DateTimeOffset Time(long ticks) => new(ticks, TimeSpan.Zero);
 
-    public static string Markets(IReadOnlyList<string> markets) => JsonSerializer.Serialize(markets);
+    public static string Markets(IReadOnlyList<string> markets) => JsonSerializer.Serialize(markets, Json);
 
-    public static IReadOnlyList<string> Markets(string json) => JsonSerializer.Deserialize<string[]>(json) ?? [];
+    public static IReadOnlyList<string> Markets(string json) => JsonSerializer.Deserialize<string[]>(json, Json) ?? [];
 }
 
 /// <summary>A row of <c>targets</c>, as Dapper reads it.</summary>

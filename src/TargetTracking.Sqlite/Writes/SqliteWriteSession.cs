@@ -7,8 +7,8 @@ namespace TargetTracking.Sqlite;
 /// <summary>
 /// One unit of work: one connection and one <c>BEGIN IMMEDIATE</c> transaction, which takes SQLite's write lock up
 /// front, so writers serialize and none can change a row between <see cref="LockAsync"/> and the commit (what
-/// <c>SELECT … FOR UPDATE</c> gives in PostgreSQL). Each kind of write is one prepared statement re-run per row
-/// inside the transaction (Dapper reuses the command), with the affected-row count checked against the rows given.
+/// <c>SELECT … FOR UPDATE</c> gives in PostgreSQL). Each kind of write is one prepared statement run per row
+/// inside the transaction (<see cref="PreparedBatch{T}"/>), with the affected-row count checked against the rows given.
 /// </summary>
 internal sealed class SqliteWriteSession : ITargetWriteSession
 {
@@ -40,6 +40,52 @@ internal sealed class SqliteWriteSession : ITargetWriteSession
         VALUES (@Id, @TargetId, @Action, @OldStatus, @NewStatus, @Version, @OccurredAt,
                 @ActorId, @ActorName, @CorrelationId, @OperationId, @ClientAddress, @UserAgent)
         """;
+
+    private static readonly BatchParameter<TargetWrite>[] TargetParameters =
+    [
+        new("@Id", w => Stored.Id(w.Target.Id)),
+        new("@Name", w => w.Target.Name),
+        new("@NameNorm", w => TextSearch.Normalize(w.Target.Name)),
+        new("@Description", w => w.Target.Description),
+        new("@Markets", w => Stored.Markets(w.Target.Markets)),
+        new("@Status", w => w.Target.Status),
+        new("@Version", w => w.Target.Version),
+        new("@CreatedAt", w => Stored.Time(w.Target.CreatedAt)),
+        new("@UpdatedAt", w => Stored.Time(w.Target.UpdatedAt)),
+        new("@StatusChangedAt", w => Stored.Time(w.Target.StatusChangedAt)),
+        new("@ExpectedVersion", w => w.ExpectedVersion),
+    ];
+
+    private static readonly BatchParameter<TargetDelete>[] DeleteParameters =
+    [
+        new("@Id", d => Stored.Id(d.Id)),
+        new("@ExpectedVersion", d => d.ExpectedVersion),
+    ];
+
+    private static readonly BatchParameter<TargetId>[] IdParameter = [new("@Id", id => Stored.Id(id))];
+
+    private static readonly BatchParameter<(string TargetId, string MarketNorm)>[] MarketParameters =
+    [
+        new("@TargetId", m => m.TargetId),
+        new("@MarketNorm", m => m.MarketNorm),
+    ];
+
+    private static readonly BatchParameter<HistoryEntry>[] HistoryParameters =
+    [
+        new("@Id", e => Stored.Id(e.Id)),
+        new("@TargetId", e => Stored.Id(e.TargetId)),
+        new("@Action", e => e.Action.ToString()),
+        new("@OldStatus", e => e.OldStatus),
+        new("@NewStatus", e => e.NewStatus),
+        new("@Version", e => e.Version),
+        new("@OccurredAt", e => Stored.Time(e.OccurredAt)),
+        new("@ActorId", e => e.ActorId),
+        new("@ActorName", e => e.ActorName),
+        new("@CorrelationId", e => e.CorrelationId),
+        new("@OperationId", e => e.OperationId),
+        new("@ClientAddress", e => e.ClientAddress),
+        new("@UserAgent", e => e.UserAgent),
+    ];
 
     private readonly SqliteConnection _connection;
     private readonly SqliteTransaction _transaction;
@@ -115,40 +161,43 @@ internal sealed class SqliteWriteSession : ITargetWriteSession
 
         if (changes.Inserts.Count > 0)
         {
-            await ExpectRowsAsync(InsertTarget, changes.Inserts.Select(t => TargetParameters.From(t, 0)), changes.Inserts.Count, "exists already", cancellationToken).ConfigureAwait(false);
-            await ExecuteAsync(InsertMarket, changes.Inserts.SelectMany(MarketParameters.From), cancellationToken).ConfigureAwait(false);
+            var inserted = await ExecuteAsync(InsertTarget, TargetParameters, changes.Inserts.Select(t => new TargetWrite(t, 0)), cancellationToken).ConfigureAwait(false);
+            ThrowUnlessAll(inserted, changes.Inserts.Count, "exist already");
+            await ExecuteAsync(InsertMarket, MarketParameters, changes.Inserts.SelectMany(Markets), cancellationToken).ConfigureAwait(false);
         }
 
         if (changes.Updates.Count > 0)
         {
-            await ExpectRowsAsync(UpdateTarget, changes.Updates.Select(u => TargetParameters.From(u.Target, u.ExpectedVersion)), changes.Updates.Count, "is not at the expected version", cancellationToken).ConfigureAwait(false);
+            var updated = await ExecuteAsync(UpdateTarget, TargetParameters, changes.Updates, cancellationToken).ConfigureAwait(false);
+            ThrowUnlessAll(updated, changes.Updates.Count, "are not at the expected version");
 
             // A status change leaves the markets alone: rewrite the side table only for targets whose markets changed.
             var remarketed = changes.Updates.Select(u => u.Target).Where(t => !SameMarkets(t)).ToList();
             if (remarketed.Count > 0)
             {
-                await ExecuteAsync(DeleteMarkets, remarketed.Select(t => new { Id = Stored.Id(t.Id) }), cancellationToken).ConfigureAwait(false);
-                await ExecuteAsync(InsertMarket, remarketed.SelectMany(MarketParameters.From), cancellationToken).ConfigureAwait(false);
+                await ExecuteAsync(DeleteMarkets, IdParameter, remarketed.Select(t => t.Id), cancellationToken).ConfigureAwait(false);
+                await ExecuteAsync(InsertMarket, MarketParameters, remarketed.SelectMany(Markets), cancellationToken).ConfigureAwait(false);
             }
         }
 
         if (changes.Deletes.Count > 0)
         {
             // target_markets rows go with their target (ON DELETE CASCADE).
-            await ExpectRowsAsync(DeleteTarget, changes.Deletes.Select(d => new { Id = Stored.Id(d.Id), d.ExpectedVersion }), changes.Deletes.Count, "is not at the expected version", cancellationToken).ConfigureAwait(false);
+            var deleted = await ExecuteAsync(DeleteTarget, DeleteParameters, changes.Deletes, cancellationToken).ConfigureAwait(false);
+            ThrowUnlessAll(deleted, changes.Deletes.Count, "are not at the expected version");
         }
 
         if (changes.PurgeHistory.Count > 0)
         {
             // The history triggers allow a DELETE only while the permit row exists, and it exists only inside this transaction.
-            await ExecuteAsync("INSERT INTO history_purge_permit (id) VALUES (1)", null, cancellationToken).ConfigureAwait(false);
-            await ExecuteAsync(PurgeHistory, changes.PurgeHistory.Select(id => new { Id = Stored.Id(id) }), cancellationToken).ConfigureAwait(false);
-            await ExecuteAsync("DELETE FROM history_purge_permit", null, cancellationToken).ConfigureAwait(false);
+            await _connection.ExecuteAsync(new CommandDefinition("INSERT INTO history_purge_permit (id) VALUES (1)", transaction: _transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await ExecuteAsync(PurgeHistory, IdParameter, changes.PurgeHistory, cancellationToken).ConfigureAwait(false);
+            await _connection.ExecuteAsync(new CommandDefinition("DELETE FROM history_purge_permit", transaction: _transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         }
 
         if (changes.History.Count > 0)
         {
-            await ExecuteAsync(InsertHistory, changes.History.Select(HistoryParameters.From), cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(InsertHistory, HistoryParameters, changes.History, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -178,45 +227,23 @@ internal sealed class SqliteWriteSession : ITargetWriteSession
         }
     }
 
-    private bool SameMarkets(Target target) =>
-        _locked.TryGetValue(target.Id, out var before) && before.Markets.SequenceEqual(target.Markets, StringComparer.Ordinal);
-
-    private async Task ExpectRowsAsync(string sql, IEnumerable<object> rows, int expected, string problem, CancellationToken cancellationToken)
+    private static void ThrowUnlessAll(int affected, int expected, string problem)
     {
-        var affected = await ExecuteAsync(sql, rows, cancellationToken).ConfigureAwait(false);
         if (affected != expected)
         {
             throw new ConcurrentWriteException($"{expected - affected} of {expected} targets written by this unit of work {problem}; it is re-run against the current rows.");
         }
     }
 
-    private Task<int> ExecuteAsync(string sql, object? parameters, CancellationToken cancellationToken) =>
-        _connection.ExecuteAsync(new CommandDefinition(sql, parameters, _transaction, cancellationToken: cancellationToken));
-
-    private sealed record TargetParameters(
-        string Id, string Name, string NameNorm, string? Description, string Markets, string? Status,
-        long Version, long CreatedAt, long UpdatedAt, long? StatusChangedAt, long ExpectedVersion)
+    private static IEnumerable<(string TargetId, string MarketNorm)> Markets(Target target)
     {
-        public static TargetParameters From(Target t, long expectedVersion) => new(
-            Stored.Id(t.Id), t.Name, TextSearch.Normalize(t.Name), t.Description, Stored.Markets(t.Markets), t.Status,
-            t.Version, Stored.Time(t.CreatedAt), Stored.Time(t.UpdatedAt), Stored.Time(t.StatusChangedAt), expectedVersion);
+        var id = Stored.Id(target.Id);
+        return target.Markets.Select(m => (id, TextSearch.Normalize(m)));
     }
 
-    private sealed record MarketParameters(string TargetId, string MarketNorm)
-    {
-        public static IEnumerable<MarketParameters> From(Target t)
-        {
-            var id = Stored.Id(t.Id);
-            return t.Markets.Select(m => new MarketParameters(id, TextSearch.Normalize(m)));
-        }
-    }
+    private bool SameMarkets(Target target) =>
+        _locked.TryGetValue(target.Id, out var before) && before.Markets.SequenceEqual(target.Markets, StringComparer.Ordinal);
 
-    private sealed record HistoryParameters(
-        string Id, string TargetId, string Action, string? OldStatus, string? NewStatus, long Version, long OccurredAt,
-        string? ActorId, string? ActorName, string CorrelationId, string? OperationId, string? ClientAddress, string? UserAgent)
-    {
-        public static HistoryParameters From(HistoryEntry e) => new(
-            Stored.Id(e.Id), Stored.Id(e.TargetId), e.Action.ToString(), e.OldStatus, e.NewStatus, e.Version, Stored.Time(e.OccurredAt),
-            e.ActorId, e.ActorName, e.CorrelationId, e.OperationId, e.ClientAddress, e.UserAgent);
-    }
+    private Task<int> ExecuteAsync<T>(string sql, BatchParameter<T>[] parameters, IEnumerable<T> rows, CancellationToken cancellationToken) =>
+        PreparedBatch<T>.ExecuteAsync(_connection, _transaction, sql, parameters, rows, cancellationToken);
 }
