@@ -1,0 +1,207 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace TargetTracking.PostgreSql.Tests;
+
+public sealed class MigrationTests(PostgreSqlFixture fixture) : IClassFixture<PostgreSqlFixture>
+{
+    private static readonly int LatestVersion = Migration.Embedded.Count;
+
+    private PostgreSqlTargetRepository Store(string schema, bool applyMigrations = true, IReadOnlyList<Migration>? migrations = null, NpgsqlDataSource? dataSource = null) =>
+        new(dataSource ?? fixture.DataSource, new PostgreSqlStoreOptions { Schema = schema, ApplyMigrations = applyMigrations }, NullLogger.Instance, migrations ?? Migration.Embedded);
+
+    /// <summary>Everything a migration can change: tables, columns, indexes, constraints, triggers, functions, version rows.</summary>
+    private async Task<string> DescribeSchemaAsync(string schema)
+    {
+        const string sql =
+            """
+            SELECT string_agg(line, E'\n' ORDER BY line) FROM (
+                SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable AS line
+                FROM information_schema.columns WHERE table_schema = $1
+                UNION ALL SELECT 'index ' || indexname || ' ' || indexdef FROM pg_indexes WHERE schemaname = $1
+                UNION ALL SELECT 'constraint ' || conname || ' ' || pg_get_constraintdef(c.oid)
+                    FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = $1
+                UNION ALL SELECT 'trigger ' || tgname || ' ' || pg_get_triggerdef(t.oid)
+                    FROM pg_trigger t JOIN pg_class r ON r.oid = t.tgrelid JOIN pg_namespace n ON n.oid = r.relnamespace
+                    WHERE n.nspname = $1 AND NOT t.tgisinternal
+                UNION ALL SELECT 'function ' || p.proname || ' ' || md5(p.prosrc)
+                    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1
+            ) AS d
+            """;
+        var description = await Db.ScalarAsync<object>(fixture.DataSource, sql, schema);
+        var versions = await Db.ScalarAsync<object>(
+            fixture.DataSource, $"SELECT string_agg(version || ' ' || name || ' ' || applied_at, ', ' ORDER BY version) FROM \"{schema}\".schema_version");
+        return $"{description}\n{versions}";
+    }
+
+    private async Task<bool> SchemaExistsAsync(string schema) =>
+        await Db.ScalarAsync<bool>(fixture.DataSource, "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", schema);
+
+    [Fact]
+    public async Task Migrate_OnNewSchema_AppliesEveryScriptInOrder_AndRecordsEach()
+    {
+        var schema = PostgreSqlFixture.NewSchema();
+        var store = Store(schema);
+        Assert.Equal(LatestVersion, await store.MigrateAsync());
+        Assert.Equal(LatestVersion, await store.GetSchemaVersionAsync());
+        var names = await Db.ScalarAsync<string[]>(fixture.DataSource, $"SELECT array_agg(name ORDER BY version) FROM \"{schema}\".schema_version");
+        Assert.Equal(Migration.Embedded.Select(m => m.Name), names);
+        Assert.Equal(["0001_targets_and_history", "0002_history_append_only"], names);
+    }
+
+    [Fact]
+    public async Task Migrate_Twice_SecondRunAppliesNothing_AndChangesNothing()
+    {
+        var schema = PostgreSqlFixture.NewSchema();
+        await Store(schema).MigrateAsync();
+        var before = await DescribeSchemaAsync(schema);
+
+        Assert.Equal(0, await Store(schema).MigrateAsync());
+        Assert.Equal(0, await Store(schema).MigrateAsync());
+
+        Assert.Equal(before, await DescribeSchemaAsync(schema));
+    }
+
+    [Fact]
+    public async Task Migrate_RacedByManyStarters_AppliesEachMigrationOnce()
+    {
+        var schema = PostgreSqlFixture.NewSchema();
+
+        // Separate data sources: separate host instances starting at the same moment.
+        var dataSources = Enumerable.Range(0, 6).Select(_ => NpgsqlDataSource.Create(fixture.ConnectionString)).ToArray();
+        try
+        {
+            var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var starters = dataSources.Select(ds => Task.Run(async () =>
+            {
+                var store = Store(schema, dataSource: ds);
+                await start.Task;
+                return await store.MigrateAsync();
+            })).ToArray();
+            start.SetResult();
+            var applied = await Task.WhenAll(starters);
+
+            Assert.Equal(LatestVersion, applied.Sum());
+            Assert.Equal(LatestVersion, await Db.CountAsync(fixture.DataSource, schema, "schema_version"));
+            Assert.Equal(LatestVersion, await Store(schema).GetSchemaVersionAsync());
+        }
+        finally
+        {
+            foreach (var ds in dataSources)
+            {
+                await ds.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Migrate_FromPreviousVersion_KeepsEveryTargetAndEntry()
+    {
+        var schema = PostgreSqlFixture.NewSchema();
+        var old = Store(schema, applyMigrations: false);
+        Assert.Equal(1, await old.MigrateToAsync(1));
+
+        // Data written by the store at schema version 1.
+        var tracker = Db.Tracker(old, o => o.DeletePolicy = DeletePolicy.KeepHistory);
+        var created = await tracker.CreateManyAsync([new NewTarget("Alpha", "first", ["EU"], "Cold"), new NewTarget("Beta"), new NewTarget("Gamma", Markets: ["US", "APAC"])]);
+        Assert.True(created.Succeeded);
+        var alpha = created.Items[0].Target!;
+        var moved = await tracker.ChangeStatusAsync(alpha.Id, 1, "Active");
+        Assert.True(moved.IsSuccess);
+        var gamma = created.Items[2].Target!;
+        Assert.True((await tracker.DeleteAsync(gamma.Id, 1)).IsSuccess);
+        var targetsBefore = await tracker.QueryAsync();
+        var historyBefore = await tracker.GetHistoryFeedAsync(new HistoryFeedRequest(DateTimeOffset.MinValue, Limit: 1000));
+
+        var upgraded = Store(schema);
+        Assert.Equal(LatestVersion - 1, await upgraded.MigrateAsync());
+        var after = Db.Tracker(upgraded);
+        var targetsAfter = await after.QueryAsync();
+        var historyAfter = await after.GetHistoryFeedAsync(new HistoryFeedRequest(DateTimeOffset.MinValue, Limit: 1000));
+
+        Assert.Equal(2, targetsAfter.TotalCount);
+        Assert.All(targetsBefore.Items.Zip(targetsAfter.Items), p => Assert.True(p.First.SameAs(p.Second), $"{p.First} != {p.Second}"));
+        Assert.Equal(historyBefore, historyAfter);
+        Assert.Equal(5, historyAfter.Count);
+
+        // And the upgraded store keeps working on the kept data.
+        Assert.True((await after.ChangeStatusAsync(alpha.Id, 2, "Hot")).IsSuccess);
+    }
+
+    [Fact]
+    public async Task Migrate_WhenAScriptFails_LeavesTheDatabaseAsItWas()
+    {
+        var schema = PostgreSqlFixture.NewSchema();
+        await Store(schema).MigrateAsync();
+        var before = await DescribeSchemaAsync(schema);
+        var broken = new Migration(LatestVersion + 1, "9999_broken", "CREATE TABLE half_done (x int); ALTER TABLE targets ADD COLUMN extra int; SELECT 1 / 0;");
+
+        var error = await Assert.ThrowsAsync<PostgresException>(() => Store(schema, migrations: [.. Migration.Embedded, broken]).MigrateAsync());
+        Assert.Equal("22012", error.SqlState); // division_by_zero
+
+        Assert.Equal(before, await DescribeSchemaAsync(schema));
+        Assert.Equal(LatestVersion, await Store(schema).GetSchemaVersionAsync());
+    }
+
+    [Fact]
+    public async Task Migrate_WhenTheFirstScriptFails_LeavesNoSchemaBehind()
+    {
+        var schema = PostgreSqlFixture.NewSchema();
+        var broken = new Migration(1, "0001_broken", "CREATE TABLE targets (id uuid); SELECT no_such_function();");
+
+        await Assert.ThrowsAsync<PostgresException>(() => Store(schema, migrations: [broken]).MigrateAsync());
+
+        Assert.False(await SchemaExistsAsync(schema));
+    }
+
+    [Fact]
+    public async Task Store_WithMigrationsOff_DoesNotCreateTheSchema()
+    {
+        var schema = PostgreSqlFixture.NewSchema();
+        var store = Store(schema, applyMigrations: false);
+
+        await Assert.ThrowsAsync<PostgresException>(() => store.GetAsync(new TargetId(Guid.CreateVersion7())));
+
+        Assert.False(await SchemaExistsAsync(schema));
+    }
+
+    [Fact]
+    public async Task Store_WithMigrationsOn_MigratesBeforeFirstUse_Once()
+    {
+        var schema = PostgreSqlFixture.NewSchema();
+        var store = Store(schema);
+
+        var reads = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => store.GetAsync(new TargetId(Guid.CreateVersion7()))));
+
+        Assert.All(reads, Assert.Null);
+        Assert.Equal(LatestVersion, await Db.CountAsync(fixture.DataSource, schema, "schema_version"));
+    }
+
+    [Fact]
+    public async Task History_IsAppendOnly_InTheDatabase()
+    {
+        var schema = PostgreSqlFixture.NewSchema();
+        var store = Store(schema);
+        var tracker = Db.Tracker(store);
+        var target = (await tracker.CreateAsync(new NewTarget("Kept"))).Value!;
+
+        var update = await Assert.ThrowsAsync<PostgresException>(() => Db.ExecuteAsync(fixture.DataSource, $"UPDATE \"{schema}\".history SET actor_name = 'forged'"));
+        var delete = await Assert.ThrowsAsync<PostgresException>(() => Db.ExecuteAsync(fixture.DataSource, $"DELETE FROM \"{schema}\".history"));
+        var truncate = await Assert.ThrowsAsync<PostgresException>(() => Db.ExecuteAsync(fixture.DataSource, $"TRUNCATE \"{schema}\".history"));
+
+        Assert.All([update, delete, truncate], e => Assert.Contains("append-only", e.MessageText, StringComparison.Ordinal));
+        Assert.Single(await tracker.GetHistoryAsync(target.Id));
+
+        // The purge policy is the one way through: a delete under it removes the entries.
+        var purging = Db.Tracker(store, o => o.DeletePolicy = DeletePolicy.PurgeHistory);
+        Assert.True((await purging.DeleteAsync(target.Id, 1)).IsSuccess);
+        Assert.Empty(await tracker.GetHistoryAsync(target.Id));
+    }
+
+    [Fact]
+    public void EmbeddedMigrations_AreNumberedWithoutGaps()
+    {
+        Assert.Equal(Enumerable.Range(1, Migration.Embedded.Count), Migration.Embedded.Select(m => m.Version));
+        Assert.All(Migration.Embedded, m => Assert.False(string.IsNullOrWhiteSpace(m.Sql)));
+    }
+}
