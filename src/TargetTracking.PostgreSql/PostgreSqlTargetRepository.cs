@@ -9,10 +9,11 @@ namespace TargetTracking.PostgreSql;
 /// <summary>
 /// The PostgreSQL store: targets and their append-only history in one schema, shared safely by any number of
 /// host instances. Writes lock the touched rows (<c>SELECT … FOR UPDATE</c>) and save every decided change in
-/// one set-based batch; reads are single statements. Thread-safe; the <see cref="NpgsqlDataSource"/> belongs
+/// one set-based batch; reads are single statements. Tracked bulk operations (<see cref="IOperationRepository"/>) are
+/// stored beside them and commit their progress in the same transaction as each batch. Thread-safe; the <see cref="NpgsqlDataSource"/> belongs
 /// to the caller. Hosts normally register it with <c>UsePostgreSql(...)</c>.
 /// </summary>
-public sealed class PostgreSqlTargetRepository : ITargetRepository
+public sealed class PostgreSqlTargetRepository : ITargetRepository, IOperationRepository
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgreSqlStoreOptions _options;
@@ -144,6 +145,69 @@ public sealed class PostgreSqlTargetRepository : ITargetRepository
                 new { since = DateTime.SpecifyKind(since, DateTimeKind.Utc), after = request.AfterId ?? Guid.Empty, limit = request.Limit },
                 cancellationToken: cancellationToken)).ConfigureAwait(false);
             return [.. rows.Select(r => r.ToEntry())];
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<BulkOperation?> GetOperationAsync(string operationId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(operationId);
+        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var row = await connection.QuerySingleOrDefaultAsync<OperationRow>(new CommandDefinition(
+                _sql.Operations.Get, new { id = operationId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return row?.ToOperation();
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<BulkOperation>> FindOperationsAsync(IReadOnlyCollection<OperationStatus> statuses, DateTimeOffset? updatedBefore, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(statuses);
+        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var rows = await connection.QueryAsync<OperationRow>(new CommandDefinition(
+                _sql.Operations.Find,
+                new
+                {
+                    statuses = statuses.Select(s => s.ToString()).ToArray(),
+                    before = updatedBefore is { } before ? before.UtcDateTime : DateTime.MaxValue,
+                    limit,
+                },
+                cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return [.. rows.Select(r => r.ToOperation())];
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<OperationItemFailure>> GetOperationFailuresAsync(string operationId, TargetId? after, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(operationId);
+        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var rows = await connection.QueryAsync<OperationFailureRow>(new CommandDefinition(
+                _sql.Operations.GetFailures,
+                new { id = operationId, after = after?.Value ?? Guid.Empty, limit },
+                cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return [.. rows.Select(r => r.ToFailure())];
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<int> DeleteFinishedOperationsAsync(DateTimeOffset completedBefore, CancellationToken cancellationToken = default)
+    {
+        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return await connection.ExecuteAsync(new CommandDefinition(
+                _sql.Operations.DeleteFinished, new { before = completedBefore.UtcDateTime }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         }
     }
 

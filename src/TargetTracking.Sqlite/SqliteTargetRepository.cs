@@ -10,7 +10,7 @@ namespace TargetTracking.Sqlite;
 /// reads never wait for writers in a file database. Thread-safe; dispose it to close its connections
 /// (an in-memory database ends with it). Hosts normally register it with <c>UseSqlite(...)</c>.
 /// </summary>
-public sealed class SqliteTargetRepository : ITargetRepository, IAsyncDisposable, IDisposable
+public sealed partial class SqliteTargetRepository : ITargetRepository, IAsyncDisposable, IDisposable
 {
     private readonly SqliteStoreOptions _options;
     private readonly SqliteDatabase _database;

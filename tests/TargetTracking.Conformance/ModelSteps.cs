@@ -32,7 +32,7 @@ public static class ModelGenerators
     public static readonly string[] NamePool =
     [
         "Acme", "acme corp", "Été Café", "O'Brien & \"Sons\"", "🚀 Rocket", "'; DROP TABLE targets;--", "tab\there\u0001",
-        string.Empty, "   ", new string('x', TargetRules.MaxNameLength + 1), "nul\0inside", new string('y', TargetRules.MaxNameLength),
+        string.Empty, "   ", new string('x', TargetRules.MaxNameLength + 1), "nul\0inside", "lone " + (char)0xD800, new string('y', TargetRules.MaxNameLength),
     ];
 
     public static readonly string?[] DescriptionPool = [null, string.Empty, "A description", "line\nbreak ✓", new string('d', TargetRules.MaxDescriptionLength + 1)];

@@ -47,3 +47,5 @@ public sealed class PostgreSqlFixture : IStoreFixture, IAsyncLifetime
 }
 
 public sealed class PostgreSqlConformance(PostgreSqlFixture f) : TargetRepositoryConformance<PostgreSqlFixture>(f);
+
+public sealed class PostgreSqlOperationConformance(PostgreSqlFixture f) : OperationConformance<PostgreSqlFixture>(f);

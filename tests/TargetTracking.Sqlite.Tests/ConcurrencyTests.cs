@@ -14,19 +14,22 @@ public sealed class ConcurrencyTests(SqliteFileFixture files, SqliteMemoryFixtur
         File,
         FileSharedByTwoRepositories,
         Memory,
+        MemorySharedByTwoRepositories,
     }
 
     [Theory]
     [InlineData(Store.File)]
     [InlineData(Store.FileSharedByTwoRepositories)]
     [InlineData(Store.Memory)]
+    [InlineData(Store.MemorySharedByTwoRepositories)]
     public async Task EightWriters_OnTheSameTargets_LoseNoUpdate_AndLeaveNoHistoryGap(Store store)
     {
         ITargetRepository[] repositories = store switch
         {
             Store.File => [await files.CreateRepositoryAsync()],
             Store.Memory => [await memory.CreateRepositoryAsync()],
-            _ => await TwoRepositoriesOnOneFileAsync(),
+            Store.FileSharedByTwoRepositories => await TwoRepositoriesAsync(files.NewConnectionString()),
+            _ => await TwoRepositoriesAsync(SqliteMemoryFixture.NewConnectionString()),
         };
         var clock = new FakeTimeProvider();
         var trackers = repositories.Select(r => new TargetTracker(r, new TargetTrackingOptions { MaxRetryAttempts = 10 }, clock)).ToArray();
@@ -78,10 +81,10 @@ public sealed class ConcurrencyTests(SqliteFileFixture files, SqliteMemoryFixtur
         }
     }
 
-    private async Task<ITargetRepository[]> TwoRepositoriesOnOneFileAsync()
+    private async Task<ITargetRepository[]> TwoRepositoriesAsync(string connectionString)
     {
-        // Two stores on one file, as two processes would be: only SQLite's own lock serializes them.
-        var connectionString = files.NewConnectionString();
+        // Two stores on one database, each with its own write gate: only SQLite's own locks serialize them
+        // (for a file, as two processes would be).
         return
         [
             await files.CreateAsync(new SqliteStoreOptions { ConnectionString = connectionString }),

@@ -76,3 +76,7 @@ public sealed class SqliteMemoryFixture : IStoreFixture, IAsyncLifetime
 public sealed class SqliteFileConformance(SqliteFileFixture fixture) : TargetRepositoryConformance<SqliteFileFixture>(fixture);
 
 public sealed class SqliteMemoryConformance(SqliteMemoryFixture fixture) : TargetRepositoryConformance<SqliteMemoryFixture>(fixture);
+
+public sealed class SqliteFileOperationConformance(SqliteFileFixture fixture) : OperationConformance<SqliteFileFixture>(fixture);
+
+public sealed class SqliteMemoryOperationConformance(SqliteMemoryFixture fixture) : OperationConformance<SqliteMemoryFixture>(fixture);

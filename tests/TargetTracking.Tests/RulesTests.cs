@@ -20,6 +20,20 @@ public sealed class RulesTests
         Assert.Contains("markets: A target can have at most 50 markets; 53 were given.", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void IsStorable_RefusesNulAndUnpairedSurrogates()
+    {
+        // Built in code: attribute arguments cannot carry unpaired surrogates (they are stored as UTF-8).
+        const char high = (char)0xD83D, low = (char)0xDE00;
+        Assert.False(TargetRules.IsStorable($"lone high {high} end"));
+        Assert.False(TargetRules.IsStorable($"lone low {low}"));
+        Assert.False(TargetRules.IsStorable(high.ToString()));
+        Assert.False(TargetRules.IsStorable("nul \0"));
+        Assert.True(TargetRules.IsStorable($"paired {high}{low} ok"));
+        Assert.True(TargetRules.IsStorable(string.Empty));
+        Assert.Equal("name", Assert.Single(TargetRules.Validate($"bad {low}", null, null, out _)!.Errors).Field);
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("")]

@@ -21,6 +21,7 @@ internal sealed class PostgreSqlStatements
         var s = Quote(schema);
         Targets = $"{s}.targets";
         History = $"{s}.history";
+        Operations = new OperationStatements(schema);
 
         GetTarget = $"SELECT {TargetColumns} FROM {Targets} WHERE id = @id";
 
@@ -95,6 +96,8 @@ internal sealed class PostgreSqlStatements
 
     public string Targets { get; }
 
+    public OperationStatements Operations { get; }
+
     public string History { get; }
 
     public string GetTarget { get; }
@@ -132,6 +135,35 @@ internal sealed class PostgreSqlStatements
     /// </summary>
     public string Query(TargetQuery query, bool anyStatus, bool notSet)
     {
+        var filter = Filter(query, anyStatus, notSet);
+        var direction = query.Descending ? "DESC" : "ASC";
+        var key = query.SortBy switch
+        {
+            TargetSort.CreatedAt => "created_at",
+            TargetSort.UpdatedAt => "updated_at",
+            _ => "name COLLATE \"C\"",
+        };
+
+        return $"""
+            SELECT c.total AS Total, p.*
+            FROM (SELECT count(*) AS total FROM {Targets} WHERE {filter}) AS c
+            LEFT JOIN LATERAL (
+                SELECT {TargetColumns}, {key} AS sort_key
+                FROM {Targets}
+                WHERE {filter}
+                ORDER BY {key} {direction}, id {direction}
+                LIMIT @take OFFSET @skip
+            ) AS p ON true
+            ORDER BY p.sort_key {direction}, p.Id {direction}
+            """;
+    }
+
+    /// <summary>
+    /// The WHERE condition of a target filter, built from fixed fragments chosen by which filters are set;
+    /// the values are the parameters <c>@statuses</c>, <c>@market</c> and <c>@nameContains</c>.
+    /// </summary>
+    public static string Filter(TargetQuery query, bool anyStatus, bool notSet)
+    {
         var where = new List<string>();
         if (query.Statuses is not null)
         {
@@ -154,26 +186,6 @@ internal sealed class PostgreSqlStatements
             where.Add("strpos(name_norm, @nameContains) > 0");
         }
 
-        var filter = where.Count == 0 ? "true" : string.Join(" AND ", where);
-        var direction = query.Descending ? "DESC" : "ASC";
-        var key = query.SortBy switch
-        {
-            TargetSort.CreatedAt => "created_at",
-            TargetSort.UpdatedAt => "updated_at",
-            _ => "name COLLATE \"C\"",
-        };
-
-        return $"""
-            SELECT c.total AS Total, p.*
-            FROM (SELECT count(*) AS total FROM {Targets} WHERE {filter}) AS c
-            LEFT JOIN LATERAL (
-                SELECT {TargetColumns}, {key} AS sort_key
-                FROM {Targets}
-                WHERE {filter}
-                ORDER BY {key} {direction}, id {direction}
-                LIMIT @take OFFSET @skip
-            ) AS p ON true
-            ORDER BY p.sort_key {direction}, p.Id {direction}
-            """;
+        return where.Count == 0 ? "true" : string.Join(" AND ", where);
     }
 }

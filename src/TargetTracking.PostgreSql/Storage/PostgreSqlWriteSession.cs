@@ -10,7 +10,7 @@ namespace TargetTracking.PostgreSql;
 /// <c>SELECT … FOR UPDATE</c>; <see cref="SaveAsync"/> is one <see cref="NpgsqlBatch"/> of set-based
 /// statements over arrays (<c>unnest</c>), sent in a single round trip whatever the number of items.
 /// </summary>
-internal sealed class PostgreSqlWriteSession : ITargetWriteSession
+internal sealed class PostgreSqlWriteSession : ITargetWriteSession, IOperationWriteSession
 {
     private readonly NpgsqlConnection _connection;
     private readonly NpgsqlTransaction _transaction;
@@ -162,6 +162,107 @@ internal sealed class PostgreSqlWriteSession : ITargetWriteSession
         finally
         {
             await _connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    public async Task<long?> CreateOperationAsync(BulkOperation operation, OperationSelection selection, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        ArgumentNullException.ThrowIfNull(selection);
+        return await Guarded(async () =>
+        {
+            var inserted = await _connection.ExecuteAsync(new CommandDefinition(
+                _sql.Operations.Insert, OperationRow.From(operation), _transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            if (inserted == 0)
+            {
+                return (long?)null;
+            }
+
+            // The selection is fixed now, in the store: later batches stream it by keyset.
+            if (selection.Ids is { } ids)
+            {
+                return await _connection.ExecuteAsync(new CommandDefinition(
+                    _sql.Operations.InsertItemsByIds,
+                    new { id = operation.Id, ids = ids.Select(i => i.Value).ToArray() },
+                    _transaction,
+                    cancellationToken: cancellationToken)).ConfigureAwait(false);
+            }
+
+            var filter = selection.Filter!;
+            var statuses = filter.Statuses?.Where(s => s is not null).Select(s => s!).ToArray() ?? [];
+            var notSet = filter.Statuses?.Any(s => s is null) ?? false;
+            return await _connection.ExecuteAsync(new CommandDefinition(
+                _sql.Operations.InsertItemsWhere(filter, statuses.Length > 0, notSet),
+                new { id = operation.Id, statuses, market = filter.Market, nameContains = filter.NameContains },
+                _transaction,
+                cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+    }
+
+    public Task<BulkOperation?> LockOperationAsync(string operationId, CancellationToken cancellationToken = default) =>
+        Guarded(async () =>
+        {
+            var row = await _connection.QuerySingleOrDefaultAsync<OperationRow>(new CommandDefinition(
+                _sql.Operations.Lock, new { id = operationId }, _transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return row?.ToOperation();
+        });
+
+    public Task<IReadOnlyList<TargetId>> ReadOperationItemsAsync(string operationId, TargetId? after, int limit, CancellationToken cancellationToken = default) =>
+        Guarded(async () =>
+        {
+            var ids = await _connection.QueryAsync<Guid>(new CommandDefinition(
+                _sql.Operations.ReadItems,
+                new { id = operationId, after = after?.Value ?? Guid.Empty, limit },
+                _transaction,
+                cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return (IReadOnlyList<TargetId>)[.. ids.Select(i => new TargetId(i))];
+        });
+
+    public async Task SaveOperationAsync(BulkOperation operation, IReadOnlyList<OperationItemFailure> failures, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        ArgumentNullException.ThrowIfNull(failures);
+        await Guarded(async () =>
+        {
+            var updated = await _connection.ExecuteAsync(new CommandDefinition(
+                _sql.Operations.Update, OperationRow.From(operation), _transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            if (updated != 1)
+            {
+                throw new InvalidOperationException($"Operation '{operation.Id}' does not exist.");
+            }
+
+            if (failures.Count > 0)
+            {
+                await _connection.ExecuteAsync(new CommandDefinition(
+                    _sql.Operations.InsertFailures,
+                    new
+                    {
+                        id = operation.Id,
+                        targetIds = failures.Select(f => f.TargetId.Value).ToArray(),
+                        codes = failures.Select(f => f.Code).ToArray(),
+                        messages = failures.Select(f => f.Message).ToArray(),
+                        times = failures.Select(f => f.OccurredAt.UtcDateTime).ToArray(),
+                    },
+                    _transaction,
+                    cancellationToken: cancellationToken)).ConfigureAwait(false);
+            }
+
+            return true;
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs one step of the session; a failure marks the session failed, so it can never be committed.</summary>
+    private async Task<T> Guarded<T>(Func<Task<T>> step)
+    {
+        ObjectDisposedException.ThrowIf(_completed, this);
+        try
+        {
+            return await step().ConfigureAwait(false);
+        }
+        catch
+        {
+            _failed = true;
+            throw;
         }
     }
 

@@ -11,6 +11,28 @@ internal sealed record TargetQuerySql(string Count, string Page, DynamicParamete
 {
     public static TargetQuerySql Build(TargetQuery query)
     {
+        var (where, parameters) = Filter(query);
+
+        // BINARY collation compares UTF-8 bytes: code-point order, as CodePointComparer. Ids are lower-case
+        // "D" text, whose order is Guid order, so ties break as in the in-memory model.
+        var key = query.SortBy switch
+        {
+            TargetSort.CreatedAt => "t.created_at",
+            TargetSort.UpdatedAt => "t.updated_at",
+            _ => "t.name",
+        };
+        var direction = query.Descending ? "DESC" : "ASC";
+        parameters.Add("Skip", query.Skip);
+        parameters.Add("Take", query.Take);
+        return new TargetQuerySql(
+            $"SELECT count(*) FROM targets t{where}",
+            $"SELECT {TargetRow.Columns} FROM targets t{where} ORDER BY {key} {direction}, t.id {direction} LIMIT @Take OFFSET @Skip",
+            parameters);
+    }
+
+    /// <summary>The WHERE clause (empty, or starting with a space) over <c>targets t</c>, and its parameters.</summary>
+    public static (string Where, DynamicParameters Parameters) Filter(TargetQuery query)
+    {
         var parameters = new DynamicParameters();
         var conditions = new List<string>();
         if (query.Statuses is { } statuses)
@@ -46,21 +68,6 @@ internal sealed record TargetQuerySql(string Count, string Page, DynamicParamete
         }
 
         var where = conditions.Count == 0 ? string.Empty : new StringBuilder(" WHERE ").AppendJoin(" AND ", conditions).ToString();
-
-        // BINARY collation compares UTF-8 bytes: code-point order, as CodePointComparer. Ids are lower-case
-        // "D" text, whose order is Guid order, so ties break as in the in-memory model.
-        var key = query.SortBy switch
-        {
-            TargetSort.CreatedAt => "t.created_at",
-            TargetSort.UpdatedAt => "t.updated_at",
-            _ => "t.name",
-        };
-        var direction = query.Descending ? "DESC" : "ASC";
-        parameters.Add("Skip", query.Skip);
-        parameters.Add("Take", query.Take);
-        return new TargetQuerySql(
-            $"SELECT count(*) FROM targets t{where}",
-            $"SELECT {TargetRow.Columns} FROM targets t{where} ORDER BY {key} {direction}, t.id {direction} LIMIT @Take OFFSET @Skip",
-            parameters);
+        return (where, parameters);
     }
 }

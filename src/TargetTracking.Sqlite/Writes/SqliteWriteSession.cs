@@ -10,7 +10,7 @@ namespace TargetTracking.Sqlite;
 /// <c>SELECT … FOR UPDATE</c> gives in PostgreSQL). Each kind of write is one prepared statement run per row
 /// inside the transaction (<see cref="PreparedBatch{T}"/>), with the affected-row count checked against the rows given.
 /// </summary>
-internal sealed class SqliteWriteSession : ITargetWriteSession
+internal sealed partial class SqliteWriteSession : ITargetWriteSession
 {
     private const string InsertTarget = """
         INSERT INTO targets (id, name, name_norm, description, markets, status, version, created_at, updated_at, status_changed_at)

@@ -18,6 +18,8 @@ public static class TargetRules
     /// <summary>The longest market accepted, in UTF-16 characters.</summary>
     public const int MaxMarketLength = 100;
 
+    private const string NotStorable = "The text must not contain NUL characters or unpaired UTF-16 surrogates (no database stores them).";
+
     /// <summary>
     /// Validates the fields of a target and returns them in stored form (markets trimmed).
     /// </summary>
@@ -42,9 +44,9 @@ public static class TargetRules
                 Fail("name", $"The name must be at most {MaxNameLength} characters; it has {name.Length}.");
             }
 
-            if (name.Contains('\0', StringComparison.Ordinal))
+            if (!IsStorable(name))
             {
-                Fail("name", "The name must not contain NUL characters.");
+                Fail("name", NotStorable);
             }
         }
 
@@ -55,9 +57,9 @@ public static class TargetRules
                 Fail("description", $"The description must be at most {MaxDescriptionLength} characters; it has {description.Length}.");
             }
 
-            if (description.Contains('\0', StringComparison.Ordinal))
+            if (!IsStorable(description))
             {
-                Fail("description", "The description must not contain NUL characters.");
+                Fail("description", NotStorable);
             }
         }
 
@@ -82,9 +84,9 @@ public static class TargetRules
                 {
                     Fail(field, $"A market must be at most {MaxMarketLength} characters; it has {market.Length}.");
                 }
-                else if (market.Contains('\0', StringComparison.Ordinal))
+                else if (!IsStorable(market))
                 {
-                    Fail(field, "A market must not contain NUL characters.");
+                    Fail(field, NotStorable);
                 }
                 else if (!seen.Add(market))
                 {
@@ -99,6 +101,24 @@ public static class TargetRules
 
         normalizedMarkets = result;
         return errors is null ? null : new InvalidInputError(errors);
+    }
+
+    /// <summary>Tells whether every store keeps the text as given: no NUL, and valid UTF-16 (every surrogate paired).</summary>
+    /// <param name="text">The text.</param>
+    /// <returns><see langword="true"/> when the text round-trips through every store.</returns>
+    public static bool IsStorable(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c == '\0' || char.IsLowSurrogate(c) || (char.IsHighSurrogate(c) && (++i >= text.Length || !char.IsLowSurrogate(text[i]))))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }
 

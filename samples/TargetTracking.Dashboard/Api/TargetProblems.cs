@@ -1,0 +1,61 @@
+using Microsoft.AspNetCore.Mvc;
+
+namespace TargetTracking.Dashboard.Api;
+
+/// <summary>The one place a <see cref="TargetError"/> becomes RFC 7807 problem details.</summary>
+internal static class TargetProblems
+{
+    /// <summary>Answers the request with the problem details of <paramref name="error"/> (<c>application/problem+json</c>).</summary>
+    public static IResult ToProblem(this TargetError error) => TypedResults.Problem(ToProblemDetails(error));
+
+    /// <summary>The problem details of an error: also used for the per-item errors of a bulk change.</summary>
+    public static ProblemDetails ToProblemDetails(TargetError error)
+    {
+        ProblemDetails problem = error switch
+        {
+            NotFoundError e => new ProblemDetails
+            {
+                Status = StatusCodes.Status404NotFound,
+                Title = "Target not found",
+                Extensions = { ["targetId"] = e.Id },
+            },
+            VersionConflictError e => new ProblemDetails
+            {
+                Status = StatusCodes.Status409Conflict,
+                Title = "Someone changed this target",
+                Extensions =
+                {
+                    ["expectedVersion"] = e.ExpectedVersion,
+                    ["currentVersion"] = e.Current.Version,
+                    ["current"] = e.Current,
+                },
+            },
+            UnknownStatusError e => new ProblemDetails
+            {
+                Status = StatusCodes.Status422UnprocessableEntity,
+                Title = "Unknown status",
+                Extensions = { ["unknownStatus"] = e.Status, ["knownStatuses"] = e.KnownStatuses },
+            },
+            TransitionNotAllowedError e => new ProblemDetails
+            {
+                Status = StatusCodes.Status422UnprocessableEntity,
+                Title = "Status change not allowed",
+                Extensions = { ["targetId"] = e.Id, ["from"] = e.From, ["to"] = e.To, ["allowedNext"] = e.AllowedNext },
+            },
+            InvalidInputError e => new HttpValidationProblemDetails(
+                e.Errors.GroupBy(f => f.Field).ToDictionary(g => g.Key, g => g.Select(f => f.Message).ToArray()))
+            {
+                Status = StatusCodes.Status400BadRequest,
+                Title = "Invalid input",
+            },
+            _ => throw new InvalidOperationException($"No problem mapping for {error.GetType().Name}."),
+        };
+
+        problem.Detail = error.Message;
+        problem.Extensions["code"] = error.Code;
+        return problem;
+    }
+
+    /// <summary>An <see cref="InvalidInputError"/> for one field, for input the API checks before the core sees it.</summary>
+    public static InvalidInputError Invalid(string field, string message) => new([new FieldError(field, message)]);
+}

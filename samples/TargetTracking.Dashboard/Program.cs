@@ -1,0 +1,55 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Json;
+using TargetTracking;
+using TargetTracking.Dashboard;
+using TargetTracking.Dashboard.Api;
+
+const string DefaultUrl = "http://127.0.0.1:5080";
+
+var builder = WebApplication.CreateBuilder(args);
+
+// A plain `dotnet run`, with or without the launch profile, in any environment, listens on the documented address.
+if (string.IsNullOrWhiteSpace(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+{
+    builder.WebHost.UseUrls(DefaultUrl);
+}
+
+var tracking = builder.Services.AddTargetTracking();
+var store = DashboardStore.Configure(tracking, builder.Configuration);
+
+builder.Services.AddHttpContextAccessor();
+builder.Services.AddSingleton<IAuditContextAccessor, HttpAuditContextAccessor>();
+builder.Services.AddProblemDetails();
+builder.Services.Configure<JsonOptions>(options => ApiJson.Configure(options.SerializerOptions));
+
+// Binding failures (malformed JSON, a number that is not one) answer 400 problem details in every environment.
+builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = false);
+
+if (builder.Configuration.GetValue("Dashboard:SeedDemoData", defaultValue: true))
+{
+    builder.Services.AddHostedService<DemoData>();
+}
+
+var app = builder.Build();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseDefaultFiles();
+app.UseStaticFiles();
+app.MapTargetsApi();
+app.MapPipelineApi();
+
+app.Lifetime.ApplicationStarted.Register(() =>
+{
+    var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+    foreach (var address in addresses)
+    {
+        Console.WriteLine($"TargetTracking Dashboard is running at {address}  (store: {store}; press Ctrl+C to stop)");
+    }
+});
+
+await app.RunAsync();
+
+/// <summary>The entry point, public for <c>WebApplicationFactory&lt;Program&gt;</c> in the integration tests.</summary>
+public partial class Program;
