@@ -11,7 +11,12 @@ internal sealed class FaultyRepository : ITargetRepository, IOperationRepository
     /// <summary>Gets or sets what to throw after the n-th save (1-based) of target changes; <see langword="null"/> for nothing.</summary>
     public Func<int, Exception?> Fault { get; set; } = _ => null;
 
+    /// <summary>Gets or sets what to throw after the n-th commit (1-based) went through: an answer lost on the way back.</summary>
+    public Func<int, Exception?> CommitFault { get; set; } = _ => null;
+
     public int Saves => Volatile.Read(ref _saves);
+
+    private int _commits;
 
     public Task<Target?> GetAsync(TargetId id, CancellationToken cancellationToken = default) => _inner.GetAsync(id, cancellationToken);
 
@@ -50,7 +55,14 @@ internal sealed class FaultyRepository : ITargetRepository, IOperationRepository
             }
         }
 
-        public Task CommitAsync(CancellationToken cancellationToken = default) => inner.CommitAsync(cancellationToken);
+        public async Task CommitAsync(CancellationToken cancellationToken = default)
+        {
+            await inner.CommitAsync(cancellationToken);
+            if (owner.CommitFault(Interlocked.Increment(ref owner._commits)) is { } fault)
+            {
+                throw fault;
+            }
+        }
 
         public ValueTask DisposeAsync() => inner.DisposeAsync();
 

@@ -40,6 +40,28 @@ public sealed class WriterTests
         Assert.Equal(0, (await tracker.QueryAsync()).TotalCount);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task CommitAnswerLost_AfterTheStoreCommitted_ReturnsTheAppliedOutcome_NotAConflict(bool bulk)
+    {
+        var store = new FaultyRepository();
+        var tracker = new TargetTracker(store, new TargetTrackingOptions { RetryBaseDelay = TimeSpan.Zero }, new FakeTimeProvider());
+        var target = (await tracker.CreateAsync(new NewTarget("A", Status: "Cold"))).Value!;
+        store.CommitFault = n => n == 2 ? new TimeoutException("connection lost during COMMIT") : null;
+
+        var outcome = bulk
+            ? (await tracker.BeginBulk().ChangeStatus(target.Id, 1, "Active").CommitAsync()).Items[0]
+            : new BulkItemOutcome(0, target.Id, BulkItemState.Applied, (await tracker.ChangeStatusAsync(target.Id, 1, "Active")).Value, null);
+        Assert.Equal((BulkItemState.Applied, 2L), (outcome.State, outcome.Target?.Version));
+        Assert.Equal(2, (await tracker.GetHistoryAsync(target.Id)).Count);
+
+        // A commit that really was lost is decided again on the next attempt.
+        store.CommitFault = _ => null;
+        var created = await tracker.CreateAsync(new NewTarget("B"));
+        Assert.True(created.IsSuccess);
+    }
+
     [Fact]
     public async Task NonTransientFailure_IsNotRetried()
     {

@@ -59,7 +59,19 @@ internal sealed partial class TargetWriter
         }
 
         audit = audit.Sanitized();
-        return await RunAsync((session, ct) => ExecuteOnceAsync(session, commands, mode, audit, operationId, ct), cancellationToken).ConfigureAwait(false);
+        var unknownCommit = new UnknownCommit();
+        return await RunAsync((session, ct) => ExecuteOnceAsync(session, commands, mode, audit, operationId, unknownCommit, ct), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A commit whose answer was lost (the connection dropped while COMMIT was in flight): it may or may not
+    /// have been applied. The next attempt looks for the first history entry it wrote before deciding again.
+    /// </summary>
+    private sealed class UnknownCommit
+    {
+        public HistoryEntry? Probe { get; set; }
+
+        public BulkResult? Result { get; set; }
     }
 
     /// <summary>
@@ -148,21 +160,44 @@ internal sealed partial class TargetWriter
     private static InvalidInputError? VersionError(long expectedVersion) =>
         expectedVersion < 1 ? new InvalidInputError([new FieldError("expectedVersion", $"The expected version must be at least 1; it is {expectedVersion}.")]) : null;
 
-    private async Task<BulkResult> ExecuteOnceAsync(ITargetWriteSession session, IReadOnlyList<WriteCommand> commands, BulkMode mode, AuditContext audit, string? operationId, CancellationToken cancellationToken)
+    private async Task<BulkResult> ExecuteOnceAsync(
+        ITargetWriteSession session, IReadOnlyList<WriteCommand> commands, BulkMode mode, AuditContext audit, string? operationId, UnknownCommit unknownCommit, CancellationToken cancellationToken)
     {
+        if (unknownCommit.Probe is { } probe)
+        {
+            // Entry ids are new for every attempt, so finding this one proves the lost commit was applied.
+            var written = await _repository.GetHistoryAsync(probe.TargetId, new HistoryPageRequest(probe.Version + 1, 1), cancellationToken).ConfigureAwait(false);
+            if (written.Count == 1 && written[0].Id == probe.Id)
+            {
+                return unknownCommit.Result!;
+            }
+
+            unknownCommit.Probe = null;
+        }
+
         var (outcomes, changes) = await DecideAsync(session, commands, audit, operationId, cancellationToken).ConfigureAwait(false);
         if (mode == BulkMode.AllOrNothing && outcomes.Any(o => o.State == BulkItemState.Failed))
         {
             return new BulkResult(mode, [.. outcomes.Select(o => o.Error is null ? o with { State = BulkItemState.RolledBack, Target = null } : o)]);
         }
 
+        var result = new BulkResult(mode, outcomes);
         if (!changes.IsEmpty)
         {
             await session.SaveAsync(changes, cancellationToken).ConfigureAwait(false);
-            await session.CommitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await session.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (IsRetryable(e) && changes.History.Count > 0)
+            {
+                unknownCommit.Probe = changes.History[0];
+                unknownCommit.Result = result;
+                throw;
+            }
         }
 
-        return new BulkResult(mode, outcomes);
+        return result;
     }
 
     /// <summary>
