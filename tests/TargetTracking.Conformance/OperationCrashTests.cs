@@ -54,7 +54,9 @@ public abstract class OperationCrashTests<TFixture>(TFixture fixture, ITestOutpu
         var killAfterBatch = Random.Shared.Next(2, 21);
         var killDelay = TimeSpan.FromMilliseconds(Random.Shared.Next(0, 150));
         IReadOnlyList<string> lines;
-        await using (var child = CrashWorkerProcess.Start(store, "--operation", "crash-run", "--mode", "run", "--delay-ms", "10", "--hang-at-session", killPoint == CrashKillPoint.BeforeCommit ? Str(hangAt) : "0"))
+
+        // A random kill still lands mid-run however late it comes: the worker then hangs before the commit of batch 99.
+        await using (var child = CrashWorkerProcess.Start(store, "--operation", "crash-run", "--mode", "run", "--delay-ms", "10", "--hang-at-session", Str(killPoint == CrashKillPoint.BeforeCommit ? hangAt : Batches - 1)))
         {
             if (killPoint == CrashKillPoint.BeforeCommit)
             {
@@ -62,7 +64,7 @@ public abstract class OperationCrashTests<TFixture>(TFixture fixture, ITestOutpu
             }
             else
             {
-                // The worker sleeps 10 ms after each batch, so 80 batches are at least 0.8 s away: the kill lands mid-run.
+                // The worker sleeps 10 ms after each batch, so the kill usually lands long before batch 99.
                 await child.WaitForLineAsync(l => l.StartsWith($"progress batch={killAfterBatch} ", StringComparison.Ordinal), patience.Token);
                 await Task.Delay(killDelay);
             }
@@ -102,7 +104,7 @@ public abstract class OperationCrashTests<TFixture>(TFixture fixture, ITestOutpu
         await AssertAppliedExactlyOnceAsync(tracker, operations, "crash-run");
         output.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"{killPoint}: killed with {interrupted.CurrentBatch} of {Batches} batches committed ({interrupted.Processed} targets), in a transaction: {(insideTransaction ? $"yes (batch {lastBegun} uncommitted)" : "no")} (reported {reportedCommits} commits, last begun {lastBegun}, kill delay {killDelay.TotalMilliseconds} ms); " +
+            $"{killPoint}: killed with {interrupted.CurrentBatch} of {Batches} batches committed ({interrupted.Processed} targets), in a transaction: {(insideTransaction ? $"yes (batch {lastBegun} uncommitted)" : "no")} (reported {reportedCommits} commits, last begun {lastBegun}{(killPoint == CrashKillPoint.AtRandomMoment ? $", killed {killDelay.TotalMilliseconds} ms after batch {killAfterBatch}'s report" : "")}); " +
             $"seed {seeded.TotalSeconds:F1}s, start {startTook.TotalMilliseconds:F0} ms, kill at {killedAt.TotalSeconds:F1}s, resumed by {resumed.TotalSeconds:F1}s, verified by {clock.Elapsed.TotalSeconds:F1}s"));
     }
 
