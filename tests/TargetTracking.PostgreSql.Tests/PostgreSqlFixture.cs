@@ -1,5 +1,6 @@
 using Npgsql;
 using TargetTracking.Conformance;
+using Xunit.Abstractions;
 
 namespace TargetTracking.PostgreSql.Tests;
 
@@ -7,7 +8,7 @@ namespace TargetTracking.PostgreSql.Tests;
 /// Gives every <see cref="CreateRepositoryAsync"/> call its own new schema on the run's database, so every
 /// store is empty and isolated and test classes run in parallel.
 /// </summary>
-public sealed class PostgreSqlFixture : IStoreFixture, IAsyncLifetime
+public sealed class PostgreSqlFixture : ISharedStoreFixture, IAsyncLifetime
 {
     private static int _schemas;
     private NpgsqlDataSource? _dataSource;
@@ -37,6 +38,12 @@ public sealed class PostgreSqlFixture : IStoreFixture, IAsyncLifetime
 
     public async Task<ITargetRepository> CreateRepositoryAsync() => await CreatePostgreSqlRepositoryAsync();
 
+    public async Task<SharedStore> CreateSharedStoreAsync()
+    {
+        var schema = NewSchema();
+        return new SharedStore(await CreatePostgreSqlRepositoryAsync(schema: schema), "postgres", ConnectionString, schema);
+    }
+
     /// <summary>Creates a store on a new schema, migrated.</summary>
     public async Task<PostgreSqlTargetRepository> CreatePostgreSqlRepositoryAsync(NpgsqlDataSource? dataSource = null, string? schema = null)
     {
@@ -49,3 +56,5 @@ public sealed class PostgreSqlFixture : IStoreFixture, IAsyncLifetime
 public sealed class PostgreSqlConformance(PostgreSqlFixture f) : TargetRepositoryConformance<PostgreSqlFixture>(f);
 
 public sealed class PostgreSqlOperationConformance(PostgreSqlFixture f) : OperationConformance<PostgreSqlFixture>(f);
+
+public sealed class PostgreSqlOperationCrashTests(PostgreSqlFixture f, ITestOutputHelper output) : OperationCrashTests<PostgreSqlFixture>(f, output);

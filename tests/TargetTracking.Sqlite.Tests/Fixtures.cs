@@ -1,10 +1,11 @@
 using TargetTracking.Conformance;
 using TargetTracking.Sqlite;
+using Xunit.Abstractions;
 
 namespace TargetTracking.Sqlite.Tests;
 
 /// <summary>A new temporary database file per store, all removed when the fixture ends.</summary>
-public sealed class SqliteFileFixture : IStoreFixture, IAsyncLifetime
+public sealed class SqliteFileFixture : ISharedStoreFixture, IAsyncLifetime
 {
     private readonly List<SqliteTargetRepository> _repositories = [];
 
@@ -19,6 +20,12 @@ public sealed class SqliteFileFixture : IStoreFixture, IAsyncLifetime
     public string NewConnectionString() => $"Data Source={Path.Combine(Directory, Guid.NewGuid().ToString("N") + ".db")}";
 
     public async Task<ITargetRepository> CreateRepositoryAsync() => await CreateAsync(new SqliteStoreOptions { ConnectionString = NewConnectionString() });
+
+    public async Task<SharedStore> CreateSharedStoreAsync()
+    {
+        var connectionString = NewConnectionString();
+        return new SharedStore(await CreateAsync(new SqliteStoreOptions { ConnectionString = connectionString }), "sqlite", connectionString);
+    }
 
     public async Task<SqliteTargetRepository> CreateAsync(SqliteStoreOptions options)
     {
@@ -80,3 +87,6 @@ public sealed class SqliteMemoryConformance(SqliteMemoryFixture fixture) : Targe
 public sealed class SqliteFileOperationConformance(SqliteFileFixture fixture) : OperationConformance<SqliteFileFixture>(fixture);
 
 public sealed class SqliteMemoryOperationConformance(SqliteMemoryFixture fixture) : OperationConformance<SqliteMemoryFixture>(fixture);
+
+// A memory database cannot be shared with another process: the crash tests run on files.
+public sealed class SqliteOperationCrashTests(SqliteFileFixture fixture, ITestOutputHelper output) : OperationCrashTests<SqliteFileFixture>(fixture, output);

@@ -42,6 +42,7 @@ public static class TargetTrackingServiceCollectionExtensions
                 sp.GetService<ILogger<TargetTracker>>());
         });
         services.TryAddSingleton(sp => sp.GetRequiredService<TargetTracker>().Pipeline);
+        services.TryAddSingleton(sp => new TargetHealth(sp.GetRequiredService<TargetTracker>()));
         services.TryAddSingleton(sp => new TargetOperations(sp.GetRequiredService<TargetTracker>(), sp.GetService<ILogger<TargetOperations>>()));
         return new TargetTrackingBuilder(services);
     }

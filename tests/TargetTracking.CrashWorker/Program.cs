@@ -1,0 +1,114 @@
+using System.Globalization;
+using Npgsql;
+using TargetTracking.PostgreSql;
+using TargetTracking.Sqlite;
+
+namespace TargetTracking.CrashWorker;
+
+/// <summary>
+/// Starts and/or runs one tracked operation against a store that the test process also opens, printing one
+/// line per event on stdout so the test knows where it is when it kills this process:
+/// <c>begin n</c> (write session n opened), <c>hang n</c> (session n wrote everything and now hangs before its
+/// commit), <c>committed n</c>, <c>started id total=t status=s</c>, <c>progress batch=b processed=p</c>,
+/// <c>done status=s batch=b processed=p</c>.
+/// </summary>
+/// <remarks>
+/// Arguments: <c>--store sqlite|postgres [--connection CS] [--schema S] --operation ID --mode start|run|start-run
+/// [--from Active] [--to Hot] [--batch-size 100] [--hang-at-session N] [--delay-ms N]</c>; without <c>--connection</c>,
+/// the connection string comes from <c>TARGETTRACKING_CRASH_CONNECTION</c>. Exit code 0 when the
+/// operation was started (start) or completed (run, start-run).
+/// </remarks>
+internal static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        WorkerArguments arguments;
+        try
+        {
+            arguments = WorkerArguments.Parse(args);
+        }
+        catch (ArgumentException e)
+        {
+            await Console.Error.WriteLineAsync(e.Message);
+            return 64;
+        }
+
+        await using var store = await OpenAsync(arguments);
+        var traced = new TracingRepository(store.Repository, arguments.HangAtSession);
+        var tracker = new TargetTracker(traced, new TargetTrackingOptions());
+        var operations = new TargetOperations(tracker);
+
+        if (arguments.Mode is "start" or "start-run")
+        {
+            var request = new StartOperationRequest(arguments.OperationId, arguments.To, OperationSelection.Where(new TargetQuery { Statuses = [arguments.From] }))
+            {
+                BatchSize = arguments.BatchSize,
+            };
+            var started = await operations.StartAsync(request, new AuditContext { ActorId = "crash-worker", ActorName = "Crash Worker" });
+            if (!started.IsSuccess)
+            {
+                await Console.Error.WriteLineAsync(started.Error.Message);
+                return 1;
+            }
+
+            Report($"started {started.Value.Id} total={started.Value.Total} status={started.Value.Status}");
+            if (arguments.Mode == "start")
+            {
+                return 0;
+            }
+        }
+
+        var run = await operations.RunAsync(arguments.OperationId, new Reporter(arguments.DelayMs));
+        if (!run.IsSuccess)
+        {
+            await Console.Error.WriteLineAsync(run.Error.Message);
+            return 1;
+        }
+
+        var done = run.Value;
+        Report($"done status={done.Status} batch={done.CurrentBatch} processed={done.Processed}");
+        return done.Status == OperationStatus.Completed ? 0 : 2;
+    }
+
+    /// <summary>Writes one protocol line; stdout auto-flushes, the explicit flush states that the line must be out before the next step.</summary>
+    internal static void Report(string line)
+    {
+        Console.Out.WriteLine(line);
+        Console.Out.Flush();
+    }
+
+    private static async Task<OpenStore> OpenAsync(WorkerArguments arguments)
+    {
+        if (arguments.Store == "sqlite")
+        {
+            var sqlite = new SqliteTargetRepository(new SqliteStoreOptions { ConnectionString = arguments.Connection });
+            await sqlite.InitializeAsync();
+            return new OpenStore(sqlite, sqlite.DisposeAsync);
+        }
+
+        var dataSource = NpgsqlDataSource.Create(arguments.Connection);
+        var postgres = new PostgreSqlTargetRepository(dataSource, new PostgreSqlStoreOptions { Schema = arguments.Schema ?? PostgreSqlStoreOptions.DefaultSchema });
+        return new OpenStore(postgres, dataSource.DisposeAsync);
+    }
+
+    private sealed record OpenStore(ITargetRepository Repository, Func<ValueTask> Close) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => Close();
+    }
+
+    /// <summary>Prints progress; sleeps after each batch when asked, so a test can kill the run before it ends.</summary>
+    private sealed class Reporter(int delayMs) : IProgress<OperationProgress>
+    {
+        private long _batches;
+
+        public void Report(OperationProgress value)
+        {
+            Program.Report(string.Create(CultureInfo.InvariantCulture, $"progress batch={Interlocked.Increment(ref _batches)} processed={value.Processed}"));
+            if (delayMs > 0)
+            {
+                // RunAsync reports synchronously between batches: blocking here stretches the run, not a transaction.
+                Thread.Sleep(delayMs);
+            }
+        }
+    }
+}
