@@ -27,6 +27,14 @@ internal static class BenchmarkConfig
         .WithMaxIterationCount(40)
         .WithId("Full"));
 
+    /// <summary>For passes that take a minute or more: one warm-up pass and two measured ones, one invocation each.</summary>
+    public static IConfig SinglePass() => Create(Job.Default
+        .WithStrategy(BenchmarkDotNet.Engines.RunStrategy.Monitoring)
+        .WithWarmupCount(1)
+        .WithIterationCount(2)
+        .WithLaunchCount(1)
+        .WithId("SinglePass"));
+
     private static ManualConfig Create(Job job) =>
         ManualConfig.CreateMinimumViable()
             .AddJob(job)
