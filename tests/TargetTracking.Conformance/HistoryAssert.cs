@@ -43,19 +43,10 @@ public static class HistoryAssert
     {
         var text = new System.Text.StringBuilder();
         var ids = new SortedSet<TargetId>(alsoHistoryOf);
-        for (var skip = 0; ; skip += TargetQuery.MaxTake)
+        foreach (var t in await StoreContents.TargetsAsync(tracker))
         {
-            var page = await tracker.QueryAsync(new TargetQuery { SortBy = TargetSort.CreatedAt, Skip = skip, Take = TargetQuery.MaxTake });
-            foreach (var t in page.Items)
-            {
-                ids.Add(t.Id);
-                text.AppendLine($"T {t.Id} {t.Name}|{t.Description}|{string.Join(",", t.Markets)}|{t.Status}|v{t.Version}|{t.CreatedAt:O}|{t.UpdatedAt:O}|{t.StatusChangedAt:O}");
-            }
-
-            if (page.Items.Count < TargetQuery.MaxTake)
-            {
-                break;
-            }
+            ids.Add(t.Id);
+            text.AppendLine($"T {t.Id} {t.Name}|{t.Description}|{string.Join(",", t.Markets)}|{t.Status}|v{t.Version}|{t.CreatedAt:O}|{t.UpdatedAt:O}|{t.StatusChangedAt:O}");
         }
 
         foreach (var id in ids)

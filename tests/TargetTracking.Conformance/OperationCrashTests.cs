@@ -188,11 +188,11 @@ public abstract class OperationCrashTests<TFixture>(TFixture fixture, ITestOutpu
             (operation.Status, operation.Total, operation.Processed, operation.Succeeded, operation.Failed, operation.CurrentBatch));
         Assert.Empty(await operations.GetFailuresAsync(operationId));
 
-        var targets = await AllTargetsAsync(tracker);
+        var targets = await StoreContents.TargetsAsync(tracker);
         Assert.Equal(Targets, targets.Select(t => t.Id).Distinct().Count());
         Assert.All(targets, t => Assert.Equal(("Hot", 2L), (t.Status, t.Version)));
 
-        var history = (await FeedAsync(tracker)).ToLookup(e => e.TargetId);
+        var history = (await StoreContents.HistoryAsync(tracker)).ToLookup(e => e.TargetId);
         Assert.Equal(Targets, history.Sum(h => h.Count(e => e.OperationId == operationId)));
         foreach (var target in targets)
         {
@@ -207,40 +207,9 @@ public abstract class OperationCrashTests<TFixture>(TFixture fixture, ITestOutpu
     {
         Assert.Equal(operation.Processed, (await tracker.QueryAsync(new TargetQuery { Statuses = ["Hot"], Take = 1 })).TotalCount);
         Assert.Equal(Targets - operation.Processed, (await tracker.QueryAsync(new TargetQuery { Statuses = ["Active"], Take = 1 })).TotalCount);
-        var entries = (await FeedAsync(tracker)).Where(e => e.OperationId == operation.Id).ToList();
+        var entries = (await StoreContents.HistoryAsync(tracker)).Where(e => e.OperationId == operation.Id).ToList();
         Assert.Equal(operation.Processed, entries.Count);
         Assert.Equal(operation.Processed, entries.Select(e => e.TargetId).Distinct().Count());
-    }
-
-    private static async Task<List<Target>> AllTargetsAsync(TargetTracker tracker)
-    {
-        var all = new List<Target>();
-        for (var skip = 0; ; skip += TargetQuery.MaxTake)
-        {
-            var page = await tracker.QueryAsync(new TargetQuery { Skip = skip, Take = TargetQuery.MaxTake });
-            all.AddRange(page.Items);
-            if (page.Items.Count < TargetQuery.MaxTake)
-            {
-                return all;
-            }
-        }
-    }
-
-    private static async Task<List<HistoryEntry>> FeedAsync(TargetTracker tracker)
-    {
-        var all = new List<HistoryEntry>();
-        var request = new HistoryFeedRequest(DateTimeOffset.UnixEpoch, Limit: 1000);
-        while (true)
-        {
-            var page = await tracker.GetHistoryFeedAsync(request);
-            all.AddRange(page);
-            if (page.Count < request.Limit)
-            {
-                return all;
-            }
-
-            request = request with { Since = page[^1].OccurredAt, AfterId = page[^1].Id };
-        }
     }
 
     private static string Str(int value) => value.ToString(CultureInfo.InvariantCulture);

@@ -29,8 +29,5 @@ internal sealed record PipelineStep(string? From, IReadOnlyList<string?> Allowed
 /// <summary>How the API spells Not Set: <c>null</c> in JSON, <c>NotSet</c> (or <c>Not Set</c>) where text is needed.</summary>
 internal static class ApiStatus
 {
-    public static string? Parse(string? status) =>
-        status is not null && (status.Equals("NotSet", StringComparison.OrdinalIgnoreCase) || status.Equals("Not Set", StringComparison.OrdinalIgnoreCase))
-            ? null
-            : status;
+    public static string? Parse(string? status) => status is not null && PipelineOptions.IsNotSet(status) ? null : status;
 }

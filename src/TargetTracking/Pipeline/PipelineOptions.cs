@@ -126,6 +126,9 @@ public sealed class PipelineOptions
         return problems;
     }
 
-    internal static bool IsNotSet(string status) =>
+    /// <summary>Tells whether a name stands for Not Set: <see cref="NotSet"/> or "Not Set", ignoring case.</summary>
+    /// <param name="status">The name.</param>
+    /// <returns><see langword="true"/> when the name means Not Set.</returns>
+    public static bool IsNotSet(string status) =>
         string.Equals(status, NotSet, StringComparison.OrdinalIgnoreCase) || string.Equals(status, "Not Set", StringComparison.OrdinalIgnoreCase);
 }
