@@ -1,21 +1,21 @@
-using Dapper;
+using Ardalis.GuardClauses;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
+using TargetTracking.Linq2Db;
 
 namespace TargetTracking.Sqlite;
 
 /// <summary>
 /// The SQLite store, the embedded default: a file database in WAL mode, or a named shared in-memory database.
-/// Writes take SQLite's write lock for the whole unit of work, so writers serialize and no update is lost;
-/// reads never wait for writers in a file database. Thread-safe; dispose it to close its connections
-/// (an in-memory database ends with it). Hosts normally register it with <c>UseSqlite(...)</c>.
+/// It is the linq2db store (<see cref="Linq2DbTargetStore"/>) with the <see cref="SqliteDialect"/>. Writes take
+/// SQLite's write lock for the whole unit of work, so writers serialize and no update is lost; reads never wait for
+/// writers in a file database. Thread-safe; dispose it to close its connections (an in-memory database ends with
+/// it). Hosts normally register it with <c>UseSqlite(...)</c>.
 /// </summary>
-public sealed partial class SqliteTargetRepository : ITargetRepository, IAsyncDisposable, IDisposable
+public sealed class SqliteTargetRepository : ITargetRepository, IOperationRepository, IAsyncDisposable, IDisposable
 {
-    private readonly SqliteStoreOptions _options;
     private readonly SqliteDatabase _database;
     private readonly SemaphoreSlim _initGate = new(1, 1);
-    private readonly SemaphoreSlim _writeGate = new(1, 1);
     private volatile bool _initialized;
     private SqliteConnection? _keepAlive;
     private bool _disposed;
@@ -24,22 +24,33 @@ public sealed partial class SqliteTargetRepository : ITargetRepository, IAsyncDi
     /// <param name="options">The store options.</param>
     /// <exception cref="OptionsValidationException">The options are invalid.</exception>
     public SqliteTargetRepository(SqliteStoreOptions options)
+        : this(options, null)
     {
-        ArgumentNullException.ThrowIfNull(options);
+    }
+
+    internal SqliteTargetRepository(SqliteStoreOptions options, IReadOnlyList<Migration>? migrations)
+    {
+        Guard.Against.Null(options);
         var problems = options.Validate();
         if (problems.Count > 0)
         {
             throw new OptionsValidationException(nameof(SqliteStoreOptions), typeof(SqliteStoreOptions), problems);
         }
 
-        _options = options;
         _database = new SqliteDatabase(options);
+        Store = new Linq2DbTargetStore(SqliteDialect.Options(options.ConnectionString, options.BusyTimeout), SqliteDialect.Create(), options.ApplyMigrations, null, migrations);
     }
 
+    /// <summary>Gets the linq2db store this one is; use it for <see cref="Linq2DbTargetStore.InHostTransaction"/>.</summary>
+    public Linq2DbTargetStore Store { get; }
+
+    /// <summary>Gets the database as the store opens it (tests open raw connections with its settings).</summary>
+    internal SqliteDatabase Database => _database;
+
     /// <summary>
-    /// Prepares the database once: keeps an in-memory database alive, switches a file database to WAL, and applies
-    /// the embedded schema migrations (or, with <see cref="SqliteStoreOptions.ApplyMigrations"/> off, checks that the
-    /// schema is current). Every other member calls it first; call it at start-up to fail early.
+    /// Prepares the database once: keeps an in-memory database alive, switches a file database to WAL, applies the
+    /// embedded schema migrations (or, with <see cref="SqliteStoreOptions.ApplyMigrations"/> off, checks that the
+    /// schema is current) and compiles the hot queries. Every other member calls it first; call it at start-up to fail early.
     /// </summary>
     /// <param name="cancellationToken">Cancels the preparation.</param>
     /// <returns>A task that completes when the store is ready.</returns>
@@ -70,20 +81,13 @@ public sealed partial class SqliteTargetRepository : ITargetRepository, IAsyncDi
                 var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
                 await using (connection.ConfigureAwait(false))
                 {
-                    await connection.ExecuteAsync(new CommandDefinition("PRAGMA journal_mode = WAL", cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    using var command = connection.CreateCommand();
+                    command.CommandText = "PRAGMA journal_mode = WAL";
+                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 }
             }
 
-            var migrator = new SqliteMigrator(_database);
-            if (_options.ApplyMigrations)
-            {
-                await migrator.MigrateAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                await migrator.EnsureCurrentAsync(cancellationToken).ConfigureAwait(false);
-            }
-
+            await Store.InitializeAsync(cancellationToken).ConfigureAwait(false);
             _initialized = true;
         }
         finally
@@ -95,79 +99,70 @@ public sealed partial class SqliteTargetRepository : ITargetRepository, IAsyncDi
     /// <inheritdoc />
     public async Task<Target?> GetAsync(TargetId id, CancellationToken cancellationToken = default)
     {
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            var row = await connection.QuerySingleOrDefaultAsync<TargetRow>(new CommandDefinition(
-                $"SELECT {TargetRow.Columns} FROM targets t WHERE t.id = @Id",
-                new { Id = Stored.Id(id) },
-                cancellationToken: cancellationToken)).ConfigureAwait(false);
-            return row?.ToTarget();
-        }
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        return await Store.GetAsync(id, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public async Task<TargetPage> QueryAsync(TargetQuery query, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(query);
-        var sql = TargetQuerySql.Build(query);
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            // One read transaction: the count and the page see the same snapshot.
-            var transaction = connection.BeginTransaction(deferred: true);
-            await using (transaction.ConfigureAwait(false))
-            {
-                var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                    sql.Count, sql.Parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                var rows = await connection.QueryAsync<TargetRow>(new CommandDefinition(
-                    sql.Page, sql.Parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                return new TargetPage([.. rows.Select(r => r.ToTarget())], total);
-            }
-        }
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        return await Store.QueryAsync(query, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<HistoryEntry>> GetHistoryAsync(TargetId id, HistoryPageRequest page, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(page);
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            var rows = await connection.QueryAsync<HistoryRow>(new CommandDefinition(
-                HistorySql.ForTarget(page.BeforeVersion is not null),
-                new { Id = Stored.Id(id), page.BeforeVersion, page.Limit },
-                cancellationToken: cancellationToken)).ConfigureAwait(false);
-            return [.. rows.Select(r => r.ToEntry())];
-        }
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        return await Store.GetHistoryAsync(id, page, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<HistoryEntry>> GetHistoryFeedAsync(HistoryFeedRequest request, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            var rows = await connection.QueryAsync<HistoryRow>(new CommandDefinition(
-                HistorySql.Feed(request.AfterId is not null),
-                new { Since = Stored.Time(request.Since), AfterId = request.AfterId is { } a ? Stored.Id(a) : null, request.Limit },
-                cancellationToken: cancellationToken)).ConfigureAwait(false);
-            return [.. rows.Select(r => r.ToEntry())];
-        }
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        return await Store.GetHistoryFeedAsync(request, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public async Task<ITargetWriteSession> BeginWriteAsync(CancellationToken cancellationToken = default)
     {
         await InitializeAsync(cancellationToken).ConfigureAwait(false);
-        return await SqliteWriteSession.BeginAsync(_database, _writeGate, cancellationToken).ConfigureAwait(false);
+        return await Store.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Tells whether a failure is SQLite busy or locked (SQLITE_BUSY, SQLITE_LOCKED and their extended codes).</summary>
     /// <param name="exception">The failure.</param>
     /// <returns><see langword="true"/> when re-running the unit of work may succeed.</returns>
-    public bool IsTransient(Exception exception) => SqliteErrors.IsTransient(exception);
+    public bool IsTransient(Exception exception) => Store.IsTransient(exception);
+
+    /// <inheritdoc />
+    public async Task<BulkOperation?> GetOperationAsync(string operationId, CancellationToken cancellationToken = default)
+    {
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        return await Store.GetOperationAsync(operationId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<BulkOperation>> FindOperationsAsync(IReadOnlyCollection<OperationStatus> statuses, DateTimeOffset? updatedBefore, int limit, CancellationToken cancellationToken = default)
+    {
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        return await Store.FindOperationsAsync(statuses, updatedBefore, limit, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<OperationItemFailure>> GetOperationFailuresAsync(string operationId, TargetId? after, int limit, CancellationToken cancellationToken = default)
+    {
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        return await Store.GetOperationFailuresAsync(operationId, after, limit, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<int> DeleteFinishedOperationsAsync(DateTimeOffset completedBefore, CancellationToken cancellationToken = default)
+    {
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        return await Store.DeleteFinishedOperationsAsync(completedBefore, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Closes the store's connections; an in-memory database is gone afterwards.</summary>
     /// <returns>A task that completes when the connections are closed.</returns>
@@ -194,11 +189,5 @@ public sealed partial class SqliteTargetRepository : ITargetRepository, IAsyncDi
 
         _keepAlive?.Dispose();
         _keepAlive = null;
-    }
-
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        await InitializeAsync(cancellationToken).ConfigureAwait(false);
-        return await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
     }
 }

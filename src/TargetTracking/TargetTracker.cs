@@ -16,6 +16,7 @@ public sealed class TargetTracker
     private readonly TargetTrackingOptions _options;
     private readonly TimeProvider _time;
     private readonly IAuditContextAccessor? _auditAccessor;
+    private readonly ILogger<TargetTracker>? _logger;
 
     /// <summary>Initializes a new instance. Hosts normally resolve it from DI (<c>AddTargetTracking</c>).</summary>
     /// <param name="repository">The store.</param>
@@ -43,12 +44,21 @@ public sealed class TargetTracker
         _options = options;
         _time = timeProvider ?? TimeProvider.System;
         _auditAccessor = auditAccessor;
+        _logger = logger;
         Pipeline = new StatusStateMachine(options.Pipeline);
         _writer = new TargetWriter(repository, Pipeline, options, _time, (ILogger?)logger ?? NullLogger.Instance);
     }
 
     /// <summary>Gets the status state machine: allowed moves, next statuses, Mermaid graph.</summary>
     public StatusStateMachine Pipeline { get; }
+
+    /// <summary>
+    /// Returns a tracker with the same options, clock, audit accessor and logger over another store, for example one
+    /// whose writes run inside a host's own transaction (<c>Linq2DbTargetStore.InHostTransaction</c>).
+    /// </summary>
+    /// <param name="repository">The store to use.</param>
+    /// <returns>The new tracker; this one is unchanged.</returns>
+    public TargetTracker WithRepository(ITargetRepository repository) => new(repository, _options, _time, _auditAccessor, _logger);
 
     /// <summary>Creates a target at version 1 and records a <see cref="HistoryAction.Created"/> entry.</summary>
     /// <param name="target">The fields of the new target.</param>

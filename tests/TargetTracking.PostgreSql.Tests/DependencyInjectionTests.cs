@@ -49,7 +49,7 @@ public sealed class DependencyInjectionTests(PostgreSqlFixture fixture) : IClass
 
         await StartAsync(provider);
         var version = await Db.ScalarAsync<int>(fixture.DataSource, $"SELECT max(version) FROM \"{schema}\".schema_version");
-        Assert.Equal(Migration.Embedded.Count, version);
+        Assert.Equal(PostgreSqlDialect.EmbeddedMigrations.Count, version);
 
         var tracker = provider.GetRequiredService<TargetTracker>();
         var created = await tracker.CreateAsync(new NewTarget("Via DI"));

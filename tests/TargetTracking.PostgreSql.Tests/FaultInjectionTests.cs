@@ -36,18 +36,18 @@ public sealed class FaultInjectionTests(PostgreSqlFixture fixture) : IClassFixtu
 
         public async Task<ITargetWriteSession> BeginWriteAsync(CancellationToken cancellationToken = default)
         {
-            var session = (PostgreSqlWriteSession)await inner.BeginWriteAsync(cancellationToken);
+            var session = (Linq2DbWriteSession)await inner.BeginWriteAsync(cancellationToken);
             return Interlocked.Decrement(ref _kills) >= 0 ? new KillingSession(this, session, point) : session;
         }
 
-        private async Task KillAsync(PostgreSqlWriteSession session)
+        private async Task KillAsync(Linq2DbWriteSession session)
         {
             // The two-argument form waits until the backend is gone.
-            Assert.True(await Db.ScalarAsync<bool>(admin, "SELECT pg_terminate_backend($1, 10000)", session.ProcessId));
+            Assert.True(await Db.ScalarAsync<bool>(admin, "SELECT pg_terminate_backend($1, 10000)", ((NpgsqlConnection)Linq2DbDialect.ConnectionOf(session.Connection)!).ProcessID));
             Killed++;
         }
 
-        private sealed class KillingSession(KillingRepository owner, PostgreSqlWriteSession inner, KillPoint point) : ITargetWriteSession
+        private sealed class KillingSession(KillingRepository owner, Linq2DbWriteSession inner, KillPoint point) : ITargetWriteSession
         {
             public Task<IReadOnlyDictionary<TargetId, Target>> LockAsync(IReadOnlyCollection<TargetId> ids, CancellationToken cancellationToken = default) =>
                 inner.LockAsync(ids, cancellationToken);

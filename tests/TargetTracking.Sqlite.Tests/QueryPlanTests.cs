@@ -1,27 +1,51 @@
-using Dapper;
+using System.Data.Common;
+using LinqToDB;
+using LinqToDB.Interceptors;
 using Microsoft.Data.Sqlite;
+using TargetTracking.Linq2Db;
 
 namespace TargetTracking.Sqlite.Tests;
 
-/// <summary>The queries the store runs are served by its indexes, not by scans and sorts.</summary>
+/// <summary>The queries the store sends (captured from linq2db, with their parameters) are served by its indexes, not by scans and sorts.</summary>
 public sealed class QueryPlanTests(SqliteFileFixture fixture) : IClassFixture<SqliteFileFixture>
 {
-    private async Task<List<string>> PlanAsync(string sql, object parameters)
+    /// <summary>Runs a read through the store, then asks SQLite how it ran the last statement the read sent.</summary>
+    private async Task<List<string>> PlanAsync(Func<Linq2DbTargetStore, Task> read)
     {
         var connectionString = fixture.NewConnectionString();
         await new SqliteMigrator(new SqliteDatabase(new SqliteStoreOptions { ConnectionString = connectionString })).MigrateAsync();
+        var capture = new LastCommand();
+        var store = new Linq2DbTargetStore(SqliteDialect.Options(connectionString, TimeSpan.FromSeconds(5)).UseInterceptor(capture), SqliteDialect.Create());
+        await store.InitializeAsync();
+
+        // One row, so a query reads its page after the count.
+        Assert.True((await new TargetTracker(store, new TargetTrackingOptions()).CreateAsync(new NewTarget("Acme", Markets: ["EU"]))).IsSuccess);
+        await read(store);
+
         await using var connection = new SqliteConnection(connectionString);
         await connection.OpenAsync();
-        var rows = await connection.QueryAsync("EXPLAIN QUERY PLAN " + sql, parameters);
-        return [.. rows.Select(r => (string)((IDictionary<string, object>)r)["detail"])];
+        await using var explain = connection.CreateCommand();
+        explain.CommandText = "EXPLAIN QUERY PLAN " + capture.Sql;
+        foreach (var (name, value) in capture.Parameters)
+        {
+            explain.Parameters.AddWithValue(name, value);
+        }
+
+        var plan = new List<string>();
+        await using var reader = await explain.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            plan.Add(reader.GetString(reader.GetOrdinal("detail")));
+        }
+
+        Assert.NotEmpty(plan);
+        return plan;
     }
 
     [Fact]
     public async Task MarketFilter_UsesTheMarketIndex()
     {
-        var sql = TargetQuerySql.Build(new TargetQuery { Market = "EU" });
-
-        var plan = await PlanAsync(sql.Page, sql.Parameters);
+        var plan = await PlanAsync(store => store.QueryAsync(new TargetQuery { Market = "EU" }));
 
         Assert.Contains(plan, d => d.Contains("ix_target_markets_market", StringComparison.Ordinal));
     }
@@ -33,20 +57,18 @@ public sealed class QueryPlanTests(SqliteFileFixture fixture) : IClassFixture<Sq
     [InlineData(TargetSort.UpdatedAt, true, "ix_targets_updated_at")]
     public async Task Sort_ReadsItsIndexInOrder_WithoutASort(TargetSort sort, bool descending, string index)
     {
-        var sql = TargetQuerySql.Build(new TargetQuery { SortBy = sort, Descending = descending });
-
-        var plan = await PlanAsync(sql.Page, sql.Parameters);
+        var plan = await PlanAsync(store => store.QueryAsync(new TargetQuery { SortBy = sort, Descending = descending }));
 
         Assert.Contains(plan, d => d.Contains(index, StringComparison.Ordinal));
         Assert.DoesNotContain(plan, d => d.Contains("TEMP B-TREE", StringComparison.Ordinal));
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task TargetHistory_UsesTheTargetVersionIndex_WithoutASort(bool beforeVersion)
+    [InlineData(null)]
+    [InlineData(5L)]
+    public async Task TargetHistory_UsesTheTargetVersionIndex_WithoutASort(long? beforeVersion)
     {
-        var plan = await PlanAsync(HistorySql.ForTarget(beforeVersion), new { Id = "x", BeforeVersion = 5, Limit = 10 });
+        var plan = await PlanAsync(store => store.GetHistoryAsync(TargetId.New(TimeProvider.System), new HistoryPageRequest(beforeVersion, 10)));
 
         Assert.Contains(plan, d => d.Contains("ux_target_history_target_version", StringComparison.Ordinal));
         Assert.DoesNotContain(plan, d => d.Contains("TEMP B-TREE", StringComparison.Ordinal));
@@ -57,9 +79,29 @@ public sealed class QueryPlanTests(SqliteFileFixture fixture) : IClassFixture<Sq
     [InlineData(true)]
     public async Task Feed_UsesTheFeedIndex_WithoutASort(bool afterId)
     {
-        var plan = await PlanAsync(HistorySql.Feed(afterId), new { Since = 1L, AfterId = "x", Limit = 10 });
+        var plan = await PlanAsync(store => store.GetHistoryFeedAsync(new HistoryFeedRequest(DateTimeOffset.UnixEpoch, afterId ? Guid.CreateVersion7() : null, 10)));
 
         Assert.Contains(plan, d => d.Contains("ix_target_history_feed", StringComparison.Ordinal));
         Assert.DoesNotContain(plan, d => d.Contains("TEMP B-TREE", StringComparison.Ordinal));
+    }
+
+    /// <summary>Keeps the text and parameters of the last command linq2db ran.</summary>
+    private sealed class LastCommand : CommandInterceptor
+    {
+        public string Sql { get; private set; } = string.Empty;
+
+        public List<(string Name, object Value)> Parameters { get; } = [];
+
+        public override DbCommand CommandInitialized(CommandEventData eventData, DbCommand command)
+        {
+            Sql = command.CommandText;
+            Parameters.Clear();
+            foreach (DbParameter parameter in command.Parameters)
+            {
+                Parameters.Add((parameter.ParameterName, parameter.Value ?? DBNull.Value));
+            }
+
+            return command;
+        }
     }
 }

@@ -1,1 +1,2 @@
 global using Xunit;
+global using SqliteMigration = TargetTracking.Linq2Db.Migration;

@@ -94,10 +94,10 @@ public static class PostgreSqlTargetTrackingBuilderExtensions
         }
     }
 
-    /// <summary>Applies pending migrations when the host starts, so a broken database stops the start instead of the first request.</summary>
+    /// <summary>Prepares the store when the host starts (migrations, query compilation), so a broken database stops the start instead of the first request.</summary>
     private sealed class PostgreSqlSchemaInitializer(PostgreSqlTargetRepository repository) : IHostedService
     {
-        public Task StartAsync(CancellationToken cancellationToken) => repository.EnsureSchemaAsync(cancellationToken);
+        public Task StartAsync(CancellationToken cancellationToken) => repository.InitializeAsync(cancellationToken);
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }

@@ -44,10 +44,6 @@ internal static class PostgresErrors
             ? new ConcurrentWriteException($"A target to insert exists already ({pg.Detail ?? pg.MessageText}).", pg)
             : null;
 
-    /// <summary>A set-based write touched fewer rows than it named: a row changed or vanished since it was locked.</summary>
-    public static ConcurrentWriteException RowsMissed(string what, long expected, long actual) =>
-        new($"The store expected to {what} {expected} target(s) at their locked versions but matched {actual}; the unit of work is re-run.");
-
     private static bool IsTransientState(string sqlState) =>
         sqlState switch
         {

@@ -1,36 +1,17 @@
 namespace TargetTracking.PostgreSql;
 
 /// <summary>
-/// The SQL of one store, built once for its schema. Only the validated, quoted schema name is placed
+/// The write statements of one store (reads are LINQ, in TargetTracking.Linq2Db), built once for its schema. Only the validated, quoted schema name is placed
 /// into the text; every value travels as a parameter.
 /// </summary>
 internal sealed class PostgreSqlStatements
 {
-    /// <summary>The target columns, aliased to <see cref="TargetRow"/>'s properties.</summary>
-    private const string TargetColumns =
-        "id AS Id, name AS Name, description AS Description, markets AS Markets, status AS Status, version AS Version, " +
-        "created_at AS CreatedAt, updated_at AS UpdatedAt, status_changed_at AS StatusChangedAt";
-
-    private const string HistoryColumns =
-        "id AS Id, target_id AS TargetId, action AS Action, old_status AS OldStatus, new_status AS NewStatus, version AS Version, " +
-        "occurred_at AS OccurredAt, actor_id AS ActorId, actor_name AS ActorName, correlation_id AS CorrelationId, " +
-        "operation_id AS OperationId, client_address AS ClientAddress, user_agent AS UserAgent";
-
     public PostgreSqlStatements(string schema)
     {
         var s = Quote(schema);
         Targets = $"{s}.targets";
         History = $"{s}.history";
-        Operations = new OperationStatements(schema);
-
-        GetTarget = $"SELECT {TargetColumns} FROM {Targets} WHERE id = @id";
-
-        // Rows are locked in id order, so two writers that touch overlapping sets queue instead of deadlocking.
-        LockTargets = $"SELECT {TargetColumns} FROM {Targets} WHERE id = ANY(@ids) ORDER BY id FOR UPDATE";
-
-        GetHistory = $"SELECT {HistoryColumns} FROM {History} WHERE target_id = @id AND version < @before ORDER BY version DESC LIMIT @limit";
-        GetHistoryFeedFrom = $"SELECT {HistoryColumns} FROM {History} WHERE occurred_at >= @since ORDER BY occurred_at, id LIMIT @limit";
-        GetHistoryFeedAfter = $"SELECT {HistoryColumns} FROM {History} WHERE (occurred_at, id) > (@since, @after) ORDER BY occurred_at, id LIMIT @limit";
+        InsertOperationItems = $"INSERT INTO {s}.operation_items (operation_id, target_id) SELECT @id, unnest(@ids::uuid[]) ON CONFLICT DO NOTHING";
 
         // Markets of all rows travel as one flat array with each market's row number (PostgreSQL arrays are
         // rectangular, so a text[] per row cannot be unnested from a text[][]), and are grouped back per row in
@@ -96,19 +77,9 @@ internal sealed class PostgreSqlStatements
 
     public string Targets { get; }
 
-    public OperationStatements Operations { get; }
-
     public string History { get; }
 
-    public string GetTarget { get; }
-
-    public string LockTargets { get; }
-
-    public string GetHistory { get; }
-
-    public string GetHistoryFeedFrom { get; }
-
-    public string GetHistoryFeedAfter { get; }
+    public string InsertOperationItems { get; }
 
     public string InsertTargets { get; }
 
@@ -128,64 +99,4 @@ internal sealed class PostgreSqlStatements
 
     /// <summary>Quotes a schema name that <see cref="PostgreSqlStoreOptions.Validate"/> accepted (no quote can occur in it).</summary>
     public static string Quote(string schema) => $"\"{schema}\"";
-
-    /// <summary>
-    /// Builds a target query from fixed fragments chosen by which filters are set. The count and the page
-    /// come from one statement, so they agree even while writers commit.
-    /// </summary>
-    public string Query(TargetQuery query, bool anyStatus, bool notSet)
-    {
-        var filter = Filter(query, anyStatus, notSet);
-        var direction = query.Descending ? "DESC" : "ASC";
-        var key = query.SortBy switch
-        {
-            TargetSort.CreatedAt => "created_at",
-            TargetSort.UpdatedAt => "updated_at",
-            _ => "name COLLATE \"C\"",
-        };
-
-        return $"""
-            SELECT c.total AS Total, p.*
-            FROM (SELECT count(*) AS total FROM {Targets} WHERE {filter}) AS c
-            LEFT JOIN LATERAL (
-                SELECT {TargetColumns}, {key} AS sort_key
-                FROM {Targets}
-                WHERE {filter}
-                ORDER BY {key} {direction}, id {direction}
-                LIMIT @take OFFSET @skip
-            ) AS p ON true
-            ORDER BY p.sort_key {direction}, p.Id {direction}
-            """;
-    }
-
-    /// <summary>
-    /// The WHERE condition of a target filter, built from fixed fragments chosen by which filters are set;
-    /// the values are the parameters <c>@statuses</c>, <c>@market</c> and <c>@nameContains</c>.
-    /// </summary>
-    public static string Filter(TargetQuery query, bool anyStatus, bool notSet)
-    {
-        var where = new List<string>();
-        if (query.Statuses is not null)
-        {
-            where.Add((anyStatus, notSet) switch
-            {
-                (true, true) => "(status = ANY(@statuses) OR status IS NULL)",
-                (true, false) => "status = ANY(@statuses)",
-                (false, true) => "status IS NULL",
-                (false, false) => "false",
-            });
-        }
-
-        if (query.Market is not null)
-        {
-            where.Add("markets_norm @> ARRAY[@market]::text[]");
-        }
-
-        if (query.NameContains is not null)
-        {
-            where.Add("strpos(name_norm, @nameContains) > 0");
-        }
-
-        return where.Count == 0 ? "true" : string.Join(" AND ", where);
-    }
 }

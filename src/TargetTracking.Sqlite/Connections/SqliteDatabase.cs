@@ -40,11 +40,7 @@ internal sealed class SqliteDatabase
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-
-            // Pooled connections keep these, but there is no cheap way to know a connection is new; the PRAGMAs cost microseconds.
-            using var command = connection.CreateCommand();
-            command.CommandText = _connectionPragmas;
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await ConfigureAsync(connection, cancellationToken).ConfigureAwait(false);
             return connection;
         }
         catch
@@ -52,6 +48,23 @@ internal sealed class SqliteDatabase
             await connection.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>Sets the per-connection settings on an open connection.</summary>
+    /// <remarks>Pooled connections keep these, but there is no cheap way to know a connection is new; the PRAGMAs cost microseconds.</remarks>
+    public async Task ConfigureAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = _connectionPragmas;
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Sets the per-connection settings on an open connection, synchronously (linq2db's synchronous open).</summary>
+    public void Configure(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = _connectionPragmas;
+        command.ExecuteNonQuery();
     }
 
     /// <summary>Tells whether a connection string names an in-memory database that no other connection can see.</summary>

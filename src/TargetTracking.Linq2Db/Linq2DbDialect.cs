@@ -1,0 +1,104 @@
+using System.Data.Common;
+using System.Linq.Expressions;
+using LinqToDB;
+using LinqToDB.Data;
+using LinqToDB.Mapping;
+
+namespace TargetTracking.Linq2Db;
+
+/// <summary>
+/// What differs between databases on the linq2db store, and nothing else: schema and migration SQL, table names
+/// and type mapping, how markets are stored, lock syntax, error classification, and the fastest bulk statements.
+/// Every read, the write session and the migration runner are shared (<see cref="Linq2DbTargetStore"/>).
+/// Dialects ship in the store packages: <c>TargetTracking.PostgreSql</c> (<c>PostgreSqlDialect</c>) and
+/// <c>TargetTracking.Sqlite</c> (<c>SqliteDialect</c>).
+/// </summary>
+public abstract class Linq2DbDialect
+{
+    /// <summary>Initializes a new instance; dialects live in the TargetTracking store packages.</summary>
+    internal Linq2DbDialect()
+    {
+    }
+
+    /// <summary>Gets the database's name, for messages and logs.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>Gets a key that is equal for dialects that map the store to the same tables.</summary>
+    internal abstract string MappingKey { get; }
+
+    /// <summary>Gets where the tables are.</summary>
+    internal abstract TableNames Tables { get; }
+
+    /// <summary>Gets the numbered schema scripts, in order.</summary>
+    internal abstract IReadOnlyList<Migration> Migrations { get; }
+
+    /// <summary>Gets the qualified name of the table that records applied migrations.</summary>
+    internal abstract string VersionTable { get; }
+
+    /// <summary>
+    /// Gets a value indicating whether a store with migrations off refuses to start on a schema with migrations
+    /// missing. Where it does not, a deployment step may migrate after the hosts start.
+    /// </summary>
+    internal virtual bool RefusesStaleSchema => true;
+
+    /// <summary>Gets the name of the setting that turns migrations at start-up on, for messages.</summary>
+    internal virtual string MigrationsSetting => "ApplyMigrations";
+
+    /// <summary>Adds types and conversions to the shared mapping (column names and keys are set already).</summary>
+    internal abstract void Map(FluentMappingBuilder builder);
+
+    /// <summary>Takes the lock that makes concurrent migrators queue, inside the migration transaction.</summary>
+    internal abstract Task LockMigrationsAsync(DataConnection db, CancellationToken cancellationToken);
+
+    /// <summary>Creates the version table when missing and prepares the connection for scripts (inside the migration transaction).</summary>
+    internal abstract Task PrepareMigrationsAsync(DataConnection db, CancellationToken cancellationToken);
+
+    /// <summary>Tells whether the version table exists (outside any transaction).</summary>
+    internal abstract Task<bool> VersionTableExistsAsync(DataConnection db, CancellationToken cancellationToken);
+
+    /// <summary>Waits for this process's turn to write, where the database serializes writers (SQLite); <see langword="null"/> where row locks suffice.</summary>
+    internal virtual Task<IDisposable?> EnterWriterAsync(CancellationToken cancellationToken) => Task.FromResult<IDisposable?>(null);
+
+    /// <summary>Begins the transaction of a write session: one that keeps other writers off the rows it locks.</summary>
+    internal abstract Task BeginWriteAsync(DataConnection db, CancellationToken cancellationToken);
+
+    /// <summary>Begins a read-only transaction in which several reads see one snapshot.</summary>
+    internal abstract Task BeginSnapshotReadAsync(DataConnection db, CancellationToken cancellationToken);
+
+    /// <summary>Adds the row lock to a query inside a write session (<c>FOR UPDATE</c>); identity where the transaction locks already.</summary>
+    internal abstract IQueryable<T> ForUpdate<T>(IQueryable<T> query)
+        where T : class;
+
+    /// <summary>A filter: the target's id is one of <paramref name="ids"/>, sent as one parameter whatever their number.</summary>
+    internal abstract Expression<Func<TargetRecord, bool>> IdIn(Guid[] ids);
+
+    /// <summary>A filter: the target has the normalized market, served by an index.</summary>
+    internal abstract Expression<Func<TargetRecord, bool>> HasMarket(IDataContext db, string market);
+
+    /// <summary>Gets the sort key of names: code-point order, as the in-memory model compares them.</summary>
+    internal abstract Expression<Func<TargetRecord, string>> NameKey { get; }
+
+    /// <summary>
+    /// Writes a unit of work's decided changes set-based, with the fastest statements the database has, and returns
+    /// how many rows each kind matched (each update and delete checked against its expected version).
+    /// </summary>
+    internal abstract Task<WriteCounts> WriteAsync(DataConnection db, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> locked, CancellationToken cancellationToken);
+
+    /// <summary>Stores an operation's selection given as ids (set-based, ignoring duplicates); returns how many were stored.</summary>
+    internal abstract Task<long> InsertOperationItemsAsync(DataConnection db, string operationId, Guid[] ids, CancellationToken cancellationToken);
+
+    /// <summary>Tells whether re-running the whole unit of work may succeed after this failure.</summary>
+    internal abstract bool IsTransient(Exception exception);
+
+    /// <summary>Translates a failure of the write path to the library's terms, or <see langword="null"/> to let it through.</summary>
+    internal abstract Exception? Translate(Exception exception);
+
+    /// <summary>Gets the ADO.NET connection under a data connection (tests cut it to inject faults).</summary>
+    internal static DbConnection? ConnectionOf(DataConnection db) => db.TryGetDbConnection();
+}
+
+/// <summary>How many rows each kind of write matched.</summary>
+/// <param name="Inserted">Targets inserted.</param>
+/// <param name="Updated">Targets updated at their expected version.</param>
+/// <param name="Deleted">Targets deleted at their expected version.</param>
+internal readonly record struct WriteCounts(long Inserted, long Updated, long Deleted);

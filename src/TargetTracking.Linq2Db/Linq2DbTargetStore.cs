@@ -1,0 +1,330 @@
+using Ardalis.GuardClauses;
+using LinqToDB;
+using LinqToDB.Async;
+using LinqToDB.Data;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace TargetTracking.Linq2Db;
+
+/// <summary>
+/// The relational store on linq2db: every read written once in LINQ, write sessions that lock, save set-based and
+/// commit in one <see cref="DataConnection"/> and transaction, and the migration runner. A
+/// <see cref="Linq2DbDialect"/> supplies what differs per database. Thread-safe. Hosts normally register it with
+/// <c>UsePostgreSql(...)</c>, <c>UseSqlite(...)</c> or <c>UseLinq2Db(...)</c>; <see cref="InHostTransaction"/> runs
+/// writes inside a host's own transaction.
+/// </summary>
+public sealed class Linq2DbTargetStore : ITargetRepository, IOperationRepository
+{
+    private static readonly OperationStatus[] Finished = [OperationStatus.Completed, OperationStatus.Failed, OperationStatus.Cancelled];
+
+    private readonly DataOptions _options;
+    private readonly Linq2DbDialect _dialect;
+    private readonly bool _applyMigrations;
+    private readonly MigrationRunner _migrations;
+    private readonly SemaphoreSlim _initGate = new(1, 1);
+    private volatile bool _initialized;
+
+    /// <summary>Initializes a new instance.</summary>
+    /// <param name="options">How linq2db connects: the provider and a connection string, data source or factory. Its mapping schema is replaced by the store's.</param>
+    /// <param name="dialect">The database's dialect, for example <c>PostgreSqlDialect</c> or <c>SqliteDialect</c>.</param>
+    /// <param name="applyMigrations">Whether <see cref="InitializeAsync"/> applies pending migrations; otherwise it refuses a schema that is not current.</param>
+    /// <param name="logger">Logs applied migrations.</param>
+    public Linq2DbTargetStore(DataOptions options, Linq2DbDialect dialect, bool applyMigrations = true, ILogger<Linq2DbTargetStore>? logger = null)
+        : this(options, dialect, applyMigrations, logger, null)
+    {
+    }
+
+    internal Linq2DbTargetStore(DataOptions options, Linq2DbDialect dialect, bool applyMigrations, ILogger? logger, IReadOnlyList<Migration>? migrations)
+    {
+        Guard.Against.Null(options);
+        Guard.Against.Null(dialect);
+        _dialect = dialect;
+        _options = options.UseMappingSchema(StoreMapping.For(dialect));
+        _applyMigrations = applyMigrations;
+        _migrations = new MigrationRunner(Connect, dialect, migrations ?? dialect.Migrations, logger ?? NullLogger.Instance);
+    }
+
+    /// <summary>Gets the dialect.</summary>
+    public Linq2DbDialect Dialect => _dialect;
+
+    /// <summary>Gets the migration runner (tests build schemas of earlier versions with it).</summary>
+    internal MigrationRunner Migrations => _migrations;
+
+    /// <summary>
+    /// Applies the pending schema migrations now, whatever the store was told at construction. Safe to call from
+    /// many host instances at once: each migration is applied exactly once.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the migration; the one in progress rolls back.</param>
+    /// <returns>How many migrations this call applied (0 when the schema is up to date).</returns>
+    public async Task<int> MigrateAsync(CancellationToken cancellationToken = default) =>
+        (await _migrations.MigrateAsync(null, cancellationToken).ConfigureAwait(false)).Count;
+
+    /// <summary>
+    /// Prepares the store once: applies pending migrations (or checks the schema is current when migrations are off)
+    /// and runs every hot query shape once, so linq2db's expression compilation is paid here and not by a host's
+    /// first request. Every member calls it first; call it at start-up to fail early.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the preparation.</param>
+    /// <returns>A task that completes when the store is ready.</returns>
+    public Task InitializeAsync(CancellationToken cancellationToken = default) =>
+        _initialized ? Task.CompletedTask : InitializeSlowAsync(cancellationToken);
+
+    /// <summary>
+    /// Returns a view of this store whose write sessions run inside a host's open linq2db transaction: the host's
+    /// rows and the target changes commit or roll back together. In that mode the store neither commits, rolls
+    /// back nor retries (the host owns the transaction); typed errors (not found, conflict, forbidden move, invalid
+    /// input) are decided before anything is written, so they leave the host's transaction usable.
+    /// </summary>
+    /// <param name="connection">The host's connection, with a transaction begun (<see cref="DataConnection.BeginTransaction()"/>).</param>
+    /// <returns>A store to give a <see cref="TargetTracker"/> (<see cref="TargetTracker.WithRepository"/>) for this transaction.</returns>
+    /// <exception cref="InvalidOperationException">The connection has no open transaction.</exception>
+    public ITargetRepository InHostTransaction(DataConnection connection)
+    {
+        Guard.Against.Null(connection);
+        if (connection.Transaction is null)
+        {
+            throw new InvalidOperationException("The host's DataConnection has no open transaction: begin one first, so the host decides when TargetTracking's writes commit.");
+        }
+
+        return new HostTransactionStore(this, connection);
+    }
+
+    /// <inheritdoc />
+    public async Task<Target?> GetAsync(TargetId id, CancellationToken cancellationToken = default)
+    {
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        using var db = Connect();
+        return await GetAsync(db, id, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<TargetPage> QueryAsync(TargetQuery query, CancellationToken cancellationToken = default)
+    {
+        Guard.Against.Null(query);
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        using var db = Connect();
+        return await QueryAsync(db, query, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<HistoryEntry>> GetHistoryAsync(TargetId id, HistoryPageRequest page, CancellationToken cancellationToken = default)
+    {
+        Guard.Against.Null(page);
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        using var db = Connect();
+        return await GetHistoryAsync(db, id, page, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<HistoryEntry>> GetHistoryFeedAsync(HistoryFeedRequest request, CancellationToken cancellationToken = default)
+    {
+        Guard.Against.Null(request);
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        using var db = Connect();
+        return await GetHistoryFeedAsync(db, request, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<ITargetWriteSession> BeginWriteAsync(CancellationToken cancellationToken = default)
+    {
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        return await Linq2DbWriteSession.BeginAsync(Connect, _dialect, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public bool IsTransient(Exception exception) => _dialect.IsTransient(exception);
+
+    /// <inheritdoc />
+    public async Task<BulkOperation?> GetOperationAsync(string operationId, CancellationToken cancellationToken = default)
+    {
+        Guard.Against.Null(operationId);
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        using var db = Connect();
+        var row = await db.GetTable<OperationRecord>().FirstOrDefaultAsync(o => o.Id == operationId, cancellationToken).ConfigureAwait(false);
+        return row?.ToOperation();
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<BulkOperation>> FindOperationsAsync(IReadOnlyCollection<OperationStatus> statuses, DateTimeOffset? updatedBefore, int limit, CancellationToken cancellationToken = default)
+    {
+        Guard.Against.Null(statuses);
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        var names = statuses.Select(s => s.ToString()).ToArray();
+        var before = updatedBefore ?? DateTimeOffset.MaxValue;
+        using var db = Connect();
+        var rows = await db.GetTable<OperationRecord>()
+            .Where(o => names.Contains(o.Status) && o.LastUpdatedAt < before)
+            .OrderBy(o => o.LastUpdatedAt).ThenBy(o => o.Id)
+            .Take(limit)
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        return [.. rows.Select(r => r.ToOperation())];
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<OperationItemFailure>> GetOperationFailuresAsync(string operationId, TargetId? after, int limit, CancellationToken cancellationToken = default)
+    {
+        Guard.Against.Null(operationId);
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        using var db = Connect();
+        var failures = db.GetTable<OperationFailureRecord>().Where(f => f.OperationId == operationId);
+        if (after is { } start)
+        {
+            var afterId = start.Value;
+            failures = failures.Where(f => f.TargetId > afterId);
+        }
+
+        var rows = await failures.OrderBy(f => f.TargetId).ThenBy(f => f.Seq).Take(limit).ToListAsync(cancellationToken).ConfigureAwait(false);
+        return [.. rows.Select(r => r.ToFailure())];
+    }
+
+    /// <inheritdoc />
+    public async Task<int> DeleteFinishedOperationsAsync(DateTimeOffset completedBefore, CancellationToken cancellationToken = default)
+    {
+        var session = (Linq2DbWriteSession)await BeginWriteAsync(cancellationToken).ConfigureAwait(false);
+        await using (session.ConfigureAwait(false))
+        {
+            // Items and failures go with their operation (ON DELETE CASCADE).
+            var names = Finished.Select(s => s.ToString()).ToArray();
+            var removed = await session.Connection.GetTable<OperationRecord>()
+                .Where(o => names.Contains(o.Status) && o.CompletedAt < completedBefore)
+                .DeleteAsync(cancellationToken).ConfigureAwait(false);
+            await session.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return removed;
+        }
+    }
+
+    /// <summary>Opens a data connection with the store's mapping (opened lazily by linq2db).</summary>
+    internal DataConnection Connect() => new(_options);
+
+    internal static async Task<Target?> GetAsync(DataConnection db, TargetId id, CancellationToken cancellationToken)
+    {
+        var key = id.Value;
+        var row = await db.GetTable<TargetRecord>().FirstOrDefaultAsync(t => t.Id == key, cancellationToken).ConfigureAwait(false);
+        return row?.ToTarget();
+    }
+
+    internal async Task<TargetPage> QueryAsync(DataConnection db, TargetQuery query, CancellationToken cancellationToken)
+    {
+        var matches = TargetFilter.Apply(_dialect, db, db.GetTable<TargetRecord>(), query);
+        var desc = query.Descending;
+        var ordered = query.SortBy switch
+        {
+            TargetSort.CreatedAt => desc ? matches.OrderByDescending(t => t.CreatedAt).ThenByDescending(t => t.Id) : matches.OrderBy(t => t.CreatedAt).ThenBy(t => t.Id),
+            TargetSort.UpdatedAt => desc ? matches.OrderByDescending(t => t.UpdatedAt).ThenByDescending(t => t.Id) : matches.OrderBy(t => t.UpdatedAt).ThenBy(t => t.Id),
+            _ => desc ? matches.OrderByDescending(_dialect.NameKey).ThenByDescending(t => t.Id) : matches.OrderBy(_dialect.NameKey).ThenBy(t => t.Id),
+        };
+
+        // Count and page in one snapshot, so they agree while writers commit. Inside a host's transaction its snapshot rules.
+        var ownTransaction = db.Transaction is null;
+        if (ownTransaction)
+        {
+            await _dialect.BeginSnapshotReadAsync(db, cancellationToken).ConfigureAwait(false);
+        }
+
+        var total = await matches.LongCountAsync(cancellationToken).ConfigureAwait(false);
+        var rows = total <= query.Skip
+            ? []
+            : await ordered.Skip(query.Skip).Take(query.Take).ToListAsync(cancellationToken).ConfigureAwait(false);
+        if (ownTransaction)
+        {
+            await db.CommitTransactionAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return new TargetPage([.. rows.Select(r => r.ToTarget())], total);
+    }
+
+    internal static async Task<IReadOnlyList<HistoryEntry>> GetHistoryAsync(DataConnection db, TargetId id, HistoryPageRequest page, CancellationToken cancellationToken)
+    {
+        var key = id.Value;
+        var before = page.BeforeVersion ?? long.MaxValue;
+        var rows = await db.GetTable<HistoryRecord>()
+            .Where(h => h.TargetId == key && h.Version < before)
+            .OrderByDescending(h => h.Version)
+            .Take(page.Limit)
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        return [.. rows.Select(r => r.ToEntry())];
+    }
+
+    internal static async Task<IReadOnlyList<HistoryEntry>> GetHistoryFeedAsync(DataConnection db, HistoryFeedRequest request, CancellationToken cancellationToken)
+    {
+        // Stored times are whole microseconds (the core cuts them). A start between two microseconds admits exactly
+        // the entries at or after the next one: no entry can equal it, so the id tie-break cannot apply.
+        var since = request.Since.ToUniversalTime();
+        var between = since.Ticks % 10 != 0;
+        if (between)
+        {
+            since = since.Ticks > DateTimeOffset.MaxValue.Ticks - 10 ? DateTimeOffset.MaxValue : since.AddTicks(10 - (since.Ticks % 10));
+        }
+
+        var history = db.GetTable<HistoryRecord>().Where(h => h.OccurredAt >= since);
+        if (request.AfterId is { } afterId && !between)
+        {
+            history = history.Where(h => h.OccurredAt > since || h.Id > afterId);
+        }
+
+        var rows = await history.OrderBy(h => h.OccurredAt).ThenBy(h => h.Id).Take(request.Limit).ToListAsync(cancellationToken).ConfigureAwait(false);
+        return [.. rows.Select(r => r.ToEntry())];
+    }
+
+    private async Task InitializeSlowAsync(CancellationToken cancellationToken)
+    {
+        await _initGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_initialized)
+            {
+                return;
+            }
+
+            var current = true;
+            if (_applyMigrations)
+            {
+                await _migrations.MigrateAsync(null, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                current = await _migrations.EnsureCurrentAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            // Queries compile against the tables; on a schema a deployment step has yet to migrate they compile on first use.
+            if (current)
+            {
+                await WarmUpAsync(cancellationToken).ConfigureAwait(false);
+            }
+            _initialized = true;
+        }
+        finally
+        {
+            _initGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Runs each hot query shape once against the database (matching nothing), so linq2db compiles them now: a fresh
+    /// process would otherwise pay 0.4–0.9 s per shape on its first requests. The mapping schema is shared per
+    /// dialect configuration, so a second store on the same tables finds them compiled.
+    /// </summary>
+    private async Task WarmUpAsync(CancellationToken cancellationToken)
+    {
+        var none = new TargetId(Guid.Empty);
+        using (var db = Connect())
+        {
+            await GetAsync(db, none, cancellationToken).ConfigureAwait(false);
+            await QueryAsync(db, new TargetQuery { Take = 1 }, cancellationToken).ConfigureAwait(false);
+            await GetHistoryAsync(db, none, new HistoryPageRequest(Limit: 1), cancellationToken).ConfigureAwait(false);
+            await GetHistoryFeedAsync(db, new HistoryFeedRequest(DateTimeOffset.MaxValue, Guid.Empty, 1), cancellationToken).ConfigureAwait(false);
+            await GetHistoryFeedAsync(db, new HistoryFeedRequest(DateTimeOffset.MaxValue, null, 1), cancellationToken).ConfigureAwait(false);
+        }
+
+        var session = await Linq2DbWriteSession.BeginAsync(Connect, _dialect, cancellationToken).ConfigureAwait(false);
+        await using (session.ConfigureAwait(false))
+        {
+            // Rolled back on dispose: nothing is written.
+            await session.LockAsync([none], cancellationToken).ConfigureAwait(false);
+            await session.LockOperationAsync(string.Empty, cancellationToken).ConfigureAwait(false);
+            await session.ReadOperationItemsAsync(string.Empty, null, 1, cancellationToken).ConfigureAwait(false);
+            await session.ReadOperationItemsAsync(string.Empty, none, 1, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,260 @@
+namespace TargetTracking.Linq2Db;
+
+/// <summary>A row of the targets table. Column names are shared by every dialect; types are mapped per dialect.</summary>
+internal sealed class TargetRecord
+{
+    public Guid Id { get; set; }
+
+    public string Name { get; set; } = string.Empty;
+
+    /// <summary>The name as <see cref="TextSearch.Normalize"/> gives it: what the name filter searches.</summary>
+    public string NameNorm { get; set; } = string.Empty;
+
+    public string? Description { get; set; }
+
+    public string[] Markets { get; set; } = [];
+
+    /// <summary>The normalized markets, where the dialect keeps them in the row (an array column); otherwise unmapped.</summary>
+    public string[] MarketsNorm { get; set; } = [];
+
+    public string? Status { get; set; }
+
+    public long Version { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    public DateTimeOffset? StatusChangedAt { get; set; }
+
+    public static TargetRecord From(Target target) => new()
+    {
+        Id = target.Id.Value,
+        Name = target.Name,
+        NameNorm = TextSearch.Normalize(target.Name),
+        Description = target.Description,
+        Markets = [.. target.Markets],
+        MarketsNorm = [.. target.Markets.Select(TextSearch.Normalize)],
+        Status = target.Status,
+        Version = target.Version,
+        CreatedAt = target.CreatedAt,
+        UpdatedAt = target.UpdatedAt,
+        StatusChangedAt = target.StatusChangedAt,
+    };
+
+    public Target ToTarget() => new()
+    {
+        Id = new TargetId(Id),
+        Name = Name,
+        Description = Description,
+        Markets = Markets,
+        Status = Status,
+        Version = Version,
+        CreatedAt = CreatedAt,
+        UpdatedAt = UpdatedAt,
+        StatusChangedAt = StatusChangedAt,
+    };
+}
+
+/// <summary>A row of the side table that indexes normalized markets, for dialects without array columns.</summary>
+internal sealed class MarketRecord
+{
+    public Guid TargetId { get; set; }
+
+    public string MarketNorm { get; set; } = string.Empty;
+}
+
+/// <summary>A row of the append-only history table.</summary>
+internal sealed class HistoryRecord
+{
+    public Guid Id { get; set; }
+
+    public Guid TargetId { get; set; }
+
+    public string Action { get; set; } = string.Empty;
+
+    public string? OldStatus { get; set; }
+
+    public string? NewStatus { get; set; }
+
+    public long Version { get; set; }
+
+    public DateTimeOffset OccurredAt { get; set; }
+
+    public string? ActorId { get; set; }
+
+    public string? ActorName { get; set; }
+
+    public string CorrelationId { get; set; } = string.Empty;
+
+    public string? OperationId { get; set; }
+
+    public string? ClientAddress { get; set; }
+
+    public string? UserAgent { get; set; }
+
+    public static HistoryRecord From(HistoryEntry entry) => new()
+    {
+        Id = entry.Id,
+        TargetId = entry.TargetId.Value,
+        Action = entry.Action.ToString(),
+        OldStatus = entry.OldStatus,
+        NewStatus = entry.NewStatus,
+        Version = entry.Version,
+        OccurredAt = entry.OccurredAt,
+        ActorId = entry.ActorId,
+        ActorName = entry.ActorName,
+        CorrelationId = entry.CorrelationId,
+        OperationId = entry.OperationId,
+        ClientAddress = entry.ClientAddress,
+        UserAgent = entry.UserAgent,
+    };
+
+    public HistoryEntry ToEntry() => new()
+    {
+        Id = Id,
+        TargetId = new TargetId(TargetId),
+        Action = Enum.Parse<HistoryAction>(Action),
+        OldStatus = OldStatus,
+        NewStatus = NewStatus,
+        Version = Version,
+        OccurredAt = OccurredAt,
+        ActorId = ActorId,
+        ActorName = ActorName,
+        CorrelationId = CorrelationId,
+        OperationId = OperationId,
+        ClientAddress = ClientAddress,
+        UserAgent = UserAgent,
+    };
+}
+
+/// <summary>A row of the tracked operations table.</summary>
+internal sealed class OperationRecord
+{
+    public string Id { get; set; } = string.Empty;
+
+    public string Status { get; set; } = string.Empty;
+
+    public string? TargetStatus { get; set; }
+
+    public string Selection { get; set; } = string.Empty;
+
+    public long Total { get; set; }
+
+    public long Processed { get; set; }
+
+    public long Succeeded { get; set; }
+
+    public long Failed { get; set; }
+
+    public int BatchSize { get; set; }
+
+    public long CurrentBatch { get; set; }
+
+    public Guid? Cursor { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset? StartedAt { get; set; }
+
+    public DateTimeOffset LastUpdatedAt { get; set; }
+
+    public DateTimeOffset? CompletedAt { get; set; }
+
+    public string? Error { get; set; }
+
+    public int RetryCount { get; set; }
+
+    public int MaxRetries { get; set; }
+
+    public bool CancelRequested { get; set; }
+
+    public string? ActorId { get; set; }
+
+    public string? ActorName { get; set; }
+
+    public string? ClientAddress { get; set; }
+
+    public string? UserAgent { get; set; }
+
+    public static OperationRecord From(BulkOperation o) => new()
+    {
+        Id = o.Id,
+        Status = o.Status.ToString(),
+        TargetStatus = o.TargetStatus,
+        Selection = o.Selection,
+        Total = o.Total,
+        Processed = o.Processed,
+        Succeeded = o.Succeeded,
+        Failed = o.Failed,
+        BatchSize = o.BatchSize,
+        CurrentBatch = o.CurrentBatch,
+        Cursor = o.Cursor?.Value,
+        CreatedAt = o.CreatedAt,
+        StartedAt = o.StartedAt,
+        LastUpdatedAt = o.LastUpdatedAt,
+        CompletedAt = o.CompletedAt,
+        Error = o.Error,
+        RetryCount = o.RetryCount,
+        MaxRetries = o.MaxRetries,
+        CancelRequested = o.CancelRequested,
+        ActorId = o.ActorId,
+        ActorName = o.ActorName,
+        ClientAddress = o.ClientAddress,
+        UserAgent = o.UserAgent,
+    };
+
+    public BulkOperation ToOperation() => new()
+    {
+        Id = Id,
+        Status = Enum.Parse<OperationStatus>(Status),
+        TargetStatus = TargetStatus,
+        Selection = Selection,
+        Total = Total,
+        Processed = Processed,
+        Succeeded = Succeeded,
+        Failed = Failed,
+        BatchSize = BatchSize,
+        CurrentBatch = CurrentBatch,
+        Cursor = Cursor is { } cursor ? new TargetId(cursor) : null,
+        CreatedAt = CreatedAt,
+        StartedAt = StartedAt,
+        LastUpdatedAt = LastUpdatedAt,
+        CompletedAt = CompletedAt,
+        Error = Error,
+        RetryCount = RetryCount,
+        MaxRetries = MaxRetries,
+        CancelRequested = CancelRequested,
+        ActorId = ActorId,
+        ActorName = ActorName,
+        ClientAddress = ClientAddress,
+        UserAgent = UserAgent,
+    };
+}
+
+/// <summary>A target id in an operation's fixed selection.</summary>
+internal sealed class OperationItemRecord
+{
+    public string OperationId { get; set; } = string.Empty;
+
+    public Guid TargetId { get; set; }
+}
+
+/// <summary>A failed item of an operation.</summary>
+internal sealed class OperationFailureRecord
+{
+    public string OperationId { get; set; } = string.Empty;
+
+    /// <summary>Insertion order among the failures of one target (an identity, or SQLite's rowid); never written.</summary>
+    public long Seq { get; set; }
+
+    public Guid TargetId { get; set; }
+
+    public string Code { get; set; } = string.Empty;
+
+    public string Message { get; set; } = string.Empty;
+
+    public DateTimeOffset OccurredAt { get; set; }
+
+    public OperationItemFailure ToFailure() => new(OperationId, new TargetId(TargetId), Code, Message, OccurredAt);
+}

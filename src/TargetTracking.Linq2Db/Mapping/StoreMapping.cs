@@ -1,0 +1,137 @@
+using System.Collections.Concurrent;
+using LinqToDB.Mapping;
+
+namespace TargetTracking.Linq2Db;
+
+/// <summary>Where a dialect keeps the store's tables: the names that differ between databases.</summary>
+/// <param name="Schema">The schema, or <see langword="null"/> where the database has none.</param>
+/// <param name="Targets">The targets table.</param>
+/// <param name="Markets">The side table of normalized markets, or <see langword="null"/> where markets are an array column.</param>
+/// <param name="History">The history table.</param>
+/// <param name="Operations">The tracked operations table.</param>
+/// <param name="OperationItems">The operations' fixed selections.</param>
+/// <param name="OperationFailures">The operations' failed items.</param>
+/// <param name="OperationCursor">The column of an operation's cursor.</param>
+/// <param name="FailureSeq">The column that orders an operation's failures as inserted.</param>
+internal sealed record TableNames(
+    string? Schema,
+    string Targets,
+    string? Markets,
+    string History,
+    string Operations,
+    string OperationItems,
+    string OperationFailures,
+    string OperationCursor,
+    string FailureSeq);
+
+/// <summary>
+/// Maps the records to a dialect's tables. One mapping schema per dialect configuration, built once and shared:
+/// linq2db caches compiled queries per mapping schema, so sharing it keeps each query shape compiled once per process.
+/// </summary>
+internal static class StoreMapping
+{
+    private static readonly ConcurrentDictionary<string, MappingSchema> Schemas = new(StringComparer.Ordinal);
+
+    public static MappingSchema For(Linq2DbDialect dialect) =>
+        Schemas.GetOrAdd(dialect.MappingKey, static (key, d) => Create(key, d), dialect);
+
+    private static MappingSchema Create(string key, Linq2DbDialect dialect)
+    {
+        var schema = new MappingSchema("TargetTracking." + key);
+        var names = dialect.Tables;
+        var builder = new FluentMappingBuilder(schema);
+
+        var targets = builder.Entity<TargetRecord>().HasTableName(names.Targets);
+        targets.Property(t => t.Id).HasColumnName("id").IsPrimaryKey().IsNullable(false);
+        targets.Property(t => t.Name).HasColumnName("name").IsNullable(false);
+        targets.Property(t => t.NameNorm).HasColumnName("name_norm").IsNullable(false);
+        targets.Property(t => t.Description).HasColumnName("description").IsNullable(true);
+        targets.Property(t => t.Markets).HasColumnName("markets").IsNullable(false);
+        if (names.Markets is null)
+        {
+            targets.Property(t => t.MarketsNorm).HasColumnName("markets_norm").IsNullable(false);
+        }
+        else
+        {
+            targets.Property(t => t.MarketsNorm).IsNotColumn();
+            var markets = builder.Entity<MarketRecord>().HasTableName(names.Markets);
+            markets.Property(m => m.TargetId).HasColumnName("target_id").IsPrimaryKey(0).IsNullable(false);
+            markets.Property(m => m.MarketNorm).HasColumnName("market_norm").IsPrimaryKey(1).IsNullable(false);
+        }
+
+        targets.Property(t => t.Status).HasColumnName("status").IsNullable(true);
+        targets.Property(t => t.Version).HasColumnName("version");
+        targets.Property(t => t.CreatedAt).HasColumnName("created_at");
+        targets.Property(t => t.UpdatedAt).HasColumnName("updated_at");
+        targets.Property(t => t.StatusChangedAt).HasColumnName("status_changed_at").IsNullable(true);
+
+        var history = builder.Entity<HistoryRecord>().HasTableName(names.History);
+        history.Property(h => h.Id).HasColumnName("id").IsPrimaryKey().IsNullable(false);
+        history.Property(h => h.TargetId).HasColumnName("target_id").IsNullable(false);
+        history.Property(h => h.Action).HasColumnName("action").IsNullable(false);
+        history.Property(h => h.OldStatus).HasColumnName("old_status").IsNullable(true);
+        history.Property(h => h.NewStatus).HasColumnName("new_status").IsNullable(true);
+        history.Property(h => h.Version).HasColumnName("version");
+        history.Property(h => h.OccurredAt).HasColumnName("occurred_at");
+        history.Property(h => h.ActorId).HasColumnName("actor_id").IsNullable(true);
+        history.Property(h => h.ActorName).HasColumnName("actor_name").IsNullable(true);
+        history.Property(h => h.CorrelationId).HasColumnName("correlation_id").IsNullable(false);
+        history.Property(h => h.OperationId).HasColumnName("operation_id").IsNullable(true);
+        history.Property(h => h.ClientAddress).HasColumnName("client_address").IsNullable(true);
+        history.Property(h => h.UserAgent).HasColumnName("user_agent").IsNullable(true);
+
+        var operations = builder.Entity<OperationRecord>().HasTableName(names.Operations);
+        operations.Property(o => o.Id).HasColumnName("id").IsPrimaryKey().IsNullable(false);
+        operations.Property(o => o.Status).HasColumnName("status").IsNullable(false);
+        operations.Property(o => o.TargetStatus).HasColumnName("target_status").IsNullable(true);
+        operations.Property(o => o.Selection).HasColumnName("selection").IsNullable(false);
+        operations.Property(o => o.Total).HasColumnName("total");
+        operations.Property(o => o.Processed).HasColumnName("processed");
+        operations.Property(o => o.Succeeded).HasColumnName("succeeded");
+        operations.Property(o => o.Failed).HasColumnName("failed");
+        operations.Property(o => o.BatchSize).HasColumnName("batch_size");
+        operations.Property(o => o.CurrentBatch).HasColumnName("current_batch");
+        operations.Property(o => o.Cursor).HasColumnName(names.OperationCursor).IsNullable(true);
+        operations.Property(o => o.CreatedAt).HasColumnName("created_at");
+        operations.Property(o => o.StartedAt).HasColumnName("started_at").IsNullable(true);
+        operations.Property(o => o.LastUpdatedAt).HasColumnName("last_updated_at");
+        operations.Property(o => o.CompletedAt).HasColumnName("completed_at").IsNullable(true);
+        operations.Property(o => o.Error).HasColumnName("error").IsNullable(true);
+        operations.Property(o => o.RetryCount).HasColumnName("retry_count");
+        operations.Property(o => o.MaxRetries).HasColumnName("max_retries");
+        operations.Property(o => o.CancelRequested).HasColumnName("cancel_requested");
+        operations.Property(o => o.ActorId).HasColumnName("actor_id").IsNullable(true);
+        operations.Property(o => o.ActorName).HasColumnName("actor_name").IsNullable(true);
+        operations.Property(o => o.ClientAddress).HasColumnName("client_address").IsNullable(true);
+        operations.Property(o => o.UserAgent).HasColumnName("user_agent").IsNullable(true);
+
+        var items = builder.Entity<OperationItemRecord>().HasTableName(names.OperationItems);
+        items.Property(i => i.OperationId).HasColumnName("operation_id").IsPrimaryKey(0).IsNullable(false);
+        items.Property(i => i.TargetId).HasColumnName("target_id").IsPrimaryKey(1).IsNullable(false);
+
+        var failures = builder.Entity<OperationFailureRecord>().HasTableName(names.OperationFailures);
+        failures.Property(f => f.OperationId).HasColumnName("operation_id").IsNullable(false);
+        failures.Property(f => f.Seq).HasColumnName(names.FailureSeq).HasSkipOnInsert().HasSkipOnUpdate();
+        failures.Property(f => f.TargetId).HasColumnName("target_id").IsNullable(false);
+        failures.Property(f => f.Code).HasColumnName("code").IsNullable(false);
+        failures.Property(f => f.Message).HasColumnName("message").IsNullable(false);
+        failures.Property(f => f.OccurredAt).HasColumnName("occurred_at");
+
+        if (names.Schema is { } name)
+        {
+            builder.Entity<TargetRecord>().HasSchemaName(name);
+            builder.Entity<HistoryRecord>().HasSchemaName(name);
+            builder.Entity<OperationRecord>().HasSchemaName(name);
+            builder.Entity<OperationItemRecord>().HasSchemaName(name);
+            builder.Entity<OperationFailureRecord>().HasSchemaName(name);
+            if (names.Markets is not null)
+            {
+                builder.Entity<MarketRecord>().HasSchemaName(name);
+            }
+        }
+
+        dialect.Map(builder);
+        builder.Build();
+        return schema;
+    }
+}

@@ -1,0 +1,159 @@
+using System.Data;
+using System.Linq.Expressions;
+using Ardalis.GuardClauses;
+using LinqToDB;
+using LinqToDB.Data;
+using LinqToDB.DataProvider;
+using LinqToDB.DataProvider.PostgreSQL;
+using LinqToDB.Mapping;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using TargetTracking.Linq2Db;
+
+namespace TargetTracking.PostgreSql;
+
+/// <summary>
+/// PostgreSQL on the linq2db store: one schema, <c>uuid</c> keys, <c>timestamptz</c> times, markets as
+/// <c>text[]</c> with a GIN index, <c>SELECT … FOR UPDATE</c> row locks, migrations under an advisory lock, history
+/// guarded by triggers, and unit-of-work writes as one batch of <c>unnest</c> statements.
+/// </summary>
+public sealed class PostgreSqlDialect : Linq2DbDialect
+{
+    /// <summary>The first key of the migration advisory lock; the second is the hash of the schema's name.</summary>
+    private const int LockClass = 0x54544B31; // "TTK1"
+
+    private readonly string _quoted;
+
+    private PostgreSqlDialect(string schema)
+    {
+        Schema = schema;
+        _quoted = PostgreSqlStatements.Quote(schema);
+        Statements = new PostgreSqlStatements(schema);
+        Tables = new TableNames(schema, "targets", null, "history", "operations", "operation_items", "operation_failures", "cursor", "seq");
+    }
+
+    /// <summary>Gets the linq2db provider the store uses: PostgreSQL SQL as of 9.5 (<c>ON CONFLICT</c>), which every supported server speaks.</summary>
+    public static IDataProvider DataProvider { get; } = PostgreSQLTools.GetDataProvider(PostgreSQLVersion.v95);
+
+    /// <summary>Gets the schema that holds the store's tables.</summary>
+    public string Schema { get; }
+
+    /// <summary>Gets the schema scripts shipped in this package (<c>Migrations/NNNN_name.sql</c>), in order.</summary>
+    internal static IReadOnlyList<Migration> EmbeddedMigrations { get; } = Migration.Embedded(typeof(PostgreSqlDialect).Assembly, "TargetTracking.PostgreSql.Migrations.");
+
+    /// <inheritdoc />
+    public override string Name => "PostgreSQL";
+
+    internal override string MappingKey => "PostgreSQL:" + Schema;
+
+    internal override TableNames Tables { get; }
+
+    internal override IReadOnlyList<Migration> Migrations => EmbeddedMigrations;
+
+    internal override string VersionTable => $"{_quoted}.schema_version";
+
+    internal PostgreSqlStatements Statements { get; }
+
+    /// <summary>Gets a value indicating whether a stale schema is refused: not here, hosts may start before a deployment step migrates (as since 0.1).</summary>
+    internal override bool RefusesStaleSchema => false;
+
+    internal override Expression<Func<TargetRecord, string>> NameKey => t => Sql.Collate(t.Name, "C");
+
+    /// <summary>Creates the dialect for a schema.</summary>
+    /// <param name="schema">The schema: letters, digits and underscores, not starting with a digit, at most 63 characters.</param>
+    /// <returns>The dialect.</returns>
+    /// <exception cref="OptionsValidationException">The schema name is not valid.</exception>
+    public static PostgreSqlDialect Create(string schema = PostgreSqlStoreOptions.DefaultSchema)
+    {
+        Guard.Against.Null(schema);
+        var problems = new PostgreSqlStoreOptions { Schema = schema }.Validate();
+        if (problems.Count > 0)
+        {
+            throw new OptionsValidationException(nameof(PostgreSqlStoreOptions), typeof(PostgreSqlStoreOptions), problems);
+        }
+
+        return new PostgreSqlDialect(schema);
+    }
+
+    /// <summary>Gets linq2db options that take connections from a data source, which stays the caller's.</summary>
+    /// <param name="dataSource">Where connections come from.</param>
+    /// <returns>The options.</returns>
+    public static DataOptions Options(NpgsqlDataSource dataSource)
+    {
+        Guard.Against.Null(dataSource);
+        return new DataOptions().UseConnectionFactory(DataProvider, _ => dataSource.CreateConnection());
+    }
+
+    internal override void Map(FluentMappingBuilder builder)
+    {
+        // A DateTimeOffset without a data type would go out as timestamp without time zone.
+        var targets = builder.Entity<TargetRecord>();
+        targets.Property(t => t.CreatedAt).HasDataType(DataType.DateTimeOffset);
+        targets.Property(t => t.UpdatedAt).HasDataType(DataType.DateTimeOffset);
+        targets.Property(t => t.StatusChangedAt).HasDataType(DataType.DateTimeOffset);
+        builder.Entity<HistoryRecord>().Property(h => h.OccurredAt).HasDataType(DataType.DateTimeOffset);
+        var operations = builder.Entity<OperationRecord>();
+        operations.Property(o => o.CreatedAt).HasDataType(DataType.DateTimeOffset);
+        operations.Property(o => o.StartedAt).HasDataType(DataType.DateTimeOffset);
+        operations.Property(o => o.LastUpdatedAt).HasDataType(DataType.DateTimeOffset);
+        operations.Property(o => o.CompletedAt).HasDataType(DataType.DateTimeOffset);
+        builder.Entity<OperationFailureRecord>().Property(f => f.OccurredAt).HasDataType(DataType.DateTimeOffset);
+    }
+
+    internal override Task LockMigrationsAsync(DataConnection db, CancellationToken cancellationToken) =>
+        // Held until the migration transaction ends: concurrent starters wait here, then see the versions recorded.
+        db.ExecuteAsync(
+            "SELECT pg_advisory_xact_lock(@lockClass, hashtext(@schema))",
+            cancellationToken,
+            new DataParameter("lockClass", LockClass, DataType.Int32),
+            new DataParameter("schema", Schema, DataType.Text));
+
+    internal override Task PrepareMigrationsAsync(DataConnection db, CancellationToken cancellationToken) =>
+        // The scripts name no schema: everything they create lands in this one.
+        db.ExecuteAsync(
+            $"""
+            CREATE SCHEMA IF NOT EXISTS {_quoted};
+            CREATE TABLE IF NOT EXISTS {_quoted}.schema_version (
+                version    integer     NOT NULL PRIMARY KEY,
+                name       text        NOT NULL,
+                applied_at timestamptz NOT NULL DEFAULT now()
+            );
+            SET LOCAL search_path TO {_quoted};
+            """,
+            cancellationToken);
+
+    internal override async Task<bool> VersionTableExistsAsync(DataConnection db, CancellationToken cancellationToken) =>
+        await db.ExecuteAsync<bool>("SELECT to_regclass(@table) IS NOT NULL", cancellationToken, new DataParameter("table", VersionTable, DataType.Text)).ConfigureAwait(false);
+
+    internal override Task BeginWriteAsync(DataConnection db, CancellationToken cancellationToken) =>
+        // Npgsql sends BEGIN with the session's first statement: no round trip of its own.
+        db.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+
+    internal override Task BeginSnapshotReadAsync(DataConnection db, CancellationToken cancellationToken) =>
+        db.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
+
+    internal override IQueryable<T> ForUpdate<T>(IQueryable<T> query) => query.AsPostgreSQL().ForUpdateHint();
+
+    internal override Expression<Func<TargetRecord, bool>> IdIn(Guid[] ids) => t => Sql.Ext.PostgreSQL().ValueIsEqualToAny(t.Id, ids);
+
+    internal override Expression<Func<TargetRecord, bool>> HasMarket(IDataContext db, string market) => t => ContainsMarket(t.MarketsNorm, market);
+
+    internal override Task<WriteCounts> WriteAsync(DataConnection db, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> locked, CancellationToken cancellationToken) =>
+        PostgreSqlBulkWriter.WriteAsync(
+            (NpgsqlConnection)ConnectionOf(db)!, (NpgsqlTransaction)db.Transaction!, Statements, changes, locked, cancellationToken);
+
+    internal override async Task<long> InsertOperationItemsAsync(DataConnection db, string operationId, Guid[] ids, CancellationToken cancellationToken) =>
+        await db.ExecuteAsync(
+            Statements.InsertOperationItems,
+            cancellationToken,
+            new DataParameter("id", operationId, DataType.Text),
+            new DataParameter("ids", ids) { DbType = "uuid[]" }).ConfigureAwait(false);
+
+    internal override bool IsTransient(Exception exception) => PostgresErrors.IsTransient(exception);
+
+    internal override Exception? Translate(Exception exception) => PostgresErrors.Translate(exception);
+
+    /// <summary>Containment in the normalized markets array: <c>@&gt;</c> is what the GIN index serves.</summary>
+    [Sql.Expression("{0} @> ARRAY[{1}]::text[]", IsPredicate = true, ServerSideOnly = true)]
+    private static bool ContainsMarket(string[] marketsNorm, string market) => throw new InvalidOperationException("Runs only in SQL.");
+}

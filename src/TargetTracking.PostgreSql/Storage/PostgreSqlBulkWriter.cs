@@ -1,0 +1,192 @@
+using Npgsql;
+using NpgsqlTypes;
+using TargetTracking.Linq2Db;
+
+namespace TargetTracking.PostgreSql;
+
+/// <summary>
+/// The fastest write PostgreSQL has for a unit of work: set-based statements over arrays (<c>unnest</c>), sent
+/// together in one <see cref="NpgsqlBatch"/> on the write session's connection and transaction.
+/// </summary>
+internal static class PostgreSqlBulkWriter
+{
+    /// <summary>Writes a unit of work's changes as one <see cref="NpgsqlBatch"/>: one round trip whatever the number of items.</summary>
+    public static async Task<WriteCounts> WriteAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, PostgreSqlStatements sql, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> locked, CancellationToken cancellationToken)
+    {
+        var batch = new NpgsqlBatch(connection, transaction);
+        await using (batch.ConfigureAwait(false))
+        {
+            var inserts = changes.Inserts.Count > 0 ? Add(batch, sql.InsertTargets, TargetParameters(changes.Inserts, null)) : null;
+            var (stateUpdates, fullUpdates) = SplitUpdates(changes.Updates, locked);
+            var states = stateUpdates.Count > 0 ? Add(batch, sql.UpdateTargetStates, StateParameters(stateUpdates)) : null;
+            var updates = fullUpdates.Count > 0
+                ? Add(batch, sql.UpdateTargets, TargetParameters([.. fullUpdates.Select(u => u.Target)], [.. fullUpdates.Select(u => u.ExpectedVersion)]))
+                : null;
+            var deletes = changes.Deletes.Count > 0
+                ? Add(batch, sql.DeleteTargets, [Array(NpgsqlDbType.Uuid, changes.Deletes.Select(d => d.Id.Value)), Array(NpgsqlDbType.Bigint, changes.Deletes.Select(d => d.ExpectedVersion))])
+                : null;
+            if (changes.PurgeHistory.Count > 0)
+            {
+                Add(batch, sql.AllowHistoryPurge, []);
+                Add(batch, sql.PurgeHistory, [Array(NpgsqlDbType.Uuid, changes.PurgeHistory.Select(id => id.Value))]);
+                Add(batch, sql.ForbidHistoryPurge, []);
+            }
+
+            if (changes.History.Count > 0)
+            {
+                Add(batch, sql.InsertHistory, HistoryParameters(changes.History));
+            }
+
+            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return new WriteCounts(
+                inserts?.RecordsAffected ?? 0,
+                (states?.RecordsAffected ?? 0) + (updates?.RecordsAffected ?? 0),
+                deletes?.RecordsAffected ?? 0);
+        }
+    }
+
+    private static NpgsqlBatchCommand Add(NpgsqlBatch batch, string sql, NpgsqlParameter[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        command.Parameters.AddRange(parameters);
+        batch.BatchCommands.Add(command);
+        return command;
+    }
+
+    /// <summary>The parameters of <see cref="PostgreSqlStatements.InsertTargets"/> and <see cref="PostgreSqlStatements.UpdateTargets"/>, in order.</summary>
+    private static NpgsqlParameter[] TargetParameters(IReadOnlyList<Target> targets, long[]? expectedVersions)
+    {
+        var n = targets.Count;
+        var ids = new Guid[n];
+        var names = new string[n];
+        var namesNorm = new string[n];
+        var descriptions = new string?[n];
+        var statuses = new string?[n];
+        var versions = new long[n];
+        var created = new DateTime[n];
+        var updated = new DateTime[n];
+        var statusChanged = new DateTime?[n];
+        var markets = new List<string>();
+        var marketsNorm = new List<string>();
+        var marketRows = new List<int>();
+        for (var i = 0; i < n; i++)
+        {
+            var t = targets[i];
+            ids[i] = t.Id.Value;
+            names[i] = t.Name;
+            namesNorm[i] = TextSearch.Normalize(t.Name);
+            descriptions[i] = t.Description;
+            statuses[i] = t.Status;
+            foreach (var market in t.Markets)
+            {
+                markets.Add(market);
+                marketsNorm.Add(TextSearch.Normalize(market));
+                marketRows.Add(i + 1);
+            }
+
+            versions[i] = t.Version;
+            created[i] = t.CreatedAt.UtcDateTime;
+            updated[i] = t.UpdatedAt.UtcDateTime;
+            statusChanged[i] = t.StatusChangedAt?.UtcDateTime;
+        }
+
+        List<NpgsqlParameter> parameters =
+        [
+            Array(NpgsqlDbType.Uuid, ids),
+            Array(NpgsqlDbType.Text, names),
+            Array(NpgsqlDbType.Text, namesNorm),
+            Array(NpgsqlDbType.Text, descriptions),
+            Array(NpgsqlDbType.Text, statuses),
+            Array(NpgsqlDbType.Text, markets.ToArray()),
+            Array(NpgsqlDbType.Text, marketsNorm.ToArray()),
+            Array(NpgsqlDbType.Integer, marketRows.ToArray()),
+            Array(NpgsqlDbType.Bigint, versions),
+            Array(NpgsqlDbType.TimestampTz, created),
+            Array(NpgsqlDbType.TimestampTz, updated),
+            Array(NpgsqlDbType.TimestampTz, statusChanged),
+        ];
+        if (expectedVersions is not null)
+        {
+            parameters.Add(Array(NpgsqlDbType.Bigint, expectedVersions));
+        }
+
+        return [.. parameters];
+    }
+
+    /// <summary>
+    /// Splits updates into those that change only the state columns (status, version, times) of a row this session
+    /// locked, which <see cref="PostgreSqlStatements.UpdateTargetStates"/> writes, and the rest.
+    /// </summary>
+    private static (List<TargetWrite> States, List<TargetWrite> Full) SplitUpdates(IReadOnlyList<TargetWrite> updates, IReadOnlyDictionary<TargetId, Target> locked)
+    {
+        var states = new List<TargetWrite>(updates.Count);
+        var full = new List<TargetWrite>();
+        foreach (var update in updates)
+        {
+            var after = update.Target;
+            var sameFields = locked.TryGetValue(after.Id, out var before)
+                && before.Version == update.ExpectedVersion
+                && string.Equals(before.Name, after.Name, StringComparison.Ordinal)
+                && string.Equals(before.Description, after.Description, StringComparison.Ordinal)
+                && before.CreatedAt == after.CreatedAt
+                && before.Markets.SequenceEqual(after.Markets, StringComparer.Ordinal);
+            (sameFields ? states : full).Add(update);
+        }
+
+        return (states, full);
+    }
+
+    /// <summary>The parameters of <see cref="PostgreSqlStatements.UpdateTargetStates"/>, in order.</summary>
+    private static NpgsqlParameter[] StateParameters(List<TargetWrite> updates)
+    {
+        var n = updates.Count;
+        var ids = new Guid[n];
+        var statuses = new string?[n];
+        var versions = new long[n];
+        var updated = new DateTime[n];
+        var statusChanged = new DateTime?[n];
+        var expected = new long[n];
+        for (var i = 0; i < n; i++)
+        {
+            var t = updates[i].Target;
+            ids[i] = t.Id.Value;
+            statuses[i] = t.Status;
+            versions[i] = t.Version;
+            updated[i] = t.UpdatedAt.UtcDateTime;
+            statusChanged[i] = t.StatusChangedAt?.UtcDateTime;
+            expected[i] = updates[i].ExpectedVersion;
+        }
+
+        return
+        [
+            Array(NpgsqlDbType.Uuid, ids),
+            Array(NpgsqlDbType.Text, statuses),
+            Array(NpgsqlDbType.Bigint, versions),
+            Array(NpgsqlDbType.TimestampTz, updated),
+            Array(NpgsqlDbType.TimestampTz, statusChanged),
+            Array(NpgsqlDbType.Bigint, expected),
+        ];
+    }
+
+    /// <summary>The parameters of <see cref="PostgreSqlStatements.InsertHistory"/>, in order.</summary>
+    private static NpgsqlParameter[] HistoryParameters(IReadOnlyList<HistoryEntry> history) =>
+    [
+        Array(NpgsqlDbType.Uuid, history.Select(h => h.Id)),
+        Array(NpgsqlDbType.Uuid, history.Select(h => h.TargetId.Value)),
+        Array(NpgsqlDbType.Text, history.Select(h => h.Action.ToString())),
+        Array(NpgsqlDbType.Text, history.Select(h => h.OldStatus)),
+        Array(NpgsqlDbType.Text, history.Select(h => h.NewStatus)),
+        Array(NpgsqlDbType.Bigint, history.Select(h => h.Version)),
+        Array(NpgsqlDbType.TimestampTz, history.Select(h => h.OccurredAt.UtcDateTime)),
+        Array(NpgsqlDbType.Text, history.Select(h => h.ActorId)),
+        Array(NpgsqlDbType.Text, history.Select(h => h.ActorName)),
+        Array(NpgsqlDbType.Text, history.Select(h => h.CorrelationId)),
+        Array(NpgsqlDbType.Text, history.Select(h => h.OperationId)),
+        Array(NpgsqlDbType.Text, history.Select(h => h.ClientAddress)),
+        Array(NpgsqlDbType.Text, history.Select(h => h.UserAgent)),
+    ];
+
+    private static NpgsqlParameter<T[]> Array<T>(NpgsqlDbType type, IEnumerable<T> values) =>
+        new() { NpgsqlDbType = NpgsqlDbType.Array | type, TypedValue = values as T[] ?? values.ToArray() };
+}

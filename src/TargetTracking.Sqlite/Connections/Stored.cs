@@ -1,0 +1,29 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace TargetTracking.Sqlite;
+
+/// <summary>How the store spells values in SQLite: ids as lower-case "D" text, times as UTC ticks, markets as a JSON array.</summary>
+internal static class Stored
+{
+    // Keeps non-ASCII text readable in the file (the JSON never reaches a browser, so HTML-safe escaping buys nothing).
+    private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static string Id(TargetId id) => id.Value.ToString("D");
+
+    public static string Id(Guid id) => id.ToString("D");
+
+    public static Guid Id(string id) => Guid.Parse(id);
+
+    public static long Time(DateTimeOffset time) => time.UtcTicks;
+
+    public static long? Time(DateTimeOffset? time) => time?.UtcTicks;
+
+    public static DateTimeOffset Time(long ticks) => new(ticks, TimeSpan.Zero);
+
+    public static string Markets(IReadOnlyList<string> markets) => JsonSerializer.Serialize(markets, Json);
+
+    public static string[] Markets(string json) => JsonSerializer.Deserialize<string[]>(json, Json) ?? [];
+
+    public static string Ids(IEnumerable<Guid> ids) => JsonSerializer.Serialize(ids.Select(Id), Json);
+}

@@ -1,0 +1,154 @@
+using Microsoft.Data.Sqlite;
+using TargetTracking.Linq2Db;
+
+namespace TargetTracking.Sqlite;
+
+/// <summary>
+/// The unit-of-work write of SQLite: each kind of write is one prepared statement run per row inside the session's
+/// transaction (<see cref="PreparedBatch{T}"/>). SQLite has no network round trip, so this is its set-based write.
+/// </summary>
+internal static class SqliteBulkWriter
+{
+    private const string InsertTarget = """
+        INSERT INTO targets (id, name, name_norm, description, markets, status, version, created_at, updated_at, status_changed_at)
+        VALUES (@Id, @Name, @NameNorm, @Description, @Markets, @Status, @Version, @CreatedAt, @UpdatedAt, @StatusChangedAt)
+        ON CONFLICT (id) DO NOTHING
+        """;
+
+    private const string UpdateTarget = """
+        UPDATE targets
+        SET name = @Name, name_norm = @NameNorm, description = @Description, markets = @Markets, status = @Status,
+            version = @Version, updated_at = @UpdatedAt, status_changed_at = @StatusChangedAt
+        WHERE id = @Id AND version = @ExpectedVersion
+        """;
+
+    private const string DeleteTarget = "DELETE FROM targets WHERE id = @Id AND version = @ExpectedVersion";
+
+    private const string DeleteMarkets = "DELETE FROM target_markets WHERE target_id = @Id";
+
+    // Two markets that differ only in case are refused by the core; the conflict clause only guards the key.
+    private const string InsertMarket = "INSERT INTO target_markets (target_id, market_norm) VALUES (@TargetId, @MarketNorm) ON CONFLICT DO NOTHING";
+
+    private const string PurgeHistory = "DELETE FROM target_history WHERE target_id = @Id";
+
+    private const string InsertHistory = """
+        INSERT INTO target_history (id, target_id, action, old_status, new_status, version, occurred_at,
+                                    actor_id, actor_name, correlation_id, operation_id, client_address, user_agent)
+        VALUES (@Id, @TargetId, @Action, @OldStatus, @NewStatus, @Version, @OccurredAt,
+                @ActorId, @ActorName, @CorrelationId, @OperationId, @ClientAddress, @UserAgent)
+        """;
+
+    private static readonly BatchParameter<TargetWrite>[] TargetParameters =
+    [
+        new("@Id", w => Stored.Id(w.Target.Id)),
+        new("@Name", w => w.Target.Name),
+        new("@NameNorm", w => TextSearch.Normalize(w.Target.Name)),
+        new("@Description", w => w.Target.Description),
+        new("@Markets", w => Stored.Markets(w.Target.Markets)),
+        new("@Status", w => w.Target.Status),
+        new("@Version", w => w.Target.Version),
+        new("@CreatedAt", w => Stored.Time(w.Target.CreatedAt)),
+        new("@UpdatedAt", w => Stored.Time(w.Target.UpdatedAt)),
+        new("@StatusChangedAt", w => Stored.Time(w.Target.StatusChangedAt)),
+        new("@ExpectedVersion", w => w.ExpectedVersion),
+    ];
+
+    private static readonly BatchParameter<TargetDelete>[] DeleteParameters =
+    [
+        new("@Id", d => Stored.Id(d.Id)),
+        new("@ExpectedVersion", d => d.ExpectedVersion),
+    ];
+
+    private static readonly BatchParameter<TargetId>[] IdParameter = [new("@Id", id => Stored.Id(id))];
+
+    private static readonly BatchParameter<(string TargetId, string MarketNorm)>[] MarketParameters =
+    [
+        new("@TargetId", m => m.TargetId),
+        new("@MarketNorm", m => m.MarketNorm),
+    ];
+
+    private static readonly BatchParameter<HistoryEntry>[] HistoryParameters =
+    [
+        new("@Id", e => Stored.Id(e.Id)),
+        new("@TargetId", e => Stored.Id(e.TargetId)),
+        new("@Action", e => e.Action.ToString()),
+        new("@OldStatus", e => e.OldStatus),
+        new("@NewStatus", e => e.NewStatus),
+        new("@Version", e => e.Version),
+        new("@OccurredAt", e => Stored.Time(e.OccurredAt)),
+        new("@ActorId", e => e.ActorId),
+        new("@ActorName", e => e.ActorName),
+        new("@CorrelationId", e => e.CorrelationId),
+        new("@OperationId", e => e.OperationId),
+        new("@ClientAddress", e => e.ClientAddress),
+        new("@UserAgent", e => e.UserAgent),
+    ];
+
+    /// <summary>Writes a unit of work's changes: each kind of write one prepared statement run per row.</summary>
+    public static async Task<WriteCounts> WriteAsync(
+        SqliteConnection connection, SqliteTransaction transaction, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> known, CancellationToken cancellationToken)
+    {
+        long inserted = 0, updated = 0, deleted = 0;
+
+        if (changes.Inserts.Count > 0)
+        {
+            inserted = await ExecuteAsync(connection, transaction, InsertTarget, TargetParameters, changes.Inserts.Select(t => new TargetWrite(t, 0)), cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(connection, transaction, InsertMarket, MarketParameters, changes.Inserts.SelectMany(Markets), cancellationToken).ConfigureAwait(false);
+        }
+
+        if (changes.Updates.Count > 0)
+        {
+            updated = await ExecuteAsync(connection, transaction, UpdateTarget, TargetParameters, changes.Updates, cancellationToken).ConfigureAwait(false);
+
+            // A status change leaves the markets alone: rewrite the side table only for targets whose markets changed.
+            var remarketed = changes.Updates.Select(u => u.Target).Where(t => !SameMarkets(known, t)).ToList();
+            if (remarketed.Count > 0)
+            {
+                await ExecuteAsync(connection, transaction, DeleteMarkets, IdParameter, remarketed.Select(t => t.Id), cancellationToken).ConfigureAwait(false);
+                await ExecuteAsync(connection, transaction, InsertMarket, MarketParameters, remarketed.SelectMany(Markets), cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        if (changes.Deletes.Count > 0)
+        {
+            // target_markets rows go with their target (ON DELETE CASCADE).
+            deleted = await ExecuteAsync(connection, transaction, DeleteTarget, DeleteParameters, changes.Deletes, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (changes.PurgeHistory.Count > 0)
+        {
+            // The history triggers allow a DELETE only while the permit row exists, and it exists only inside this transaction.
+            await ExecuteAsync(connection, transaction, "INSERT INTO history_purge_permit (id) VALUES (1)", cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(connection, transaction, PurgeHistory, IdParameter, changes.PurgeHistory, cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(connection, transaction, "DELETE FROM history_purge_permit", cancellationToken).ConfigureAwait(false);
+        }
+
+        if (changes.History.Count > 0)
+        {
+            await ExecuteAsync(connection, transaction, InsertHistory, HistoryParameters, changes.History, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new WriteCounts(inserted, updated, deleted);
+    }
+
+    private static IEnumerable<(string TargetId, string MarketNorm)> Markets(Target target)
+    {
+        var id = Stored.Id(target.Id);
+        return target.Markets.Select(m => (id, TextSearch.Normalize(m)));
+    }
+
+    private static bool SameMarkets(IReadOnlyDictionary<TargetId, Target> known, Target target) =>
+        known.TryGetValue(target.Id, out var before) && before.Markets.SequenceEqual(target.Markets, StringComparer.Ordinal);
+
+    private static Task<int> ExecuteAsync<T>(
+        SqliteConnection connection, SqliteTransaction transaction, string sql, BatchParameter<T>[] parameters, IEnumerable<T> rows, CancellationToken cancellationToken) =>
+        PreparedBatch<T>.ExecuteAsync(connection, transaction, sql, parameters, rows, cancellationToken);
+
+    private static async Task ExecuteAsync(SqliteConnection connection, SqliteTransaction transaction, string sql, CancellationToken cancellationToken)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+}
