@@ -32,8 +32,8 @@ public sealed class TargetTracker
         IAuditContextAccessor? auditAccessor = null,
         ILogger<TargetTracker>? logger = null)
     {
-        ArgumentNullException.ThrowIfNull(repository);
-        ArgumentNullException.ThrowIfNull(options);
+        Guard.Against.Null(repository);
+        Guard.Against.Null(options);
         var problems = options.Validate();
         if (problems.Count > 0)
         {
@@ -67,7 +67,7 @@ public sealed class TargetTracker
     /// <returns>The created target, or <see cref="InvalidInputError"/> or <see cref="UnknownStatusError"/>.</returns>
     public async Task<Result<Target>> CreateAsync(NewTarget target, AuditContext? audit = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(target);
+        Guard.Against.Null(target);
         return Single(await _writer.ExecuteAsync([new CreateCommand(TargetId.New(_time), target)], BulkMode.AllOrNothing, ResolveAudit(audit), null, cancellationToken).ConfigureAwait(false));
     }
 
@@ -79,7 +79,7 @@ public sealed class TargetTracker
     /// <returns>One outcome per target, in order; each outcome carries the created target.</returns>
     public Task<BulkResult> CreateManyAsync(IEnumerable<NewTarget> targets, BulkMode mode = BulkMode.AllOrNothing, AuditContext? audit = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(targets);
+        Guard.Against.Null(targets);
         var bulk = BeginBulk();
         foreach (var target in targets)
         {
@@ -107,13 +107,9 @@ public sealed class TargetTracker
     public Task<TargetPage> QueryAsync(TargetQuery? query = null, CancellationToken cancellationToken = default)
     {
         query ??= new TargetQuery();
-        ArgumentOutOfRangeException.ThrowIfNegative(query.Skip, nameof(query.Skip));
-        ArgumentOutOfRangeException.ThrowIfLessThan(query.Take, 1, nameof(query.Take));
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(query.Take, TargetQuery.MaxTake, nameof(query.Take));
-        if (!Enum.IsDefined(query.SortBy))
-        {
-            throw new ArgumentOutOfRangeException(nameof(query), query.SortBy, "Unknown sort key.");
-        }
+        Guard.Against.OutOfRange(query.Skip, nameof(query.Skip), 0, int.MaxValue);
+        Guard.Against.OutOfRange(query.Take, nameof(query.Take), 1, TargetQuery.MaxTake);
+        Guard.Against.EnumOutOfRange(query.SortBy, nameof(query.SortBy));
 
         var normalized = NormalizeFilter(query);
         return _repository.QueryAsync(normalized, cancellationToken);
@@ -128,7 +124,7 @@ public sealed class TargetTracker
     /// <returns>The updated target, or <see cref="NotFoundError"/>, <see cref="VersionConflictError"/>, <see cref="InvalidInputError"/>.</returns>
     public async Task<Result<Target>> UpdateAsync(TargetId id, long expectedVersion, TargetUpdate update, AuditContext? audit = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(update);
+        Guard.Against.Null(update);
         return Single(await _writer.ExecuteAsync([new UpdateCommand(id, expectedVersion, update)], BulkMode.AllOrNothing, ResolveAudit(audit), null, cancellationToken).ConfigureAwait(false));
     }
 
@@ -159,8 +155,7 @@ public sealed class TargetTracker
     public Task<IReadOnlyList<HistoryEntry>> GetHistoryAsync(TargetId id, HistoryPageRequest? page = null, CancellationToken cancellationToken = default)
     {
         page ??= new HistoryPageRequest();
-        ArgumentOutOfRangeException.ThrowIfLessThan(page.Limit, 1, nameof(page.Limit));
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(page.Limit, 1000, nameof(page.Limit));
+        Guard.Against.OutOfRange(page.Limit, nameof(page.Limit), 1, 1000);
         return _repository.GetHistoryAsync(id, page, cancellationToken);
     }
 
@@ -170,9 +165,8 @@ public sealed class TargetTracker
     /// <returns>The entries, ordered by time then entry id.</returns>
     public Task<IReadOnlyList<HistoryEntry>> GetHistoryFeedAsync(HistoryFeedRequest request, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        ArgumentOutOfRangeException.ThrowIfLessThan(request.Limit, 1, nameof(request.Limit));
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(request.Limit, 1000, nameof(request.Limit));
+        Guard.Against.Null(request);
+        Guard.Against.OutOfRange(request.Limit, nameof(request.Limit), 1, 1000);
         return _repository.GetHistoryFeedAsync(request, cancellationToken);
     }
 
@@ -189,11 +183,7 @@ public sealed class TargetTracker
             statuses = [];
             foreach (var status in query.Statuses)
             {
-                if (!Pipeline.TryNormalize(status, out var canonical))
-                {
-                    throw new ArgumentException($"'{status}' is not a pipeline status. Known statuses: {string.Join(", ", Pipeline.Statuses)}.", nameof(query));
-                }
-
+                var canonical = Pipeline.NormalizeArgument(status, nameof(query), $"'{status}' is not a pipeline status. Known statuses: {string.Join(", ", Pipeline.Statuses)}.");
                 if (!statuses.Contains(canonical))
                 {
                     statuses.Add(canonical);

@@ -84,3 +84,10 @@ public static class ModelGenerators
         from steps in AnyStep.ArrayOf(length)
         select new Scenario(policy, steps);
 }
+
+/// <summary>The FsCheck arbitraries of the model-based test (<c>[Property(Arbitrary = [typeof(ModelArbitraries)])]</c>).</summary>
+public static class ModelArbitraries
+{
+    /// <summary>A delete policy and 1 to 30 random steps.</summary>
+    public static Arbitrary<Scenario> Scenario() => ModelGenerators.Scenario.ToArbitrary();
+}

@@ -1,5 +1,4 @@
-using FsCheck;
-using FsCheck.Fluent;
+using FsCheck.Xunit;
 using TargetTracking;
 using TargetTracking.InMemory;
 
@@ -7,17 +6,12 @@ namespace TargetTracking.Conformance;
 
 public abstract partial class TargetRepositoryConformance<TFixture>
 {
-    /// <summary>Gets how many random command sequences the model-based test runs.</summary>
-    protected virtual int ModelTestCount => 60;
-
-    [Fact]
-    public void Store_BehavesLikeTheInMemoryModel_ForRandomCommandSequences()
-    {
-        Prop.ForAll(ModelGenerators.Scenario.ToArbitrary(), RunScenarioAsync)
-            .Check(Config.QuickThrowOnFailure.WithMaxTest(ModelTestCount));
-    }
-
-    private async Task RunScenarioAsync(Scenario scenario)
+    /// <summary>
+    /// 60 random command sequences (<see cref="ModelArbitraries.Scenario"/>), run through the store and the
+    /// in-memory model side by side, compared after every step. Declared here, it runs in every subclass.
+    /// </summary>
+    [Property(MaxTest = 60, Arbitrary = [typeof(ModelArbitraries)])]
+    public async Task Store_BehavesLikeTheInMemoryModel_ForRandomCommandSequences(Scenario scenario)
     {
         var modelClock = new FakeTimeProvider();
         var storeClock = new FakeTimeProvider();

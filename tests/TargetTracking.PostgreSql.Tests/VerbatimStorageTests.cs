@@ -69,7 +69,7 @@ public sealed class VerbatimStorageTests(PostgreSqlFixture fixture) : IClassFixt
     [Fact]
     public async Task Timestamps_ComeBackInUtc_EqualToWhatWasStored()
     {
-        var clock = new Conformance.FakeTimeProvider(new DateTimeOffset(2026, 3, 29, 1, 59, 59, 123, 456, TimeSpan.FromHours(2)).AddTicks(7));
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 3, 29, 1, 59, 59, 123, 456, TimeSpan.FromHours(2)).AddTicks(7));
         var tracker = Db.Tracker(await fixture.CreatePostgreSqlRepositoryAsync(), clock: clock);
 
         var created = (await tracker.CreateAsync(new NewTarget("Timed", Status: "Cold"))).Value!;
@@ -86,7 +86,7 @@ public sealed class VerbatimStorageTests(PostgreSqlFixture fixture) : IClassFixt
     [Fact]
     public async Task HistoryFeed_StartingBetweenTwoMicroseconds_MatchesTheModel()
     {
-        var clock = new Conformance.FakeTimeProvider();
+        var clock = new FakeTimeProvider();
         var tracker = Db.Tracker(await fixture.CreatePostgreSqlRepositoryAsync(), clock: clock);
         var first = (await tracker.CreateAsync(new NewTarget("First"))).Value!;
         clock.Advance(TimeSpan.FromMicroseconds(1));

@@ -1,2 +1,3 @@
+global using Microsoft.Extensions.Time.Testing;
 global using Xunit;
 global using SqliteMigration = TargetTracking.Linq2Db.Migration;

@@ -84,7 +84,7 @@ public sealed class RulesTests
     [Fact]
     public void TargetId_IsTimeOrdered_AndParses()
     {
-        var clock = new TargetTracking.Conformance.FakeTimeProvider();
+        var clock = new FakeTimeProvider();
         var first = TargetId.New(clock);
         clock.Advance(TimeSpan.FromMilliseconds(1));
         var second = TargetId.New(clock);

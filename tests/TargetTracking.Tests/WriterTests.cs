@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -150,5 +151,18 @@ public sealed class WriterTests
         await Assert.ThrowsAsync<ArgumentNullException>(() => tracker.UpdateAsync(default, 1, null!));
         await Assert.ThrowsAsync<ArgumentNullException>(() => tracker.CreateManyAsync(null!));
         Assert.Throws<ArgumentNullException>(() => new TargetTracker(null!, new TargetTrackingOptions()));
+    }
+
+    [Fact]
+    public async Task OutOfRangeArguments_Throw_AndNameTheArgument()
+    {
+        var tracker = new TargetTracker(new InMemoryTargetRepository(), new TargetTrackingOptions());
+        Assert.Equal("Limit", (await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => tracker.GetHistoryAsync(default, new HistoryPageRequest(Limit: 0)))).ParamName);
+        Assert.Equal("Limit", (await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => tracker.GetHistoryFeedAsync(new HistoryFeedRequest(DateTimeOffset.MinValue, Limit: 1001)))).ParamName);
+        Assert.Equal("SortBy", (await Assert.ThrowsAsync<InvalidEnumArgumentException>(() => tracker.QueryAsync(new TargetQuery { SortBy = (TargetSort)99 }))).ParamName);
+        Assert.Equal("mode", (await Assert.ThrowsAsync<InvalidEnumArgumentException>(() => tracker.BeginBulk().CommitAsync((BulkMode)7))).ParamName);
+        var operations = new TargetOperations(tracker);
+        Assert.Equal("limit", (await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => operations.GetFailuresAsync("op", limit: 0))).ParamName);
+        Assert.Equal("limit", (await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => operations.FindRunnableAsync(0))).ParamName);
     }
 }

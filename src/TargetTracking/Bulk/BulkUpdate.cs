@@ -39,7 +39,7 @@ public sealed class BulkUpdate
     /// <returns>This unit of work, for chaining.</returns>
     public BulkUpdate Update(TargetId id, long expectedVersion, TargetUpdate update)
     {
-        ArgumentNullException.ThrowIfNull(update);
+        Guard.Against.Null(update);
         return Add(new UpdateCommand(id, expectedVersion, update));
     }
 
@@ -48,7 +48,7 @@ public sealed class BulkUpdate
     /// <returns>The id the target will have.</returns>
     public TargetId Create(NewTarget target)
     {
-        ArgumentNullException.ThrowIfNull(target);
+        Guard.Against.Null(target);
         var id = TargetId.New(_time);
         Add(new CreateCommand(id, target));
         return id;
@@ -65,15 +65,12 @@ public sealed class BulkUpdate
     /// <param name="audit">Who makes the changes; when <see langword="null"/>, the registered <see cref="IAuditContextAccessor"/> is asked.</param>
     /// <param name="cancellationToken">Cancels the commit; nothing is written when it is cancelled before the transaction commits.</param>
     /// <returns>One outcome per item, in the order added.</returns>
+    /// <exception cref="System.ComponentModel.InvalidEnumArgumentException"><paramref name="mode"/> is not a <see cref="BulkMode"/>.</exception>
     /// <exception cref="InvalidOperationException">The unit of work was committed already.</exception>
     /// <exception cref="TargetStoreUnavailableException">The store kept failing with transient errors; nothing was written.</exception>
     public Task<BulkResult> CommitAsync(BulkMode mode = BulkMode.AllOrNothing, AuditContext? audit = null, CancellationToken cancellationToken = default)
     {
-        if (!Enum.IsDefined(mode))
-        {
-            throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown bulk mode.");
-        }
-
+        Guard.Against.EnumOutOfRange(mode);
         if (_committed)
         {
             throw new InvalidOperationException("This unit of work was committed already; start a new one.");

@@ -19,7 +19,7 @@ public static class TargetTrackingServiceCollectionExtensions
     /// <returns>A builder to choose the store with.</returns>
     public static TargetTrackingBuilder AddTargetTracking(this IServiceCollection services, Action<TargetTrackingOptions>? configure = null)
     {
-        ArgumentNullException.ThrowIfNull(services);
+        Guard.Against.Null(services);
         var options = services.AddOptions<TargetTrackingOptions>();
         if (configure is not null)
         {

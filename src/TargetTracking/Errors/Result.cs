@@ -36,7 +36,7 @@ public readonly struct Result<T>
     /// <returns>The result.</returns>
     public static Result<T> Failure(TargetError error)
     {
-        ArgumentNullException.ThrowIfNull(error);
+        Guard.Against.Null(error);
         return new(default, error);
     }
 
@@ -55,8 +55,8 @@ public readonly struct Result<T>
     /// <returns>What the called function returned.</returns>
     public TResult Match<TResult>(Func<T, TResult> onSuccess, Func<TargetError, TResult> onError)
     {
-        ArgumentNullException.ThrowIfNull(onSuccess);
-        ArgumentNullException.ThrowIfNull(onError);
+        Guard.Against.Null(onSuccess);
+        Guard.Against.Null(onError);
         return IsSuccess ? onSuccess(_value!) : onError(Error);
     }
 

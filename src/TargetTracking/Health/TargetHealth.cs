@@ -48,7 +48,7 @@ public sealed class TargetHealth
     /// <param name="tracker">The tracker whose store is checked.</param>
     public TargetHealth(TargetTracker tracker)
     {
-        ArgumentNullException.ThrowIfNull(tracker);
+        Guard.Against.Null(tracker);
         _tracker = tracker;
     }
 
@@ -123,15 +123,11 @@ public sealed class TargetHealth
     /// <returns>The stagnant targets.</returns>
     public async Task<IReadOnlyList<StagnantTarget>> FindStagnantAsync(IReadOnlyDictionary<string, TimeSpan> maxAge, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(maxAge);
+        Guard.Against.Null(maxAge);
         var limits = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
         foreach (var (status, age) in maxAge)
         {
-            if (!_tracker.Pipeline.TryNormalize(PipelineOptions.IsNotSet(status) ? null : status, out var canonical))
-            {
-                throw new ArgumentException($"'{status}' is not a pipeline status.", nameof(maxAge));
-            }
-
+            var canonical = _tracker.Pipeline.NormalizeArgument(PipelineOptions.IsNotSet(status) ? null : status, nameof(maxAge), $"'{status}' is not a pipeline status.");
             limits[canonical ?? PipelineOptions.NotSet] = age;
         }
 

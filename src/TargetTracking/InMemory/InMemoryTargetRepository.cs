@@ -23,7 +23,7 @@ public sealed class InMemoryTargetRepository : ITargetRepository, IOperationRepo
     /// <inheritdoc />
     public Task<TargetPage> QueryAsync(TargetQuery query, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(query);
+        Guard.Against.Null(query);
         cancellationToken.ThrowIfCancellationRequested();
         var matches = Volatile.Read(ref _state).Targets.Values.Where(t => Matches(t, query));
         var list = matches.ToList();
@@ -56,7 +56,7 @@ public sealed class InMemoryTargetRepository : ITargetRepository, IOperationRepo
     /// <inheritdoc />
     public Task<IReadOnlyList<BulkOperation>> FindOperationsAsync(IReadOnlyCollection<OperationStatus> statuses, DateTimeOffset? updatedBefore, int limit, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(statuses);
+        Guard.Against.Null(statuses);
         cancellationToken.ThrowIfCancellationRequested();
         IReadOnlyList<BulkOperation> found =
         [
@@ -97,7 +97,7 @@ public sealed class InMemoryTargetRepository : ITargetRepository, IOperationRepo
     /// <inheritdoc />
     public Task<IReadOnlyList<HistoryEntry>> GetHistoryAsync(TargetId id, HistoryPageRequest page, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(page);
+        Guard.Against.Null(page);
         cancellationToken.ThrowIfCancellationRequested();
         var entries = Volatile.Read(ref _state).History.GetValueOrDefault(id, []);
         IReadOnlyList<HistoryEntry> result = [.. entries.Reverse().Where(e => page.BeforeVersion is not { } before || e.Version < before).Take(page.Limit)];
@@ -107,7 +107,7 @@ public sealed class InMemoryTargetRepository : ITargetRepository, IOperationRepo
     /// <inheritdoc />
     public Task<IReadOnlyList<HistoryEntry>> GetHistoryFeedAsync(HistoryFeedRequest request, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(request);
+        Guard.Against.Null(request);
         cancellationToken.ThrowIfCancellationRequested();
         IReadOnlyList<HistoryEntry> result =
         [
@@ -152,7 +152,7 @@ public sealed class InMemoryTargetRepository : ITargetRepository, IOperationRepo
 
         public Task<IReadOnlyDictionary<TargetId, Target>> LockAsync(IReadOnlyCollection<TargetId> ids, CancellationToken cancellationToken = default)
         {
-            ArgumentNullException.ThrowIfNull(ids);
+            Guard.Against.Null(ids);
             cancellationToken.ThrowIfCancellationRequested();
             var state = _pending ?? owner._state;
             IReadOnlyDictionary<TargetId, Target> found = ids.Where(state.Targets.ContainsKey).Distinct().ToDictionary(id => id, id => state.Targets[id]);
@@ -161,7 +161,7 @@ public sealed class InMemoryTargetRepository : ITargetRepository, IOperationRepo
 
         public Task SaveAsync(ChangeSet changes, CancellationToken cancellationToken = default)
         {
-            ArgumentNullException.ThrowIfNull(changes);
+            Guard.Against.Null(changes);
             cancellationToken.ThrowIfCancellationRequested();
             var state = _pending ?? owner._state;
             var targets = state.Targets.ToBuilder();
@@ -214,8 +214,8 @@ public sealed class InMemoryTargetRepository : ITargetRepository, IOperationRepo
 
         public Task<long?> CreateOperationAsync(BulkOperation operation, OperationSelection selection, CancellationToken cancellationToken = default)
         {
-            ArgumentNullException.ThrowIfNull(operation);
-            ArgumentNullException.ThrowIfNull(selection);
+            Guard.Against.Null(operation);
+            Guard.Against.Null(selection);
             cancellationToken.ThrowIfCancellationRequested();
             var state = _pending ?? owner._state;
             if (state.Operations.ContainsKey(operation.Id))
@@ -247,8 +247,8 @@ public sealed class InMemoryTargetRepository : ITargetRepository, IOperationRepo
 
         public Task SaveOperationAsync(BulkOperation operation, IReadOnlyList<OperationItemFailure> failures, CancellationToken cancellationToken = default)
         {
-            ArgumentNullException.ThrowIfNull(operation);
-            ArgumentNullException.ThrowIfNull(failures);
+            Guard.Against.Null(operation);
+            Guard.Against.Null(failures);
             cancellationToken.ThrowIfCancellationRequested();
             var state = _pending ?? owner._state;
             var stored = state.Operations.GetValueOrDefault(operation.Id) ?? throw new InvalidOperationException($"Operation '{operation.Id}' does not exist.");

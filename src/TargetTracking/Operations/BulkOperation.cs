@@ -122,7 +122,7 @@ public sealed record OperationSelection
     /// <returns>The selection.</returns>
     public static OperationSelection ForIds(IEnumerable<TargetId> ids)
     {
-        ArgumentNullException.ThrowIfNull(ids);
+        Guard.Against.Null(ids);
         return new OperationSelection { Ids = ids.ToHashSet() };
     }
 
@@ -131,7 +131,7 @@ public sealed record OperationSelection
     /// <returns>The selection.</returns>
     public static OperationSelection Where(TargetQuery filter)
     {
-        ArgumentNullException.ThrowIfNull(filter);
+        Guard.Against.Null(filter);
         return new OperationSelection { Filter = filter };
     }
 

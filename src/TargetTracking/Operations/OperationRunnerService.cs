@@ -24,8 +24,8 @@ public sealed partial class OperationRunnerService : BackgroundService
     /// <param name="logger">Logs runs and failures.</param>
     public OperationRunnerService(TargetOperations operations, IOptions<TargetTrackingOptions> options, TimeProvider timeProvider, ILogger<OperationRunnerService> logger)
     {
-        ArgumentNullException.ThrowIfNull(operations);
-        ArgumentNullException.ThrowIfNull(options);
+        Guard.Against.Null(operations);
+        Guard.Against.Null(options);
         _operations = operations;
         _options = options.Value.Operations;
         _time = timeProvider;

@@ -24,7 +24,7 @@ public sealed partial class TargetOperations
     /// <exception cref="NotSupportedException">The store does not support tracked operations.</exception>
     public TargetOperations(TargetTracker tracker, ILogger<TargetOperations>? logger = null)
     {
-        ArgumentNullException.ThrowIfNull(tracker);
+        Guard.Against.Null(tracker);
         _tracker = tracker;
         _operations = tracker.Repository as IOperationRepository
             ?? throw new NotSupportedException($"The store {tracker.Repository.GetType().Name} does not support tracked operations (it does not implement {nameof(IOperationRepository)}).");
@@ -42,8 +42,8 @@ public sealed partial class TargetOperations
     /// <returns>The operation, or <see cref="InvalidInputError"/> or <see cref="UnknownStatusError"/>.</returns>
     public async Task<Result<BulkOperation>> StartAsync(StartOperationRequest request, AuditContext? audit = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(request.Selection);
+        Guard.Against.Null(request);
+        Guard.Against.Null(request.Selection);
         var errors = new List<FieldError>();
         if (string.IsNullOrWhiteSpace(request.OperationId) || request.OperationId.Length > 100 || request.OperationId.Contains('\0', StringComparison.Ordinal))
         {
@@ -126,7 +126,7 @@ public sealed partial class TargetOperations
     /// <returns>The operation as the run left it, or <see cref="OperationNotFoundError"/>.</returns>
     public async Task<Result<BulkOperation>> RunAsync(string operationId, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(operationId);
+        Guard.Against.Null(operationId);
         var operation = await _operations.GetOperationAsync(operationId, cancellationToken).ConfigureAwait(false);
         if (operation is null)
         {
@@ -280,7 +280,7 @@ public sealed partial class TargetOperations
     /// <returns>The operation, or <see cref="OperationNotFoundError"/>.</returns>
     public async Task<Result<BulkOperation>> GetAsync(string operationId, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(operationId);
+        Guard.Against.Null(operationId);
         var operation = await _operations.GetOperationAsync(operationId, cancellationToken).ConfigureAwait(false);
         return operation is null ? new OperationNotFoundError(operationId) : operation;
     }
@@ -293,9 +293,8 @@ public sealed partial class TargetOperations
     /// <returns>The failures.</returns>
     public Task<IReadOnlyList<OperationItemFailure>> GetFailuresAsync(string operationId, TargetId? after = null, int limit = 100, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(operationId);
-        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, 1000);
+        Guard.Against.Null(operationId);
+        Guard.Against.OutOfRange(limit, nameof(limit), 1, 1000);
         return _operations.GetOperationFailuresAsync(operationId, after, limit, cancellationToken);
     }
 
@@ -308,7 +307,7 @@ public sealed partial class TargetOperations
     /// <returns>The operation after the request, or <see cref="OperationNotFoundError"/>.</returns>
     public async Task<Result<BulkOperation>> CancelAsync(string operationId, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(operationId);
+        Guard.Against.Null(operationId);
         var operation = await _tracker.Writer.RunAsync<BulkOperation?>(
             async (session, ct) =>
             {
@@ -337,7 +336,7 @@ public sealed partial class TargetOperations
     /// <returns>The operations, oldest update first.</returns>
     public async Task<IReadOnlyList<BulkOperation>> FindRunnableAsync(int limit = 10, CancellationToken cancellationToken = default)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        Guard.Against.OutOfRange(limit, nameof(limit), 1, int.MaxValue);
         var stale = _tracker.Writer.Now() - _options.InterruptedAfter;
         var candidates = await _operations.FindOperationsAsync(Runnable, null, limit * 4, cancellationToken).ConfigureAwait(false);
         return [.. candidates.Where(o => o.Status == OperationStatus.Pending || o.LastUpdatedAt < stale).Take(limit)];

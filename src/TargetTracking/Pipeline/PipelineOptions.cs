@@ -43,8 +43,8 @@ public sealed class PipelineOptions
     /// <returns>These options, for chaining.</returns>
     public PipelineOptions Permit(string from, params string[] to)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(from);
-        ArgumentNullException.ThrowIfNull(to);
+        Guard.Against.NullOrWhiteSpace(from);
+        Guard.Against.Null(to);
         if (!Transitions.TryGetValue(from, out var list))
         {
             Transitions[from] = list = [];

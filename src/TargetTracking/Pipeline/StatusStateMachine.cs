@@ -21,7 +21,7 @@ public sealed class StatusStateMachine
     /// <exception cref="OptionsValidationException">The options contradict themselves; the message names each setting.</exception>
     public StatusStateMachine(PipelineOptions options)
     {
-        ArgumentNullException.ThrowIfNull(options);
+        Guard.Against.Null(options);
         var problems = options.Validate();
         if (problems.Count > 0)
         {
@@ -79,16 +79,21 @@ public sealed class StatusStateMachine
     /// <param name="from">The current status; <see langword="null"/> is Not Set.</param>
     /// <returns>The allowed next statuses (<see langword="null"/> is Not Set), in display order.</returns>
     /// <exception cref="ArgumentException"><paramref name="from"/> is not a configured status.</exception>
-    public IReadOnlyList<string?> NextStatuses(string? from)
-    {
-        if (from is null)
-        {
-            return _nextFromNotSet;
-        }
+    public IReadOnlyList<string?> NextStatuses(string? from) =>
+        Next(NormalizeArgument(from, nameof(from), $"'{from}' is not a pipeline status."));
 
-        return _next.TryGetValue(from, out var next)
-            ? next
-            : throw new ArgumentException($"'{from}' is not a pipeline status.", nameof(from));
+    private string?[] Next(string? canonical) => canonical is null ? _nextFromNotSet : _next[canonical];
+
+    /// <summary>Finds the configured spelling of a status given as an argument of a public member.</summary>
+    /// <param name="status">The status given; <see langword="null"/> is Not Set.</param>
+    /// <param name="parameterName">The argument the status came in, named in the exception.</param>
+    /// <param name="message">The exception message.</param>
+    /// <returns>The configured spelling (<see langword="null"/> for Not Set).</returns>
+    /// <exception cref="ArgumentException"><paramref name="status"/> is not a configured status.</exception>
+    internal string? NormalizeArgument(string? status, string parameterName, string message)
+    {
+        Guard.Against.InvalidInput(status, parameterName, s => TryNormalize(s, out _), message);
+        return status is null ? null : _canonical[status];
     }
 
     /// <summary>Decides whether a move is allowed. A move to the same status is always allowed (it is a no-op).</summary>
@@ -114,7 +119,7 @@ public sealed class StatusStateMachine
             return null;
         }
 
-        var next = NextStatuses(source);
+        var next = Next(source);
         return next.Contains(target) ? null : new TransitionNotAllowedError(id, source, target, next);
     }
 

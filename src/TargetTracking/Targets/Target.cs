@@ -70,7 +70,7 @@ public sealed record TargetUpdate(string Name, string? Description = null, IRead
     /// <returns>An update that changes nothing until edited.</returns>
     public static TargetUpdate From(Target target)
     {
-        ArgumentNullException.ThrowIfNull(target);
+        Guard.Against.Null(target);
         return new TargetUpdate(target.Name, target.Description, target.Markets);
     }
 }

@@ -12,7 +12,7 @@ public readonly record struct TargetId(Guid Value) : IComparable<TargetId>
     /// <returns>A new id.</returns>
     public static TargetId New(TimeProvider timeProvider)
     {
-        ArgumentNullException.ThrowIfNull(timeProvider);
+        Guard.Against.Null(timeProvider);
         return new TargetId(Guid.CreateVersion7(timeProvider.GetUtcNow()));
     }
 

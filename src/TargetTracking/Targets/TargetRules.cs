@@ -108,7 +108,7 @@ public static class TargetRules
     /// <returns><see langword="true"/> when the text round-trips through every store.</returns>
     public static bool IsStorable(string text)
     {
-        ArgumentNullException.ThrowIfNull(text);
+        Guard.Against.Null(text);
         for (var i = 0; i < text.Length; i++)
         {
             var c = text[i];
@@ -133,7 +133,7 @@ public static class TextSearch
     /// <returns>The normalized text.</returns>
     public static string Normalize(string text)
     {
-        ArgumentNullException.ThrowIfNull(text);
+        Guard.Against.Null(text);
         return text.ToUpperInvariant();
     }
 }
