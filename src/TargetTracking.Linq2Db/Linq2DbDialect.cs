@@ -23,6 +23,9 @@ public abstract class Linq2DbDialect
     /// <summary>Gets the database's name, for messages and logs.</summary>
     public abstract string Name { get; }
 
+    /// <summary>Gets the linq2db provider of the database.</summary>
+    internal abstract LinqToDB.DataProvider.IDataProvider Provider { get; }
+
     /// <summary>Gets a key that is equal for dialects that map the store to the same tables.</summary>
     internal abstract string MappingKey { get; }
 

@@ -11,7 +11,7 @@ namespace TargetTracking.Linq2Db;
 /// The relational store on linq2db: every read written once in LINQ, write sessions that lock, save set-based and
 /// commit in one <see cref="DataConnection"/> and transaction, and the migration runner. A
 /// <see cref="Linq2DbDialect"/> supplies what differs per database. Thread-safe. Hosts normally register it with
-/// <c>UsePostgreSql(...)</c>, <c>UseSqlite(...)</c> or <c>UseLinq2Db(...)</c>; <see cref="InHostTransaction"/> runs
+/// <c>UsePostgreSql(...)</c>, <c>UseSqlite(...)</c> or <c>UseLinq2Db(...)</c>; <see cref="InHostTransaction(DataConnection)"/> runs
 /// writes inside a host's own transaction.
 /// </summary>
 public sealed class Linq2DbTargetStore : ITargetRepository, IOperationRepository
@@ -71,23 +71,37 @@ public sealed class Linq2DbTargetStore : ITargetRepository, IOperationRepository
         _initialized ? Task.CompletedTask : InitializeSlowAsync(cancellationToken);
 
     /// <summary>
-    /// Returns a view of this store whose write sessions run inside a host's open linq2db transaction: the host's
-    /// rows and the target changes commit or roll back together. In that mode the store neither commits, rolls
-    /// back nor retries (the host owns the transaction); typed errors (not found, conflict, forbidden move, invalid
-    /// input) are decided before anything is written, so they leave the host's transaction usable.
+    /// Returns a view of this store whose reads and writes run inside a host's open linq2db transaction: the host's
+    /// rows and the target changes commit or roll back together. In that mode the store neither commits, rolls back
+    /// nor retries (the host owns the transaction); typed errors (not found, version conflict, forbidden move,
+    /// invalid input) are decided before anything is written, so they leave the host's transaction usable.
     /// </summary>
-    /// <param name="connection">The host's connection, with a transaction begun (<see cref="DataConnection.BeginTransaction()"/>).</param>
-    /// <returns>A store to give a <see cref="TargetTracker"/> (<see cref="TargetTracker.WithRepository"/>) for this transaction.</returns>
+    /// <param name="connection">The host's connection to the store's database, with a transaction begun.</param>
+    /// <returns>A store to give a <see cref="TargetTracker"/> with <see cref="TargetTracker.WithRepository"/>, for this transaction only.</returns>
     /// <exception cref="InvalidOperationException">The connection has no open transaction.</exception>
     public ITargetRepository InHostTransaction(DataConnection connection)
     {
         Guard.Against.Null(connection);
-        if (connection.Transaction is null)
+        return InHostTransaction(connection.Transaction
+            ?? throw new InvalidOperationException("The host's DataConnection has no open transaction: begin one first, so the host decides when TargetTracking's writes commit."));
+    }
+
+    /// <summary>
+    /// Returns a view of this store whose reads and writes run inside a host's open ADO.NET transaction (for hosts on
+    /// Dapper, plain ADO.NET or another data layer); see <see cref="InHostTransaction(DataConnection)"/>.
+    /// </summary>
+    /// <param name="transaction">The host's open transaction on a connection to the store's database.</param>
+    /// <returns>A store to give a <see cref="TargetTracker"/> with <see cref="TargetTracker.WithRepository"/>, for this transaction only.</returns>
+    public ITargetRepository InHostTransaction(System.Data.Common.DbTransaction transaction)
+    {
+        Guard.Against.Null(transaction);
+        if (transaction.Connection is null)
         {
-            throw new InvalidOperationException("The host's DataConnection has no open transaction: begin one first, so the host decides when TargetTracking's writes commit.");
+            throw new InvalidOperationException("The host's transaction has ended; TargetTracking writes need it open.");
         }
 
-        return new HostTransactionStore(this, connection);
+        // linq2db does not own a connection it is given: disposing the store's DataConnection leaves the host's transaction alone.
+        return new HostTransactionStore(this, new DataOptions().UseTransaction(_dialect.Provider, transaction).UseMappingSchema(StoreMapping.For(_dialect)));
     }
 
     /// <inheritdoc />

@@ -44,6 +44,8 @@ public sealed class PostgreSqlDialect : Linq2DbDialect
     /// <inheritdoc />
     public override string Name => "PostgreSQL";
 
+    internal override IDataProvider Provider => DataProvider;
+
     internal override string MappingKey => "PostgreSQL:" + Schema;
 
     internal override TableNames Tables { get; }

@@ -43,7 +43,7 @@ public sealed class PostgreSqlTargetRepository : ITargetRepository, IOperationRe
     /// <summary>Gets the schema that holds the store's tables.</summary>
     public string Schema => Dialect.Schema;
 
-    /// <summary>Gets the linq2db store this one is; use it for <see cref="Linq2DbTargetStore.InHostTransaction"/>.</summary>
+    /// <summary>Gets the linq2db store this one is; use it for <see cref="Linq2DbTargetStore.InHostTransaction(LinqToDB.Data.DataConnection)"/>.</summary>
     public Linq2DbTargetStore Store { get; }
 
     internal PostgreSqlDialect Dialect { get; }

@@ -39,6 +39,8 @@ public sealed class SqliteDialect : Linq2DbDialect
     /// <inheritdoc />
     public override string Name => "SQLite";
 
+    internal override IDataProvider Provider => DataProvider;
+
     internal override string MappingKey => "SQLite";
 
     internal override TableNames Tables { get; } =

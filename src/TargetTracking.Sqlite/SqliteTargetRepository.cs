@@ -41,7 +41,7 @@ public sealed class SqliteTargetRepository : ITargetRepository, IOperationReposi
         Store = new Linq2DbTargetStore(SqliteDialect.Options(options.ConnectionString, options.BusyTimeout), SqliteDialect.Create(), options.ApplyMigrations, null, migrations);
     }
 
-    /// <summary>Gets the linq2db store this one is; use it for <see cref="Linq2DbTargetStore.InHostTransaction"/>.</summary>
+    /// <summary>Gets the linq2db store this one is; use it for <see cref="Linq2DbTargetStore.InHostTransaction(LinqToDB.Data.DataConnection)"/>.</summary>
     public Linq2DbTargetStore Store { get; }
 
     /// <summary>Gets the database as the store opens it (tests open raw connections with its settings).</summary>

@@ -8,7 +8,7 @@ namespace TargetTracking.PostgreSql.Tests;
 /// Gives every <see cref="CreateRepositoryAsync"/> call its own new schema on the run's database, so every
 /// store is empty and isolated and test classes run in parallel.
 /// </summary>
-public sealed class PostgreSqlFixture : ISharedStoreFixture, IAsyncLifetime
+public sealed class PostgreSqlFixture : ISharedStoreFixture, ILinq2DbStoreFixture, IAsyncLifetime
 {
     private static int _schemas;
     private NpgsqlDataSource? _dataSource;
@@ -44,6 +44,15 @@ public sealed class PostgreSqlFixture : ISharedStoreFixture, IAsyncLifetime
         return new SharedStore(await CreatePostgreSqlRepositoryAsync(schema: schema), "postgres", ConnectionString, schema);
     }
 
+    public Exception TransientFailure { get; } = new TimeoutException("lost");
+
+    public async Task<Linq2DbTestStore> CreateLinq2DbStoreAsync()
+    {
+        var repository = await CreatePostgreSqlRepositoryAsync();
+        await repository.InitializeAsync();
+        return new Linq2DbTestStore(repository.Store, PostgreSqlDialect.Options(DataSource), async () => await DataSource.OpenConnectionAsync());
+    }
+
     /// <summary>Creates a store on a new schema, migrated.</summary>
     public async Task<PostgreSqlTargetRepository> CreatePostgreSqlRepositoryAsync(NpgsqlDataSource? dataSource = null, string? schema = null)
     {
@@ -54,6 +63,8 @@ public sealed class PostgreSqlFixture : ISharedStoreFixture, IAsyncLifetime
 }
 
 public sealed class PostgreSqlConformance(PostgreSqlFixture f) : TargetRepositoryConformance<PostgreSqlFixture>(f);
+
+public sealed class PostgreSqlHostTransactionConformance(PostgreSqlFixture f) : HostTransactionConformance<PostgreSqlFixture>(f);
 
 public sealed class PostgreSqlOperationConformance(PostgreSqlFixture f) : OperationConformance<PostgreSqlFixture>(f);
 

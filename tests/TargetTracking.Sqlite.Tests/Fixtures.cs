@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using TargetTracking.Conformance;
 using TargetTracking.Sqlite;
 using Xunit.Abstractions;
@@ -5,7 +6,7 @@ using Xunit.Abstractions;
 namespace TargetTracking.Sqlite.Tests;
 
 /// <summary>A new temporary database file per store, all removed when the fixture ends.</summary>
-public sealed class SqliteFileFixture : ISharedStoreFixture, IAsyncLifetime
+public sealed class SqliteFileFixture : ISharedStoreFixture, ILinq2DbStoreFixture, IAsyncLifetime
 {
     private readonly List<SqliteTargetRepository> _repositories = [];
 
@@ -25,6 +26,19 @@ public sealed class SqliteFileFixture : ISharedStoreFixture, IAsyncLifetime
     {
         var connectionString = NewConnectionString();
         return new SharedStore(await CreateAsync(new SqliteStoreOptions { ConnectionString = connectionString }), "sqlite", connectionString);
+    }
+
+    public Exception TransientFailure { get; } = new SqliteException("database is locked", 5);
+
+    public async Task<Linq2DbTestStore> CreateLinq2DbStoreAsync()
+    {
+        var connectionString = NewConnectionString();
+        var repository = await CreateAsync(new SqliteStoreOptions { ConnectionString = connectionString });
+        await repository.InitializeAsync();
+        return new Linq2DbTestStore(
+            repository.Store,
+            SqliteDialect.Options(connectionString, TimeSpan.FromSeconds(5)),
+            async () => await repository.Database.OpenAsync(CancellationToken.None));
     }
 
     public async Task<SqliteTargetRepository> CreateAsync(SqliteStoreOptions options)
@@ -79,6 +93,8 @@ public sealed class SqliteMemoryFixture : IStoreFixture, IAsyncLifetime
         }
     }
 }
+
+public sealed class SqliteHostTransactionConformance(SqliteFileFixture fixture) : HostTransactionConformance<SqliteFileFixture>(fixture);
 
 public sealed class SqliteFileConformance(SqliteFileFixture fixture) : TargetRepositoryConformance<SqliteFileFixture>(fixture);
 

@@ -56,9 +56,9 @@ internal sealed class Linq2DbWriteSession : ITargetWriteSession, IOperationWrite
         }
     }
 
-    /// <summary>A session inside a host's open transaction: the host commits, rolls back and disposes.</summary>
-    public static Linq2DbWriteSession Join(DataConnection hostConnection, Linq2DbDialect dialect) =>
-        new(hostConnection, dialect, ownsTransaction: false, writerTurn: null);
+    /// <summary>A session on a connection that wraps a host's open transaction: the host commits or rolls back.</summary>
+    public static Linq2DbWriteSession Join(DataConnection hostTransaction, Linq2DbDialect dialect) =>
+        new(hostTransaction, dialect, ownsTransaction: false, writerTurn: null);
 
     public Task<IReadOnlyDictionary<TargetId, Target>> LockAsync(IReadOnlyCollection<TargetId> ids, CancellationToken cancellationToken = default)
     {
@@ -139,14 +139,10 @@ internal sealed class Linq2DbWriteSession : ITargetWriteSession, IOperationWrite
 
         _disposed = true;
         _ended = true;
-        if (!_ownsTransaction)
-        {
-            return;
-        }
-
         try
         {
-            // Rolls back unless committed; on a broken connection the server has rolled back already.
+            // Rolls back unless committed; on a broken connection the server has rolled back already. A connection that
+            // wraps a host's transaction does not own it: disposing it leaves the host's transaction as it is.
             await Connection.DisposeAsync().ConfigureAwait(false);
         }
         finally
