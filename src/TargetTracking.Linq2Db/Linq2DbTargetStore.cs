@@ -18,6 +18,17 @@ public sealed class Linq2DbTargetStore : ITargetRepository, IOperationRepository
 {
     private static readonly OperationStatus[] Finished = [OperationStatus.Completed, OperationStatus.Failed, OperationStatus.Cancelled];
 
+    /// <summary>The query shapes a dashboard or an API asks first: every sort both ways, and each filter alone.</summary>
+    private static readonly TargetQuery[] WarmQueries =
+    [
+        .. Enum.GetValues<TargetSort>().SelectMany(sort => new[] { false, true }.Select(descending => new TargetQuery { SortBy = sort, Descending = descending, Take = 1 })),
+        new TargetQuery { Statuses = ["Active"], Take = 1 },
+        new TargetQuery { Statuses = [null], Take = 1 },
+        new TargetQuery { Statuses = ["Active", null], Take = 1 },
+        new TargetQuery { Market = "EU", Take = 1 },
+        new TargetQuery { NameContains = "A", Take = 1 },
+    ];
+
     private readonly DataOptions _options;
     private readonly Linq2DbDialect _dialect;
     private readonly bool _applyMigrations;
@@ -220,6 +231,25 @@ public sealed class Linq2DbTargetStore : ITargetRepository, IOperationRepository
 
     internal async Task<TargetPage> QueryAsync(DataConnection db, TargetQuery query, CancellationToken cancellationToken)
     {
+        // Count and page in one snapshot, so they agree while writers commit. Inside a host's transaction its snapshot rules.
+        var ownTransaction = db.Transaction is null;
+        if (ownTransaction)
+        {
+            await _dialect.BeginSnapshotReadAsync(db, cancellationToken).ConfigureAwait(false);
+        }
+
+        var total = await TargetFilter.Apply(_dialect, db, db.GetTable<TargetRecord>(), query).LongCountAsync(cancellationToken).ConfigureAwait(false);
+        var page = total <= query.Skip ? [] : await ReadPageAsync(db, query, cancellationToken).ConfigureAwait(false);
+        if (ownTransaction)
+        {
+            await db.CommitTransactionAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return new TargetPage(page, total);
+    }
+
+    private async Task<IReadOnlyList<Target>> ReadPageAsync(DataConnection db, TargetQuery query, CancellationToken cancellationToken)
+    {
         var matches = TargetFilter.Apply(_dialect, db, db.GetTable<TargetRecord>(), query);
         var desc = query.Descending;
         var ordered = query.SortBy switch
@@ -228,24 +258,8 @@ public sealed class Linq2DbTargetStore : ITargetRepository, IOperationRepository
             TargetSort.UpdatedAt => desc ? matches.OrderByDescending(t => t.UpdatedAt).ThenByDescending(t => t.Id) : matches.OrderBy(t => t.UpdatedAt).ThenBy(t => t.Id),
             _ => desc ? matches.OrderByDescending(_dialect.NameKey).ThenByDescending(t => t.Id) : matches.OrderBy(_dialect.NameKey).ThenBy(t => t.Id),
         };
-
-        // Count and page in one snapshot, so they agree while writers commit. Inside a host's transaction its snapshot rules.
-        var ownTransaction = db.Transaction is null;
-        if (ownTransaction)
-        {
-            await _dialect.BeginSnapshotReadAsync(db, cancellationToken).ConfigureAwait(false);
-        }
-
-        var total = await matches.LongCountAsync(cancellationToken).ConfigureAwait(false);
-        var rows = total <= query.Skip
-            ? []
-            : await ordered.Skip(query.Skip).Take(query.Take).ToListAsync(cancellationToken).ConfigureAwait(false);
-        if (ownTransaction)
-        {
-            await db.CommitTransactionAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        return new TargetPage([.. rows.Select(r => r.ToTarget())], total);
+        var rows = await ordered.Skip(query.Skip).Take(query.Take).ToListAsync(cancellationToken).ConfigureAwait(false);
+        return [.. rows.Select(r => r.ToTarget())];
     }
 
     internal static async Task<IReadOnlyList<HistoryEntry>> GetHistoryAsync(DataConnection db, TargetId id, HistoryPageRequest page, CancellationToken cancellationToken)
@@ -325,7 +339,12 @@ public sealed class Linq2DbTargetStore : ITargetRepository, IOperationRepository
         using (var db = Connect())
         {
             await GetAsync(db, none, cancellationToken).ConfigureAwait(false);
-            await QueryAsync(db, new TargetQuery { Take = 1 }, cancellationToken).ConfigureAwait(false);
+            foreach (var query in WarmQueries)
+            {
+                await QueryAsync(db, query, cancellationToken).ConfigureAwait(false);
+                await ReadPageAsync(db, query, cancellationToken).ConfigureAwait(false);
+            }
+
             await GetHistoryAsync(db, none, new HistoryPageRequest(Limit: 1), cancellationToken).ConfigureAwait(false);
             await GetHistoryFeedAsync(db, new HistoryFeedRequest(DateTimeOffset.MaxValue, Guid.Empty, 1), cancellationToken).ConfigureAwait(false);
             await GetHistoryFeedAsync(db, new HistoryFeedRequest(DateTimeOffset.MaxValue, null, 1), cancellationToken).ConfigureAwait(false);

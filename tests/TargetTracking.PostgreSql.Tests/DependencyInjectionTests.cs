@@ -40,6 +40,23 @@ public sealed class DependencyInjectionTests(PostgreSqlFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task UseLinq2Db_WithTheHostsDataOptions_MigratesAtStart_AndServesTheTracker()
+    {
+        var schema = PostgreSqlFixture.NewSchema();
+        var services = new ServiceCollection();
+        services.AddTargetTracking().UseLinq2Db(PostgreSqlDialect.Options(fixture.DataSource), PostgreSqlDialect.Create(schema));
+        await using var provider = services.BuildServiceProvider();
+
+        await StartAsync(provider);
+
+        Assert.Equal(PostgreSqlDialect.EmbeddedMigrations.Count, await Db.ScalarAsync<int>(fixture.DataSource, $"SELECT max(version) FROM \"{schema}\".schema_version"));
+        var store = Assert.IsType<Linq2DbTargetStore>(provider.GetRequiredService<ITargetRepository>());
+        Assert.Equal("PostgreSQL", store.Dialect.Name);
+        Assert.True((await provider.GetRequiredService<TargetTracker>().CreateAsync(new NewTarget("Through linq2db"))).IsSuccess);
+        Assert.Equal("Through linq2db", await Db.ScalarAsync<string>(fixture.DataSource, $"SELECT name FROM \"{schema}\".targets"));
+    }
+
+    [Fact]
     public async Task UsePostgreSql_WithConnectionString_MigratesAtStart_AndServesTheTracker()
     {
         var schema = PostgreSqlFixture.NewSchema();

@@ -69,3 +69,9 @@ public sealed class PostgreSqlHostTransactionConformance(PostgreSqlFixture f) : 
 public sealed class PostgreSqlOperationConformance(PostgreSqlFixture f) : OperationConformance<PostgreSqlFixture>(f);
 
 public sealed class PostgreSqlOperationCrashTests(PostgreSqlFixture f, ITestOutputHelper output) : OperationCrashTests<PostgreSqlFixture>(f, output);
+
+[CollectionDefinition(FirstCallConformance<PostgreSqlFixture>.Collection, DisableParallelization = true)]
+public sealed class QueryCacheCollection;
+
+[Collection(FirstCallConformance<PostgreSqlFixture>.Collection)]
+public sealed class PostgreSqlFirstCallConformance(PostgreSqlFixture f) : FirstCallConformance<PostgreSqlFixture>(f);

@@ -43,6 +43,30 @@ public sealed class DependencyInjectionTests(SqliteFileFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task UseLinq2Db_WithTheHostsDataOptions_StartsTheStore_AndTheTrackerWritesThroughIt()
+    {
+        var connectionString = fixture.NewConnectionString();
+        var services = new ServiceCollection();
+        services.AddTargetTracking().UseLinq2Db(SqliteDialect.Options(connectionString, TimeSpan.FromSeconds(2)), SqliteDialect.Create());
+        await using (var provider = services.BuildServiceProvider())
+        {
+            foreach (var hosted in provider.GetServices<IHostedService>())
+            {
+                await hosted.StartAsync(CancellationToken.None);
+            }
+
+            var store = Assert.IsType<TargetTracking.Linq2Db.Linq2DbTargetStore>(provider.GetRequiredService<ITargetRepository>());
+            Assert.Equal("SQLite", store.Dialect.Name);
+            var tracker = provider.GetRequiredService<TargetTracker>();
+            Assert.True((await tracker.CreateAsync(new NewTarget("Through linq2db"))).IsSuccess);
+        }
+
+        await using var connection = new SqliteConnection(connectionString);
+        await connection.OpenAsync();
+        Assert.Equal("Through linq2db", await connection.ExecuteScalarAsync<string>("SELECT name FROM targets"));
+    }
+
+    [Fact]
     public async Task UseSqlite_CalledTwice_RegistersOneStore()
     {
         var services = new ServiceCollection();

@@ -106,3 +106,9 @@ public sealed class SqliteMemoryOperationConformance(SqliteMemoryFixture fixture
 
 // A memory database cannot be shared with another process: the crash tests run on files.
 public sealed class SqliteOperationCrashTests(SqliteFileFixture fixture, ITestOutputHelper output) : OperationCrashTests<SqliteFileFixture>(fixture, output);
+
+[CollectionDefinition(FirstCallConformance<SqliteFileFixture>.Collection, DisableParallelization = true)]
+public sealed class QueryCacheCollection;
+
+[Collection(FirstCallConformance<SqliteFileFixture>.Collection)]
+public sealed class SqliteFirstCallConformance(SqliteFileFixture fixture) : FirstCallConformance<SqliteFileFixture>(fixture);
