@@ -68,6 +68,8 @@ internal sealed class PostgreSqlStatements
         PurgeHistory = $"DELETE FROM {History} WHERE target_id = ANY($1::uuid[])";
         ForbidHistoryPurge = "SELECT set_config('targettracking.allow_history_purge', 'off', true)";
 
+        CopyHistory = $"COPY {History} (id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent) FROM STDIN (FORMAT BINARY)";
+
         InsertHistory =
             $"""
             INSERT INTO {History} (id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent)
@@ -96,6 +98,8 @@ internal sealed class PostgreSqlStatements
     public string ForbidHistoryPurge { get; }
 
     public string InsertHistory { get; }
+
+    public string CopyHistory { get; }
 
     /// <summary>Quotes a schema name that <see cref="PostgreSqlStoreOptions.Validate"/> accepted (no quote can occur in it).</summary>
     public static string Quote(string schema) => $"\"{schema}\"";
