@@ -85,6 +85,26 @@ public sealed class QueryPlanTests(SqliteFileFixture fixture) : IClassFixture<Sq
         Assert.DoesNotContain(plan, d => d.Contains("TEMP B-TREE", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task StatusChangesOfABulk_FindTheirRowsByKey_WithoutAScan()
+    {
+        var connectionString = fixture.NewConnectionString();
+        await new SqliteMigrator(new SqliteDatabase(new SqliteStoreOptions { ConnectionString = connectionString })).MigrateAsync();
+        await using var connection = new SqliteConnection(connectionString);
+        await connection.OpenAsync();
+        await using var explain = connection.CreateCommand();
+        explain.CommandText = "EXPLAIN QUERY PLAN " + SqliteBulkWriter.UpdateStatesFrom + "('a', 'Hot', 2, 1, 1, 1), ('b', 'Hot', 2, 1, 1, 1)" + SqliteBulkWriter.UpdateStatesWhere;
+        var plan = new List<string>();
+        await using var reader = await explain.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            plan.Add(reader.GetString(reader.GetOrdinal("detail")));
+        }
+
+        Assert.Contains(plan, d => d.StartsWith("SEARCH targets USING INDEX", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan, d => d.StartsWith("SCAN targets", StringComparison.Ordinal));
+    }
+
     /// <summary>Keeps the text and parameters of the last command linq2db ran.</summary>
     private sealed class LastCommand : CommandInterceptor
     {

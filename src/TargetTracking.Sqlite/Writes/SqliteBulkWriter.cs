@@ -31,13 +31,6 @@ internal static class SqliteBulkWriter
 
     private const string PurgeHistory = "DELETE FROM target_history WHERE target_id = @Id";
 
-    private const string InsertHistory = """
-        INSERT INTO target_history (id, target_id, action, old_status, new_status, version, occurred_at,
-                                    actor_id, actor_name, correlation_id, operation_id, client_address, user_agent)
-        VALUES (@Id, @TargetId, @Action, @OldStatus, @NewStatus, @Version, @OccurredAt,
-                @ActorId, @ActorName, @CorrelationId, @OperationId, @ClientAddress, @UserAgent)
-        """;
-
     private static readonly BatchParameter<TargetWrite>[] TargetParameters =
     [
         new("@Id", w => Stored.Id(w.Target.Id)),
@@ -48,6 +41,31 @@ internal static class SqliteBulkWriter
         new("@Status", w => w.Target.Status),
         new("@Version", w => w.Target.Version),
         new("@CreatedAt", w => Stored.Time(w.Target.CreatedAt)),
+        new("@UpdatedAt", w => Stored.Time(w.Target.UpdatedAt)),
+        new("@StatusChangedAt", w => Stored.Time(w.Target.StatusChangedAt)),
+        new("@ExpectedVersion", w => w.ExpectedVersion),
+    ];
+
+    // Status changes: only the state columns travel, joined to the rows by id at their expected version.
+    internal const string UpdateStatesFrom = """
+        UPDATE targets
+        SET status = v.column2, version = v.column3, updated_at = v.column4, status_changed_at = v.column5
+        FROM (VALUES 
+        """;
+
+    internal const string UpdateStatesWhere = ") AS v WHERE targets.id = v.column1 AND targets.version = v.column6";
+
+    private const string InsertHistoryValues = """
+        INSERT INTO target_history (id, target_id, action, old_status, new_status, version, occurred_at,
+                                    actor_id, actor_name, correlation_id, operation_id, client_address, user_agent)
+        VALUES 
+        """;
+
+    private static readonly BatchParameter<TargetWrite>[] StateParameters =
+    [
+        new("@Id", w => Stored.Id(w.Target.Id)),
+        new("@Status", w => w.Target.Status),
+        new("@Version", w => w.Target.Version),
         new("@UpdatedAt", w => Stored.Time(w.Target.UpdatedAt)),
         new("@StatusChangedAt", w => Stored.Time(w.Target.StatusChangedAt)),
         new("@ExpectedVersion", w => w.ExpectedVersion),
@@ -98,7 +116,10 @@ internal static class SqliteBulkWriter
 
         if (changes.Updates.Count > 0)
         {
-            updated = await ExecuteAsync(connection, transaction, UpdateTarget, TargetParameters, changes.Updates, cancellationToken).ConfigureAwait(false);
+            var (states, full) = SplitUpdates(changes.Updates, known);
+            updated = await MultiRowBatch<TargetWrite>.ExecuteAsync(
+                connection, transaction, values => UpdateStatesFrom + values + UpdateStatesWhere, StateParameters, states, 1000, cancellationToken).ConfigureAwait(false);
+            updated += await ExecuteAsync(connection, transaction, UpdateTarget, TargetParameters, full, cancellationToken).ConfigureAwait(false);
 
             // A status change leaves the markets alone: rewrite the side table only for targets whose markets changed.
             var remarketed = changes.Updates.Select(u => u.Target).Where(t => !SameMarkets(known, t)).ToList();
@@ -125,10 +146,34 @@ internal static class SqliteBulkWriter
 
         if (changes.History.Count > 0)
         {
-            await ExecuteAsync(connection, transaction, InsertHistory, HistoryParameters, changes.History, cancellationToken).ConfigureAwait(false);
+            await MultiRowBatch<HistoryEntry>.ExecuteAsync(
+                connection, transaction, values => InsertHistoryValues + values, HistoryParameters, changes.History, 500, cancellationToken).ConfigureAwait(false);
         }
 
         return new WriteCounts(inserted, updated, deleted);
+    }
+
+    /// <summary>
+    /// Splits updates into those that change only the state columns (status, version, times) of a row this session
+    /// read, which one multi-row <c>UPDATE … FROM (VALUES …)</c> writes, and the rest, written per row.
+    /// </summary>
+    private static (List<TargetWrite> States, List<TargetWrite> Full) SplitUpdates(IReadOnlyList<TargetWrite> updates, IReadOnlyDictionary<TargetId, Target> known)
+    {
+        var states = new List<TargetWrite>(updates.Count);
+        var full = new List<TargetWrite>();
+        foreach (var update in updates)
+        {
+            var after = update.Target;
+            var sameFields = known.TryGetValue(after.Id, out var before)
+                && before.Version == update.ExpectedVersion
+                && string.Equals(before.Name, after.Name, StringComparison.Ordinal)
+                && string.Equals(before.Description, after.Description, StringComparison.Ordinal)
+                && before.CreatedAt == after.CreatedAt
+                && before.Markets.SequenceEqual(after.Markets, StringComparer.Ordinal);
+            (sameFields ? states : full).Add(update);
+        }
+
+        return (states, full);
     }
 
     private static IEnumerable<(string TargetId, string MarketNorm)> Markets(Target target)
