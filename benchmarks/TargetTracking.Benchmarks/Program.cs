@@ -1,13 +1,19 @@
 using BenchmarkDotNet.Running;
 using TargetTracking.Benchmarks.Infrastructure;
 using TargetTracking.Benchmarks.PostgreSql;
+using TargetTracking.Benchmarks.Sqlite;
 using TargetTracking.PostgreSql.Tests;
 
 // dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- [--short] --filter '*'
+// dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- --job Dry --filter '*Bulk*'   (smoke: do the cases run?)
 // dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- [--short] --operations   (1,000,000-target operations)
+// dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- [--short] --first-call   (first call of a new process)
+// dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- --verify                 (check what every bulk competitor writes)
 var shortRun = args.Contains("--short");
 var operations = args.Contains("--operations");
-var rest = args.Where(a => a is not "--short" and not "--operations").ToArray();
+var firstCall = args.Contains("--first-call");
+var verify = args.Contains("--verify");
+var rest = args.Where(a => a is not "--short" and not "--operations" and not "--first-call" and not "--verify").ToArray();
 
 // Every benchmark runs in its own process; one throwaway cluster, started here, serves them all (each
 // process creates its own database on it). The cluster stops when this process exits.
@@ -24,11 +30,31 @@ if (operations)
     // A pass over 1,000,000 targets takes a minute or more: one measured iteration, after one warm-up.
     BenchmarkRunner.Run<PostgreSqlOperationBenchmarks>(BenchmarkConfig.SinglePass());
     await PostgreSqlOperationBenchmarks.ReportPeakMemoryAsync(PostgreSqlOperationBenchmarks.Sizes);
-    return;
+    return 0;
 }
 
-var suite = typeof(Program).Assembly.GetTypes().Where(t => t.IsPublic && !t.IsAbstract && t != typeof(PostgreSqlOperationBenchmarks) && t.GetMethods().Any(m => m.IsDefined(typeof(BenchmarkDotNet.Attributes.BenchmarkAttribute), false))).ToArray();
-BenchmarkSwitcher.FromTypes(suite).Run(rest, shortRun ? BenchmarkConfig.Short() : BenchmarkConfig.Full());
+if (verify)
+{
+    // Every bulk competitor once per N, outside BenchmarkDotNet: what it wrote, and all-or-nothing with a stale item.
+    var postgreSql = await PostgreSqlBulkStatusChangeBenchmarks.VerifyAsync(Console.Out);
+    var sqlite = await SqliteBulkCommitBenchmarks.VerifyAsync(Console.Out);
+    Console.WriteLine(postgreSql && sqlite ? "All competitors wrote what they should." : "Some competitors did not write what they should.");
+    return postgreSql && sqlite ? 0 : 1;
+}
+
+if (firstCall)
+{
+    // Process-wide caches (linq2db's compiled queries, the JIT) make a first call measurable only in a new process.
+    BenchmarkRunner.Run<PostgreSqlFirstCallBenchmarks>(BenchmarkConfig.FirstCall(shortRun ? 3 : 10));
+    return 0;
+}
+
+// Their own runs, with their own jobs: above.
+Type[] apart = [typeof(PostgreSqlOperationBenchmarks), typeof(PostgreSqlFirstCallBenchmarks)];
+var suite = typeof(Program).Assembly.GetTypes().Where(t => t.IsPublic && !t.IsAbstract && !apart.Contains(t) && t.GetMethods().Any(m => m.IsDefined(typeof(BenchmarkDotNet.Attributes.BenchmarkAttribute), false))).ToArray();
+var config = rest.Any(a => a is "--job" or "-j") ? BenchmarkConfig.CommandLineJob() : shortRun ? BenchmarkConfig.Short() : BenchmarkConfig.Full();
+BenchmarkSwitcher.FromTypes(suite).Run(rest, config);
+return 0;
 
 static bool InfoOnly(string[] args) =>
     args.Any(a => a is "--list" or "--help" or "-h" or "--version" or "--info");

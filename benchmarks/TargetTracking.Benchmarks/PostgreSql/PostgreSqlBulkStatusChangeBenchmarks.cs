@@ -14,7 +14,7 @@ namespace TargetTracking.Benchmarks.PostgreSql;
 /// iteration starts from the same reset tables with a seeded random sample.
 /// </summary>
 [MemoryDiagnoser]
-public class PostgreSqlBulkStatusChangeBenchmarks
+public partial class PostgreSqlBulkStatusChangeBenchmarks
 {
     // The practical limit: one statement updates the targets whose version still matches and feeds the
     // changed rows into the history insert. The caller read status and version; a matching version proves
@@ -46,6 +46,8 @@ public class PostgreSqlBulkStatusChangeBenchmarks
         VALUES ($1, $2, 'StatusChanged', $3, $4, $5, $6, $7, $8, $9, NULL, $10, $11)
         """;
 
+    private const string PartialDescription = "TargetTracking bulk, partial";
+
     private PostgreSqlBenchDatabase _database = null!;
     private ServiceProvider _services = null!;
     private TargetTracker _tracker = null!;
@@ -67,6 +69,7 @@ public class PostgreSqlBulkStatusChangeBenchmarks
         _services = services.BuildServiceProvider();
         _tracker = _services.GetRequiredService<TargetTracker>();
         _efOptions = TrackingDbContext.CreateOptions(_database.DataSource);
+        SetUpLinq2Db();
     }
 
     [IterationSetup]
@@ -143,7 +146,7 @@ public class PostgreSqlBulkStatusChangeBenchmarks
     [Benchmark(Description = "TargetTracking bulk, all-or-nothing")]
     public async Task<int> TargetTrackingAllOrNothing() => await CommitBulkAsync(BulkMode.AllOrNothing);
 
-    [Benchmark(Description = "TargetTracking bulk, partial")]
+    [Benchmark(Description = PartialDescription)]
     public async Task<int> TargetTrackingPartial() => await CommitBulkAsync(BulkMode.Partial);
 
     [Benchmark(Description = "EF Core 10: load, change, SaveChanges")]
@@ -277,6 +280,34 @@ public class PostgreSqlBulkStatusChangeBenchmarks
         return written;
     }
 
+    /// <summary>
+    /// Runs every competitor once per N outside BenchmarkDotNet and checks what it wrote (<c>--verify</c>): the N
+    /// targets Active at version 2 with matching timestamps, nothing else changed, N history rows with the same 13
+    /// columns; and, with one item stale, nothing written.
+    /// </summary>
+    /// <param name="output">Where to report.</param>
+    /// <returns><see langword="true"/> when every check passed.</returns>
+    internal static async Task<bool> VerifyAsync(TextWriter output)
+    {
+        var benchmarks = new PostgreSqlBulkStatusChangeBenchmarks();
+        await benchmarks.GlobalSetupAsync();
+        try
+        {
+            return await Competitors.VerifyAsync(
+                benchmarks,
+                n => benchmarks.N = n,
+                benchmarks.IterationSetup,
+                benchmarks.MakeLastItemStaleAsync,
+                benchmarks.ReadStateAsync,
+                new HashSet<string>(StringComparer.Ordinal) { PartialDescription },
+                output);
+        }
+        finally
+        {
+            await benchmarks.GlobalCleanupAsync();
+        }
+    }
+
     private async Task<int> CommitBulkAsync(BulkMode mode)
     {
         var bulk = _tracker.BeginBulk();
@@ -288,5 +319,37 @@ public class PostgreSqlBulkStatusChangeBenchmarks
         var result = await bulk.CommitAsync(mode, _audit);
         var applied = result.AppliedCount;
         return applied == _items.Length ? applied : throw new InvalidOperationException($"{_items.Length - applied} of {_items.Length} items were not applied.");
+    }
+
+    private async Task MakeLastItemStaleAsync()
+    {
+        await using var command = _database.DataSource.CreateCommand($"UPDATE {PostgreSqlBenchDatabase.Targets} SET version = version + 1 WHERE id = $1");
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = _items[^1].Id.Value });
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private async Task<(long Changed, long Moved, long History, long Matching)> ReadStateAsync()
+    {
+        await using var command = _database.DataSource.CreateCommand(
+            $"""
+            SELECT
+                (SELECT count(*) FROM {PostgreSqlBenchDatabase.Targets} WHERE version <> 1),
+                (SELECT count(*) FROM {PostgreSqlBenchDatabase.Targets}
+                 WHERE id = ANY($1) AND status = $3 AND version = 2 AND status_changed_at = updated_at AND updated_at > created_at),
+                (SELECT count(*) FROM {PostgreSqlBenchDatabase.History}),
+                (SELECT count(*) FROM {PostgreSqlBenchDatabase.History} AS h JOIN {PostgreSqlBenchDatabase.Targets} AS t ON t.id = h.target_id
+                 WHERE h.target_id = ANY($1) AND h.action = 'StatusChanged' AND h.old_status = $2 AND h.new_status = $3
+                   AND h.version = t.version AND h.occurred_at = t.updated_at AND h.actor_id = $4 AND h.actor_name = $5
+                   AND h.correlation_id = $6 AND h.operation_id IS NULL AND h.client_address = $7 AND h.user_agent = $8)
+            """);
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. _items.Select(i => i.Id.Value)] });
+        foreach (var value in new[] { Workload.FromStatus, Workload.ToStatus, _audit.ActorId, _audit.ActorName, _audit.CorrelationId, _audit.ClientAddress, _audit.UserAgent })
+        {
+            command.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = value, NpgsqlDbType = NpgsqlDbType.Text });
+        }
+
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
     }
 }
