@@ -358,6 +358,20 @@ public sealed class Linq2DbTargetStore : ITargetRepository, IOperationRepository
             await session.LockOperationAsync(string.Empty, cancellationToken).ConfigureAwait(false);
             await session.ReadOperationItemsAsync(string.Empty, null, 1, cancellationToken).ConfigureAwait(false);
             await session.ReadOperationItemsAsync(string.Empty, none, 1, cancellationToken).ConfigureAwait(false);
+
+            // The dialect's write of a status change and its history entry, matching no row: a fresh process would
+            // otherwise load types and JIT the write path on its first change.
+            var at = DateTimeOffset.UnixEpoch;
+            var ghost = new Target { Id = none, Name = "warm-up", Markets = [], Version = 2, CreatedAt = at, UpdatedAt = at };
+            await _dialect.WriteAsync(
+                session.Connection,
+                new ChangeSet
+                {
+                    Updates = [new TargetWrite(ghost, 1)],
+                    History = [new HistoryEntry { Id = Guid.Empty, TargetId = none, Action = HistoryAction.StatusChanged, Version = 2, OccurredAt = at, CorrelationId = "warm-up" }],
+                },
+                new Dictionary<TargetId, Target> { [none] = ghost with { Version = 1 } },
+                cancellationToken).ConfigureAwait(false);
         }
     }
 }
