@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using TargetTracking.Conformance;
 
 namespace TargetTracking.Tests;
 
@@ -97,5 +98,68 @@ public sealed class PipelineTests
                 "Pipeline:Transitions:Melted names an unknown status 'Melted'.",
             ],
             error.Failures);
+    }
+
+    [Fact]
+    public void NextStatuses_WrittenThroughByACaller_DoNotChangeThePipeline()
+    {
+        var machine = new StatusStateMachine(new PipelineOptions());
+        var next = machine.NextStatuses("Cold");
+        ReadOnlyAssert.CannotWriteThrough(next, "NextStatuses");
+        Assert.False(next is string?[], "NextStatuses hands out the machine's own array.");
+        ReadOnlyAssert.CannotWriteThrough(machine.NextStatuses(null), "NextStatuses(Not Set)");
+        ReadOnlyAssert.CannotWriteThrough(machine.NextStatuses("Closed"), "NextStatuses(final)");
+        ReadOnlyAssert.CannotWriteThrough(machine.Statuses, "Statuses");
+        Assert.False(machine.CanMove("Cold", "Closed"));
+        Assert.Equal(["Passed", "Active", "Hot"], machine.NextStatuses("Cold"));
+    }
+
+    [Fact]
+    public void AllowedNext_OfARefusedMove_WrittenThroughByACaller_DoesNotLetTheMoveThrough()
+    {
+        var machine = new StatusStateMachine(new PipelineOptions());
+        var refused = Assert.IsType<TransitionNotAllowedError>(machine.Check(default, "Cold", "Closed"));
+        ReadOnlyAssert.CannotWriteThrough(refused.AllowedNext, "TransitionNotAllowedError.AllowedNext");
+        if (refused.AllowedNext is string?[] array)
+        {
+            array[0] = "Closed";
+        }
+
+        Assert.False(machine.CanMove("Cold", "Closed"));
+        ReadOnlyAssert.CannotWriteThrough(Assert.IsType<UnknownStatusError>(machine.Check(default, "Cold", "Tepid")).KnownStatuses, "UnknownStatusError.KnownStatuses");
+        ReadOnlyAssert.CannotWriteThrough(TargetRules.Validate(" ", null, ["EU"], out var markets)!.Errors, "InvalidInputError.Errors");
+        ReadOnlyAssert.CannotWriteThrough(markets, "normalized markets");
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData(PipelineOptions.NotSet)]
+    [InlineData("Not Set")]
+    [InlineData("notset")]
+    [InlineData("NOT SET")]
+    public void NotSet_InEverySpelling_IsAcceptedAlike(string? notSet)
+    {
+        Assert.True(PipelineOptions.IsNotSet(notSet));
+        Assert.True(Default.CanMove(notSet, "Cold"));
+        Assert.False(Default.CanMove(notSet, "Closed"));
+        Assert.True(Default.CanMove(notSet, null));
+        Assert.True(Default.CanMove(null, notSet));
+        Assert.False(Default.CanMove("Hot", notSet));
+        Assert.Equal(Default.NextStatuses(null), Default.NextStatuses(notSet));
+        Assert.True(Default.TryNormalize(notSet, out var canonical));
+        Assert.Null(canonical);
+        Assert.True(StatusStateMachine.SameStatus(notSet, null));
+        var refused = Assert.IsType<TransitionNotAllowedError>(Default.Check(default, notSet, "Closed"));
+        Assert.Null(refused.From);
+    }
+
+    [Fact]
+    public void Check_FromAStatusThePipelineNoLongerHas_SaysItIsNotConfigured_NotFinal()
+    {
+        var refused = Assert.IsType<StatusNotConfiguredError>(Default.Check(default, "Warm", "Hot"));
+        Assert.Equal(("Warm", (string?)"Hot", "status_not_configured"), (refused.Status, refused.To, refused.Code));
+        Assert.DoesNotContain("final", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("no longer has", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(Default.Statuses, refused.KnownStatuses);
     }
 }

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace TargetTracking.Linq2Db;
 
 /// <summary>A row of the targets table. Column names are shared by every dialect; types are mapped per dialect.</summary>
@@ -47,7 +49,9 @@ internal sealed class TargetRecord
         Id = new TargetId(Id),
         Name = Name,
         Description = Description,
-        Markets = Markets,
+
+        // The array is this row's own: the target's immutable markets wrap it without a copy.
+        Markets = ImmutableCollectionsMarshal.AsImmutableArray(Markets),
         Status = Status,
         Version = Version,
         CreatedAt = CreatedAt,

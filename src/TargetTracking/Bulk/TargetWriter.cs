@@ -181,7 +181,7 @@ internal sealed partial class TargetWriter
             return new BulkResult(mode, [.. outcomes.Select(o => o.Error is null ? o with { State = BulkItemState.RolledBack, Target = null } : o)]);
         }
 
-        var result = new BulkResult(mode, outcomes);
+        var result = new BulkResult(mode, [.. outcomes]);
         if (!changes.IsEmpty)
         {
             await session.SaveAsync(changes, cancellationToken).ConfigureAwait(false);
@@ -319,11 +319,15 @@ internal sealed partial class TargetWriter
             switch (command)
             {
                 case ChangeStatusCommand change:
-                    if (_pipeline.Check(current.Id, current.Status, change.Status) is { } refused)
+                    // No expected version: a tracked operation, which may also move targets out of a status the pipeline no longer has.
+                    var refused = change.ExpectedVersion is null
+                        ? _pipeline.CheckTrackedMove(current.Id, current.Status, change.Status)
+                        : _pipeline.Check(current.Id, current.Status, change.Status);
+                    if (refused is not null)
                     {
                         outcomes[i] = Fail(refused);
                     }
-                    else if (change.Status == current.Status)
+                    else if (StatusStateMachine.SameStatus(change.Status, current.Status))
                     {
                         outcomes[i] = Done(BulkItemState.Unchanged, current);
                     }

@@ -72,6 +72,27 @@ public sealed record TransitionNotAllowedError(TargetId Id, string? From, string
             : $"Allowed next: {string.Join(", ", AllowedNext.Select(StatusStateMachine.Display))}.");
 }
 
+/// <summary>
+/// The target is in a status the pipeline no longer has (it was removed from the configuration while targets were in it).
+/// Reads, updates and deletes keep working; the pipeline has no moves out of it. Move such targets to a configured status
+/// with a tracked operation (<see cref="StartOperationRequest.MoveOutOfUnconfiguredStatus"/>), which records history like
+/// any move, or configure the status again.
+/// </summary>
+/// <param name="Id">The target.</param>
+/// <param name="Status">The stored status, which no configured status matches (ignoring case).</param>
+/// <param name="To">The status asked for (<see langword="null"/>: Not Set).</param>
+/// <param name="KnownStatuses">The configured statuses.</param>
+public sealed record StatusNotConfiguredError(TargetId Id, string Status, string? To, IReadOnlyList<string> KnownStatuses) : TargetError
+{
+    /// <inheritdoc />
+    public override string Code => "status_not_configured";
+
+    /// <inheritdoc />
+    public override string Message =>
+        $"Target {Id} is in '{Status}', a status the pipeline no longer has, so it cannot move to {StatusStateMachine.Display(To)} directly. " +
+        $"Move such targets to one of {string.Join(", ", KnownStatuses)} (or Not Set) with a tracked operation, or configure '{Status}' again.";
+}
+
 /// <summary>One or more fields are invalid.</summary>
 /// <param name="Errors">What is wrong with which field.</param>
 public sealed record InvalidInputError(IReadOnlyList<FieldError> Errors) : TargetError

@@ -118,16 +118,21 @@ public sealed class TargetHealth
     }
 
     /// <summary>Finds targets that have stayed in their status longer than allowed, longest first.</summary>
-    /// <param name="maxAge">How long each status may last; a status not listed (final statuses, say) never stagnates. Use <see langword="null"/> as the key for Not Set.</param>
+    /// <param name="maxAge">
+    /// How long each status may last, keyed by status (matched ignoring case, stored spellings included); a status not listed
+    /// (final statuses, say) never stagnates. Key Not Set as <see cref="PipelineOptions.NotSet"/> or "Not Set".
+    /// </param>
     /// <param name="cancellationToken">Cancels the search.</param>
     /// <returns>The stagnant targets.</returns>
+    /// <exception cref="ArgumentException">A key is not a configured status.</exception>
     public async Task<IReadOnlyList<StagnantTarget>> FindStagnantAsync(IReadOnlyDictionary<string, TimeSpan> maxAge, CancellationToken cancellationToken = default)
     {
         Guard.Against.Null(maxAge);
+        var pipeline = _tracker.Pipeline;
         var limits = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
         foreach (var (status, age) in maxAge)
         {
-            var canonical = _tracker.Pipeline.NormalizeArgument(PipelineOptions.IsNotSet(status) ? null : status, nameof(maxAge), $"'{status}' is not a pipeline status.");
+            var canonical = pipeline.NormalizeArgument(status, nameof(maxAge), $"'{status}' is not a pipeline status.");
             limits[canonical ?? PipelineOptions.NotSet] = age;
         }
 
@@ -135,8 +140,10 @@ public sealed class TargetHealth
         var stagnant = new List<StagnantTarget>();
         await foreach (var target in AllTargetsAsync(cancellationToken).ConfigureAwait(false))
         {
+            // The stored spelling may differ in case from the configured one; a status the pipeline no longer has has no limit.
             var since = target.StatusChangedAt ?? target.CreatedAt;
-            if (limits.TryGetValue(target.Status ?? PipelineOptions.NotSet, out var limit) && now - since > limit)
+            if (pipeline.TryNormalize(target.Status, out var status)
+                && limits.TryGetValue(status ?? PipelineOptions.NotSet, out var limit) && now - since > limit)
             {
                 stagnant.Add(new StagnantTarget(target, since, now - since));
             }

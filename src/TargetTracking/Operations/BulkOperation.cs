@@ -1,3 +1,5 @@
+using System.Collections.Frozen;
+
 namespace TargetTracking;
 
 /// <summary>Where a tracked operation is in its life.</summary>
@@ -123,7 +125,7 @@ public sealed record OperationSelection
     public static OperationSelection ForIds(IEnumerable<TargetId> ids)
     {
         Guard.Against.Null(ids);
-        return new OperationSelection { Ids = ids.ToHashSet() };
+        return new OperationSelection { Ids = ids.ToFrozenSet() };
     }
 
     /// <summary>Selects every target that matches the filter when the operation starts.</summary>
@@ -153,6 +155,22 @@ public sealed record StartOperationRequest(string OperationId, string? Status, O
     /// <summary>Gets how many times a failing batch is retried.</summary>
     /// <value>The default value is 3.</value>
     public int MaxRetries { get; init; } = 3;
+
+    /// <summary>
+    /// Builds the request that moves every target stored in a status the pipeline no longer has (say, after it was removed
+    /// from <see cref="PipelineOptions.Statuses"/>) to a configured status, batch by batch, with a
+    /// <see cref="HistoryAction.StatusChanged"/> entry for each, like any move. Tracked operations may move a target out of
+    /// an unconfigured status to any configured status; single changes get <see cref="StatusNotConfiguredError"/> instead.
+    /// </summary>
+    /// <param name="operationId">The caller's id for the operation.</param>
+    /// <param name="unconfiguredStatus">The stored status the pipeline no longer has (matched ignoring case).</param>
+    /// <param name="status">The configured status to move the targets to (<see langword="null"/>: Not Set).</param>
+    /// <returns>The request; start it with <see cref="TargetOperations.StartAsync"/>.</returns>
+    public static StartOperationRequest MoveOutOfUnconfiguredStatus(string operationId, string unconfiguredStatus, string? status)
+    {
+        Guard.Against.NullOrWhiteSpace(unconfiguredStatus);
+        return new StartOperationRequest(operationId, status, OperationSelection.Where(new TargetQuery { Statuses = [unconfiguredStatus] }));
+    }
 }
 
 /// <summary>Why one target of an operation was not moved.</summary>

@@ -63,7 +63,7 @@ public sealed partial class TargetOperations
 
         if (errors.Count > 0)
         {
-            return new InvalidInputError(errors);
+            return new InvalidInputError([.. errors]);
         }
 
         if (!_tracker.Pipeline.TryNormalize(request.Status, out var status))

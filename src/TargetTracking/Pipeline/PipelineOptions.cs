@@ -126,9 +126,14 @@ public sealed class PipelineOptions
         return problems;
     }
 
-    /// <summary>Tells whether a name stands for Not Set: <see cref="NotSet"/> or "Not Set", ignoring case.</summary>
-    /// <param name="status">The name.</param>
-    /// <returns><see langword="true"/> when the name means Not Set.</returns>
-    public static bool IsNotSet(string status) =>
-        string.Equals(status, NotSet, StringComparison.OrdinalIgnoreCase) || string.Equals(status, "Not Set", StringComparison.OrdinalIgnoreCase);
+    /// <summary>
+    /// Tells whether a status stands for Not Set: <see langword="null"/>, <see cref="NotSet"/> or "Not Set", ignoring case.
+    /// This is the one rule for Not Set: the state machine, queries, status changes, operations and stagnation thresholds
+    /// all accept these spellings alike.
+    /// </summary>
+    /// <param name="status">The status.</param>
+    /// <returns><see langword="true"/> when the status means Not Set.</returns>
+    public static bool IsNotSet([System.Diagnostics.CodeAnalysis.NotNullWhen(false)] string? status) =>
+        status is null
+        || string.Equals(status, NotSet, StringComparison.OrdinalIgnoreCase) || string.Equals(status, "Not Set", StringComparison.OrdinalIgnoreCase);
 }

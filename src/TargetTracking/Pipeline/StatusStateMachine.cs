@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Collections.ObjectModel;
 using System.Text;
 using Microsoft.Extensions.Options;
 
@@ -7,14 +8,18 @@ namespace TargetTracking;
 /// <summary>
 /// The status state machine, built once from <see cref="PipelineOptions"/>: knows the statuses,
 /// decides whether a move is allowed (and says why not), lists the next statuses, and prints the
-/// pipeline as a Mermaid graph. Not Set is <see langword="null"/>. Immutable and thread-safe.
+/// pipeline as a Mermaid graph. Immutable and thread-safe; every list it returns is a read-only snapshot.
 /// </summary>
+/// <remarks>
+/// Not Set comes back as <see langword="null"/>. As input, every member takes Not Set in any of its spellings:
+/// <see langword="null"/>, <see cref="PipelineOptions.NotSet"/> or "Not Set", ignoring case (<see cref="PipelineOptions.IsNotSet"/>).
+/// </remarks>
 public sealed class StatusStateMachine
 {
     private static readonly StringComparer Comparer = StringComparer.OrdinalIgnoreCase;
     private readonly FrozenDictionary<string, string> _canonical;
-    private readonly FrozenDictionary<string, string?[]> _next;
-    private readonly string?[] _nextFromNotSet;
+    private readonly FrozenDictionary<string, ReadOnlyCollection<string?>> _next;
+    private readonly ReadOnlyCollection<string?> _nextFromNotSet;
 
     /// <summary>Initializes a new instance from validated options.</summary>
     /// <param name="options">The pipeline.</param>
@@ -28,15 +33,15 @@ public sealed class StatusStateMachine
             throw new OptionsValidationException(nameof(PipelineOptions), typeof(PipelineOptions), problems);
         }
 
-        Statuses = [.. options.Statuses];
+        Statuses = Array.AsReadOnly([.. options.Statuses]);
         _canonical = Statuses.ToFrozenDictionary(s => s, s => s, Comparer);
-        var next = Statuses.ToDictionary(s => s, _ => Array.Empty<string?>(), Comparer);
-        _nextFromNotSet = [];
+        var next = Statuses.ToDictionary(s => s, _ => ReadOnlyCollection<string?>.Empty, Comparer);
+        _nextFromNotSet = ReadOnlyCollection<string?>.Empty;
         foreach (var (from, targets) in options.Transitions)
         {
             // Listed in the order of Statuses, Not Set last, so answers do not depend on how options were written.
             var set = (targets ?? []).Select(t => PipelineOptions.IsNotSet(t) ? null : _canonical[t]).ToHashSet();
-            string?[] ordered = [.. Statuses.Where(set.Contains), .. set.Contains(null) ? new string?[] { null } : []];
+            var ordered = Array.AsReadOnly<string?>([.. Statuses.Where(set.Contains), .. set.Contains(null) ? new string?[] { null } : []]);
             if (PipelineOptions.IsNotSet(from))
             {
                 _nextFromNotSet = ordered;
@@ -50,7 +55,7 @@ public sealed class StatusStateMachine
         _next = next.ToFrozenDictionary(Comparer);
     }
 
-    /// <summary>Gets the configured statuses, in display order (Not Set is not listed).</summary>
+    /// <summary>Gets the configured statuses, in display order (Not Set is not listed); a read-only list.</summary>
     public IReadOnlyList<string> Statuses { get; }
 
     /// <summary>Returns the display name of a status: the status itself, or "Not Set" for <see langword="null"/>.</summary>
@@ -59,12 +64,12 @@ public sealed class StatusStateMachine
     public static string Display(string? status) => status ?? "Not Set";
 
     /// <summary>Finds the configured spelling of a status, ignoring case.</summary>
-    /// <param name="status">The status given; <see langword="null"/> is Not Set.</param>
+    /// <param name="status">The status given; <see langword="null"/>, <see cref="PipelineOptions.NotSet"/> and "Not Set" are Not Set.</param>
     /// <param name="canonical">The configured spelling (<see langword="null"/> for Not Set).</param>
     /// <returns><see langword="true"/> when the status is Not Set or configured.</returns>
     public bool TryNormalize(string? status, out string? canonical)
     {
-        if (status is null)
+        if (PipelineOptions.IsNotSet(status))
         {
             canonical = null;
             return true;
@@ -76,13 +81,13 @@ public sealed class StatusStateMachine
     }
 
     /// <summary>Lists the statuses a target in <paramref name="from"/> may move to.</summary>
-    /// <param name="from">The current status; <see langword="null"/> is Not Set.</param>
-    /// <returns>The allowed next statuses (<see langword="null"/> is Not Set), in display order.</returns>
+    /// <param name="from">The current status; <see langword="null"/>, <see cref="PipelineOptions.NotSet"/> and "Not Set" are Not Set.</param>
+    /// <returns>The allowed next statuses (<see langword="null"/> is Not Set), in display order: a read-only list.</returns>
     /// <exception cref="ArgumentException"><paramref name="from"/> is not a configured status.</exception>
     public IReadOnlyList<string?> NextStatuses(string? from) =>
         Next(NormalizeArgument(from, nameof(from), $"'{from}' is not a pipeline status."));
 
-    private string?[] Next(string? canonical) => canonical is null ? _nextFromNotSet : _next[canonical];
+    private ReadOnlyCollection<string?> Next(string? canonical) => canonical is null ? _nextFromNotSet : _next[canonical];
 
     /// <summary>Finds the configured spelling of a status given as an argument of a public member.</summary>
     /// <param name="status">The status given; <see langword="null"/> is Not Set.</param>
@@ -93,13 +98,14 @@ public sealed class StatusStateMachine
     internal string? NormalizeArgument(string? status, string parameterName, string message)
     {
         Guard.Against.InvalidInput(status, parameterName, s => TryNormalize(s, out _), message);
-        return status is null ? null : _canonical[status];
+        TryNormalize(status, out var canonical);
+        return canonical;
     }
 
-    /// <summary>Decides whether a move is allowed. A move to the same status is always allowed (it is a no-op).</summary>
+    /// <summary>Decides whether a move is allowed. A move to the same status (ignoring case) is always allowed (it is a no-op).</summary>
     /// <param name="id">The target, named in the error.</param>
-    /// <param name="from">The current status.</param>
-    /// <param name="to">The status asked for.</param>
+    /// <param name="from">The current status, as stored; any spelling of Not Set.</param>
+    /// <param name="to">The status asked for; any spelling of Not Set.</param>
     /// <returns><see langword="null"/> when allowed; otherwise the error that says why not.</returns>
     public TargetError? Check(TargetId id, string? from, string? to)
     {
@@ -110,8 +116,8 @@ public sealed class StatusStateMachine
 
         if (!TryNormalize(from, out var source))
         {
-            // A stored status that is no longer configured: nothing may leave it except by reconfiguration.
-            return new TransitionNotAllowedError(id, from, target, []);
+            // A stored status the pipeline no longer has: it has no moves out; a tracked operation moves such targets.
+            return new StatusNotConfiguredError(id, from!, target, Statuses);
         }
 
         if (Comparer.Equals(source, target) || (source is null && target is null))
@@ -123,9 +129,23 @@ public sealed class StatusStateMachine
         return next.Contains(target) ? null : new TransitionNotAllowedError(id, source, target, next);
     }
 
+    /// <summary>
+    /// Decides a move made by a tracked operation: as <see cref="Check"/>, except that a target in a status the pipeline no
+    /// longer has may move to any configured status (or Not Set), which is how stranded targets are moved back into the pipeline.
+    /// </summary>
+    internal TargetError? CheckTrackedMove(TargetId id, string? from, string? to) =>
+        Check(id, from, to) is { } refused && refused is not StatusNotConfiguredError ? refused : null;
+
+    /// <summary>Tells whether two statuses are the same status: equal ignoring case, any spelling of Not Set included.</summary>
+    /// <param name="a">One status.</param>
+    /// <param name="b">The other.</param>
+    /// <returns><see langword="true"/> when they name the same status.</returns>
+    public static bool SameStatus(string? a, string? b) =>
+        PipelineOptions.IsNotSet(a) ? PipelineOptions.IsNotSet(b) : !PipelineOptions.IsNotSet(b) && Comparer.Equals(a, b);
+
     /// <summary>Answers whether a move is allowed.</summary>
-    /// <param name="from">The current status.</param>
-    /// <param name="to">The status asked for.</param>
+    /// <param name="from">The current status; any spelling of Not Set.</param>
+    /// <param name="to">The status asked for; any spelling of Not Set.</param>
     /// <returns><see langword="true"/> when the move is allowed or a no-op.</returns>
     public bool CanMove(string? from, string? to) => Check(default, from, to) is null;
 

@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace TargetTracking;
 
 /// <summary>
@@ -6,6 +8,8 @@ namespace TargetTracking;
 /// </summary>
 public sealed record Target
 {
+    private readonly IReadOnlyList<string> _markets = ImmutableArray<string>.Empty;
+
     /// <summary>Gets the identifier.</summary>
     public required TargetId Id { get; init; }
 
@@ -15,8 +19,12 @@ public sealed record Target
     /// <summary>Gets the optional description, at most <see cref="TargetRules.MaxDescriptionLength"/> characters.</summary>
     public string? Description { get; init; }
 
-    /// <summary>Gets the markets: trimmed, not blank, unique ignoring case, in the order given.</summary>
-    public required IReadOnlyList<string> Markets { get; init; }
+    /// <summary>Gets the markets: trimmed, not blank, unique ignoring case, in the order given; an immutable snapshot (the list given is copied).</summary>
+    public required IReadOnlyList<string> Markets
+    {
+        get => _markets;
+        init => _markets = Guard.Against.Null(value) is ImmutableArray<string> ? value : ImmutableArray.CreateRange(value);
+    }
 
     /// <summary>Gets the pipeline status, or <see langword="null"/> when it is Not Set.</summary>
     public string? Status { get; init; }

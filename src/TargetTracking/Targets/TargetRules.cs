@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace TargetTracking;
 
 /// <summary>
@@ -26,7 +28,7 @@ public static class TargetRules
     /// <param name="name">The name.</param>
     /// <param name="description">The description.</param>
     /// <param name="markets">The markets.</param>
-    /// <param name="normalizedMarkets">The markets as they are stored, when valid.</param>
+    /// <param name="normalizedMarkets">The markets as they are stored, when valid: an immutable list.</param>
     /// <returns><see langword="null"/> when valid; otherwise the error naming each bad field.</returns>
     public static InvalidInputError? Validate(string? name, string? description, IReadOnlyList<string?>? markets, out IReadOnlyList<string> normalizedMarkets)
     {
@@ -99,8 +101,8 @@ public static class TargetRules
             }
         }
 
-        normalizedMarkets = result;
-        return errors is null ? null : new InvalidInputError(errors);
+        normalizedMarkets = ImmutableArray.CreateRange(result);
+        return errors is null ? null : new InvalidInputError([.. errors]);
     }
 
     /// <summary>Tells whether every store keeps the text as given: no NUL, and valid UTF-16 (every surrogate paired).</summary>
