@@ -103,7 +103,10 @@ public sealed class TargetTracker
     /// <param name="query">The query; <see langword="null"/> for the first page of all targets.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The page and the total count of matches.</returns>
-    /// <exception cref="ArgumentException">A status filter is not a configured status, or paging is out of range.</exception>
+    /// <exception cref="ArgumentException">
+    /// A status filter is not a configured status, filter text holds a NUL or an unpaired surrogate (<see cref="TargetRules.ValidateFilter"/>),
+    /// or paging is out of range.
+    /// </exception>
     public Task<TargetPage> QueryAsync(TargetQuery? query = null, CancellationToken cancellationToken = default)
     {
         query ??= new TargetQuery();
@@ -175,8 +178,14 @@ public sealed class TargetTracker
     public BulkUpdate BeginBulk() => new(_writer, _time, _options.MaxBulkItems, ResolveAudit);
 
     /// <summary>Brings a filter to the form stores expect: configured status spellings, normalized search text.</summary>
+    /// <exception cref="ArgumentException">A status is not configured, or filter text is not storable (<see cref="TargetRules.ValidateFilter"/>).</exception>
     internal TargetQuery NormalizeFilter(TargetQuery query)
     {
+        if (TargetRules.ValidateFilter(query) is { } invalid)
+        {
+            throw new ArgumentException(invalid.Message, nameof(query));
+        }
+
         List<string?>? statuses = null;
         if (query.Statuses is not null)
         {

@@ -203,4 +203,23 @@ public abstract class OperationConformance<TFixture>(TFixture fixture) : IClassF
         Assert.IsType<OperationNotFoundError>((await operations.RunAsync("x")).Error);
         Assert.IsType<OperationNotFoundError>((await operations.CancelAsync("x")).Error);
     }
+
+    [Fact]
+    public async Task Start_WithTextNoStoreKeeps_InTheFilterOrTheId_IsRefusedAlike_OnEveryStore()
+    {
+        var (tracker, operations) = await NewAsync();
+        await SeedAsync(tracker, 3, "Active", "EU");
+
+        await Assert.ThrowsAsync<ArgumentException>(() => operations.StartAsync(new StartOperationRequest("nul", "Hot", OperationSelection.Where(new TargetQuery { NameContains = "EU\0" }))));
+        await Assert.ThrowsAsync<ArgumentException>(() => operations.StartAsync(new StartOperationRequest("lone", "Hot", OperationSelection.Where(new TargetQuery { Market = "\uD800" }))));
+        var badId = await operations.StartAsync(new StartOperationRequest("op-\uDC00", "Hot", OperationSelection.Where(new TargetQuery())));
+        Assert.Equal("operationId", Assert.Single(Assert.IsType<InvalidInputError>(badId.Error).Errors).Field);
+
+        // An audit context no store keeps as given is cleaned, never a reason to refuse the operation.
+        var started = await operations.StartAsync(new StartOperationRequest("ok", "Hot", OperationSelection.Where(new TargetQuery { Market = "EU" })), new AuditContext { ActorName = new string('a', AuditContext.MaxFieldLength - 1) + "🚀", UserAgent = "\uD800" });
+        Assert.True(started.IsSuccess, started.ToString());
+        Assert.Equal((new string('a', AuditContext.MaxFieldLength - 1), "\uFFFD"), (started.Value.ActorName, started.Value.UserAgent));
+        var done = (await operations.RunAsync("ok")).Value!;
+        Assert.Equal((OperationStatus.Completed, 3L), (done.Status, done.Succeeded));
+    }
 }

@@ -34,6 +34,19 @@ public sealed class RulesTests
         Assert.Equal("name", Assert.Single(TargetRules.Validate($"bad {low}", null, null, out _)!.Errors).Field);
     }
 
+    [Fact]
+    public void ToStorable_CutsOnACharacterBoundary_RemovesNul_AndReplacesUnpairedSurrogates()
+    {
+        const char high = (char)0xD83D, low = (char)0xDE80;
+        Assert.Equal("abc", TargetRules.ToStorable($"abc{high}{low}", 4));
+        Assert.Equal($"ab{high}{low}", TargetRules.ToStorable($"ab{high}{low}c", 4));
+        Assert.Equal("ab\uFFFDc", TargetRules.ToStorable($"a\0b{low}c", 10));
+        Assert.Equal("\uFFFD\uFFFD", TargetRules.ToStorable($"{high}{high}", 10));
+        Assert.Equal($"\uFFFD{high}{low}", TargetRules.ToStorable($"{high}{high}{low}", 3));
+        Assert.Equal("\uFFFD", TargetRules.ToStorable($"{high}", 1));
+        Assert.True(TargetRules.IsStorable(TargetRules.ToStorable($"{low}x{high}", 2)));
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("")]

@@ -53,6 +53,12 @@ internal static class TargetsApi
             errors.Add(new FieldError("take", $"take must be between 1 and {TargetQuery.MaxTake}."));
         }
 
+        // Text no store keeps (a NUL, an unpaired surrogate) is refused by the core's rule, alike on every store.
+        if (TargetRules.ValidateFilter(new TargetQuery { NameContains = query.Name, Market = query.Market }) is { } filter)
+        {
+            errors.AddRange(filter.Errors.Select(e => e with { Field = e.Field == "nameContains" ? "name" : e.Field }));
+        }
+
         if (errors.Count > 0)
         {
             return new InvalidInputError(errors).ToProblem();

@@ -6,7 +6,10 @@ namespace TargetTracking;
 /// </summary>
 public sealed record AuditContext
 {
-    /// <summary>The longest value kept for any field; longer values are cut (audit metadata is never a reason to refuse a change).</summary>
+    /// <summary>
+    /// The longest value kept for any field, in UTF-16 code units; longer values are cut on a character boundary, and text no
+    /// store keeps (NUL, unpaired surrogates) is cleaned the same way on every store: audit metadata is never a reason to refuse a change.
+    /// </summary>
     public const int MaxFieldLength = 512;
 
     /// <summary>Gets the id of the actor.</summary>
@@ -27,7 +30,10 @@ public sealed record AuditContext
     /// <summary>Gets a context that names nobody.</summary>
     public static AuditContext Anonymous { get; } = new();
 
-    /// <summary>Returns a copy whose fields fit the stores: NUL characters removed, at most <see cref="MaxFieldLength"/> characters.</summary>
+    /// <summary>
+    /// Returns a copy whose fields every store keeps as given (<see cref="TargetRules"/>): NUL characters removed, unpaired
+    /// surrogates replaced by U+FFFD, at most <see cref="MaxFieldLength"/> UTF-16 code units, cut on a character boundary.
+    /// </summary>
     internal AuditContext Sanitized() => new()
     {
         ActorId = Clean(ActorId),
@@ -37,16 +43,7 @@ public sealed record AuditContext
         UserAgent = Clean(UserAgent),
     };
 
-    private static string? Clean(string? value)
-    {
-        if (value is null)
-        {
-            return null;
-        }
-
-        value = value.Replace("\0", string.Empty, StringComparison.Ordinal);
-        return value.Length > MaxFieldLength ? value[..MaxFieldLength] : value;
-    }
+    private static string? Clean(string? value) => value is null ? null : TargetRules.ToStorable(value, MaxFieldLength);
 }
 
 /// <summary>Supplies the audit context of the current call when none is passed explicitly.</summary>

@@ -45,9 +45,9 @@ public sealed partial class TargetOperations
         Guard.Against.Null(request);
         Guard.Against.Null(request.Selection);
         var errors = new List<FieldError>();
-        if (string.IsNullOrWhiteSpace(request.OperationId) || request.OperationId.Length > 100 || request.OperationId.Contains('\0', StringComparison.Ordinal))
+        if (string.IsNullOrWhiteSpace(request.OperationId) || request.OperationId.Length > 100 || !TargetRules.IsStorable(request.OperationId))
         {
-            errors.Add(new FieldError("operationId", "The operation id is required: 1 to 100 characters, no NUL."));
+            errors.Add(new FieldError("operationId", "The operation id is required: 1 to 100 characters, no NUL and no unpaired surrogate."));
         }
 
         var batchSize = request.BatchSize ?? _options.DefaultBatchSize;

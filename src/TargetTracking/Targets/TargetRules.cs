@@ -20,7 +20,9 @@ public static class TargetRules
     /// <summary>The longest market accepted, in UTF-16 characters.</summary>
     public const int MaxMarketLength = 100;
 
-    private const string NotStorable = "The text must not contain NUL characters or unpaired UTF-16 surrogates (no database stores them).";
+    private const string StorableRule = "must not contain NUL characters or unpaired UTF-16 surrogates (no database stores them).";
+
+    private const string NotStorable = "The text " + StorableRule;
 
     /// <summary>
     /// Validates the fields of a target and returns them in stored form (markets trimmed).
@@ -103,6 +105,72 @@ public static class TargetRules
 
         normalizedMarkets = ImmutableArray.CreateRange(result);
         return errors is null ? null : new InvalidInputError([.. errors]);
+    }
+
+    /// <summary>
+    /// Validates the text filters of a query (<see cref="TargetQuery.NameContains"/>, <see cref="TargetQuery.Market"/>): text
+    /// no store can keep (a NUL, an unpaired surrogate) is refused the same way on every store, instead of reaching one
+    /// database as an error and another as a search that matches nothing, or something else. Statuses are the pipeline's to check.
+    /// </summary>
+    /// <param name="query">The query.</param>
+    /// <returns><see langword="null"/> when valid; otherwise the error naming each bad filter.</returns>
+    public static InvalidInputError? ValidateFilter(TargetQuery query)
+    {
+        Guard.Against.Null(query);
+        List<FieldError>? errors = null;
+        if (query.NameContains is { } text && !IsStorable(text))
+        {
+            (errors ??= []).Add(new FieldError("nameContains", "The name filter " + StorableRule));
+        }
+
+        if (query.Market is { } market && !IsStorable(market))
+        {
+            (errors ??= []).Add(new FieldError("market", "The market filter " + StorableRule));
+        }
+
+        return errors is null ? null : new InvalidInputError([.. errors]);
+    }
+
+    /// <summary>
+    /// Brings audit text (who made a change, from where) to a form every store keeps as given, so audit text never refuses
+    /// a change: NUL characters are removed, unpaired surrogates become U+FFFD (the replacement character), and text longer
+    /// than <paramref name="maxLength"/> UTF-16 code units is cut on a character boundary (a surrogate pair is never split).
+    /// </summary>
+    /// <param name="text">The text.</param>
+    /// <param name="maxLength">The most UTF-16 code units kept.</param>
+    /// <returns>The storable text.</returns>
+    internal static string ToStorable(string text, int maxLength)
+    {
+        if (text.Contains('\0', StringComparison.Ordinal))
+        {
+            text = text.Replace("\0", string.Empty, StringComparison.Ordinal);
+        }
+
+        if (!IsStorable(text))
+        {
+            var chars = text.ToCharArray();
+            for (var i = 0; i < chars.Length; i++)
+            {
+                if (char.IsHighSurrogate(chars[i]) && i + 1 < chars.Length && char.IsLowSurrogate(chars[i + 1]))
+                {
+                    i++;
+                }
+                else if (char.IsSurrogate(chars[i]))
+                {
+                    chars[i] = '\uFFFD';
+                }
+            }
+
+            text = new string(chars);
+        }
+
+        if (text.Length <= maxLength)
+        {
+            return text;
+        }
+
+        // Every surrogate is paired now: a high surrogate at the cut belongs with the low one after it.
+        return text[..(char.IsHighSurrogate(text[maxLength - 1]) ? maxLength - 1 : maxLength)];
     }
 
     /// <summary>Tells whether every store keeps the text as given: no NUL, and valid UTF-16 (every surrogate paired).</summary>
