@@ -151,6 +151,14 @@ public sealed class Linq2DbTargetStore : ITargetRepository, IOperationRepository
     }
 
     /// <inheritdoc />
+    public async Task<IReadOnlyList<StatusCount>> CountByStatusAsync(CancellationToken cancellationToken = default)
+    {
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        using var db = Connect();
+        return await CountByStatusAsync(db, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
     public async Task<ITargetWriteSession> BeginWriteAsync(CancellationToken cancellationToken = default)
     {
         await InitializeAsync(cancellationToken).ConfigureAwait(false);
@@ -227,6 +235,15 @@ public sealed class Linq2DbTargetStore : ITargetRepository, IOperationRepository
         var key = id.Value;
         var row = await db.GetTable<TargetRecord>().FirstOrDefaultAsync(t => t.Id == key, cancellationToken).ConfigureAwait(false);
         return row?.ToTarget();
+    }
+
+    internal static async Task<IReadOnlyList<StatusCount>> CountByStatusAsync(DataConnection db, CancellationToken cancellationToken)
+    {
+        var rows = await db.GetTable<TargetRecord>()
+            .GroupBy(t => t.Status)
+            .Select(g => new { Status = g.Key, Count = g.LongCount() })
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        return [.. rows.Select(r => new StatusCount(r.Status, r.Count))];
     }
 
     internal async Task<TargetPage> QueryAsync(DataConnection db, TargetQuery query, CancellationToken cancellationToken)

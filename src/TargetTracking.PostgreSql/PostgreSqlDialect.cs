@@ -120,7 +120,7 @@ public sealed class PostgreSqlDialect : Linq2DbDialect
                 name       text        NOT NULL,
                 applied_at timestamptz NOT NULL DEFAULT now()
             );
-            SET LOCAL search_path TO {_quoted};
+            SET LOCAL search_path TO {_quoted}, pg_temp;
             """,
             cancellationToken);
 

@@ -103,20 +103,47 @@ public sealed class TargetTracker
     /// <param name="query">The query; <see langword="null"/> for the first page of all targets.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The page and the total count of matches.</returns>
+    /// <remarks>
+    /// Statuses match ignoring case, stored data included: targets stored as <c>Hot</c> are found after the pipeline renamed
+    /// the status <c>hot</c>. A status the pipeline no longer has can be filtered by while targets are stored in it.
+    /// </remarks>
     /// <exception cref="ArgumentException">
-    /// A status filter is not a configured status, filter text holds a NUL or an unpaired surrogate (<see cref="TargetRules.ValidateFilter"/>),
-    /// or paging is out of range.
+    /// A status filter is neither configured nor stored, filter text holds a NUL or an unpaired surrogate
+    /// (<see cref="TargetRules.ValidateFilter"/>), or paging is out of range.
     /// </exception>
-    public Task<TargetPage> QueryAsync(TargetQuery? query = null, CancellationToken cancellationToken = default)
+    public async Task<TargetPage> QueryAsync(TargetQuery? query = null, CancellationToken cancellationToken = default)
     {
         query ??= new TargetQuery();
         Guard.Against.OutOfRange(query.Skip, nameof(query.Skip), 0, int.MaxValue);
         Guard.Against.OutOfRange(query.Take, nameof(query.Take), 1, TargetQuery.MaxTake);
         Guard.Against.EnumOutOfRange(query.SortBy, nameof(query.SortBy));
 
-        var normalized = NormalizeFilter(query);
-        return _repository.QueryAsync(normalized, cancellationToken);
+        var normalized = await NormalizeFilterAsync(query, cancellationToken).ConfigureAwait(false);
+        return await _repository.QueryAsync(normalized, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Counts the targets in each stored status, as stored: spellings that differ only in case are counted apart, and a status
+    /// the pipeline no longer has is listed like any other (<see cref="StatusStateMachine.TryNormalize"/> tells which are configured).
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>One count per stored status, Not Set (<see langword="null"/>) first, then by status in ordinal order.</returns>
+    public async Task<IReadOnlyList<StatusCount>> CountByStatusAsync(CancellationToken cancellationToken = default)
+    {
+        var counts = await _repository.CountByStatusAsync(cancellationToken).ConfigureAwait(false);
+        return [.. counts.OrderBy(c => c.Status is not null).ThenBy(c => c.Status, StringComparer.Ordinal)];
+    }
+
+    /// <summary>
+    /// Finds the stored statuses the pipeline does not have (no configured status matches them, ignoring case), with how many
+    /// targets are in each: targets stranded by a change of <see cref="PipelineOptions.Statuses"/>. Reads, updates and deletes of
+    /// such targets work; single moves out of them get <see cref="StatusNotConfiguredError"/>; a tracked operation moves them
+    /// (<see cref="StartOperationRequest.MoveOutOfUnconfiguredStatus"/>). <c>AddTargetTracking</c> logs them at start-up.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The unconfigured stored statuses, in ordinal order; empty when every stored status is configured.</returns>
+    public async Task<IReadOnlyList<StatusCount>> FindUnconfiguredStatusesAsync(CancellationToken cancellationToken = default) =>
+        [.. (await CountByStatusAsync(cancellationToken).ConfigureAwait(false)).Where(c => !Pipeline.TryNormalize(c.Status, out _))];
 
     /// <summary>Replaces name, description and markets, and records an <see cref="HistoryAction.Updated"/> entry. An update that changes nothing is a no-op.</summary>
     /// <param name="id">The target.</param>
@@ -177,9 +204,12 @@ public sealed class TargetTracker
     /// <returns>An empty unit of work.</returns>
     public BulkUpdate BeginBulk() => new(_writer, _time, _options.MaxBulkItems, ResolveAudit);
 
-    /// <summary>Brings a filter to the form stores expect: configured status spellings, normalized search text.</summary>
-    /// <exception cref="ArgumentException">A status is not configured, or filter text is not storable (<see cref="TargetRules.ValidateFilter"/>).</exception>
-    internal TargetQuery NormalizeFilter(TargetQuery query)
+    /// <summary>
+    /// Brings a filter to the form stores expect: configured status spellings (a status the pipeline no longer has stays as
+    /// given, when targets are stored in it), normalized search text.
+    /// </summary>
+    /// <exception cref="ArgumentException">A status is neither configured nor stored, or filter text is not storable (<see cref="TargetRules.ValidateFilter"/>).</exception>
+    internal async Task<TargetQuery> NormalizeFilterAsync(TargetQuery query, CancellationToken cancellationToken)
     {
         if (TargetRules.ValidateFilter(query) is { } invalid)
         {
@@ -187,13 +217,23 @@ public sealed class TargetTracker
         }
 
         List<string?>? statuses = null;
+        IReadOnlyList<StatusCount>? stored = null;
         if (query.Statuses is not null)
         {
             statuses = [];
             foreach (var status in query.Statuses)
             {
-                var canonical = Pipeline.NormalizeArgument(status, nameof(query), $"'{status}' is not a pipeline status. Known statuses: {string.Join(", ", Pipeline.Statuses)}.");
-                if (!statuses.Contains(canonical))
+                string? canonical;
+                if (!Pipeline.TryNormalize(status, out canonical))
+                {
+                    // Not configured: a filter by it is still valid while targets are stored in it (they were stranded by a pipeline change).
+                    stored ??= await _repository.CountByStatusAsync(cancellationToken).ConfigureAwait(false);
+                    canonical = stored.Any(s => StatusStateMachine.SameStatus(s.Status, status))
+                        ? status
+                        : Pipeline.NormalizeArgument(status, nameof(query), $"'{status}' is not a pipeline status. Known statuses: {string.Join(", ", Pipeline.Statuses)}.");
+                }
+
+                if (!statuses.Any(s => StatusStateMachine.SameStatus(s, canonical)))
                 {
                     statuses.Add(canonical);
                 }
@@ -202,7 +242,7 @@ public sealed class TargetTracker
 
         return query with
         {
-            Statuses = statuses,
+            Statuses = statuses?.AsReadOnly(),
             Market = string.IsNullOrWhiteSpace(query.Market) ? null : TextSearch.Normalize(query.Market.Trim()),
             NameContains = string.IsNullOrEmpty(query.NameContains) ? null : TextSearch.Normalize(query.NameContains),
         };

@@ -74,7 +74,7 @@ public sealed class DependencyInjectionTests(SqliteFileFixture fixture) : IClass
         await using var provider = services.BuildServiceProvider();
 
         Assert.Single(provider.GetServices<ITargetRepository>());
-        Assert.Single(provider.GetServices<IHostedService>());
+        Assert.Single(provider.GetServices<IHostedService>(), h => h.GetType().Name == "SqliteStoreInitializer");
         Assert.Same(provider.GetRequiredService<SqliteTargetRepository>(), provider.GetRequiredService<ITargetRepository>());
     }
 

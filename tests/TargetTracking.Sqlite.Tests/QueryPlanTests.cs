@@ -39,6 +39,7 @@ public sealed class QueryPlanTests(SqliteFileFixture fixture) : IClassFixture<Sq
         }
 
         Assert.NotEmpty(plan);
+        plan.Add("SQL: " + capture.Sql);
         return plan;
     }
 
@@ -48,6 +49,20 @@ public sealed class QueryPlanTests(SqliteFileFixture fixture) : IClassFixture<Sq
         var plan = await PlanAsync(store => store.QueryAsync(new TargetQuery { Market = "EU" }));
 
         Assert.Contains(plan, d => d.Contains("ix_target_markets_market", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("Active")]
+    [InlineData("NotSet")]
+    [InlineData("Active,NotSet")]
+    [InlineData("Active,Hot")]
+    public async Task StatusFilter_MatchesIgnoringCase_ThroughTheIndexOnUpperStatus(string filter)
+    {
+        string?[] statuses = [.. filter.Split(',').Select(s => PipelineOptions.IsNotSet(s) ? null : s)];
+        var plan = await PlanAsync(store => store.QueryAsync(new TargetQuery { Statuses = statuses }));
+
+        Assert.True(plan.Any(d => d.Contains("ix_targets_status_upper", StringComparison.Ordinal)), string.Join("\n", plan));
+        Assert.DoesNotContain(plan, d => d.StartsWith("SCAN targets", StringComparison.Ordinal));
     }
 
     [Theory]

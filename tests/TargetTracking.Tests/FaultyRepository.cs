@@ -14,29 +14,49 @@ internal sealed class FaultyRepository : ITargetRepository, IOperationRepository
     /// <summary>Gets or sets what to throw after the n-th commit (1-based) went through: an answer lost on the way back.</summary>
     public Func<int, Exception?> CommitFault { get; set; } = _ => null;
 
+    /// <summary>Gets or sets what every read throws (the store is down for reads); <see langword="null"/> for nothing.</summary>
+    public Func<Exception?> ReadFault { get; set; } = () => null;
+
+    /// <summary>Gets or sets what beginning a write session throws (the store is down); <see langword="null"/> for nothing.</summary>
+    public Func<Exception?> BeginFault { get; set; } = () => null;
+
+    /// <summary>Gets how many reads were attempted.</summary>
+    public int Reads => Volatile.Read(ref _reads);
+
+    private int _reads;
+
     public int Saves => Volatile.Read(ref _saves);
+
+    private T Read<T>(Func<T> read)
+    {
+        Interlocked.Increment(ref _reads);
+        return ReadFault() is { } fault ? throw fault : read();
+    }
 
     private int _commits;
 
-    public Task<Target?> GetAsync(TargetId id, CancellationToken cancellationToken = default) => _inner.GetAsync(id, cancellationToken);
+    public Task<Target?> GetAsync(TargetId id, CancellationToken cancellationToken = default) => Read(() => _inner.GetAsync(id, cancellationToken));
 
-    public Task<TargetPage> QueryAsync(TargetQuery query, CancellationToken cancellationToken = default) => _inner.QueryAsync(query, cancellationToken);
+    public Task<TargetPage> QueryAsync(TargetQuery query, CancellationToken cancellationToken = default) => Read(() => _inner.QueryAsync(query, cancellationToken));
 
-    public Task<IReadOnlyList<HistoryEntry>> GetHistoryAsync(TargetId id, HistoryPageRequest page, CancellationToken cancellationToken = default) => _inner.GetHistoryAsync(id, page, cancellationToken);
+    public Task<IReadOnlyList<HistoryEntry>> GetHistoryAsync(TargetId id, HistoryPageRequest page, CancellationToken cancellationToken = default) => Read(() => _inner.GetHistoryAsync(id, page, cancellationToken));
 
-    public Task<IReadOnlyList<HistoryEntry>> GetHistoryFeedAsync(HistoryFeedRequest request, CancellationToken cancellationToken = default) => _inner.GetHistoryFeedAsync(request, cancellationToken);
+    public Task<IReadOnlyList<HistoryEntry>> GetHistoryFeedAsync(HistoryFeedRequest request, CancellationToken cancellationToken = default) => Read(() => _inner.GetHistoryFeedAsync(request, cancellationToken));
 
-    public async Task<ITargetWriteSession> BeginWriteAsync(CancellationToken cancellationToken = default) => new Session(this, await _inner.BeginWriteAsync(cancellationToken));
+    public Task<IReadOnlyList<StatusCount>> CountByStatusAsync(CancellationToken cancellationToken = default) => Read(() => _inner.CountByStatusAsync(cancellationToken));
 
-    public bool IsTransient(Exception exception) => exception is TimeoutException;
+    public async Task<ITargetWriteSession> BeginWriteAsync(CancellationToken cancellationToken = default) =>
+        BeginFault() is { } fault ? throw fault : new Session(this, await _inner.BeginWriteAsync(cancellationToken));
 
-    public Task<BulkOperation?> GetOperationAsync(string operationId, CancellationToken cancellationToken = default) => _inner.GetOperationAsync(operationId, cancellationToken);
+    public bool IsTransient(Exception exception) => exception is TimeoutException or IOException;
+
+    public Task<BulkOperation?> GetOperationAsync(string operationId, CancellationToken cancellationToken = default) => Read(() => _inner.GetOperationAsync(operationId, cancellationToken));
 
     public Task<IReadOnlyList<BulkOperation>> FindOperationsAsync(IReadOnlyCollection<OperationStatus> statuses, DateTimeOffset? updatedBefore, int limit, CancellationToken cancellationToken = default) =>
-        _inner.FindOperationsAsync(statuses, updatedBefore, limit, cancellationToken);
+        Read(() => _inner.FindOperationsAsync(statuses, updatedBefore, limit, cancellationToken));
 
     public Task<IReadOnlyList<OperationItemFailure>> GetOperationFailuresAsync(string operationId, TargetId? after, int limit, CancellationToken cancellationToken = default) =>
-        _inner.GetOperationFailuresAsync(operationId, after, limit, cancellationToken);
+        Read(() => _inner.GetOperationFailuresAsync(operationId, after, limit, cancellationToken));
 
     public Task<int> DeleteFinishedOperationsAsync(DateTimeOffset completedBefore, CancellationToken cancellationToken = default) => _inner.DeleteFinishedOperationsAsync(completedBefore, cancellationToken);
 

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TargetTracking.Conformance;
 
@@ -161,5 +163,64 @@ public sealed class PipelineTests
         Assert.DoesNotContain("final", refused.Message, StringComparison.Ordinal);
         Assert.Contains("no longer has", refused.Message, StringComparison.Ordinal);
         Assert.Equal(Default.Statuses, refused.KnownStatuses);
+    }
+}
+
+public sealed class UnconfiguredStatusCheckTests
+{
+    [Fact]
+    public async Task HostStart_LogsEachStoredStatusThePipelineDoesNotHave_WithItsCount()
+    {
+        var store = new TargetTracking.InMemory.InMemoryTargetRepository();
+        var seeding = new TargetTracker(store, new TargetTrackingOptions());
+        Assert.True((await seeding.CreateManyAsync([new NewTarget("A", Status: "Hot"), new NewTarget("B", Status: "hot"), new NewTarget("C", Status: "Cold"), new NewTarget("D")])).Succeeded);
+
+        var logs = new TargetTracking.Conformance.LogCapture();
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(logs);
+        builder.Services.AddSingleton<ITargetRepository>(store);
+        builder.Services.AddTargetTracking(o =>
+        {
+            o.Pipeline.Statuses.Remove("Hot");
+            o.Pipeline.Transitions.Remove("Hot");
+            foreach (var next in o.Pipeline.Transitions.Values)
+            {
+                next.Remove("Hot");
+            }
+        });
+        using var host = builder.Build();
+        await host.StartAsync();
+        for (var i = 0; i < 200 && !logs.Events.Any(e => e.EventId.Id == 20); i++)
+        {
+            await Task.Delay(10);
+        }
+
+        await host.StopAsync();
+        var warnings = logs.Events.Where(e => e.EventId.Id == 20).OrderBy(e => (string)e.Values["Status"]!, StringComparer.Ordinal).ToList();
+        Assert.Equal([("Hot", 2L)], warnings.Select(e => ((string)e.Values["Status"]!, (long)e.Values["Count"]!)));
+        Assert.All(warnings, e => Assert.Equal((Microsoft.Extensions.Logging.LogLevel.Warning, "UnconfiguredStatus"), (e.Level, e.EventId.Name)));
+        Assert.Contains("MoveOutOfUnconfiguredStatus", warnings[0].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HostStart_WhenTheStoreCannotAnswer_LogsAndKeepsRunning()
+    {
+        var logs = new TargetTracking.Conformance.LogCapture();
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(logs);
+        var store = new FaultyRepository { ReadFault = () => new InvalidOperationException("schema not migrated") };
+        builder.Services.AddSingleton<ITargetRepository>(store);
+        builder.Services.AddTargetTracking(o => o.MaxRetryAttempts = 0);
+        using var host = builder.Build();
+        await host.StartAsync();
+        for (var i = 0; i < 200 && !logs.Events.Any(e => e.EventId.Id == 21); i++)
+        {
+            await Task.Delay(10);
+        }
+
+        await host.StopAsync();
+        Assert.Equal("schema not migrated", Assert.Single(logs.Events, e => e.EventId.Id == 21).Exception!.Message);
     }
 }

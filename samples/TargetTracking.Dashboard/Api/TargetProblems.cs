@@ -42,6 +42,12 @@ internal static class TargetProblems
                 Title = "Status change not allowed",
                 Extensions = { ["targetId"] = e.Id, ["from"] = e.From, ["to"] = e.To, ["allowedNext"] = e.AllowedNext },
             },
+            StatusNotConfiguredError e => new ProblemDetails
+            {
+                Status = StatusCodes.Status422UnprocessableEntity,
+                Title = "Status no longer configured",
+                Extensions = { ["targetId"] = e.Id, ["status"] = e.Status, ["to"] = e.To, ["knownStatuses"] = e.KnownStatuses },
+            },
             InvalidInputError e => new HttpValidationProblemDetails(
                 e.Errors.GroupBy(f => f.Field).ToDictionary(g => g.Key, g => g.Select(f => f.Message).ToArray()))
             {

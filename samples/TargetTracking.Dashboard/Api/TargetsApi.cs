@@ -23,12 +23,20 @@ internal static class TargetsApi
     private static async Task<IResult> ListAsync([AsParameters] ListTargetsQuery query, TargetTracker tracker, CancellationToken cancellationToken)
     {
         List<string?>? statuses = null;
+        IReadOnlyList<StatusCount>? stored = null;
         foreach (var token in (query.Status ?? []).SelectMany(s => s.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)))
         {
             var status = ApiStatus.Parse(token);
             if (!tracker.Pipeline.TryNormalize(status, out var canonical))
             {
-                return new UnknownStatusError(token, tracker.Pipeline.Statuses).ToProblem();
+                // A status the pipeline no longer has can still be filtered by while targets are stored in it.
+                stored ??= await tracker.CountByStatusAsync(cancellationToken);
+                if (!stored.Any(s => StatusStateMachine.SameStatus(s.Status, status)))
+                {
+                    return new UnknownStatusError(token, tracker.Pipeline.Statuses).ToProblem();
+                }
+
+                canonical = status;
             }
 
             (statuses ??= []).Add(canonical);

@@ -43,6 +43,13 @@ internal sealed class HostTransactionStore(Linq2DbTargetStore store, DataOptions
         return await Linq2DbTargetStore.GetHistoryFeedAsync(db, request, cancellationToken).ConfigureAwait(false);
     }
 
+    public async Task<IReadOnlyList<StatusCount>> CountByStatusAsync(CancellationToken cancellationToken = default)
+    {
+        await store.InitializeAsync(cancellationToken).ConfigureAwait(false);
+        using var db = new DataConnection(hostTransaction);
+        return await Linq2DbTargetStore.CountByStatusAsync(db, cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<ITargetWriteSession> BeginWriteAsync(CancellationToken cancellationToken = default)
     {
         await store.InitializeAsync(cancellationToken).ConfigureAwait(false);

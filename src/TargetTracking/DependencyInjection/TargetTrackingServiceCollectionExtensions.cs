@@ -10,8 +10,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class TargetTrackingServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds TargetTracking: options (validated at start-up), the <see cref="TargetTracker"/> façade and the
-    /// clock. Choose a store on the returned builder (<c>UseInMemory()</c>, <c>UseSqlite(...)</c>, <c>UsePostgreSql(...)</c>).
+    /// Adds TargetTracking: options (validated at start-up), the <see cref="TargetTracker"/> façade, the clock, and a
+    /// start-up check that logs stored statuses the pipeline does not have (<see cref="TargetTracker.FindUnconfiguredStatusesAsync"/>). Choose a store on the returned builder (<c>UseInMemory()</c>, <c>UseSqlite(...)</c>, <c>UsePostgreSql(...)</c>).
     /// Calling it again adds the configuration and changes nothing else.
     /// </summary>
     /// <param name="services">The services.</param>
@@ -44,6 +44,12 @@ public static class TargetTrackingServiceCollectionExtensions
         services.TryAddSingleton(sp => sp.GetRequiredService<TargetTracker>().Pipeline);
         services.TryAddSingleton(sp => new TargetHealth(sp.GetRequiredService<TargetTracker>()));
         services.TryAddSingleton(sp => new TargetOperations(sp.GetRequiredService<TargetTracker>(), sp.GetService<ILogger<TargetOperations>>()));
+
+        // At start-up, log the stored statuses the pipeline does not have (EventId 20); never stops the host.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, UnconfiguredStatusCheck>(
+            sp => new UnconfiguredStatusCheck(
+                sp.GetRequiredService<TargetTracker>(),
+                sp.GetService<ILogger<UnconfiguredStatusCheck>>() ?? Microsoft.Extensions.Logging.Abstractions.NullLogger<UnconfiguredStatusCheck>.Instance)));
         return new TargetTrackingBuilder(services);
     }
 

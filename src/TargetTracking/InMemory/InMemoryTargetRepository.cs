@@ -41,8 +41,17 @@ public sealed class InMemoryTargetRepository : ITargetRepository, IOperationRepo
         return Task.FromResult(new TargetPage([.. list.Skip(query.Skip).Take(query.Take)], list.Count));
     }
 
+    /// <inheritdoc />
+    public Task<IReadOnlyList<StatusCount>> CountByStatusAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        IReadOnlyList<StatusCount> counts = [.. Volatile.Read(ref _state).Targets.Values.GroupBy(t => t.Status, StringComparer.Ordinal).Select(g => new StatusCount(g.Key, g.LongCount()))];
+        return Task.FromResult(counts);
+    }
+
+    // Stored statuses match ignoring case: targets stored before the pipeline renamed a status only in case are found too.
     private static bool Matches(Target target, TargetQuery filter) =>
-        (filter.Statuses is not { } statuses || statuses.Contains(target.Status))
+        (filter.Statuses is not { } statuses || statuses.Any(s => StatusStateMachine.SameStatus(s, target.Status)))
         && (filter.Market is not { } market || target.Markets.Any(m => TextSearch.Normalize(m) == market))
         && (filter.NameContains is not { } text || TextSearch.Normalize(target.Name).Contains(text, StringComparison.Ordinal));
 

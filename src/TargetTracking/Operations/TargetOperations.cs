@@ -71,7 +71,9 @@ public sealed partial class TargetOperations
             return new UnknownStatusError(request.Status!, _tracker.Pipeline.Statuses);
         }
 
-        var selection = request.Selection.Filter is { } filter ? OperationSelection.Where(_tracker.NormalizeFilter(filter)) : request.Selection;
+        var selection = request.Selection.Filter is { } filter
+            ? OperationSelection.Where(await _tracker.NormalizeFilterAsync(filter, cancellationToken).ConfigureAwait(false))
+            : request.Selection;
         var who = _tracker.ResolveAudit(audit).Sanitized();
         var now = _tracker.Writer.Now();
         var operation = new BulkOperation

@@ -15,7 +15,9 @@ public interface ITargetRepository
     Task<Target?> GetAsync(TargetId id, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Runs a query. Statuses arrive in their configured spelling; <see cref="TargetQuery.Market"/> and
+    /// Runs a query. Statuses arrive in their configured spelling (or, for a status the pipeline no longer has, as stored);
+    /// a stored status matches when it equals one of them ignoring case (<see cref="StatusStateMachine.SameStatus"/>), so
+    /// targets stored before a status was renamed only in case are found too. <see cref="TargetQuery.Market"/> and
     /// <see cref="TargetQuery.NameContains"/> arrive normalized with <see cref="TextSearch.Normalize"/> and
     /// are compared ordinally with the normalized stored values.
     /// </summary>
@@ -36,6 +38,39 @@ public interface ITargetRepository
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The entries.</returns>
     Task<IReadOnlyList<HistoryEntry>> GetHistoryFeedAsync(HistoryFeedRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Counts the targets in each status as stored: spellings that differ only in case are counted apart, and a status the
+    /// pipeline no longer has is counted like any other. Not Set is <see langword="null"/>. Relational stores answer with one
+    /// <c>GROUP BY</c>; the default implementation pages through <see cref="QueryAsync"/>, for stores that do not answer it themselves.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>One count per stored status, in no particular order.</returns>
+    async Task<IReadOnlyList<StatusCount>> CountByStatusAsync(CancellationToken cancellationToken = default)
+    {
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        long notSet = 0;
+        for (var skip = 0; ; skip += TargetQuery.MaxTake)
+        {
+            var page = await QueryAsync(new TargetQuery { SortBy = TargetSort.CreatedAt, Skip = skip, Take = TargetQuery.MaxTake }, cancellationToken).ConfigureAwait(false);
+            foreach (var target in page.Items)
+            {
+                if (target.Status is { } status)
+                {
+                    counts[status] = counts.GetValueOrDefault(status) + 1;
+                }
+                else
+                {
+                    notSet++;
+                }
+            }
+
+            if (page.Items.Count < TargetQuery.MaxTake)
+            {
+                return [.. counts.Select(c => new StatusCount(c.Key, c.Value)), .. notSet > 0 ? [new StatusCount(null, notSet)] : Array.Empty<StatusCount>()];
+            }
+        }
+    }
 
     /// <summary>Begins a write session: one transaction, rolled back unless committed.</summary>
     /// <param name="cancellationToken">Cancels the start.</param>
@@ -116,3 +151,8 @@ public sealed record ChangeSet
     /// <summary>Gets a value indicating whether there is nothing to write.</summary>
     public bool IsEmpty => Inserts.Count == 0 && Updates.Count == 0 && Deletes.Count == 0 && PurgeHistory.Count == 0 && History.Count == 0;
 }
+
+/// <summary>How many targets are stored in one status.</summary>
+/// <param name="Status">The status as stored (<see langword="null"/>: Not Set).</param>
+/// <param name="Count">How many targets are in it.</param>
+public sealed record StatusCount(string? Status, long Count);
