@@ -65,6 +65,7 @@ public sealed class TargetTracker
     /// <param name="audit">Who creates it; when <see langword="null"/>, the <see cref="IAuditContextAccessor"/> is asked.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>The created target, or <see cref="InvalidInputError"/> or <see cref="UnknownStatusError"/>.</returns>
+    /// <exception cref="TargetStoreUnavailableException">The store kept failing with transient errors after every retry; it says what happened.</exception>
     public async Task<Result<Target>> CreateAsync(NewTarget target, AuditContext? audit = null, CancellationToken cancellationToken = default)
     {
         Guard.Against.Null(target);
@@ -77,6 +78,7 @@ public sealed class TargetTracker
     /// <param name="audit">Who creates them.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>One outcome per target, in order; each outcome carries the created target.</returns>
+    /// <exception cref="TargetStoreUnavailableException">The store kept failing with transient errors after every retry; it says what happened.</exception>
     public Task<BulkResult> CreateManyAsync(IEnumerable<NewTarget> targets, BulkMode mode = BulkMode.AllOrNothing, AuditContext? audit = null, CancellationToken cancellationToken = default)
     {
         Guard.Against.Null(targets);
@@ -93,9 +95,10 @@ public sealed class TargetTracker
     /// <param name="id">The target.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The target, or <see cref="NotFoundError"/>.</returns>
+    /// <exception cref="TargetStoreUnavailableException">The store kept failing with transient errors after every retry; it says what happened.</exception>
     public async Task<Result<Target>> GetAsync(TargetId id, CancellationToken cancellationToken = default)
     {
-        var target = await _repository.GetAsync(id, cancellationToken).ConfigureAwait(false);
+        var target = await _writer.ReadAsync(ct => _repository.GetAsync(id, ct), cancellationToken).ConfigureAwait(false);
         return target is null ? new NotFoundError(id) : target;
     }
 
@@ -111,6 +114,7 @@ public sealed class TargetTracker
     /// A status filter is neither configured nor stored, filter text holds a NUL or an unpaired surrogate
     /// (<see cref="TargetRules.ValidateFilter"/>), or paging is out of range.
     /// </exception>
+    /// <exception cref="TargetStoreUnavailableException">The store kept failing with transient errors after every retry; it says what happened.</exception>
     public async Task<TargetPage> QueryAsync(TargetQuery? query = null, CancellationToken cancellationToken = default)
     {
         query ??= new TargetQuery();
@@ -119,7 +123,7 @@ public sealed class TargetTracker
         Guard.Against.EnumOutOfRange(query.SortBy, nameof(query.SortBy));
 
         var normalized = await NormalizeFilterAsync(query, cancellationToken).ConfigureAwait(false);
-        return await _repository.QueryAsync(normalized, cancellationToken).ConfigureAwait(false);
+        return await _writer.ReadAsync(ct => _repository.QueryAsync(normalized, ct), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -128,9 +132,10 @@ public sealed class TargetTracker
     /// </summary>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>One count per stored status, Not Set (<see langword="null"/>) first, then by status in ordinal order.</returns>
+    /// <exception cref="TargetStoreUnavailableException">The store kept failing with transient errors after every retry; it says what happened.</exception>
     public async Task<IReadOnlyList<StatusCount>> CountByStatusAsync(CancellationToken cancellationToken = default)
     {
-        var counts = await _repository.CountByStatusAsync(cancellationToken).ConfigureAwait(false);
+        var counts = await _writer.ReadAsync(ct => _repository.CountByStatusAsync(ct), cancellationToken).ConfigureAwait(false);
         return [.. counts.OrderBy(c => c.Status is not null).ThenBy(c => c.Status, StringComparer.Ordinal)];
     }
 
@@ -142,6 +147,7 @@ public sealed class TargetTracker
     /// </summary>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The unconfigured stored statuses, in ordinal order; empty when every stored status is configured.</returns>
+    /// <exception cref="TargetStoreUnavailableException">The store kept failing with transient errors after every retry; it says what happened.</exception>
     public async Task<IReadOnlyList<StatusCount>> FindUnconfiguredStatusesAsync(CancellationToken cancellationToken = default) =>
         [.. (await CountByStatusAsync(cancellationToken).ConfigureAwait(false)).Where(c => !Pipeline.TryNormalize(c.Status, out _))];
 
@@ -152,6 +158,7 @@ public sealed class TargetTracker
     /// <param name="audit">Who updates it.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>The updated target, or <see cref="NotFoundError"/>, <see cref="VersionConflictError"/>, <see cref="InvalidInputError"/>.</returns>
+    /// <exception cref="TargetStoreUnavailableException">The store kept failing with transient errors after every retry; it says what happened.</exception>
     public async Task<Result<Target>> UpdateAsync(TargetId id, long expectedVersion, TargetUpdate update, AuditContext? audit = null, CancellationToken cancellationToken = default)
     {
         Guard.Against.Null(update);
@@ -165,6 +172,7 @@ public sealed class TargetTracker
     /// <param name="audit">Who moves it.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>The target after the move, or <see cref="NotFoundError"/>, <see cref="VersionConflictError"/>, <see cref="UnknownStatusError"/>, <see cref="TransitionNotAllowedError"/>.</returns>
+    /// <exception cref="TargetStoreUnavailableException">The store kept failing with transient errors after every retry; it says what happened.</exception>
     public async Task<Result<Target>> ChangeStatusAsync(TargetId id, long expectedVersion, string? status, AuditContext? audit = null, CancellationToken cancellationToken = default) =>
         Single(await _writer.ExecuteAsync([new ChangeStatusCommand(id, expectedVersion, status)], BulkMode.AllOrNothing, ResolveAudit(audit), null, cancellationToken).ConfigureAwait(false));
 
@@ -174,6 +182,7 @@ public sealed class TargetTracker
     /// <param name="audit">Who deletes it.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>The target as it was, or <see cref="NotFoundError"/>, <see cref="VersionConflictError"/>.</returns>
+    /// <exception cref="TargetStoreUnavailableException">The store kept failing with transient errors after every retry; it says what happened.</exception>
     public async Task<Result<Target>> DeleteAsync(TargetId id, long expectedVersion, AuditContext? audit = null, CancellationToken cancellationToken = default) =>
         Single(await _writer.ExecuteAsync([new DeleteCommand(id, expectedVersion)], BulkMode.AllOrNothing, ResolveAudit(audit), null, cancellationToken).ConfigureAwait(false));
 
@@ -182,22 +191,24 @@ public sealed class TargetTracker
     /// <param name="page">The page; <see langword="null"/> for the newest 50 entries.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The entries, newest first.</returns>
+    /// <exception cref="TargetStoreUnavailableException">The store kept failing with transient errors after every retry; it says what happened.</exception>
     public Task<IReadOnlyList<HistoryEntry>> GetHistoryAsync(TargetId id, HistoryPageRequest? page = null, CancellationToken cancellationToken = default)
     {
         page ??= new HistoryPageRequest();
         Guard.Against.OutOfRange(page.Limit, nameof(page.Limit), 1, 1000);
-        return _repository.GetHistoryAsync(id, page, cancellationToken);
+        return _writer.ReadAsync(ct => _repository.GetHistoryAsync(id, page, ct), cancellationToken);
     }
 
     /// <summary>Reads the history of every target since a point in time, oldest first, for feeds and reports.</summary>
     /// <param name="request">Where to start and how many.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The entries, ordered by time then entry id.</returns>
+    /// <exception cref="TargetStoreUnavailableException">The store kept failing with transient errors after every retry; it says what happened.</exception>
     public Task<IReadOnlyList<HistoryEntry>> GetHistoryFeedAsync(HistoryFeedRequest request, CancellationToken cancellationToken = default)
     {
         Guard.Against.Null(request);
         Guard.Against.OutOfRange(request.Limit, nameof(request.Limit), 1, 1000);
-        return _repository.GetHistoryFeedAsync(request, cancellationToken);
+        return _writer.ReadAsync(ct => _repository.GetHistoryFeedAsync(request, ct), cancellationToken);
     }
 
     /// <summary>Starts a bulk unit of work.</summary>
@@ -227,7 +238,7 @@ public sealed class TargetTracker
                 if (!Pipeline.TryNormalize(status, out canonical))
                 {
                     // Not configured: a filter by it is still valid while targets are stored in it (they were stranded by a pipeline change).
-                    stored ??= await _repository.CountByStatusAsync(cancellationToken).ConfigureAwait(false);
+                    stored ??= await _writer.ReadAsync(ct => _repository.CountByStatusAsync(ct), cancellationToken).ConfigureAwait(false);
                     canonical = stored.Any(s => StatusStateMachine.SameStatus(s.Status, status))
                         ? status
                         : Pipeline.NormalizeArgument(status, nameof(query), $"'{status}' is not a pipeline status. Known statuses: {string.Join(", ", Pipeline.Statuses)}.");

@@ -162,7 +162,16 @@ public sealed class FaultInjectionTests(PostgreSqlFixture fixture) : IClassFixtu
 
         Assert.Contains("3 times", error.Message, StringComparison.Ordinal);
         Assert.Equal(3, killing.Killed);
-        Assert.Equal(2, logger.Entries.Count);
+        Assert.Equal(2, logger.Entries.Count(e => e.Level == LogLevel.Warning));
+
+        // What gave up, enough to replay it, on the exception and in one error event; each attempt lost its connection
+        // after writing and before COMMIT, so whether the last one committed is unknown to the library, and it says so.
+        var change = Assert.Single(error.Changes);
+        Assert.Equal((RequestedChangeKind.ChangeStatus, targets[0].Id, (long?)1, (string?)"Hot"), (change.Kind, change.TargetId, change.ExpectedVersion, change.Status));
+        Assert.True(error.CommitOutcomeUnknown);
+        var abandoned = Assert.Single(logger.Entries, e => e.Level == LogLevel.Error);
+        Assert.Contains(error.CorrelationId!, abandoned.Message, StringComparison.Ordinal);
+        Assert.Contains($"ChangeStatus {targets[0].Id} at version 1 to Hot", abandoned.Message, StringComparison.Ordinal);
         Assert.Equal(10, await Db.CountAsync(fixture.DataSource, schema, "history"));
         Assert.Equal(1, (await tracker.GetAsync(targets[0].Id)).Value!.Version);
     }

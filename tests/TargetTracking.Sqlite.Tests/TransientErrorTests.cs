@@ -71,6 +71,36 @@ public sealed class TransientErrorTests(SqliteFileFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task Reads_WhileAnotherConnectionHoldsTheFile_ThrowTargetStoreUnavailable_AfterTheRetryPolicy_NotRawDriverErrors()
+    {
+        var connectionString = fixture.NewConnectionString();
+        var repository = await fixture.CreateAsync(new SqliteStoreOptions { ConnectionString = connectionString, BusyTimeout = TimeSpan.FromMilliseconds(10) });
+        var tracker = new TargetTracker(repository, new TargetTrackingOptions { MaxRetryAttempts = 1, RetryBaseDelay = TimeSpan.Zero }, new FakeTimeProvider());
+        var target = (await tracker.CreateAsync(new NewTarget("Locked out", Status: "Cold"))).Ok();
+        SqliteConnection.ClearAllPools();
+
+        // Another process takes the file for itself (exclusive locking mode): readers get SQLITE_BUSY, even in WAL mode.
+        await using var writer = new SqliteConnection(connectionString);
+        await writer.OpenAsync();
+        await writer.ExecuteAsync("PRAGMA locking_mode = EXCLUSIVE");
+        using var write = writer.BeginTransaction(deferred: false);
+        await writer.ExecuteAsync("UPDATE targets SET description = 'uncommitted'", transaction: write);
+
+        var get = await Assert.ThrowsAsync<TargetStoreUnavailableException>(() => tracker.GetAsync(target.Id));
+        var query = await Assert.ThrowsAsync<TargetStoreUnavailableException>(() => tracker.QueryAsync(new TargetQuery { Statuses = ["Cold"] }));
+
+        Assert.All([get, query], e =>
+        {
+            Assert.Equal(2, e.Attempts);
+            Assert.True(repository.IsTransient(e.InnerException!));
+        });
+        write.Rollback();
+        await writer.CloseAsync();
+        SqliteConnection.ClearPool(writer);
+        Assert.True((await tracker.GetAsync(target.Id)).IsSuccess);
+    }
+
+    [Fact]
     public async Task IsTransient_ForOtherErrors_IsFalse()
     {
         var connectionString = fixture.NewConnectionString();

@@ -35,6 +35,8 @@ internal sealed class FaultyRepository : ITargetRepository, IOperationRepository
 
     private int _commits;
 
+    public int Commits => Volatile.Read(ref _commits);
+
     public Task<Target?> GetAsync(TargetId id, CancellationToken cancellationToken = default) => Read(() => _inner.GetAsync(id, cancellationToken));
 
     public Task<TargetPage> QueryAsync(TargetQuery query, CancellationToken cancellationToken = default) => Read(() => _inner.QueryAsync(query, cancellationToken));

@@ -16,6 +16,8 @@ internal sealed partial class TargetWriter
     private readonly TargetTrackingOptions _options;
     private readonly TimeProvider _time;
     private readonly ResiliencePipeline _retry;
+    private readonly ResiliencePipeline _readRetry;
+    private readonly ILogger _logger;
 
     public TargetWriter(ITargetRepository repository, StatusStateMachine pipeline, TargetTrackingOptions options, TimeProvider time, ILogger logger)
     {
@@ -23,24 +25,33 @@ internal sealed partial class TargetWriter
         _pipeline = pipeline;
         _options = options;
         _time = time;
-        _retry = options.MaxRetryAttempts == 0
+        _logger = logger;
+        _retry = Retry(IsRetryable, (attempt, delay, e) => LogRetry(logger, attempt, options.MaxRetryAttempts + 1, delay, e));
+        _readRetry = Retry(repository.IsTransient, (attempt, delay, e) => LogReadRetry(logger, attempt, options.MaxRetryAttempts + 1, delay, e));
+    }
+
+    /// <summary>Gets how many times a unit of work or a read is tried before the store counts as unavailable.</summary>
+    private int Attempts => _options.MaxRetryAttempts + 1;
+
+    /// <summary>The one retry policy of the library (Polly): exponential backoff with jitter, <see cref="TargetTrackingOptions.MaxRetryAttempts"/> times.</summary>
+    private ResiliencePipeline Retry(Func<Exception, bool> handles, Action<int, TimeSpan, Exception> onRetry) =>
+        _options.MaxRetryAttempts == 0
             ? ResiliencePipeline.Empty
             : new ResiliencePipelineBuilder()
                 .AddRetry(new RetryStrategyOptions
                 {
-                    ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e && IsRetryable(e)),
-                    MaxRetryAttempts = options.MaxRetryAttempts,
-                    Delay = options.RetryBaseDelay,
+                    ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e && handles(e)),
+                    MaxRetryAttempts = _options.MaxRetryAttempts,
+                    Delay = _options.RetryBaseDelay,
                     BackoffType = DelayBackoffType.Exponential,
                     UseJitter = true,
                     OnRetry = args =>
                     {
-                        LogRetry(logger, args.AttemptNumber + 1, options.MaxRetryAttempts + 1, args.RetryDelay, args.Outcome.Exception!);
+                        onRetry(args.AttemptNumber + 1, args.RetryDelay, args.Outcome.Exception!);
                         return default;
                     },
                 })
                 .Build();
-    }
 
     /// <summary>Current time, cut to whole microseconds: the precision every store keeps.</summary>
     public DateTimeOffset Now()
@@ -58,27 +69,19 @@ internal sealed partial class TargetWriter
                 $"A unit of work holds {commands.Count} items, more than TargetTrackingOptions.MaxBulkItems ({_options.MaxBulkItems}). Split it, or run it as a tracked operation.");
         }
 
+        // One correlation id for every attempt: the history of a retried unit of work, its log and its failure tell one story.
         audit = audit.Sanitized();
-        var unknownCommit = new UnknownCommit();
-        return await RunAsync((session, ct) => ExecuteOnceAsync(session, commands, mode, audit, operationId, unknownCommit, ct), cancellationToken).ConfigureAwait(false);
+        audit = audit.CorrelationId is null ? audit with { CorrelationId = Guid.CreateVersion7(Now()).ToString("N") } : audit;
+        var unit = new UnitOfWork(audit.CorrelationId, operationId, commands);
+        return await RunAsync((session, ct) => ExecuteOnceAsync(session, commands, mode, audit, operationId, unit, ct), unit, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// A commit whose answer was lost (the connection dropped while COMMIT was in flight): it may or may not
-    /// have been applied. The next attempt looks for the first history entry it wrote before deciding again.
+    /// Runs a unit of work in a new write session, re-running it whole on a transient failure or a concurrent write. When
+    /// the retries run out, logs <see cref="UnitOfWorkAbandonedEvent"/> once with what is needed to replay the unit, and
+    /// throws <see cref="TargetStoreUnavailableException"/> carrying the same.
     /// </summary>
-    private sealed class UnknownCommit
-    {
-        public HistoryEntry? Probe { get; set; }
-
-        public BulkResult? Result { get; set; }
-    }
-
-    /// <summary>
-    /// Runs a unit of work in a new write session, re-running it whole on a transient failure or a concurrent
-    /// write; when the retries run out, throws <see cref="TargetStoreUnavailableException"/>.
-    /// </summary>
-    internal async Task<T> RunAsync<T>(Func<ITargetWriteSession, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    internal async Task<T> RunAsync<T>(Func<ITargetWriteSession, CancellationToken, Task<T>> work, UnitOfWork unit, CancellationToken cancellationToken)
     {
         try
         {
@@ -88,8 +91,39 @@ internal sealed partial class TargetWriter
         }
         catch (Exception e) when (IsRetryable(e))
         {
+            var changes = unit.Changes();
+            var unknown = unit.Probe is not null;
+            LogAbandoned(_logger, Attempts, unit.CorrelationId, unit.OperationId, changes.Count, unknown, changes, e);
+            var outcome = unknown
+                ? $"the answer to its last commit was lost, so it may have been written: look for correlation id {unit.CorrelationId} in the history before replaying it"
+                : "nothing was written";
+            var what = changes.Count == 0 ? string.Empty : $" ({changes.Count} change(s): {string.Join("; ", changes.Take(3))}{(changes.Count > 3 ? "; …" : string.Empty)})";
             throw new TargetStoreUnavailableException(
-                $"The target store failed {_options.MaxRetryAttempts + 1} times in a row with transient errors; nothing was written. Last error: {e.Message}", e);
+                $"The target store failed {Attempts} times in a row with transient errors; {outcome}. Unit of work {unit.CorrelationId ?? unit.OperationId}{what}. Last error: {e.Message}",
+                e,
+                Attempts,
+                unit.CorrelationId,
+                unit.OperationId,
+                changes,
+                unknown,
+                null);
+        }
+    }
+
+    /// <summary>
+    /// Runs a read (or an idempotent clean-up) under the same retry policy as units of work; when the retries run out,
+    /// throws <see cref="TargetStoreUnavailableException"/> instead of the driver's exception.
+    /// </summary>
+    internal async Task<T> ReadAsync<T>(Func<CancellationToken, Task<T>> read, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _readRetry.ExecuteAsync(async ct => await read(ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (_repository.IsTransient(e))
+        {
+            throw new TargetStoreUnavailableException(
+                $"The target store failed {Attempts} times in a row with transient errors while reading. Last error: {e.Message}", e, Attempts, null, null, [], false, null);
         }
     }
 
@@ -161,7 +195,7 @@ internal sealed partial class TargetWriter
         expectedVersion < 1 ? new InvalidInputError([new FieldError("expectedVersion", $"The expected version must be at least 1; it is {expectedVersion}.")]) : null;
 
     private async Task<BulkResult> ExecuteOnceAsync(
-        ITargetWriteSession session, IReadOnlyList<WriteCommand> commands, BulkMode mode, AuditContext audit, string? operationId, UnknownCommit unknownCommit, CancellationToken cancellationToken)
+        ITargetWriteSession session, IReadOnlyList<WriteCommand> commands, BulkMode mode, AuditContext audit, string? operationId, UnitOfWork unknownCommit, CancellationToken cancellationToken)
     {
         if (unknownCommit.Probe is { } probe)
         {
@@ -407,6 +441,39 @@ internal sealed partial class TargetWriter
         };
     }
 
+    /// <summary>The event logged once when a unit of work gives up: what is needed to replay it.</summary>
+    internal static readonly EventId UnitOfWorkAbandonedEvent = new(3, "UnitOfWorkAbandoned");
+
     [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Unit of work attempt {Attempt} of {MaxAttempts} failed with a transient error; retrying in {Delay}.")]
     private static partial void LogRetry(ILogger logger, int attempt, int maxAttempts, TimeSpan delay, Exception exception);
+
+    [LoggerMessage(EventId = 3, EventName = "UnitOfWorkAbandoned", Level = LogLevel.Error,
+        Message = "The target store failed {Attempts} times in a row with transient errors; the unit of work {CorrelationId} (operation {OperationId}) gave up. " +
+                  "Commit outcome unknown: {CommitOutcomeUnknown}. {ChangeCount} change(s) to replay: {Changes}")]
+    private static partial void LogAbandoned(
+        ILogger logger, int attempts, string? correlationId, string? operationId, int changeCount, bool commitOutcomeUnknown, IReadOnlyList<RequestedChange> changes, Exception exception);
+
+    [LoggerMessage(EventId = 4, EventName = "ReadRetry", Level = LogLevel.Warning, Message = "Read attempt {Attempt} of {MaxAttempts} failed with a transient error; retrying in {Delay}.")]
+    private static partial void LogReadRetry(ILogger logger, int attempt, int maxAttempts, TimeSpan delay, Exception exception);
+}
+
+/// <summary>
+/// One unit of work as the retry loop sees it: its correlation id and commands (described only when it gives up), and a
+/// commit whose answer was lost (it may or may not have been applied): the next attempt looks for the first history entry
+/// it wrote before deciding again.
+/// </summary>
+internal sealed class UnitOfWork(string? correlationId, string? operationId, IReadOnlyList<WriteCommand> commands)
+{
+    public string? CorrelationId => correlationId;
+
+    public string? OperationId => operationId;
+
+    public HistoryEntry? Probe { get; set; }
+
+    public BulkResult? Result { get; set; }
+
+    /// <summary>The bookkeeping of a tracked operation (start, cancel): no target changes.</summary>
+    public static UnitOfWork OfOperation(string operationId) => new(null, operationId, []);
+
+    public IReadOnlyList<RequestedChange> Changes() => [.. commands.Select(RequestedChange.Of)];
 }

@@ -64,30 +64,6 @@ public readonly struct Result<T>
     public override string ToString() => IsSuccess ? $"Success({_value})" : $"Failure({Error.Code}: {Error.Message})";
 }
 
-/// <summary>Thrown when the store kept failing with transient errors after every configured retry.</summary>
-public sealed class TargetStoreUnavailableException : Exception
-{
-    /// <summary>Initializes a new instance.</summary>
-    public TargetStoreUnavailableException()
-    {
-    }
-
-    /// <summary>Initializes a new instance with a message.</summary>
-    /// <param name="message">The message.</param>
-    public TargetStoreUnavailableException(string message)
-        : base(message)
-    {
-    }
-
-    /// <summary>Initializes a new instance with a message and the last failure.</summary>
-    /// <param name="message">The message.</param>
-    /// <param name="innerException">The last transient failure.</param>
-    public TargetStoreUnavailableException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-    }
-}
-
 /// <summary>
 /// Thrown by a store when a write finds the row in a state the unit of work did not lock and expect
 /// (a row to insert exists already, a row to update has another version). The core re-runs the

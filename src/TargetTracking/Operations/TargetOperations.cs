@@ -113,6 +113,7 @@ public sealed partial class TargetOperations
                 await session.CommitAsync(ct).ConfigureAwait(false);
                 return created;
             },
+            UnitOfWork.OfOperation(operation.Id),
             cancellationToken).ConfigureAwait(false);
     }
 
@@ -120,16 +121,21 @@ public sealed partial class TargetOperations
     /// Runs (or resumes) an operation until it completes, fails or is cancelled, one committed batch at a time.
     /// A transient failure retries the batch up to the operation's max retries; then the operation is
     /// <see cref="OperationStatus.Failed"/> and running it again resumes it. Cancelling the token stops between
-    /// batches and leaves the operation resumable.
+    /// batches and leaves the operation resumable. What it returns or throws matches what is stored.
     /// </summary>
     /// <param name="operationId">The operation.</param>
     /// <param name="progress">Receives progress after each batch.</param>
     /// <param name="cancellationToken">Stops the run after the current batch.</param>
-    /// <returns>The operation as the run left it, or <see cref="OperationNotFoundError"/>.</returns>
+    /// <returns>The operation as the run left it (as stored), or <see cref="OperationNotFoundError"/>.</returns>
+    /// <exception cref="TargetStoreUnavailableException">
+    /// The store stayed unreachable, so the operation could not even be marked failed: its <see cref="TargetStoreUnavailableException.Operation"/>
+    /// is the operation as this run last read or committed it, which is what is stored (unless
+    /// <see cref="TargetStoreUnavailableException.CommitOutcomeUnknown"/>: a batch whose commit answer was lost may have gone through). Run it again to resume.
+    /// </exception>
     public async Task<Result<BulkOperation>> RunAsync(string operationId, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         Guard.Against.Null(operationId);
-        var operation = await _operations.GetOperationAsync(operationId, cancellationToken).ConfigureAwait(false);
+        var operation = await _tracker.Writer.ReadAsync(ct => _operations.GetOperationAsync(operationId, ct), cancellationToken).ConfigureAwait(false);
         if (operation is null)
         {
             return new OperationNotFoundError(operationId);
@@ -145,9 +151,10 @@ public sealed partial class TargetOperations
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            var attempt = new BatchAttempt();
             try
             {
-                var next = await ProcessBatchAsync(operationId, cancellationToken).ConfigureAwait(false);
+                var next = await ProcessBatchAsync(operationId, attempt, cancellationToken).ConfigureAwait(false);
                 if (next is null)
                 {
                     return new OperationNotFoundError(operationId);
@@ -158,11 +165,32 @@ public sealed partial class TargetOperations
             }
             catch (Exception e) when (_tracker.Writer.IsRetryable(e))
             {
+                // What the failed attempt read under its lock is what is stored (its transaction rolled back), unless its commit was sent.
+                operation = attempt.Read ?? operation;
                 failures++;
                 LogBatchFailed(_logger, operationId, failures, operation.MaxRetries + 1, e);
                 var spent = failures > operation.MaxRetries;
-                operation = await TryRecordFailureAsync(operationId, spent ? e.Message : null, cancellationToken).ConfigureAwait(false)
-                    ?? (spent ? operation with { Status = OperationStatus.Failed, Error = e.Message } : operation);
+                var recorded = await TryRecordFailureAsync(operationId, spent ? e.Message : null, cancellationToken).ConfigureAwait(false);
+                if (recorded is not null)
+                {
+                    operation = recorded;
+                }
+                else if (spent)
+                {
+                    // The store is down: the failure could not be recorded, so say so rather than return a state that is not stored.
+                    throw new TargetStoreUnavailableException(
+                        $"Operation {operationId}: batch {operation.CurrentBatch + 1} failed {failures} times with transient errors, and the store could not be reached to mark " +
+                        $"the operation failed; it is stored as {operation.Status} after {operation.Processed} of {operation.Total} targets" +
+                        $"{(attempt.CommitSent ? " (the last batch's commit answer was lost: it may have gone through)" : string.Empty)}. Run it again to resume. Last error: {e.Message}",
+                        e,
+                        failures,
+                        operationId,
+                        operationId,
+                        [],
+                        attempt.CommitSent,
+                        operation);
+                }
+
                 if (spent)
                 {
                     return operation;
@@ -180,13 +208,24 @@ public sealed partial class TargetOperations
         }
     }
 
+    /// <summary>What one batch attempt got to see and do before it failed.</summary>
+    private sealed class BatchAttempt
+    {
+        /// <summary>Gets or sets the operation as the attempt read it under its lock: what is stored while the attempt has not committed.</summary>
+        public BulkOperation? Read { get; set; }
+
+        /// <summary>Gets or sets a value indicating whether the attempt sent its commit (whose answer may have been lost).</summary>
+        public bool CommitSent { get; set; }
+    }
+
     /// <summary>Processes the next batch in one transaction; returns the operation after it.</summary>
-    private Task<BulkOperation?> ProcessBatchAsync(string operationId, CancellationToken cancellationToken) =>
+    private Task<BulkOperation?> ProcessBatchAsync(string operationId, BatchAttempt attempt, CancellationToken cancellationToken) =>
         _tracker.Writer.RunOnceAsync<BulkOperation?>(
             async (session, ct) =>
             {
                 var writes = Operations(session);
                 var operation = await writes.LockOperationAsync(operationId, ct).ConfigureAwait(false);
+                attempt.Read = operation;
                 if (operation is null || operation.Status is OperationStatus.Completed or OperationStatus.Cancelled)
                 {
                     return operation;
@@ -195,14 +234,14 @@ public sealed partial class TargetOperations
                 var now = _tracker.Writer.Now();
                 if (operation.CancelRequested)
                 {
-                    return await SaveAsync(session, operation with { Status = OperationStatus.Cancelled, CompletedAt = now, LastUpdatedAt = now }, [], ct).ConfigureAwait(false);
+                    return await SaveAsync(session, operation with { Status = OperationStatus.Cancelled, CompletedAt = now, LastUpdatedAt = now }, [], ct, attempt).ConfigureAwait(false);
                 }
 
                 operation = operation with { Status = OperationStatus.Processing, Error = null, CompletedAt = null, StartedAt = operation.StartedAt ?? now, LastUpdatedAt = now };
                 var ids = await writes.ReadOperationItemsAsync(operationId, operation.Cursor, operation.BatchSize, ct).ConfigureAwait(false);
                 if (ids.Count == 0)
                 {
-                    return await SaveAsync(session, operation with { Status = OperationStatus.Completed, CompletedAt = now }, [], ct).ConfigureAwait(false);
+                    return await SaveAsync(session, operation with { Status = OperationStatus.Completed, CompletedAt = now }, [], ct, attempt).ConfigureAwait(false);
                 }
 
                 var audit = new AuditContext
@@ -234,13 +273,15 @@ public sealed partial class TargetOperations
                     await session.SaveAsync(changes, ct).ConfigureAwait(false);
                 }
 
-                return await SaveAsync(session, operation, failed, ct).ConfigureAwait(false);
+                return await SaveAsync(session, operation, failed, ct, attempt).ConfigureAwait(false);
             },
             cancellationToken);
 
-    private static async Task<BulkOperation> SaveAsync(ITargetWriteSession session, BulkOperation operation, IReadOnlyList<OperationItemFailure> failures, CancellationToken cancellationToken)
+    private static async Task<BulkOperation> SaveAsync(
+        ITargetWriteSession session, BulkOperation operation, IReadOnlyList<OperationItemFailure> failures, CancellationToken cancellationToken, BatchAttempt? attempt = null)
     {
         await Operations(session).SaveOperationAsync(operation, failures, cancellationToken).ConfigureAwait(false);
+        attempt?.CommitSent = true;
         await session.CommitAsync(cancellationToken).ConfigureAwait(false);
         return operation;
     }
@@ -283,7 +324,7 @@ public sealed partial class TargetOperations
     public async Task<Result<BulkOperation>> GetAsync(string operationId, CancellationToken cancellationToken = default)
     {
         Guard.Against.Null(operationId);
-        var operation = await _operations.GetOperationAsync(operationId, cancellationToken).ConfigureAwait(false);
+        var operation = await _tracker.Writer.ReadAsync(ct => _operations.GetOperationAsync(operationId, ct), cancellationToken).ConfigureAwait(false);
         return operation is null ? new OperationNotFoundError(operationId) : operation;
     }
 
@@ -297,7 +338,7 @@ public sealed partial class TargetOperations
     {
         Guard.Against.Null(operationId);
         Guard.Against.OutOfRange(limit, nameof(limit), 1, 1000);
-        return _operations.GetOperationFailuresAsync(operationId, after, limit, cancellationToken);
+        return _tracker.Writer.ReadAsync(ct => _operations.GetOperationFailuresAsync(operationId, after, limit, ct), cancellationToken);
     }
 
     /// <summary>
@@ -325,6 +366,7 @@ public sealed partial class TargetOperations
                     : operation with { CancelRequested = true, LastUpdatedAt = now };
                 return await SaveAsync(session, operation, [], ct).ConfigureAwait(false);
             },
+            UnitOfWork.OfOperation(operationId),
             cancellationToken).ConfigureAwait(false);
         return operation is null ? new OperationNotFoundError(operationId) : operation;
     }
@@ -340,7 +382,7 @@ public sealed partial class TargetOperations
     {
         Guard.Against.OutOfRange(limit, nameof(limit), 1, int.MaxValue);
         var stale = _tracker.Writer.Now() - _options.InterruptedAfter;
-        var candidates = await _operations.FindOperationsAsync(Runnable, null, limit * 4, cancellationToken).ConfigureAwait(false);
+        var candidates = await _tracker.Writer.ReadAsync(ct => _operations.FindOperationsAsync(Runnable, null, limit * 4, ct), cancellationToken).ConfigureAwait(false);
         return [.. candidates.Where(o => o.Status == OperationStatus.Pending || o.LastUpdatedAt < stale).Take(limit)];
     }
 
@@ -348,7 +390,7 @@ public sealed partial class TargetOperations
     /// <param name="cancellationToken">Cancels the removal.</param>
     /// <returns>How many operations were removed.</returns>
     public Task<int> RemoveExpiredAsync(CancellationToken cancellationToken = default) =>
-        _operations.DeleteFinishedOperationsAsync(_tracker.Writer.Now() - _options.RetentionPeriod, cancellationToken);
+        _tracker.Writer.ReadAsync(ct => _operations.DeleteFinishedOperationsAsync(_tracker.Writer.Now() - _options.RetentionPeriod, ct), cancellationToken);
 
     /// <summary>Summarizes an operation for reports: affected count, duration, actor, outcome.</summary>
     /// <param name="operationId">The operation.</param>
