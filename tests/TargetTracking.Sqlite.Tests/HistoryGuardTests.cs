@@ -36,14 +36,74 @@ public sealed class HistoryGuardTests(SqliteFileFixture fixture) : IClassFixture
         await using var connection = new SqliteConnection(connectionString);
         await connection.OpenAsync();
 
+        // A plain client has no purge permit function at all: the delete cannot even run.
         var error = await Assert.ThrowsAsync<SqliteException>(() => connection.ExecuteAsync("DELETE FROM target_history"));
 
-        Assert.Contains("append-only", error.Message, StringComparison.Ordinal);
+        Assert.Contains("targettracking_history_purge_permit", error.Message, StringComparison.Ordinal);
         Assert.Single(await repository.GetHistoryAsync(target.Id, new HistoryPageRequest()));
     }
 
+    /// <summary>Every ordinary SQL statement that could rewrite an entry, each refused by the database.</summary>
+    public static TheoryData<string, string> Rewrites => new()
+    {
+        { "INSERT OR REPLACE, same id", "INSERT OR REPLACE INTO target_history SELECT id, target_id, action, old_status, 'Forged', version, occurred_at, actor_id, 'Mallory', correlation_id, operation_id, client_address, user_agent FROM target_history" },
+        { "REPLACE INTO, same target and version", "REPLACE INTO target_history SELECT lower(hex(randomblob(16))), target_id, action, old_status, 'Forged', version, occurred_at, actor_id, 'Mallory', correlation_id, operation_id, client_address, user_agent FROM target_history" },
+        { "upsert on the id", "INSERT INTO target_history SELECT * FROM target_history WHERE true ON CONFLICT (id) DO UPDATE SET actor_name = 'Mallory'" },
+        { "upsert on target and version", "INSERT INTO target_history SELECT lower(hex(randomblob(16))), target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent FROM target_history WHERE true ON CONFLICT (target_id, version) DO UPDATE SET actor_name = 'Mallory'" },
+        { "upsert doing nothing, then replacing", "INSERT OR REPLACE INTO target_history SELECT * FROM target_history WHERE true ON CONFLICT DO NOTHING" },
+        { "UPDATE OR REPLACE", "UPDATE OR REPLACE target_history SET actor_name = 'Mallory'" },
+        { "the old purge permit", "INSERT INTO history_purge_permit (id) VALUES (1); DELETE FROM target_history" },
+        { "DELETE with recursive triggers on", "PRAGMA recursive_triggers = ON; DELETE FROM target_history" },
+        { "REPLACE with recursive triggers on", "PRAGMA recursive_triggers = ON; INSERT OR REPLACE INTO target_history SELECT * FROM target_history" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Rewrites))]
+    public async Task History_RewrittenWithAnOrdinarySqlStatement_IsRefusedByTheDatabase(string attack, string sql)
+    {
+        var (repository, tracker, connectionString) = await NewStoreAsync();
+        var target = (await tracker.CreateAsync(new NewTarget("Guarded", Status: "Cold"), new AuditContext { ActorName = "Alice" })).Ok();
+        target = (await tracker.ChangeStatusAsync(target.Id, 1, "Hot", new AuditContext { ActorName = "Alice" })).Ok();
+        var before = await repository.GetHistoryAsync(target.Id, new HistoryPageRequest());
+        await using var connection = new SqliteConnection(connectionString);
+        await connection.OpenAsync();
+
+        await Assert.ThrowsAsync<SqliteException>(() => connection.ExecuteAsync(sql));
+
+        Assert.Equal(before, await repository.GetHistoryAsync(target.Id, new HistoryPageRequest()));
+        Assert.True(before.All(e => e.ActorName == "Alice"), attack);
+    }
+
     [Fact]
-    public async Task Delete_WithPurgePolicy_RemovesOnlyThatTargetsHistory_AndLeavesNoPermit()
+    public async Task History_DeletedWithSql_OnTheStoresOwnConnections_IsRefusedAsAppendOnly_AfterAPurge()
+    {
+        var (repository, tracker, connectionString) = await NewStoreAsync(DeletePolicy.PurgeHistory);
+        var purged = (await tracker.CreateAsync(new NewTarget("Purged"))).Ok();
+        var kept = (await tracker.CreateAsync(new NewTarget("Kept"))).Ok();
+        Assert.True((await tracker.DeleteAsync(purged.Id, 1)).IsSuccess);
+
+        // The store's connections are pooled, so one of these may be the very connection that purged: its permit is withdrawn.
+        for (var i = 0; i < 3; i++)
+        {
+            await using var db = new LinqToDB.Data.DataConnection(SqliteDialect.Options(connectionString, TimeSpan.FromSeconds(5)));
+            var error = await Assert.ThrowsAsync<SqliteException>(() => ((SqliteConnection)db.OpenDbConnection()).ExecuteAsync("DELETE FROM target_history"));
+            Assert.Matches("append-only|no such function: targettracking_history_purge_permit", error.Message);
+        }
+
+        // Even a connection that knows the function is refused while it is not purging.
+        await using (var db = new LinqToDB.Data.DataConnection(SqliteDialect.Options(connectionString, TimeSpan.FromSeconds(5))))
+        {
+            var connection = (SqliteConnection)db.OpenDbConnection();
+            connection.CreateFunction<long?>(SqliteBulkWriter.PurgePermit, () => null);
+            var error = await Assert.ThrowsAsync<SqliteException>(() => connection.ExecuteAsync("DELETE FROM target_history"));
+            Assert.Contains("append-only", error.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Single(await repository.GetHistoryAsync(kept.Id, new HistoryPageRequest()));
+    }
+
+    [Fact]
+    public async Task Delete_WithPurgePolicy_RemovesOnlyThatTargetsHistory_AndLeavesNoWayToDeleteOpen()
     {
         var (repository, tracker, connectionString) = await NewStoreAsync(DeletePolicy.PurgeHistory);
         var purged = (await tracker.CreateAsync(new NewTarget("Purged", Status: "Cold"))).Ok();
@@ -56,7 +116,6 @@ public sealed class HistoryGuardTests(SqliteFileFixture fixture) : IClassFixture
         Assert.Single(await repository.GetHistoryAsync(kept.Id, new HistoryPageRequest()));
         await using var connection = new SqliteConnection(connectionString);
         await connection.OpenAsync();
-        Assert.Equal(0, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM history_purge_permit"));
         await Assert.ThrowsAsync<SqliteException>(() => connection.ExecuteAsync("DELETE FROM target_history"));
     }
 

@@ -127,6 +127,53 @@ public sealed class MigrationTests(SqliteFileFixture fixture) : IClassFixture<Sq
     }
 
     [Fact]
+    public async Task Migrate_From3To4_KeepsTheData_ClosesTheOldPurgePermit_AndMatchesStatusesIgnoringCase()
+    {
+        var database = NewDatabase();
+        Assert.Equal([1, 2, 3], await new SqliteMigrator(database).MigrateAsync(upTo: 3));
+        var id = Guid.CreateVersion7();
+        var at = new DateTimeOffset(2025, 6, 1, 12, 0, 0, TimeSpan.Zero);
+        await using (var connection = new SqliteConnection(database.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await connection.ExecuteAsync(
+                """
+                INSERT INTO targets (id, name, name_norm, description, markets, status, version, created_at, updated_at, status_changed_at)
+                VALUES (@Id, 'Old Co', 'OLD CO', NULL, '[]', 'HOT', 2, @At, @At, @At);
+                INSERT INTO target_history (id, target_id, action, old_status, new_status, version, occurred_at, correlation_id)
+                VALUES (@H1, @Id, 'Created', NULL, 'Cold', 1, @At, 'c-1'), (@H2, @Id, 'StatusChanged', 'Cold', 'HOT', 2, @At, 'c-2');
+                """,
+                new { Id = id.ToString("D"), H1 = Guid.CreateVersion7().ToString("D"), H2 = Guid.CreateVersion7().ToString("D"), At = at.UtcTicks });
+
+            // At version 3 the permit row let any client delete history: the hole migration 4 closes.
+            await connection.ExecuteAsync("INSERT INTO history_purge_permit (id) VALUES (1); DELETE FROM history_purge_permit;");
+        }
+
+        await using var repository = new SqliteTargetRepository(new SqliteStoreOptions { ConnectionString = database.ConnectionString });
+        await repository.InitializeAsync();
+        Assert.Equal([1, 2, 3, 4], await new SqliteMigrator(database).GetAppliedVersionsAsync());
+
+        var tracker = new TargetTracker(repository, new TargetTrackingOptions(), new FakeTimeProvider());
+        var target = (await tracker.GetAsync(new TargetId(id))).Ok();
+        Assert.Equal(("Old Co", "HOT", 2L), (target.Name, target.Status, target.Version));
+        Assert.Equal(2, (await tracker.GetHistoryAsync(target.Id)).Count);
+        Assert.Equal([target.Id], (await tracker.QueryAsync(new TargetQuery { Statuses = ["hot"] })).Items.Select(t => t.Id));
+
+        await using var raw = new SqliteConnection(database.ConnectionString);
+        await raw.OpenAsync();
+        Assert.Equal(0, await raw.ExecuteScalarAsync<long>("SELECT count(*) FROM sqlite_master WHERE name = 'history_purge_permit'"));
+        await Assert.ThrowsAsync<SqliteException>(() => raw.ExecuteAsync("DELETE FROM target_history"));
+        await Assert.ThrowsAsync<SqliteException>(() => raw.ExecuteAsync("INSERT OR REPLACE INTO target_history SELECT * FROM target_history"));
+        Assert.Equal(2, await raw.ExecuteScalarAsync<long>("SELECT count(*) FROM target_history"));
+
+        // The store keeps working on the kept data, the purge policy included.
+        var purging = new TargetTracker(repository, new TargetTrackingOptions { DeletePolicy = DeletePolicy.PurgeHistory }, new FakeTimeProvider());
+        Assert.True((await tracker.ChangeStatusAsync(target.Id, 2, "Closed")).IsSuccess);
+        Assert.True((await purging.DeleteAsync(target.Id, 3)).IsSuccess);
+        Assert.Empty(await tracker.GetHistoryAsync(target.Id));
+    }
+
+    [Fact]
     public async Task Initialize_WithMigrationsOff_OnAnEmptyDatabase_RefusesNamingTheSetting()
     {
         await using var repository = new SqliteTargetRepository(new SqliteStoreOptions { ConnectionString = fixture.NewConnectionString(), ApplyMigrations = false });

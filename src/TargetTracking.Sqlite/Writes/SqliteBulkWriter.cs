@@ -31,6 +31,9 @@ internal static class SqliteBulkWriter
 
     private const string PurgeHistory = "DELETE FROM target_history WHERE target_id = @Id";
 
+    /// <summary>The SQL function the history delete trigger asks (migration 0004); no database defines it, only the purge does, for its statement.</summary>
+    internal const string PurgePermit = "targettracking_history_purge_permit";
+
     private static readonly BatchParameter<TargetWrite>[] TargetParameters =
     [
         new("@Id", w => Stored.Id(w.Target.Id)),
@@ -138,10 +141,18 @@ internal static class SqliteBulkWriter
 
         if (changes.PurgeHistory.Count > 0)
         {
-            // The history triggers allow a DELETE only while the permit row exists, and it exists only inside this transaction.
-            await ExecuteAsync(connection, transaction, "INSERT INTO history_purge_permit (id) VALUES (1)", cancellationToken).ConfigureAwait(false);
-            await ExecuteAsync(connection, transaction, PurgeHistory, IdParameter, changes.PurgeHistory, cancellationToken).ConfigureAwait(false);
-            await ExecuteAsync(connection, transaction, "DELETE FROM history_purge_permit", cancellationToken).ConfigureAwait(false);
+            // The delete trigger lets a DELETE through only while targettracking_history_purge_permit() answers 1: the
+            // function exists on this connection only, and answers 1 only while this statement runs.
+            connection.CreateFunction<long?>(PurgePermit, () => 1);
+            try
+            {
+                await ExecuteAsync(connection, transaction, PurgeHistory, IdParameter, changes.PurgeHistory, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                // Withdrawn, not removed: a pooled connection that meets the trigger again is refused as append-only.
+                connection.CreateFunction<long?>(PurgePermit, () => null);
+            }
         }
 
         if (changes.History.Count > 0)
@@ -188,12 +199,4 @@ internal static class SqliteBulkWriter
     private static Task<int> ExecuteAsync<T>(
         SqliteConnection connection, SqliteTransaction transaction, string sql, BatchParameter<T>[] parameters, IEnumerable<T> rows, CancellationToken cancellationToken) =>
         PreparedBatch<T>.ExecuteAsync(connection, transaction, sql, parameters, rows, cancellationToken);
-
-    private static async Task ExecuteAsync(SqliteConnection connection, SqliteTransaction transaction, string sql, CancellationToken cancellationToken)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
 }
