@@ -86,6 +86,39 @@ public sealed class PostgreSqlDialect : Linq2DbDialect
         return new DataOptions().UseConnectionFactory(DataProvider, _ => dataSource.CreateConnection());
     }
 
+    /// <summary>
+    /// Writes the grants of the least-privilege setup: what an application role needs to run the store on this schema, and
+    /// nothing more. Run them as the migration role (the owner of the schema) after <see cref="Linq2DbTargetStore.MigrateAsync"/>,
+    /// and again after each upgrade; the application then connects as <paramref name="role"/> with migrations off. The role
+    /// reads and appends history but can neither update, delete nor truncate it, disable its triggers, or switch a purge on.
+    /// </summary>
+    /// <param name="role">The application role: letters, digits and underscores, not starting with a digit, at most 63 characters.</param>
+    /// <param name="allowHistoryPurge">
+    /// Whether the role may run the <see cref="DeletePolicy.PurgeHistory"/> policy (delete a target together with its history);
+    /// leave it off where the policy is not used, so the role cannot erase any history at all.
+    /// </param>
+    /// <returns>The SQL script (<c>GRANT</c> statements, schema and role quoted).</returns>
+    /// <exception cref="ArgumentException"><paramref name="role"/> is not a valid role name.</exception>
+    public string ApplicationRoleGrants(string role, bool allowHistoryPurge)
+    {
+        Guard.Against.Null(role);
+        Guard.Against.InvalidInput(role, nameof(role), PostgreSqlStoreOptions.IsIdentifier, $"'{role}' is not a role name the store accepts: use letters, digits and underscores, not starting with a digit, at most 63 characters.");
+        var r = PostgreSqlStatements.Quote(role);
+        var s = _quoted;
+        var grants =
+            $"""
+            GRANT USAGE ON SCHEMA {s} TO {r};
+            GRANT SELECT ON {s}.schema_version TO {r};
+            GRANT SELECT, INSERT, UPDATE, DELETE ON {s}.targets TO {r};
+            GRANT SELECT, INSERT ON {s}.history TO {r};
+            GRANT SELECT, INSERT, UPDATE, DELETE ON {s}.operations, {s}.operation_items, {s}.operation_failures TO {r};
+
+            """;
+        return allowHistoryPurge
+            ? grants + $"GRANT EXECUTE ON FUNCTION {s}.delete_targets_purging_history(uuid[], bigint[]) TO {r};\n"
+            : grants + $"REVOKE EXECUTE ON FUNCTION {s}.delete_targets_purging_history(uuid[], bigint[]) FROM {r};\n";
+    }
+
     internal override void Map(FluentMappingBuilder builder)
     {
         // A DateTimeOffset without a data type would go out as timestamp without time zone.

@@ -32,7 +32,7 @@ public sealed partial class PostgreSqlStoreOptions
         {
             problems.Add("PostgreSqlStoreOptions.Schema is required.");
         }
-        else if (Schema.Length > 63 || !Identifier().IsMatch(Schema))
+        else if (!IsIdentifier(Schema))
         {
             problems.Add(
                 $"PostgreSqlStoreOptions.Schema '{Schema}' is not a valid schema name: use letters, digits and underscores, not starting with a digit, at most 63 characters.");
@@ -40,6 +40,9 @@ public sealed partial class PostgreSqlStoreOptions
 
         return problems;
     }
+
+    /// <summary>Tells whether a name is one the store places into SQL (quoted): letters, digits and underscores, not starting with a digit, at most 63 characters.</summary>
+    internal static bool IsIdentifier(string name) => name.Length <= 63 && Identifier().IsMatch(name);
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.CultureInvariant)]
     private static partial Regex Identifier();

@@ -129,6 +129,48 @@ public sealed class MigrationTests(PostgreSqlFixture fixture) : IClassFixture<Po
     }
 
     [Fact]
+    public async Task Migrate_From3To4_KeepsTheData_ClosesTheOldPurgeSwitch_AndMatchesStatusesIgnoringCase()
+    {
+        var schema = PostgreSqlFixture.NewSchema();
+        var old = Store(schema, applyMigrations: false);
+        Assert.Equal(3, await old.MigrateToAsync(3));
+
+        // Data written by the store at schema version 3, one target's status in another case than configured.
+        var tracker = Db.Tracker(old);
+        var created = await tracker.CreateManyAsync([new NewTarget("Alpha", "first", ["EU"], "Cold"), new NewTarget("Beta", Status: "Hot"), new NewTarget("Gamma")]);
+        Assert.True(created.Succeeded);
+        var alpha = created.Items[0].Target!;
+        Assert.True((await tracker.ChangeStatusAsync(alpha.Id, 1, "Active")).IsSuccess);
+        await Db.ExecuteAsync(fixture.DataSource, $"UPDATE \"{schema}\".targets SET status = 'HOT' WHERE status = 'Hot'");
+        var targetsBefore = await tracker.QueryAsync();
+        var historyBefore = await tracker.GetHistoryFeedAsync(new HistoryFeedRequest(DateTimeOffset.MinValue, Limit: 1000));
+
+        // At version 3 any session could switch the purge on.
+        await Db.ExecuteAsync(fixture.DataSource, $"BEGIN; SET LOCAL targettracking.allow_history_purge = on; DELETE FROM \"{schema}\".history WHERE false; COMMIT;");
+
+        var upgraded = Store(schema);
+        Assert.Equal(1, await upgraded.MigrateAsync());
+        Assert.Equal(4, await upgraded.GetSchemaVersionAsync());
+        var after = Db.Tracker(upgraded);
+        var targetsAfter = await after.QueryAsync();
+        Assert.All(targetsBefore.Items.Zip(targetsAfter.Items), p => Assert.True(p.First.SameAs(p.Second), $"{p.First} != {p.Second}"));
+        Assert.Equal(3, targetsAfter.TotalCount);
+        Assert.Equal(historyBefore, await after.GetHistoryFeedAsync(new HistoryFeedRequest(DateTimeOffset.MinValue, Limit: 1000)));
+        Assert.Equal(["Beta"], (await after.QueryAsync(new TargetQuery { Statuses = ["hot"] })).Items.Select(t => t.Name));
+
+        var error = await Assert.ThrowsAsync<PostgresException>(() =>
+            Db.ExecuteAsync(fixture.DataSource, $"BEGIN; SET LOCAL targettracking.allow_history_purge = on; DELETE FROM \"{schema}\".history; COMMIT;"));
+        Assert.Contains("append-only", error.MessageText, StringComparison.Ordinal);
+        Assert.Equal(4, await Db.CountAsync(fixture.DataSource, schema, "history"));
+
+        // The store keeps working on the kept data, the purge policy included.
+        var purging = Db.Tracker(upgraded, o => o.DeletePolicy = DeletePolicy.PurgeHistory);
+        Assert.True((await purging.DeleteAsync(alpha.Id, 2)).IsSuccess);
+        Assert.Empty(await after.GetHistoryAsync(alpha.Id));
+        Assert.Equal(2, await Db.CountAsync(fixture.DataSource, schema, "history"));
+    }
+
+    [Fact]
     public async Task Migrate_WhenAScriptFails_LeavesTheDatabaseAsItWas()
     {
         var schema = PostgreSqlFixture.NewSchema();

@@ -94,6 +94,16 @@ internal sealed class Linq2DbWriteSession : ITargetWriteSession, IOperationWrite
             return;
         }
 
+        // History is erased only together with its target's delete; the databases guard it too (migration 0004).
+        if (changes.PurgeHistory.Count > 0)
+        {
+            var deleted = changes.Deletes.Select(d => d.Id).ToHashSet();
+            foreach (var id in changes.PurgeHistory.Where(id => !deleted.Contains(id)))
+            {
+                throw new InvalidOperationException($"The history of target {id} can be purged only together with its delete.");
+            }
+        }
+
         var counts = await Guarded(() => _dialect.WriteAsync(Connection, changes, _known, cancellationToken)).ConfigureAwait(false);
 
         // Every row was locked and checked by the core; a miss means another writer got there first.

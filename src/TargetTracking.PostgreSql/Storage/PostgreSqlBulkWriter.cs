@@ -20,6 +20,10 @@ internal static class PostgreSqlBulkWriter
     public static async Task<WriteCounts> WriteAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, PostgreSqlStatements sql, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> locked, CancellationToken cancellationToken)
     {
+        // Targets whose history goes with them are deleted by the purge function, the only way history can be deleted.
+        var (deletes, purging) = SplitDeletes(changes);
+        var purgedTargets = purging.Count > 0 ? await DeletePurgingHistoryAsync(connection, transaction, sql, purging, cancellationToken).ConfigureAwait(false) : 0;
+
         var batch = new NpgsqlBatch(connection, transaction);
         await using (batch.ConfigureAwait(false))
         {
@@ -29,15 +33,9 @@ internal static class PostgreSqlBulkWriter
             var updates = fullUpdates.Count > 0
                 ? Add(batch, sql.UpdateTargets, TargetParameters([.. fullUpdates.Select(u => u.Target)], [.. fullUpdates.Select(u => u.ExpectedVersion)]))
                 : null;
-            var deletes = changes.Deletes.Count > 0
-                ? Add(batch, sql.DeleteTargets, [Array(NpgsqlDbType.Uuid, changes.Deletes.Select(d => d.Id.Value)), Array(NpgsqlDbType.Bigint, changes.Deletes.Select(d => d.ExpectedVersion))])
+            var deleted = deletes.Count > 0
+                ? Add(batch, sql.DeleteTargets, [Array(NpgsqlDbType.Uuid, deletes.Select(d => d.Id.Value)), Array(NpgsqlDbType.Bigint, deletes.Select(d => d.ExpectedVersion))])
                 : null;
-            if (changes.PurgeHistory.Count > 0)
-            {
-                Add(batch, sql.AllowHistoryPurge, []);
-                Add(batch, sql.PurgeHistory, [Array(NpgsqlDbType.Uuid, changes.PurgeHistory.Select(id => id.Value))]);
-                Add(batch, sql.ForbidHistoryPurge, []);
-            }
 
             var copyHistory = changes.History.Count >= CopyThreshold;
             if (changes.History.Count > 0 && !copyHistory)
@@ -57,7 +55,32 @@ internal static class PostgreSqlBulkWriter
             return new WriteCounts(
                 inserts?.RecordsAffected ?? 0,
                 (states?.RecordsAffected ?? 0) + (updates?.RecordsAffected ?? 0),
-                deletes?.RecordsAffected ?? 0);
+                (deleted?.RecordsAffected ?? 0) + purgedTargets);
+        }
+    }
+
+    /// <summary>Splits the deletes into those that keep their history and those whose history goes with them.</summary>
+    private static (List<TargetDelete> Keeping, List<TargetDelete> Purging) SplitDeletes(ChangeSet changes)
+    {
+        if (changes.PurgeHistory.Count == 0)
+        {
+            return ([.. changes.Deletes], []);
+        }
+
+        var purge = changes.PurgeHistory.ToHashSet();
+        var purging = changes.Deletes.Where(d => purge.Contains(d.Id)).ToList();
+        return ([.. changes.Deletes.Where(d => !purge.Contains(d.Id))], purging);
+    }
+
+    private static async Task<long> DeletePurgingHistoryAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, PostgreSqlStatements sql, List<TargetDelete> purging, CancellationToken cancellationToken)
+    {
+        var command = new NpgsqlCommand(sql.DeleteTargetsPurgingHistory, connection, transaction);
+        await using (command.ConfigureAwait(false))
+        {
+            command.Parameters.Add(Array(NpgsqlDbType.Uuid, purging.Select(d => d.Id.Value)));
+            command.Parameters.Add(Array(NpgsqlDbType.Bigint, purging.Select(d => d.ExpectedVersion)));
+            return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         }
     }
 

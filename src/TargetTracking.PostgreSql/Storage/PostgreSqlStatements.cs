@@ -63,10 +63,9 @@ internal sealed class PostgreSqlStatements
             WHERE t.id = r.id AND t.version = r.expected_version
             """;
 
-        // The append-only trigger lets DELETE through only while this transaction-local setting is on.
-        AllowHistoryPurge = "SELECT set_config('targettracking.allow_history_purge', 'on', true)";
-        PurgeHistory = $"DELETE FROM {History} WHERE target_id = ANY($1::uuid[])";
-        ForbidHistoryPurge = "SELECT set_config('targettracking.allow_history_purge', 'off', true)";
+        // The append-only trigger lets a DELETE of history through only inside this function (migration 0004), which
+        // deletes the targets at their expected versions and the history of exactly those; it returns how many it deleted.
+        DeleteTargetsPurgingHistory = $"SELECT {s}.delete_targets_purging_history($1::uuid[], $2::bigint[])";
 
         CopyHistory = $"COPY {History} (id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent) FROM STDIN (FORMAT BINARY)";
 
@@ -91,11 +90,7 @@ internal sealed class PostgreSqlStatements
 
     public string DeleteTargets { get; }
 
-    public string AllowHistoryPurge { get; }
-
-    public string PurgeHistory { get; }
-
-    public string ForbidHistoryPurge { get; }
+    public string DeleteTargetsPurgingHistory { get; }
 
     public string InsertHistory { get; }
 

@@ -209,6 +209,12 @@ public sealed class InMemoryTargetRepository : ITargetRepository, IOperationRepo
 
             foreach (var id in changes.PurgeHistory)
             {
+                // As the databases guard it: history is erased only together with its target's delete.
+                if (!changes.Deletes.Any(d => d.Id == id))
+                {
+                    throw new InvalidOperationException($"The history of target {id} can be purged only together with its delete.");
+                }
+
                 history.Remove(id);
             }
 

@@ -142,7 +142,10 @@ public sealed record ChangeSet
     /// <summary>Gets the targets to delete.</summary>
     public IReadOnlyList<TargetDelete> Deletes { get; init; } = [];
 
-    /// <summary>Gets the targets whose stored history is removed (the <see cref="DeletePolicy.PurgeHistory"/> policy); written before <see cref="History"/>.</summary>
+    /// <summary>
+    /// Gets the targets whose stored history is removed with them (the <see cref="DeletePolicy.PurgeHistory"/> policy); written before
+    /// <see cref="History"/>. Each is also in <see cref="Deletes"/>: history is only ever erased together with its target's delete.
+    /// </summary>
     public IReadOnlyList<TargetId> PurgeHistory { get; init; } = [];
 
     /// <summary>Gets the history entries to append.</summary>

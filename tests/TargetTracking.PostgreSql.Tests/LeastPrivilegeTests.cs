@@ -1,0 +1,215 @@
+using Npgsql;
+using TargetTracking.Conformance;
+
+namespace TargetTracking.PostgreSql.Tests;
+
+/// <summary>
+/// The least-privilege setup of docs/adapters-postgresql.md: a migration role owns the schema, an application role gets
+/// <see cref="PostgreSqlDialect.ApplicationRoleGrants"/> and nothing more, and the store runs as the application role with
+/// migrations off. Every store it creates is a new schema migrated and granted that way.
+/// </summary>
+public sealed class LeastPrivilegeFixture : IStoreFixture, IAsyncLifetime
+{
+    private readonly string _suffix = Guid.NewGuid().ToString("N")[..10];
+    private readonly List<NpgsqlDataSource> _dataSources = [];
+
+    public string Migrator => $"tt_migrator_{_suffix}";
+
+    public string Application => $"tt_app_{_suffix}";
+
+    /// <summary>Gets a superuser's data source (the test cluster's).</summary>
+    public NpgsqlDataSource Admin { get; private set; } = null!;
+
+    /// <summary>Gets the migration role's data source.</summary>
+    public NpgsqlDataSource AsMigrator { get; private set; } = null!;
+
+    /// <summary>Gets the application role's data source.</summary>
+    public NpgsqlDataSource AsApplication { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var admin = new NpgsqlConnectionStringBuilder(await PostgreSqlServer.GetConnectionStringAsync());
+        Admin = Track(NpgsqlDataSource.Create(admin.ConnectionString));
+        var password = Guid.NewGuid().ToString("N");
+        await Db.ExecuteAsync(Admin, $"CREATE ROLE {Migrator} LOGIN PASSWORD '{password}'");
+        await Db.ExecuteAsync(Admin, $"CREATE ROLE {Application} LOGIN PASSWORD '{password}'");
+        await Db.ExecuteAsync(Admin, $"GRANT CREATE ON DATABASE \"{admin.Database}\" TO {Migrator}");
+        AsMigrator = Track(NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(admin.ConnectionString) { Username = Migrator, Password = password }.ConnectionString));
+        AsApplication = Track(NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(admin.ConnectionString) { Username = Application, Password = password }.ConnectionString));
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var dataSource in _dataSources.Skip(1))
+        {
+            await dataSource.DisposeAsync();
+        }
+
+        NpgsqlConnection.ClearAllPools();
+        await Db.ExecuteAsync(Admin, $"DROP OWNED BY {Migrator}, {Application} CASCADE");
+        await Db.ExecuteAsync(Admin, $"DROP ROLE {Application}");
+        await Db.ExecuteAsync(Admin, $"DROP ROLE {Migrator}");
+        await Admin.DisposeAsync();
+    }
+
+    /// <summary>Migrates a new schema as the migration role and grants the application role what the docs say.</summary>
+    public async Task<string> NewSchemaAsync(bool allowHistoryPurge = true)
+    {
+        var schema = PostgreSqlFixture.NewSchema();
+        await new PostgreSqlTargetRepository(AsMigrator, new PostgreSqlStoreOptions { Schema = schema }).MigrateAsync();
+        await Db.ExecuteAsync(AsMigrator, PostgreSqlDialect.Create(schema).ApplicationRoleGrants(Application, allowHistoryPurge));
+        return schema;
+    }
+
+    /// <summary>The store as the application runs it: as the application role, migrations off.</summary>
+    public PostgreSqlTargetRepository Store(string schema) =>
+        new(AsApplication, new PostgreSqlStoreOptions { Schema = schema, ApplyMigrations = false });
+
+    public async Task<ITargetRepository> CreateRepositoryAsync() => Store(await NewSchemaAsync());
+
+    private NpgsqlDataSource Track(NpgsqlDataSource dataSource)
+    {
+        _dataSources.Add(dataSource);
+        return dataSource;
+    }
+}
+
+/// <summary>The whole conformance suite, purge policy included, with the store running as the application role.</summary>
+public sealed class PostgreSqlLeastPrivilegeConformance(LeastPrivilegeFixture f) : TargetRepositoryConformance<LeastPrivilegeFixture>(f);
+
+public sealed class PostgreSqlLeastPrivilegeOperationConformance(LeastPrivilegeFixture f) : OperationConformance<LeastPrivilegeFixture>(f);
+
+/// <summary>A session of the application role (and careless sessions of other roles) attack the history with raw SQL.</summary>
+public sealed class LeastPrivilegeTests(LeastPrivilegeFixture fixture) : IClassFixture<LeastPrivilegeFixture>
+{
+    private async Task<(string Schema, TargetTracker Tracker, Target Kept, Target Deleted)> SeedAsync(bool allowHistoryPurge = true)
+    {
+        var schema = await fixture.NewSchemaAsync(allowHistoryPurge);
+        var tracker = Db.Tracker(fixture.Store(schema));
+        var kept = (await tracker.CreateAsync(new NewTarget("Kept", Status: "Cold"), new AuditContext { ActorName = "Alice" })).Value!;
+        kept = (await tracker.ChangeStatusAsync(kept.Id, 1, "Hot", new AuditContext { ActorName = "Alice" })).Value!;
+        var deleted = (await tracker.CreateAsync(new NewTarget("Deleted, history kept"))).Value!;
+        Assert.True((await tracker.DeleteAsync(deleted.Id, 1)).IsSuccess);
+        return (schema, tracker, kept, deleted);
+    }
+
+    private static async Task<PostgresException> RefusedAsync(NpgsqlDataSource dataSource, string sql)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteNonQueryAsync());
+    }
+
+    private async Task AssertHistoryIntactAsync(string schema, TargetTracker tracker, Target kept, Target deleted)
+    {
+        Assert.Equal(4, await Db.CountAsync(fixture.Admin, schema, "history"));
+        Assert.Equal(["Alice", "Alice"], (await tracker.GetHistoryAsync(kept.Id)).Select(e => e.ActorName));
+        Assert.Equal(2, (await tracker.GetHistoryAsync(deleted.Id)).Count);
+    }
+
+    [Theory]
+    [InlineData("UPDATE {0}.history SET actor_name = 'Mallory'")]
+    [InlineData("DELETE FROM {0}.history")]
+    [InlineData("TRUNCATE {0}.history")]
+    [InlineData("ALTER TABLE {0}.history DISABLE TRIGGER history_append_only")]
+    [InlineData("ALTER TABLE {0}.history DISABLE TRIGGER ALL")]
+    [InlineData("SET session_replication_role = replica; DELETE FROM {0}.history")]
+    [InlineData("SET targettracking.allow_history_purge = on; DELETE FROM {0}.history")]
+    [InlineData("SET targettracking.history_purge = on; DELETE FROM {0}.history")]
+    [InlineData("INSERT INTO {0}.history SELECT * FROM {0}.history ON CONFLICT (id) DO UPDATE SET actor_name = 'Mallory'")]
+    [InlineData("DROP TRIGGER history_append_only ON {0}.history")]
+    [InlineData("CREATE OR REPLACE FUNCTION {0}.history_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN OLD; END $$")]
+    public async Task ApplicationRole_CannotRewriteHistory_WithRawSql(string attack)
+    {
+        var (schema, tracker, kept, deleted) = await SeedAsync();
+
+        var error = await RefusedAsync(fixture.AsApplication, string.Format(System.Globalization.CultureInfo.InvariantCulture, attack, $"\"{schema}\""));
+
+        Assert.Equal("42501", error.SqlState); // insufficient_privilege: the role was never given the right
+        await AssertHistoryIntactAsync(schema, tracker, kept, deleted);
+    }
+
+    [Fact]
+    public async Task ApplicationRole_CannotUseThePurgeSwitch_ToEraseHistoryOnItsOwn()
+    {
+        var (schema, tracker, kept, deleted) = await SeedAsync();
+        await using var connection = await fixture.AsApplication.OpenConnectionAsync();
+
+        async Task RunAsync(string sql)
+        {
+            await using var command = new NpgsqlCommand(sql, connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        async Task<long> PurgeAsync(Guid id, long version)
+        {
+            await using var command = new NpgsqlCommand($"SELECT \"{schema}\".delete_targets_purging_history(ARRAY[$1]::uuid[], ARRAY[$2]::bigint[])", connection)
+            {
+                Parameters = { new() { Value = id }, new() { Value = version } },
+            };
+            return (long)(await command.ExecuteScalarAsync())!;
+        }
+
+        // History of a target deleted earlier (its history kept), or of a live target without deleting it: nothing goes.
+        Assert.Equal(0, await PurgeAsync(deleted.Id.Value, 1));
+        Assert.Equal(0, await PurgeAsync(deleted.Id.Value, 2));
+        Assert.Equal(0, await PurgeAsync(kept.Id.Value, 1));
+
+        // A temporary table cannot stand in for the store's targets: the function's search_path puts pg_temp last.
+        await RunAsync($"CREATE TEMP TABLE targets (id uuid, version bigint); INSERT INTO targets VALUES ('{deleted.Id}', 1); SET search_path = pg_temp, public");
+        Assert.Equal(0, await PurgeAsync(deleted.Id.Value, 1));
+        await AssertHistoryIntactAsync(schema, tracker, kept, deleted);
+    }
+
+    [Fact]
+    public async Task ApplicationRole_WithoutThePurgeGrant_CannotCallThePurgeAtAll()
+    {
+        var (schema, tracker, kept, deleted) = await SeedAsync(allowHistoryPurge: false);
+
+        var error = await RefusedAsync(fixture.AsApplication, $"SELECT \"{schema}\".delete_targets_purging_history(ARRAY['{kept.Id}']::uuid[], ARRAY[2]::bigint[])");
+
+        Assert.Equal("42501", error.SqlState);
+        await AssertHistoryIntactAsync(schema, tracker, kept, deleted);
+        var purging = Db.Tracker(fixture.Store(schema), o => o.DeletePolicy = DeletePolicy.PurgeHistory, logger: null);
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => purging.DeleteAsync(kept.Id, 2));
+        Assert.Equal("42501", refused.SqlState);
+        Assert.True((await tracker.GetAsync(kept.Id)).IsSuccess);
+    }
+
+    [Fact]
+    public async Task RoleGrantedTooMuch_OrTheOwnersOwnSession_IsStillRefusedByTheTriggers()
+    {
+        var (schema, tracker, kept, deleted) = await SeedAsync();
+
+        // A careless DBA grants everything on history to the application role: the triggers still refuse it.
+        await Db.ExecuteAsync(fixture.AsMigrator, $"GRANT ALL ON \"{schema}\".history TO {fixture.Application}");
+        foreach (var attack in new[] { "UPDATE {0}.history SET actor_name = 'Mallory'", "TRUNCATE {0}.history", "SET targettracking.history_purge = on; DELETE FROM {0}.history", "SET targettracking.allow_history_purge = on; DELETE FROM {0}.history" })
+        {
+            var error = await RefusedAsync(fixture.AsApplication, string.Format(System.Globalization.CultureInfo.InvariantCulture, attack, $"\"{schema}\""));
+            Assert.Contains("append-only", error.MessageText, StringComparison.Ordinal);
+        }
+
+        // The owner's careless statements too, and the old switch opens nothing for anybody.
+        foreach (var attack in new[] { "DELETE FROM {0}.history", "SET targettracking.allow_history_purge = on; DELETE FROM {0}.history", "UPDATE {0}.history SET actor_name = 'Mallory'" })
+        {
+            var error = await RefusedAsync(fixture.AsMigrator, string.Format(System.Globalization.CultureInfo.InvariantCulture, attack, $"\"{schema}\""));
+            Assert.Contains("append-only", error.MessageText, StringComparison.Ordinal);
+        }
+
+        await AssertHistoryIntactAsync(schema, tracker, kept, deleted);
+    }
+
+    [Fact]
+    public async Task Store_RunningAsTheApplicationRole_PurgesUnderThePolicy_AndOnlyThatTarget()
+    {
+        var (schema, tracker, kept, _) = await SeedAsync();
+        var purging = Db.Tracker(fixture.Store(schema), o => o.DeletePolicy = DeletePolicy.PurgeHistory);
+        var doomed = (await purging.CreateAsync(new NewTarget("Erase me", Status: "Cold"))).Value!;
+
+        Assert.True((await purging.DeleteAsync(doomed.Id, 1)).IsSuccess);
+
+        Assert.Empty(await tracker.GetHistoryAsync(doomed.Id));
+        Assert.Equal(4, await Db.CountAsync(fixture.Admin, schema, "history"));
+        Assert.Equal(2, (await tracker.GetHistoryAsync(kept.Id)).Count);
+    }
+}
