@@ -115,8 +115,8 @@ public sealed class PostgreSqlDialect : Linq2DbDialect
 
             """;
         return allowHistoryPurge
-            ? grants + $"GRANT EXECUTE ON FUNCTION {s}.delete_targets_purging_history(uuid[], bigint[]) TO {r};\n"
-            : grants + $"REVOKE EXECUTE ON FUNCTION {s}.delete_targets_purging_history(uuid[], bigint[]) FROM {r};\n";
+            ? grants + $"\nGRANT EXECUTE ON FUNCTION {s}.delete_targets_purging_history(uuid[], bigint[]) TO {r};\n"
+            : grants + $"\nREVOKE EXECUTE ON FUNCTION {s}.delete_targets_purging_history(uuid[], bigint[]) FROM {r};\n";
     }
 
     internal override void Map(FluentMappingBuilder builder)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Npgsql;
 using TargetTracking.Conformance;
 
@@ -212,4 +213,15 @@ public sealed class LeastPrivilegeTests(LeastPrivilegeFixture fixture) : IClassF
         Assert.Equal(4, await Db.CountAsync(fixture.Admin, schema, "history"));
         Assert.Equal(2, (await tracker.GetHistoryAsync(kept.Id)).Count);
     }
+
+    [Fact]
+    public void TheDocsShowTheGrantsTheLibraryWrites()
+    {
+        var page = File.ReadAllText(Path.Combine(Path.GetDirectoryName(ThisFile())!, "..", "..", "docs", "adapters-postgresql.md"));
+
+        Assert.Contains(PostgreSqlDialect.Create().ApplicationRoleGrants("tt_app", allowHistoryPurge: false), page, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => PostgreSqlDialect.Create().ApplicationRoleGrants("app; DROP TABLE x", allowHistoryPurge: false));
+    }
+
+    private static string ThisFile([CallerFilePath] string path = "") => path;
 }
