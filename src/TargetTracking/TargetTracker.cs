@@ -168,7 +168,7 @@ public sealed class TargetTracker
     /// <summary>Moves a target to another status through the state machine and records a <see cref="HistoryAction.StatusChanged"/> entry. A move to the current status is a no-op.</summary>
     /// <param name="id">The target.</param>
     /// <param name="expectedVersion">The version read.</param>
-    /// <param name="status">The new status; <see langword="null"/> is Not Set. Matched ignoring case.</param>
+    /// <param name="status">The new status, matched ignoring case; Not Set is <see langword="null"/>, <see cref="PipelineOptions.NotSet"/> or "Not Set".</param>
     /// <param name="audit">Who moves it.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>The target after the move, or <see cref="NotFoundError"/>, <see cref="VersionConflictError"/>, <see cref="UnknownStatusError"/>, <see cref="TransitionNotAllowedError"/>.</returns>

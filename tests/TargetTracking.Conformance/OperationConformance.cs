@@ -222,4 +222,18 @@ public abstract class OperationConformance<TFixture>(TFixture fixture) : IClassF
         var done = (await operations.RunAsync("ok")).Value!;
         Assert.Equal((OperationStatus.Completed, 3L), (done.Status, done.Succeeded));
     }
+
+    [Fact]
+    public async Task ReturnedLists_OfOperations_CannotBeWrittenThrough()
+    {
+        var (tracker, operations) = await NewAsync();
+        var seeded = await SeedAsync(tracker, 3, "Closed", "EU");
+        await operations.StartAsync(new StartOperationRequest("stuck", "Cold", OperationSelection.ForIds([.. seeded.Select(t => t.Id)])));
+        await operations.StartAsync(new StartOperationRequest("pending", "Cold", OperationSelection.ForIds([seeded[0].Id])));
+        Assert.Equal(3, (await operations.RunAsync("stuck")).Value!.Failed);
+
+        ReadOnlyAssert.CannotWriteThrough(await operations.GetFailuresAsync("stuck"), "operation failures");
+        ReadOnlyAssert.CannotWriteThrough(await operations.FindRunnableAsync(), "runnable operations");
+        Assert.Equal(3, (await operations.GetFailuresAsync("stuck")).Count);
+    }
 }

@@ -36,6 +36,8 @@ public abstract partial class TargetRepositoryConformance<TFixture>
         ReadOnlyAssert.CannotWriteThrough(result.Items[1].Target!.Markets, "bulk-created target's markets");
         ReadOnlyAssert.CannotWriteThrough(await tracker.GetHistoryAsync(created.Id), "history");
         ReadOnlyAssert.CannotWriteThrough(await tracker.GetHistoryFeedAsync(new HistoryFeedRequest(DateTimeOffset.MinValue)), "history feed");
+        ReadOnlyAssert.CannotWriteThrough(await tracker.CountByStatusAsync(), "status counts");
+        ReadOnlyAssert.CannotWriteThrough(await tracker.FindUnconfiguredStatusesAsync(), "unconfigured statuses");
 
         // What the store keeps is what was written, whatever a caller did with what it got back.
         var stored = (await tracker.GetAsync(created.Id)).Value!;

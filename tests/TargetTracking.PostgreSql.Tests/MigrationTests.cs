@@ -171,6 +171,19 @@ public sealed class MigrationTests(PostgreSqlFixture fixture) : IClassFixture<Po
     }
 
     [Fact]
+    public async Task Migration4_RunAgainByHand_ChangesNothing()
+    {
+        var schema = PostgreSqlFixture.NewSchema();
+        await Store(schema).MigrateAsync();
+        var before = await DescribeSchemaAsync(schema);
+        var script = PostgreSqlDialect.EmbeddedMigrations.Single(m => m.Version == 4).Sql;
+
+        await Db.ExecuteAsync(fixture.DataSource, $"BEGIN; SET LOCAL search_path TO \"{schema}\", pg_temp; {script} COMMIT;");
+
+        Assert.Equal(before, await DescribeSchemaAsync(schema));
+    }
+
+    [Fact]
     public async Task Migrate_WhenAScriptFails_LeavesTheDatabaseAsItWas()
     {
         var schema = PostgreSqlFixture.NewSchema();

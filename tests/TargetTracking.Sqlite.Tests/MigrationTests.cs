@@ -174,6 +174,21 @@ public sealed class MigrationTests(SqliteFileFixture fixture) : IClassFixture<Sq
     }
 
     [Fact]
+    public async Task Migration4_RunAgainByHand_ChangesNothing()
+    {
+        var database = NewDatabase();
+        await new SqliteMigrator(database).MigrateAsync();
+        var before = await SchemaAsync(database.ConnectionString);
+        await using (var connection = new SqliteConnection(database.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await connection.ExecuteAsync(SqliteMigrator.Embedded.Value.Single(m => m.Version == 4).Sql);
+        }
+
+        Assert.Equal(before, await SchemaAsync(database.ConnectionString));
+    }
+
+    [Fact]
     public async Task Initialize_WithMigrationsOff_OnAnEmptyDatabase_RefusesNamingTheSetting()
     {
         await using var repository = new SqliteTargetRepository(new SqliteStoreOptions { ConnectionString = fixture.NewConnectionString(), ApplyMigrations = false });

@@ -3,7 +3,7 @@
 -- Statuses match ignoring case, stored data included (a status renamed only in case still finds the targets stored
 -- before): filters compare upper(status), and Not Set as upper(status) IS NULL, both served by this index.
 DROP INDEX IF EXISTS targets_status_ix;
-CREATE INDEX targets_status_upper_ix ON targets (upper(status));
+CREATE INDEX IF NOT EXISTS targets_status_upper_ix ON targets (upper(status));
 
 -- History is append-only against a plain session too. Until now a session that ran
 -- SET targettracking.allow_history_purge = on could delete entries wherever its role had DELETE on history.

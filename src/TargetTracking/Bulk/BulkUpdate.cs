@@ -28,7 +28,7 @@ public sealed class BulkUpdate
     /// <summary>Adds a status change.</summary>
     /// <param name="id">The target.</param>
     /// <param name="expectedVersion">The version read.</param>
-    /// <param name="status">The new status; <see langword="null"/> is Not Set.</param>
+    /// <param name="status">The new status, matched ignoring case; Not Set is <see langword="null"/>, <see cref="PipelineOptions.NotSet"/> or "Not Set".</param>
     /// <returns>This unit of work, for chaining.</returns>
     public BulkUpdate ChangeStatus(TargetId id, long expectedVersion, string? status) => Add(new ChangeStatusCommand(id, expectedVersion, status));
 

@@ -145,7 +145,7 @@ public sealed record OperationSelection
 
 /// <summary>What to start.</summary>
 /// <param name="OperationId">The caller's id for the operation (at most 100 characters); starting it again returns the same operation.</param>
-/// <param name="Status">The status every selected target moves to (<see langword="null"/>: Not Set).</param>
+/// <param name="Status">The status every selected target moves to, matched ignoring case; Not Set is <see langword="null"/>, <see cref="PipelineOptions.NotSet"/> or "Not Set".</param>
 /// <param name="Selection">The targets.</param>
 public sealed record StartOperationRequest(string OperationId, string? Status, OperationSelection Selection)
 {
@@ -164,7 +164,7 @@ public sealed record StartOperationRequest(string OperationId, string? Status, O
     /// </summary>
     /// <param name="operationId">The caller's id for the operation.</param>
     /// <param name="unconfiguredStatus">The stored status the pipeline no longer has (matched ignoring case).</param>
-    /// <param name="status">The configured status to move the targets to (<see langword="null"/>: Not Set).</param>
+    /// <param name="status">The configured status to move the targets to; any spelling of Not Set (<see cref="PipelineOptions.IsNotSet"/>).</param>
     /// <returns>The request; start it with <see cref="TargetOperations.StartAsync"/>.</returns>
     public static StartOperationRequest MoveOutOfUnconfiguredStatus(string operationId, string unconfiguredStatus, string? status)
     {

@@ -90,7 +90,7 @@ public sealed class StatusStateMachine
     private ReadOnlyCollection<string?> Next(string? canonical) => canonical is null ? _nextFromNotSet : _next[canonical];
 
     /// <summary>Finds the configured spelling of a status given as an argument of a public member.</summary>
-    /// <param name="status">The status given; <see langword="null"/> is Not Set.</param>
+    /// <param name="status">The status given; any spelling of Not Set (<see cref="PipelineOptions.IsNotSet"/>).</param>
     /// <param name="parameterName">The argument the status came in, named in the exception.</param>
     /// <param name="message">The exception message.</param>
     /// <returns>The configured spelling (<see langword="null"/> for Not Set).</returns>

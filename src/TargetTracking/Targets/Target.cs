@@ -61,7 +61,7 @@ public sealed record Target
 /// <param name="Name">The name (required).</param>
 /// <param name="Description">An optional description.</param>
 /// <param name="Markets">The markets; <see langword="null"/> means none.</param>
-/// <param name="Status">The initial status, or <see langword="null"/> for Not Set. Must be a configured status.</param>
+/// <param name="Status">The initial status: a configured status (matched ignoring case) or Not Set (<see langword="null"/>, <see cref="PipelineOptions.NotSet"/> or "Not Set").</param>
 public sealed record NewTarget(string Name, string? Description = null, IReadOnlyList<string>? Markets = null, string? Status = null);
 
 /// <summary>

@@ -19,7 +19,10 @@ public sealed record TargetQuery
     /// <summary>The largest page a query returns.</summary>
     public const int MaxTake = 1000;
 
-    /// <summary>Gets the statuses to match; a <see langword="null"/> element matches Not Set. <see langword="null"/> matches any status.</summary>
+    /// <summary>
+    /// Gets the statuses to match, ignoring case (stored spellings included); an element that is <see langword="null"/>,
+    /// <see cref="PipelineOptions.NotSet"/> or "Not Set" matches Not Set. <see langword="null"/> matches any status.
+    /// </summary>
     public IReadOnlyCollection<string?>? Statuses { get; init; }
 
     /// <summary>Gets a market the target must have (ignoring case).</summary>

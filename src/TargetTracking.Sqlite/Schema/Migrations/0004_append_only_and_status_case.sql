@@ -3,7 +3,7 @@
 -- Statuses match ignoring case, stored data included (a status renamed only in case still finds the targets stored
 -- before): filters compare UPPER(status), and Not Set as UPPER(status) IS NULL, both served by this index.
 DROP INDEX IF EXISTS ix_targets_status;
-CREATE INDEX ix_targets_status_upper ON targets (upper(status));
+CREATE INDEX IF NOT EXISTS ix_targets_status_upper ON targets (upper(status));
 
 -- History is append-only against any SQL client, not only against the store:
 --
@@ -11,6 +11,7 @@ CREATE INDEX ix_targets_status_upper ON targets (upper(status));
 --    delete triggers (unless the client turned recursive_triggers on), so the guard is a BEFORE INSERT trigger that
 --    refuses any insert meeting an entry (same id, or same target and version) before a conflict clause can act.
 --    An upsert's DO UPDATE is refused by it too, and by target_history_refuse_update.
+DROP TRIGGER IF EXISTS target_history_refuse_overwrite;
 CREATE TRIGGER target_history_refuse_overwrite
 BEFORE INSERT ON target_history
 WHEN EXISTS (SELECT 1 FROM target_history WHERE id = NEW.id)
