@@ -68,6 +68,30 @@ public abstract class Linq2DbDialect
     /// <summary>Begins a read-only transaction in which several reads see one snapshot.</summary>
     internal abstract Task BeginSnapshotReadAsync(DataConnection db, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Begins a read-only transaction over one consistent snapshot that may last long (the integrity check), and returns
+    /// what to dispose once it has ended. By default <see cref="BeginSnapshotReadAsync"/>, and nothing to dispose; a
+    /// database whose readers can see other connections' uncommitted rows (SQLite's shared cache) also holds this
+    /// store's writers off until it ends.
+    /// </summary>
+    internal virtual async Task<IDisposable?> BeginConsistentReadAsync(DataConnection db, CancellationToken cancellationToken)
+    {
+        await BeginSnapshotReadAsync(db, cancellationToken).ConfigureAwait(false);
+        return null;
+    }
+
+    /// <summary>
+    /// Gets a filter: the target row holds a value the mapping cannot read (an id that is not a GUID, markets that are
+    /// not a JSON array of text). Nothing where the column types prevent it (the default).
+    /// </summary>
+    internal virtual Expression<Func<TargetRecord, bool>> MalformedTarget => t => false;
+
+    /// <summary>
+    /// Gets a filter: the history row holds an id or target id the mapping cannot read. Nothing where the column types
+    /// prevent it (the default). Unknown actions are found by the shared store, on every database.
+    /// </summary>
+    internal virtual Expression<Func<HistoryRecord, bool>> MalformedHistory => h => false;
+
     /// <summary>Adds the row lock to a query inside a write session (<c>FOR UPDATE</c>); identity where the transaction locks already.</summary>
     internal abstract IQueryable<T> ForUpdate<T>(IQueryable<T> query)
         where T : class;

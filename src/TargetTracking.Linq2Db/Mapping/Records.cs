@@ -93,6 +93,8 @@ internal sealed class HistoryRecord
 
     public string? UserAgent { get; set; }
 
+    public string? Note { get; set; }
+
     public static HistoryRecord From(HistoryEntry entry) => new()
     {
         Id = entry.Id,
@@ -108,6 +110,7 @@ internal sealed class HistoryRecord
         OperationId = entry.OperationId,
         ClientAddress = entry.ClientAddress,
         UserAgent = entry.UserAgent,
+        Note = entry.Note,
     };
 
     public HistoryEntry ToEntry() => new()
@@ -125,6 +128,7 @@ internal sealed class HistoryRecord
         OperationId = OperationId,
         ClientAddress = ClientAddress,
         UserAgent = UserAgent,
+        Note = Note,
     };
 }
 

@@ -68,12 +68,12 @@ internal sealed class PostgreSqlStatements
         PurgeHistory = $"DELETE FROM {History} WHERE target_id = ANY($1::uuid[])";
         ForbidHistoryPurge = "SELECT set_config('targettracking.allow_history_purge', 'off', true)";
 
-        CopyHistory = $"COPY {History} (id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent) FROM STDIN (FORMAT BINARY)";
+        CopyHistory = $"COPY {History} (id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note) FROM STDIN (FORMAT BINARY)";
 
         InsertHistory =
             $"""
-            INSERT INTO {History} (id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent)
-            SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::timestamptz[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
+            INSERT INTO {History} (id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note)
+            SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::timestamptz[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
             """;
     }
 

@@ -57,7 +57,7 @@ internal static class SqliteBulkWriter
 
     private const string InsertHistoryValues = """
         INSERT INTO target_history (id, target_id, action, old_status, new_status, version, occurred_at,
-                                    actor_id, actor_name, correlation_id, operation_id, client_address, user_agent)
+                                    actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note)
         VALUES 
         """;
 
@@ -100,6 +100,7 @@ internal static class SqliteBulkWriter
         new("@OperationId", e => e.OperationId),
         new("@ClientAddress", e => e.ClientAddress),
         new("@UserAgent", e => e.UserAgent),
+        new("@Note", e => e.Note),
     ];
 
     /// <summary>Writes a unit of work's changes: each kind of write one prepared statement run per row.</summary>
