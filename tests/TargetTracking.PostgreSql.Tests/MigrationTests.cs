@@ -46,7 +46,7 @@ public sealed class MigrationTests(PostgreSqlFixture fixture) : IClassFixture<Po
         Assert.Equal(LatestVersion, await store.GetSchemaVersionAsync());
         var names = await Db.ScalarAsync<string[]>(fixture.DataSource, $"SELECT array_agg(name ORDER BY version) FROM \"{schema}\".schema_version");
         Assert.Equal(PostgreSqlDialect.EmbeddedMigrations.Select(m => m.Name), names);
-        Assert.Equal(["0001_targets_and_history", "0002_history_append_only", "0003_operations"], names);
+        Assert.Equal(["0001_targets_and_history", "0002_history_append_only", "0003_operations", "0004_reserved", "0005_history_repaired"], names);
     }
 
     [Fact]
@@ -197,6 +197,33 @@ public sealed class MigrationTests(PostgreSqlFixture fixture) : IClassFixture<Po
         Assert.True((await purging.DeleteAsync(target.Id, 1)).IsSuccess);
         Assert.Empty(await tracker.GetHistoryAsync(target.Id));
     }
+
+    [Fact]
+    public async Task Migrate_ToVersion5_AddsTheNote_KeepsEveryEntryAndTheGuards()
+    {
+        var schema = PostgreSqlFixture.NewSchema();
+        var store = Store(schema);
+        await store.MigrateToAsync(4);
+        var entryId = Guid.CreateVersion7();
+        var targetId = Guid.CreateVersion7();
+        await Db.ExecuteAsync(
+            fixture.DataSource,
+            $"INSERT INTO \"{schema}\".history (id, target_id, action, new_status, version, occurred_at, actor_name, correlation_id) VALUES ($1, $2, 'Created', 'Cold', 1, now(), 'Old Alice', 'c-1')",
+            entryId,
+            targetId);
+        var guards = await GuardsAsync(schema);
+
+        Assert.Equal(1, await store.MigrateToAsync(5));
+
+        Assert.Equal(guards, await GuardsAsync(schema));
+        var entry = Assert.Single(await store.GetHistoryAsync(new TargetId(targetId), new HistoryPageRequest()));
+        Assert.Equal((entryId, HistoryAction.Created, "Cold", "Old Alice", (string?)null), (entry.Id, entry.Action, entry.NewStatus, entry.ActorName, entry.Note));
+        await Assert.ThrowsAsync<PostgresException>(() => Db.ExecuteAsync(fixture.DataSource, $"UPDATE \"{schema}\".history SET note = 'forged'"));
+    }
+
+    /// <summary>The triggers and functions of a schema: what keeps history append-only.</summary>
+    private async Task<string> GuardsAsync(string schema) =>
+        string.Join("\n", (await DescribeSchemaAsync(schema)).Split('\n').Where(line => line.StartsWith("trigger ", StringComparison.Ordinal) || line.StartsWith("function ", StringComparison.Ordinal)));
 
     [Fact]
     public void EmbeddedMigrations_AreNumberedWithoutGaps()
