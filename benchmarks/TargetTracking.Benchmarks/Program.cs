@@ -8,12 +8,14 @@ using TargetTracking.PostgreSql.Tests;
 // dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- --job Dry --filter '*Bulk*'   (smoke: do the cases run?)
 // dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- [--short] --operations   (1,000,000-target operations)
 // dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- [--short] --first-call   (first call of a new process)
+// dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- [--short] --integrity    (integrity check over 1,000,000 targets, 3,000,000 entries)
 // dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- --verify                 (check what every bulk competitor writes)
 var shortRun = args.Contains("--short");
 var operations = args.Contains("--operations");
 var firstCall = args.Contains("--first-call");
 var verify = args.Contains("--verify");
-var rest = args.Where(a => a is not "--short" and not "--operations" and not "--first-call" and not "--verify").ToArray();
+var integrity = args.Contains("--integrity");
+var rest = args.Where(a => a is not "--short" and not "--operations" and not "--first-call" and not "--verify" and not "--integrity").ToArray();
 
 // Every benchmark runs in its own process; one throwaway cluster, started here, serves them all (each
 // process creates its own database on it). The cluster stops when this process exits.
@@ -30,6 +32,14 @@ if (operations)
     // A pass over 1,000,000 targets takes a minute or more: one measured iteration, after one warm-up.
     BenchmarkRunner.Run<PostgreSqlOperationBenchmarks>(BenchmarkConfig.SinglePass());
     await PostgreSqlOperationBenchmarks.ReportPeakMemoryAsync(PostgreSqlOperationBenchmarks.Sizes);
+    return 0;
+}
+
+if (integrity)
+{
+    // A check over 3,000,000 entries takes seconds: one measured pass after one warm-up, as for operations.
+    BenchmarkRunner.Run<PostgreSqlIntegrityBenchmarks>(BenchmarkConfig.SinglePass());
+    await PostgreSqlIntegrityBenchmarks.ReportPeakMemoryAsync(PostgreSqlIntegrityBenchmarks.Sizes);
     return 0;
 }
 
@@ -50,7 +60,7 @@ if (firstCall)
 }
 
 // Their own runs, with their own jobs: above.
-Type[] apart = [typeof(PostgreSqlOperationBenchmarks), typeof(PostgreSqlFirstCallBenchmarks)];
+Type[] apart = [typeof(PostgreSqlOperationBenchmarks), typeof(PostgreSqlFirstCallBenchmarks), typeof(PostgreSqlIntegrityBenchmarks)];
 var suite = typeof(Program).Assembly.GetTypes().Where(t => t.IsPublic && !t.IsAbstract && !apart.Contains(t) && t.GetMethods().Any(m => m.IsDefined(typeof(BenchmarkDotNet.Attributes.BenchmarkAttribute), false))).ToArray();
 var config = rest.Any(a => a is "--job" or "-j") ? BenchmarkConfig.CommandLineJob() : shortRun ? BenchmarkConfig.Short() : BenchmarkConfig.Full();
 BenchmarkSwitcher.FromTypes(suite).Run(rest, config);

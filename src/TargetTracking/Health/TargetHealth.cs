@@ -33,7 +33,7 @@ public sealed class TargetHealth
 
     /// <summary>
     /// Gets a value indicating whether the store can be checked and repaired: it implements <see cref="IIntegrityStore"/>
-    /// (every store shipped does; a store seen through a host's transaction does not). Where it is
+    /// (every store shipped does, a linq2db store seen through a host's transaction included). Where it is
     /// <see langword="false"/>, <see cref="CheckIntegrityAsync"/>, <see cref="PlanRepairAsync"/> and
     /// <see cref="ApplyRepairAsync"/> throw <see cref="NotSupportedException"/> before they touch the store.
     /// </summary>
