@@ -74,7 +74,7 @@ internal sealed class Linq2DbWriteSession : ITargetWriteSession, IOperationWrite
             var keys = ids.Select(i => i.Value).ToArray();
 
             // In id order, so two writers that touch overlapping sets queue instead of deadlocking.
-            var locked = _dialect.ForUpdate(Connection.GetTable<TargetRecord>().Where(_dialect.IdIn(keys)).OrderBy(t => t.Id));
+            var locked = _dialect.ForUpdate(Connection.GetTable<TargetRecord>().Where(_dialect.IdIn(keys)).OrderBy(t => t.Id).Select(TargetRecord.Readable));
             foreach (var row in await locked.ToListAsync(cancellationToken).ConfigureAwait(false))
             {
                 var target = row.ToTarget();
