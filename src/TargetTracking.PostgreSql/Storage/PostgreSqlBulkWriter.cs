@@ -10,9 +10,13 @@ namespace TargetTracking.PostgreSql;
 /// </summary>
 internal static class PostgreSqlBulkWriter
 {
-    /// <summary>Writes a unit of work's changes as one <see cref="NpgsqlBatch"/>: one round trip whatever the number of items.</summary>
+    /// <summary>
+    /// Writes a unit of work's changes as one <see cref="NpgsqlBatch"/>: one round trip whatever the number of items.
+    /// With <paramref name="commit"/>, the batch ends with <c>COMMIT</c>: a statement that fails stops the batch
+    /// before it (PostgreSQL skips the rest of a failed batch), so nothing half-written is ever committed.
+    /// </summary>
     public static async Task<WriteCounts> WriteAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, PostgreSqlStatements sql, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> locked, CancellationToken cancellationToken)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, PostgreSqlStatements sql, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> locked, CancellationToken cancellationToken, bool commit = false)
     {
         var batch = new NpgsqlBatch(connection, transaction);
         await using (batch.ConfigureAwait(false))
@@ -36,6 +40,11 @@ internal static class PostgreSqlBulkWriter
             if (changes.History.Count > 0)
             {
                 AddHistory(batch, sql, changes.History);
+            }
+
+            if (commit)
+            {
+                Add(batch, "COMMIT", []);
             }
 
             await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
