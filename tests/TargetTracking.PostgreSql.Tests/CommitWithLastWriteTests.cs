@@ -51,6 +51,30 @@ public sealed class CommitWithLastWriteTests(PostgreSqlFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task ALaterStatementFailingInTheCommitBatch_UndoesTheEarlierOnes()
+    {
+        var store = await fixture.CreatePostgreSqlRepositoryAsync();
+        var existing = (await Db.Tracker(store).CreateAsync(new NewTarget("Existing"))).Value!;
+
+        await using (var session = await store.BeginWriteAsync())
+        {
+            var locked = (await session.LockAsync([existing.Id]))[existing.Id];
+
+            // The update succeeds; the history entry then repeats version 1, which the unique key refuses.
+            await session.SaveAsync(new ChangeSet
+            {
+                Updates = [new TargetWrite(locked with { Status = "Hot", Version = 2 }, 1)],
+                History = [Created(existing.Id)],
+            });
+
+            await Assert.ThrowsAnyAsync<Exception>(() => session.CommitAsync());
+        }
+
+        var after = await store.GetAsync(existing.Id);
+        Assert.Equal((null, 1L), (after?.Status, after?.Version ?? 0));
+    }
+
+    [Fact]
     public async Task AWriteFollowedByAnother_IsSentFirst_AndBothCommit()
     {
         var store = await fixture.CreatePostgreSqlRepositoryAsync();
