@@ -22,7 +22,7 @@ internal static class PostgreSqlBulkWriter
         await using (batch.ConfigureAwait(false))
         {
             var inserts = changes.Inserts.Count > 0 ? Add(batch, sql.InsertTargets, TargetParameters(changes.Inserts, null)) : null;
-            var (stateUpdates, fullUpdates) = SplitUpdates(changes.Updates, locked);
+            var (stateUpdates, fullUpdates) = StateUpdates.Split(changes.Updates, locked);
             var states = stateUpdates.Count > 0 ? AddStates(batch, sql, stateUpdates) : null;
             var updates = fullUpdates.Count > 0
                 ? Add(batch, sql.UpdateTargets, TargetParameters([.. fullUpdates.Select(u => u.Target)], [.. fullUpdates.Select(u => u.ExpectedVersion)]))
@@ -121,29 +121,6 @@ internal static class PostgreSqlBulkWriter
         }
 
         return [.. parameters];
-    }
-
-    /// <summary>
-    /// Splits updates into those that change only the state columns (status, version, times) of a row this session
-    /// locked, which <see cref="PostgreSqlStatements.UpdateTargetStates"/> writes, and the rest.
-    /// </summary>
-    private static (List<TargetWrite> States, List<TargetWrite> Full) SplitUpdates(IReadOnlyList<TargetWrite> updates, IReadOnlyDictionary<TargetId, Target> locked)
-    {
-        var states = new List<TargetWrite>(updates.Count);
-        var full = new List<TargetWrite>();
-        foreach (var update in updates)
-        {
-            var after = update.Target;
-            var sameFields = locked.TryGetValue(after.Id, out var before)
-                && before.Version == update.ExpectedVersion
-                && string.Equals(before.Name, after.Name, StringComparison.Ordinal)
-                && string.Equals(before.Description, after.Description, StringComparison.Ordinal)
-                && before.CreatedAt == after.CreatedAt
-                && before.Markets.SequenceEqual(after.Markets, StringComparer.Ordinal);
-            (sameFields ? states : full).Add(update);
-        }
-
-        return (states, full);
     }
 
     /// <summary>Status changes: only the state columns travel, joined to the rows by id at their expected version.</summary>

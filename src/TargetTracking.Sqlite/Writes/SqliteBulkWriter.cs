@@ -89,7 +89,7 @@ internal static class SqliteBulkWriter
 
         if (changes.Updates.Count > 0)
         {
-            var (states, full) = SplitUpdates(changes.Updates, known);
+            var (states, full) = StateUpdates.Split(changes.Updates, known);
             updated = await UpdateStatesAsync(connection, transaction, states, cancellationToken).ConfigureAwait(false);
             updated += await ExecuteAsync(connection, transaction, UpdateTarget, TargetParameters, full, cancellationToken).ConfigureAwait(false);
 
@@ -160,29 +160,6 @@ internal static class SqliteBulkWriter
     private static string UpdateStates(string values) => UpdateStatesFrom + values + UpdateStatesWhere;
 
     private static string InsertHistoryValues(string values) => InsertHistoryPrefix + values;
-
-    /// <summary>
-    /// Splits updates into those that change only the state columns (status, version, times) of a row this session
-    /// read, which one multi-row <c>UPDATE … FROM (VALUES …)</c> writes, and the rest, written per row.
-    /// </summary>
-    private static (List<TargetWrite> States, List<TargetWrite> Full) SplitUpdates(IReadOnlyList<TargetWrite> updates, IReadOnlyDictionary<TargetId, Target> known)
-    {
-        var states = new List<TargetWrite>(updates.Count);
-        var full = new List<TargetWrite>();
-        foreach (var update in updates)
-        {
-            var after = update.Target;
-            var sameFields = known.TryGetValue(after.Id, out var before)
-                && before.Version == update.ExpectedVersion
-                && string.Equals(before.Name, after.Name, StringComparison.Ordinal)
-                && string.Equals(before.Description, after.Description, StringComparison.Ordinal)
-                && before.CreatedAt == after.CreatedAt
-                && before.Markets.SequenceEqual(after.Markets, StringComparer.Ordinal);
-            (sameFields ? states : full).Add(update);
-        }
-
-        return (states, full);
-    }
 
     private static IEnumerable<(string TargetId, string MarketNorm)> Markets(Target target)
     {
