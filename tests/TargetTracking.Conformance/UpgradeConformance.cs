@@ -339,6 +339,19 @@ public abstract class UpgradeConformance<TFixture> : IClassFixture<TFixture>
     }
 
     [Fact]
+    public async Task IntegrityCheck_FindsTheOldDataSound()
+    {
+        var (repository, _, _, _) = await Fixture.OpenRestoredAsync();
+        var health = new TargetHealth(new TargetTracker(repository, new TargetTrackingOptions(), new FakeTimeProvider(At(100))));
+
+        var report = await health.CheckIntegrityAsync();
+
+        Assert.True(report.IsHealthy, report.ToString());
+        Assert.Equal(6, report.TargetsChecked);
+        Assert.True((await health.PlanRepairAsync(RepairPolicy.TrustHistory)).IsEmpty);
+    }
+
+    [Fact]
     public async Task Operation_AndItsFailures_ReadBack()
     {
         var (repository, operationStore, _, _) = await Fixture.OpenRestoredAsync();

@@ -96,16 +96,18 @@ public sealed class UpgradeTests(SqliteFileFixture fixture) : UpgradeConformance
     }
 
     [Fact]
-    public async Task OldFile_IsCurrent_NothingIsReapplied()
+    public async Task OldFile_KeepsItsVersions_OnlyLaterMigrationsAreApplied()
     {
-        // With migrations off the store refuses a schema missing a migration: the 0.1 version table must satisfy it.
-        var unmigrated = await Fixture.OpenV01CopyAsync(applyMigrations: false);
-        Assert.Equal(["1", "2", "3"], await ScalarsAsync(unmigrated.ConnectionString, "SELECT version FROM target_tracking_migrations ORDER BY version"));
+        // With migrations off the store refuses a schema missing a migration: the 0.1 version table satisfies 1 to 3,
+        // so only the migrations after 0.1 are named.
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => Fixture.OpenV01CopyAsync(applyMigrations: false));
+        var missing = SqliteDialect.EmbeddedMigrations.Where(m => m.Version > 3).Select(m => m.Name).ToList();
+        Assert.Contains($"missing TargetTracking schema migrations {string.Join(", ", missing)}.", error.Message, StringComparison.Ordinal);
 
         var migrated = await Fixture.OpenV01CopyAsync();
         Assert.Equal(6, (await migrated.Repository.QueryAsync(new TargetQuery())).TotalCount);
         Assert.Equal(
-            ["0001_tables.sql", "0002_indexes_and_history_guards.sql", "0003_operations.sql"],
+            ["0001_tables.sql", "0002_indexes_and_history_guards.sql", "0003_operations.sql", .. missing],
             await ScalarsAsync(migrated.ConnectionString, "SELECT name FROM target_tracking_migrations ORDER BY version"));
     }
 }
