@@ -54,6 +54,31 @@ public sealed class HealthTests
     }
 
     [Fact]
+    public async Task Reports_AndPlans_CannotBeWrittenThrough()
+    {
+        var store = new InMemoryTargetRepository();
+        var tracker = new TargetTracker(store, new TargetTrackingOptions());
+        var target = (await tracker.CreateAsync(new NewTarget("Drifted", Status: "Cold"))).Value!;
+        store.Tamper(targets: t => t.SetItem(target.Id, target with { Status = "Hot" }));
+        store.Tamper(history: h => h.SetItem(target.Id, h[target.Id].Add(new HistoryEntry
+        {
+            Id = Guid.CreateVersion7(), TargetId = target.Id, Action = (HistoryAction)42, Version = 9, OccurredAt = target.CreatedAt, CorrelationId = "x",
+        })));
+        var health = new TargetHealth(tracker);
+
+        var report = await health.CheckIntegrityAsync();
+        var plan = await health.PlanRepairAsync(RepairPolicy.TrustTarget);
+
+        Assert.Equal(2, report.ProblemCount);
+        Assert.Throws<NotSupportedException>(() => ((IList<IntegrityProblem>)report.Problems).Clear());
+        Assert.Throws<NotSupportedException>(() => ((IDictionary<IntegrityProblemKind, long>)report.CountByKind).Clear());
+        var malformed = report.Problems.Single(p => p.Kind == IntegrityProblemKind.MalformedRow).Malformed!;
+        Assert.Throws<NotSupportedException>(() => ((IList<MalformedValue>)malformed.Values).Clear());
+        Assert.True(plan.IsEmpty);
+        Assert.Throws<NotSupportedException>(() => ((IList<IntegrityProblem>)plan.NotRepairable).Clear());
+    }
+
+    [Fact]
     public async Task RepairPolicy_OutOfRange_IsRefused()
     {
         var health = new TargetHealth(new TargetTracker(new InMemoryTargetRepository(), new TargetTrackingOptions()));

@@ -97,7 +97,7 @@ internal static class RepairRules
             return null;
         }
 
-        var problems = repairable.Select(IntegrityProblem.From).Order(Comparer<IntegrityProblem>.Create(IntegrityProblem.Compare)).ToList();
+        var problems = repairable.Select(IntegrityProblem.From).Order(Comparer<IntegrityProblem>.Create(IntegrityProblem.Compare)).ToList().AsReadOnly();
         var row = repairable[0].Row;
         var tail = repairable[0].Tail;
         var note = Note(policy, problems);
@@ -137,10 +137,10 @@ internal static class RepairRules
         }
 
         entries.Add(new RepairEntry(HistoryAction.Deleted, left, null, next, Cut("Recorded by the integrity repair: the target's row is gone. " + (entries.Count == 0 ? note : "See the Repaired entry before."))));
-        return new TargetRepair { TargetId = id, Problems = problems, Before = null, After = null, Entries = entries };
+        return new TargetRepair { TargetId = id, Problems = problems, Before = null, After = null, Entries = entries.AsReadOnly() };
     }
 
-    private static string Note(RepairPolicy policy, List<IntegrityProblem> problems) =>
+    private static string Note(RepairPolicy policy, IEnumerable<IntegrityProblem> problems) =>
         Cut($"Integrity repair ({policy}): " + string.Join(" ", problems.Select(p => $"[{p.Kind}] {p.Detail}")));
 
     /// <summary>Cuts text to <see cref="MaxNoteLength"/> characters without splitting a surrogate pair.</summary>
