@@ -67,15 +67,15 @@ internal static class MySqlBulkWriter
         var statements = new MySqlStatements(connection, transaction);
         await using (statements.ConfigureAwait(false))
         {
-            var inserted = new List<MySqlBatchCommand>();
-            var updated = new List<MySqlBatchCommand>();
-            var deleted = new List<MySqlBatchCommand>();
+            var updated = new List<RowCount?>();
+            var deleted = new List<RowCount?>();
 
             if (changes.Inserts.Count > 0)
             {
+                // A multi-row INSERT inserts every row or fails (a duplicate key is a conflict): no count to read.
                 foreach (var chunk in changes.Inserts.Chunk(InsertRows))
                 {
-                    inserted.Add(await AddTargetInsertAsync(statements, chunk, cancellationToken).ConfigureAwait(false));
+                    await AddTargetInsertAsync(statements, chunk, cancellationToken).ConfigureAwait(false);
                 }
 
                 await AddMarketInsertsAsync(statements, changes.Inserts, cancellationToken).ConfigureAwait(false);
@@ -100,7 +100,7 @@ internal static class MySqlBulkWriter
                 {
                     foreach (var chunk in remarketed.Chunk(JsonRows))
                     {
-                        await statements.AddAsync(DeleteMarkets, [Stored.Ids(chunk.Select(t => t.Id.Value))], chunk.Length * 40L, null, cancellationToken).ConfigureAwait(false);
+                        await statements.AddAsync(DeleteMarkets, [Stored.Ids(chunk.Select(t => t.Id.Value))], chunk.Length * 40L, null, counted: false, cancellationToken).ConfigureAwait(false);
                     }
 
                     await AddMarketInsertsAsync(statements, remarketed, cancellationToken).ConfigureAwait(false);
@@ -114,13 +114,13 @@ internal static class MySqlBulkWriter
 
             if (changes.PurgeHistory.Count > 0)
             {
-                await statements.AddAsync(AllowPurge, [], 0, null, cancellationToken).ConfigureAwait(false);
+                await statements.AddAsync(AllowPurge, [], 0, null, counted: false, cancellationToken).ConfigureAwait(false);
                 foreach (var chunk in changes.PurgeHistory.Chunk(JsonRows))
                 {
-                    await statements.AddAsync(PurgeHistory, [Stored.Ids(chunk.Select(id => id.Value))], chunk.Length * 40L, null, cancellationToken).ConfigureAwait(false);
+                    await statements.AddAsync(PurgeHistory, [Stored.Ids(chunk.Select(id => id.Value))], chunk.Length * 40L, null, counted: false, cancellationToken).ConfigureAwait(false);
                 }
 
-                await statements.AddAsync(ForbidPurge, [], 0, null, cancellationToken).ConfigureAwait(false);
+                await statements.AddAsync(ForbidPurge, [], 0, null, counted: false, cancellationToken).ConfigureAwait(false);
             }
 
             foreach (var chunk in changes.History.Chunk(InsertRows))
@@ -129,7 +129,7 @@ internal static class MySqlBulkWriter
             }
 
             await statements.FlushAsync(cancellationToken).ConfigureAwait(false);
-            return new WriteCounts(inserted.Sum(c => (long)c.RecordsAffected), updated.Sum(c => (long)c.RecordsAffected), deleted.Sum(c => (long)c.RecordsAffected));
+            return new WriteCounts(changes.Inserts.Count, updated.Sum(c => c!.Value), deleted.Sum(c => c!.Value));
         }
     }
 
@@ -159,9 +159,9 @@ internal static class MySqlBulkWriter
     private static bool SameMarkets(IReadOnlyDictionary<TargetId, Target> known, Target target) =>
         known.TryGetValue(target.Id, out var before) && before.Markets.SequenceEqual(target.Markets, StringComparer.Ordinal);
 
-    private static Task<MySqlBatchCommand> AddJsonAsync<T>(
+    private static Task<RowCount?> AddJsonAsync<T>(
         MySqlStatements statements, string sql, IReadOnlyList<T> rows, Action<Utf8JsonWriter, T> row, long size, CancellationToken cancellationToken) =>
-        statements.AddAsync(sql, [Stored.Rows(rows, row)], size, null, cancellationToken);
+        statements.AddAsync(sql, [Stored.Rows(rows, row)], size, null, counted: true, cancellationToken);
 
     private static void StateRow(Utf8JsonWriter w, TargetWrite update)
     {
@@ -205,7 +205,7 @@ internal static class MySqlBulkWriter
     private static long TargetSize(Target t) =>
         100 + (2 * MySqlStatements.Size(t.Name)) + MySqlStatements.Size(t.Description) + t.Markets.Sum(m => 2 * MySqlStatements.Size(m));
 
-    private static Task<MySqlBatchCommand> AddTargetInsertAsync(MySqlStatements statements, Target[] targets, CancellationToken cancellationToken)
+    private static Task<RowCount?> AddTargetInsertAsync(MySqlStatements statements, Target[] targets, CancellationToken cancellationToken)
     {
         var values = new List<object?>(targets.Length * 10);
         foreach (var t in targets)
@@ -224,7 +224,7 @@ internal static class MySqlBulkWriter
 
         // In a batch of their own: a duplicate key there is a target's, which MySqlErrors.Translate makes a conflict.
         return statements.AddAsync(
-            MySqlStatements.Values(InsertTargets, targets.Length, 10), values, targets.Sum(TargetSize), MySqlErrors.TargetsTable, cancellationToken);
+            MySqlStatements.Values(InsertTargets, targets.Length, 10), values, targets.Sum(TargetSize), MySqlErrors.TargetsTable, counted: false, cancellationToken);
     }
 
     private static async Task AddMarketInsertsAsync(MySqlStatements statements, IEnumerable<Target> targets, CancellationToken cancellationToken)
@@ -241,11 +241,11 @@ internal static class MySqlBulkWriter
             }
 
             await statements.AddAsync(
-                MySqlStatements.Values(InsertMarkets, chunk.Length, 2), values, chunk.Sum(m => 40 + MySqlStatements.Size(m.Market)), null, cancellationToken).ConfigureAwait(false);
+                MySqlStatements.Values(InsertMarkets, chunk.Length, 2), values, chunk.Sum(m => 40 + MySqlStatements.Size(m.Market)), null, counted: false, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private static Task<MySqlBatchCommand> AddHistoryInsertAsync(MySqlStatements statements, HistoryEntry[] entries, CancellationToken cancellationToken)
+    private static Task<RowCount?> AddHistoryInsertAsync(MySqlStatements statements, HistoryEntry[] entries, CancellationToken cancellationToken)
     {
         var values = new List<object?>(entries.Length * 13);
         long size = 0;
@@ -268,6 +268,6 @@ internal static class MySqlBulkWriter
                 + MySqlStatements.Size(e.OperationId) + MySqlStatements.Size(e.ClientAddress) + MySqlStatements.Size(e.UserAgent);
         }
 
-        return statements.AddAsync(MySqlStatements.Values(InsertHistory, entries.Length, 13), values, size, null, cancellationToken);
+        return statements.AddAsync(MySqlStatements.Values(InsertHistory, entries.Length, 13), values, size, null, counted: false, cancellationToken);
     }
 }

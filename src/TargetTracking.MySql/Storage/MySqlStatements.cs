@@ -17,16 +17,18 @@ internal sealed class MySqlStatements(MySqlConnection connection, MySqlTransacti
     private readonly List<MySqlBatch> _sent = [];
     private MySqlBatch? _batch;
     private string? _batchTable;
+    private readonly List<RowCount> _counts = [];
     private long _size;
 
-    /// <summary>Adds a statement with positional (<c>?</c>) parameters; read its <see cref="MySqlBatchCommand.RecordsAffected"/> after <see cref="FlushAsync"/>.</summary>
+    /// <summary>Adds a statement with positional (<c>?</c>) parameters.</summary>
     /// <param name="sql">The statement.</param>
     /// <param name="values">The values of its parameters, in order.</param>
     /// <param name="size">The estimated size of the values (<see cref="Size"/>).</param>
     /// <param name="table">The table whose duplicate keys the statement may hit and that a failure should name (<see cref="MySqlErrors.TableKey"/>).</param>
+    /// <param name="counted">Whether to count the rows it matches: <see cref="MySqlBatch"/> reports one total, so a <c>SELECT ROW_COUNT()</c> follows it.</param>
     /// <param name="cancellationToken">Cancels a batch sent to make room.</param>
-    /// <returns>The statement.</returns>
-    public async Task<MySqlBatchCommand> AddAsync(string sql, IReadOnlyList<object?> values, long size, string? table, CancellationToken cancellationToken)
+    /// <returns>Its count, read once the batch is sent; <see langword="null"/> when not counted.</returns>
+    public async Task<RowCount?> AddAsync(string sql, IReadOnlyList<object?> values, long size, string? table, bool counted, CancellationToken cancellationToken)
     {
         if (_batch is not null && (_size + size > BatchBudget || !string.Equals(table, _batchTable, StringComparison.Ordinal)))
         {
@@ -47,10 +49,20 @@ internal sealed class MySqlStatements(MySqlConnection connection, MySqlTransacti
 
         _batch.BatchCommands.Add(command);
         _size += size;
-        return command;
+        if (!counted)
+        {
+            return null;
+        }
+
+        // Rows matched, not only changed: MySqlConnector connects with CLIENT_FOUND_ROWS unless UseAffectedRows is set,
+        // and every write here changes the version anyway.
+        _batch.BatchCommands.Add(new MySqlBatchCommand("SELECT ROW_COUNT()"));
+        var count = new RowCount();
+        _counts.Add(count);
+        return count;
     }
 
-    /// <summary>Sends the statements not sent yet, in order.</summary>
+    /// <summary>Sends the statements not sent yet, in order, and reads their counts.</summary>
     /// <param name="cancellationToken">Cancels the statements.</param>
     /// <returns>A task that completes when the server has run them.</returns>
     public async Task FlushAsync(CancellationToken cancellationToken)
@@ -60,12 +72,31 @@ internal sealed class MySqlStatements(MySqlConnection connection, MySqlTransacti
             return;
         }
 
-        var (batch, table) = (_batch, _batchTable);
+        var (batch, table, counts) = (_batch, _batchTable, _counts.ToArray());
         (_batch, _batchTable, _size) = (null, null, 0);
+        _counts.Clear();
         _sent.Add(batch);
         try
         {
-            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            // Only the SELECT ROW_COUNT() statements return result sets: one per count, in order.
+            var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                var next = 0;
+                do
+                {
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        counts[next++].Value = reader.GetInt64(0);
+                    }
+                }
+                while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false));
+
+                if (next != counts.Length)
+                {
+                    throw new InvalidOperationException($"The batch returned {next} row counts; {counts.Length} were asked for.");
+                }
+            }
         }
         catch (MySqlException e) when (table is not null && e.ErrorCode == MySqlErrorCode.DuplicateKeyEntry)
         {
@@ -104,4 +135,11 @@ internal sealed class MySqlStatements(MySqlConnection connection, MySqlTransacti
 
     /// <summary>The estimated UTF-8 size of a text value.</summary>
     public static long Size(string? text) => text is null ? 4 : 8 + (3L * text.Length);
+}
+
+/// <summary>How many rows a statement matched, known once its batch is sent.</summary>
+internal sealed class RowCount
+{
+    /// <summary>Gets or sets the count.</summary>
+    public long Value { get; set; }
 }
