@@ -93,6 +93,20 @@ public abstract class Linq2DbDialect
     /// </summary>
     internal abstract Task<WriteCounts> WriteAsync(DataConnection db, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> locked, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Gets a value indicating whether the dialect can send a unit of work's last write together with its COMMIT
+    /// (<see cref="WriteAndCommitAsync"/>), one round trip fewer.
+    /// </summary>
+    internal virtual bool CommitsWithLastWrite => false;
+
+    /// <summary>
+    /// Writes like <see cref="WriteAsync"/> and commits in the same round trip; a failed statement leaves the
+    /// transaction uncommitted. Called only when every update and delete targets a row the session locked at the
+    /// expected version, so no row can be missed.
+    /// </summary>
+    internal virtual Task<WriteCounts> WriteAndCommitAsync(DataConnection db, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> locked, CancellationToken cancellationToken) =>
+        throw new NotSupportedException($"The {Name} dialect does not commit with its last write.");
+
     /// <summary>Stores an operation's selection given as ids (set-based, ignoring duplicates); returns how many were stored.</summary>
     internal abstract Task<long> InsertOperationItemsAsync(DataConnection db, string operationId, Guid[] ids, CancellationToken cancellationToken);
 

@@ -225,7 +225,7 @@ public sealed class Linq2DbTargetStore : ITargetRepository, IOperationRepository
     internal static async Task<Target?> GetAsync(DataConnection db, TargetId id, CancellationToken cancellationToken)
     {
         var key = id.Value;
-        var row = await db.GetTable<TargetRecord>().FirstOrDefaultAsync(t => t.Id == key, cancellationToken).ConfigureAwait(false);
+        var row = await db.GetTable<TargetRecord>().Where(t => t.Id == key).Select(TargetRecord.Readable).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
         return row?.ToTarget();
     }
 
@@ -258,7 +258,7 @@ public sealed class Linq2DbTargetStore : ITargetRepository, IOperationRepository
             TargetSort.UpdatedAt => desc ? matches.OrderByDescending(t => t.UpdatedAt).ThenByDescending(t => t.Id) : matches.OrderBy(t => t.UpdatedAt).ThenBy(t => t.Id),
             _ => desc ? matches.OrderByDescending(_dialect.NameKey).ThenByDescending(t => t.Id) : matches.OrderBy(_dialect.NameKey).ThenBy(t => t.Id),
         };
-        var rows = await ordered.Skip(query.Skip).Take(query.Take).ToListAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await ordered.Skip(query.Skip).Take(query.Take).Select(TargetRecord.Readable).ToListAsync(cancellationToken).ConfigureAwait(false);
         return [.. rows.Select(r => r.ToTarget())];
     }
 

@@ -8,7 +8,7 @@ namespace TargetTracking.PostgreSql.Tests;
 /// Gives every <see cref="CreateRepositoryAsync"/> call its own new schema on the run's database, so every
 /// store is empty and isolated and test classes run in parallel.
 /// </summary>
-public sealed class PostgreSqlFixture : ISharedStoreFixture, ILinq2DbStoreFixture, IAsyncLifetime
+public sealed partial class PostgreSqlFixture : ISharedStoreFixture, ILinq2DbStoreFixture, IAsyncLifetime
 {
     private static int _schemas;
     private NpgsqlDataSource? _dataSource;

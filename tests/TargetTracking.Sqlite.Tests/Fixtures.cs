@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace TargetTracking.Sqlite.Tests;
 
 /// <summary>A new temporary database file per store, all removed when the fixture ends.</summary>
-public sealed class SqliteFileFixture : ISharedStoreFixture, ILinq2DbStoreFixture, IAsyncLifetime
+public sealed partial class SqliteFileFixture : ISharedStoreFixture, ILinq2DbStoreFixture, IAsyncLifetime
 {
     private readonly List<SqliteTargetRepository> _repositories = [];
 
