@@ -25,7 +25,7 @@ internal static class MySqlBulkWriter
     private const string InsertHistory =
         "INSERT INTO target_history (id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent) VALUES";
 
-    // JSON_TABLE drives (STRAIGHT_JOIN), each row found by primary key at its expected version.
+    // Status changes (StateUpdates.Split): JSON_TABLE drives (STRAIGHT_JOIN), each row found by primary key at its expected version.
     private const string UpdateStates = """
         UPDATE JSON_TABLE(?, '$[*]' COLUMNS (
                    id CHAR(32) PATH '$[0]', status VARCHAR(64) PATH '$[1]', version BIGINT PATH '$[2]',
@@ -83,7 +83,7 @@ internal static class MySqlBulkWriter
 
             if (changes.Updates.Count > 0)
             {
-                var (states, full) = SplitUpdates(changes.Updates, known);
+                var (states, full) = StateUpdates.Split(changes.Updates, known);
                 foreach (var chunk in states.Chunk(JsonRows))
                 {
                     updated.Add(await AddJsonAsync(statements, UpdateStates, chunk, StateRow, chunk.Length * 120L, cancellationToken).ConfigureAwait(false));
@@ -131,29 +131,6 @@ internal static class MySqlBulkWriter
             await statements.FlushAsync(cancellationToken).ConfigureAwait(false);
             return new WriteCounts(changes.Inserts.Count, updated.Sum(c => c!.Value), deleted.Sum(c => c!.Value));
         }
-    }
-
-    /// <summary>
-    /// Splits updates into those that change only the state columns (status, version, times) of a row this session
-    /// read, which <see cref="UpdateStates"/> writes, and the rest.
-    /// </summary>
-    private static (List<TargetWrite> States, List<TargetWrite> Full) SplitUpdates(IReadOnlyList<TargetWrite> updates, IReadOnlyDictionary<TargetId, Target> known)
-    {
-        var states = new List<TargetWrite>(updates.Count);
-        var full = new List<TargetWrite>();
-        foreach (var update in updates)
-        {
-            var after = update.Target;
-            var sameFields = known.TryGetValue(after.Id, out var before)
-                && before.Version == update.ExpectedVersion
-                && string.Equals(before.Name, after.Name, StringComparison.Ordinal)
-                && string.Equals(before.Description, after.Description, StringComparison.Ordinal)
-                && before.CreatedAt == after.CreatedAt
-                && before.Markets.SequenceEqual(after.Markets, StringComparer.Ordinal);
-            (sameFields ? states : full).Add(update);
-        }
-
-        return (states, full);
     }
 
     private static bool SameMarkets(IReadOnlyDictionary<TargetId, Target> known, Target target) =>
