@@ -1,7 +1,9 @@
 using BenchmarkDotNet.Running;
 using TargetTracking.Benchmarks.Infrastructure;
+using TargetTracking.Benchmarks.MySql;
 using TargetTracking.Benchmarks.PostgreSql;
 using TargetTracking.Benchmarks.Sqlite;
+using TargetTracking.MySql.Tests;
 using TargetTracking.PostgreSql.Tests;
 
 // dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- [--short] --filter '*'
@@ -22,6 +24,13 @@ var rest = args.Where(a => a is not "--short" and not "--operations" and not "--
 if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(PostgreSqlServer.EnvironmentVariable)) && !InfoOnly(rest))
 {
     Environment.SetEnvironmentVariable(PostgreSqlServer.EnvironmentVariable, await PostgreSqlServer.GetConnectionStringAsync());
+}
+
+// Likewise one throwaway MariaDB server, when a MariaDB benchmark may run.
+if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(MariaDbServer.EnvironmentVariable)) && !InfoOnly(rest) && !operations && !firstCall
+    && (verify || !rest.Contains("--filter") || rest.SkipWhile(a => a != "--filter").Skip(1).TakeWhile(a => !a.StartsWith('-')).Any(f => f.Contains("MariaDb", StringComparison.OrdinalIgnoreCase) || f.Trim('*').Length == 0 || f.Contains("Bulk", StringComparison.OrdinalIgnoreCase))))
+{
+    Environment.SetEnvironmentVariable(MariaDbServer.EnvironmentVariable, await MariaDbServer.GetAdminConnectionStringAsync());
 }
 
 // Child processes inherit it: the operation benchmarks pick their sizes from it.
@@ -48,8 +57,9 @@ if (verify)
     // Every bulk competitor once per N, outside BenchmarkDotNet: what it wrote, and all-or-nothing with a stale item.
     var postgreSql = await PostgreSqlBulkStatusChangeBenchmarks.VerifyAsync(Console.Out);
     var sqlite = await SqliteBulkCommitBenchmarks.VerifyAsync(Console.Out);
-    Console.WriteLine(postgreSql && sqlite ? "All competitors wrote what they should." : "Some competitors did not write what they should.");
-    return postgreSql && sqlite ? 0 : 1;
+    var mariaDb = await MariaDbBulkStatusChangeBenchmarks.VerifyAsync(Console.Out);
+    Console.WriteLine(postgreSql && sqlite && mariaDb ? "All competitors wrote what they should." : "Some competitors did not write what they should.");
+    return postgreSql && sqlite && mariaDb ? 0 : 1;
 }
 
 if (firstCall)

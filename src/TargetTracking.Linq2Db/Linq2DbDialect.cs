@@ -10,8 +10,8 @@ namespace TargetTracking.Linq2Db;
 /// What differs between databases on the linq2db store, and nothing else: schema and migration SQL, table names
 /// and type mapping, how markets are stored, lock syntax, error classification, and the fastest bulk statements.
 /// Every read, the write session and the migration runner are shared (<see cref="Linq2DbTargetStore"/>).
-/// Dialects ship in the store packages: <c>TargetTracking.PostgreSql</c> (<c>PostgreSqlDialect</c>) and
-/// <c>TargetTracking.Sqlite</c> (<c>SqliteDialect</c>).
+/// Dialects ship in the store packages: <c>TargetTracking.PostgreSql</c> (<c>PostgreSqlDialect</c>),
+/// <c>TargetTracking.Sqlite</c> (<c>SqliteDialect</c>) and <c>TargetTracking.MySql</c> (<c>MySqlDialect</c>).
 /// </summary>
 public abstract class Linq2DbDialect
 {
@@ -52,6 +52,12 @@ public abstract class Linq2DbDialect
 
     /// <summary>Takes the lock that makes concurrent migrators queue, inside the migration transaction.</summary>
     internal abstract Task LockMigrationsAsync(DataConnection db, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Releases the migration lock when the run ends, committed or not, where the lock outlives the transaction (a
+    /// session lock, such as MariaDB's <c>GET_LOCK</c>, would otherwise stay with the pooled connection). Must not throw.
+    /// </summary>
+    internal virtual Task UnlockMigrationsAsync(DataConnection db) => Task.CompletedTask;
 
     /// <summary>Creates the version table when missing and prepares the connection for scripts (inside the migration transaction).</summary>
     internal abstract Task PrepareMigrationsAsync(DataConnection db, CancellationToken cancellationToken);
