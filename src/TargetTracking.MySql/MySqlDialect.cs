@@ -181,6 +181,9 @@ public sealed class MySqlDialect : Linq2DbDialect
         return t => InJsonIds(t.Id, json);
     }
 
+    // The JSON type checks that markets are JSON, not that they are an array of text: a script can store '{"EU": 1}'.
+    internal override Expression<Func<TargetRecord, bool>> MalformedTarget => t => NotTextArray(t.Markets);
+
     // Served by ix_target_markets_market.
     internal override Expression<Func<TargetRecord, bool>> HasMarket(IDataContext db, string market) =>
         t => db.GetTable<MarketRecord>().Where(m => m.MarketNorm == market).Select(m => m.TargetId).Contains(t.Id);
@@ -198,6 +201,14 @@ public sealed class MySqlDialect : Linq2DbDialect
     internal override bool IsTransient(Exception exception) => MySqlErrors.IsTransient(exception);
 
     internal override Exception? Translate(Exception exception) => MySqlErrors.Translate(exception);
+
+    // JSON_TYPE raises an error on text that is not JSON (possible with check_constraint_checks off): CASE keeps it to valid JSON.
+    [Sql.Expression(
+        "(CASE WHEN JSON_VALID({0}) THEN JSON_TYPE({0}) <> 'ARRAY' OR EXISTS (SELECT 1 FROM JSON_TABLE({0}, '$[*]' COLUMNS (n FOR ORDINALITY)) AS m "
+        + "WHERE JSON_TYPE(JSON_EXTRACT({0}, CONCAT('$[', m.n - 1, ']'))) <> 'STRING') ELSE 1 END)",
+        IsPredicate = true,
+        ServerSideOnly = true)]
+    private static bool NotTextArray(string[] markets) => throw new InvalidOperationException("Runs only in SQL.");
 
     [Sql.Expression("{0} IN (SELECT UNHEX(j.id) FROM JSON_TABLE({1}, '$[*]' COLUMNS (id CHAR(32) PATH '$')) AS j)", IsPredicate = true, ServerSideOnly = true)]
     private static bool InJsonIds(Guid id, string json) => throw new InvalidOperationException("Runs only in SQL.");

@@ -8,7 +8,7 @@ namespace TargetTracking.MySql.Tests;
 /// Gives every <see cref="CreateRepositoryAsync"/> call its own new database on the run's server, so every store is
 /// empty and isolated and test classes run in parallel.
 /// </summary>
-public sealed class MySqlFixture : ISharedStoreFixture, ILinq2DbStoreFixture, IAsyncLifetime
+public sealed class MySqlFixture : ISharedStoreFixture, ILinq2DbStoreFixture, IIntegrityFixture, IAsyncLifetime
 {
     private readonly List<MySqlDataSource> _dataSources = [];
 
@@ -62,6 +62,12 @@ public sealed class MySqlFixture : ISharedStoreFixture, ILinq2DbStoreFixture, IA
 
     public async Task<ITargetRepository> CreateRepositoryAsync() => (await CreateMySqlRepositoryAsync()).Repository;
 
+    public async Task<(ITargetRepository Repository, IStoreSaboteur Saboteur)> CreateCorruptibleAsync()
+    {
+        var (repository, connectionString) = await CreateMySqlRepositoryAsync();
+        return (repository, new MySqlSaboteur(connectionString));
+    }
+
     public async Task<SharedStore> CreateSharedStoreAsync()
     {
         var (repository, connectionString) = await CreateMySqlRepositoryAsync();
@@ -89,6 +95,8 @@ public sealed class MySqlFixture : ISharedStoreFixture, ILinq2DbStoreFixture, IA
 }
 
 public sealed class MySqlConformance(MySqlFixture f) : TargetRepositoryConformance<MySqlFixture>(f);
+
+public sealed class MySqlIntegrityConformance(MySqlFixture f) : IntegrityConformance<MySqlFixture>(f);
 
 public sealed class MySqlHostTransactionConformance(MySqlFixture f) : HostTransactionConformance<MySqlFixture>(f);
 

@@ -201,18 +201,25 @@ internal static class IntegrityScanner
         }
     }
 
-    /// <summary>Rows the mapping cannot read, read as text: the dialect's malformed ids and markets, and unknown actions.</summary>
+    /// <summary>
+    /// Rows the mapping cannot read: the dialect's malformed ids and markets, and unknown actions. Keys are read as text
+    /// where the dialect stores them as text and says they can be malformed (SQLite), typed otherwise (a binary or uuid
+    /// key is always a GUID, and its text would be the bytes).
+    /// </summary>
     private static async Task ScanMalformedAsync(DataConnection db, Linq2DbDialect dialect, Action<IntegrityFinding> found, CancellationToken cancellationToken)
     {
-        var targets = db.GetTable<TargetRecord>()
-            .Where(dialect.MalformedTarget)
-            .Select(t => new { Id = AsText(t.Id), Markets = AsText(t.Markets) });
+        var textKeys = !IsNever(dialect.MalformedHistory);
+        var targetRows = db.GetTable<TargetRecord>().Where(dialect.MalformedTarget);
+        var targets = textKeys
+            ? targetRows.Select(t => new RawRow { Id = AsText(t.Id), Markets = AsText(t.Markets) })
+            : targetRows.Select(t => new RawRow { Key = t.Id, Markets = AsText(t.Markets) });
         await foreach (var t in targets.AsAsyncEnumerable().WithCancellation(cancellationToken).ConfigureAwait(false))
         {
+            var id = t.Id ?? t.Key!.Value.ToString("D");
             var values = new List<MalformedValue>();
-            if (!IsGuid(t.Id))
+            if (!IsGuid(id))
             {
-                values.Add(Value("id", t.Id));
+                values.Add(Value("id", id));
             }
 
             if (!IsTextArray(t.Markets))
@@ -223,28 +230,31 @@ internal static class IntegrityScanner
             found(new IntegrityFinding
             {
                 Kind = IntegrityProblemKind.MalformedRow,
-                TargetId = IsGuid(t.Id) ? new TargetId(Guid.Parse(t.Id)) : null,
-                Malformed = new MalformedRow("targets", t.Id, values.Count > 0 ? values : [Value("markets", t.Markets)]),
+                TargetId = IsGuid(id) ? new TargetId(Guid.Parse(id)) : null,
+                Malformed = new MalformedRow("targets", id, values.Count > 0 ? values : [Value("markets", t.Markets)]),
             });
         }
 
-        var history = db.GetTable<HistoryRecord>()
-            .Where(Or(dialect.MalformedHistory, h => !KnownActions.Contains(h.Action)))
-            .Select(h => new { Id = AsText(h.Id), TargetId = AsText(h.TargetId), h.Action });
+        var historyRows = db.GetTable<HistoryRecord>().Where(Or(dialect.MalformedHistory, h => !KnownActions.Contains(h.Action)));
+        var history = textKeys
+            ? historyRows.Select(h => new RawRow { Id = AsText(h.Id), TargetId = AsText(h.TargetId), Action = h.Action })
+            : historyRows.Select(h => new RawRow { Key = h.Id, TargetKey = h.TargetId, Action = h.Action });
         await foreach (var h in history.AsAsyncEnumerable().WithCancellation(cancellationToken).ConfigureAwait(false))
         {
+            var id = h.Id ?? h.Key!.Value.ToString("D");
+            var targetId = h.TargetId ?? h.TargetKey!.Value.ToString("D");
             var values = new List<MalformedValue>();
-            if (!IsGuid(h.Id))
+            if (!IsGuid(id))
             {
-                values.Add(Value("id", h.Id));
+                values.Add(Value("id", id));
             }
 
-            if (!IsGuid(h.TargetId))
+            if (!IsGuid(targetId))
             {
-                values.Add(Value("target_id", h.TargetId));
+                values.Add(Value("target_id", targetId));
             }
 
-            if (!KnownActions.Contains(h.Action, StringComparer.Ordinal))
+            if (!KnownActions.Contains(h.Action ?? string.Empty, StringComparer.Ordinal))
             {
                 values.Add(Value("action", h.Action));
             }
@@ -252,11 +262,14 @@ internal static class IntegrityScanner
             found(new IntegrityFinding
             {
                 Kind = IntegrityProblemKind.MalformedRow,
-                TargetId = IsGuid(h.TargetId) ? new TargetId(Guid.Parse(h.TargetId)) : null,
-                Malformed = new MalformedRow("history", h.Id, values),
+                TargetId = IsGuid(targetId) ? new TargetId(Guid.Parse(targetId)) : null,
+                Malformed = new MalformedRow("history", id, values),
             });
         }
     }
+
+    /// <summary>Tells whether a filter is the default "never" (<c>_ =&gt; false</c>).</summary>
+    private static bool IsNever<T>(Expression<Func<T, bool>> filter) => filter.Body is ConstantExpression { Value: false };
 
     /// <summary>A key as the store spells it: the lower-case "D" form of a GUID.</summary>
     private static bool IsGuid(string? text) =>
@@ -365,6 +378,22 @@ internal static class IntegrityScanner
         public string? LastStatus { get; set; }
 
         public long LastVersion { get; set; }
+    }
+
+    /// <summary>A row read as stored, for the report of a malformed row: keys as text or typed, values as text.</summary>
+    private sealed class RawRow
+    {
+        public string? Id { get; set; }
+
+        public Guid? Key { get; set; }
+
+        public string? TargetId { get; set; }
+
+        public Guid? TargetKey { get; set; }
+
+        public string? Markets { get; set; }
+
+        public string? Action { get; set; }
     }
 
     /// <summary>A history entry with what is wrong with it.</summary>

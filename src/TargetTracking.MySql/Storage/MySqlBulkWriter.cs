@@ -23,7 +23,7 @@ internal static class MySqlBulkWriter
     private const string InsertMarkets = "INSERT INTO target_markets (target_id, market_norm) VALUES";
 
     private const string InsertHistory =
-        "INSERT INTO target_history (id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent) VALUES";
+        "INSERT INTO target_history (id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note) VALUES";
 
     // Status changes (StateUpdates.Split): JSON_TABLE drives (STRAIGHT_JOIN), each row found by primary key at its expected version.
     private const string UpdateStates = """
@@ -224,7 +224,7 @@ internal static class MySqlBulkWriter
 
     private static Task<RowCount?> AddHistoryInsertAsync(MySqlStatements statements, HistoryEntry[] entries, CancellationToken cancellationToken)
     {
-        var values = new List<object?>(entries.Length * 13);
+        var values = new List<object?>(entries.Length * 14);
         long size = 0;
         foreach (var e in entries)
         {
@@ -241,10 +241,11 @@ internal static class MySqlBulkWriter
             values.Add(e.OperationId);
             values.Add(e.ClientAddress);
             values.Add(e.UserAgent);
+            values.Add(e.Note);
             size += 120 + MySqlStatements.Size(e.ActorId) + MySqlStatements.Size(e.ActorName) + MySqlStatements.Size(e.CorrelationId)
-                + MySqlStatements.Size(e.OperationId) + MySqlStatements.Size(e.ClientAddress) + MySqlStatements.Size(e.UserAgent);
+                + MySqlStatements.Size(e.OperationId) + MySqlStatements.Size(e.ClientAddress) + MySqlStatements.Size(e.UserAgent) + MySqlStatements.Size(e.Note);
         }
 
-        return statements.AddAsync(MySqlStatements.Values(InsertHistory, entries.Length, 13), values, size, null, counted: false, cancellationToken);
+        return statements.AddAsync(MySqlStatements.Values(InsertHistory, entries.Length, 14), values, size, null, counted: false, cancellationToken);
     }
 }
