@@ -1,25 +1,36 @@
 using BenchmarkDotNet.Running;
 using TargetTracking.Benchmarks.Infrastructure;
+using TargetTracking.Benchmarks.MySql;
 using TargetTracking.Benchmarks.PostgreSql;
 using TargetTracking.Benchmarks.Sqlite;
+using TargetTracking.MySql.Tests;
 using TargetTracking.PostgreSql.Tests;
 
 // dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- [--short] --filter '*'
 // dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- --job Dry --filter '*Bulk*'   (smoke: do the cases run?)
 // dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- [--short] --operations   (1,000,000-target operations)
 // dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- [--short] --first-call   (first call of a new process)
+// dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- [--short] --integrity    (integrity check over 1,000,000 targets, 3,000,000 entries)
 // dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- --verify                 (check what every bulk competitor writes)
 var shortRun = args.Contains("--short");
 var operations = args.Contains("--operations");
 var firstCall = args.Contains("--first-call");
 var verify = args.Contains("--verify");
-var rest = args.Where(a => a is not "--short" and not "--operations" and not "--first-call" and not "--verify").ToArray();
+var integrity = args.Contains("--integrity");
+var rest = args.Where(a => a is not "--short" and not "--operations" and not "--first-call" and not "--verify" and not "--integrity").ToArray();
 
 // Every benchmark runs in its own process; one throwaway cluster, started here, serves them all (each
 // process creates its own database on it). The cluster stops when this process exits.
 if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(PostgreSqlServer.EnvironmentVariable)) && !InfoOnly(rest))
 {
     Environment.SetEnvironmentVariable(PostgreSqlServer.EnvironmentVariable, await PostgreSqlServer.GetConnectionStringAsync());
+}
+
+// Likewise one throwaway MariaDB server, when a MariaDB benchmark may run.
+if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(MariaDbServer.EnvironmentVariable)) && !InfoOnly(rest) && !operations && !firstCall
+    && (verify || !rest.Contains("--filter") || rest.SkipWhile(a => a != "--filter").Skip(1).TakeWhile(a => !a.StartsWith('-')).Any(f => f.Contains("MariaDb", StringComparison.OrdinalIgnoreCase) || f.Trim('*').Length == 0 || f.Contains("Bulk", StringComparison.OrdinalIgnoreCase))))
+{
+    Environment.SetEnvironmentVariable(MariaDbServer.EnvironmentVariable, await MariaDbServer.GetAdminConnectionStringAsync());
 }
 
 // Child processes inherit it: the operation benchmarks pick their sizes from it.
@@ -33,13 +44,22 @@ if (operations)
     return 0;
 }
 
+if (integrity)
+{
+    // A check over 3,000,000 entries takes seconds: one measured pass after one warm-up, as for operations.
+    BenchmarkRunner.Run<PostgreSqlIntegrityBenchmarks>(BenchmarkConfig.SinglePass());
+    await PostgreSqlIntegrityBenchmarks.ReportPeakMemoryAsync(PostgreSqlIntegrityBenchmarks.Sizes);
+    return 0;
+}
+
 if (verify)
 {
     // Every bulk competitor once per N, outside BenchmarkDotNet: what it wrote, and all-or-nothing with a stale item.
     var postgreSql = await PostgreSqlBulkStatusChangeBenchmarks.VerifyAsync(Console.Out);
     var sqlite = await SqliteBulkCommitBenchmarks.VerifyAsync(Console.Out);
-    Console.WriteLine(postgreSql && sqlite ? "All competitors wrote what they should." : "Some competitors did not write what they should.");
-    return postgreSql && sqlite ? 0 : 1;
+    var mariaDb = await MariaDbBulkStatusChangeBenchmarks.VerifyAsync(Console.Out);
+    Console.WriteLine(postgreSql && sqlite && mariaDb ? "All competitors wrote what they should." : "Some competitors did not write what they should.");
+    return postgreSql && sqlite && mariaDb ? 0 : 1;
 }
 
 if (firstCall)
@@ -50,7 +70,7 @@ if (firstCall)
 }
 
 // Their own runs, with their own jobs: above.
-Type[] apart = [typeof(PostgreSqlOperationBenchmarks), typeof(PostgreSqlFirstCallBenchmarks)];
+Type[] apart = [typeof(PostgreSqlOperationBenchmarks), typeof(PostgreSqlFirstCallBenchmarks), typeof(PostgreSqlIntegrityBenchmarks)];
 var suite = typeof(Program).Assembly.GetTypes().Where(t => t.IsPublic && !t.IsAbstract && !apart.Contains(t) && t.GetMethods().Any(m => m.IsDefined(typeof(BenchmarkDotNet.Attributes.BenchmarkAttribute), false))).ToArray();
 var config = rest.Any(a => a is "--job" or "-j") ? BenchmarkConfig.CommandLineJob() : shortRun ? BenchmarkConfig.Short() : BenchmarkConfig.Full();
 BenchmarkSwitcher.FromTypes(suite).Run(rest, config);

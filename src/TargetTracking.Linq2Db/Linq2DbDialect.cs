@@ -10,8 +10,8 @@ namespace TargetTracking.Linq2Db;
 /// What differs between databases on the linq2db store, and nothing else: schema and migration SQL, table names
 /// and type mapping, how markets are stored, lock syntax, error classification, and the fastest bulk statements.
 /// Every read, the write session and the migration runner are shared (<see cref="Linq2DbTargetStore"/>).
-/// Dialects ship in the store packages: <c>TargetTracking.PostgreSql</c> (<c>PostgreSqlDialect</c>) and
-/// <c>TargetTracking.Sqlite</c> (<c>SqliteDialect</c>).
+/// Dialects ship in the store packages: <c>TargetTracking.PostgreSql</c> (<c>PostgreSqlDialect</c>),
+/// <c>TargetTracking.Sqlite</c> (<c>SqliteDialect</c>) and <c>TargetTracking.MySql</c> (<c>MySqlDialect</c>).
 /// </summary>
 public abstract class Linq2DbDialect
 {
@@ -53,6 +53,12 @@ public abstract class Linq2DbDialect
     /// <summary>Takes the lock that makes concurrent migrators queue, inside the migration transaction.</summary>
     internal abstract Task LockMigrationsAsync(DataConnection db, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Releases the migration lock when the run ends, committed or not, where the lock outlives the transaction (a
+    /// session lock, such as MariaDB's <c>GET_LOCK</c>, would otherwise stay with the pooled connection). Must not throw.
+    /// </summary>
+    internal virtual Task UnlockMigrationsAsync(DataConnection db) => Task.CompletedTask;
+
     /// <summary>Creates the version table when missing and prepares the connection for scripts (inside the migration transaction).</summary>
     internal abstract Task PrepareMigrationsAsync(DataConnection db, CancellationToken cancellationToken);
 
@@ -67,6 +73,30 @@ public abstract class Linq2DbDialect
 
     /// <summary>Begins a read-only transaction in which several reads see one snapshot.</summary>
     internal abstract Task BeginSnapshotReadAsync(DataConnection db, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Begins a read-only transaction over one consistent snapshot that may last long (the integrity check), and returns
+    /// what to dispose once it has ended. By default <see cref="BeginSnapshotReadAsync"/>, and nothing to dispose; a
+    /// database whose readers can see other connections' uncommitted rows (SQLite's shared cache) also holds this
+    /// store's writers off until it ends.
+    /// </summary>
+    internal virtual async Task<IDisposable?> BeginConsistentReadAsync(DataConnection db, CancellationToken cancellationToken)
+    {
+        await BeginSnapshotReadAsync(db, cancellationToken).ConfigureAwait(false);
+        return null;
+    }
+
+    /// <summary>
+    /// Gets a filter: the target row holds a value the mapping cannot read (an id that is not a GUID, markets that are
+    /// not a JSON array of text). Nothing where the column types prevent it (the default).
+    /// </summary>
+    internal virtual Expression<Func<TargetRecord, bool>> MalformedTarget => t => false;
+
+    /// <summary>
+    /// Gets a filter: the history row holds an id or target id the mapping cannot read. Nothing where the column types
+    /// prevent it (the default). Unknown actions are found by the shared store, on every database.
+    /// </summary>
+    internal virtual Expression<Func<HistoryRecord, bool>> MalformedHistory => h => false;
 
     /// <summary>Adds the row lock to a query inside a write session (<c>FOR UPDATE</c>); identity where the transaction locks already.</summary>
     internal abstract IQueryable<T> ForUpdate<T>(IQueryable<T> query)
@@ -86,6 +116,20 @@ public abstract class Linq2DbDialect
     /// how many rows each kind matched (each update and delete checked against its expected version).
     /// </summary>
     internal abstract Task<WriteCounts> WriteAsync(DataConnection db, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> locked, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Gets a value indicating whether the dialect can send a unit of work's last write together with its COMMIT
+    /// (<see cref="WriteAndCommitAsync"/>), one round trip fewer.
+    /// </summary>
+    internal virtual bool CommitsWithLastWrite => false;
+
+    /// <summary>
+    /// Writes like <see cref="WriteAsync"/> and commits in the same round trip; a failed statement leaves the
+    /// transaction uncommitted. Called only when every update and delete targets a row the session locked at the
+    /// expected version, so no row can be missed.
+    /// </summary>
+    internal virtual Task<WriteCounts> WriteAndCommitAsync(DataConnection db, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> locked, CancellationToken cancellationToken) =>
+        throw new NotSupportedException($"The {Name} dialect does not commit with its last write.");
 
     /// <summary>Stores an operation's selection given as ids (set-based, ignoring duplicates); returns how many were stored.</summary>
     internal abstract Task<long> InsertOperationItemsAsync(DataConnection db, string operationId, Guid[] ids, CancellationToken cancellationToken);

@@ -14,7 +14,7 @@ namespace TargetTracking.Linq2Db;
 /// <c>UsePostgreSql(...)</c>, <c>UseSqlite(...)</c> or <c>UseLinq2Db(...)</c>; <see cref="InHostTransaction(DataConnection)"/> runs
 /// writes inside a host's own transaction.
 /// </summary>
-public sealed class Linq2DbTargetStore : ITargetRepository, IOperationRepository
+public sealed class Linq2DbTargetStore : ITargetRepository, IOperationRepository, IIntegrityStore
 {
     private static readonly OperationStatus[] Finished = [OperationStatus.Completed, OperationStatus.Failed, OperationStatus.Cancelled];
 
@@ -168,6 +168,24 @@ public sealed class Linq2DbTargetStore : ITargetRepository, IOperationRepository
     /// <inheritdoc />
     public bool IsTransient(Exception exception) => _dialect.IsTransient(exception);
 
+    /// <summary>
+    /// Runs the integrity check in the database (<see cref="IIntegrityStore"/>): window functions over the history in
+    /// version order, anti-joins and filters, streamed, over one consistent snapshot (PostgreSQL: a REPEATABLE READ
+    /// transaction; SQLite: one read transaction).
+    /// </summary>
+    /// <param name="scan">What to scan.</param>
+    /// <param name="found">Receives each finding while a reader is open; it must not call the store.</param>
+    /// <param name="cancellationToken">Cancels the scan.</param>
+    /// <returns>How many targets and entries the snapshot held.</returns>
+    public async Task<IntegrityCounts> ScanIntegrityAsync(IntegrityScan scan, Action<IntegrityFinding> found, CancellationToken cancellationToken = default)
+    {
+        Guard.Against.Null(scan);
+        Guard.Against.Null(found);
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        using var db = Connect();
+        return await IntegrityScanner.ScanAsync(db, _dialect, scan, found, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <inheritdoc />
     public async Task<BulkOperation?> GetOperationAsync(string operationId, CancellationToken cancellationToken = default)
     {
@@ -233,7 +251,7 @@ public sealed class Linq2DbTargetStore : ITargetRepository, IOperationRepository
     internal static async Task<Target?> GetAsync(DataConnection db, TargetId id, CancellationToken cancellationToken)
     {
         var key = id.Value;
-        var row = await db.GetTable<TargetRecord>().FirstOrDefaultAsync(t => t.Id == key, cancellationToken).ConfigureAwait(false);
+        var row = await db.GetTable<TargetRecord>().Where(t => t.Id == key).Select(TargetRecord.Readable).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
         return row?.ToTarget();
     }
 
@@ -275,7 +293,7 @@ public sealed class Linq2DbTargetStore : ITargetRepository, IOperationRepository
             TargetSort.UpdatedAt => desc ? matches.OrderByDescending(t => t.UpdatedAt).ThenByDescending(t => t.Id) : matches.OrderBy(t => t.UpdatedAt).ThenBy(t => t.Id),
             _ => desc ? matches.OrderByDescending(_dialect.NameKey).ThenByDescending(t => t.Id) : matches.OrderBy(_dialect.NameKey).ThenBy(t => t.Id),
         };
-        var rows = await ordered.Skip(query.Skip).Take(query.Take).ToListAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await ordered.Skip(query.Skip).Take(query.Take).Select(TargetRecord.Readable).ToListAsync(cancellationToken).ConfigureAwait(false);
         return [.. rows.Select(r => r.ToTarget())];
     }
 

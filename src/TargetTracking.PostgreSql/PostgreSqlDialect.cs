@@ -177,6 +177,12 @@ public sealed class PostgreSqlDialect : Linq2DbDialect
         PostgreSqlBulkWriter.WriteAsync(
             (NpgsqlConnection)ConnectionOf(db)!, (NpgsqlTransaction)db.Transaction!, Statements, changes, locked, cancellationToken);
 
+    internal override bool CommitsWithLastWrite => true;
+
+    internal override Task<WriteCounts> WriteAndCommitAsync(DataConnection db, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> locked, CancellationToken cancellationToken) =>
+        PostgreSqlBulkWriter.WriteAsync(
+            (NpgsqlConnection)ConnectionOf(db)!, (NpgsqlTransaction)db.Transaction!, Statements, changes, locked, cancellationToken, commit: true);
+
     internal override async Task<long> InsertOperationItemsAsync(DataConnection db, string operationId, Guid[] ids, CancellationToken cancellationToken) =>
         await db.ExecuteAsync(
             Statements.InsertOperationItems,

@@ -14,7 +14,7 @@ namespace TargetTracking.PostgreSql;
 /// same transaction as each batch. Thread-safe; the <see cref="NpgsqlDataSource"/> belongs to the caller. Hosts
 /// normally register it with <c>UsePostgreSql(...)</c>.
 /// </summary>
-public sealed class PostgreSqlTargetRepository : ITargetRepository, IOperationRepository
+public sealed class PostgreSqlTargetRepository : ITargetRepository, IOperationRepository, IIntegrityStore
 {
     /// <summary>Initializes a new instance.</summary>
     /// <param name="dataSource">Where connections come from; not disposed by the store.</param>
@@ -103,6 +103,10 @@ public sealed class PostgreSqlTargetRepository : ITargetRepository, IOperationRe
     /// <inheritdoc />
     public Task<int> DeleteFinishedOperationsAsync(DateTimeOffset completedBefore, CancellationToken cancellationToken = default) =>
         Store.DeleteFinishedOperationsAsync(completedBefore, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IntegrityCounts> ScanIntegrityAsync(IntegrityScan scan, Action<IntegrityFinding> found, CancellationToken cancellationToken = default) =>
+        Store.ScanIntegrityAsync(scan, found, cancellationToken);
 
     /// <summary>Applies migrations up to a version; tests use it to build a schema of an earlier version.</summary>
     internal async Task<int> MigrateToAsync(int version, CancellationToken cancellationToken = default) =>

@@ -26,6 +26,11 @@ public sealed class SqliteDialect : Linq2DbDialect
         ) STRICT;
         """;
 
+    /// <summary>A GLOB pattern that matches a GUID in the store's spelling: lower-case hex, "D" format.</summary>
+    private const string GuidGlob =
+        "[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]-[0-9a-f][0-9a-f][0-9a-f][0-9a-f]-[0-9a-f][0-9a-f][0-9a-f][0-9a-f]-"
+        + "[0-9a-f][0-9a-f][0-9a-f][0-9a-f]-[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]";
+
     // One gate per dialect instance, that is per store: this process's writers queue here without blocking threads.
     private readonly SemaphoreSlim _writeGate = new(1, 1);
 
@@ -135,6 +140,32 @@ public sealed class SqliteDialect : Linq2DbDialect
     internal override Task BeginSnapshotReadAsync(DataConnection db, CancellationToken cancellationToken) =>
         db.BeginTransactionAsync(System.Data.IsolationLevel.ReadUncommitted, cancellationToken);
 
+    /// <remarks>
+    /// A file database in WAL mode gives the read transaction one snapshot without holding writers off. A shared-cache
+    /// database (a named in-memory one) lets a reader see other connections' uncommitted rows, so the scan also takes
+    /// this store's writer gate: its writers wait (they do not fail) until the read ends.
+    /// </remarks>
+    internal override async Task<IDisposable?> BeginConsistentReadAsync(DataConnection db, CancellationToken cancellationToken)
+    {
+        var connection = await db.OpenDbConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var turn = SqliteDatabase.SharesCache(connection.ConnectionString) ? await EnterWriterAsync(cancellationToken).ConfigureAwait(false) : null;
+        try
+        {
+            await BeginSnapshotReadAsync(db, cancellationToken).ConfigureAwait(false);
+            return turn;
+        }
+        catch
+        {
+            turn?.Dispose();
+            throw;
+        }
+    }
+
+    // Written by raw SQL only: the store writes every id as lower-case "D" text and markets as a JSON array of text.
+    internal override Expression<Func<TargetRecord, bool>> MalformedTarget => t => NotGuid(t.Id) || NotTextArray(t.Markets);
+
+    internal override Expression<Func<HistoryRecord, bool>> MalformedHistory => h => NotGuid(h.Id) || NotGuid(h.TargetId);
+
     internal override IQueryable<T> ForUpdate<T>(IQueryable<T> query) => query;
 
     internal override Expression<Func<TargetRecord, bool>> IdIn(Guid[] ids)
@@ -165,6 +196,16 @@ public sealed class SqliteDialect : Linq2DbDialect
 
     [Sql.Expression("{0} IN (SELECT value FROM json_each({1}))", IsPredicate = true, ServerSideOnly = true)]
     private static bool InJsonArray(Guid id, string json) => throw new InvalidOperationException("Runs only in SQL.");
+
+    [Sql.Expression("NOT ({0} GLOB '" + GuidGlob + "')", IsPredicate = true, ServerSideOnly = true)]
+    private static bool NotGuid(Guid id) => throw new InvalidOperationException("Runs only in SQL.");
+
+    // json_type raises an error on text that is not JSON: CASE keeps it to valid JSON.
+    [Sql.Expression(
+        "(CASE WHEN json_valid({0}) THEN json_type({0}) <> 'array' OR EXISTS (SELECT 1 FROM json_each({0}) WHERE type <> 'text') ELSE 1 END)",
+        IsPredicate = true,
+        ServerSideOnly = true)]
+    private static bool NotTextArray(string[] markets) => throw new InvalidOperationException("Runs only in SQL.");
 
     private sealed class Release(SemaphoreSlim gate) : IDisposable
     {

@@ -12,7 +12,7 @@ namespace TargetTracking.Sqlite;
 /// writers in a file database. Thread-safe; dispose it to close its connections (an in-memory database ends with
 /// it). Hosts normally register it with <c>UseSqlite(...)</c>.
 /// </summary>
-public sealed class SqliteTargetRepository : ITargetRepository, IOperationRepository, IAsyncDisposable, IDisposable
+public sealed class SqliteTargetRepository : ITargetRepository, IOperationRepository, IIntegrityStore, IAsyncDisposable, IDisposable
 {
     private readonly SqliteDatabase _database;
     private readonly SemaphoreSlim _initGate = new(1, 1);
@@ -169,6 +169,13 @@ public sealed class SqliteTargetRepository : ITargetRepository, IOperationReposi
     {
         await InitializeAsync(cancellationToken).ConfigureAwait(false);
         return await Store.DeleteFinishedOperationsAsync(completedBefore, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<IntegrityCounts> ScanIntegrityAsync(IntegrityScan scan, Action<IntegrityFinding> found, CancellationToken cancellationToken = default)
+    {
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        return await Store.ScanIntegrityAsync(scan, found, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Closes the store's connections; an in-memory database is gone afterwards.</summary>

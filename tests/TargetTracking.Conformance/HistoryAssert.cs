@@ -8,7 +8,8 @@ public static class HistoryAssert
     /// <summary>
     /// History replays to the current state: versions run 1..n without a gap, each entry starts from the
     /// status the previous one left, and the last entry holds the target's current status and version
-    /// (or records its deletion).
+    /// (or records its deletion). A <see cref="HistoryAction.Repaired"/> entry is a checkpoint: the entries before
+    /// it are kept as they were (versions only grow), and replay restarts at its status and version.
     /// </summary>
     public static void Replays(Target? current, IReadOnlyList<HistoryEntry> newestFirst)
     {
@@ -19,10 +20,23 @@ public static class HistoryAssert
         }
 
         var entries = newestFirst.Reverse().ToList();
-        Assert.Equal(Enumerable.Range(1, entries.Count).Select(v => (long)v), entries.Select(e => e.Version));
-        Assert.Equal(HistoryAction.Created, entries[0].Action);
-        string? status = null;
-        foreach (var entry in entries)
+        var checkpoint = entries.FindLastIndex(e => e.Action == HistoryAction.Repaired);
+        if (checkpoint < 0)
+        {
+            Assert.Equal(Enumerable.Range(1, entries.Count).Select(v => (long)v), entries.Select(e => e.Version));
+            Assert.Equal(HistoryAction.Created, entries[0].Action);
+        }
+        else
+        {
+            // Before the checkpoint anything may have been wrong; its version is above them all, and from it versions run on.
+            Assert.All(entries.Take(checkpoint), e => Assert.True(e.Version < entries[checkpoint].Version, $"entry {e.Version} is not below the checkpoint"));
+            var from = entries[checkpoint].Version;
+            Assert.Equal(Enumerable.Range(0, entries.Count - checkpoint).Select(v => from + v), entries.Skip(checkpoint).Select(e => e.Version));
+            Assert.DoesNotContain(entries.Skip(checkpoint + 1), e => e.Action == HistoryAction.Created);
+        }
+
+        var status = checkpoint < 0 ? null : entries[checkpoint].NewStatus;
+        foreach (var entry in entries.Skip(Math.Max(checkpoint, 0) + (checkpoint < 0 ? 0 : 1)))
         {
             Assert.Equal(status, entry.OldStatus);
             status = entry.NewStatus;
@@ -34,6 +48,7 @@ public static class HistoryAssert
         }
         else
         {
+            Assert.NotEqual(HistoryAction.Deleted, entries[^1].Action);
             Assert.Equal((current.Status, current.Version), (entries[^1].NewStatus, entries[^1].Version));
         }
     }

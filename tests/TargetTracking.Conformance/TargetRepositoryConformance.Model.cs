@@ -101,6 +101,17 @@ public abstract partial class TargetRepositoryConformance<TFixture>
 
             await twins.AssertSameStateAsync(model, store);
         }
+
+        // Whatever the commands did, the integrity check finds nothing wrong, on the model and on the store alike.
+        var modelReport = await new TargetHealth(model).CheckIntegrityAsync();
+        Assert.True(modelReport.IsHealthy, modelReport.ToString());
+        var storeHealth = new TargetHealth(store);
+        if (storeHealth.CanCheckIntegrity)
+        {
+            var storeReport = await storeHealth.CheckIntegrityAsync();
+            Assert.True(storeReport.IsHealthy, storeReport.ToString());
+            Assert.Equal((modelReport.TargetsChecked, modelReport.EntriesChecked), (storeReport.TargetsChecked, storeReport.EntriesChecked));
+        }
     }
 
     /// <summary>Pairs of ids (model, store) and the comparisons between the two trackers.</summary>

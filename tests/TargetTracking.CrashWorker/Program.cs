@@ -1,5 +1,7 @@
 using System.Globalization;
+using MySqlConnector;
 using Npgsql;
+using TargetTracking.MySql;
 using TargetTracking.PostgreSql;
 using TargetTracking.Sqlite;
 
@@ -13,7 +15,7 @@ namespace TargetTracking.CrashWorker;
 /// <c>done status=s batch=b processed=p</c>.
 /// </summary>
 /// <remarks>
-/// Arguments: <c>--store sqlite|postgres [--connection CS] [--schema S] --operation ID --mode start|run|start-run
+/// Arguments: <c>--store sqlite|postgres|mariadb [--connection CS] [--schema S] --operation ID --mode start|run|start-run
 /// [--from Active] [--to Hot] [--batch-size 100] [--hang-at-session N] [--delay-ms N]</c>; without <c>--connection</c>,
 /// the connection string comes from <c>TARGETTRACKING_CRASH_CONNECTION</c>. Exit code 0 when the
 /// operation was started (start) or completed (run, start-run).
@@ -84,6 +86,13 @@ internal static class Program
             var sqlite = new SqliteTargetRepository(new SqliteStoreOptions { ConnectionString = arguments.Connection });
             await sqlite.InitializeAsync();
             return new OpenStore(sqlite, sqlite.DisposeAsync);
+        }
+
+        if (arguments.Store == "mariadb")
+        {
+            // The connection string names the store's database.
+            var mariaDb = new MySqlDataSource(arguments.Connection);
+            return new OpenStore(new MySqlTargetRepository(mariaDb), mariaDb.DisposeAsync);
         }
 
         var dataSource = NpgsqlDataSource.Create(arguments.Connection);

@@ -60,9 +60,9 @@ internal sealed record WorkerArguments
             HangAtSession = Number("hang-at-session", 0),
             DelayMs = Number("delay-ms", 0),
         };
-        if (parsed.Store is not ("sqlite" or "postgres"))
+        if (parsed.Store is not ("sqlite" or "postgres" or "mariadb"))
         {
-            throw new ArgumentException($"--store must be sqlite or postgres; it is '{parsed.Store}'.", nameof(args));
+            throw new ArgumentException($"--store must be sqlite, postgres or mariadb; it is '{parsed.Store}'.", nameof(args));
         }
 
         if (parsed.Mode is not ("start" or "run" or "start-run"))

@@ -46,7 +46,7 @@ public sealed class MigrationTests(PostgreSqlFixture fixture) : IClassFixture<Po
         Assert.Equal(LatestVersion, await store.GetSchemaVersionAsync());
         var names = await Db.ScalarAsync<string[]>(fixture.DataSource, $"SELECT array_agg(name ORDER BY version) FROM \"{schema}\".schema_version");
         Assert.Equal(PostgreSqlDialect.EmbeddedMigrations.Select(m => m.Name), names);
-        Assert.Equal(["0001_targets_and_history", "0002_history_append_only", "0003_operations", "0004_append_only_and_status_case"], names);
+        Assert.Equal(["0001_targets_and_history", "0002_history_append_only", "0003_operations", "0004_append_only_and_status_case", "0005_history_repaired"], names);
     }
 
     [Fact]
@@ -101,32 +101,61 @@ public sealed class MigrationTests(PostgreSqlFixture fixture) : IClassFixture<Po
         var old = Store(schema, applyMigrations: false);
         Assert.Equal(1, await old.MigrateToAsync(1));
 
-        // Data written by the store at schema version 1.
-        var tracker = Db.Tracker(old, o => o.DeletePolicy = DeletePolicy.KeepHistory);
-        var created = await tracker.CreateManyAsync([new NewTarget("Alpha", "first", ["EU"], "Cold"), new NewTarget("Beta"), new NewTarget("Gamma", Markets: ["US", "APAC"])]);
-        Assert.True(created.Succeeded);
-        var alpha = created.Items[0].Target!;
-        var moved = await tracker.ChangeStatusAsync(alpha.Id, 1, "Active");
-        Assert.True(moved.IsSuccess);
-        var gamma = created.Items[2].Target!;
-        Assert.True((await tracker.DeleteAsync(gamma.Id, 1)).IsSuccess);
-        var targetsBefore = await tracker.QueryAsync();
-        var historyBefore = await tracker.GetHistoryFeedAsync(new HistoryFeedRequest(DateTimeOffset.MinValue, Limit: 1000));
+        // Data as a store at schema version 1 wrote it (this version's store writes the note of version 5, so the
+        // rows are written as that store did): Alpha created Cold and moved to Active, Beta, Gamma created and deleted.
+        var at = new DateTimeOffset(2025, 6, 1, 12, 0, 0, TimeSpan.Zero);
+        var (alpha, beta, gamma) = (Guid.CreateVersion7(at), Guid.CreateVersion7(at), Guid.CreateVersion7(at));
+        await Db.ExecuteAsync(
+            fixture.DataSource,
+            $"""
+            INSERT INTO "{schema}".targets (id, name, name_norm, description, markets, markets_norm, status, version, created_at, updated_at, status_changed_at) VALUES
+                ($1, 'Alpha', 'ALPHA', 'first', ARRAY['EU'], ARRAY['EU'], 'Active', 2, $3, $3, $3),
+                ($2, 'Beta', 'BETA', NULL, ARRAY[]::text[], ARRAY[]::text[], NULL, 1, $3, $3, NULL)
+            """,
+            alpha,
+            beta,
+            at);
+        await Db.ExecuteAsync(
+            fixture.DataSource,
+            $"""
+            INSERT INTO "{schema}".history (id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent) VALUES
+                (gen_random_uuid(), $1, 'Created', NULL, 'Cold', 1, $4, 'u-1', 'Alice', 'c-1', NULL, '10.0.0.1', 'ua/1'),
+                (gen_random_uuid(), $1, 'StatusChanged', 'Cold', 'Active', 2, $4, 'u-1', 'Alice', 'c-2', NULL, NULL, NULL),
+                (gen_random_uuid(), $2, 'Created', NULL, NULL, 1, $4, NULL, NULL, 'c-1', NULL, NULL, NULL),
+                (gen_random_uuid(), $3, 'Created', NULL, NULL, 1, $4, NULL, NULL, 'c-1', NULL, NULL, NULL),
+                (gen_random_uuid(), $3, 'Deleted', NULL, NULL, 2, $4, NULL, NULL, 'c-3', 'op-1', NULL, NULL)
+            """,
+            alpha,
+            beta,
+            gamma,
+            at);
+        var rowsBefore = await DumpAsync(schema);
 
         var upgraded = Store(schema);
         Assert.Equal(LatestVersion - 1, await upgraded.MigrateAsync());
         var after = Db.Tracker(upgraded);
-        var targetsAfter = await after.QueryAsync();
+        var targetsAfter = await after.QueryAsync(new TargetQuery { SortBy = TargetSort.Name });
         var historyAfter = await after.GetHistoryFeedAsync(new HistoryFeedRequest(DateTimeOffset.MinValue, Limit: 1000));
 
-        Assert.Equal(2, targetsAfter.TotalCount);
-        Assert.All(targetsBefore.Items.Zip(targetsAfter.Items), p => Assert.True(p.First.SameAs(p.Second), $"{p.First} != {p.Second}"));
-        Assert.Equal(historyBefore, historyAfter);
+        Assert.Equal(rowsBefore, await DumpAsync(schema));
+        Assert.Equal([("Alpha", "Active", 2L, (IReadOnlyList<string>)["EU"]), ("Beta", null, 1L, [])], targetsAfter.Items.Select(t => (t.Name, t.Status, t.Version, t.Markets)));
         Assert.Equal(5, historyAfter.Count);
+        Assert.All(historyAfter, e => Assert.Null(e.Note));
+        Assert.Contains(historyAfter, e => (e.TargetId.Value, e.Action, e.ActorName, e.ClientAddress) == (alpha, HistoryAction.Created, "Alice", "10.0.0.1"));
+        Assert.True((await new TargetHealth(after).CheckIntegrityAsync()).IsHealthy);
 
         // And the upgraded store keeps working on the kept data.
-        Assert.True((await after.ChangeStatusAsync(alpha.Id, 2, "Hot")).IsSuccess);
+        Assert.True((await after.ChangeStatusAsync(new TargetId(alpha), 2, "Hot")).IsSuccess);
     }
+
+    /// <summary>Every target and history row of a schema, as text, in the columns of version 1.</summary>
+    private async Task<string> DumpAsync(string schema) =>
+        (string)await Db.ScalarAsync<object>(
+            fixture.DataSource,
+            $"""
+            SELECT (SELECT string_agg(t::text, E'\n' ORDER BY t.id) FROM (SELECT id, name, name_norm, description, markets, markets_norm, status, version, created_at, updated_at, status_changed_at FROM "{schema}".targets) AS t)
+                || E'\n' || (SELECT string_agg(h::text, E'\n' ORDER BY h.id) FROM (SELECT id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent FROM "{schema}".history) AS h)
+            """);
 
     [Fact]
     public async Task Migrate_From3To4_KeepsTheData_ClosesTheOldPurgeSwitch_AndMatchesStatusesIgnoringCase()
@@ -135,39 +164,52 @@ public sealed class MigrationTests(PostgreSqlFixture fixture) : IClassFixture<Po
         var old = Store(schema, applyMigrations: false);
         Assert.Equal(3, await old.MigrateToAsync(3));
 
-        // Data written by the store at schema version 3, one target's status in another case than configured.
-        var tracker = Db.Tracker(old);
-        var created = await tracker.CreateManyAsync([new NewTarget("Alpha", "first", ["EU"], "Cold"), new NewTarget("Beta", Status: "Hot"), new NewTarget("Gamma")]);
-        Assert.True(created.Succeeded);
-        var alpha = created.Items[0].Target!;
-        Assert.True((await tracker.ChangeStatusAsync(alpha.Id, 1, "Active")).IsSuccess);
-        await Db.ExecuteAsync(fixture.DataSource, $"UPDATE \"{schema}\".targets SET status = 'HOT' WHERE status = 'Hot'");
-        var targetsBefore = await tracker.QueryAsync();
-        var historyBefore = await tracker.GetHistoryFeedAsync(new HistoryFeedRequest(DateTimeOffset.MinValue, Limit: 1000));
+        // Data as a store at schema version 3 wrote it, one target's status in another case than the pipeline's.
+        var at = new DateTimeOffset(2025, 6, 1, 12, 0, 0, TimeSpan.Zero);
+        var (alpha, beta) = (Guid.CreateVersion7(at), Guid.CreateVersion7(at));
+        await Db.ExecuteAsync(
+            fixture.DataSource,
+            $"""
+            INSERT INTO "{schema}".targets (id, name, name_norm, description, markets, markets_norm, status, version, created_at, updated_at, status_changed_at) VALUES
+                ($1, 'Alpha', 'ALPHA', 'first', ARRAY['EU'], ARRAY['EU'], 'Active', 2, $3, $3, $3),
+                ($2, 'Beta', 'BETA', NULL, ARRAY[]::text[], ARRAY[]::text[], 'HOT', 1, $3, $3, $3)
+            """,
+            alpha,
+            beta,
+            at);
+        await Db.ExecuteAsync(
+            fixture.DataSource,
+            $"""
+            INSERT INTO "{schema}".history (id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent) VALUES
+                (gen_random_uuid(), $1, 'Created', NULL, 'Cold', 1, $3, 'u-1', 'Alice', 'c-1', NULL, NULL, NULL),
+                (gen_random_uuid(), $1, 'StatusChanged', 'Cold', 'Active', 2, $3, 'u-1', 'Alice', 'c-2', NULL, NULL, NULL),
+                (gen_random_uuid(), $2, 'Created', NULL, 'HOT', 1, $3, NULL, NULL, 'c-1', NULL, NULL, NULL)
+            """,
+            alpha,
+            beta,
+            at);
+        var rowsBefore = await DumpAsync(schema);
 
         // At version 3 any session could switch the purge on.
         await Db.ExecuteAsync(fixture.DataSource, $"BEGIN; SET LOCAL targettracking.allow_history_purge = on; DELETE FROM \"{schema}\".history WHERE false; COMMIT;");
 
-        var upgraded = Store(schema);
-        Assert.Equal(1, await upgraded.MigrateAsync());
-        Assert.Equal(4, await upgraded.GetSchemaVersionAsync());
-        var after = Db.Tracker(upgraded);
-        var targetsAfter = await after.QueryAsync();
-        Assert.All(targetsBefore.Items.Zip(targetsAfter.Items), p => Assert.True(p.First.SameAs(p.Second), $"{p.First} != {p.Second}"));
-        Assert.Equal(3, targetsAfter.TotalCount);
-        Assert.Equal(historyBefore, await after.GetHistoryFeedAsync(new HistoryFeedRequest(DateTimeOffset.MinValue, Limit: 1000)));
-        Assert.Equal(["Beta"], (await after.QueryAsync(new TargetQuery { Statuses = ["hot"] })).Items.Select(t => t.Name));
-
+        Assert.Equal(1, await old.MigrateToAsync(4));
+        Assert.Equal(rowsBefore, await DumpAsync(schema));
         var error = await Assert.ThrowsAsync<PostgresException>(() =>
             Db.ExecuteAsync(fixture.DataSource, $"BEGIN; SET LOCAL targettracking.allow_history_purge = on; DELETE FROM \"{schema}\".history; COMMIT;"));
         Assert.Contains("append-only", error.MessageText, StringComparison.Ordinal);
-        Assert.Equal(4, await Db.CountAsync(fixture.DataSource, schema, "history"));
+
+        var upgraded = Store(schema);
+        await upgraded.MigrateAsync();
+        Assert.Equal(rowsBefore, await DumpAsync(schema));
+        var after = Db.Tracker(upgraded);
+        Assert.Equal(["Beta"], (await after.QueryAsync(new TargetQuery { Statuses = ["hot"] })).Items.Select(t => t.Name));
 
         // The store keeps working on the kept data, the purge policy included.
         var purging = Db.Tracker(upgraded, o => o.DeletePolicy = DeletePolicy.PurgeHistory);
-        Assert.True((await purging.DeleteAsync(alpha.Id, 2)).IsSuccess);
-        Assert.Empty(await after.GetHistoryAsync(alpha.Id));
-        Assert.Equal(2, await Db.CountAsync(fixture.DataSource, schema, "history"));
+        Assert.True((await purging.DeleteAsync(new TargetId(alpha), 2)).IsSuccess);
+        Assert.Empty(await after.GetHistoryAsync(new TargetId(alpha)));
+        Assert.Equal(1, await Db.CountAsync(fixture.DataSource, schema, "history"));
     }
 
     [Fact]
@@ -252,6 +294,33 @@ public sealed class MigrationTests(PostgreSqlFixture fixture) : IClassFixture<Po
         Assert.True((await purging.DeleteAsync(target.Id, 1)).IsSuccess);
         Assert.Empty(await tracker.GetHistoryAsync(target.Id));
     }
+
+    [Fact]
+    public async Task Migrate_ToVersion5_AddsTheNote_KeepsEveryEntryAndTheGuards()
+    {
+        var schema = PostgreSqlFixture.NewSchema();
+        var store = Store(schema);
+        await store.MigrateToAsync(4);
+        var entryId = Guid.CreateVersion7();
+        var targetId = Guid.CreateVersion7();
+        await Db.ExecuteAsync(
+            fixture.DataSource,
+            $"INSERT INTO \"{schema}\".history (id, target_id, action, new_status, version, occurred_at, actor_name, correlation_id) VALUES ($1, $2, 'Created', 'Cold', 1, now(), 'Old Alice', 'c-1')",
+            entryId,
+            targetId);
+        var guards = await GuardsAsync(schema);
+
+        Assert.Equal(1, await store.MigrateToAsync(5));
+
+        Assert.Equal(guards, await GuardsAsync(schema));
+        var entry = Assert.Single(await store.GetHistoryAsync(new TargetId(targetId), new HistoryPageRequest()));
+        Assert.Equal((entryId, HistoryAction.Created, "Cold", "Old Alice", (string?)null), (entry.Id, entry.Action, entry.NewStatus, entry.ActorName, entry.Note));
+        await Assert.ThrowsAsync<PostgresException>(() => Db.ExecuteAsync(fixture.DataSource, $"UPDATE \"{schema}\".history SET note = 'forged'"));
+    }
+
+    /// <summary>The triggers and functions of a schema: what keeps history append-only.</summary>
+    private async Task<string> GuardsAsync(string schema) =>
+        string.Join("\n", (await DescribeSchemaAsync(schema)).Split('\n').Where(line => line.StartsWith("trigger ", StringComparison.Ordinal) || line.StartsWith("function ", StringComparison.Ordinal)));
 
     [Fact]
     public void EmbeddedMigrations_AreNumberedWithoutGaps()

@@ -8,7 +8,7 @@ namespace TargetTracking.PostgreSql.Tests;
 /// Gives every <see cref="CreateRepositoryAsync"/> call its own new schema on the run's database, so every
 /// store is empty and isolated and test classes run in parallel.
 /// </summary>
-public sealed class PostgreSqlFixture : ISharedStoreFixture, ILinq2DbStoreFixture, IAsyncLifetime
+public sealed partial class PostgreSqlFixture : ISharedStoreFixture, ILinq2DbStoreFixture, IIntegrityFixture, IAsyncLifetime
 {
     private static int _schemas;
     private NpgsqlDataSource? _dataSource;
@@ -38,6 +38,12 @@ public sealed class PostgreSqlFixture : ISharedStoreFixture, ILinq2DbStoreFixtur
 
     public async Task<ITargetRepository> CreateRepositoryAsync() => await CreatePostgreSqlRepositoryAsync();
 
+    public async Task<(ITargetRepository Repository, IStoreSaboteur Saboteur)> CreateCorruptibleAsync()
+    {
+        var repository = await CreatePostgreSqlRepositoryAsync();
+        return (repository, new PostgreSqlSaboteur(DataSource, repository.Schema));
+    }
+
     public async Task<SharedStore> CreateSharedStoreAsync()
     {
         var schema = NewSchema();
@@ -63,6 +69,8 @@ public sealed class PostgreSqlFixture : ISharedStoreFixture, ILinq2DbStoreFixtur
 }
 
 public sealed class PostgreSqlConformance(PostgreSqlFixture f) : TargetRepositoryConformance<PostgreSqlFixture>(f);
+
+public sealed class PostgreSqlIntegrityConformance(PostgreSqlFixture f) : IntegrityConformance<PostgreSqlFixture>(f);
 
 public sealed class PostgreSqlHostTransactionConformance(PostgreSqlFixture f) : HostTransactionConformance<PostgreSqlFixture>(f);
 

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using LinqToDB;
 using LinqToDB.Data;
 using Microsoft.Extensions.DependencyInjection;
@@ -65,16 +64,14 @@ public sealed class DocsSamples(SqliteFileFixture fixture) : IClassFixture<Sqlit
     [Fact]
     public void TheDocsShowTheSamplesVerbatim()
     {
-        var source = File.ReadAllText(ThisFile());
-        var page = File.ReadAllText(Path.Combine(Path.GetDirectoryName(ThisFile())!, "..", "..", "docs", "adapters-linq2db.md"));
+        var source = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Docs", "DocsSamples.cs.txt"));
+        var page = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Docs", "adapters-linq2db.md"));
 
         foreach (var region in new[] { "sample_uselinq2db", "sample_host_transaction" })
         {
             Assert.Contains(Unindent(Region(source, region)), page, StringComparison.Ordinal);
         }
     }
-
-    private static string ThisFile([CallerFilePath] string path = "") => path;
 
     private static string Region(string source, string name)
     {

@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace TargetTracking.Sqlite.Tests;
 
 /// <summary>A new temporary database file per store, all removed when the fixture ends.</summary>
-public sealed class SqliteFileFixture : ISharedStoreFixture, ILinq2DbStoreFixture, IAsyncLifetime
+public sealed partial class SqliteFileFixture : ISharedStoreFixture, ILinq2DbStoreFixture, IIntegrityFixture, IAsyncLifetime
 {
     private readonly List<SqliteTargetRepository> _repositories = [];
 
@@ -21,6 +21,12 @@ public sealed class SqliteFileFixture : ISharedStoreFixture, ILinq2DbStoreFixtur
     public string NewConnectionString() => $"Data Source={Path.Combine(Directory, Guid.NewGuid().ToString("N") + ".db")}";
 
     public async Task<ITargetRepository> CreateRepositoryAsync() => await CreateAsync(new SqliteStoreOptions { ConnectionString = NewConnectionString() });
+
+    public async Task<(ITargetRepository Repository, IStoreSaboteur Saboteur)> CreateCorruptibleAsync()
+    {
+        var repository = await CreateAsync(new SqliteStoreOptions { ConnectionString = NewConnectionString() });
+        return (repository, new SqliteSaboteur(repository));
+    }
 
     public async Task<SharedStore> CreateSharedStoreAsync()
     {
@@ -65,13 +71,21 @@ public sealed class SqliteFileFixture : ISharedStoreFixture, ILinq2DbStoreFixtur
 }
 
 /// <summary>A named shared-cache in-memory database per store.</summary>
-public sealed class SqliteMemoryFixture : IStoreFixture, IAsyncLifetime
+public sealed class SqliteMemoryFixture : IIntegrityFixture, IAsyncLifetime
 {
     private readonly List<SqliteTargetRepository> _repositories = [];
 
     public static string NewConnectionString() => $"Data Source=tt-{Guid.NewGuid():N};Mode=Memory;Cache=Shared";
 
-    public async Task<ITargetRepository> CreateRepositoryAsync()
+    public async Task<ITargetRepository> CreateRepositoryAsync() => await CreateAsync();
+
+    public async Task<(ITargetRepository Repository, IStoreSaboteur Saboteur)> CreateCorruptibleAsync()
+    {
+        var repository = await CreateAsync();
+        return (repository, new SqliteSaboteur(repository));
+    }
+
+    private async Task<SqliteTargetRepository> CreateAsync()
     {
         var repository = new SqliteTargetRepository(new SqliteStoreOptions { ConnectionString = NewConnectionString() });
         lock (_repositories)
@@ -99,6 +113,10 @@ public sealed class SqliteHostTransactionConformance(SqliteFileFixture fixture) 
 public sealed class SqliteFileConformance(SqliteFileFixture fixture) : TargetRepositoryConformance<SqliteFileFixture>(fixture);
 
 public sealed class SqliteMemoryConformance(SqliteMemoryFixture fixture) : TargetRepositoryConformance<SqliteMemoryFixture>(fixture);
+
+public sealed class SqliteFileIntegrityConformance(SqliteFileFixture fixture) : IntegrityConformance<SqliteFileFixture>(fixture);
+
+public sealed class SqliteMemoryIntegrityConformance(SqliteMemoryFixture fixture) : IntegrityConformance<SqliteMemoryFixture>(fixture);
 
 public sealed class SqliteFileOperationConformance(SqliteFileFixture fixture) : OperationConformance<SqliteFileFixture>(fixture);
 

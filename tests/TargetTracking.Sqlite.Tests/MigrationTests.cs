@@ -151,7 +151,7 @@ public sealed class MigrationTests(SqliteFileFixture fixture) : IClassFixture<Sq
 
         await using var repository = new SqliteTargetRepository(new SqliteStoreOptions { ConnectionString = database.ConnectionString });
         await repository.InitializeAsync();
-        Assert.Equal([1, 2, 3, 4], await new SqliteMigrator(database).GetAppliedVersionsAsync());
+        Assert.Equal([1, 2, 3, 4, 5], await new SqliteMigrator(database).GetAppliedVersionsAsync());
 
         var tracker = new TargetTracker(repository, new TargetTrackingOptions(), new FakeTimeProvider());
         var target = (await tracker.GetAsync(new TargetId(id))).Ok();
@@ -186,6 +186,44 @@ public sealed class MigrationTests(SqliteFileFixture fixture) : IClassFixture<Sq
         }
 
         Assert.Equal(before, await SchemaAsync(database.ConnectionString));
+    }
+
+    [Fact]
+    public async Task Migrate_ToVersion5_RebuildsHistory_KeepingEveryEntry_EveryIndexAndEveryGuard()
+    {
+        var database = NewDatabase();
+        var migrator = new SqliteMigrator(database);
+        await migrator.MigrateAsync(upTo: 4);
+        await using var connection = new SqliteConnection(database.ConnectionString);
+        await connection.OpenAsync();
+        var entryId = Guid.CreateVersion7().ToString("D");
+        await connection.ExecuteAsync(
+            """
+            INSERT INTO target_history (id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent)
+            VALUES (@entryId, @targetId, 'StatusChanged', 'Cold', 'Hot', 2, 638000000000000000, 'u-1', 'Old Alice', 'c-1', 'op-1', '10.0.0.1', 'ua/1')
+            """,
+            new { entryId, targetId = Guid.CreateVersion7().ToString("D") });
+        const string Guards = "SELECT type || ' ' || name || ': ' || coalesce(sql, '') FROM sqlite_master WHERE tbl_name = 'target_history' AND type IN ('index', 'trigger') ORDER BY type, name";
+        var before = (await connection.QueryAsync<string>(Guards)).ToList();
+        const string Row = "SELECT id || target_id || action || old_status || new_status || version || occurred_at || actor_id || actor_name || correlation_id || operation_id || client_address || user_agent FROM target_history";
+        var row = await connection.ExecuteScalarAsync<string>(Row);
+
+        Assert.Equal([5], await migrator.MigrateAsync());
+
+        // Every index and trigger on history comes back exactly as it was (a later guard left out here would fail this).
+        Assert.Equal(before, await connection.QueryAsync<string>(Guards));
+        Assert.Contains(before, g => g.StartsWith("trigger target_history_refuse_update", StringComparison.Ordinal));
+        Assert.Equal(row, await connection.ExecuteScalarAsync<string>(Row));
+        Assert.Null(await connection.ExecuteScalarAsync<string?>("SELECT note FROM target_history"));
+        await connection.ExecuteAsync(
+            "INSERT INTO target_history (id, target_id, action, version, occurred_at, correlation_id, note) VALUES (@id, @id, 'Repaired', 1, 0, 'c', 'why')",
+            new { id = Guid.CreateVersion7().ToString("D") });
+        await Assert.ThrowsAsync<SqliteException>(() => connection.ExecuteAsync(
+            "INSERT INTO target_history (id, target_id, action, version, occurred_at, correlation_id) VALUES (@id, @id, 'Bogus', 1, 0, 'c')",
+            new { id = Guid.CreateVersion7().ToString("D") }));
+        await Assert.ThrowsAsync<SqliteException>(() => connection.ExecuteAsync("UPDATE target_history SET note = 'forged'"));
+        await Assert.ThrowsAsync<SqliteException>(() => connection.ExecuteAsync("DELETE FROM target_history"));
+        Assert.Equal("ok", await connection.ExecuteScalarAsync<string>("PRAGMA integrity_check"));
     }
 
     [Fact]

@@ -79,6 +79,7 @@ internal static class StoreMapping
         history.Property(h => h.OperationId).HasColumnName("operation_id").IsNullable(true);
         history.Property(h => h.ClientAddress).HasColumnName("client_address").IsNullable(true);
         history.Property(h => h.UserAgent).HasColumnName("user_agent").IsNullable(true);
+        history.Property(h => h.Note).HasColumnName("note").IsNullable(true);
 
         var operations = builder.Entity<OperationRecord>().HasTableName(names.Operations);
         operations.Property(o => o.Id).HasColumnName("id").IsPrimaryKey().IsNullable(false);

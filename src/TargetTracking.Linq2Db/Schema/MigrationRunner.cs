@@ -7,7 +7,8 @@ namespace TargetTracking.Linq2Db;
 /// <summary>
 /// Brings a database schema up to date. Every pending script runs in one transaction together with its row in the
 /// version table, under the dialect's migration lock: a failing script leaves the database as it was (where DDL is
-/// transactional), no script is applied twice, and host instances starting at once take turns (the later ones find
+/// transactional; where it is not, as on MariaDB and MySQL, each script is idempotent and its version row is written
+/// right after it), no script is applied twice, and host instances starting at once take turns (the later ones find
 /// nothing left to do).
 /// </summary>
 internal sealed partial class MigrationRunner(Func<DataConnection> connect, Linq2DbDialect dialect, IReadOnlyList<Migration> migrations, ILogger logger)
@@ -35,28 +36,36 @@ internal sealed partial class MigrationRunner(Func<DataConnection> connect, Linq
         var transaction = await db.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using var rollback = transaction.ConfigureAwait(false);
         await dialect.LockMigrationsAsync(db, cancellationToken).ConfigureAwait(false);
-        await dialect.PrepareMigrationsAsync(db, cancellationToken).ConfigureAwait(false);
-        var applied = (await db.QueryToListAsync<int>($"SELECT version FROM {dialect.VersionTable}", cancellationToken).ConfigureAwait(false)).ToHashSet();
-        ThrowIfNewer(applied);
-
         var done = new List<int>();
-        foreach (var migration in migrations)
+        try
         {
-            if (applied.Contains(migration.Version) || migration.Version > (upTo ?? int.MaxValue))
+            await dialect.PrepareMigrationsAsync(db, cancellationToken).ConfigureAwait(false);
+            var applied = (await db.QueryToListAsync<int>($"SELECT version FROM {dialect.VersionTable}", cancellationToken).ConfigureAwait(false)).ToHashSet();
+            ThrowIfNewer(applied);
+
+            foreach (var migration in migrations)
             {
-                continue;
+                if (applied.Contains(migration.Version) || migration.Version > (upTo ?? int.MaxValue))
+                {
+                    continue;
+                }
+
+                // Where DDL commits on its own (MariaDB, MySQL), the version row follows its script at once.
+                await db.ExecuteAsync(migration.Sql, cancellationToken).ConfigureAwait(false);
+                await db.ExecuteAsync(
+                    $"INSERT INTO {dialect.VersionTable} (version, name) VALUES (@version, @name)",
+                    cancellationToken,
+                    new DataParameter("version", migration.Version, DataType.Int32),
+                    new DataParameter("name", migration.Name, DataType.NVarChar)).ConfigureAwait(false);
+                done.Add(migration.Version);
             }
 
-            await db.ExecuteAsync(migration.Sql, cancellationToken).ConfigureAwait(false);
-            await db.ExecuteAsync(
-                $"INSERT INTO {dialect.VersionTable} (version, name) VALUES (@version, @name)",
-                cancellationToken,
-                new DataParameter("version", migration.Version, DataType.Int32),
-                new DataParameter("name", migration.Name, DataType.NVarChar)).ConfigureAwait(false);
-            done.Add(migration.Version);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
-
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        finally
+        {
+            await dialect.UnlockMigrationsAsync(db).ConfigureAwait(false);
+        }
         foreach (var version in done)
         {
             LogApplied(logger, migrations.First(m => m.Version == version).Name, dialect.Name);

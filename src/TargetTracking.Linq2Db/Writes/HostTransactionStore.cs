@@ -10,7 +10,7 @@ namespace TargetTracking.Linq2Db;
 /// here commits, rolls back or retries: every failure is reported as not transient, because re-running a unit of
 /// work inside a transaction the host owns could not undo what the failed attempt left in it.
 /// </summary>
-internal sealed class HostTransactionStore(Linq2DbTargetStore store, DataOptions hostTransaction) : ITargetRepository
+internal sealed class HostTransactionStore(Linq2DbTargetStore store, DataOptions hostTransaction) : ITargetRepository, IIntegrityStore
 {
     public async Task<Target?> GetAsync(TargetId id, CancellationToken cancellationToken = default)
     {
@@ -57,4 +57,14 @@ internal sealed class HostTransactionStore(Linq2DbTargetStore store, DataOptions
     }
 
     public bool IsTransient(Exception exception) => false;
+
+    /// <summary>Checks integrity inside the host's transaction, under its snapshot rules (the host's uncommitted rows included).</summary>
+    public async Task<IntegrityCounts> ScanIntegrityAsync(IntegrityScan scan, Action<IntegrityFinding> found, CancellationToken cancellationToken = default)
+    {
+        Guard.Against.Null(scan);
+        Guard.Against.Null(found);
+        await store.InitializeAsync(cancellationToken).ConfigureAwait(false);
+        using var db = new DataConnection(hostTransaction);
+        return await IntegrityScanner.ScanAsync(db, store.Dialect, scan, found, cancellationToken).ConfigureAwait(false);
+    }
 }

@@ -19,6 +19,7 @@ internal sealed class Linq2DbWriteSession : ITargetWriteSession, IOperationWrite
 
     // The rows as this session last read or wrote them: the dialect writes only what changed.
     private readonly Dictionary<TargetId, Target> _known = [];
+    private ChangeSet? _pending;
     private bool _failed;
     private bool _ended;
     private bool _disposed;
@@ -65,6 +66,7 @@ internal sealed class Linq2DbWriteSession : ITargetWriteSession, IOperationWrite
         Guard.Against.Null(ids);
         return Guarded<IReadOnlyDictionary<TargetId, Target>>(async () =>
         {
+            await FlushAsync(cancellationToken).ConfigureAwait(false);
             var found = new Dictionary<TargetId, Target>(ids.Count);
             if (ids.Count == 0)
             {
@@ -74,7 +76,7 @@ internal sealed class Linq2DbWriteSession : ITargetWriteSession, IOperationWrite
             var keys = ids.Select(i => i.Value).ToArray();
 
             // In id order, so two writers that touch overlapping sets queue instead of deadlocking.
-            var locked = _dialect.ForUpdate(Connection.GetTable<TargetRecord>().Where(_dialect.IdIn(keys)).OrderBy(t => t.Id));
+            var locked = _dialect.ForUpdate(Connection.GetTable<TargetRecord>().Where(_dialect.IdIn(keys)).OrderBy(t => t.Id).Select(TargetRecord.Readable));
             foreach (var row in await locked.ToListAsync(cancellationToken).ConfigureAwait(false))
             {
                 var target = row.ToTarget();
@@ -89,6 +91,7 @@ internal sealed class Linq2DbWriteSession : ITargetWriteSession, IOperationWrite
     public async Task SaveAsync(ChangeSet changes, CancellationToken cancellationToken = default)
     {
         Guard.Against.Null(changes);
+        ObjectDisposedException.ThrowIf(_ended, this);
         if (changes.IsEmpty)
         {
             return;
@@ -104,22 +107,15 @@ internal sealed class Linq2DbWriteSession : ITargetWriteSession, IOperationWrite
             }
         }
 
-        var counts = await Guarded(() => _dialect.WriteAsync(Connection, changes, _known, cancellationToken)).ConfigureAwait(false);
-
-        // Every row was locked and checked by the core; a miss means another writer got there first.
-        Check(counts.Inserted, changes.Inserts.Count, "insert");
-        Check(counts.Updated, changes.Updates.Count, "update");
-        Check(counts.Deleted, changes.Deletes.Count, "delete");
-
-        foreach (var target in changes.Inserts.Concat(changes.Updates.Select(u => u.Target)))
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+        if (_ownsTransaction && _dialect.CommitsWithLastWrite && LockedAsExpected(changes))
         {
-            _known[target.Id] = target;
+            // Sent with the COMMIT if nothing else comes first: the row locks guarantee every row matches.
+            _pending = changes;
+            return;
         }
 
-        foreach (var delete in changes.Deletes)
-        {
-            _known.Remove(delete.Id);
-        }
+        await WriteNowAsync(changes, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task CommitAsync(CancellationToken cancellationToken = default)
@@ -130,6 +126,20 @@ internal sealed class Linq2DbWriteSession : ITargetWriteSession, IOperationWrite
         if (_failed)
         {
             throw new InvalidOperationException("The write session failed earlier; it cannot be committed.");
+        }
+
+        if (_pending is { } last)
+        {
+            _pending = null;
+            var counts = await Guarded(() => _dialect.WriteAndCommitAsync(Connection, last, _known, cancellationToken)).ConfigureAwait(false);
+            _ended = true;
+            if (counts != new WriteCounts(last.Inserts.Count, last.Updates.Count, last.Deletes.Count))
+            {
+                // Committed already: re-running would apply it twice. The row locks make this unreachable.
+                throw new InvalidOperationException($"A unit of work committed with rows missed ({counts}); the store's row locks were bypassed.");
+            }
+
+            return;
         }
 
         if (_ownsTransaction)
@@ -167,6 +177,7 @@ internal sealed class Linq2DbWriteSession : ITargetWriteSession, IOperationWrite
         Guard.Against.Null(selection);
         return Guarded(async () =>
         {
+            await FlushAsync(cancellationToken).ConfigureAwait(false);
             var r = OperationRecord.From(operation);
 
             // A concurrent start with the same id waits on the key, then inserts nothing; the caller then reads the winner's row.
@@ -205,6 +216,7 @@ internal sealed class Linq2DbWriteSession : ITargetWriteSession, IOperationWrite
     public Task<BulkOperation?> LockOperationAsync(string operationId, CancellationToken cancellationToken = default) =>
         Guarded(async () =>
         {
+            await FlushAsync(cancellationToken).ConfigureAwait(false);
             var row = await _dialect.ForUpdate(Connection.GetTable<OperationRecord>().Where(o => o.Id == operationId))
                 .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
             return row?.ToOperation();
@@ -213,6 +225,7 @@ internal sealed class Linq2DbWriteSession : ITargetWriteSession, IOperationWrite
     public Task<IReadOnlyList<TargetId>> ReadOperationItemsAsync(string operationId, TargetId? after, int limit, CancellationToken cancellationToken = default) =>
         Guarded(async () =>
         {
+            await FlushAsync(cancellationToken).ConfigureAwait(false);
             var items = Connection.GetTable<OperationItemRecord>().Where(i => i.OperationId == operationId);
             if (after is { } start)
             {
@@ -230,6 +243,7 @@ internal sealed class Linq2DbWriteSession : ITargetWriteSession, IOperationWrite
         Guard.Against.Null(failures);
         await Guarded(async () =>
         {
+            await FlushAsync(cancellationToken).ConfigureAwait(false);
             if (await Connection.UpdateAsync(OperationRecord.From(operation), token: cancellationToken).ConfigureAwait(false) != 1)
             {
                 throw new InvalidOperationException($"Operation '{operation.Id}' does not exist.");
@@ -271,6 +285,48 @@ internal sealed class Linq2DbWriteSession : ITargetWriteSession, IOperationWrite
             }
 
             throw;
+        }
+    }
+
+    private async Task WriteNowAsync(ChangeSet changes, CancellationToken cancellationToken)
+    {
+        var counts = await Guarded(() => _dialect.WriteAsync(Connection, changes, _known, cancellationToken)).ConfigureAwait(false);
+        Check(counts, changes);
+        Remember(changes);
+    }
+
+    /// <summary>Writes a save held back for the commit, because something else comes first.</summary>
+    private async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        if (_pending is { } pending)
+        {
+            _pending = null;
+            await WriteNowAsync(pending, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private bool LockedAsExpected(ChangeSet changes) =>
+        changes.Updates.All(u => _known.TryGetValue(u.Target.Id, out var locked) && locked.Version == u.ExpectedVersion)
+        && changes.Deletes.All(d => _known.TryGetValue(d.Id, out var locked) && locked.Version == d.ExpectedVersion);
+
+    // Every row was locked and checked by the core; a miss means another writer got there first.
+    private void Check(WriteCounts counts, ChangeSet changes)
+    {
+        Check(counts.Inserted, changes.Inserts.Count, "insert");
+        Check(counts.Updated, changes.Updates.Count, "update");
+        Check(counts.Deleted, changes.Deletes.Count, "delete");
+    }
+
+    private void Remember(ChangeSet changes)
+    {
+        foreach (var target in changes.Inserts.Concat(changes.Updates.Select(u => u.Target)))
+        {
+            _known[target.Id] = target;
+        }
+
+        foreach (var delete in changes.Deletes)
+        {
+            _known.Remove(delete.Id);
         }
     }
 

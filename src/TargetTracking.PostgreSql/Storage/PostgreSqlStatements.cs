@@ -47,15 +47,6 @@ internal sealed class PostgreSqlStatements
 
         // Rows whose name, description, markets and creation time are as locked (every status change): only the
         // changed columns travel and are written.
-        UpdateTargetStates =
-            $"""
-            UPDATE {Targets} AS t
-            SET status = r.status, version = r.version, updated_at = r.updated_at, status_changed_at = r.status_changed_at
-            FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::timestamptz[], $5::timestamptz[], $6::bigint[])
-                 AS r(id, status, version, updated_at, status_changed_at, expected_version)
-            WHERE t.id = r.id AND t.version = r.expected_version
-            """;
-
         DeleteTargets =
             $"""
             DELETE FROM {Targets} AS t
@@ -67,13 +58,6 @@ internal sealed class PostgreSqlStatements
         // deletes the targets at their expected versions and the history of exactly those; it returns how many it deleted.
         DeleteTargetsPurgingHistory = $"SELECT {s}.delete_targets_purging_history($1::uuid[], $2::bigint[])";
 
-        CopyHistory = $"COPY {History} (id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent) FROM STDIN (FORMAT BINARY)";
-
-        InsertHistory =
-            $"""
-            INSERT INTO {History} (id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent)
-            SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::timestamptz[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
-            """;
     }
 
     public string Targets { get; }
@@ -86,15 +70,26 @@ internal sealed class PostgreSqlStatements
 
     public string UpdateTargets { get; }
 
-    public string UpdateTargetStates { get; }
+    /// <summary>Status changes from rows (<see cref="UnnestRows"/>): only the state columns are written, at each row's expected version.</summary>
+    public string UpdateTargetStates(string rows) =>
+        $"""
+        UPDATE {Targets} AS t
+        SET status = r.status, version = r.version, updated_at = r.updated_at, status_changed_at = r.status_changed_at
+        FROM {rows} AS r
+        WHERE t.id = r.id AND t.version = r.expected_version
+        """;
 
     public string DeleteTargets { get; }
 
     public string DeleteTargetsPurgingHistory { get; }
 
-    public string InsertHistory { get; }
-
-    public string CopyHistory { get; }
+    /// <summary>History entries from rows (<see cref="UnnestRows"/>).</summary>
+    public string InsertHistory(string rows) =>
+        $"""
+        INSERT INTO {History} (id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note)
+        SELECT r.id, r.target_id, r.action, r.old_status, r.new_status, r.version, r.occurred_at, r.actor_id, r.actor_name, r.correlation_id, r.operation_id, r.client_address, r.user_agent, r.note
+        FROM {rows} AS r
+        """;
 
     /// <summary>Quotes a schema name that <see cref="PostgreSqlStoreOptions.Validate"/> accepted (no quote can occur in it).</summary>
     public static string Quote(string schema) => $"\"{schema}\"";

@@ -71,6 +71,12 @@ internal sealed class SqliteDatabase
     public static bool IsPrivateMemory(SqliteConnectionStringBuilder builder) =>
         IsMemoryDatabase(builder) && !IsSharedCache(builder);
 
+    /// <summary>
+    /// Tells whether connections with this connection string share SQLite's cache, where a reader can see other
+    /// connections' uncommitted rows (the store's deferred read transactions set <c>read_uncommitted</c>).
+    /// </summary>
+    public static bool SharesCache(string connectionString) => IsSharedCache(new SqliteConnectionStringBuilder(connectionString));
+
     private static bool IsMemoryDatabase(SqliteConnectionStringBuilder builder) =>
         builder.Mode == SqliteOpenMode.Memory
         || string.Equals(builder.DataSource, ":memory:", StringComparison.OrdinalIgnoreCase)

@@ -53,83 +53,88 @@ internal static class PreparedBatch<T>
 }
 
 /// <summary>
-/// One statement over many rows at once (<c>VALUES (…), (…)</c>), prepared once per chunk size and run per chunk
-/// inside the caller's transaction: one native step per chunk instead of one per row, which is what makes a large
-/// unit of work cheaper than <see cref="PreparedBatch{T}"/>.
+/// Many rows in one statement (<c>VALUES (…), (…)</c>), 1,000 rows a statement. Numbers and ids are written as
+/// literals (they are digits and hex); every text value travels as a parameter, one per distinct value, so hostile
+/// text is never part of the SQL and a bulk unit of work, whose rows share their audit context and statuses, binds a
+/// handful of parameters. Microsoft.Data.Sqlite binds parameters by name (a scan of the statement's names), so one
+/// parameter per cell would cost rows × columns² per statement.
 /// </summary>
-/// <typeparam name="T">The row type.</typeparam>
-internal static class MultiRowBatch<T>
+internal sealed class ValuesStatement
 {
-    /// <summary>Runs <paramref name="sqlFor"/>'s statement for every chunk of <paramref name="rowsPerStatement"/> rows.</summary>
-    /// <param name="connection">The connection.</param>
-    /// <param name="transaction">The transaction.</param>
-    /// <param name="sqlFor">Builds the statement around a values list such as <c>(@r0_0, @r0_1), (@r1_0, @r1_1)</c>.</param>
-    /// <param name="parameters">The columns of a row, in the order of the values list.</param>
-    /// <param name="rows">The rows.</param>
-    /// <param name="rowsPerStatement">How many rows one statement carries; keep rows × columns under SQLite's variable limit (32,766).</param>
-    /// <param name="cancellationToken">Cancels the write.</param>
-    /// <returns>The rows changed in all.</returns>
-    public static async Task<int> ExecuteAsync(
-        SqliteConnection connection,
-        SqliteTransaction transaction,
-        Func<string, string> sqlFor,
-        IReadOnlyList<BatchParameter<T>> parameters,
-        IReadOnlyList<T> rows,
-        int rowsPerStatement,
-        CancellationToken cancellationToken)
+    /// <summary>Rows per statement.</summary>
+    public const int RowsPerStatement = 1000;
+
+    private readonly System.Text.StringBuilder _values = new();
+    private readonly Dictionary<string, string> _texts = new(StringComparer.Ordinal);
+    private int _rows;
+    private bool _firstInRow;
+
+    /// <summary>Gets a value indicating whether the statement holds no row.</summary>
+    public bool IsEmpty => _rows == 0;
+
+    /// <summary>Gets a value indicating whether the statement is full.</summary>
+    public bool IsFull => _rows == RowsPerStatement;
+
+    /// <summary>Starts a row.</summary>
+    public ValuesStatement Row()
     {
-        SqliteCommand? full = null;
-        try
-        {
-            var changed = 0;
-            for (var offset = 0; offset < rows.Count; offset += rowsPerStatement)
-            {
-                var count = Math.Min(rowsPerStatement, rows.Count - offset);
-                var partial = count == rowsPerStatement ? null : Prepare(connection, transaction, sqlFor, parameters.Count, count);
-                var command = partial ?? (full ??= Prepare(connection, transaction, sqlFor, parameters.Count, count));
-                using (partial)
-                {
-                    var bound = command.Parameters;
-                    for (var row = 0; row < count; row++)
-                    {
-                        for (var column = 0; column < parameters.Count; column++)
-                        {
-                            bound[(row * parameters.Count) + column].Value = parameters[column].Value(rows[offset + row]) ?? DBNull.Value;
-                        }
-                    }
-
-                    changed += await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                }
-            }
-
-            return changed;
-        }
-        finally
-        {
-            full?.Dispose();
-        }
+        _values.Append(_rows++ == 0 ? "(" : "), (");
+        _firstInRow = true;
+        return this;
     }
 
-    private static SqliteCommand Prepare(SqliteConnection connection, SqliteTransaction transaction, Func<string, string> sqlFor, int columns, int rows)
+    /// <summary>Adds a text cell, as a parameter shared by equal values; <see langword="null"/> is SQL NULL.</summary>
+    public ValuesStatement Text(string? value)
     {
-        var values = new System.Text.StringBuilder(rows * columns * 10);
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        for (var row = 0; row < rows; row++)
+        if (value is null)
         {
-            values.Append(row == 0 ? "(" : ", (");
-            for (var column = 0; column < columns; column++)
-            {
-                var name = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"@r{row}_{column}");
-                values.Append(column == 0 ? name : ", " + name);
-                command.Parameters.Add(new SqliteParameter { ParameterName = name });
-            }
-
-            values.Append(')');
+            return Literal("NULL");
         }
 
-        command.CommandText = sqlFor(values.ToString());
-        command.Prepare();
-        return command;
+        if (!_texts.TryGetValue(value, out var name))
+        {
+            name = "@t" + _texts.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            _texts.Add(value, name);
+        }
+
+        return Literal(name);
+    }
+
+    /// <summary>Adds an integer cell.</summary>
+    public ValuesStatement Integer(long? value) =>
+        Literal(value is { } v ? v.ToString(System.Globalization.CultureInfo.InvariantCulture) : "NULL");
+
+    /// <summary>Adds an id cell, as the store spells ids (lower-case "D": hex digits and dashes only).</summary>
+    public ValuesStatement Id(Guid value) => Literal("'" + Stored.Id(value) + "'");
+
+    /// <summary>Runs <paramref name="statement"/>'s text around the rows gathered, then starts over empty.</summary>
+    /// <returns>The rows changed.</returns>
+    public async Task<int> FlushAsync(SqliteConnection connection, SqliteTransaction transaction, Func<string, string> statement, CancellationToken cancellationToken)
+    {
+        if (_rows == 0)
+        {
+            return 0;
+        }
+
+        _values.Append(')');
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = statement(_values.ToString());
+        foreach (var (value, name) in _texts)
+        {
+            command.Parameters.Add(new SqliteParameter(name, SqliteType.Text) { Value = value });
+        }
+
+        _values.Clear();
+        _texts.Clear();
+        _rows = 0;
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private ValuesStatement Literal(string sql)
+    {
+        _values.Append(_firstInRow ? sql : ", " + sql);
+        _firstInRow = false;
+        return this;
     }
 }

@@ -58,21 +58,11 @@ internal static class SqliteBulkWriter
 
     internal const string UpdateStatesWhere = ") AS v WHERE targets.id = v.column1 AND targets.version = v.column6";
 
-    private const string InsertHistoryValues = """
+    private const string InsertHistoryPrefix = """
         INSERT INTO target_history (id, target_id, action, old_status, new_status, version, occurred_at,
-                                    actor_id, actor_name, correlation_id, operation_id, client_address, user_agent)
+                                    actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note)
         VALUES 
         """;
-
-    private static readonly BatchParameter<TargetWrite>[] StateParameters =
-    [
-        new("@Id", w => Stored.Id(w.Target.Id)),
-        new("@Status", w => w.Target.Status),
-        new("@Version", w => w.Target.Version),
-        new("@UpdatedAt", w => Stored.Time(w.Target.UpdatedAt)),
-        new("@StatusChangedAt", w => Stored.Time(w.Target.StatusChangedAt)),
-        new("@ExpectedVersion", w => w.ExpectedVersion),
-    ];
 
     private static readonly BatchParameter<TargetDelete>[] DeleteParameters =
     [
@@ -86,23 +76,6 @@ internal static class SqliteBulkWriter
     [
         new("@TargetId", m => m.TargetId),
         new("@MarketNorm", m => m.MarketNorm),
-    ];
-
-    private static readonly BatchParameter<HistoryEntry>[] HistoryParameters =
-    [
-        new("@Id", e => Stored.Id(e.Id)),
-        new("@TargetId", e => Stored.Id(e.TargetId)),
-        new("@Action", e => e.Action.ToString()),
-        new("@OldStatus", e => e.OldStatus),
-        new("@NewStatus", e => e.NewStatus),
-        new("@Version", e => e.Version),
-        new("@OccurredAt", e => Stored.Time(e.OccurredAt)),
-        new("@ActorId", e => e.ActorId),
-        new("@ActorName", e => e.ActorName),
-        new("@CorrelationId", e => e.CorrelationId),
-        new("@OperationId", e => e.OperationId),
-        new("@ClientAddress", e => e.ClientAddress),
-        new("@UserAgent", e => e.UserAgent),
     ];
 
     /// <summary>Writes a unit of work's changes: each kind of write one prepared statement run per row.</summary>
@@ -119,9 +92,8 @@ internal static class SqliteBulkWriter
 
         if (changes.Updates.Count > 0)
         {
-            var (states, full) = SplitUpdates(changes.Updates, known);
-            updated = await MultiRowBatch<TargetWrite>.ExecuteAsync(
-                connection, transaction, values => UpdateStatesFrom + values + UpdateStatesWhere, StateParameters, states, 1000, cancellationToken).ConfigureAwait(false);
+            var (states, full) = StateUpdates.Split(changes.Updates, known);
+            updated = await UpdateStatesAsync(connection, transaction, states, cancellationToken).ConfigureAwait(false);
             updated += await ExecuteAsync(connection, transaction, UpdateTarget, TargetParameters, full, cancellationToken).ConfigureAwait(false);
 
             // A status change leaves the markets alone: rewrite the side table only for targets whose markets changed.
@@ -157,35 +129,48 @@ internal static class SqliteBulkWriter
 
         if (changes.History.Count > 0)
         {
-            await MultiRowBatch<HistoryEntry>.ExecuteAsync(
-                connection, transaction, values => InsertHistoryValues + values, HistoryParameters, changes.History, 500, cancellationToken).ConfigureAwait(false);
+            await InsertHistoryAsync(connection, transaction, changes.History, cancellationToken).ConfigureAwait(false);
         }
 
         return new WriteCounts(inserted, updated, deleted);
     }
 
-    /// <summary>
-    /// Splits updates into those that change only the state columns (status, version, times) of a row this session
-    /// read, which one multi-row <c>UPDATE … FROM (VALUES …)</c> writes, and the rest, written per row.
-    /// </summary>
-    private static (List<TargetWrite> States, List<TargetWrite> Full) SplitUpdates(IReadOnlyList<TargetWrite> updates, IReadOnlyDictionary<TargetId, Target> known)
+    private static async Task<int> UpdateStatesAsync(SqliteConnection connection, SqliteTransaction transaction, List<TargetWrite> states, CancellationToken cancellationToken)
     {
-        var states = new List<TargetWrite>(updates.Count);
-        var full = new List<TargetWrite>();
-        foreach (var update in updates)
+        var statement = new ValuesStatement();
+        var updated = 0;
+        foreach (var write in states)
         {
-            var after = update.Target;
-            var sameFields = known.TryGetValue(after.Id, out var before)
-                && before.Version == update.ExpectedVersion
-                && string.Equals(before.Name, after.Name, StringComparison.Ordinal)
-                && string.Equals(before.Description, after.Description, StringComparison.Ordinal)
-                && before.CreatedAt == after.CreatedAt
-                && before.Markets.SequenceEqual(after.Markets, StringComparer.Ordinal);
-            (sameFields ? states : full).Add(update);
+            var t = write.Target;
+            statement.Row().Id(t.Id.Value).Text(t.Status).Integer(t.Version).Integer(Stored.Time(t.UpdatedAt)).Integer(Stored.Time(t.StatusChangedAt)).Integer(write.ExpectedVersion);
+            if (statement.IsFull)
+            {
+                updated += await statement.FlushAsync(connection, transaction, UpdateStates, cancellationToken).ConfigureAwait(false);
+            }
         }
 
-        return (states, full);
+        return updated + await statement.FlushAsync(connection, transaction, UpdateStates, cancellationToken).ConfigureAwait(false);
     }
+
+    private static async Task InsertHistoryAsync(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<HistoryEntry> history, CancellationToken cancellationToken)
+    {
+        var statement = new ValuesStatement();
+        foreach (var h in history)
+        {
+            statement.Row().Id(h.Id).Id(h.TargetId.Value).Text(h.Action.ToString()).Text(h.OldStatus).Text(h.NewStatus).Integer(h.Version).Integer(Stored.Time(h.OccurredAt))
+                .Text(h.ActorId).Text(h.ActorName).Text(h.CorrelationId).Text(h.OperationId).Text(h.ClientAddress).Text(h.UserAgent).Text(h.Note);
+            if (statement.IsFull)
+            {
+                await statement.FlushAsync(connection, transaction, InsertHistoryValues, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        await statement.FlushAsync(connection, transaction, InsertHistoryValues, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string UpdateStates(string values) => UpdateStatesFrom + values + UpdateStatesWhere;
+
+    private static string InsertHistoryValues(string values) => InsertHistoryPrefix + values;
 
     private static IEnumerable<(string TargetId, string MarketNorm)> Markets(Target target)
     {

@@ -1,34 +1,5 @@
 namespace TargetTracking;
 
-/// <summary>What is wrong with a target's stored state.</summary>
-public enum IntegrityProblemKind
-{
-    /// <summary>History whose target is gone without a <see cref="HistoryAction.Deleted"/> entry.</summary>
-    OrphanedHistory = 0,
-
-    /// <summary>The target's status or version differs from what its last history entry says.</summary>
-    StatusDisagreesWithHistory = 1,
-
-    /// <summary>A target with no history at all.</summary>
-    MissingHistory = 2,
-}
-
-/// <summary>One problem the integrity check found.</summary>
-/// <param name="Kind">What is wrong.</param>
-/// <param name="TargetId">The target.</param>
-/// <param name="Detail">A sentence a person can read.</param>
-public sealed record IntegrityProblem(IntegrityProblemKind Kind, TargetId TargetId, string Detail);
-
-/// <summary>The result of an integrity check.</summary>
-/// <param name="TargetsChecked">How many targets were read.</param>
-/// <param name="EntriesChecked">How many history entries were read.</param>
-/// <param name="Problems">What was found; empty when the data is sound.</param>
-public sealed record IntegrityReport(long TargetsChecked, long EntriesChecked, IReadOnlyList<IntegrityProblem> Problems)
-{
-    /// <summary>Gets a value indicating whether no problem was found.</summary>
-    public bool IsHealthy => Problems.Count == 0;
-}
-
 /// <summary>A target that has stayed in its status longer than allowed.</summary>
 /// <param name="Target">The target.</param>
 /// <param name="InStatusSince">When it entered its status (its creation, when it never moved).</param>
@@ -36,13 +7,20 @@ public sealed record IntegrityReport(long TargetsChecked, long EntriesChecked, I
 public sealed record StagnantTarget(Target Target, DateTimeOffset InStatusSince, TimeSpan Age);
 
 /// <summary>
-/// Checks the health of stored data through the storage port, so it works on every store: the integrity
-/// check (orphaned history, a status that disagrees with its last history entry) and stagnation detection
-/// (targets stuck in a status too long). Both read everything in pages of 1,000; run them as maintenance jobs.
+/// Checks the health of stored data: the integrity check (set-based in the store, over one consistent snapshot) and
+/// its repair, and stagnation detection (targets stuck in a status too long). Run them as maintenance jobs.
 /// </summary>
 public sealed class TargetHealth
 {
+    /// <summary>The most problems a report lists unless told otherwise.</summary>
+    public const int DefaultMaxProblems = 10_000;
+
+    /// <summary>How many targets one repair unit of work takes at most.</summary>
+    internal const int RepairBatch = 1000;
+
+    private static readonly IReadOnlyDictionary<IntegrityProblemKind, long> NoCounts = new Dictionary<IntegrityProblemKind, long>();
     private readonly TargetTracker _tracker;
+    private readonly IIntegrityStore? _integrity;
 
     /// <summary>Initializes a new instance.</summary>
     /// <param name="tracker">The tracker whose store is checked.</param>
@@ -50,72 +28,246 @@ public sealed class TargetHealth
     {
         Guard.Against.Null(tracker);
         _tracker = tracker;
+        _integrity = tracker.Repository as IIntegrityStore;
     }
 
     /// <summary>
-    /// Reads every target and every history entry and reports where they disagree. History is orphaned only when
-    /// its target is gone without a <see cref="HistoryAction.Deleted"/> entry (delete keeps history by design).
+    /// Gets a value indicating whether the store can be checked and repaired: it implements <see cref="IIntegrityStore"/>
+    /// (every store shipped does, a linq2db store seen through a host's transaction included). Where it is
+    /// <see langword="false"/>, <see cref="CheckIntegrityAsync"/>, <see cref="PlanRepairAsync"/> and
+    /// <see cref="ApplyRepairAsync"/> throw <see cref="NotSupportedException"/> before they touch the store.
     /// </summary>
+    public bool CanCheckIntegrity => _integrity is not null;
+
+    /// <summary>
+    /// Checks every target and every history entry in the store, set-based, over one consistent snapshot (writers may
+    /// keep writing; what they commit meanwhile is not seen), with memory flat in the size of the data. Finds orphaned
+    /// history, a status or version that disagrees with the last entry, targets without history, version gaps, broken
+    /// chains, duplicate versions, targets in a status the pipeline no longer has, and rows that cannot be read
+    /// (reported with their stored id, never thrown). Entries up to a target's newest <see cref="HistoryAction.Repaired"/>
+    /// entry are not checked again.
+    /// </summary>
+    /// <param name="maxProblems">How many problems the report lists at most (all are counted).</param>
     /// <param name="cancellationToken">Cancels the check.</param>
     /// <returns>The report.</returns>
-    public async Task<IntegrityReport> CheckIntegrityAsync(CancellationToken cancellationToken = default)
+    /// <exception cref="NotSupportedException">The store cannot be checked (<see cref="CanCheckIntegrity"/>).</exception>
+    public async Task<IntegrityReport> CheckIntegrityAsync(int maxProblems = DefaultMaxProblems, CancellationToken cancellationToken = default)
     {
-        var targets = new Dictionary<TargetId, Target>();
-        await foreach (var target in AllTargetsAsync(cancellationToken).ConfigureAwait(false))
+        Guard.Against.OutOfRange(maxProblems, nameof(maxProblems), 0, int.MaxValue);
+        var store = Integrity();
+        var listed = new List<IntegrityProblem>();
+        var counts = new Dictionary<IntegrityProblemKind, long>();
+        long total = 0;
+        var scanned = await store.ScanIntegrityAsync(Scan(null), finding =>
         {
-            targets[target.Id] = target;
-        }
-
-        var last = new Dictionary<TargetId, HistoryEntry>();
-        long entries = 0;
-        var since = DateTimeOffset.MinValue;
-        Guid? after = null;
-        while (true)
-        {
-            var page = await _tracker.GetHistoryFeedAsync(new HistoryFeedRequest(since, after, 1000), cancellationToken).ConfigureAwait(false);
-            foreach (var entry in page)
+            if (!Counts(finding))
             {
-                entries++;
-                if (!last.TryGetValue(entry.TargetId, out var seen) || entry.Version > seen.Version)
-                {
-                    last[entry.TargetId] = entry;
-                }
+                return;
             }
 
-            if (page.Count < 1000)
+            total++;
+            counts[finding.Kind] = counts.GetValueOrDefault(finding.Kind) + 1;
+            if (listed.Count < maxProblems)
             {
-                break;
+                listed.Add(IntegrityProblem.From(finding));
             }
+        }, cancellationToken).ConfigureAwait(false);
 
-            (since, after) = (page[^1].OccurredAt, page[^1].Id);
-        }
-
-        var problems = new List<IntegrityProblem>();
-        foreach (var (id, entry) in last)
+        listed.Sort(IntegrityProblem.Compare);
+        return new IntegrityReport
         {
-            if (targets.TryGetValue(id, out var target))
-            {
-                if (entry.Action == HistoryAction.Deleted || entry.NewStatus != target.Status || entry.Version != target.Version)
-                {
-                    problems.Add(new IntegrityProblem(
-                        IntegrityProblemKind.StatusDisagreesWithHistory,
-                        id,
-                        $"The target is {StatusStateMachine.Display(target.Status)} at version {target.Version}; its last history entry ({entry.Action}) says {StatusStateMachine.Display(entry.NewStatus)} at version {entry.Version}."));
-                }
-            }
-            else if (entry.Action != HistoryAction.Deleted)
-            {
-                problems.Add(new IntegrityProblem(IntegrityProblemKind.OrphanedHistory, id, $"The target is gone, but its last history entry is {entry.Action} at version {entry.Version}, not Deleted."));
-            }
-        }
-
-        foreach (var id in targets.Keys.Where(id => !last.ContainsKey(id)))
-        {
-            problems.Add(new IntegrityProblem(IntegrityProblemKind.MissingHistory, id, "The target has no history entry."));
-        }
-
-        return new IntegrityReport(targets.Count, entries, [.. problems.OrderBy(p => p.Kind).ThenBy(p => p.TargetId)]);
+            TargetsChecked = scanned.Targets,
+            EntriesChecked = scanned.Entries,
+            Problems = listed.AsReadOnly(),
+            ProblemCount = total,
+            CountByKind = counts.Count == 0 ? NoCounts : counts.AsReadOnly(),
+        };
     }
+
+    /// <summary>
+    /// Plans a repair without writing anything (a dry run): checks the store as <see cref="CheckIntegrityAsync"/> does
+    /// and decides, per target, what <see cref="ApplyRepairAsync"/> would append and how the row would change. Memory
+    /// grows with the number of problems, not with the size of the data.
+    /// </summary>
+    /// <param name="policy">Which side to believe where a row and its history disagree.</param>
+    /// <param name="cancellationToken">Cancels the check.</param>
+    /// <returns>The plan.</returns>
+    /// <exception cref="NotSupportedException">The store cannot be checked (<see cref="CanCheckIntegrity"/>).</exception>
+    public async Task<RepairPlan> PlanRepairAsync(RepairPolicy policy, CancellationToken cancellationToken = default)
+    {
+        Guard.Against.EnumOutOfRange(policy, nameof(policy));
+        var store = Integrity();
+        var byTarget = new SortedDictionary<TargetId, List<IntegrityFinding>>();
+        var unattributed = new List<IntegrityProblem>();
+        await store.ScanIntegrityAsync(Scan(null), finding =>
+        {
+            if (!Counts(finding))
+            {
+                return;
+            }
+
+            if (finding.TargetId is { } id)
+            {
+                if (!byTarget.TryGetValue(id, out var list))
+                {
+                    byTarget[id] = list = [];
+                }
+
+                list.Add(finding);
+            }
+            else
+            {
+                unattributed.Add(IntegrityProblem.From(finding));
+            }
+        }, cancellationToken).ConfigureAwait(false);
+
+        var repairs = new List<TargetRepair>();
+        var notRepairable = new List<IntegrityProblem>(unattributed);
+        foreach (var (id, findings) in byTarget)
+        {
+            if (RepairRules.Decide(id, findings, policy) is { } repair)
+            {
+                repairs.Add(repair);
+                notRepairable.AddRange(findings.Where(f => f.Kind == IntegrityProblemKind.UnknownStatus).Select(IntegrityProblem.From));
+            }
+            else
+            {
+                notRepairable.AddRange(findings.Select(IntegrityProblem.From));
+            }
+        }
+
+        notRepairable.Sort(IntegrityProblem.Compare);
+        return new RepairPlan { Policy = policy, Repairs = repairs.AsReadOnly(), NotRepairable = notRepairable.AsReadOnly() };
+    }
+
+    /// <summary>
+    /// Repairs the targets of a plan. Repair never edits or deletes history: it appends corrective entries
+    /// (<see cref="HistoryAction.Repaired"/>, with the actor and what was wrong in <see cref="HistoryEntry.Note"/>) and
+    /// brings the row's status and version in line under the plan's policy. It goes through the write path of every
+    /// change, in units of work of at most 1,000 targets: lock the rows, check those targets again under the lock,
+    /// decide, write set-based, commit. A target that needs nothing any more is left alone, so applying twice changes
+    /// nothing the second time.
+    /// </summary>
+    /// <param name="plan">The plan, from <see cref="PlanRepairAsync"/>.</param>
+    /// <param name="audit">Who repairs; when <see langword="null"/>, the <see cref="IAuditContextAccessor"/> is asked.</param>
+    /// <param name="cancellationToken">Cancels the repair; units of work committed stay.</param>
+    /// <returns>What was written.</returns>
+    /// <exception cref="NotSupportedException">The store cannot be checked (<see cref="CanCheckIntegrity"/>).</exception>
+    public async Task<RepairResult> ApplyRepairAsync(RepairPlan plan, AuditContext? audit = null, CancellationToken cancellationToken = default)
+    {
+        Guard.Against.Null(plan);
+        Guard.Against.EnumOutOfRange(plan.Policy, nameof(plan));
+        var store = Integrity();
+        var who = _tracker.ResolveAudit(audit).Sanitized();
+        var applied = new List<TargetRepair>();
+        var sound = new List<TargetId>();
+        var batch = Math.Min(RepairBatch, _tracker.Options.MaxBulkItems);
+        foreach (var chunk in plan.Repairs.Select(r => r.TargetId).Distinct().Chunk(batch))
+        {
+            // One correlation id per unit of work, kept across its retries (and named if the store stays unavailable).
+            var unitAudit = who.CorrelationId is null ? who with { CorrelationId = Guid.CreateVersion7(_tracker.Writer.Now()).ToString("N") } : who;
+            var (done, skipped) = await _tracker.Writer.RunAsync(
+                (session, ct) => RepairOnceAsync(store, session, chunk, plan.Policy, unitAudit, ct),
+                new UnitOfWork(unitAudit.CorrelationId, null, []),
+                cancellationToken).ConfigureAwait(false);
+            applied.AddRange(done);
+            sound.AddRange(skipped);
+        }
+
+        return new RepairResult { Applied = applied.AsReadOnly(), AlreadySound = sound.AsReadOnly() };
+    }
+
+    /// <summary>One unit of work of a repair: lock, check again under the lock, decide, write, commit.</summary>
+    private async Task<(List<TargetRepair> Applied, List<TargetId> Sound)> RepairOnceAsync(
+        IIntegrityStore store, ITargetWriteSession session, TargetId[] ids, RepairPolicy policy, AuditContext audit, CancellationToken cancellationToken)
+    {
+        // No writer can change a locked row or append to its history now; a target without a row has no writer at all.
+        var locked = await session.LockAsync(ids, cancellationToken).ConfigureAwait(false);
+        var findings = new Dictionary<TargetId, List<IntegrityFinding>>();
+        await store.ScanIntegrityAsync(Scan(ids), finding =>
+        {
+            if (finding.TargetId is { } id && Counts(finding))
+            {
+                if (!findings.TryGetValue(id, out var list))
+                {
+                    findings[id] = list = [];
+                }
+
+                list.Add(finding);
+            }
+        }, cancellationToken).ConfigureAwait(false);
+
+        var now = _tracker.Writer.Now();
+        var correlationId = audit.CorrelationId ?? Guid.CreateVersion7(now).ToString("N");
+        var applied = new List<TargetRepair>();
+        var sound = new List<TargetId>();
+        var updates = new List<TargetWrite>();
+        var history = new List<HistoryEntry>();
+        foreach (var id in ids)
+        {
+            var repair = findings.TryGetValue(id, out var list) ? RepairRules.Decide(id, list, policy) : null;
+            if (repair is null)
+            {
+                sound.Add(id);
+                continue;
+            }
+
+            var row = locked.GetValueOrDefault(id);
+            if ((row is null) != (repair.Before is null) || (row is not null && row.Version != repair.Before!.Version))
+            {
+                throw new ConcurrentWriteException($"Target {id} changed between its lock and its check; the repair is re-run.");
+            }
+
+            if (row is not null && repair.After is { } after)
+            {
+                updates.Add(new TargetWrite(
+                    row with
+                    {
+                        Status = after.Status,
+                        Version = after.Version,
+                        UpdatedAt = now,
+                        StatusChangedAt = string.Equals(after.Status, row.Status, StringComparison.Ordinal) ? row.StatusChangedAt : now,
+                    },
+                    row.Version));
+            }
+
+            history.AddRange(repair.Entries.Select(e => new HistoryEntry
+            {
+                Id = Guid.CreateVersion7(now),
+                TargetId = id,
+                Action = e.Action,
+                OldStatus = e.OldStatus,
+                NewStatus = e.NewStatus,
+                Version = e.Version,
+                OccurredAt = now,
+                ActorId = audit.ActorId,
+                ActorName = audit.ActorName,
+                CorrelationId = correlationId,
+                ClientAddress = audit.ClientAddress,
+                UserAgent = audit.UserAgent,
+                Note = e.Note,
+            }));
+            applied.Add(repair);
+        }
+
+        if (history.Count > 0)
+        {
+            await session.SaveAsync(new ChangeSet { Updates = updates, History = history }, cancellationToken).ConfigureAwait(false);
+            await session.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return (applied, sound);
+    }
+
+    private IIntegrityStore Integrity() =>
+        _integrity ?? throw new NotSupportedException(
+            $"The store {_tracker.Repository.GetType().Name} cannot be checked: it does not implement {nameof(IIntegrityStore)} (see {nameof(TargetHealth)}.{nameof(CanCheckIntegrity)}).");
+
+    private IntegrityScan Scan(IReadOnlyCollection<TargetId>? targets) => new() { KnownStatuses = _tracker.Pipeline.Statuses, Targets = targets };
+
+    /// <summary>Drops unknown-status candidates the pipeline knows under another case: statuses match ignoring case.</summary>
+    private bool Counts(IntegrityFinding finding) =>
+        finding.Kind != IntegrityProblemKind.UnknownStatus || !_tracker.Pipeline.TryNormalize(finding.Row?.Status, out _);
 
     /// <summary>Finds targets that have stayed in their status longer than allowed, longest first.</summary>
     /// <param name="maxAge">

@@ -14,11 +14,22 @@ public enum HistoryAction
 
     /// <summary>The target was deleted.</summary>
     Deleted = 3,
+
+    /// <summary>
+    /// The integrity repair set the target's stored state right (<see cref="TargetHealth.ApplyRepairAsync"/>): a
+    /// checkpoint. It takes the next version after every stored entry and the target's row, records in
+    /// <see cref="HistoryEntry.Note"/> what was wrong, and its <see cref="HistoryEntry.NewStatus"/> and
+    /// <see cref="HistoryEntry.Version"/> are where replay restarts: the entries before it are kept as they are and
+    /// not checked again.
+    /// </summary>
+    Repaired = 4,
 }
 
 /// <summary>
 /// One append-only audit entry, written in the same transaction as the change it records.
-/// Entries of a target, ordered by <see cref="Version"/>, replay to its current status and version.
+/// Entries of a target, ordered by <see cref="Version"/>, replay to its current status and version: versions run
+/// 1, 2, 3 … without a gap, and each entry starts from the status the one before left. A
+/// <see cref="HistoryAction.Repaired"/> entry is a checkpoint: replay restarts at its status and version.
 /// </summary>
 public sealed record HistoryEntry
 {
@@ -60,6 +71,12 @@ public sealed record HistoryEntry
 
     /// <summary>Gets the client user agent, where the host gave it.</summary>
     public string? UserAgent { get; init; }
+
+    /// <summary>
+    /// Gets a note the library wrote with the entry: on entries the integrity repair appends, what was wrong and what
+    /// the repair did. <see langword="null"/> on every other entry.
+    /// </summary>
+    public string? Note { get; init; }
 }
 
 /// <summary>A page of one target's history, newest first, by keyset on version.</summary>

@@ -8,7 +8,7 @@ namespace TargetTracking.InMemory;
 /// the write lock from <see cref="BeginWriteAsync"/> until the session ends, as row locks would serialize
 /// writers to the same rows in a database. Thread-safe; data lives as long as the instance.
 /// </summary>
-public sealed class InMemoryTargetRepository : ITargetRepository, IOperationRepository
+public sealed class InMemoryTargetRepository : ITargetRepository, IOperationRepository, IIntegrityStore
 {
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private State _state = State.Empty;
@@ -133,6 +133,42 @@ public sealed class InMemoryTargetRepository : ITargetRepository, IOperationRepo
     {
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         return new Session(this);
+    }
+
+    /// <summary>Checks one snapshot by brute force: the model of the set-based checks of the other stores.</summary>
+    /// <param name="scan">What to scan.</param>
+    /// <param name="found">Receives each finding.</param>
+    /// <param name="cancellationToken">Cancels the scan.</param>
+    /// <returns>How many targets and entries the snapshot held.</returns>
+    public Task<IntegrityCounts> ScanIntegrityAsync(IntegrityScan scan, Action<IntegrityFinding> found, CancellationToken cancellationToken = default)
+    {
+        Guard.Against.Null(scan);
+        Guard.Against.Null(found);
+        cancellationToken.ThrowIfCancellationRequested();
+        var state = Volatile.Read(ref _state);
+        return Task.FromResult(IntegrityModel.Scan(state.Targets, state.History, scan, found));
+    }
+
+    /// <summary>
+    /// Test hook: rewrites stored targets and history directly, bypassing the core and its rules, as a hand-written
+    /// script would in a database. Waits for the write lock; nothing else can corrupt this store.
+    /// </summary>
+    /// <param name="targets">Rewrites the targets.</param>
+    /// <param name="history">Rewrites the history, by target.</param>
+    internal void Tamper(
+        Func<ImmutableDictionary<TargetId, Target>, ImmutableDictionary<TargetId, Target>>? targets = null,
+        Func<ImmutableDictionary<TargetId, ImmutableList<HistoryEntry>>, ImmutableDictionary<TargetId, ImmutableList<HistoryEntry>>>? history = null)
+    {
+        _writeLock.Wait();
+        try
+        {
+            var state = _state;
+            Volatile.Write(ref _state, state with { Targets = targets?.Invoke(state.Targets) ?? state.Targets, History = history?.Invoke(state.History) ?? state.History });
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
     }
 
     /// <summary>The in-memory store has no transient failures.</summary>

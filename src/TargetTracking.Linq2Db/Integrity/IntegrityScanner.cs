@@ -1,0 +1,420 @@
+using System.Linq.Expressions;
+using LinqToDB;
+using LinqToDB.Async;
+using LinqToDB.Data;
+
+namespace TargetTracking.Linq2Db;
+
+/// <summary>
+/// The integrity check in the database, written once in LINQ: one pass over the history with window functions (gaps,
+/// broken chains and duplicates by <c>LAG</c>/<c>LEAD</c> over each target's entries in version order, the last
+/// entry against the target row by a left join, the newest <c>Repaired</c> checkpoint by a windowed <c>MAX</c>),
+/// anti-joins for targets without history, and filters for unknown statuses and unreadable rows. Every query streams;
+/// only problem rows leave the database. The rules are those of the in-memory model (<c>IntegrityModel</c>).
+/// </summary>
+internal static class IntegrityScanner
+{
+    private const string Created = nameof(HistoryAction.Created);
+    private const string Deleted = nameof(HistoryAction.Deleted);
+    private const string Repaired = nameof(HistoryAction.Repaired);
+
+    /// <summary>The actions the library reads; anything else in the column is a malformed row.</summary>
+    private static readonly string[] KnownActions = Enum.GetNames<HistoryAction>();
+
+    /// <summary>
+    /// Runs the scan on <paramref name="db"/>: in its own read-only transaction over one snapshot (the dialect's
+    /// consistent read for the whole store), or inside the transaction the connection has (a host's).
+    /// </summary>
+    public static async Task<IntegrityCounts> ScanAsync(DataConnection db, Linq2DbDialect dialect, IntegrityScan scan, Action<IntegrityFinding> found, CancellationToken cancellationToken)
+    {
+        IDisposable? turn = null;
+        var ownTransaction = db.Transaction is null;
+        if (ownTransaction)
+        {
+            if (scan.Targets is null)
+            {
+                turn = await dialect.BeginConsistentReadAsync(db, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await dialect.BeginSnapshotReadAsync(db, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        try
+        {
+            var ids = scan.Targets is { } named ? named.Select(i => i.Value).Distinct().ToArray() : null;
+            var targets = db.GetTable<TargetRecord>().AsQueryable();
+            var history = db.GetTable<HistoryRecord>().AsQueryable();
+            if (ids is not null)
+            {
+                targets = targets.Where(dialect.IdIn(ids));
+                history = history.Where(Rebind<HistoryRecord>(dialect.IdIn(ids), "TargetId"));
+            }
+
+            var counts = new IntegrityCounts(
+                await targets.LongCountAsync(cancellationToken).ConfigureAwait(false),
+                await history.LongCountAsync(cancellationToken).ConfigureAwait(false));
+
+            var readable = history.Where(Not(dialect.MalformedHistory)).Where(h => KnownActions.Contains(h.Action));
+            var wellFormed = targets.Where(Not(dialect.MalformedTarget));
+            await ScanHistoryAsync(db, readable, found, cancellationToken).ConfigureAwait(false);
+            await ScanTargetsAsync(wellFormed, readable, scan.KnownStatuses, found, cancellationToken).ConfigureAwait(false);
+            if (ids is null)
+            {
+                await ScanMalformedAsync(db, dialect, found, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (ownTransaction)
+            {
+                await db.CommitTransactionAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return counts;
+        }
+        finally
+        {
+            if (ownTransaction && db.Transaction is not null)
+            {
+                await db.RollbackTransactionAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+
+            turn?.Dispose();
+        }
+    }
+
+    /// <summary>The history pass: each entry with its neighbours by version, the target's checkpoint and last entry, and its row.</summary>
+    private static async Task ScanHistoryAsync(DataConnection db, IQueryable<HistoryRecord> readable, Action<IntegrityFinding> found, CancellationToken cancellationToken)
+    {
+        // First and last are told by position, not by LAG or LEAD being null: linq2db takes a NOT NULL column's
+        // nullability for LAG's and LEAD's and would optimize "is there an entry before" away.
+        var windowed =
+            from h in readable
+            select new WindowRow
+            {
+                Id = h.Id,
+                TargetId = h.TargetId,
+                Action = h.Action,
+                OldStatus = h.OldStatus,
+                NewStatus = h.NewStatus,
+                Version = h.Version,
+                Position = Sql.Ext.RowNumber().Over().PartitionBy(h.TargetId).OrderBy(h.Version).ThenBy(h.Id).ToValue(),
+                Entries = Sql.Ext.Count().Over().PartitionBy(h.TargetId).ToValue(),
+                PrevId = Sql.Ext.Lag((Guid?)h.Id).Over().PartitionBy(h.TargetId).OrderBy(h.Version).ThenBy(h.Id).ToValue(),
+                PrevAction = Sql.Ext.Lag(h.Action).Over().PartitionBy(h.TargetId).OrderBy(h.Version).ThenBy(h.Id).ToValue(),
+                PrevOldStatus = Sql.Ext.Lag(h.OldStatus).Over().PartitionBy(h.TargetId).OrderBy(h.Version).ThenBy(h.Id).ToValue(),
+                PrevStatus = Sql.Ext.Lag(h.NewStatus).Over().PartitionBy(h.TargetId).OrderBy(h.Version).ThenBy(h.Id).ToValue(),
+                PrevVersion = Sql.Ext.Lag((long?)h.Version).Over().PartitionBy(h.TargetId).OrderBy(h.Version).ThenBy(h.Id).ToValue(),
+                NextVersion = Sql.Ext.Lead((long?)h.Version).Over().PartitionBy(h.TargetId).OrderBy(h.Version).ThenBy(h.Id).ToValue(),
+                Checkpoint = Sql.Ext.Max(h.Action == Repaired ? (long?)h.Version : null).Over().PartitionBy(h.TargetId).ToValue(),
+                LastId = Sql.Ext.LastValue(h.Id, Sql.Nulls.None).Over().PartitionBy(h.TargetId).OrderBy(h.Version).ThenBy(h.Id)
+                    .Rows.Between.UnboundedPreceding.And.UnboundedFollowing.ToValue(),
+                LastAction = Sql.Ext.LastValue(h.Action, Sql.Nulls.None).Over().PartitionBy(h.TargetId).OrderBy(h.Version).ThenBy(h.Id)
+                    .Rows.Between.UnboundedPreceding.And.UnboundedFollowing.ToValue(),
+                LastOldStatus = Sql.Ext.LastValue(h.OldStatus, Sql.Nulls.None).Over().PartitionBy(h.TargetId).OrderBy(h.Version).ThenBy(h.Id)
+                    .Rows.Between.UnboundedPreceding.And.UnboundedFollowing.ToValue(),
+                LastStatus = Sql.Ext.LastValue(h.NewStatus, Sql.Nulls.None).Over().PartitionBy(h.TargetId).OrderBy(h.Version).ThenBy(h.Id)
+                    .Rows.Between.UnboundedPreceding.And.UnboundedFollowing.ToValue(),
+                LastVersion = Sql.Ext.LastValue(h.Version, Sql.Nulls.None).Over().PartitionBy(h.TargetId).OrderBy(h.Version).ThenBy(h.Id)
+                    .Rows.Between.UnboundedPreceding.And.UnboundedFollowing.ToValue(),
+            };
+
+        var flagged =
+            from w in windowed
+            from t in db.GetTable<TargetRecord>().LeftJoin(t => t.Id == w.TargetId)
+            let checkable = w.Checkpoint == null || w.Version > w.Checkpoint
+            let first = w.Position == 1
+            let last = w.Position == w.Entries
+            select new FlaggedRow
+            {
+                Row = w,
+                RowExists = t != null,
+                RowStatus = t.Status,
+                RowVersion = (long?)t.Version,
+                Gap = checkable && (first ? w.Version != 1 : w.Version - w.PrevVersion > 1),
+                Chain = checkable && (first
+                    ? w.Action != Created || w.OldStatus != null
+                    : w.Version != w.PrevVersion && (w.Action == Created || w.PrevAction == Deleted || w.OldStatus != w.PrevStatus)),
+                Duplicate = checkable && !last && w.Version == w.NextVersion && (first || w.PrevVersion != w.Version),
+                Orphan = last && t == null && w.Action != Deleted,
+                Disagrees = last && t != null && (w.Action == Deleted || w.NewStatus != t.Status || w.Version != t.Version),
+            };
+
+        var problems = flagged.Where(f => f.Gap || f.Chain || f.Duplicate || f.Orphan || f.Disagrees);
+        await foreach (var f in problems.AsAsyncEnumerable().WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            var w = f.Row;
+            var id = new TargetId(w.TargetId);
+            var entry = new HistoryEntryFacts(w.Id, Parse(w.Action), w.OldStatus, w.NewStatus, w.Version);
+            var previous = w.Position > 1 ? new HistoryEntryFacts(w.PrevId!.Value, Parse(w.PrevAction!), w.PrevOldStatus, w.PrevStatus, w.PrevVersion!.Value) : null;
+            var row = f.RowExists ? new IntegrityRow(f.RowStatus, f.RowVersion!.Value) : null;
+            var tail = new HistoryEntryFacts(w.LastId, Parse(w.LastAction), w.LastOldStatus, w.LastStatus, w.LastVersion);
+            IntegrityFinding Finding(IntegrityProblemKind kind, HistoryEntryFacts? before) =>
+                new() { Kind = kind, TargetId = id, Entry = entry, Previous = before, Row = row, Tail = tail };
+
+            if (f.Gap)
+            {
+                found(Finding(IntegrityProblemKind.VersionGap, previous));
+            }
+
+            if (f.Chain)
+            {
+                found(Finding(IntegrityProblemKind.BrokenChain, previous));
+            }
+
+            if (f.Duplicate)
+            {
+                found(Finding(IntegrityProblemKind.DuplicateVersion, null));
+            }
+
+            if (f.Orphan)
+            {
+                found(Finding(IntegrityProblemKind.OrphanedHistory, null));
+            }
+
+            if (f.Disagrees)
+            {
+                found(Finding(IntegrityProblemKind.StatusDisagreesWithHistory, null));
+            }
+        }
+    }
+
+    /// <summary>Targets without readable history (an anti-join), and targets in a status not spelled as configured.</summary>
+    private static async Task ScanTargetsAsync(
+        IQueryable<TargetRecord> targets, IQueryable<HistoryRecord> readable, IReadOnlyCollection<string> knownStatuses, Action<IntegrityFinding> found, CancellationToken cancellationToken)
+    {
+        var missing = targets
+            .Where(t => !readable.Any(h => h.TargetId == t.Id))
+            .Select(t => new { t.Id, t.Status, t.Version });
+        await foreach (var t in missing.AsAsyncEnumerable().WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            found(new IntegrityFinding { Kind = IntegrityProblemKind.MissingHistory, TargetId = new TargetId(t.Id), Row = new IntegrityRow(t.Status, t.Version) });
+        }
+
+        var known = knownStatuses.ToArray();
+        var unknown = targets
+            .Where(t => t.Status != null && !known.Contains(t.Status))
+            .Select(t => new { t.Id, t.Status, t.Version });
+        await foreach (var t in unknown.AsAsyncEnumerable().WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            found(new IntegrityFinding { Kind = IntegrityProblemKind.UnknownStatus, TargetId = new TargetId(t.Id), Row = new IntegrityRow(t.Status, t.Version) });
+        }
+    }
+
+    /// <summary>
+    /// Rows the mapping cannot read: the dialect's malformed ids and markets, and unknown actions. Keys are read as text
+    /// where the dialect stores them as text and says they can be malformed (SQLite), typed otherwise (a binary or uuid
+    /// key is always a GUID, and its text would be the bytes).
+    /// </summary>
+    private static async Task ScanMalformedAsync(DataConnection db, Linq2DbDialect dialect, Action<IntegrityFinding> found, CancellationToken cancellationToken)
+    {
+        var textKeys = !IsNever(dialect.MalformedHistory);
+        var targetRows = db.GetTable<TargetRecord>().Where(dialect.MalformedTarget);
+        var targets = textKeys
+            ? targetRows.Select(t => new RawRow { Id = AsText(t.Id), Markets = AsText(t.Markets) })
+            : targetRows.Select(t => new RawRow { Key = t.Id, Markets = AsText(t.Markets) });
+        await foreach (var t in targets.AsAsyncEnumerable().WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            var id = t.Id ?? t.Key!.Value.ToString("D");
+            var values = new List<MalformedValue>();
+            if (!IsGuid(id))
+            {
+                values.Add(Value("id", id));
+            }
+
+            if (!IsTextArray(t.Markets))
+            {
+                values.Add(Value("markets", t.Markets));
+            }
+
+            found(new IntegrityFinding
+            {
+                Kind = IntegrityProblemKind.MalformedRow,
+                TargetId = IsGuid(id) ? new TargetId(Guid.Parse(id)) : null,
+                Malformed = new MalformedRow("targets", id, values.Count > 0 ? values : [Value("markets", t.Markets)]),
+            });
+        }
+
+        var historyRows = db.GetTable<HistoryRecord>().Where(Or(dialect.MalformedHistory, h => !KnownActions.Contains(h.Action)));
+        var history = textKeys
+            ? historyRows.Select(h => new RawRow { Id = AsText(h.Id), TargetId = AsText(h.TargetId), Action = h.Action })
+            : historyRows.Select(h => new RawRow { Key = h.Id, TargetKey = h.TargetId, Action = h.Action });
+        await foreach (var h in history.AsAsyncEnumerable().WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            var id = h.Id ?? h.Key!.Value.ToString("D");
+            var targetId = h.TargetId ?? h.TargetKey!.Value.ToString("D");
+            var values = new List<MalformedValue>();
+            if (!IsGuid(id))
+            {
+                values.Add(Value("id", id));
+            }
+
+            if (!IsGuid(targetId))
+            {
+                values.Add(Value("target_id", targetId));
+            }
+
+            if (!KnownActions.Contains(h.Action ?? string.Empty, StringComparer.Ordinal))
+            {
+                values.Add(Value("action", h.Action));
+            }
+
+            found(new IntegrityFinding
+            {
+                Kind = IntegrityProblemKind.MalformedRow,
+                TargetId = IsGuid(targetId) ? new TargetId(Guid.Parse(targetId)) : null,
+                Malformed = new MalformedRow("history", id, values),
+            });
+        }
+    }
+
+    /// <summary>Tells whether a filter is the default "never" (<c>_ =&gt; false</c>).</summary>
+    private static bool IsNever<T>(Expression<Func<T, bool>> filter) => filter.Body is ConstantExpression { Value: false };
+
+    /// <summary>A key as the store spells it: the lower-case "D" form of a GUID.</summary>
+    private static bool IsGuid(string? text) =>
+        text is not null && Guid.TryParseExact(text, "D", out var guid) && string.Equals(guid.ToString("D"), text, StringComparison.Ordinal);
+
+    private static bool IsTextArray(string? json)
+    {
+        if (json is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            return System.Text.Json.JsonSerializer.Deserialize<string[]>(json) is { } markets && markets.All(m => m is not null);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static MalformedValue Value(string column, string? text) =>
+        new(column, text is null || text.Length <= MalformedValue.MaxLength ? text : text[..MalformedValue.MaxLength]);
+
+    private static HistoryAction Parse(string action) => Enum.Parse<HistoryAction>(action);
+
+    /// <summary>A column's stored value as text, whatever the mapping makes of it.</summary>
+    [Sql.Expression("CAST({0} AS TEXT)", ServerSideOnly = true)]
+    [Sql.Expression(ProviderName.MySql, "CAST({0} AS CHAR)", ServerSideOnly = true)]
+    private static string AsText<T>(T value) => throw new InvalidOperationException("Runs only in SQL.");
+
+    private static Expression<Func<T, bool>> Not<T>(Expression<Func<T, bool>> filter) =>
+        Expression.Lambda<Func<T, bool>>(Expression.Not(filter.Body), filter.Parameters);
+
+    private static Expression<Func<T, bool>> Or<T>(Expression<Func<T, bool>> a, Expression<Func<T, bool>> b) =>
+        Expression.Lambda<Func<T, bool>>(Expression.OrElse(a.Body, new Swap(b.Parameters[0], a.Parameters[0]).Visit(b.Body)), a.Parameters);
+
+    /// <summary>
+    /// Moves the dialect's id filter of targets (<c>t.Id</c> is one of …) onto another record's key column, so the
+    /// history of the named targets is found with the same one-parameter filter, orphans included.
+    /// </summary>
+    private static Expression<Func<T, bool>> Rebind<T>(Expression<Func<TargetRecord, bool>> idFilter, string keyProperty)
+    {
+        var record = Expression.Parameter(typeof(T), "r");
+        var key = Expression.Property(record, keyProperty);
+        var body = new KeyRewriter(idFilter.Parameters[0], key).Visit(idFilter.Body);
+        return Expression.Lambda<Func<T, bool>>(body, record);
+    }
+
+    private sealed class Swap(ParameterExpression from, Expression to) : ExpressionVisitor
+    {
+        protected override Expression VisitParameter(ParameterExpression node) => node == from ? to : base.VisitParameter(node);
+    }
+
+    private sealed class KeyRewriter(ParameterExpression target, Expression key) : ExpressionVisitor
+    {
+        protected override Expression VisitMember(MemberExpression node) =>
+            node.Expression == target && node.Member.Name == nameof(TargetRecord.Id) ? key : base.VisitMember(node);
+
+        protected override Expression VisitParameter(ParameterExpression node) =>
+            node == target ? throw new InvalidOperationException("The dialect's id filter uses the target row beyond its id.") : base.VisitParameter(node);
+    }
+
+    /// <summary>A history entry with its neighbours and its target's checkpoint and last entry.</summary>
+    private sealed class WindowRow
+    {
+        public Guid Id { get; set; }
+
+        public Guid TargetId { get; set; }
+
+        public string Action { get; set; } = string.Empty;
+
+        public string? OldStatus { get; set; }
+
+        public string? NewStatus { get; set; }
+
+        public long Version { get; set; }
+
+        /// <summary>The entry's place among its target's readable entries, from 1.</summary>
+        public long Position { get; set; }
+
+        /// <summary>How many readable entries its target has.</summary>
+        public long Entries { get; set; }
+
+        public Guid? PrevId { get; set; }
+
+        public string? PrevAction { get; set; }
+
+        public string? PrevOldStatus { get; set; }
+
+        public string? PrevStatus { get; set; }
+
+        public long? PrevVersion { get; set; }
+
+        public long? NextVersion { get; set; }
+
+        public long? Checkpoint { get; set; }
+
+        public Guid LastId { get; set; }
+
+        public string LastAction { get; set; } = string.Empty;
+
+        public string? LastOldStatus { get; set; }
+
+        public string? LastStatus { get; set; }
+
+        public long LastVersion { get; set; }
+    }
+
+    /// <summary>A row read as stored, for the report of a malformed row: keys as text or typed, values as text.</summary>
+    private sealed class RawRow
+    {
+        public string? Id { get; set; }
+
+        public Guid? Key { get; set; }
+
+        public string? TargetId { get; set; }
+
+        public Guid? TargetKey { get; set; }
+
+        public string? Markets { get; set; }
+
+        public string? Action { get; set; }
+    }
+
+    /// <summary>A history entry with what is wrong with it.</summary>
+    private sealed class FlaggedRow
+    {
+        public WindowRow Row { get; set; } = null!;
+
+        public bool RowExists { get; set; }
+
+        public string? RowStatus { get; set; }
+
+        public long? RowVersion { get; set; }
+
+        public bool Gap { get; set; }
+
+        public bool Chain { get; set; }
+
+        public bool Duplicate { get; set; }
+
+        public bool Orphan { get; set; }
+
+        public bool Disagrees { get; set; }
+    }
+}

@@ -1,0 +1,31 @@
+namespace TargetTracking.Linq2Db;
+
+/// <summary>Sorts a unit of work's updates for the dialects' writers.</summary>
+internal static class StateUpdates
+{
+    /// <summary>
+    /// Splits updates into those that change only the state columns (status, version, times) of a row the session
+    /// read at the expected version, which a dialect writes with a narrow statement, and the rest.
+    /// </summary>
+    /// <param name="updates">The updates of a change set.</param>
+    /// <param name="known">The rows as the session last read or wrote them.</param>
+    /// <returns>The state-only updates and the full ones.</returns>
+    public static (List<TargetWrite> States, List<TargetWrite> Full) Split(IReadOnlyList<TargetWrite> updates, IReadOnlyDictionary<TargetId, Target> known)
+    {
+        var states = new List<TargetWrite>(updates.Count);
+        var full = new List<TargetWrite>();
+        foreach (var update in updates)
+        {
+            var after = update.Target;
+            var sameFields = known.TryGetValue(after.Id, out var before)
+                && before.Version == update.ExpectedVersion
+                && string.Equals(before.Name, after.Name, StringComparison.Ordinal)
+                && string.Equals(before.Description, after.Description, StringComparison.Ordinal)
+                && before.CreatedAt == after.CreatedAt
+                && before.Markets.SequenceEqual(after.Markets, StringComparer.Ordinal);
+            (sameFields ? states : full).Add(update);
+        }
+
+        return (states, full);
+    }
+}

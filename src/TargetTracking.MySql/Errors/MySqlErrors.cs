@@ -1,0 +1,67 @@
+using System.Net.Sockets;
+using MySqlConnector;
+
+namespace TargetTracking.MySql;
+
+/// <summary>
+/// The one place where MariaDB, MySQL and MySqlConnector failures are classified and translated to the library's
+/// terms: which failures are worth re-running the unit of work for, and which mean a row was not in the state the
+/// unit of work expected.
+/// </summary>
+internal static class MySqlErrors
+{
+    /// <summary>The key of <see cref="Exception.Data"/> under which the bulk writer names the table a failed statement wrote.</summary>
+    internal const string TableKey = "TargetTracking.Table";
+
+    /// <summary>The targets table, as the bulk writer names it in <see cref="TableKey"/>.</summary>
+    internal const string TargetsTable = "targets";
+
+    /// <summary>Tells whether re-running the whole unit of work may succeed.</summary>
+    public static bool IsTransient(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                // Cancellation is the caller's decision, never a reason to retry (MySqlConnector wraps 1317 in it).
+                case OperationCanceledException:
+                    return false;
+                case MySqlException mysql when IsTransientCode(mysql.Number) || mysql.IsTransient:
+                    return true;
+                case MySqlEndOfStreamException or MySqlProtocolException:
+                    return true;
+                case IOException or SocketException or TimeoutException:
+                    return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Translates a failure of the write path: a key that exists already on a target insert (1062 on the targets'
+    /// primary key) means another writer got there first; the core re-runs the unit of work against the fresh state.
+    /// MariaDB's message does not name the table, so the bulk writer marks its target inserts (<see cref="TableKey"/>);
+    /// MySQL 8 names the key <c>targets.PRIMARY</c>.
+    /// </summary>
+    /// <returns>The exception to throw instead, or <see langword="null"/> to let the failure through unchanged.</returns>
+    public static Exception? Translate(Exception exception) =>
+        exception is MySqlException { ErrorCode: MySqlErrorCode.DuplicateKeyEntry } mysql
+        && (Equals(mysql.Data[TableKey], TargetsTable) || mysql.Message.Contains("'targets.PRIMARY'", StringComparison.Ordinal))
+            ? new ConcurrentWriteException($"A target to insert exists already ({mysql.Message}).", mysql)
+            : null;
+
+    private static bool IsTransientCode(int number) =>
+        number switch
+        {
+            1213 => true, // ER_LOCK_DEADLOCK: the transaction was rolled back
+            1205 => true, // ER_LOCK_WAIT_TIMEOUT
+            1040 => true, // ER_CON_COUNT_ERROR: too many connections
+            1053 => true, // ER_SERVER_SHUTDOWN
+            1927 => true, // ER_CONNECTION_KILLED (MariaDB: KILL CONNECTION, server stop)
+            4031 => true, // ER_CLIENT_INTERACTION_TIMEOUT (MySQL 8: idle connection closed by the server)
+            1158 or 1159 or 1160 or 1161 => true, // network read/write errors
+            2002 or 2003 or 2006 or 2013 or 2055 => true, // client: cannot connect, server gone away, lost connection
+            _ => false,
+        };
+}

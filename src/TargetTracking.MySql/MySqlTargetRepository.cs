@@ -1,0 +1,123 @@
+using Ardalis.GuardClauses;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MySqlConnector;
+using TargetTracking.Linq2Db;
+
+namespace TargetTracking.MySql;
+
+/// <summary>
+/// The MariaDB/MySQL store: targets and their append-only history in the tables of one database, shared safely by any
+/// number of host instances. It is the linq2db store (<see cref="Linq2DbTargetStore"/>) with the
+/// <see cref="MySqlDialect"/>: writes lock the touched rows (<c>SELECT … FOR UPDATE</c>) and save every decided change
+/// set-based; reads are single LINQ statements. Tracked bulk operations are stored beside them and commit their
+/// progress in the same transaction as each batch. Thread-safe; the <see cref="MySqlDataSource"/> belongs to the
+/// caller. Hosts normally register it with <c>UseMySql(...)</c>.
+/// </summary>
+public sealed class MySqlTargetRepository : ITargetRepository, IOperationRepository, IIntegrityStore
+{
+    /// <summary>Initializes a new instance.</summary>
+    /// <param name="dataSource">Where connections come from; its connection string names the database that holds the tables. Not disposed by the store.</param>
+    /// <param name="options">The options; <see langword="null"/> for the defaults.</param>
+    /// <param name="logger">Logs applied migrations.</param>
+    /// <exception cref="OptionsValidationException">The options are invalid.</exception>
+    /// <exception cref="ArgumentException">The data source's connection string names no database.</exception>
+    public MySqlTargetRepository(MySqlDataSource dataSource, MySqlStoreOptions? options = null, ILogger<MySqlTargetRepository>? logger = null)
+        : this(dataSource, options, logger, null)
+    {
+    }
+
+    internal MySqlTargetRepository(MySqlDataSource dataSource, MySqlStoreOptions? options, ILogger? logger, IReadOnlyList<Migration>? migrations)
+    {
+        Guard.Against.Null(dataSource);
+        RequireDatabase(dataSource.ConnectionString, nameof(dataSource));
+        options ??= new MySqlStoreOptions();
+        Dialect = MySqlDialect.Create(options);
+        Store = new Linq2DbTargetStore(MySqlDialect.Options(dataSource), Dialect, options.ApplyMigrations, logger, migrations);
+    }
+
+    /// <summary>Gets the linq2db store this one is; use it for <see cref="Linq2DbTargetStore.InHostTransaction(LinqToDB.Data.DataConnection)"/>.</summary>
+    public Linq2DbTargetStore Store { get; }
+
+    internal MySqlDialect Dialect { get; }
+
+    /// <summary>
+    /// Applies the pending schema migrations now, whatever <see cref="MySqlStoreOptions.ApplyMigrations"/> says. Safe to
+    /// call from many host instances at once: each migration is applied exactly once. MariaDB commits each DDL
+    /// statement on its own, so a migration cut short is not rolled back: the scripts are idempotent, and the next run
+    /// completes it.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the migration.</param>
+    /// <returns>How many migrations this call applied (0 when the schema is up to date).</returns>
+    public Task<int> MigrateAsync(CancellationToken cancellationToken = default) => Store.MigrateAsync(cancellationToken);
+
+    /// <summary>Prepares the store (migrations, query compilation); see <see cref="Linq2DbTargetStore.InitializeAsync"/>.</summary>
+    /// <param name="cancellationToken">Cancels the preparation.</param>
+    /// <returns>A task that completes when the store is ready.</returns>
+    public Task InitializeAsync(CancellationToken cancellationToken = default) => Store.InitializeAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public Task<Target?> GetAsync(TargetId id, CancellationToken cancellationToken = default) => Store.GetAsync(id, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<TargetPage> QueryAsync(TargetQuery query, CancellationToken cancellationToken = default) => Store.QueryAsync(query, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<HistoryEntry>> GetHistoryAsync(TargetId id, HistoryPageRequest page, CancellationToken cancellationToken = default) =>
+        Store.GetHistoryAsync(id, page, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<HistoryEntry>> GetHistoryFeedAsync(HistoryFeedRequest request, CancellationToken cancellationToken = default) =>
+        Store.GetHistoryFeedAsync(request, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<ITargetWriteSession> BeginWriteAsync(CancellationToken cancellationToken = default) => Store.BeginWriteAsync(cancellationToken);
+
+    /// <summary>
+    /// Tells whether a failure is transient: deadlock (1213), lock wait timeout (1205), connection lost, killed or
+    /// refused (2006, 2013, 1927, …), server shutting down, too many connections, and what MySqlConnector itself marks
+    /// transient.
+    /// </summary>
+    /// <param name="exception">The failure.</param>
+    /// <returns><see langword="true"/> when re-running the unit of work may succeed.</returns>
+    public bool IsTransient(Exception exception) => Store.IsTransient(exception);
+
+    /// <inheritdoc />
+    public Task<BulkOperation?> GetOperationAsync(string operationId, CancellationToken cancellationToken = default) => Store.GetOperationAsync(operationId, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<BulkOperation>> FindOperationsAsync(IReadOnlyCollection<OperationStatus> statuses, DateTimeOffset? updatedBefore, int limit, CancellationToken cancellationToken = default) =>
+        Store.FindOperationsAsync(statuses, updatedBefore, limit, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<OperationItemFailure>> GetOperationFailuresAsync(string operationId, TargetId? after, int limit, CancellationToken cancellationToken = default) =>
+        Store.GetOperationFailuresAsync(operationId, after, limit, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<int> DeleteFinishedOperationsAsync(DateTimeOffset completedBefore, CancellationToken cancellationToken = default) =>
+        Store.DeleteFinishedOperationsAsync(completedBefore, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IntegrityCounts> ScanIntegrityAsync(IntegrityScan scan, Action<IntegrityFinding> found, CancellationToken cancellationToken = default) =>
+        Store.ScanIntegrityAsync(scan, found, cancellationToken);
+
+    /// <summary>Checks that a connection string names the database that holds the store's tables.</summary>
+    internal static void RequireDatabase(string connectionString, string parameterName)
+    {
+        if (string.IsNullOrWhiteSpace(new MySqlConnectionStringBuilder(connectionString).Database))
+        {
+            throw new ArgumentException("The MariaDB/MySQL connection string must name a Database: the store's tables live there.", parameterName);
+        }
+    }
+
+    /// <summary>Applies migrations up to a version; tests use it to build a schema of an earlier version.</summary>
+    internal async Task<int> MigrateToAsync(int version, CancellationToken cancellationToken = default) =>
+        (await Store.Migrations.MigrateAsync(version, cancellationToken).ConfigureAwait(false)).Count;
+
+    /// <summary>Reads the schema's recorded version, 0 for a database never migrated.</summary>
+    internal async Task<int> GetSchemaVersionAsync(CancellationToken cancellationToken = default)
+    {
+        var versions = await Store.Migrations.GetAppliedVersionsAsync(cancellationToken).ConfigureAwait(false);
+        return versions.Count == 0 ? 0 : versions.Max();
+    }
+}

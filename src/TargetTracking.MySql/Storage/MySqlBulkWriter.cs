@@ -1,0 +1,251 @@
+using System.Text.Json;
+using MySqlConnector;
+using TargetTracking.Linq2Db;
+
+namespace TargetTracking.MySql;
+
+/// <summary>
+/// The unit-of-work write of MariaDB/MySQL: updates and deletes join the rows to one JSON parameter read by
+/// <c>JSON_TABLE</c>, each checked against its expected version; inserts are multi-row <c>INSERT</c>s; all of it sent in
+/// as few <see cref="MySqlBatch"/>es as the size budget allows (one for a status change of 10,000 targets).
+/// </summary>
+internal static class MySqlBulkWriter
+{
+    /// <summary>Rows per multi-row <c>INSERT</c>.</summary>
+    internal const int InsertRows = 1000;
+
+    /// <summary>Rows per <c>JSON_TABLE</c> statement.</summary>
+    internal const int JsonRows = 5000;
+
+    private const string InsertTargets =
+        "INSERT INTO targets (id, name, name_norm, description, markets, status, version, created_at, updated_at, status_changed_at) VALUES";
+
+    private const string InsertMarkets = "INSERT INTO target_markets (target_id, market_norm) VALUES";
+
+    private const string InsertHistory =
+        "INSERT INTO target_history (id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note) VALUES";
+
+    // Status changes (StateUpdates.Split): JSON_TABLE drives (STRAIGHT_JOIN), each row found by primary key at its expected version.
+    private const string UpdateStates = """
+        UPDATE JSON_TABLE(?, '$[*]' COLUMNS (
+                   id CHAR(32) PATH '$[0]', status VARCHAR(64) PATH '$[1]', version BIGINT PATH '$[2]',
+                   updated_at DATETIME(6) PATH '$[3]', status_changed_at DATETIME(6) PATH '$[4]', expected BIGINT PATH '$[5]')) AS v
+        STRAIGHT_JOIN targets AS t FORCE INDEX (PRIMARY) ON t.id = UNHEX(v.id) AND t.version = v.expected
+        SET t.status = v.status, t.version = v.version, t.updated_at = v.updated_at, t.status_changed_at = v.status_changed_at
+        """;
+
+    private const string UpdateTargets = """
+        UPDATE JSON_TABLE(?, '$[*]' COLUMNS (
+                   id CHAR(32) PATH '$[0]', name VARCHAR(255) PATH '$[1]', name_norm VARCHAR(255) PATH '$[2]', description TEXT PATH '$[3]',
+                   markets LONGTEXT PATH '$[4]', status VARCHAR(64) PATH '$[5]', version BIGINT PATH '$[6]', created_at DATETIME(6) PATH '$[7]',
+                   updated_at DATETIME(6) PATH '$[8]', status_changed_at DATETIME(6) PATH '$[9]', expected BIGINT PATH '$[10]')) AS v
+        STRAIGHT_JOIN targets AS t FORCE INDEX (PRIMARY) ON t.id = UNHEX(v.id) AND t.version = v.expected
+        SET t.name = v.name, t.name_norm = v.name_norm, t.description = v.description, t.markets = v.markets, t.status = v.status,
+            t.version = v.version, t.created_at = v.created_at, t.updated_at = v.updated_at, t.status_changed_at = v.status_changed_at
+        """;
+
+    // target_markets rows go with their target (ON DELETE CASCADE).
+    private const string DeleteTargets = """
+        DELETE t FROM JSON_TABLE(?, '$[*]' COLUMNS (id CHAR(32) PATH '$[0]', expected BIGINT PATH '$[1]')) AS v
+        STRAIGHT_JOIN targets AS t FORCE INDEX (PRIMARY) ON t.id = UNHEX(v.id) AND t.version = v.expected
+        """;
+
+    private const string IdsOf = "(SELECT UNHEX(j.id) FROM JSON_TABLE(?, '$[*]' COLUMNS (id CHAR(32) PATH '$')) AS j)";
+
+    private const string DeleteMarkets = "DELETE FROM target_markets WHERE target_id IN " + IdsOf;
+
+    // The delete trigger of target_history lets a row go only while this connection holds the permit, which exists
+    // only inside this transaction.
+    private const string AllowPurge = "INSERT INTO target_history_purge_permit (connection_id) VALUES (CONNECTION_ID())";
+    private const string PurgeHistory = "DELETE FROM target_history WHERE target_id IN " + IdsOf;
+    private const string ForbidPurge = "DELETE FROM target_history_purge_permit WHERE connection_id = CONNECTION_ID()";
+
+    /// <summary>Writes a unit of work's changes; returns how many targets each kind of write matched.</summary>
+    public static async Task<WriteCounts> WriteAsync(
+        MySqlConnection connection, MySqlTransaction? transaction, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> known, CancellationToken cancellationToken)
+    {
+        var statements = new MySqlStatements(connection, transaction);
+        await using (statements.ConfigureAwait(false))
+        {
+            var updated = new List<RowCount?>();
+            var deleted = new List<RowCount?>();
+
+            if (changes.Inserts.Count > 0)
+            {
+                // A multi-row INSERT inserts every row or fails (a duplicate key is a conflict): no count to read.
+                foreach (var chunk in changes.Inserts.Chunk(InsertRows))
+                {
+                    await AddTargetInsertAsync(statements, chunk, cancellationToken).ConfigureAwait(false);
+                }
+
+                await AddMarketInsertsAsync(statements, changes.Inserts, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (changes.Updates.Count > 0)
+            {
+                var (states, full) = StateUpdates.Split(changes.Updates, known);
+                foreach (var chunk in states.Chunk(JsonRows))
+                {
+                    updated.Add(await AddJsonAsync(statements, UpdateStates, chunk, StateRow, chunk.Length * 120L, cancellationToken).ConfigureAwait(false));
+                }
+
+                foreach (var chunk in full.Chunk(JsonRows))
+                {
+                    updated.Add(await AddJsonAsync(statements, UpdateTargets, chunk, TargetRow, chunk.Sum(u => TargetSize(u.Target)), cancellationToken).ConfigureAwait(false));
+                }
+
+                // A status change leaves the markets alone: rewrite the side table only for targets whose markets changed.
+                var remarketed = full.Select(u => u.Target).Where(t => !SameMarkets(known, t)).ToList();
+                if (remarketed.Count > 0)
+                {
+                    foreach (var chunk in remarketed.Chunk(JsonRows))
+                    {
+                        await statements.AddAsync(DeleteMarkets, [Stored.Ids(chunk.Select(t => t.Id.Value))], chunk.Length * 40L, null, counted: false, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    await AddMarketInsertsAsync(statements, remarketed, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            foreach (var chunk in changes.Deletes.Chunk(JsonRows))
+            {
+                deleted.Add(await AddJsonAsync(statements, DeleteTargets, chunk, DeleteRow, chunk.Length * 60L, cancellationToken).ConfigureAwait(false));
+            }
+
+            if (changes.PurgeHistory.Count > 0)
+            {
+                await statements.AddAsync(AllowPurge, [], 0, null, counted: false, cancellationToken).ConfigureAwait(false);
+                foreach (var chunk in changes.PurgeHistory.Chunk(JsonRows))
+                {
+                    await statements.AddAsync(PurgeHistory, [Stored.Ids(chunk.Select(id => id.Value))], chunk.Length * 40L, null, counted: false, cancellationToken).ConfigureAwait(false);
+                }
+
+                await statements.AddAsync(ForbidPurge, [], 0, null, counted: false, cancellationToken).ConfigureAwait(false);
+            }
+
+            foreach (var chunk in changes.History.Chunk(InsertRows))
+            {
+                await AddHistoryInsertAsync(statements, chunk, cancellationToken).ConfigureAwait(false);
+            }
+
+            await statements.FlushAsync(cancellationToken).ConfigureAwait(false);
+            return new WriteCounts(changes.Inserts.Count, updated.Sum(c => c!.Value), deleted.Sum(c => c!.Value));
+        }
+    }
+
+    private static bool SameMarkets(IReadOnlyDictionary<TargetId, Target> known, Target target) =>
+        known.TryGetValue(target.Id, out var before) && before.Markets.SequenceEqual(target.Markets, StringComparer.Ordinal);
+
+    private static Task<RowCount?> AddJsonAsync<T>(
+        MySqlStatements statements, string sql, IReadOnlyList<T> rows, Action<Utf8JsonWriter, T> row, long size, CancellationToken cancellationToken) =>
+        statements.AddAsync(sql, [Stored.Rows(rows, row)], size, null, counted: true, cancellationToken);
+
+    private static void StateRow(Utf8JsonWriter w, TargetWrite update)
+    {
+        var t = update.Target;
+        w.WriteStartArray();
+        Stored.Hex(w, t.Id.Value);
+        w.WriteStringValue(t.Status);
+        w.WriteNumberValue(t.Version);
+        Stored.Time(w, t.UpdatedAt);
+        Stored.Time(w, t.StatusChangedAt);
+        w.WriteNumberValue(update.ExpectedVersion);
+        w.WriteEndArray();
+    }
+
+    private static void TargetRow(Utf8JsonWriter w, TargetWrite update)
+    {
+        var t = update.Target;
+        w.WriteStartArray();
+        Stored.Hex(w, t.Id.Value);
+        w.WriteStringValue(t.Name);
+        w.WriteStringValue(TextSearch.Normalize(t.Name));
+        w.WriteStringValue(t.Description);
+        w.WriteStringValue(Stored.Markets(t.Markets));
+        w.WriteStringValue(t.Status);
+        w.WriteNumberValue(t.Version);
+        Stored.Time(w, t.CreatedAt);
+        Stored.Time(w, t.UpdatedAt);
+        Stored.Time(w, t.StatusChangedAt);
+        w.WriteNumberValue(update.ExpectedVersion);
+        w.WriteEndArray();
+    }
+
+    private static void DeleteRow(Utf8JsonWriter w, TargetDelete delete)
+    {
+        w.WriteStartArray();
+        Stored.Hex(w, delete.Id.Value);
+        w.WriteNumberValue(delete.ExpectedVersion);
+        w.WriteEndArray();
+    }
+
+    private static long TargetSize(Target t) =>
+        100 + (2 * MySqlStatements.Size(t.Name)) + MySqlStatements.Size(t.Description) + t.Markets.Sum(m => 2 * MySqlStatements.Size(m));
+
+    private static Task<RowCount?> AddTargetInsertAsync(MySqlStatements statements, Target[] targets, CancellationToken cancellationToken)
+    {
+        var values = new List<object?>(targets.Length * 10);
+        foreach (var t in targets)
+        {
+            values.Add(Stored.Id(t.Id.Value));
+            values.Add(t.Name);
+            values.Add(TextSearch.Normalize(t.Name));
+            values.Add(t.Description);
+            values.Add(Stored.Markets(t.Markets));
+            values.Add(t.Status);
+            values.Add(t.Version);
+            values.Add(Stored.Time(t.CreatedAt));
+            values.Add(Stored.Time(t.UpdatedAt));
+            values.Add(Stored.Time(t.StatusChangedAt));
+        }
+
+        // In a batch of their own: a duplicate key there is a target's, which MySqlErrors.Translate makes a conflict.
+        return statements.AddAsync(
+            MySqlStatements.Values(InsertTargets, targets.Length, 10), values, targets.Sum(TargetSize), MySqlErrors.TargetsTable, counted: false, cancellationToken);
+    }
+
+    private static async Task AddMarketInsertsAsync(MySqlStatements statements, IEnumerable<Target> targets, CancellationToken cancellationToken)
+    {
+        // Two markets that differ only in case are refused by the core: the normalized ones of a target are distinct.
+        var rows = targets.SelectMany(t => t.Markets.Select(m => (Id: t.Id.Value, Market: TextSearch.Normalize(m)))).ToList();
+        foreach (var chunk in rows.Chunk(InsertRows))
+        {
+            var values = new List<object?>(chunk.Length * 2);
+            foreach (var (id, market) in chunk)
+            {
+                values.Add(Stored.Id(id));
+                values.Add(market);
+            }
+
+            await statements.AddAsync(
+                MySqlStatements.Values(InsertMarkets, chunk.Length, 2), values, chunk.Sum(m => 40 + MySqlStatements.Size(m.Market)), null, counted: false, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static Task<RowCount?> AddHistoryInsertAsync(MySqlStatements statements, HistoryEntry[] entries, CancellationToken cancellationToken)
+    {
+        var values = new List<object?>(entries.Length * 14);
+        long size = 0;
+        foreach (var e in entries)
+        {
+            values.Add(Stored.Id(e.Id));
+            values.Add(Stored.Id(e.TargetId.Value));
+            values.Add(e.Action.ToString());
+            values.Add(e.OldStatus);
+            values.Add(e.NewStatus);
+            values.Add(e.Version);
+            values.Add(Stored.Time(e.OccurredAt));
+            values.Add(e.ActorId);
+            values.Add(e.ActorName);
+            values.Add(e.CorrelationId);
+            values.Add(e.OperationId);
+            values.Add(e.ClientAddress);
+            values.Add(e.UserAgent);
+            values.Add(e.Note);
+            size += 120 + MySqlStatements.Size(e.ActorId) + MySqlStatements.Size(e.ActorName) + MySqlStatements.Size(e.CorrelationId)
+                + MySqlStatements.Size(e.OperationId) + MySqlStatements.Size(e.ClientAddress) + MySqlStatements.Size(e.UserAgent) + MySqlStatements.Size(e.Note);
+        }
+
+        return statements.AddAsync(MySqlStatements.Values(InsertHistory, entries.Length, 14), values, size, null, counted: false, cancellationToken);
+    }
+}

@@ -1,0 +1,72 @@
+using System.Globalization;
+using System.Text;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace TargetTracking.PostgreSql;
+
+/// <summary>
+/// Rows for a set-based statement, column by column: a column whose value differs between rows travels as one array
+/// (<c>unnest</c>); a column with one value for every row (the audit context, the time, the new status of a bulk
+/// change) travels once, as a scalar. A 10,000-item bulk then sends what a hand-written statement would, not 10,000
+/// copies of its user agent.
+/// </summary>
+internal sealed class UnnestRows(int count)
+{
+    private readonly List<NpgsqlParameter> _parameters = [];
+    private readonly List<string> _arrays = [];
+    private readonly List<string> _columns = [];
+
+    /// <summary>Gets the parameters, in order (<c>$1</c>, <c>$2</c>, …).</summary>
+    public NpgsqlParameter[] Parameters => [.. _parameters];
+
+    /// <summary>Adds a column.</summary>
+    /// <param name="name">The column's name in the rows.</param>
+    /// <param name="type">Its PostgreSQL type, as written in a cast.</param>
+    /// <param name="dbType">Its Npgsql type.</param>
+    /// <param name="values">One value per row.</param>
+    /// <returns>This.</returns>
+    public UnnestRows Column<T>(string name, string type, NpgsqlDbType dbType, T[] values)
+    {
+        var position = (_parameters.Count + 1).ToString(CultureInfo.InvariantCulture);
+        if (count > 1 && AllEqual(values))
+        {
+            _parameters.Add(new NpgsqlParameter<T> { NpgsqlDbType = dbType, TypedValue = values[0] });
+            _columns.Add($"${position}::{type} AS {name}");
+        }
+        else
+        {
+            _parameters.Add(new NpgsqlParameter<T[]> { NpgsqlDbType = NpgsqlDbType.Array | dbType, TypedValue = values });
+            _arrays.Add($"${position}::{type}[]");
+            _columns.Add($"u.c{_arrays.Count} AS {name}");
+        }
+
+        return this;
+    }
+
+    /// <summary>The rows as a subquery: <c>(SELECT … FROM unnest(…) AS u(c1, …))</c>.</summary>
+    public string Sql()
+    {
+        var names = new StringBuilder();
+        for (var i = 1; i <= _arrays.Count; i++)
+        {
+            names.Append(i == 1 ? "c1" : $", c{i}");
+        }
+
+        return $"(SELECT {string.Join(", ", _columns)} FROM unnest({string.Join(", ", _arrays)}) AS u({names}))";
+    }
+
+    private static bool AllEqual<T>(T[] values)
+    {
+        var comparer = EqualityComparer<T>.Default;
+        for (var i = 1; i < values.Length; i++)
+        {
+            if (!comparer.Equals(values[0], values[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,178 @@
+using System.Collections.ObjectModel;
+using System.Globalization;
+
+namespace TargetTracking;
+
+/// <summary>What is wrong with a target's stored state.</summary>
+public enum IntegrityProblemKind
+{
+    /// <summary>History whose target is gone without a <see cref="HistoryAction.Deleted"/> entry.</summary>
+    OrphanedHistory = 0,
+
+    /// <summary>The target's status or version differs from what its last history entry says (or that entry is a deletion).</summary>
+    StatusDisagreesWithHistory = 1,
+
+    /// <summary>A target with no history at all.</summary>
+    MissingHistory = 2,
+
+    /// <summary>Versions that skip: the history starts above version 1, or an entry is more than one version after the one before.</summary>
+    VersionGap = 3,
+
+    /// <summary>
+    /// An entry that does not follow from the one before: its old status is not the previous entry's new status, it
+    /// follows a deletion, a second <see cref="HistoryAction.Created"/>, or a first entry that is not a creation.
+    /// </summary>
+    BrokenChain = 4,
+
+    /// <summary>Two or more entries of a target with the same version.</summary>
+    DuplicateVersion = 5,
+
+    /// <summary>A target in a status the pipeline no longer has (not even in another case).</summary>
+    UnknownStatus = 6,
+
+    /// <summary>A stored row the library cannot read: an id that is not a GUID, markets that are not a JSON array of text, an unknown action.</summary>
+    MalformedRow = 7,
+}
+
+/// <summary>One problem the integrity check found.</summary>
+public sealed record IntegrityProblem
+{
+    /// <summary>Gets what is wrong.</summary>
+    public required IntegrityProblemKind Kind { get; init; }
+
+    /// <summary>Gets the target, or <see langword="null"/> for a malformed row whose target id cannot be read.</summary>
+    public TargetId? TargetId { get; init; }
+
+    /// <summary>Gets the history entry concerned (the entry after a gap, the entry that breaks the chain, a duplicate, the last entry), if any.</summary>
+    public Guid? EntryId { get; init; }
+
+    /// <summary>Gets the version of <see cref="EntryId"/>, if any.</summary>
+    public long? Version { get; init; }
+
+    /// <summary>Gets the row as stored, for <see cref="IntegrityProblemKind.MalformedRow"/>.</summary>
+    public MalformedRow? Malformed { get; init; }
+
+    /// <summary>Gets a sentence a person can read.</summary>
+    public required string Detail { get; init; }
+
+    /// <summary>Gets a value indicating whether <see cref="TargetHealth.ApplyRepairAsync"/> can set it right (unknown statuses and malformed rows it cannot).</summary>
+    public bool IsRepairable => Kind is not (IntegrityProblemKind.UnknownStatus or IntegrityProblemKind.MalformedRow);
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Kind} {TargetId?.ToString() ?? Malformed?.StoredId}: {Detail}";
+
+    /// <summary>Describes a store's finding in words; the one place the check's findings are put into sentences.</summary>
+    internal static IntegrityProblem From(IntegrityFinding finding)
+    {
+        var e = finding.Entry;
+        var p = finding.Previous;
+        var detail = finding.Kind switch
+        {
+            IntegrityProblemKind.OrphanedHistory =>
+                $"The target is gone, but its last history entry is {e!.Action} at version {e.Version}, not Deleted.",
+            IntegrityProblemKind.StatusDisagreesWithHistory =>
+                $"The target is {StatusStateMachine.Display(finding.Row!.Status)} at version {finding.Row.Version}; its last history entry ({e!.Action}) says {StatusStateMachine.Display(e.NewStatus)} at version {e.Version}.",
+            IntegrityProblemKind.MissingHistory => "The target has no history entry.",
+            IntegrityProblemKind.VersionGap => p is null
+                ? $"The history starts at version {e!.Version}, not 1."
+                : $"Version {p.Version} is followed by version {e!.Version}: {e.Version - p.Version - 1} version(s) missing.",
+            IntegrityProblemKind.BrokenChain => Chain(e!, p),
+            IntegrityProblemKind.DuplicateVersion => $"Version {e!.Version} is recorded more than once.",
+            IntegrityProblemKind.UnknownStatus => $"The target is in status '{finding.Row!.Status}', which the pipeline does not have.",
+            IntegrityProblemKind.MalformedRow => DescribeMalformed(finding.Malformed!),
+            _ => throw new InvalidOperationException($"Unknown problem kind {finding.Kind}."),
+        };
+
+        return new IntegrityProblem
+        {
+            Kind = finding.Kind,
+            TargetId = finding.TargetId,
+            EntryId = e?.Id,
+            Version = e?.Version,
+            Malformed = finding.Malformed is { } m ? m with { Values = new ReadOnlyCollection<MalformedValue>([.. m.Values]) } : null,
+            Detail = detail,
+        };
+    }
+
+    private static string Chain(HistoryEntryFacts e, HistoryEntryFacts? p)
+    {
+        if (p is null)
+        {
+            return e.Action != HistoryAction.Created
+                ? $"The first entry (version {e.Version}) is {e.Action}, not Created."
+                : $"The first entry (version {e.Version}) starts from {StatusStateMachine.Display(e.OldStatus)}, not from nothing.";
+        }
+
+        if (e.Action == HistoryAction.Created)
+        {
+            return $"A second Created entry at version {e.Version} follows version {p.Version}.";
+        }
+
+        return p.Action == HistoryAction.Deleted
+            ? $"Entry {e.Version} ({e.Action}) follows the Deleted entry at version {p.Version}."
+            : $"Entry {e.Version} ({e.Action}) starts from {StatusStateMachine.Display(e.OldStatus)}, but the entry before (version {p.Version}) left {StatusStateMachine.Display(p.NewStatus)}.";
+    }
+
+    private static string DescribeMalformed(MalformedRow row) =>
+        $"The {row.Table} row '{row.StoredId}' cannot be read: "
+        + string.Join("; ", row.Values.Select(v => v.StoredText is null ? $"{v.Column} is null" : $"{v.Column} is '{v.StoredText}'"))
+        + ".";
+
+    /// <summary>Orders problems for reports: by kind, then target, version and row.</summary>
+    internal static int Compare(IntegrityProblem a, IntegrityProblem b)
+    {
+        var order = a.Kind.CompareTo(b.Kind);
+        if (order == 0)
+        {
+            order = (a.TargetId, b.TargetId) switch
+            {
+                (null, null) => 0,
+                (null, _) => 1,
+                (_, null) => -1,
+                ({ } x, { } y) => x.CompareTo(y),
+            };
+        }
+
+        if (order == 0)
+        {
+            order = Nullable.Compare(a.Version, b.Version);
+        }
+
+        if (order == 0)
+        {
+            order = Nullable.Compare(a.EntryId, b.EntryId);
+        }
+
+        return order != 0 ? order : string.CompareOrdinal(a.Malformed?.StoredId, b.Malformed?.StoredId);
+    }
+}
+
+/// <summary>The result of an integrity check.</summary>
+public sealed record IntegrityReport
+{
+    /// <summary>Gets how many target rows the snapshot held.</summary>
+    public required long TargetsChecked { get; init; }
+
+    /// <summary>Gets how many history entries the snapshot held.</summary>
+    public required long EntriesChecked { get; init; }
+
+    /// <summary>Gets what was found, ordered by kind then target; at most the limit the check was given (see <see cref="ProblemCount"/>).</summary>
+    public required IReadOnlyList<IntegrityProblem> Problems { get; init; }
+
+    /// <summary>Gets how many problems were found in all, listed or not.</summary>
+    public required long ProblemCount { get; init; }
+
+    /// <summary>Gets how many problems of each kind were found, listed or not.</summary>
+    public required IReadOnlyDictionary<IntegrityProblemKind, long> CountByKind { get; init; }
+
+    /// <summary>Gets a value indicating whether no problem was found.</summary>
+    public bool IsHealthy => ProblemCount == 0;
+
+    /// <summary>Gets a value indicating whether <see cref="Problems"/> lists every problem found.</summary>
+    public bool IsComplete => Problems.Count == ProblemCount;
+
+    /// <inheritdoc />
+    public override string ToString() =>
+        $"{TargetsChecked.ToString(CultureInfo.InvariantCulture)} targets, {EntriesChecked.ToString(CultureInfo.InvariantCulture)} entries, {ProblemCount.ToString(CultureInfo.InvariantCulture)} problem(s)"
+        + (ProblemCount == 0 ? "" : ": " + string.Join("; ", Problems.Take(20)));
+}

@@ -1,0 +1,174 @@
+using Microsoft.Extensions.Logging;
+using MySqlConnector;
+
+namespace TargetTracking.MySql.Tests;
+
+/// <summary>The connection of a unit of work is killed on the server (<c>KILL CONNECTION</c>) mid-commit.</summary>
+public sealed class FaultInjectionTests(MySqlFixture fixture) : IClassFixture<MySqlFixture>
+{
+    public enum KillPoint
+    {
+        /// <summary>After the rows are locked, before the changes are sent.</summary>
+        BeforeSave,
+
+        /// <summary>After the changes are written, before COMMIT.</summary>
+        BeforeCommit,
+    }
+
+    /// <summary>A store whose first <paramref name="kills"/> write sessions lose their connection at <paramref name="point"/>.</summary>
+    private sealed class KillingRepository(MySqlTargetRepository inner, string admin, KillPoint point, int kills) : ITargetRepository
+    {
+        private int _kills = kills;
+
+        public int Killed { get; private set; }
+
+        public Task<Target?> GetAsync(TargetId id, CancellationToken cancellationToken = default) => inner.GetAsync(id, cancellationToken);
+
+        public Task<TargetPage> QueryAsync(TargetQuery query, CancellationToken cancellationToken = default) => inner.QueryAsync(query, cancellationToken);
+
+        public Task<IReadOnlyList<HistoryEntry>> GetHistoryAsync(TargetId id, HistoryPageRequest page, CancellationToken cancellationToken = default) =>
+            inner.GetHistoryAsync(id, page, cancellationToken);
+
+        public Task<IReadOnlyList<HistoryEntry>> GetHistoryFeedAsync(HistoryFeedRequest request, CancellationToken cancellationToken = default) =>
+            inner.GetHistoryFeedAsync(request, cancellationToken);
+
+        public bool IsTransient(Exception exception) => inner.IsTransient(exception);
+
+        public async Task<ITargetWriteSession> BeginWriteAsync(CancellationToken cancellationToken = default)
+        {
+            var session = (Linq2DbWriteSession)await inner.BeginWriteAsync(cancellationToken);
+            return Interlocked.Decrement(ref _kills) >= 0 ? new KillingSession(this, session, point) : session;
+        }
+
+        private async Task KillAsync(Linq2DbWriteSession session)
+        {
+            var id = ((MySqlConnection)Linq2DbDialect.ConnectionOf(session.Connection)!).ServerThread;
+            await Db.ExecuteAsync(admin, $"KILL CONNECTION {id}");
+
+            // KILL only flags the thread: wait until the server has dropped it.
+            for (var i = 0; i < 200 && await Db.ScalarAsync<long>(admin, "SELECT COUNT(*) FROM information_schema.processlist WHERE id = ?", id) > 0; i++)
+            {
+                await Task.Delay(10);
+            }
+
+            Killed++;
+        }
+
+        private sealed class KillingSession(KillingRepository owner, Linq2DbWriteSession inner, KillPoint point) : ITargetWriteSession
+        {
+            public Task<IReadOnlyDictionary<TargetId, Target>> LockAsync(IReadOnlyCollection<TargetId> ids, CancellationToken cancellationToken = default) =>
+                inner.LockAsync(ids, cancellationToken);
+
+            public async Task SaveAsync(ChangeSet changes, CancellationToken cancellationToken = default)
+            {
+                if (point == KillPoint.BeforeSave)
+                {
+                    await owner.KillAsync(inner);
+                }
+
+                await inner.SaveAsync(changes, cancellationToken);
+                if (point == KillPoint.BeforeCommit)
+                {
+                    await owner.KillAsync(inner);
+                }
+            }
+
+            public Task CommitAsync(CancellationToken cancellationToken = default) => inner.CommitAsync(cancellationToken);
+
+            public ValueTask DisposeAsync() => inner.DisposeAsync();
+        }
+    }
+
+    private async Task<(MySqlTargetRepository Store, string ConnectionString, Target[] Targets)> SeedAsync(int count)
+    {
+        var (store, connectionString) = await fixture.CreateMySqlRepositoryAsync();
+        var created = await Db.Tracker(store).CreateManyAsync(Enumerable.Range(0, count).Select(i => new NewTarget($"T{i}", Status: "Cold")));
+        Assert.True(created.Succeeded);
+        return (store, connectionString, [.. created.Items.Select(i => i.Target!)]);
+    }
+
+    [Theory]
+    [InlineData(KillPoint.BeforeSave)]
+    [InlineData(KillPoint.BeforeCommit)]
+    public async Task BulkCommit_WhoseConnectionIsKilled_IsRetried_AndAppliesEveryItemExactlyOnce(KillPoint point)
+    {
+        var (store, connectionString, targets) = await SeedAsync(1000);
+        var killing = new KillingRepository(store, fixture.AdminConnectionString, point, kills: 1);
+        var logger = new ListLogger<TargetTracker>();
+        var tracker = Db.Tracker(killing, o => o.MaxRetryAttempts = 3, logger: logger);
+
+        var bulk = tracker.BeginBulk();
+        foreach (var target in targets)
+        {
+            bulk.ChangeStatus(target.Id, 1, "Active");
+        }
+
+        var fresh = Enumerable.Range(0, 200).Select(i => bulk.Create(new NewTarget($"New {i}", Markets: ["EU"]))).ToArray();
+        var result = await bulk.CommitAsync();
+
+        Assert.Equal(1, killing.Killed);
+        Assert.True(result.Succeeded, string.Join("; ", result.Items.Where(i => i.Error is not null).Take(3).Select(i => i.Error!.Message)));
+        Assert.Equal(1200, result.AppliedCount);
+        foreach (var target in targets)
+        {
+            var now = (await tracker.GetAsync(target.Id)).Value!;
+            Assert.Equal(("Active", 2L), (now.Status, now.Version));
+        }
+
+        foreach (var id in fresh)
+        {
+            Assert.Equal(1, (await tracker.GetAsync(id)).Value!.Version);
+        }
+
+        Assert.Equal(1200, await Db.CountAsync(connectionString, "targets"));
+        Assert.Equal(200, await Db.CountAsync(connectionString, "target_markets"));
+        Assert.Equal(2200, await Db.CountAsync(connectionString, "target_history")); // 1000 created + 1000 moves + 200 created
+        var retry = Assert.Single(logger.Entries);
+        Assert.Equal(LogLevel.Warning, retry.Level);
+        Assert.Contains("attempt 1 of 4", retry.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(KillPoint.BeforeSave)]
+    [InlineData(KillPoint.BeforeCommit)]
+    public async Task BulkCommit_WhoseConnectionIsKilled_WithoutRetries_ThrowsAndLeavesNoTrace(KillPoint point)
+    {
+        var (store, connectionString, targets) = await SeedAsync(500);
+        var killing = new KillingRepository(store, fixture.AdminConnectionString, point, kills: 1);
+        var tracker = Db.Tracker(killing, o => o.MaxRetryAttempts = 0);
+        var bulk = tracker.BeginBulk();
+        foreach (var target in targets)
+        {
+            bulk.ChangeStatus(target.Id, 1, "Hot");
+        }
+
+        for (var i = 0; i < 100; i++)
+        {
+            bulk.Create(new NewTarget($"Never {i}"));
+        }
+
+        var error = await Assert.ThrowsAsync<TargetStoreUnavailableException>(() => bulk.CommitAsync());
+
+        Assert.True(store.IsTransient(error.InnerException!), error.InnerException!.ToString());
+        Assert.Equal(500, await Db.CountAsync(connectionString, "targets"));
+        Assert.Equal(500, await Db.CountAsync(connectionString, "target_history"));
+        Assert.Equal(0L, await Db.ScalarAsync<long>(connectionString, "SELECT COUNT(*) FROM targets WHERE version <> 1 OR status <> 'Cold'"));
+    }
+
+    [Fact]
+    public async Task Commit_WhenEveryAttemptLosesItsConnection_ThrowsAfterTheConfiguredRetries_AndLeavesNoTrace()
+    {
+        var (store, connectionString, targets) = await SeedAsync(10);
+        var killing = new KillingRepository(store, fixture.AdminConnectionString, KillPoint.BeforeCommit, kills: int.MaxValue);
+        var logger = new ListLogger<TargetTracker>();
+        var tracker = Db.Tracker(killing, o => o.MaxRetryAttempts = 2, logger: logger);
+
+        var error = await Assert.ThrowsAsync<TargetStoreUnavailableException>(() => tracker.ChangeStatusAsync(targets[0].Id, 1, "Hot"));
+
+        Assert.Contains("3 times", error.Message, StringComparison.Ordinal);
+        Assert.Equal(3, killing.Killed);
+        Assert.Equal(2, logger.Entries.Count);
+        Assert.Equal(10, await Db.CountAsync(connectionString, "target_history"));
+        Assert.Equal(1, (await tracker.GetAsync(targets[0].Id)).Value!.Version);
+    }
+}

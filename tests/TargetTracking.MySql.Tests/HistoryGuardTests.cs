@@ -1,0 +1,111 @@
+using MySqlConnector;
+
+namespace TargetTracking.MySql.Tests;
+
+/// <summary>History is append-only in the database: raw SQL that would rewrite or remove entries is refused.</summary>
+public sealed class HistoryGuardTests(MySqlFixture fixture) : IClassFixture<MySqlFixture>
+{
+    private const int SignalException = 1644; // ER_SIGNAL_EXCEPTION: what the triggers raise
+
+    private async Task<(MySqlTargetRepository Store, string ConnectionString, TargetTracker Tracker, Target Target)> NewStoreAsync()
+    {
+        var (store, connectionString) = await fixture.CreateMySqlRepositoryAsync();
+        var tracker = Db.Tracker(store);
+        var target = (await tracker.CreateAsync(new NewTarget("Guarded", Status: "Cold", Markets: ["EU", "US"]))).Value!;
+        return (store, connectionString, tracker, target);
+    }
+
+    public static TheoryData<string> Attacks => new()
+    {
+        "UPDATE target_history SET actor_name = 'forged'",
+        "UPDATE target_history SET new_status = 'Hot' WHERE version = 1",
+        "DELETE FROM target_history",
+        "DELETE FROM target_history WHERE version = 1 LIMIT 1",
+        // REPLACE of an existing entry deletes it first: the delete trigger refuses.
+        "REPLACE INTO target_history SELECT id, target_id, action, old_status, 'Hot', version, occurred_at, actor_id, 'forged', correlation_id, operation_id, client_address, user_agent, note FROM target_history",
+        // INSERT … ON DUPLICATE KEY UPDATE of an existing entry is an update: the update trigger refuses.
+        "INSERT INTO target_history SELECT * FROM target_history AS h ON DUPLICATE KEY UPDATE actor_name = 'forged'",
+        // Multi-table forms fire the same row triggers.
+        "UPDATE target_history AS h JOIN targets AS t ON t.id = h.target_id SET h.new_status = t.status",
+        "DELETE h FROM target_history AS h JOIN targets AS t ON t.id = h.target_id",
+    };
+
+    [Theory]
+    [MemberData(nameof(Attacks))]
+    public async Task History_RewrittenOrRemovedWithRawSql_IsRefused(string sql)
+    {
+        var (store, connectionString, tracker, target) = await NewStoreAsync();
+        var before = await tracker.GetHistoryAsync(target.Id);
+
+        var error = await Assert.ThrowsAsync<MySqlException>(() => Db.ExecuteAsync(connectionString, sql));
+
+        Assert.Equal(SignalException, error.Number);
+        Assert.Contains("append-only", error.Message, StringComparison.Ordinal);
+        Assert.False(store.IsTransient(error));
+        Assert.Equal(before, await tracker.GetHistoryAsync(target.Id));
+    }
+
+    [Fact]
+    public async Task History_Truncated_IsRefused_ByTheForeignKeyOfTheGuardTable()
+    {
+        var (store, connectionString, tracker, target) = await NewStoreAsync();
+
+        var error = await Assert.ThrowsAsync<MySqlException>(() => Db.ExecuteAsync(connectionString, "TRUNCATE TABLE target_history"));
+
+        Assert.Equal(1701, error.Number); // ER_TRUNCATE_ILLEGAL_FK: triggers do not fire on TRUNCATE; the reference refuses it
+        Assert.False(store.IsTransient(error));
+        Assert.Single(await tracker.GetHistoryAsync(target.Id));
+    }
+
+    [Fact]
+    public async Task History_TruncatedWithForeignKeyChecksOff_NeedsTheDropPrivilege_WhichTheStoresUserDoesNotHave()
+    {
+        var (_, connectionString, tracker, target) = await NewStoreAsync();
+        var database = new MySqlConnectionStringBuilder(connectionString).Database;
+        var user = "tt_app_" + Guid.NewGuid().ToString("N")[..8];
+        const string password = "app-Secret-1";
+
+        // The least-privilege grant of the store's user at run time (migrations run as a deployment user).
+        await Db.ExecuteAsync(fixture.AdminConnectionString, $"CREATE USER '{user}'@'127.0.0.1' IDENTIFIED BY '{password}'");
+        await Db.ExecuteAsync(fixture.AdminConnectionString, $"GRANT SELECT, INSERT, UPDATE, DELETE ON `{database}`.* TO '{user}'@'127.0.0.1'");
+        var app = new MySqlConnectionStringBuilder(connectionString) { UserID = user, Password = password }.ConnectionString;
+
+        var error = await Assert.ThrowsAsync<MySqlException>(() => Db.ExecuteAsync(app, "SET foreign_key_checks = 0; TRUNCATE TABLE target_history"));
+        Assert.Equal(MySqlErrorCode.TableAccessDenied, error.ErrorCode); // TRUNCATE needs DROP
+
+        // That user runs the store: writes, history, the purge policy.
+        await using var dataSource = new MySqlDataSource(app);
+        var asApp = Db.Tracker(new MySqlTargetRepository(dataSource, new MySqlStoreOptions { ApplyMigrations = false }), o => o.DeletePolicy = DeletePolicy.PurgeHistory);
+        Assert.True((await asApp.ChangeStatusAsync(target.Id, 1, "Active")).IsSuccess);
+        Assert.Equal(2, (await asApp.GetHistoryAsync(target.Id)).Count);
+        Assert.True((await asApp.DeleteAsync(target.Id, 2)).IsSuccess);
+        Assert.Empty(await tracker.GetHistoryAsync(target.Id));
+    }
+
+    [Fact]
+    public async Task Delete_WithPurgePolicy_RemovesOnlyThatTargetsHistory_AndLeavesNoPermit()
+    {
+        var (store, connectionString, tracker, purged) = await NewStoreAsync();
+        purged = (await tracker.ChangeStatusAsync(purged.Id, purged.Version, "Hot")).Value!;
+        var kept = (await tracker.CreateAsync(new NewTarget("Kept"))).Value!;
+        var purging = Db.Tracker(store, o => o.DeletePolicy = DeletePolicy.PurgeHistory);
+
+        Assert.True((await purging.DeleteAsync(purged.Id, purged.Version)).IsSuccess);
+
+        Assert.Empty(await tracker.GetHistoryAsync(purged.Id));
+        Assert.Single(await tracker.GetHistoryAsync(kept.Id));
+        Assert.Equal(0, await Db.CountAsync(connectionString, "target_history_purge_permit"));
+        await Assert.ThrowsAsync<MySqlException>(() => Db.ExecuteAsync(connectionString, "DELETE FROM target_history"));
+    }
+
+    [Fact]
+    public async Task Delete_RemovesTheTargetsMarketRows_AndKeepsItsHistory()
+    {
+        var (_, connectionString, tracker, target) = await NewStoreAsync();
+
+        Assert.True((await tracker.DeleteAsync(target.Id, target.Version)).IsSuccess);
+
+        Assert.Equal(0, await Db.CountAsync(connectionString, "target_markets"));
+        Assert.Equal(2, await Db.CountAsync(connectionString, "target_history"));
+    }
+}

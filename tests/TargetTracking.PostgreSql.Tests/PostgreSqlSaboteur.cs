@@ -1,0 +1,65 @@
+using Npgsql;
+using NpgsqlTypes;
+using TargetTracking.Conformance;
+
+namespace TargetTracking.PostgreSql.Tests;
+
+/// <summary>
+/// Corrupts a PostgreSQL store with raw SQL as the table owner, as a script would: history only gains rows (its
+/// triggers refuse the rest), the unique version key can be dropped, and of the malformed rows only an unknown action
+/// fits the column types (ids are uuid, markets text[]).
+/// </summary>
+internal sealed class PostgreSqlSaboteur(NpgsqlDataSource dataSource, string schema) : IStoreSaboteur
+{
+    private readonly string _s = $"\"{schema}\"";
+
+    public IReadOnlySet<Malformation> Plantable { get; } = new HashSet<Malformation> { Malformation.UnknownAction };
+
+    public Task InsertHistoryAsync(HistoryEntry e) => ExecuteAsync(
+        $"""
+        INSERT INTO {_s}.history (id, target_id, action, old_status, new_status, version, occurred_at, actor_name, correlation_id)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        """,
+        e.Id, e.TargetId.Value, e.Action.ToString(), Text(e.OldStatus), Text(e.NewStatus), e.Version, e.OccurredAt, Text(e.ActorName), e.CorrelationId);
+
+    public Task SetTargetStateAsync(TargetId id, string? status, long version) =>
+        ExecuteAsync($"UPDATE {_s}.targets SET status = $2, version = $3 WHERE id = $1", id.Value, Text(status), version);
+
+    public Task DeleteTargetRowAsync(TargetId id) => ExecuteAsync($"DELETE FROM {_s}.targets WHERE id = $1", id.Value);
+
+    public Task InsertTargetRowAsync(Target t) => ExecuteAsync(
+        $"""
+        INSERT INTO {_s}.targets (id, name, name_norm, description, markets, markets_norm, status, version, created_at, updated_at, status_changed_at)
+        VALUES ($1, $2, upper($2), NULL, ARRAY['EU'], ARRAY['EU'], $3, $4, $5, $5, $5)
+        """,
+        t.Id.Value, t.Name, Text(t.Status), t.Version, t.CreatedAt);
+
+    public Task AllowDuplicateVersionsAsync() => ExecuteAsync($"ALTER TABLE {_s}.history DROP CONSTRAINT IF EXISTS history_target_version_key");
+
+    public async Task<string> PlantAsync(Malformation malformation, TargetId target)
+    {
+        if (malformation != Malformation.UnknownAction)
+        {
+            throw new NotSupportedException($"PostgreSQL's column types refuse {malformation}.");
+        }
+
+        var id = Guid.CreateVersion7();
+        await ExecuteAsync(
+            $"INSERT INTO {_s}.history (id, target_id, action, version, occurred_at, correlation_id) VALUES ($1, $2, 'Bogus', 99, now(), 'sabotage')",
+            id, target.Value);
+        return id.ToString("D");
+    }
+
+    private static NpgsqlParameter Text(string? value) => new() { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)value ?? DBNull.Value };
+
+    private async Task ExecuteAsync(string sql, params object[] parameters)
+    {
+        await using var command = dataSource.CreateCommand(sql);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(parameter as NpgsqlParameter ?? new NpgsqlParameter { Value = parameter });
+        }
+
+        await command.ExecuteNonQueryAsync();
+    }
+}

@@ -1,0 +1,88 @@
+using Dapper;
+using Microsoft.Data.Sqlite;
+using TargetTracking.Conformance;
+
+namespace TargetTracking.Sqlite.Tests;
+
+/// <summary>
+/// Corrupts a SQLite store with raw SQL on its own connection, as a script would: history only gains rows (its
+/// guards refuse the rest), the unique version key can be dropped, and the column types let any text in.
+/// </summary>
+internal sealed class SqliteSaboteur(SqliteTargetRepository repository) : IStoreSaboteur
+{
+    public IReadOnlySet<Malformation> Plantable { get; } = new HashSet<Malformation>(Enum.GetValues<Malformation>());
+
+    public Task InsertHistoryAsync(HistoryEntry e) => ExecuteAsync(
+        """
+        INSERT INTO target_history (id, target_id, action, old_status, new_status, version, occurred_at, actor_name, correlation_id)
+        VALUES (@Id, @TargetId, @Action, @OldStatus, @NewStatus, @Version, @OccurredAt, @ActorName, @CorrelationId)
+        """,
+        new
+        {
+            Id = e.Id.ToString("D"),
+            TargetId = e.TargetId.Value.ToString("D"),
+            Action = e.Action.ToString(),
+            e.OldStatus,
+            e.NewStatus,
+            e.Version,
+            OccurredAt = e.OccurredAt.UtcTicks,
+            e.ActorName,
+            e.CorrelationId,
+        });
+
+    public Task SetTargetStateAsync(TargetId id, string? status, long version) =>
+        ExecuteAsync("UPDATE targets SET status = @status, version = @version WHERE id = @id", new { id = id.Value.ToString("D"), status, version });
+
+    public Task DeleteTargetRowAsync(TargetId id) =>
+        ExecuteAsync("DELETE FROM targets WHERE id = @id", new { id = id.Value.ToString("D") });
+
+    public Task InsertTargetRowAsync(Target t) => ExecuteAsync(
+        """
+        INSERT INTO targets (id, name, name_norm, description, markets, status, version, created_at, updated_at, status_changed_at)
+        VALUES (@Id, @Name, @Name, NULL, '[]', @Status, @Version, @At, @At, @At)
+        """,
+        new { Id = t.Id.Value.ToString("D"), t.Name, t.Status, t.Version, At = t.CreatedAt.UtcTicks });
+
+    // Since migration 0004 a trigger refuses any insert meeting an entry too: a script with DDL rights drops both.
+    public Task AllowDuplicateVersionsAsync() =>
+        ExecuteAsync("DROP INDEX IF EXISTS ux_target_history_target_version; DROP TRIGGER IF EXISTS target_history_refuse_overwrite;", null);
+
+    public async Task<string> PlantAsync(Malformation malformation, TargetId target)
+    {
+        var id = Guid.CreateVersion7().ToString("D");
+        var at = DateTimeOffset.UnixEpoch.UtcTicks;
+        switch (malformation)
+        {
+            case Malformation.HistoryTargetIdNotGuid:
+                await ExecuteAsync(
+                    "INSERT INTO target_history (id, target_id, action, version, occurred_at, correlation_id) VALUES (@id, 'not-a-guid', 'Created', 1, @at, 'sabotage')",
+                    new { id, at });
+                return id;
+
+            case Malformation.MarketsNotJson:
+                await ExecuteAsync("UPDATE targets SET markets = '{\"EU\": oops' WHERE id = @id", new { id = target.Value.ToString("D") });
+                return target.Value.ToString("D");
+
+            default:
+                // The CHECK on action is the only thing in the way; a careless script can switch it off for its connection.
+                await using (var connection = await OpenAsync())
+                {
+                    await connection.ExecuteAsync("PRAGMA ignore_check_constraints = ON");
+                    await connection.ExecuteAsync(
+                        "INSERT INTO target_history (id, target_id, action, version, occurred_at, correlation_id) VALUES (@id, @target, 'Bogus', 99, @at, 'sabotage')",
+                        new { id, target = target.Value.ToString("D"), at });
+                    await connection.ExecuteAsync("PRAGMA ignore_check_constraints = OFF");
+                }
+
+                return id;
+        }
+    }
+
+    private async Task ExecuteAsync(string sql, object? parameters)
+    {
+        await using var connection = await OpenAsync();
+        await connection.ExecuteAsync(sql, parameters);
+    }
+
+    private async Task<SqliteConnection> OpenAsync() => await repository.Database.OpenAsync(CancellationToken.None);
+}
