@@ -55,7 +55,7 @@ public sealed class MySqlDialect : Linq2DbDialect
     internal override string MappingKey => "MariaDB";
 
     internal override TableNames Tables { get; } =
-        new(null, "targets", "target_markets", "target_history", "target_operations", "target_operation_items", "target_operation_failures", "cursor_id", "seq");
+        new(null, "targets", "target_markets", "target_history", "target_operations", "target_operation_items", "target_operation_failures", "cursor_id", "seq", "status_upper");
 
     internal override IReadOnlyList<Migration> Migrations => EmbeddedMigrations;
 

@@ -71,6 +71,9 @@ public sealed class MySqlTargetRepository : ITargetRepository, IOperationReposit
         Store.GetHistoryFeedAsync(request, cancellationToken);
 
     /// <inheritdoc />
+    public Task<IReadOnlyList<StatusCount>> CountByStatusAsync(CancellationToken cancellationToken = default) => Store.CountByStatusAsync(cancellationToken);
+
+    /// <inheritdoc />
     public Task<ITargetWriteSession> BeginWriteAsync(CancellationToken cancellationToken = default) => Store.BeginWriteAsync(cancellationToken);
 
     /// <summary>

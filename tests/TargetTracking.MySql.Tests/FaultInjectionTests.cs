@@ -167,7 +167,13 @@ public sealed class FaultInjectionTests(MySqlFixture fixture) : IClassFixture<My
 
         Assert.Contains("3 times", error.Message, StringComparison.Ordinal);
         Assert.Equal(3, killing.Killed);
-        Assert.Equal(2, logger.Entries.Count);
+        Assert.Equal(2, logger.Entries.Count(e => e.Level == LogLevel.Warning));
+
+        // What gave up, enough to replay it, on the exception and in one error event.
+        var change = Assert.Single(error.Changes);
+        Assert.Equal((RequestedChangeKind.ChangeStatus, targets[0].Id, (long?)1, (string?)"Hot"), (change.Kind, change.TargetId, change.ExpectedVersion, change.Status));
+        var abandoned = Assert.Single(logger.Entries, e => e.Level == LogLevel.Error);
+        Assert.Contains(error.CorrelationId!, abandoned.Message, StringComparison.Ordinal);
         Assert.Equal(10, await Db.CountAsync(connectionString, "target_history"));
         Assert.Equal(1, (await tracker.GetAsync(targets[0].Id)).Value!.Version);
     }

@@ -13,6 +13,10 @@ namespace TargetTracking.Linq2Db;
 /// <param name="OperationFailures">The operations' failed items.</param>
 /// <param name="OperationCursor">The column of an operation's cursor.</param>
 /// <param name="FailureSeq">The column that orders an operation's failures as inserted.</param>
+/// <param name="StatusUpper">
+/// A generated column of <c>targets</c> holding <c>UPPER(status)</c>, which status filters compare, for databases that cannot
+/// index the expression itself (MariaDB); <see langword="null"/> where an index on <c>UPPER(status)</c> serves the expression.
+/// </param>
 internal sealed record TableNames(
     string? Schema,
     string Targets,
@@ -22,7 +26,8 @@ internal sealed record TableNames(
     string OperationItems,
     string OperationFailures,
     string OperationCursor,
-    string FailureSeq);
+    string FailureSeq,
+    string? StatusUpper = null);
 
 /// <summary>
 /// Maps the records to a dialect's tables. One mapping schema per dialect configuration, built once and shared:
@@ -60,6 +65,16 @@ internal static class StoreMapping
         }
 
         targets.Property(t => t.Status).HasColumnName("status").IsNullable(true);
+        if (names.StatusUpper is { } statusUpper)
+        {
+            // Computed by the database: read by filters, never written.
+            targets.Property(t => t.StatusUpper).HasColumnName(statusUpper).IsNullable(true).HasSkipOnInsert().HasSkipOnUpdate();
+        }
+        else
+        {
+            targets.Property(t => t.StatusUpper).IsNotColumn();
+        }
+
         targets.Property(t => t.Version).HasColumnName("version");
         targets.Property(t => t.CreatedAt).HasColumnName("created_at");
         targets.Property(t => t.UpdatedAt).HasColumnName("updated_at");

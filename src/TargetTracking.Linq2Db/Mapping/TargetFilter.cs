@@ -14,12 +14,17 @@ internal static class TargetFilter
             // (served by the index on UPPER(status)); Not Set is NULL, and UPPER(NULL) IS NULL uses the same index.
             var keys = statuses.Where(s => s is not null).SelectMany(s => UpperForms(s!)).Distinct(StringComparer.Ordinal).ToArray();
             var notSet = statuses.Any(s => s is null);
-            targets = (keys.Length > 0, notSet) switch
+            targets = (keys.Length > 0, notSet, dialect.Tables.StatusUpper is null) switch
             {
-                (true, true) => targets.Where(t => UpperStatus(t.Status) == null || keys.Contains(UpperStatus(t.Status)!)),
-                (true, false) => targets.Where(t => keys.Contains(UpperStatus(t.Status)!)),
-                (false, true) => targets.Where(t => UpperStatus(t.Status) == null),
-                (false, false) => targets.Where(t => false),
+                (true, true, true) => targets.Where(t => UpperStatus(t.Status) == null || keys.Contains(UpperStatus(t.Status)!)),
+                (true, false, true) => targets.Where(t => keys.Contains(UpperStatus(t.Status)!)),
+                (false, true, true) => targets.Where(t => UpperStatus(t.Status) == null),
+
+                // Where the database keeps UPPER(status) in an indexed generated column, the filters read that column.
+                (true, true, false) => targets.Where(t => t.StatusUpper == null || keys.Contains(t.StatusUpper!)),
+                (true, false, false) => targets.Where(t => keys.Contains(t.StatusUpper!)),
+                (false, true, false) => targets.Where(t => t.StatusUpper == null),
+                (false, false, _) => targets.Where(t => false),
             };
         }
 
