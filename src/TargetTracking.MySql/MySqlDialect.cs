@@ -91,6 +91,40 @@ public sealed class MySqlDialect : Linq2DbDialect
         return new DataOptions().UseConnectionFactory(DataProvider, _ => dataSource.CreateConnection());
     }
 
+    /// <summary>
+    /// Writes the grants of the least-privilege setup: what the store's run-time user needs on the database that holds the
+    /// tables, table by table, and nothing more. Run them as the deployment user that ran the migrations, and again after
+    /// each upgrade; the store then connects as that user with migrations off. The user reads and appends history but can
+    /// neither update nor delete it, has no right on the purge permit table (so it cannot switch a purge on) nor on the
+    /// truncate guard, and without <paramref name="allowHistoryPurge"/> cannot call the purge either.
+    /// </summary>
+    /// <param name="database">The database that holds the tables: letters, digits and underscores, at most 64 characters.</param>
+    /// <param name="user">The run-time user's name: letters, digits and underscores, at most 80 characters.</param>
+    /// <param name="host">The user's host part (<c>%</c>, an address or a name): letters, digits, <c>.</c>, <c>-</c>, <c>_</c>, <c>:</c> and <c>%</c>.</param>
+    /// <param name="allowHistoryPurge">Whether the user may run the <see cref="DeletePolicy.PurgeHistory"/> policy (delete a target together with its history).</param>
+    /// <returns>The SQL script (<c>GRANT</c> statements).</returns>
+    /// <exception cref="ArgumentException">A name holds a character outside those allowed.</exception>
+    public static string ApplicationUserGrants(string database, string user, string host, bool allowHistoryPurge)
+    {
+        Guard.Against.InvalidInput(database, nameof(database), d => d.Length is > 0 and <= 64 && d.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'), $"'{database}' is not a database name the grants accept.");
+        Guard.Against.InvalidInput(user, nameof(user), u => u.Length is > 0 and <= 80 && u.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'), $"'{user}' is not a user name the grants accept.");
+        Guard.Against.InvalidInput(host, nameof(host), h => h.Length is > 0 and <= 255 && h.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or ':' or '%'), $"'{host}' is not a host the grants accept.");
+        var d = $"`{database}`";
+        var to = $"'{user}'@'{host}'";
+        var grants =
+            $"""
+            GRANT SELECT ON {d}.target_tracking_migrations TO {to};
+            GRANT SELECT, INSERT, UPDATE, DELETE ON {d}.targets TO {to};
+            GRANT SELECT, INSERT, UPDATE, DELETE ON {d}.target_markets TO {to};
+            GRANT SELECT, INSERT ON {d}.target_history TO {to};
+            GRANT SELECT, INSERT, UPDATE, DELETE ON {d}.target_operations TO {to};
+            GRANT SELECT, INSERT, UPDATE, DELETE ON {d}.target_operation_items TO {to};
+            GRANT SELECT, INSERT, UPDATE, DELETE ON {d}.target_operation_failures TO {to};
+
+            """;
+        return allowHistoryPurge ? grants + $"GRANT EXECUTE ON PROCEDURE {d}.targettracking_delete_targets_purging_history TO {to};\n" : grants;
+    }
+
     internal override void Map(FluentMappingBuilder builder)
     {
         var targets = builder.Entity<TargetRecord>();

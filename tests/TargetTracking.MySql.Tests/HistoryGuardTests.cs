@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MySqlConnector;
 
 namespace TargetTracking.MySql.Tests;
@@ -67,7 +68,7 @@ public sealed class HistoryGuardTests(MySqlFixture fixture) : IClassFixture<MySq
 
         // The least-privilege grant of the store's user at run time (migrations run as a deployment user).
         await Db.ExecuteAsync(fixture.AdminConnectionString, $"CREATE USER '{user}'@'127.0.0.1' IDENTIFIED BY '{password}'");
-        await Db.ExecuteAsync(fixture.AdminConnectionString, $"GRANT SELECT, INSERT, UPDATE, DELETE ON `{database}`.* TO '{user}'@'127.0.0.1'");
+        await Db.ExecuteAsync(fixture.AdminConnectionString, MySqlDialect.ApplicationUserGrants(database!, user, "127.0.0.1", allowHistoryPurge: true));
         var app = new MySqlConnectionStringBuilder(connectionString) { UserID = user, Password = password }.ConnectionString;
 
         var error = await Assert.ThrowsAsync<MySqlException>(() => Db.ExecuteAsync(app, "SET foreign_key_checks = 0; TRUNCATE TABLE target_history"));
@@ -80,6 +81,56 @@ public sealed class HistoryGuardTests(MySqlFixture fixture) : IClassFixture<MySq
         Assert.Equal(2, (await asApp.GetHistoryAsync(target.Id)).Count);
         Assert.True((await asApp.DeleteAsync(target.Id, 2)).IsSuccess);
         Assert.Empty(await tracker.GetHistoryAsync(target.Id));
+    }
+
+    /// <summary>The store's run-time user, granted what <see cref="MySqlDialect.ApplicationUserGrants"/> writes.</summary>
+    private async Task<string> AppUserAsync(string connectionString, bool allowHistoryPurge)
+    {
+        var database = new MySqlConnectionStringBuilder(connectionString).Database;
+        var user = "tt_app_" + Guid.NewGuid().ToString("N")[..8];
+        const string password = "app-Secret-1";
+        await Db.ExecuteAsync(fixture.AdminConnectionString, $"CREATE USER '{user}'@'127.0.0.1' IDENTIFIED BY '{password}'");
+        await Db.ExecuteAsync(fixture.AdminConnectionString, MySqlDialect.ApplicationUserGrants(database!, user, "127.0.0.1", allowHistoryPurge));
+        return new MySqlConnectionStringBuilder(connectionString) { UserID = user, Password = password }.ConnectionString;
+    }
+
+    [Theory]
+    [InlineData("INSERT INTO target_history_purge_permit (connection_id) VALUES (CONNECTION_ID()); DELETE FROM target_history", MySqlErrorCode.TableAccessDenied)]
+    [InlineData("DELETE FROM target_history", MySqlErrorCode.TableAccessDenied)]
+    [InlineData("UPDATE target_history SET actor_name = 'forged'", MySqlErrorCode.TableAccessDenied)]
+    [InlineData("DROP TRIGGER target_history_refuse_delete", MySqlErrorCode.TableAccessDenied)]
+    [InlineData("CALL targettracking_delete_targets_purging_history('[]')", (MySqlErrorCode)1370)] // ER_PROCACCESS_DENIED_ERROR
+    public async Task AppUser_CannotSwitchThePurgeOn_OrRewriteHistory(string sql, MySqlErrorCode refusal)
+    {
+        var (_, connectionString, tracker, target) = await NewStoreAsync();
+        var app = await AppUserAsync(connectionString, allowHistoryPurge: false);
+        var before = await tracker.GetHistoryAsync(target.Id);
+
+        var error = await Assert.ThrowsAsync<MySqlException>(() => Db.ExecuteAsync(app, sql));
+
+        Assert.Equal(refusal, error.ErrorCode);
+        Assert.Equal(before, await tracker.GetHistoryAsync(target.Id));
+    }
+
+    [Fact]
+    public async Task AppUser_WithThePurgeGrant_ErasesNoHistoryOnItsOwn()
+    {
+        var (_, connectionString, tracker, target) = await NewStoreAsync();
+        var gone = (await tracker.CreateAsync(new NewTarget("Deleted, history kept"))).Value!;
+        Assert.True((await tracker.DeleteAsync(gone.Id, 1)).IsSuccess);
+        var app = await AppUserAsync(connectionString, allowHistoryPurge: true);
+        string Call(Guid id, long version) => $"CALL targettracking_delete_targets_purging_history('[[\"{id:N}\", {version}]]')";
+
+        // A target deleted earlier (history kept), or a live one at another version: nothing goes, the call is refused.
+        foreach (var sql in new[] { Call(gone.Id.Value, 1), Call(target.Id.Value, 7) })
+        {
+            var error = await Assert.ThrowsAsync<MySqlException>(() => Db.ExecuteAsync(app, sql));
+            Assert.Equal(SignalException, error.Number);
+        }
+
+        Assert.Single(await tracker.GetHistoryAsync(target.Id));
+        Assert.Equal(2, (await tracker.GetHistoryAsync(gone.Id)).Count);
+        Assert.Equal(0, await Db.CountAsync(connectionString, "target_history_purge_permit"));
     }
 
     [Fact]
@@ -108,4 +159,15 @@ public sealed class HistoryGuardTests(MySqlFixture fixture) : IClassFixture<MySq
         Assert.Equal(0, await Db.CountAsync(connectionString, "target_markets"));
         Assert.Equal(2, await Db.CountAsync(connectionString, "target_history"));
     }
+
+    [Fact]
+    public void TheDocsShowTheGrantsTheLibraryWrites()
+    {
+        var page = File.ReadAllText(Path.Combine(Path.GetDirectoryName(ThisFile())!, "..", "..", "docs", "adapters-mysql.md"));
+
+        Assert.Contains(MySqlDialect.ApplicationUserGrants("targets_db", "tt_app", "%", allowHistoryPurge: false), page, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => MySqlDialect.ApplicationUserGrants("db`; DROP", "tt_app", "%", allowHistoryPurge: false));
+    }
+
+    private static string ThisFile([CallerFilePath] string path = "") => path;
 }

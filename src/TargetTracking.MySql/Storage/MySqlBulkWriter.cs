@@ -54,11 +54,10 @@ internal static class MySqlBulkWriter
 
     private const string DeleteMarkets = "DELETE FROM target_markets WHERE target_id IN " + IdsOf;
 
-    // The delete trigger of target_history lets a row go only while this connection holds the permit, which exists
-    // only inside this transaction.
-    private const string AllowPurge = "INSERT INTO target_history_purge_permit (connection_id) VALUES (CONNECTION_ID())";
-    private const string PurgeHistory = "DELETE FROM target_history WHERE target_id IN " + IdsOf;
-    private const string ForbidPurge = "DELETE FROM target_history_purge_permit WHERE connection_id = CONNECTION_ID()";
+    // The delete trigger of target_history lets a row go only while this connection holds the permit, and only this
+    // procedure (SQL SECURITY DEFINER, migration 0004) may write one: it deletes the targets at their expected versions
+    // and the history of exactly those, and refuses a count that differs.
+    private const string DeleteTargetsPurgingHistory = "CALL targettracking_delete_targets_purging_history(?)";
 
     /// <summary>Writes a unit of work's changes; returns how many targets each kind of write matched.</summary>
     public static async Task<WriteCounts> WriteAsync(
@@ -107,20 +106,19 @@ internal static class MySqlBulkWriter
                 }
             }
 
-            foreach (var chunk in changes.Deletes.Chunk(JsonRows))
+            // Targets whose history goes with them are deleted by the purge procedure, the only way history can be deleted.
+            var purge = changes.PurgeHistory.Count == 0 ? null : changes.PurgeHistory.ToHashSet();
+            foreach (var chunk in changes.Deletes.Where(d => purge is null || !purge.Contains(d.Id)).Chunk(JsonRows))
             {
                 deleted.Add(await AddJsonAsync(statements, DeleteTargets, chunk, DeleteRow, chunk.Length * 60L, cancellationToken).ConfigureAwait(false));
             }
 
-            if (changes.PurgeHistory.Count > 0)
+            var purged = 0L;
+            foreach (var chunk in changes.Deletes.Where(d => purge is not null && purge.Contains(d.Id)).Chunk(JsonRows))
             {
-                await statements.AddAsync(AllowPurge, [], 0, null, counted: false, cancellationToken).ConfigureAwait(false);
-                foreach (var chunk in changes.PurgeHistory.Chunk(JsonRows))
-                {
-                    await statements.AddAsync(PurgeHistory, [Stored.Ids(chunk.Select(id => id.Value))], chunk.Length * 40L, null, counted: false, cancellationToken).ConfigureAwait(false);
-                }
-
-                await statements.AddAsync(ForbidPurge, [], 0, null, counted: false, cancellationToken).ConfigureAwait(false);
+                // Not counted by ROW_COUNT() (after a CALL it sums every statement of the procedure): the procedure refuses a miss.
+                await AddJsonAsync(statements, DeleteTargetsPurgingHistory, chunk, DeleteRow, chunk.Length * 60L, cancellationToken, counted: false).ConfigureAwait(false);
+                purged += chunk.Length;
             }
 
             foreach (var chunk in changes.History.Chunk(InsertRows))
@@ -129,7 +127,7 @@ internal static class MySqlBulkWriter
             }
 
             await statements.FlushAsync(cancellationToken).ConfigureAwait(false);
-            return new WriteCounts(changes.Inserts.Count, updated.Sum(c => c!.Value), deleted.Sum(c => c!.Value));
+            return new WriteCounts(changes.Inserts.Count, updated.Sum(c => c!.Value), deleted.Sum(c => c!.Value) + purged);
         }
     }
 
@@ -137,8 +135,8 @@ internal static class MySqlBulkWriter
         known.TryGetValue(target.Id, out var before) && before.Markets.SequenceEqual(target.Markets, StringComparer.Ordinal);
 
     private static Task<RowCount?> AddJsonAsync<T>(
-        MySqlStatements statements, string sql, IReadOnlyList<T> rows, Action<Utf8JsonWriter, T> row, long size, CancellationToken cancellationToken) =>
-        statements.AddAsync(sql, [Stored.Rows(rows, row)], size, null, counted: true, cancellationToken);
+        MySqlStatements statements, string sql, IReadOnlyList<T> rows, Action<Utf8JsonWriter, T> row, long size, CancellationToken cancellationToken, bool counted = true) =>
+        statements.AddAsync(sql, [Stored.Rows(rows, row)], size, null, counted, cancellationToken);
 
     private static void StateRow(Utf8JsonWriter w, TargetWrite update)
     {
