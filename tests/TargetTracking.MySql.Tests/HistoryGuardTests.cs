@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using MySqlConnector;
 
 namespace TargetTracking.MySql.Tests;
@@ -163,11 +162,10 @@ public sealed class HistoryGuardTests(MySqlFixture fixture) : IClassFixture<MySq
     [Fact]
     public void TheDocsShowTheGrantsTheLibraryWrites()
     {
-        var page = File.ReadAllText(Path.Combine(Path.GetDirectoryName(ThisFile())!, "..", "..", "docs", "adapters-mysql.md"));
+        var page = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Docs", "adapters-mysql.md"));
 
         Assert.Contains(MySqlDialect.ApplicationUserGrants("targets_db", "tt_app", "%", allowHistoryPurge: false), page, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => MySqlDialect.ApplicationUserGrants("db`; DROP", "tt_app", "%", allowHistoryPurge: false));
     }
 
-    private static string ThisFile([CallerFilePath] string path = "") => path;
 }
