@@ -235,7 +235,7 @@ public sealed record OutcomeNode(Target Outcome, IReadOnlyList<HierarchyItem> Sp
 /// <param name="Percent">The weighted mean, 0 to 100; <see langword="null"/> when nothing is counted yet ("no progress yet", not 0).</param>
 /// <param name="Counted">How many outcomes (commitments) count.</param>
 /// <param name="Excluded">How many are left out because their status has no weight (Passed, by default).</param>
-public sealed record Progress(Guid ItemId, double? Percent, long Counted, long Excluded);
+public sealed record ItemProgress(Guid ItemId, double? Percent, long Counted, long Excluded);
 
 /// <summary>How many outcomes (for a goal) or commitments (for a sprint) are in one stored status: what the store counts for a roll-up.</summary>
 /// <param name="ItemId">The goal or sprint.</param>

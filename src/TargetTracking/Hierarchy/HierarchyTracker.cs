@@ -254,13 +254,13 @@ public sealed class HierarchyTracker
     /// <summary>
     /// Rolls up progress, counted in the store: a goal's from its outcomes' statuses (<see cref="HierarchyOptions.OutcomeWeights"/>;
     /// an outcome shared by two goals counts fully in each), a sprint's from its commitments' statuses
-    /// (<see cref="HierarchyOptions.CommitmentWeights"/>). An item with nothing counted reports <see cref="Progress.Percent"/> <see langword="null"/>.
+    /// (<see cref="HierarchyOptions.CommitmentWeights"/>). An item with nothing counted reports <see cref="ItemProgress.Percent"/> <see langword="null"/>.
     /// </summary>
     /// <param name="kind"><see cref="HierarchyKind.Goal"/> or <see cref="HierarchyKind.Sprint"/>.</param>
     /// <param name="itemIds">The goals or sprints, at most <see cref="TargetQuery.MaxTake"/>; ids of other kinds or of missing items report nothing counted.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>One progress per distinct id, in the order given.</returns>
-    public async Task<IReadOnlyList<Progress>> GetProgressAsync(HierarchyKind kind, IEnumerable<Guid> itemIds, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<ItemProgress>> GetProgressAsync(HierarchyKind kind, IEnumerable<Guid> itemIds, CancellationToken cancellationToken = default)
     {
         Guard.Against.Null(itemIds);
         Guard.Against.InvalidInput(kind, nameof(kind), k => k is HierarchyKind.Goal or HierarchyKind.Sprint, "Progress rolls up for goals and sprints.");
@@ -273,7 +273,7 @@ public sealed class HierarchyTracker
     }
 
     /// <summary>Weighs one item's tallies: the one place the roll-up rule lives.</summary>
-    internal static Progress RollUp(Guid id, IEnumerable<StatusTally> tallies, IReadOnlyDictionary<string, int> weights)
+    internal static ItemProgress RollUp(Guid id, IEnumerable<StatusTally> tallies, IReadOnlyDictionary<string, int> weights)
     {
         long counted = 0, excluded = 0, sum = 0;
         foreach (var tally in tallies)
@@ -289,7 +289,7 @@ public sealed class HierarchyTracker
             }
         }
 
-        return new Progress(id, counted == 0 ? null : (double)sum / counted, counted, excluded);
+        return new ItemProgress(id, counted == 0 ? null : (double)sum / counted, counted, excluded);
     }
 
     private static FrozenDictionary<string, int> Weights(IDictionary<string, int> weights) =>
