@@ -14,7 +14,7 @@ namespace TargetTracking.Linq2Db;
 /// <c>UsePostgreSql(...)</c>, <c>UseSqlite(...)</c> or <c>UseLinq2Db(...)</c>; <see cref="InHostTransaction(DataConnection)"/> runs
 /// writes inside a host's own transaction.
 /// </summary>
-public sealed class Linq2DbTargetStore : ITargetRepository, IOperationRepository, IIntegrityStore
+public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationRepository, IIntegrityStore, IHierarchyStore
 {
     private static readonly OperationStatus[] Finished = [OperationStatus.Completed, OperationStatus.Failed, OperationStatus.Cancelled];
 

@@ -120,6 +120,9 @@ public sealed class MySqlDialect : Linq2DbDialect
             GRANT SELECT, INSERT, UPDATE, DELETE ON {d}.target_operations TO {to};
             GRANT SELECT, INSERT, UPDATE, DELETE ON {d}.target_operation_items TO {to};
             GRANT SELECT, INSERT, UPDATE, DELETE ON {d}.target_operation_failures TO {to};
+            GRANT SELECT, INSERT, UPDATE, DELETE ON {d}.hierarchy_items TO {to};
+            GRANT SELECT, INSERT, UPDATE, DELETE ON {d}.outcome_links TO {to};
+            GRANT SELECT, INSERT ON {d}.hierarchy_history TO {to};
 
             """;
         return allowHistoryPurge ? grants + $"GRANT EXECUTE ON PROCEDURE {d}.targettracking_delete_targets_purging_history TO {to};\n" : grants;
@@ -149,6 +152,18 @@ public sealed class MySqlDialect : Linq2DbDialect
         operations.Property(o => o.CompletedAt).HasConversion(time => Stored.Time(time), time => Stored.Time(time), true);
 
         builder.Entity<OperationItemRecord>().Property(i => i.TargetId).HasConversion(id => Stored.Id(id), bytes => Stored.Id(bytes)).HasDataType(DataType.Binary).HasLength(16);
+
+        var items = builder.Entity<ItemRecord>();
+        items.Property(i => i.Id).HasConversion(id => Stored.Id(id), bytes => Stored.Id(bytes)).HasDataType(DataType.Binary).HasLength(16);
+        items.Property(i => i.CreatedAt).HasConversion(time => Stored.Time(time), time => Stored.Time(time));
+        items.Property(i => i.UpdatedAt).HasConversion(time => Stored.Time(time), time => Stored.Time(time));
+        var links = builder.Entity<LinkRecord>();
+        links.Property(l => l.TargetId).HasConversion(id => Stored.Id(id), bytes => Stored.Id(bytes)).HasDataType(DataType.Binary).HasLength(16);
+        links.Property(l => l.ItemId).HasConversion(id => Stored.Id(id), bytes => Stored.Id(bytes)).HasDataType(DataType.Binary).HasLength(16);
+        var itemHistory = builder.Entity<ItemHistoryRecord>();
+        itemHistory.Property(h => h.Id).HasConversion(id => Stored.Id(id), bytes => Stored.Id(bytes)).HasDataType(DataType.Binary).HasLength(16);
+        itemHistory.Property(h => h.ItemId).HasConversion(id => Stored.Id(id), bytes => Stored.Id(bytes)).HasDataType(DataType.Binary).HasLength(16);
+        itemHistory.Property(h => h.OccurredAt).HasConversion(time => Stored.Time(time), time => Stored.Time(time));
 
         var failures = builder.Entity<OperationFailureRecord>();
         failures.Property(f => f.TargetId).HasConversion(id => Stored.Id(id), bytes => Stored.Id(bytes)).HasDataType(DataType.Binary).HasLength(16);

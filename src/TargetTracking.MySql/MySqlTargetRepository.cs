@@ -14,7 +14,7 @@ namespace TargetTracking.MySql;
 /// progress in the same transaction as each batch. Thread-safe; the <see cref="MySqlDataSource"/> belongs to the
 /// caller. Hosts normally register it with <c>UseMySql(...)</c>.
 /// </summary>
-public sealed class MySqlTargetRepository : ITargetRepository, IOperationRepository, IIntegrityStore
+public sealed class MySqlTargetRepository : ITargetRepository, IOperationRepository, IIntegrityStore, IHierarchyStore
 {
     /// <summary>Initializes a new instance.</summary>
     /// <param name="dataSource">Where connections come from; its connection string names the database that holds the tables. Not disposed by the store.</param>
@@ -103,6 +103,38 @@ public sealed class MySqlTargetRepository : ITargetRepository, IOperationReposit
     /// <inheritdoc />
     public Task<IntegrityCounts> ScanIntegrityAsync(IntegrityScan scan, Action<IntegrityFinding> found, CancellationToken cancellationToken = default) =>
         Store.ScanIntegrityAsync(scan, found, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<HierarchyItem?> GetItemAsync(Guid id, CancellationToken cancellationToken = default) =>
+        Store.GetItemAsync(id, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<HierarchyItemPage> QueryItemsAsync(HierarchyQuery query, CancellationToken cancellationToken = default) =>
+        Store.QueryItemsAsync(query, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<HierarchyHistoryEntry>> GetItemHistoryAsync(Guid id, HistoryPageRequest page, CancellationToken cancellationToken = default) =>
+        Store.GetItemHistoryAsync(id, page, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<TargetPage> GetOutcomesAsync(Guid itemId, int skip, int take, CancellationToken cancellationToken = default) =>
+        Store.GetOutcomesAsync(itemId, skip, take, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<HierarchyItemPage> GetRelatedItemsAsync(Guid itemId, HierarchyKind kind, int skip, int take, CancellationToken cancellationToken = default) =>
+        Store.GetRelatedItemsAsync(itemId, kind, skip, take, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<LinkedItem>> GetItemsOfOutcomesAsync(IReadOnlyCollection<TargetId> targetIds, CancellationToken cancellationToken = default) =>
+        Store.GetItemsOfOutcomesAsync(targetIds, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<HierarchyItemPage> GetOrphansAsync(HierarchyKind kind, int skip, int take, CancellationToken cancellationToken = default) =>
+        Store.GetOrphansAsync(kind, skip, take, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<StatusTally>> TallyAsync(HierarchyKind kind, IReadOnlyCollection<Guid> itemIds, CancellationToken cancellationToken = default) =>
+        Store.TallyAsync(kind, itemIds, cancellationToken);
 
     /// <summary>Checks that a connection string names the database that holds the store's tables.</summary>
     internal static void RequireDatabase(string connectionString, string parameterName)

@@ -112,6 +112,8 @@ public sealed class PostgreSqlDialect : Linq2DbDialect
             GRANT SELECT, INSERT, UPDATE, DELETE ON {s}.targets TO {r};
             GRANT SELECT, INSERT ON {s}.history TO {r};
             GRANT SELECT, INSERT, UPDATE, DELETE ON {s}.operations, {s}.operation_items, {s}.operation_failures TO {r};
+            GRANT SELECT, INSERT, UPDATE, DELETE ON {s}.hierarchy_items, {s}.outcome_links TO {r};
+            GRANT SELECT, INSERT ON {s}.hierarchy_history TO {r};
 
             """;
         return allowHistoryPurge
@@ -133,6 +135,10 @@ public sealed class PostgreSqlDialect : Linq2DbDialect
         operations.Property(o => o.LastUpdatedAt).HasDataType(DataType.DateTimeOffset);
         operations.Property(o => o.CompletedAt).HasDataType(DataType.DateTimeOffset);
         builder.Entity<OperationFailureRecord>().Property(f => f.OccurredAt).HasDataType(DataType.DateTimeOffset);
+        var items = builder.Entity<ItemRecord>();
+        items.Property(i => i.CreatedAt).HasDataType(DataType.DateTimeOffset);
+        items.Property(i => i.UpdatedAt).HasDataType(DataType.DateTimeOffset);
+        builder.Entity<ItemHistoryRecord>().Property(h => h.OccurredAt).HasDataType(DataType.DateTimeOffset);
     }
 
     internal override Task LockMigrationsAsync(DataConnection db, CancellationToken cancellationToken) =>

@@ -14,7 +14,7 @@ namespace TargetTracking.PostgreSql;
 /// same transaction as each batch. Thread-safe; the <see cref="NpgsqlDataSource"/> belongs to the caller. Hosts
 /// normally register it with <c>UsePostgreSql(...)</c>.
 /// </summary>
-public sealed class PostgreSqlTargetRepository : ITargetRepository, IOperationRepository, IIntegrityStore
+public sealed class PostgreSqlTargetRepository : ITargetRepository, IOperationRepository, IIntegrityStore, IHierarchyStore
 {
     /// <summary>Initializes a new instance.</summary>
     /// <param name="dataSource">Where connections come from; not disposed by the store.</param>
@@ -107,6 +107,38 @@ public sealed class PostgreSqlTargetRepository : ITargetRepository, IOperationRe
     /// <inheritdoc />
     public Task<IntegrityCounts> ScanIntegrityAsync(IntegrityScan scan, Action<IntegrityFinding> found, CancellationToken cancellationToken = default) =>
         Store.ScanIntegrityAsync(scan, found, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<HierarchyItem?> GetItemAsync(Guid id, CancellationToken cancellationToken = default) =>
+        Store.GetItemAsync(id, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<HierarchyItemPage> QueryItemsAsync(HierarchyQuery query, CancellationToken cancellationToken = default) =>
+        Store.QueryItemsAsync(query, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<HierarchyHistoryEntry>> GetItemHistoryAsync(Guid id, HistoryPageRequest page, CancellationToken cancellationToken = default) =>
+        Store.GetItemHistoryAsync(id, page, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<TargetPage> GetOutcomesAsync(Guid itemId, int skip, int take, CancellationToken cancellationToken = default) =>
+        Store.GetOutcomesAsync(itemId, skip, take, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<HierarchyItemPage> GetRelatedItemsAsync(Guid itemId, HierarchyKind kind, int skip, int take, CancellationToken cancellationToken = default) =>
+        Store.GetRelatedItemsAsync(itemId, kind, skip, take, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<LinkedItem>> GetItemsOfOutcomesAsync(IReadOnlyCollection<TargetId> targetIds, CancellationToken cancellationToken = default) =>
+        Store.GetItemsOfOutcomesAsync(targetIds, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<HierarchyItemPage> GetOrphansAsync(HierarchyKind kind, int skip, int take, CancellationToken cancellationToken = default) =>
+        Store.GetOrphansAsync(kind, skip, take, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<StatusTally>> TallyAsync(HierarchyKind kind, IReadOnlyCollection<Guid> itemIds, CancellationToken cancellationToken = default) =>
+        Store.TallyAsync(kind, itemIds, cancellationToken);
 
     /// <summary>Applies migrations up to a version; tests use it to build a schema of an earlier version.</summary>
     internal async Task<int> MigrateToAsync(int version, CancellationToken cancellationToken = default) =>

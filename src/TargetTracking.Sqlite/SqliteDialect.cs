@@ -107,6 +107,18 @@ public sealed class SqliteDialect : Linq2DbDialect
 
         builder.Entity<OperationItemRecord>().Property(i => i.TargetId).HasConversion(id => Stored.Id(id), text => Stored.Id(text));
 
+        var items = builder.Entity<ItemRecord>();
+        items.Property(i => i.Id).HasConversion(id => Stored.Id(id), text => Stored.Id(text));
+        items.Property(i => i.CreatedAt).HasConversion(time => Stored.Time(time), ticks => Stored.Time(ticks));
+        items.Property(i => i.UpdatedAt).HasConversion(time => Stored.Time(time), ticks => Stored.Time(ticks));
+        var links = builder.Entity<LinkRecord>();
+        links.Property(l => l.TargetId).HasConversion(id => Stored.Id(id), text => Stored.Id(text));
+        links.Property(l => l.ItemId).HasConversion(id => Stored.Id(id), text => Stored.Id(text));
+        var itemHistory = builder.Entity<ItemHistoryRecord>();
+        itemHistory.Property(h => h.Id).HasConversion(id => Stored.Id(id), text => Stored.Id(text));
+        itemHistory.Property(h => h.ItemId).HasConversion(id => Stored.Id(id), text => Stored.Id(text));
+        itemHistory.Property(h => h.OccurredAt).HasConversion(time => Stored.Time(time), ticks => Stored.Time(ticks));
+
         var failures = builder.Entity<OperationFailureRecord>();
         failures.Property(f => f.TargetId).HasConversion(id => Stored.Id(id), text => Stored.Id(text));
         failures.Property(f => f.OccurredAt).HasConversion(time => Stored.Time(time), ticks => Stored.Time(ticks));

@@ -12,7 +12,7 @@ namespace TargetTracking.Sqlite;
 /// writers in a file database. Thread-safe; dispose it to close its connections (an in-memory database ends with
 /// it). Hosts normally register it with <c>UseSqlite(...)</c>.
 /// </summary>
-public sealed class SqliteTargetRepository : ITargetRepository, IOperationRepository, IIntegrityStore, IAsyncDisposable, IDisposable
+public sealed class SqliteTargetRepository : ITargetRepository, IOperationRepository, IIntegrityStore, IHierarchyStore, IAsyncDisposable, IDisposable
 {
     private readonly SqliteDatabase _database;
     private readonly SemaphoreSlim _initGate = new(1, 1);
@@ -176,6 +176,62 @@ public sealed class SqliteTargetRepository : ITargetRepository, IOperationReposi
     {
         await InitializeAsync(cancellationToken).ConfigureAwait(false);
         return await Store.ScanIntegrityAsync(scan, found, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<HierarchyItem?> GetItemAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        return await Store.GetItemAsync(id, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<HierarchyItemPage> QueryItemsAsync(HierarchyQuery query, CancellationToken cancellationToken = default)
+    {
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        return await Store.QueryItemsAsync(query, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<HierarchyHistoryEntry>> GetItemHistoryAsync(Guid id, HistoryPageRequest page, CancellationToken cancellationToken = default)
+    {
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        return await Store.GetItemHistoryAsync(id, page, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<TargetPage> GetOutcomesAsync(Guid itemId, int skip, int take, CancellationToken cancellationToken = default)
+    {
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        return await Store.GetOutcomesAsync(itemId, skip, take, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<HierarchyItemPage> GetRelatedItemsAsync(Guid itemId, HierarchyKind kind, int skip, int take, CancellationToken cancellationToken = default)
+    {
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        return await Store.GetRelatedItemsAsync(itemId, kind, skip, take, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<LinkedItem>> GetItemsOfOutcomesAsync(IReadOnlyCollection<TargetId> targetIds, CancellationToken cancellationToken = default)
+    {
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        return await Store.GetItemsOfOutcomesAsync(targetIds, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<HierarchyItemPage> GetOrphansAsync(HierarchyKind kind, int skip, int take, CancellationToken cancellationToken = default)
+    {
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        return await Store.GetOrphansAsync(kind, skip, take, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<StatusTally>> TallyAsync(HierarchyKind kind, IReadOnlyCollection<Guid> itemIds, CancellationToken cancellationToken = default)
+    {
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        return await Store.TallyAsync(kind, itemIds, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Closes the store's connections; an in-memory database is gone afterwards.</summary>

@@ -263,6 +263,8 @@ public sealed class TargetTracker
 
     internal TargetWriter Writer => _writer;
 
+    internal TimeProvider Time => _time;
+
     internal TargetTrackingOptions Options => _options;
 
     internal AuditContext ResolveAudit(AuditContext? audit) => audit ?? _auditAccessor?.Current ?? AuditContext.Anonymous;

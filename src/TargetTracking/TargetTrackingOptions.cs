@@ -19,6 +19,9 @@ public sealed class TargetTrackingOptions
     /// <summary>Gets the pipeline: statuses and allowed moves.</summary>
     public PipelineOptions Pipeline { get; } = new();
 
+    /// <summary>Gets the options of the hierarchy of goals, sprints and commitments (their statuses, roll-up weights, delete policy).</summary>
+    public HierarchyOptions Hierarchy { get; } = new();
+
     /// <summary>Gets the options of tracked bulk operations.</summary>
     public OperationOptions Operations { get; } = new();
 
@@ -64,6 +67,7 @@ public sealed class TargetTrackingOptions
         }
 
         problems.AddRange(Operations.Validate());
+        problems.AddRange(Hierarchy.Validate());
         return problems;
     }
 }

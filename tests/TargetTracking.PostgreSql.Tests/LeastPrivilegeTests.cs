@@ -79,6 +79,8 @@ public sealed class PostgreSqlLeastPrivilegeConformance(LeastPrivilegeFixture f)
 
 public sealed class PostgreSqlLeastPrivilegeOperationConformance(LeastPrivilegeFixture f) : OperationConformance<LeastPrivilegeFixture>(f);
 
+public sealed class PostgreSqlLeastPrivilegeHierarchyConformance(LeastPrivilegeFixture f) : HierarchyConformance<LeastPrivilegeFixture>(f);
+
 /// <summary>A session of the application role (and careless sessions of other roles) attack the history with raw SQL.</summary>
 public sealed class LeastPrivilegeTests(LeastPrivilegeFixture fixture) : IClassFixture<LeastPrivilegeFixture>
 {

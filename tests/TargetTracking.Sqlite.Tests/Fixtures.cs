@@ -116,6 +116,8 @@ public sealed class SqliteMemoryConformance(SqliteMemoryFixture fixture) : Targe
 
 public sealed class SqliteFileIntegrityConformance(SqliteFileFixture fixture) : IntegrityConformance<SqliteFileFixture>(fixture);
 
+public sealed class SqliteFileHierarchyConformance(SqliteFileFixture fixture) : HierarchyConformance<SqliteFileFixture>(fixture);
+
 public sealed class SqliteMemoryIntegrityConformance(SqliteMemoryFixture fixture) : IntegrityConformance<SqliteMemoryFixture>(fixture);
 
 public sealed class SqliteFileOperationConformance(SqliteFileFixture fixture) : OperationConformance<SqliteFileFixture>(fixture);

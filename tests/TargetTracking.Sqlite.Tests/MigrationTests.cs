@@ -151,7 +151,7 @@ public sealed class MigrationTests(SqliteFileFixture fixture) : IClassFixture<Sq
 
         await using var repository = new SqliteTargetRepository(new SqliteStoreOptions { ConnectionString = database.ConnectionString });
         await repository.InitializeAsync();
-        Assert.Equal([1, 2, 3, 4, 5], await new SqliteMigrator(database).GetAppliedVersionsAsync());
+        Assert.Equal([1, 2, 3, 4, 5, 6], await new SqliteMigrator(database).GetAppliedVersionsAsync());
 
         var tracker = new TargetTracker(repository, new TargetTrackingOptions(), new FakeTimeProvider());
         var target = (await tracker.GetAsync(new TargetId(id))).Ok();
@@ -208,7 +208,7 @@ public sealed class MigrationTests(SqliteFileFixture fixture) : IClassFixture<Sq
         const string Row = "SELECT id || target_id || action || old_status || new_status || version || occurred_at || actor_id || actor_name || correlation_id || operation_id || client_address || user_agent FROM target_history";
         var row = await connection.ExecuteScalarAsync<string>(Row);
 
-        Assert.Equal([5], await migrator.MigrateAsync());
+        Assert.Equal([5], await migrator.MigrateAsync(upTo: 5));
 
         // Every index and trigger on history comes back exactly as it was (a later guard left out here would fail this).
         Assert.Equal(before, await connection.QueryAsync<string>(Guards));
@@ -223,6 +223,55 @@ public sealed class MigrationTests(SqliteFileFixture fixture) : IClassFixture<Sq
             new { id = Guid.CreateVersion7().ToString("D") }));
         await Assert.ThrowsAsync<SqliteException>(() => connection.ExecuteAsync("UPDATE target_history SET note = 'forged'"));
         await Assert.ThrowsAsync<SqliteException>(() => connection.ExecuteAsync("DELETE FROM target_history"));
+        Assert.Equal("ok", await connection.ExecuteScalarAsync<string>("PRAGMA integrity_check"));
+    }
+
+    [Fact]
+    public async Task Migrate_ToVersion6_RebuildsHistory_KeepingEveryEntry_EveryIndexAndEveryGuard_AndAddsTheHierarchy()
+    {
+        var database = NewDatabase();
+        var migrator = new SqliteMigrator(database);
+        await migrator.MigrateAsync(upTo: 5);
+        await using var connection = new SqliteConnection(database.ConnectionString);
+        await connection.OpenAsync();
+        await connection.ExecuteAsync(
+            "INSERT INTO target_history (id, target_id, action, version, occurred_at, actor_name, correlation_id, note) VALUES (@id, @id, 'Repaired', 1, 0, 'Ops', 'c', 'why')",
+            new { id = Guid.CreateVersion7().ToString("D") });
+        const string Guards = "SELECT type || ' ' || name || ': ' || coalesce(sql, '') FROM sqlite_master WHERE tbl_name = 'target_history' AND type IN ('index', 'trigger') ORDER BY type, name";
+        var before = (await connection.QueryAsync<string>(Guards)).ToList();
+        const string Row = "SELECT id || target_id || action || version || occurred_at || actor_name || correlation_id || note FROM target_history";
+        var row = await connection.ExecuteScalarAsync<string>(Row);
+
+        Assert.Equal([6], await migrator.MigrateAsync());
+
+        Assert.Equal(before, await connection.QueryAsync<string>(Guards));
+        Assert.Equal(row, await connection.ExecuteScalarAsync<string>(Row));
+        await connection.ExecuteAsync(
+            "INSERT INTO target_history (id, target_id, action, version, occurred_at, correlation_id, note) VALUES (@id, @id, 'Linked', 2, 0, 'c', 'Goal x')",
+            new { id = Guid.CreateVersion7().ToString("D") });
+        await Assert.ThrowsAsync<SqliteException>(() => connection.ExecuteAsync(
+            "INSERT INTO target_history (id, target_id, action, version, occurred_at, correlation_id) VALUES (@id, @id, 'Bogus', 1, 0, 'c')",
+            new { id = Guid.CreateVersion7().ToString("D") }));
+        await Assert.ThrowsAsync<SqliteException>(() => connection.ExecuteAsync("UPDATE target_history SET note = 'forged'"));
+        await Assert.ThrowsAsync<SqliteException>(() => connection.ExecuteAsync("DELETE FROM target_history"));
+
+        // Links need both sides, of the kind they claim; the items' history is append-only.
+        await connection.ExecuteAsync("PRAGMA foreign_keys = ON");
+        var (target, goal) = (Guid.CreateVersion7().ToString("D"), Guid.CreateVersion7().ToString("D"));
+        await connection.ExecuteAsync(
+            """
+            INSERT INTO targets (id, name, name_norm, markets, version, created_at, updated_at) VALUES (@target, 'T', 'T', '[]', 1, 0, 0);
+            INSERT INTO hierarchy_items (id, kind, title, title_norm, version, created_at, updated_at) VALUES (@goal, 'Goal', 'G', 'G', 1, 0, 0);
+            INSERT INTO outcome_links (target_id, item_id, kind) VALUES (@target, @goal, 'Goal');
+            INSERT INTO hierarchy_history (id, item_id, kind, action, version, occurred_at, correlation_id) VALUES (@goal, @goal, 'Goal', 'Created', 1, 0, 'c');
+            """,
+            new { target, goal });
+        await Assert.ThrowsAsync<SqliteException>(() => connection.ExecuteAsync("INSERT INTO outcome_links (target_id, item_id, kind) VALUES (@target, @goal, 'Sprint')", new { target = Guid.CreateVersion7().ToString("D"), goal }));
+        await Assert.ThrowsAsync<SqliteException>(() => connection.ExecuteAsync("UPDATE outcome_links SET kind = 'Sprint'"));
+        await Assert.ThrowsAsync<SqliteException>(() => connection.ExecuteAsync("DELETE FROM targets"));
+        await Assert.ThrowsAsync<SqliteException>(() => connection.ExecuteAsync("DELETE FROM hierarchy_items"));
+        await Assert.ThrowsAsync<SqliteException>(() => connection.ExecuteAsync("DELETE FROM hierarchy_history"));
+        await Assert.ThrowsAsync<SqliteException>(() => connection.ExecuteAsync("UPDATE hierarchy_history SET actor_name = 'forged'"));
         Assert.Equal("ok", await connection.ExecuteScalarAsync<string>("PRAGMA integrity_check"));
     }
 

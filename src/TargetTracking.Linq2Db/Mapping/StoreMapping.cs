@@ -133,8 +133,47 @@ internal static class StoreMapping
         failures.Property(f => f.Message).HasColumnName("message").IsNullable(false);
         failures.Property(f => f.OccurredAt).HasColumnName("occurred_at");
 
+        var hierarchyItems = builder.Entity<ItemRecord>().HasTableName("hierarchy_items");
+        hierarchyItems.Property(i => i.Id).HasColumnName("id").IsPrimaryKey().IsNullable(false);
+        hierarchyItems.Property(i => i.Kind).HasColumnName("kind").IsNullable(false);
+        hierarchyItems.Property(i => i.Title).HasColumnName("title").IsNullable(false);
+        hierarchyItems.Property(i => i.TitleNorm).HasColumnName("title_norm").IsNullable(false);
+        hierarchyItems.Property(i => i.Description).HasColumnName("description").IsNullable(true);
+        hierarchyItems.Property(i => i.Status).HasColumnName("status").IsNullable(true);
+        hierarchyItems.Property(i => i.TargetDay).HasColumnName("target_day").IsNullable(true);
+        hierarchyItems.Property(i => i.SprintName).HasColumnName("sprint_name").IsNullable(true);
+        hierarchyItems.Property(i => i.StartDay).HasColumnName("start_day").IsNullable(true);
+        hierarchyItems.Property(i => i.EndDay).HasColumnName("end_day").IsNullable(true);
+        hierarchyItems.Property(i => i.Priority).HasColumnName("priority").IsNullable(true);
+        hierarchyItems.Property(i => i.DueDay).HasColumnName("due_day").IsNullable(true);
+        hierarchyItems.Property(i => i.WhenDay).HasColumnName("when_day").IsNullable(true);
+        hierarchyItems.Property(i => i.Version).HasColumnName("version");
+        hierarchyItems.Property(i => i.CreatedAt).HasColumnName("created_at");
+        hierarchyItems.Property(i => i.UpdatedAt).HasColumnName("updated_at");
+
+        var links = builder.Entity<LinkRecord>().HasTableName("outcome_links");
+        links.Property(l => l.TargetId).HasColumnName("target_id").IsPrimaryKey(0).IsNullable(false);
+        links.Property(l => l.ItemId).HasColumnName("item_id").IsPrimaryKey(1).IsNullable(false);
+        links.Property(l => l.Kind).HasColumnName("kind").IsNullable(false);
+
+        var itemHistory = builder.Entity<ItemHistoryRecord>().HasTableName("hierarchy_history");
+        itemHistory.Property(h => h.Id).HasColumnName("id").IsPrimaryKey().IsNullable(false);
+        itemHistory.Property(h => h.ItemId).HasColumnName("item_id").IsNullable(false);
+        itemHistory.Property(h => h.Kind).HasColumnName("kind").IsNullable(false);
+        itemHistory.Property(h => h.Action).HasColumnName("action").IsNullable(false);
+        itemHistory.Property(h => h.OldStatus).HasColumnName("old_status").IsNullable(true);
+        itemHistory.Property(h => h.NewStatus).HasColumnName("new_status").IsNullable(true);
+        itemHistory.Property(h => h.Version).HasColumnName("version");
+        itemHistory.Property(h => h.OccurredAt).HasColumnName("occurred_at");
+        itemHistory.Property(h => h.ActorId).HasColumnName("actor_id").IsNullable(true);
+        itemHistory.Property(h => h.ActorName).HasColumnName("actor_name").IsNullable(true);
+        itemHistory.Property(h => h.CorrelationId).HasColumnName("correlation_id").IsNullable(false);
+
         if (names.Schema is { } name)
         {
+            builder.Entity<ItemRecord>().HasSchemaName(name);
+            builder.Entity<LinkRecord>().HasSchemaName(name);
+            builder.Entity<ItemHistoryRecord>().HasSchemaName(name);
             builder.Entity<TargetRecord>().HasSchemaName(name);
             builder.Entity<HistoryRecord>().HasSchemaName(name);
             builder.Entity<OperationRecord>().HasSchemaName(name);

@@ -11,7 +11,7 @@ namespace TargetTracking.Linq2Db;
 /// the decided changes set-based through the dialect and checks every row matched its expected version, and
 /// <see cref="CommitAsync"/> commits. Inside a host's transaction it neither commits nor rolls back.
 /// </summary>
-internal sealed class Linq2DbWriteSession : ITargetWriteSession, IOperationWriteSession
+internal sealed partial class Linq2DbWriteSession : IHierarchyWriteSession, IOperationWriteSession
 {
     private readonly Linq2DbDialect _dialect;
     private readonly bool _ownsTransaction;

@@ -209,7 +209,7 @@ internal sealed partial class TargetWriter
             unknownCommit.Probe = null;
         }
 
-        var (outcomes, changes) = await DecideAsync(session, commands, audit, operationId, cancellationToken).ConfigureAwait(false);
+        var (outcomes, changes, removedLinks) = await DecideAsync(session, commands, audit, operationId, cancellationToken).ConfigureAwait(false);
         if (mode == BulkMode.AllOrNothing && outcomes.Any(o => o.State == BulkItemState.Failed))
         {
             return new BulkResult(mode, [.. outcomes.Select(o => o.Error is null ? o with { State = BulkItemState.RolledBack, Target = null } : o)]);
@@ -218,7 +218,7 @@ internal sealed partial class TargetWriter
         var result = new BulkResult(mode, [.. outcomes]);
         if (!changes.IsEmpty)
         {
-            await session.SaveAsync(changes, cancellationToken).ConfigureAwait(false);
+            await SaveAsync(session, changes, removedLinks, cancellationToken).ConfigureAwait(false);
             try
             {
                 await session.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -238,7 +238,7 @@ internal sealed partial class TargetWriter
     /// Inside an open session: validates the commands, locks the rows they touch, decides each one against the
     /// current state and returns the outcomes with the one set-based change that applies them. Writes nothing.
     /// </summary>
-    internal async Task<(BulkItemOutcome[] Outcomes, ChangeSet Changes)> DecideAsync(
+    internal async Task<(BulkItemOutcome[] Outcomes, ChangeSet Changes, IReadOnlyList<OutcomeLink> RemovedLinks)> DecideAsync(
         ITargetWriteSession session, IReadOnlyList<WriteCommand> commands, AuditContext audit, string? operationId, CancellationToken cancellationToken)
     {
         var prepared = new WriteCommand[commands.Count];
@@ -254,14 +254,35 @@ internal sealed partial class TargetWriter
         }
 
         var original = await session.LockAsync(toLock, cancellationToken).ConfigureAwait(false);
-        var decision = Decide(prepared, invalid, original, audit, operationId);
-        return (decision.Outcomes, Coalesce(decision, original));
+
+        // A store that keeps the hierarchy: a deleted target's links go with it (or hold it, under Restrict).
+        var deleted = prepared.Where((c, i) => invalid[i] is null && c is DeleteCommand && original.ContainsKey(c.Id)).Select(c => c.Id).ToHashSet();
+        var links = deleted.Count > 0 && session is IHierarchyWriteSession hierarchy
+            ? await hierarchy.ReadLinksAsync(deleted, [], cancellationToken).ConfigureAwait(false)
+            : [];
+        var decision = Decide(prepared, invalid, original, links, audit, operationId);
+        return (decision.Outcomes, Coalesce(decision, original), decision.RemovedLinks);
     }
 
-    private sealed record Decision(BulkItemOutcome[] Outcomes, Dictionary<TargetId, Target?> State, List<TargetId> Touched, List<HistoryEntry> History);
+    /// <summary>
+    /// Saves a decided unit of work: first the links its target deletes remove (the links table references the targets),
+    /// then the target changes and their history.
+    /// </summary>
+    internal static async Task SaveAsync(ITargetWriteSession session, ChangeSet changes, IReadOnlyList<OutcomeLink> removedLinks, CancellationToken cancellationToken)
+    {
+        if (removedLinks.Count > 0)
+        {
+            await ((IHierarchyWriteSession)session).SaveHierarchyAsync(new HierarchyChangeSet { RemovedLinks = removedLinks }, cancellationToken).ConfigureAwait(false);
+        }
+
+        await session.SaveAsync(changes, cancellationToken).ConfigureAwait(false);
+    }
+
+    private sealed record Decision(BulkItemOutcome[] Outcomes, Dictionary<TargetId, Target?> State, List<TargetId> Touched, List<HistoryEntry> History, List<OutcomeLink> RemovedLinks);
 
     /// <summary>Applies the commands in order to an in-memory copy of the locked rows: the pure core of every write.</summary>
-    private Decision Decide(WriteCommand[] commands, TargetError?[] invalid, IReadOnlyDictionary<TargetId, Target> original, AuditContext audit, string? operationId)
+    private Decision Decide(
+        WriteCommand[] commands, TargetError?[] invalid, IReadOnlyDictionary<TargetId, Target> original, IReadOnlyList<OutcomeLink> links, AuditContext audit, string? operationId)
     {
         var now = Now();
         var correlationId = audit.CorrelationId ?? Guid.CreateVersion7(now).ToString("N");
@@ -272,7 +293,7 @@ internal sealed partial class TargetWriter
 
         Target? Current(TargetId id) => state.TryGetValue(id, out var t) ? t : original.GetValueOrDefault(id);
 
-        void Record(TargetId id, Target? after, HistoryAction action, string? oldStatus, string? newStatus, long version)
+        void Record(TargetId id, Target? after, HistoryAction action, string? oldStatus, string? newStatus, long version, string? note = null)
         {
             if (!state.ContainsKey(id))
             {
@@ -280,23 +301,10 @@ internal sealed partial class TargetWriter
             }
 
             state[id] = after;
-            history.Add(new HistoryEntry
-            {
-                Id = Guid.CreateVersion7(now),
-                TargetId = id,
-                Action = action,
-                OldStatus = oldStatus,
-                NewStatus = newStatus,
-                Version = version,
-                OccurredAt = now,
-                ActorId = audit.ActorId,
-                ActorName = audit.ActorName,
-                CorrelationId = correlationId,
-                OperationId = operationId,
-                ClientAddress = audit.ClientAddress,
-                UserAgent = audit.UserAgent,
-            });
+            history.Add(Entry(id, action, oldStatus, newStatus, version, now, audit, correlationId, operationId, note));
         }
+
+        var removedLinks = new List<OutcomeLink>();
 
         for (var i = 0; i < commands.Length; i++)
         {
@@ -392,14 +400,50 @@ internal sealed partial class TargetWriter
                     break;
 
                 case DeleteCommand:
-                    Record(current.Id, null, HistoryAction.Deleted, current.Status, null, current.Version + 1);
+                    var held = links.Where(l => l.TargetId == current.Id).ToList();
+                    if (held.Count > 0 && _options.Hierarchy.TargetDeletePolicy == LinkDeletePolicy.Restrict)
+                    {
+                        outcomes[i] = Fail(new LinksExistError([.. held.Take(LinksExistError.MaxListed)], held.Count));
+                        break;
+                    }
+
+                    // Cascade: each link goes with an Unlinked entry of its own version, then the delete (see HistoryAction.Linked).
+                    var last = current;
+                    foreach (var link in held)
+                    {
+                        last = last with { Version = last.Version + 1, UpdatedAt = now };
+                        Record(last.Id, last, HistoryAction.Unlinked, last.Status, last.Status, last.Version, link.Note);
+                        removedLinks.Add(link);
+                    }
+
+                    Record(current.Id, null, HistoryAction.Deleted, current.Status, null, last.Version + 1);
                     outcomes[i] = Done(BulkItemState.Applied, current);
                     break;
             }
         }
 
-        return new Decision(outcomes, state, touched, history);
+        return new Decision(outcomes, state, touched, history, removedLinks);
     }
+
+    /// <summary>A history entry of a target, stamped with the unit of work's time, audit context and correlation id.</summary>
+    internal static HistoryEntry Entry(
+        TargetId id, HistoryAction action, string? oldStatus, string? newStatus, long version, DateTimeOffset now, AuditContext audit, string correlationId, string? operationId, string? note) => new()
+    {
+        Id = Guid.CreateVersion7(now),
+        TargetId = id,
+        Action = action,
+        OldStatus = oldStatus,
+        NewStatus = newStatus,
+        Version = version,
+        OccurredAt = now,
+        ActorId = audit.ActorId,
+        ActorName = audit.ActorName,
+        CorrelationId = correlationId,
+        OperationId = operationId,
+        ClientAddress = audit.ClientAddress,
+        UserAgent = audit.UserAgent,
+        Note = note,
+    };
 
     /// <summary>Turns the per-item decisions into one write per target: the set-based change the store applies.</summary>
     private ChangeSet Coalesce(Decision decision, IReadOnlyDictionary<TargetId, Target> original)

@@ -23,6 +23,20 @@ public enum HistoryAction
     /// not checked again.
     /// </summary>
     Repaired = 4,
+
+    /// <summary>
+    /// The target (an outcome) was linked to a goal, sprint or commitment. A link is a change of the outcome: it takes the
+    /// target's next version, and its <see cref="HistoryEntry.OldStatus"/> and <see cref="HistoryEntry.NewStatus"/> are both the
+    /// target's current status (a link never moves the status). <see cref="HistoryEntry.Note"/> names the item
+    /// (<see cref="OutcomeLink.Note"/>, read back with <see cref="OutcomeLink.TryRead"/>).
+    /// </summary>
+    Linked = 5,
+
+    /// <summary>
+    /// The target's link to a goal, sprint or commitment was removed (by an unlink, or by a delete of either side under
+    /// <see cref="LinkDeletePolicy.Cascade"/>). Versioned like <see cref="Linked"/>.
+    /// </summary>
+    Unlinked = 6,
 }
 
 /// <summary>
@@ -74,7 +88,8 @@ public sealed record HistoryEntry
 
     /// <summary>
     /// Gets a note the library wrote with the entry: on entries the integrity repair appends, what was wrong and what
-    /// the repair did. <see langword="null"/> on every other entry.
+    /// the repair did; on <see cref="HistoryAction.Linked"/> and <see cref="HistoryAction.Unlinked"/> entries, the item
+    /// (<see cref="OutcomeLink.Note"/>). <see langword="null"/> on every other entry.
     /// </summary>
     public string? Note { get; init; }
 }

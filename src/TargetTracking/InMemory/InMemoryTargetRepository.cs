@@ -8,7 +8,7 @@ namespace TargetTracking.InMemory;
 /// the write lock from <see cref="BeginWriteAsync"/> until the session ends, as row locks would serialize
 /// writers to the same rows in a database. Thread-safe; data lives as long as the instance.
 /// </summary>
-public sealed class InMemoryTargetRepository : ITargetRepository, IOperationRepository, IIntegrityStore
+public sealed partial class InMemoryTargetRepository : ITargetRepository, IOperationRepository, IIntegrityStore, IHierarchyStore
 {
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private State _state = State.Empty;
@@ -185,12 +185,21 @@ public sealed class InMemoryTargetRepository : ITargetRepository, IOperationRepo
             ImmutableDictionary<TargetId, Target>.Empty,
             ImmutableDictionary<TargetId, ImmutableList<HistoryEntry>>.Empty,
             ImmutableDictionary<string, StoredOperation>.Empty.WithComparers(StringComparer.Ordinal));
+
+        /// <summary>Gets the goals, sprints and commitments.</summary>
+        public ImmutableDictionary<Guid, HierarchyItem> Items { get; init; } = ImmutableDictionary<Guid, HierarchyItem>.Empty;
+
+        /// <summary>Gets the items' own history, by item.</summary>
+        public ImmutableDictionary<Guid, ImmutableList<HierarchyHistoryEntry>> ItemHistory { get; init; } = ImmutableDictionary<Guid, ImmutableList<HierarchyHistoryEntry>>.Empty;
+
+        /// <summary>Gets the links, by outcome and item.</summary>
+        public ImmutableDictionary<(TargetId TargetId, Guid ItemId), OutcomeLink> Links { get; init; } = ImmutableDictionary<(TargetId, Guid), OutcomeLink>.Empty;
     }
 
     /// <summary>An operation with its fixed selection (sorted ids) and its failures.</summary>
     private sealed record StoredOperation(BulkOperation Operation, ImmutableArray<TargetId> Items, ImmutableList<OperationItemFailure> Failures);
 
-    private sealed class Session(InMemoryTargetRepository owner) : ITargetWriteSession, IOperationWriteSession
+    private sealed partial class Session(InMemoryTargetRepository owner) : IHierarchyWriteSession, IOperationWriteSession
     {
         private State? _pending;
         private bool _ended;
@@ -238,6 +247,12 @@ public sealed class InMemoryTargetRepository : ITargetRepository, IOperationRepo
                 if (!targets.TryGetValue(delete.Id, out var current) || current.Version != delete.ExpectedVersion)
                 {
                     throw new ConcurrentWriteException($"Target {delete.Id} is not at version {delete.ExpectedVersion}.");
+                }
+
+                // As the databases' foreign keys do: a target with links cannot go (the core removes them first).
+                if (state.Links.Keys.Any(k => k.TargetId == delete.Id))
+                {
+                    throw new InvalidOperationException($"Target {delete.Id} still has links.");
                 }
 
                 targets.Remove(delete.Id);

@@ -253,7 +253,7 @@ public sealed partial class TargetOperations
                     CorrelationId = operation.Id,
                 };
                 var commands = ids.Select(id => (WriteCommand)new ChangeStatusCommand(id, null, operation.TargetStatus)).ToList();
-                var (outcomes, changes) = await _tracker.Writer.DecideAsync(session, commands, audit, operation.Id, ct).ConfigureAwait(false);
+                var (outcomes, changes, removedLinks) = await _tracker.Writer.DecideAsync(session, commands, audit, operation.Id, ct).ConfigureAwait(false);
                 var failed = outcomes.Where(o => o.Error is not null).Select(o => new OperationItemFailure(operation.Id, o.TargetId, o.Error!.Code, o.Error.Message, now)).ToList();
                 operation = operation with
                 {
@@ -270,7 +270,7 @@ public sealed partial class TargetOperations
 
                 if (!changes.IsEmpty)
                 {
-                    await session.SaveAsync(changes, ct).ConfigureAwait(false);
+                    await TargetWriter.SaveAsync(session, changes, removedLinks, ct).ConfigureAwait(false);
                 }
 
                 return await SaveAsync(session, operation, failed, ct, attempt).ConfigureAwait(false);

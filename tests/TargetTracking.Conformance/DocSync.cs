@@ -1,0 +1,27 @@
+namespace TargetTracking.Conformance;
+
+/// <summary>
+/// Compiled samples in the docs: reads a <c>#region</c> of a test source copied to the output directory, unindented, as a page
+/// must show it. Pages and sources are read from the output directory, never from source paths (CI builds map those to <c>/_/</c>).
+/// </summary>
+public static class DocSync
+{
+    /// <summary>Reads a region of a source file in the test output's <c>Docs</c> folder, unindented.</summary>
+    /// <param name="sourceFile">The file name under <c>Docs</c>.</param>
+    /// <param name="region">The region name.</param>
+    /// <returns>The region's lines without their common indent.</returns>
+    public static string Sample(string sourceFile, string region)
+    {
+        var source = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Docs", sourceFile));
+        var start = source.IndexOf('\n', source.IndexOf("#region " + region, StringComparison.Ordinal)) + 1;
+        var end = source.LastIndexOf('\n', source.IndexOf("#endregion", start, StringComparison.Ordinal));
+        var lines = source[start..end].Split('\n');
+        var indent = lines.Where(l => l.Trim().Length > 0).Min(l => l.Length - l.TrimStart().Length);
+        return string.Join('\n', lines.Select(l => l.Length >= indent ? l[indent..] : l.TrimStart()));
+    }
+
+    /// <summary>Reads a page from the test output's <c>Docs</c> folder.</summary>
+    /// <param name="page">The file name.</param>
+    /// <returns>Its text.</returns>
+    public static string Page(string page) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Docs", page));
+}
