@@ -43,6 +43,7 @@ app.UseStaticFiles();
 app.MapOpenApi();
 app.MapTargetsApi();
 app.MapPipelineApi();
+app.MapGoalsApi();
 
 app.Lifetime.ApplicationStarted.Register(() =>
 {

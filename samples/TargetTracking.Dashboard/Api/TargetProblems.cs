@@ -72,6 +72,30 @@ internal static class TargetProblems
                 Status = StatusCodes.Status400BadRequest,
                 Title = "Invalid input",
             },
+            ItemNotFoundError e => new ProblemDetails
+            {
+                Status = StatusCodes.Status404NotFound,
+                Title = $"{e.Kind?.ToString() ?? "Item"} not found",
+                Extensions = { ["itemId"] = e.Id },
+            },
+            ItemVersionConflictError e => new ProblemDetails
+            {
+                Status = StatusCodes.Status409Conflict,
+                Title = "Someone changed this item",
+                Extensions = { ["expectedVersion"] = e.ExpectedVersion, ["currentVersion"] = e.Current.Version, ["current"] = e.Current },
+            },
+            ItemTransitionNotAllowedError e => new ProblemDetails
+            {
+                Status = StatusCodes.Status422UnprocessableEntity,
+                Title = "Status change not allowed",
+                Extensions = { ["itemId"] = e.Id, ["from"] = e.From, ["to"] = e.To, ["allowedNext"] = e.AllowedNext },
+            },
+            LinksExistError e => new ProblemDetails
+            {
+                Status = StatusCodes.Status409Conflict,
+                Title = "Links exist",
+                Extensions = { ["links"] = e.Links, ["totalLinks"] = e.TotalLinks },
+            },
             _ => throw new InvalidOperationException($"No problem mapping for {error.GetType().Name}."),
         };
 

@@ -165,6 +165,41 @@ public sealed class DashboardBrowserTests(BrowserFixture browser)
         Assert.True(await graph.Locator("path[marker-end]").CountAsync() >= 10, "an arrow per allowed move");
     });
 
+    [Fact]
+    public Task GoalsView_ShowsEachGoalsProgress_AndOpensToItsOutcomesSprintsAndCommitments() => Run(async page =>
+    {
+        var title = Unique("Grow DACH");
+        using (var api = browser.Api())
+        {
+            var goal = await CreateItemAsync(api, "goals", new { title, targetDate = "2027-03-31" });
+            var sprint = await CreateItemAsync(api, "sprints", new { title = "Sprint 15", sprintName = "S15", startDate = "2026-11-02", endDate = "2026-12-18" });
+            var commitment = await CreateItemAsync(api, "commitments", new { title = "Book the Munich fair" });
+            var outcome = await browser.CreateAsync(Unique("Alpenwerk"), "Hot");
+            foreach (var item in new[] { goal, sprint, commitment })
+            {
+                (await api.PutAsync($"/api/targets/{outcome.Id}/links/{item}", null)).EnsureSuccessStatusCode();
+            }
+        }
+
+        await page.ReloadAsync();
+        await page.WaitForSelectorAsync("body[data-ready=true]");
+        var goalRow = page.GetByTestId("goal").Filter(new() { HasText = title });
+        await Assertions.Expect(goalRow.GetByTestId("progress")).ToHaveTextAsync("75%");
+        await goalRow.Locator("summary").ClickAsync();
+        var outcomeRow = goalRow.GetByTestId("outcome");
+        await Assertions.Expect(outcomeRow).ToHaveCountAsync(1);
+        await Assertions.Expect(outcomeRow).ToContainTextAsync("Hot");
+        await Assertions.Expect(outcomeRow).ToContainTextAsync("Sprints: S15");
+        await Assertions.Expect(outcomeRow).ToContainTextAsync("Commitments: Book the Munich fair");
+    });
+
+    private static async Task<Guid> CreateItemAsync(HttpClient api, string kind, object body)
+    {
+        var response = await api.PostAsJsonAsync($"/api/{kind}", body, Tests.Api.Json);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Tests.Api.Json)).GetProperty("id").GetGuid();
+    }
+
     private static ILocator Card(IPage page, string status, string name) =>
         page.Locator($"[data-testid=column][data-status='{status}']").GetByTestId("card").Filter(new() { HasText = name });
 
