@@ -265,6 +265,8 @@ public sealed class TargetTracker
 
     internal TargetTrackingOptions Options => _options;
 
+    internal TimeProvider Time => _time;
+
     internal AuditContext ResolveAudit(AuditContext? audit) => audit ?? _auditAccessor?.Current ?? AuditContext.Anonymous;
 
     private static Result<Target> Single(BulkResult result)

@@ -98,6 +98,8 @@ public sealed class MySqlConformance(MySqlFixture f) : TargetRepositoryConforman
 
 public sealed class MySqlIntegrityConformance(MySqlFixture f) : IntegrityConformance<MySqlFixture>(f);
 
+public sealed class MySqlChangeFeedConformance(MySqlFixture f, ITestOutputHelper output) : ChangeFeedConformance<MySqlFixture>(f, output);
+
 public sealed class MySqlHostTransactionConformance(MySqlFixture f) : HostTransactionConformance<MySqlFixture>(f);
 
 public sealed class MySqlOperationConformance(MySqlFixture f) : OperationConformance<MySqlFixture>(f);

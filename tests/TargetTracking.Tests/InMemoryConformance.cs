@@ -1,3 +1,4 @@
+using Xunit.Abstractions;
 using System.Collections.Immutable;
 using TargetTracking.Conformance;
 using TargetTracking.InMemory;
@@ -73,3 +74,5 @@ public sealed class InMemoryConformance(InMemoryFixture fixture) : TargetReposit
 public sealed class InMemoryOperationConformance(InMemoryFixture fixture) : OperationConformance<InMemoryFixture>(fixture);
 
 public sealed class InMemoryIntegrityConformance(InMemoryFixture fixture) : IntegrityConformance<InMemoryFixture>(fixture);
+
+public sealed class InMemoryChangeFeedConformance(InMemoryFixture fixture, ITestOutputHelper output) : ChangeFeedConformance<InMemoryFixture>(fixture, output);
