@@ -12,12 +12,14 @@ using TargetTracking.PostgreSql.Tests;
 // dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- [--short] --first-call   (first call of a new process)
 // dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- [--short] --integrity    (integrity check over 1,000,000 targets, 3,000,000 entries)
 // dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- --verify                 (check what every bulk competitor writes)
+// dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- [--short] --feed-latency (change feed latency on PostgreSQL, NOTIFY and polling)
 var shortRun = args.Contains("--short");
 var operations = args.Contains("--operations");
 var firstCall = args.Contains("--first-call");
 var verify = args.Contains("--verify");
 var integrity = args.Contains("--integrity");
-var rest = args.Where(a => a is not "--short" and not "--operations" and not "--first-call" and not "--verify" and not "--integrity").ToArray();
+var feedLatency = args.Contains("--feed-latency");
+var rest = args.Where(a => a is not "--short" and not "--operations" and not "--first-call" and not "--verify" and not "--integrity" and not "--feed-latency").ToArray();
 
 // Every benchmark runs in its own process; one throwaway cluster, started here, serves them all (each
 // process creates its own database on it). The cluster stops when this process exits.
@@ -27,7 +29,7 @@ if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(PostgreSqlServe
 }
 
 // Likewise one throwaway MariaDB server, when a MariaDB benchmark may run.
-if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(MariaDbServer.EnvironmentVariable)) && !InfoOnly(rest) && !operations && !firstCall
+if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(MariaDbServer.EnvironmentVariable)) && !InfoOnly(rest) && !operations && !firstCall && !feedLatency
     && (verify || !rest.Contains("--filter") || rest.SkipWhile(a => a != "--filter").Skip(1).TakeWhile(a => !a.StartsWith('-')).Any(f => f.Contains("MariaDb", StringComparison.OrdinalIgnoreCase) || f.Trim('*').Length == 0 || f.Contains("Bulk", StringComparison.OrdinalIgnoreCase))))
 {
     Environment.SetEnvironmentVariable(MariaDbServer.EnvironmentVariable, await MariaDbServer.GetAdminConnectionStringAsync());
@@ -49,6 +51,13 @@ if (integrity)
     // A check over 3,000,000 entries takes seconds: one measured pass after one warm-up, as for operations.
     BenchmarkRunner.Run<PostgreSqlIntegrityBenchmarks>(BenchmarkConfig.SinglePass());
     await PostgreSqlIntegrityBenchmarks.ReportPeakMemoryAsync(PostgreSqlIntegrityBenchmarks.Sizes);
+    return 0;
+}
+
+if (feedLatency)
+{
+    // A measured run of one wait's distribution, outside BenchmarkDotNet.
+    await PostgreSqlFeedLatency.RunAsync(shortRun ? 50 : 200, Console.Out);
     return 0;
 }
 

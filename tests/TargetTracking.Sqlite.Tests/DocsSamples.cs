@@ -61,30 +61,8 @@ public sealed class DocsSamples(SqliteFileFixture fixture) : IClassFixture<Sqlit
         Assert.Equal(acme.Id.ToString(), await check.ExecuteAsync<string>("SELECT target_id FROM invoices WHERE id = 'INV-1'"));
     }
 
-    [Fact]
-    public void TheDocsShowTheSamplesVerbatim()
-    {
-        var source = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Docs", "DocsSamples.cs.txt"));
-        var page = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Docs", "adapters-linq2db.md"));
-
-        foreach (var region in new[] { "sample_uselinq2db", "sample_host_transaction" })
-        {
-            Assert.Contains(Unindent(Region(source, region)), page, StringComparison.Ordinal);
-        }
-    }
-
-    private static string Region(string source, string name)
-    {
-        var start = source.IndexOf("#region " + name, StringComparison.Ordinal);
-        start = source.IndexOf('\n', start) + 1;
-        var end = source.LastIndexOf('\n', source.IndexOf("#endregion", start, StringComparison.Ordinal));
-        return source[start..end];
-    }
-
-    private static string Unindent(string text)
-    {
-        var lines = text.Split('\n');
-        var indent = lines.Where(l => l.Trim().Length > 0).Min(l => l.Length - l.TrimStart().Length);
-        return string.Join('\n', lines.Select(l => l.Length >= indent ? l[indent..] : l.TrimStart()));
-    }
+    [Theory]
+    [InlineData("sample_uselinq2db")]
+    [InlineData("sample_host_transaction")]
+    public void TheDocsShowTheSamplesVerbatim(string region) => DocsRegions.AssertShown("DocsSamples.cs.txt", "adapters-linq2db.md", region);
 }
