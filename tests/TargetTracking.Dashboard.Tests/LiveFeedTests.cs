@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
 
 namespace TargetTracking.Dashboard.Tests;
 
@@ -48,6 +49,19 @@ public sealed class LiveFeedTests(DashboardFactory factory) : IClassFixture<Dash
         var response = await _client.SendAsync(request);
         await response.ProblemAsync(HttpStatusCode.BadRequest);
     }
+
+    [Fact]
+    public void OpenTelemetry_ExportsTheTargetTrackingMeterAndSource_OnlyWhenAnEndpointIsConfigured()
+    {
+        Assert.Null(factory.Services.GetService(typeof(OpenTelemetry.Metrics.MeterProvider)));
+        using var exporting = factory.WithWebHostBuilder(b => b.UseSetting("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9"));
+        Assert.NotNull(exporting.Services.GetService(typeof(OpenTelemetry.Metrics.MeterProvider)));
+        Assert.NotNull(exporting.Services.GetService(typeof(OpenTelemetry.Trace.TracerProvider)));
+    }
+
+    [Fact]
+    public void ObservabilityPage_ShowsTheDashboardsOpenTelemetrySetupVerbatim() =>
+        TargetTracking.Conformance.DocsRegions.AssertShown("Program.cs.txt", "observability.md", "sample_opentelemetry");
 
     [Fact]
     public async Task Page_FollowsTheFeedWithEventSource()

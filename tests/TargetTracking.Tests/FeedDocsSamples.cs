@@ -58,6 +58,7 @@ public sealed class FeedDocsSamples
     {
         #region sample_health_checks
         var services = new ServiceCollection();
+        services.AddLogging();
         services.AddTargetTracking().UseInMemory();
         services.AddHealthChecks().AddTargetTracking(thresholds =>
         {

@@ -15,6 +15,7 @@ public sealed class HealthCheckTests
     private ServiceProvider Services(ITargetRepository store, Action<TargetTrackingHealthCheckOptions>? configure = null)
     {
         var services = new ServiceCollection();
+        services.AddLogging();
         services.AddSingleton<TimeProvider>(_clock);
         services.AddSingleton(store);
         services.AddTargetTracking(o => o.RetryBaseDelay = TimeSpan.Zero);
