@@ -2,6 +2,7 @@ using LinqToDB;
 using LinqToDB.Data;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using TargetTracking.Conformance;
 using TargetTracking.Linq2Db;
 
 namespace TargetTracking.Sqlite.Tests;
