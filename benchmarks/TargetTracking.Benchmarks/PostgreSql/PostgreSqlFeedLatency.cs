@@ -25,7 +25,7 @@ public static class PostgreSqlFeedLatency
         var polling = new ChangeFeed(new TargetTracker(new PollingOnly(store), new TargetTrackingOptions()));
 
         var target = (await writer.CreateAsync(new NewTarget("Latency", Status: "Cold"))).Value!;
-        var committed = new ConcurrentDictionary<Guid, long>();
+        var committed = new ConcurrentDictionary<long, long>();
         var start = (await notified.ReadAsync(limit: 1000)).Next;
         using var stop = new CancellationTokenSource();
         var withNotify = FollowAsync(notified, start, committed, changes, stop.Token);
@@ -38,9 +38,7 @@ public static class PostgreSqlFeedLatency
         {
             await Task.Delay(20 + random.Next(380));
             var moved = (await writer.ChangeStatusAsync(target.Id, target.Version, target.Status == "Cold" ? "Active" : "Cold")).Value!;
-            var timestamp = Stopwatch.GetTimestamp();
-            var entry = (await writer.GetHistoryAsync(target.Id, new HistoryPageRequest(Limit: 1)))[0];
-            committed[entry.Id] = timestamp;
+            committed[moved.Version] = Stopwatch.GetTimestamp();
             target = moved;
         }
 
@@ -54,15 +52,21 @@ public static class PostgreSqlFeedLatency
         output.WriteLine(Row("polling with back-off only", pollingLatencies));
     }
 
-    private static async Task<List<double>> FollowAsync(ChangeFeed feed, FeedToken start, ConcurrentDictionary<Guid, long> committed, int count, CancellationToken cancellationToken)
+    private static async Task<List<double>> FollowAsync(ChangeFeed feed, FeedToken start, ConcurrentDictionary<long, long> committed, int count, CancellationToken cancellationToken)
     {
         var latencies = new List<double>();
         await foreach (var item in feed.SubscribeAsync(start, cancellationToken))
         {
             var received = Stopwatch.GetTimestamp();
 
-            // The commit time is stamped by the writer after CommitAsync returned; the entry can arrive first.
-            var sent = committed.TryGetValue(item.Entry.Id, out var at) ? at : received;
+            // The writer stamps the time when its change call returned (the commit answered); the entry can arrive a
+            // moment before that stamp exists: wait for it, and count such an entry as delivered at once (0 ms).
+            long sent;
+            while (!committed.TryGetValue(item.Entry.Version, out sent))
+            {
+                await Task.Yield();
+            }
+
             latencies.Add(Math.Max(0, Stopwatch.GetElapsedTime(sent, received).TotalMilliseconds));
             if (latencies.Count == count)
             {
