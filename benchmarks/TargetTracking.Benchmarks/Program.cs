@@ -13,13 +13,15 @@ using TargetTracking.PostgreSql.Tests;
 // dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- [--short] --integrity    (integrity check over 1,000,000 targets, 3,000,000 entries)
 // dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- --hierarchy    (tree and roll-up of 1,000 goals over 100,000 outcomes)
 // dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- --verify                 (check what every bulk competitor writes)
+// dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- [--short] --feed-latency (change feed latency on PostgreSQL, NOTIFY and polling)
 var shortRun = args.Contains("--short");
 var operations = args.Contains("--operations");
 var firstCall = args.Contains("--first-call");
 var verify = args.Contains("--verify");
 var integrity = args.Contains("--integrity");
 var hierarchy = args.Contains("--hierarchy");
-var rest = args.Where(a => a is not "--short" and not "--operations" and not "--first-call" and not "--verify" and not "--integrity" and not "--hierarchy").ToArray();
+var feedLatency = args.Contains("--feed-latency");
+var rest = args.Where(a => a is not "--short" and not "--operations" and not "--first-call" and not "--verify" and not "--integrity" and not "--hierarchy" and not "--feed-latency").ToArray();
 
 // Every benchmark runs in its own process; one throwaway cluster, started here, serves them all (each
 // process creates its own database on it). The cluster stops when this process exits.
@@ -29,7 +31,7 @@ if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(PostgreSqlServe
 }
 
 // Likewise one throwaway MariaDB server, when a MariaDB benchmark may run.
-if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(MariaDbServer.EnvironmentVariable)) && !InfoOnly(rest) && !operations && !firstCall && !hierarchy
+if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(MariaDbServer.EnvironmentVariable)) && !InfoOnly(rest) && !operations && !firstCall && !hierarchy && !feedLatency
     && (verify || !rest.Contains("--filter") || rest.SkipWhile(a => a != "--filter").Skip(1).TakeWhile(a => !a.StartsWith('-')).Any(f => f.Contains("MariaDb", StringComparison.OrdinalIgnoreCase) || f.Trim('*').Length == 0 || f.Contains("Bulk", StringComparison.OrdinalIgnoreCase))))
 {
     Environment.SetEnvironmentVariable(MariaDbServer.EnvironmentVariable, await MariaDbServer.GetAdminConnectionStringAsync());
@@ -58,6 +60,13 @@ if (hierarchy)
 {
     // A tree of every goal takes seconds: one measured pass after one warm-up, as for operations.
     BenchmarkRunner.Run<PostgreSqlHierarchyBenchmarks>(BenchmarkConfig.SinglePass());
+    return 0;
+}
+
+if (feedLatency)
+{
+    // A measured run of one wait's distribution, outside BenchmarkDotNet.
+    await PostgreSqlFeedLatency.RunAsync(shortRun ? 50 : 200, Console.Out);
     return 0;
 }
 

@@ -1,6 +1,9 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Json;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 using TargetTracking;
 using TargetTracking.Dashboard;
 using TargetTracking.Dashboard.Api;
@@ -17,6 +20,19 @@ if (string.IsNullOrWhiteSpace(builder.Configuration[WebHostDefaults.ServerUrlsKe
 
 var tracking = builder.Services.AddTargetTracking();
 var store = DashboardStore.Configure(tracking, builder.Configuration);
+
+builder.Services.AddHealthChecks().AddTargetTracking();
+
+// Metrics and traces go out over OTLP when an endpoint is configured (OTEL_EXPORTER_OTLP_ENDPOINT), and nowhere otherwise.
+if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+{
+    #region sample_opentelemetry
+    builder.Services.AddOpenTelemetry()
+        .WithMetrics(metrics => metrics.AddMeter(TargetTrackingTelemetry.Name).AddAspNetCoreInstrumentation())
+        .WithTracing(tracing => tracing.AddSource(TargetTrackingTelemetry.Name).AddAspNetCoreInstrumentation().AddSource("Npgsql"))
+        .UseOtlpExporter();
+    #endregion
+}
 
 builder.Services.AddHttpContextAccessor();
 builder.Services.AddSingleton<IAuditContextAccessor, HttpAuditContextAccessor>();
@@ -44,6 +60,8 @@ app.MapOpenApi();
 app.MapTargetsApi();
 app.MapPipelineApi();
 app.MapGoalsApi();
+app.MapFeedApi();
+app.MapHealthChecks("/health");
 
 app.Lifetime.ApplicationStarted.Register(() =>
 {

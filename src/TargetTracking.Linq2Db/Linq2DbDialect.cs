@@ -134,6 +134,14 @@ public abstract class Linq2DbDialect
     /// <summary>Stores an operation's selection given as ids (set-based, ignoring duplicates); returns how many were stored.</summary>
     internal abstract Task<long> InsertOperationItemsAsync(DataConnection db, string operationId, Guid[] ids, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Starts listening for commits, where the database can notify (PostgreSQL <c>LISTEN</c>); <see langword="null"/>
+    /// (the default) where the change feed polls.
+    /// </summary>
+    /// <param name="connect">Opens a connection of the store.</param>
+    /// <returns>The listener, or <see langword="null"/>.</returns>
+    internal virtual IFeedListener? Listen(Func<DataConnection> connect) => null;
+
     /// <summary>Tells whether re-running the whole unit of work may succeed after this failure.</summary>
     internal abstract bool IsTransient(Exception exception);
 

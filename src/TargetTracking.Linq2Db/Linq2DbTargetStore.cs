@@ -14,7 +14,7 @@ namespace TargetTracking.Linq2Db;
 /// <c>UsePostgreSql(...)</c>, <c>UseSqlite(...)</c> or <c>UseLinq2Db(...)</c>; <see cref="InHostTransaction(DataConnection)"/> runs
 /// writes inside a host's own transaction.
 /// </summary>
-public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationRepository, IIntegrityStore, IHierarchyStore
+public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationRepository, IIntegrityStore, IHierarchyStore, IChangeFeedStore
 {
     private static readonly OperationStatus[] Finished = [OperationStatus.Completed, OperationStatus.Failed, OperationStatus.Cancelled];
 
@@ -313,6 +313,46 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationRe
         return [.. rows.Select(r => r.ToEntry())];
     }
 
+    /// <summary>
+    /// Reads the change feed after a position, set-based: the entries whose unit of work committed with a later commit
+    /// sequence (<c>feed_seq</c>, stamped under a lock held until the commit, migration 0008), in (sequence, version, id)
+    /// order, served by one index. Read in a consistent snapshot, so a reader never sees a unit of work half committed.
+    /// </summary>
+    /// <param name="after">The position to read after.</param>
+    /// <param name="limit">How many entries at most.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The entries with their positions.</returns>
+    public async Task<IReadOnlyList<FeedEntry>> ReadFeedAsync(FeedToken after, int limit, CancellationToken cancellationToken = default)
+    {
+        Guard.Against.Null(after);
+        Guard.Against.OutOfRange(limit, nameof(limit), 1, ChangeFeedOptions.MaxBatchSize);
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        using var db = Connect();
+        using var turn = await _dialect.BeginConsistentReadAsync(db, cancellationToken).ConfigureAwait(false);
+        var feed = await ReadFeedAsync(db, after, limit, cancellationToken).ConfigureAwait(false);
+        await db.CommitTransactionAsync(cancellationToken).ConfigureAwait(false);
+        return feed;
+    }
+
+    /// <summary>Listens for commits where the dialect can (PostgreSQL <c>LISTEN</c>); otherwise the feed polls.</summary>
+    /// <returns>A listener, or <see langword="null"/>.</returns>
+    public IFeedListener? Listen() => _dialect.Listen(Connect);
+
+    internal static async Task<IReadOnlyList<FeedEntry>> ReadFeedAsync(DataConnection db, FeedToken after, int limit, CancellationToken cancellationToken)
+    {
+        var (sequence, version, id) = (after.Sequence, after.Version, after.Id);
+        var rows = await db.GetTable<HistoryRecord>()
+            .Select(h => new { Entry = h, Sequence = Sql.Property<long>(h, FeedSequenceColumn) })
+            .Where(r => r.Sequence > sequence || (r.Sequence == sequence && (r.Entry.Version > version || (r.Entry.Version == version && r.Entry.Id > id))))
+            .OrderBy(r => r.Sequence).ThenBy(r => r.Entry.Version).ThenBy(r => r.Entry.Id)
+            .Take(limit)
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        return [.. rows.Select(r => new FeedEntry(r.Entry.ToEntry(), FeedToken.Of(r.Sequence, r.Entry.Version, r.Entry.Id)))];
+    }
+
+    /// <summary>The history column that holds the commit sequence (migration 0008); not mapped, so writes never set it.</summary>
+    internal const string FeedSequenceColumn = "feed_seq";
+
     internal static async Task<IReadOnlyList<HistoryEntry>> GetHistoryFeedAsync(DataConnection db, HistoryFeedRequest request, CancellationToken cancellationToken)
     {
         // Stored times are whole microseconds (the core cuts them). A start between two microseconds admits exactly
@@ -387,6 +427,7 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationRe
             await GetHistoryAsync(db, none, new HistoryPageRequest(Limit: 1), cancellationToken).ConfigureAwait(false);
             await GetHistoryFeedAsync(db, new HistoryFeedRequest(DateTimeOffset.MaxValue, Guid.Empty, 1), cancellationToken).ConfigureAwait(false);
             await GetHistoryFeedAsync(db, new HistoryFeedRequest(DateTimeOffset.MaxValue, null, 1), cancellationToken).ConfigureAwait(false);
+            await ReadFeedAsync(db, FeedToken.Of(long.MaxValue, 0, Guid.Empty), 1, cancellationToken).ConfigureAwait(false);
         }
 
         var session = await Linq2DbWriteSession.BeginAsync(Connect, _dialect, cancellationToken).ConfigureAwait(false);

@@ -14,7 +14,7 @@ namespace TargetTracking.MySql;
 /// progress in the same transaction as each batch. Thread-safe; the <see cref="MySqlDataSource"/> belongs to the
 /// caller. Hosts normally register it with <c>UseMySql(...)</c>.
 /// </summary>
-public sealed class MySqlTargetRepository : ITargetRepository, IOperationRepository, IIntegrityStore, IHierarchyStore
+public sealed class MySqlTargetRepository : ITargetRepository, IOperationRepository, IIntegrityStore, IHierarchyStore, IChangeFeedStore
 {
     /// <summary>Initializes a new instance.</summary>
     /// <param name="dataSource">Where connections come from; its connection string names the database that holds the tables. Not disposed by the store.</param>
@@ -99,6 +99,13 @@ public sealed class MySqlTargetRepository : ITargetRepository, IOperationReposit
     /// <inheritdoc />
     public Task<int> DeleteFinishedOperationsAsync(DateTimeOffset completedBefore, CancellationToken cancellationToken = default) =>
         Store.DeleteFinishedOperationsAsync(completedBefore, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<FeedEntry>> ReadFeedAsync(FeedToken after, int limit, CancellationToken cancellationToken = default) =>
+        Store.ReadFeedAsync(after, limit, cancellationToken);
+
+    /// <inheritdoc />
+    public IFeedListener? Listen() => Store.Listen();
 
     /// <inheritdoc />
     public Task<IntegrityCounts> ScanIntegrityAsync(IntegrityScan scan, Action<IntegrityFinding> found, CancellationToken cancellationToken = default) =>

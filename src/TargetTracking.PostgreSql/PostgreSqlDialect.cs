@@ -196,6 +196,8 @@ public sealed class PostgreSqlDialect : Linq2DbDialect
             new DataParameter("id", operationId, DataType.Text),
             new DataParameter("ids", ids) { DbType = "uuid[]" }).ConfigureAwait(false);
 
+    internal override IFeedListener? Listen(Func<DataConnection> connect) => new PostgreSqlFeedListener(connect, Schema);
+
     internal override bool IsTransient(Exception exception) => PostgresErrors.IsTransient(exception);
 
     internal override Exception? Translate(Exception exception) => PostgresErrors.Translate(exception);

@@ -14,7 +14,7 @@ namespace TargetTracking.PostgreSql;
 /// same transaction as each batch. Thread-safe; the <see cref="NpgsqlDataSource"/> belongs to the caller. Hosts
 /// normally register it with <c>UsePostgreSql(...)</c>.
 /// </summary>
-public sealed class PostgreSqlTargetRepository : ITargetRepository, IOperationRepository, IIntegrityStore, IHierarchyStore
+public sealed class PostgreSqlTargetRepository : ITargetRepository, IOperationRepository, IIntegrityStore, IHierarchyStore, IChangeFeedStore
 {
     /// <summary>Initializes a new instance.</summary>
     /// <param name="dataSource">Where connections come from; not disposed by the store.</param>
@@ -103,6 +103,13 @@ public sealed class PostgreSqlTargetRepository : ITargetRepository, IOperationRe
     /// <inheritdoc />
     public Task<int> DeleteFinishedOperationsAsync(DateTimeOffset completedBefore, CancellationToken cancellationToken = default) =>
         Store.DeleteFinishedOperationsAsync(completedBefore, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<FeedEntry>> ReadFeedAsync(FeedToken after, int limit, CancellationToken cancellationToken = default) =>
+        Store.ReadFeedAsync(after, limit, cancellationToken);
+
+    /// <inheritdoc />
+    public IFeedListener? Listen() => Store.Listen();
 
     /// <inheritdoc />
     public Task<IntegrityCounts> ScanIntegrityAsync(IntegrityScan scan, Action<IntegrityFinding> found, CancellationToken cancellationToken = default) =>

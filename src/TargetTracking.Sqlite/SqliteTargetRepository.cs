@@ -12,7 +12,7 @@ namespace TargetTracking.Sqlite;
 /// writers in a file database. Thread-safe; dispose it to close its connections (an in-memory database ends with
 /// it). Hosts normally register it with <c>UseSqlite(...)</c>.
 /// </summary>
-public sealed class SqliteTargetRepository : ITargetRepository, IOperationRepository, IIntegrityStore, IHierarchyStore, IAsyncDisposable, IDisposable
+public sealed class SqliteTargetRepository : ITargetRepository, IOperationRepository, IIntegrityStore, IHierarchyStore, IChangeFeedStore, IAsyncDisposable, IDisposable
 {
     private readonly SqliteDatabase _database;
     private readonly SemaphoreSlim _initGate = new(1, 1);
@@ -170,6 +170,13 @@ public sealed class SqliteTargetRepository : ITargetRepository, IOperationReposi
         await InitializeAsync(cancellationToken).ConfigureAwait(false);
         return await Store.DeleteFinishedOperationsAsync(completedBefore, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<FeedEntry>> ReadFeedAsync(FeedToken after, int limit, CancellationToken cancellationToken = default) =>
+        Store.ReadFeedAsync(after, limit, cancellationToken);
+
+    /// <inheritdoc />
+    public IFeedListener? Listen() => Store.Listen();
 
     /// <inheritdoc />
     public async Task<IntegrityCounts> ScanIntegrityAsync(IntegrityScan scan, Action<IntegrityFinding> found, CancellationToken cancellationToken = default)

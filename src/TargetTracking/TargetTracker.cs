@@ -199,7 +199,11 @@ public sealed class TargetTracker
         return _writer.ReadAsync(ct => _repository.GetHistoryAsync(id, page, ct), cancellationToken);
     }
 
-    /// <summary>Reads the history of every target since a point in time, oldest first, for feeds and reports.</summary>
+    /// <summary>
+    /// Reads the history of every target since a point in time, oldest first, for reports by time. Do not follow changes
+    /// with it: <see cref="HistoryEntry.OccurredAt"/> is taken before the commit, so a unit of work that decided first and
+    /// committed last lands behind a reader that already moved past its time. Follow changes with <see cref="ChangeFeed"/>.
+    /// </summary>
     /// <param name="request">Where to start and how many.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The entries, ordered by time then entry id.</returns>

@@ -25,6 +25,9 @@ public sealed class TargetTrackingOptions
     /// <summary>Gets the options of tracked bulk operations.</summary>
     public OperationOptions Operations { get; } = new();
 
+    /// <summary>Gets the options of the change feed.</summary>
+    public ChangeFeedOptions Feed { get; } = new();
+
     /// <summary>Gets or sets the most items one bulk unit of work may hold (it commits in one transaction).</summary>
     /// <value>The default value is 10,000.</value>
     public int MaxBulkItems { get; set; } = 10_000;
@@ -68,6 +71,7 @@ public sealed class TargetTrackingOptions
 
         problems.AddRange(Operations.Validate());
         problems.AddRange(Hierarchy.Validate());
+        problems.AddRange(Feed.Validate());
         return problems;
     }
 }

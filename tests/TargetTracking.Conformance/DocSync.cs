@@ -24,4 +24,11 @@ public static class DocSync
     /// <param name="page">The file name.</param>
     /// <returns>Its text.</returns>
     public static string Page(string page) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Docs", page));
+
+    /// <summary>Asserts that a page in the output's <c>Docs</c> folder shows a region of a sample source there, unindented.</summary>
+    /// <param name="sourceFile">The sample source, as copied to <c>Docs</c> (for example <c>DocsSamples.cs.txt</c>).</param>
+    /// <param name="page">The page, as copied to <c>Docs</c>.</param>
+    /// <param name="region">The region's name.</param>
+    public static void AssertShown(string sourceFile, string page, string region) =>
+        Xunit.Assert.Contains(Sample(sourceFile, region).ReplaceLineEndings("\n"), Page(page).ReplaceLineEndings("\n"), StringComparison.Ordinal);
 }

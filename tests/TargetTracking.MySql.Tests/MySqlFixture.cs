@@ -99,6 +99,7 @@ public sealed class MySqlConformance(MySqlFixture f) : TargetRepositoryConforman
 public sealed class MySqlIntegrityConformance(MySqlFixture f) : IntegrityConformance<MySqlFixture>(f);
 
 public sealed class MySqlHierarchyConformance(MySqlFixture f) : HierarchyConformance<MySqlFixture>(f);
+public sealed class MySqlChangeFeedConformance(MySqlFixture f, ITestOutputHelper output) : ChangeFeedConformance<MySqlFixture>(f, output);
 
 public sealed class MySqlHostTransactionConformance(MySqlFixture f) : HostTransactionConformance<MySqlFixture>(f);
 

@@ -73,6 +73,7 @@ public sealed class PostgreSqlConformance(PostgreSqlFixture f) : TargetRepositor
 public sealed class PostgreSqlIntegrityConformance(PostgreSqlFixture f) : IntegrityConformance<PostgreSqlFixture>(f);
 
 public sealed class PostgreSqlHierarchyConformance(PostgreSqlFixture f) : HierarchyConformance<PostgreSqlFixture>(f);
+public sealed class PostgreSqlChangeFeedConformance(PostgreSqlFixture f, ITestOutputHelper output) : ChangeFeedConformance<PostgreSqlFixture>(f, output);
 
 public sealed class PostgreSqlHostTransactionConformance(PostgreSqlFixture f) : HostTransactionConformance<PostgreSqlFixture>(f);
 

@@ -9,11 +9,11 @@ namespace TargetTracking.PostgreSql.Tests;
 /// </summary>
 internal sealed class TcpProxy : IAsyncDisposable
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly int _targetPort;
-    private readonly CancellationTokenSource _stop = new();
     private readonly List<TcpClient> _clients = [];
-    private readonly Task _accepting;
+    private TcpListener _listener = new(IPAddress.Loopback, 0);
+    private CancellationTokenSource _stop = new();
+    private Task _accepting;
 
     public TcpProxy(int targetPort)
     {
@@ -62,6 +62,21 @@ internal sealed class TcpProxy : IAsyncDisposable
         catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
         {
         }
+    }
+
+    /// <summary>Accepts connections again on the same port, as a database back from a restart.</summary>
+    public void Restart()
+    {
+        if (!_stop.IsCancellationRequested)
+        {
+            return;
+        }
+
+        _stop.Dispose();
+        _stop = new CancellationTokenSource();
+        _listener = new TcpListener(IPAddress.Loopback, Port);
+        _listener.Start();
+        _accepting = AcceptAsync();
     }
 
     public async ValueTask DisposeAsync()

@@ -120,6 +120,10 @@ public sealed class SqliteFileHierarchyConformance(SqliteFileFixture fixture) : 
 
 public sealed class SqliteMemoryIntegrityConformance(SqliteMemoryFixture fixture) : IntegrityConformance<SqliteMemoryFixture>(fixture);
 
+public sealed class SqliteFileChangeFeedConformance(SqliteFileFixture fixture, ITestOutputHelper output) : ChangeFeedConformance<SqliteFileFixture>(fixture, output);
+
+public sealed class SqliteMemoryChangeFeedConformance(SqliteMemoryFixture fixture, ITestOutputHelper output) : ChangeFeedConformance<SqliteMemoryFixture>(fixture, output);
+
 public sealed class SqliteFileOperationConformance(SqliteFileFixture fixture) : OperationConformance<SqliteFileFixture>(fixture);
 
 public sealed class SqliteMemoryOperationConformance(SqliteMemoryFixture fixture) : OperationConformance<SqliteMemoryFixture>(fixture);

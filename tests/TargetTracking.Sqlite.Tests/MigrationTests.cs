@@ -151,7 +151,7 @@ public sealed class MigrationTests(SqliteFileFixture fixture) : IClassFixture<Sq
 
         await using var repository = new SqliteTargetRepository(new SqliteStoreOptions { ConnectionString = database.ConnectionString });
         await repository.InitializeAsync();
-        Assert.Equal([1, 2, 3, 4, 5, 6], await new SqliteMigrator(database).GetAppliedVersionsAsync());
+        Assert.Equal([1, 2, 3, 4, 5, 6, 7, 8], await new SqliteMigrator(database).GetAppliedVersionsAsync());
 
         var tracker = new TargetTracker(repository, new TargetTrackingOptions(), new FakeTimeProvider());
         var target = (await tracker.GetAsync(new TargetId(id))).Ok();
@@ -242,7 +242,7 @@ public sealed class MigrationTests(SqliteFileFixture fixture) : IClassFixture<Sq
         const string Row = "SELECT id || target_id || action || version || occurred_at || actor_name || correlation_id || note FROM target_history";
         var row = await connection.ExecuteScalarAsync<string>(Row);
 
-        Assert.Equal([6], await migrator.MigrateAsync());
+        Assert.Equal([6], await migrator.MigrateAsync(upTo: 6));
 
         Assert.Equal(before, await connection.QueryAsync<string>(Guards));
         Assert.Equal(row, await connection.ExecuteScalarAsync<string>(Row));
@@ -272,6 +272,33 @@ public sealed class MigrationTests(SqliteFileFixture fixture) : IClassFixture<Sq
         await Assert.ThrowsAsync<SqliteException>(() => connection.ExecuteAsync("DELETE FROM hierarchy_items"));
         await Assert.ThrowsAsync<SqliteException>(() => connection.ExecuteAsync("DELETE FROM hierarchy_history"));
         await Assert.ThrowsAsync<SqliteException>(() => connection.ExecuteAsync("UPDATE hierarchy_history SET actor_name = 'forged'"));
+        Assert.Equal("ok", await connection.ExecuteScalarAsync<string>("PRAGMA integrity_check"));
+    }
+
+    [Fact]
+    public async Task Migrate_ToVersion8_AddsTheFeedColumnInPlace_KeepingEveryEntryAndEveryGuard()
+    {
+        var database = NewDatabase();
+        var migrator = new SqliteMigrator(database);
+        await migrator.MigrateAsync(upTo: 7);
+        await using var connection = new SqliteConnection(database.ConnectionString);
+        await connection.OpenAsync();
+        var entryId = Guid.CreateVersion7().ToString("D");
+        await connection.ExecuteAsync(
+            "INSERT INTO target_history (id, target_id, action, version, occurred_at, correlation_id) VALUES (@entryId, @entryId, 'Created', 1, 0, 'c')",
+            new { entryId });
+        const string Triggers = "SELECT name || ': ' || sql FROM sqlite_master WHERE tbl_name = 'target_history' AND type = 'trigger' ORDER BY name";
+        var before = (await connection.QueryAsync<string>(Triggers)).ToList();
+
+        Assert.Equal([8], await migrator.MigrateAsync());
+
+        // Added in place: the table is not rebuilt, so its append-only triggers are the same objects, and they hold.
+        Assert.Equal(before, await connection.QueryAsync<string>(Triggers));
+        Assert.NotEmpty(before);
+        Assert.Equal(0L, await connection.ExecuteScalarAsync<long>("SELECT feed_seq FROM target_history WHERE id = @entryId", new { entryId }));
+        await Assert.ThrowsAsync<SqliteException>(() => connection.ExecuteAsync("UPDATE target_history SET feed_seq = 99"));
+        await Assert.ThrowsAsync<SqliteException>(() => connection.ExecuteAsync("DELETE FROM target_history"));
+        Assert.Equal(0L, await connection.ExecuteScalarAsync<long>("SELECT seq FROM target_feed_clock"));
         Assert.Equal("ok", await connection.ExecuteScalarAsync<string>("PRAGMA integrity_check"));
     }
 

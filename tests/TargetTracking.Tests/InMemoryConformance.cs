@@ -1,3 +1,4 @@
+using Xunit.Abstractions;
 using System.Collections.Immutable;
 using TargetTracking.Conformance;
 using TargetTracking.InMemory;
@@ -75,3 +76,4 @@ public sealed class InMemoryOperationConformance(InMemoryFixture fixture) : Oper
 public sealed class InMemoryIntegrityConformance(InMemoryFixture fixture) : IntegrityConformance<InMemoryFixture>(fixture);
 
 public sealed class InMemoryHierarchyConformance(InMemoryFixture fixture) : HierarchyConformance<InMemoryFixture>(fixture);
+public sealed class InMemoryChangeFeedConformance(InMemoryFixture fixture, ITestOutputHelper output) : ChangeFeedConformance<InMemoryFixture>(fixture, output);

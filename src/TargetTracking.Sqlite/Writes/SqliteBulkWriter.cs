@@ -60,9 +60,11 @@ internal static class SqliteBulkWriter
 
     private const string InsertHistoryPrefix = """
         INSERT INTO target_history (id, target_id, action, old_status, new_status, version, occurred_at,
-                                    actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note)
+                                    actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note, feed_seq)
         VALUES 
         """;
+
+    private const string AdvanceFeedClock = "UPDATE target_feed_clock SET seq = seq + 1 WHERE singleton = 1 RETURNING seq";
 
     private static readonly BatchParameter<TargetDelete>[] DeleteParameters =
     [
@@ -154,11 +156,22 @@ internal static class SqliteBulkWriter
 
     private static async Task InsertHistoryAsync(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<HistoryEntry> history, CancellationToken cancellationToken)
     {
+        // The change feed's commit sequence (migration 0008): one writer holds the database at a time, so taking the
+        // next value inside the write transaction orders units of work as they commit.
+        long sequence;
+        var tick = connection.CreateCommand();
+        await using (tick.ConfigureAwait(false))
+        {
+            tick.Transaction = transaction;
+            tick.CommandText = AdvanceFeedClock;
+            sequence = (long)(await tick.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+
         var statement = new ValuesStatement();
         foreach (var h in history)
         {
             statement.Row().Id(h.Id).Id(h.TargetId.Value).Text(h.Action.ToString()).Text(h.OldStatus).Text(h.NewStatus).Integer(h.Version).Integer(Stored.Time(h.OccurredAt))
-                .Text(h.ActorId).Text(h.ActorName).Text(h.CorrelationId).Text(h.OperationId).Text(h.ClientAddress).Text(h.UserAgent).Text(h.Note);
+                .Text(h.ActorId).Text(h.ActorName).Text(h.CorrelationId).Text(h.OperationId).Text(h.ClientAddress).Text(h.UserAgent).Text(h.Note).Integer(sequence);
             if (statement.IsFull)
             {
                 await statement.FlushAsync(connection, transaction, InsertHistoryValues, cancellationToken).ConfigureAwait(false);

@@ -77,7 +77,7 @@ public sealed class BulkUpdate
         }
 
         _committed = true;
-        return _writer.ExecuteAsync(_commands, mode, _resolveAudit(audit), null, cancellationToken);
+        return _writer.ExecuteBulkAsync(_commands, mode, _resolveAudit(audit), cancellationToken);
     }
 
     private BulkUpdate Add(WriteCommand command)

@@ -26,7 +26,11 @@ internal sealed partial class TargetWriter
         _options = options;
         _time = time;
         _logger = logger;
-        _retry = Retry(IsRetryable, (attempt, delay, e) => LogRetry(logger, attempt, options.MaxRetryAttempts + 1, delay, e));
+        _retry = Retry(IsRetryable, (attempt, delay, e) =>
+        {
+            TargetTrackingTelemetry.Retry(CurrentKind.Value ?? "write");
+            LogRetry(logger, attempt, options.MaxRetryAttempts + 1, delay, e);
+        });
         _readRetry = Retry(repository.IsTransient, (attempt, delay, e) => LogReadRetry(logger, attempt, options.MaxRetryAttempts + 1, delay, e));
     }
 
@@ -73,8 +77,38 @@ internal sealed partial class TargetWriter
         audit = audit.Sanitized();
         audit = audit.CorrelationId is null ? audit with { CorrelationId = Guid.CreateVersion7(Now()).ToString("N") } : audit;
         var unit = new UnitOfWork(audit.CorrelationId, operationId, commands);
-        return await RunAsync((session, ct) => ExecuteOnceAsync(session, commands, mode, audit, operationId, unit, ct), unit, cancellationToken).ConfigureAwait(false);
+        var started = _time.GetTimestamp();
+        var result = await RunAsync((session, ct) => ExecuteOnceAsync(session, commands, mode, audit, operationId, unit, ct), unit, cancellationToken).ConfigureAwait(false);
+        if (commands.Count == 1 && operationId is null)
+        {
+            TargetTrackingTelemetry.Write(KindOf(commands[0]), TargetTrackingTelemetry.Outcome(result.Items[0]), _time.GetElapsedTime(started));
+        }
+
+        return result;
     }
+
+    /// <summary>Runs a bulk unit of work (<see cref="BulkUpdate"/>) and counts its items by mode and outcome.</summary>
+    public async Task<BulkResult> ExecuteBulkAsync(IReadOnlyList<WriteCommand> commands, BulkMode mode, AuditContext audit, CancellationToken cancellationToken)
+    {
+        var result = await ExecuteAsync(commands, mode, audit, null, cancellationToken).ConfigureAwait(false);
+        foreach (var group in result.Items.GroupBy(TargetTrackingTelemetry.Outcome))
+        {
+            TargetTrackingTelemetry.BulkItem(mode, group.Key, group.LongCount());
+        }
+
+        return result;
+    }
+
+    // Tells the retry callback which kind of unit of work it retries (Polly's callback does not see the unit).
+    private static readonly AsyncLocal<string?> CurrentKind = new();
+
+    private static string KindOf(WriteCommand command) => command switch
+    {
+        CreateCommand => "create",
+        UpdateCommand => "update",
+        ChangeStatusCommand => "change_status",
+        _ => "delete",
+    };
 
     /// <summary>
     /// Runs a unit of work in a new write session, re-running it whole on a transient failure or a concurrent write. When
@@ -83,14 +117,27 @@ internal sealed partial class TargetWriter
     /// </summary>
     internal async Task<T> RunAsync<T>(Func<ITargetWriteSession, CancellationToken, Task<T>> work, UnitOfWork unit, CancellationToken cancellationToken)
     {
+        var kind = unit.OperationId is null ? "write" : "operation";
+        var started = _time.GetTimestamp();
+        var activity = TargetTrackingTelemetry.StartUnitOfWork(kind);
+        var outer = CurrentKind.Value;
+        CurrentKind.Value = kind;
         try
         {
-            return await _retry.ExecuteAsync(
+            var result = await _retry.ExecuteAsync(
                 async ct => await RunOnceAsync(work, ct).ConfigureAwait(false),
                 cancellationToken).ConfigureAwait(false);
+            TargetTrackingTelemetry.EndUnitOfWork(activity, kind, result is BulkResult { Succeeded: false, Mode: BulkMode.AllOrNothing } ? "rolled_back" : "committed", _time.GetElapsedTime(started));
+            return result;
         }
-        catch (Exception e) when (IsRetryable(e))
+        catch (Exception e)
         {
+            TargetTrackingTelemetry.EndUnitOfWork(activity, kind, e is OperationCanceledException ? "cancelled" : "failed", _time.GetElapsedTime(started), e);
+            if (!IsRetryable(e))
+            {
+                throw;
+            }
+
             var changes = unit.Changes();
             var unknown = unit.Probe is not null;
             LogAbandoned(_logger, Attempts, unit.CorrelationId, unit.OperationId, changes.Count, unknown, changes, e);
@@ -107,6 +154,10 @@ internal sealed partial class TargetWriter
                 changes,
                 unknown,
                 null);
+        }
+        finally
+        {
+            CurrentKind.Value = outer;
         }
     }
 

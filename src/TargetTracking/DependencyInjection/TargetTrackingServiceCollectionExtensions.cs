@@ -44,6 +44,7 @@ public static class TargetTrackingServiceCollectionExtensions
         services.TryAddSingleton(sp => sp.GetRequiredService<TargetTracker>().Pipeline);
         services.TryAddSingleton(sp => new TargetHealth(sp.GetRequiredService<TargetTracker>()));
         services.TryAddSingleton(sp => new HierarchyTracker(sp.GetRequiredService<TargetTracker>()));
+        services.TryAddSingleton(sp => new ChangeFeed(sp.GetRequiredService<TargetTracker>(), sp.GetService<ILogger<ChangeFeed>>()));
         services.TryAddSingleton(sp => new TargetOperations(sp.GetRequiredService<TargetTracker>(), sp.GetService<ILogger<TargetOperations>>()));
 
         // At start-up, log the stored statuses the pipeline does not have (EventId 20); never stops the host.

@@ -6,6 +6,12 @@ namespace TargetTracking;
 /// <param name="Age">How long it has been there.</param>
 public sealed record StagnantTarget(Target Target, DateTimeOffset InStatusSince, TimeSpan Age);
 
+/// <summary>What the last integrity check found.</summary>
+/// <param name="ProblemCount">How many problems it found.</param>
+/// <param name="CountByKind">How many of each kind.</param>
+/// <param name="CheckedAt">When it finished.</param>
+public sealed record LastIntegrityCheck(long ProblemCount, IReadOnlyDictionary<IntegrityProblemKind, long> CountByKind, DateTimeOffset CheckedAt);
+
 /// <summary>
 /// Checks the health of stored data: the integrity check (set-based in the store, over one consistent snapshot) and
 /// its repair, and stagnation detection (targets stuck in a status too long). Run them as maintenance jobs.
@@ -21,6 +27,7 @@ public sealed class TargetHealth
     private static readonly IReadOnlyDictionary<IntegrityProblemKind, long> NoCounts = new Dictionary<IntegrityProblemKind, long>();
     private readonly TargetTracker _tracker;
     private readonly IIntegrityStore? _integrity;
+    private LastIntegrityCheck? _lastCheck;
 
     /// <summary>Initializes a new instance.</summary>
     /// <param name="tracker">The tracker whose store is checked.</param>
@@ -30,6 +37,12 @@ public sealed class TargetHealth
         _tracker = tracker;
         _integrity = tracker.Repository as IIntegrityStore;
     }
+
+    /// <summary>
+    /// Gets the result of the last integrity check this instance ran (<see cref="CheckIntegrityAsync"/>), or
+    /// <see langword="null"/> before the first. The integrity health check reports it.
+    /// </summary>
+    public LastIntegrityCheck? LastCheck => Volatile.Read(ref _lastCheck);
 
     /// <summary>
     /// Gets a value indicating whether the store can be checked and repaired: it implements <see cref="IIntegrityStore"/>
@@ -74,7 +87,7 @@ public sealed class TargetHealth
         }, cancellationToken).ConfigureAwait(false);
 
         listed.Sort(IntegrityProblem.Compare);
-        return new IntegrityReport
+        var report = new IntegrityReport
         {
             TargetsChecked = scanned.Targets,
             EntriesChecked = scanned.Entries,
@@ -82,6 +95,9 @@ public sealed class TargetHealth
             ProblemCount = total,
             CountByKind = counts.Count == 0 ? NoCounts : counts.AsReadOnly(),
         };
+        TargetTrackingTelemetry.IntegrityProblemsFound(report.CountByKind);
+        _lastCheck = new LastIntegrityCheck(report.ProblemCount, report.CountByKind, _tracker.Writer.Now());
+        return report;
     }
 
     /// <summary>
@@ -301,6 +317,7 @@ public sealed class TargetHealth
             }
         }
 
+        TargetTrackingTelemetry.StagnantTargetsFound(stagnant.Count);
         return [.. stagnant.OrderByDescending(s => s.Age).ThenBy(s => s.Target.Id)];
     }
 

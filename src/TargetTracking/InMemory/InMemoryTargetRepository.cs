@@ -8,7 +8,7 @@ namespace TargetTracking.InMemory;
 /// the write lock from <see cref="BeginWriteAsync"/> until the session ends, as row locks would serialize
 /// writers to the same rows in a database. Thread-safe; data lives as long as the instance.
 /// </summary>
-public sealed partial class InMemoryTargetRepository : ITargetRepository, IOperationRepository, IIntegrityStore, IHierarchyStore
+public sealed partial class InMemoryTargetRepository : ITargetRepository, IOperationRepository, IIntegrityStore, IHierarchyStore, IChangeFeedStore
 {
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private State _state = State.Empty;
@@ -128,6 +128,29 @@ public sealed partial class InMemoryTargetRepository : ITargetRepository, IOpera
         return Task.FromResult(result);
     }
 
+    /// <summary>
+    /// Reads the feed by brute force, as the model: every unit of work that committed entries took the next commit
+    /// sequence at its commit, one writer at a time.
+    /// </summary>
+    /// <param name="after">The position to read after.</param>
+    /// <param name="limit">How many entries at most.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The entries with their positions.</returns>
+    public Task<IReadOnlyList<FeedEntry>> ReadFeedAsync(FeedToken after, int limit, CancellationToken cancellationToken = default)
+    {
+        Guard.Against.Null(after);
+        cancellationToken.ThrowIfCancellationRequested();
+        IReadOnlyList<FeedEntry> page =
+        [
+            .. Volatile.Read(ref _state).Feed
+                .Select(row => new FeedEntry(row.Entry, FeedToken.Of(row.Sequence, row.Entry.Version, row.Entry.Id)))
+                .Where(e => e.Token.CompareTo(after) > 0)
+                .OrderBy(e => e.Token)
+                .Take(limit),
+        ];
+        return Task.FromResult(page);
+    }
+
     /// <inheritdoc />
     public async Task<ITargetWriteSession> BeginWriteAsync(CancellationToken cancellationToken = default)
     {
@@ -194,13 +217,22 @@ public sealed partial class InMemoryTargetRepository : ITargetRepository, IOpera
 
         /// <summary>Gets the links, by outcome and item.</summary>
         public ImmutableDictionary<(TargetId TargetId, Guid ItemId), OutcomeLink> Links { get; init; } = ImmutableDictionary<(TargetId, Guid), OutcomeLink>.Empty;
+
+        /// <summary>Gets every stored entry with the commit sequence of its unit of work, in commit order.</summary>
+        public ImmutableList<FeedRow> Feed { get; init; } = [];
+
+        /// <summary>Gets the last commit sequence taken.</summary>
+        public long FeedClock { get; init; }
     }
+
+    private sealed record FeedRow(long Sequence, HistoryEntry Entry);
 
     /// <summary>An operation with its fixed selection (sorted ids) and its failures.</summary>
     private sealed record StoredOperation(BulkOperation Operation, ImmutableArray<TargetId> Items, ImmutableList<OperationItemFailure> Failures);
 
     private sealed partial class Session(InMemoryTargetRepository owner) : IHierarchyWriteSession, IOperationWriteSession
     {
+        private readonly List<HistoryEntry> _added = [];
         private State? _pending;
         private bool _ended;
 
@@ -258,6 +290,7 @@ public sealed partial class InMemoryTargetRepository : ITargetRepository, IOpera
                 targets.Remove(delete.Id);
             }
 
+            var feed = state.Feed;
             foreach (var id in changes.PurgeHistory)
             {
                 // As the databases guard it: history is erased only together with its target's delete.
@@ -267,14 +300,18 @@ public sealed partial class InMemoryTargetRepository : ITargetRepository, IOpera
                 }
 
                 history.Remove(id);
+                feed = feed.RemoveAll(row => row.Entry.TargetId == id);
+                _added.RemoveAll(e => e.TargetId == id);
             }
+
+            _added.AddRange(changes.History);
 
             foreach (var entry in changes.History)
             {
                 history[entry.TargetId] = history.GetValueOrDefault(entry.TargetId, []).Add(entry);
             }
 
-            _pending = state with { Targets = targets.ToImmutable(), History = history.ToImmutable() };
+            _pending = state with { Targets = targets.ToImmutable(), History = history.ToImmutable(), Feed = feed };
             return Task.CompletedTask;
         }
 
@@ -326,9 +363,17 @@ public sealed partial class InMemoryTargetRepository : ITargetRepository, IOpera
         {
             cancellationToken.ThrowIfCancellationRequested();
             ObjectDisposedException.ThrowIf(_ended, this);
-            if (_pending is not null)
+            if (_pending is { } pending)
             {
-                Volatile.Write(ref owner._state, _pending);
+                // The commit sequence is taken at the commit, one writer at a time: commit order is feed order.
+                if (_added.Count > 0)
+                {
+                    var sequence = pending.FeedClock + 1;
+                    pending = pending with { FeedClock = sequence, Feed = pending.Feed.AddRange(_added.Select(e => new FeedRow(sequence, e))) };
+                    _added.Clear();
+                }
+
+                Volatile.Write(ref owner._state, pending);
                 _pending = null;
             }
 

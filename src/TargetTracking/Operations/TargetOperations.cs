@@ -147,6 +147,11 @@ public sealed partial class TargetOperations
         }
 
         // A failed operation resumes here: its next batch sets it processing again.
+        if (operation.StartedAt is not null)
+        {
+            TargetTrackingTelemetry.OperationResumed();
+        }
+
         var failures = 0;
         while (true)
         {
@@ -158,6 +163,12 @@ public sealed partial class TargetOperations
                 if (next is null)
                 {
                     return new OperationNotFoundError(operationId);
+                }
+
+                TargetTrackingTelemetry.OperationProgress(next.Succeeded - operation.Succeeded, next.Failed - operation.Failed);
+                if (next.IsFinished && next.CompletedAt is { } completed)
+                {
+                    TargetTrackingTelemetry.OperationFinished(next.Status, completed - next.CreatedAt);
                 }
 
                 operation = next;
