@@ -60,5 +60,8 @@ internal static class BenchmarkConfig
         (job is null ? ManualConfig.CreateMinimumViable() : ManualConfig.CreateMinimumViable().AddJob(job))
             .AddExporter(MarkdownExporter.GitHub)
             .AddColumn(StatisticColumn.Median)
-            .WithSummaryStyle(SummaryStyle.Default.WithRatioStyle(RatioStyle.Value));
+            .WithSummaryStyle(SummaryStyle.Default.WithRatioStyle(RatioStyle.Value))
+
+            // The default two minutes to build the generated project ran out on this shared two-core machine.
+            .WithBuildTimeout(TimeSpan.FromMinutes(10));
 }
