@@ -134,6 +134,30 @@ public abstract class Linq2DbDialect
     /// <summary>Stores an operation's selection given as ids (set-based, ignoring duplicates); returns how many were stored.</summary>
     internal abstract Task<long> InsertOperationItemsAsync(DataConnection db, string operationId, Guid[] ids, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Gets SQL that reads a time column as whole microseconds since 1970-01-01 UTC, a 64-bit integer: the reports
+    /// compute durations and percentiles in it, exactly, the same on every database.
+    /// </summary>
+    /// <param name="column">The column, qualified as the query needs.</param>
+    /// <returns>The SQL expression.</returns>
+    internal abstract string ReportMicros(string column);
+
+    /// <summary>Gets a parameter holding a time as the time columns store it (compared with them directly, so indexes serve).</summary>
+    internal abstract DataParameter TimeParameter(string name, DateTimeOffset value);
+
+    /// <summary>Gets a parameter holding an id as the id columns store it.</summary>
+    internal abstract DataParameter IdParameter(string name, Guid id);
+
+    /// <summary>Gets a table's name as raw SQL refers to it (schema-qualified and quoted where the database has schemas).</summary>
+    internal virtual string Qualify(string table) => table;
+
+    /// <summary>Gets an INSERT of one row that does nothing when the row's key exists (it affects 0 rows then).</summary>
+    /// <param name="table">The qualified table.</param>
+    /// <param name="columns">The column list.</param>
+    /// <param name="values">The values list (parameters).</param>
+    /// <returns>The statement.</returns>
+    internal abstract string InsertIgnore(string table, string columns, string values);
+
     /// <summary>Tells whether re-running the whole unit of work may succeed after this failure.</summary>
     internal abstract bool IsTransient(Exception exception);
 

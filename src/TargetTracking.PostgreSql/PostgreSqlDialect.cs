@@ -112,6 +112,7 @@ public sealed class PostgreSqlDialect : Linq2DbDialect
             GRANT SELECT, INSERT, UPDATE, DELETE ON {s}.targets TO {r};
             GRANT SELECT, INSERT ON {s}.history TO {r};
             GRANT SELECT, INSERT, UPDATE, DELETE ON {s}.operations, {s}.operation_items, {s}.operation_failures TO {r};
+            GRANT SELECT, INSERT, DELETE ON {s}.stagnation_claims TO {r};
 
             """;
         return allowHistoryPurge
@@ -166,6 +167,17 @@ public sealed class PostgreSqlDialect : Linq2DbDialect
 
     internal override Task BeginSnapshotReadAsync(DataConnection db, CancellationToken cancellationToken) =>
         db.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
+
+    // EXTRACT(EPOCH …) is numeric since PostgreSQL 14: exact for whole microseconds.
+    internal override string ReportMicros(string column) => $"(EXTRACT(EPOCH FROM {column}) * 1000000)::bigint";
+
+    internal override DataParameter TimeParameter(string name, DateTimeOffset value) => new(name, value.ToUniversalTime(), DataType.DateTimeOffset);
+
+    internal override DataParameter IdParameter(string name, Guid id) => new(name, id, DataType.Guid);
+
+    internal override string Qualify(string table) => $"{_quoted}.{table}";
+
+    internal override string InsertIgnore(string table, string columns, string values) => $"INSERT INTO {table} ({columns}) VALUES ({values}) ON CONFLICT DO NOTHING";
 
     internal override IQueryable<T> ForUpdate<T>(IQueryable<T> query) => query.AsPostgreSQL().ForUpdateHint();
 
