@@ -73,3 +73,5 @@ public sealed class InMemoryConformance(InMemoryFixture fixture) : TargetReposit
 public sealed class InMemoryOperationConformance(InMemoryFixture fixture) : OperationConformance<InMemoryFixture>(fixture);
 
 public sealed class InMemoryIntegrityConformance(InMemoryFixture fixture) : IntegrityConformance<InMemoryFixture>(fixture);
+
+public sealed class InMemoryReportConformance(InMemoryFixture fixture) : ReportConformance<InMemoryFixture>(fixture);
