@@ -151,6 +151,12 @@ public abstract class Linq2DbDialect
     /// <summary>Gets a table's name as raw SQL refers to it (schema-qualified and quoted where the database has schemas).</summary>
     internal virtual string Qualify(string table) => table;
 
+    /// <summary>
+    /// Gets the temporary table a pipeline report fills once with the stays in scope (so the window functions run once
+    /// for all its figures), or <see langword="null"/> to compute the stays in each statement (the default).
+    /// </summary>
+    internal virtual ReportScratch? ReportScratch => null;
+
     /// <summary>Gets an INSERT of one row that does nothing when the row's key exists (it affects 0 rows then).</summary>
     /// <param name="table">The qualified table.</param>
     /// <param name="columns">The column list.</param>
@@ -173,3 +179,9 @@ public abstract class Linq2DbDialect
 /// <param name="Updated">Targets updated at their expected version.</param>
 /// <param name="Deleted">Targets deleted at their expected version.</param>
 internal readonly record struct WriteCounts(long Inserted, long Updated, long Deleted);
+
+/// <summary>A temporary table of the stays in a pipeline report's scope, dropped with the report's transaction.</summary>
+/// <param name="Name">The table's name.</param>
+/// <param name="Create">The statement that creates it (columns tid, st, ver, entered, exited, nst, del).</param>
+/// <param name="Analyze">A statement that gathers its statistics once filled, or <see langword="null"/>.</param>
+internal sealed record ReportScratch(string Name, string Create, string? Analyze);

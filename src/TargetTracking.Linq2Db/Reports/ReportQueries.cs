@@ -55,10 +55,30 @@ internal static class ReportQueries
         var step = StepOf("st", query.Funnel, "f", parameters);
         var won = InSet("st", query.Won, "w", parameters);
         var lost = InSet("st", query.Lost, "l", parameters);
-        var prefix = Stays(dialect, oneTarget: false) + (cohort
-            ? ", cohort AS (SELECT tid FROM rel WHERE act = 'Created' GROUP BY tid HAVING MIN(at) >= @cf AND MIN(at) < @ct),\n"
-              + "scope AS (SELECT s.tid, s.st, s.ver, s.entered, s.exited, s.nst, s.del FROM stays s JOIN cohort c ON c.tid = s.tid)\n"
-            : ", scope AS (SELECT tid, st, ver, entered, exited, nst, del FROM stays)\n");
+        // Stays that ended before the window cannot count in any figure: the scope keeps the others only.
+        var scope = "SELECT s.tid, s.st, s.ver, s.entered, s.exited, s.nst, s.del FROM stays s"
+            + (cohort ? " JOIN cohort c ON c.tid = s.tid" : string.Empty)
+            + " WHERE s.exited IS NULL OR s.exited >= @ws";
+        var stays = Stays(dialect, oneTarget: false)
+            + (cohort ? ", cohort AS (SELECT tid FROM rel WHERE act = 'Created' GROUP BY tid HAVING MIN(at) >= @cf AND MIN(at) < @ct)\n" : string.Empty);
+        string prefix;
+        if (dialect.ReportScratch is { } scratch)
+        {
+            // The window functions run once: every figure then reads the scope from a temporary table of this transaction.
+            await db.ExecuteAsync(scratch.Create, cancellationToken).ConfigureAwait(false);
+            await db.ExecuteAsync($"INSERT INTO {scratch.Name} (tid, st, ver, entered, exited, nst, del) {stays}{scope}", cancellationToken, [.. parameters]).ConfigureAwait(false);
+            if (scratch.Analyze is { } analyze)
+            {
+                await db.ExecuteAsync(analyze, cancellationToken).ConfigureAwait(false);
+            }
+
+            prefix = $"WITH scope AS (SELECT tid, st, ver, entered, exited, nst, del FROM {scratch.Name})\n";
+        }
+        else
+        {
+            prefix = $"{stays}, scope AS ({scope})\n";
+        }
+
         const string inWindow = "entered >= @ws AND entered < @we";
         const string exitedInWindow = "exited IS NOT NULL AND exited >= @ws AND exited < @we";
 
