@@ -11,13 +11,15 @@ using TargetTracking.PostgreSql.Tests;
 // dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- [--short] --operations   (1,000,000-target operations)
 // dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- [--short] --first-call   (first call of a new process)
 // dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- [--short] --integrity    (integrity check over 1,000,000 targets, 3,000,000 entries)
+// dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- [--short] --reports      (pipeline reports over 1,000,000 targets, 5,000,000 entries)
 // dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- --verify                 (check what every bulk competitor writes)
 var shortRun = args.Contains("--short");
 var operations = args.Contains("--operations");
 var firstCall = args.Contains("--first-call");
 var verify = args.Contains("--verify");
 var integrity = args.Contains("--integrity");
-var rest = args.Where(a => a is not "--short" and not "--operations" and not "--first-call" and not "--verify" and not "--integrity").ToArray();
+var reports = args.Contains("--reports");
+var rest = args.Where(a => a is not "--short" and not "--operations" and not "--first-call" and not "--verify" and not "--integrity" and not "--reports").ToArray();
 
 // Every benchmark runs in its own process; one throwaway cluster, started here, serves them all (each
 // process creates its own database on it). The cluster stops when this process exits.
@@ -27,7 +29,7 @@ if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(PostgreSqlServe
 }
 
 // Likewise one throwaway MariaDB server, when a MariaDB benchmark may run.
-if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(MariaDbServer.EnvironmentVariable)) && !InfoOnly(rest) && !operations && !firstCall
+if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(MariaDbServer.EnvironmentVariable)) && !InfoOnly(rest) && !operations && !firstCall && !reports
     && (verify || !rest.Contains("--filter") || rest.SkipWhile(a => a != "--filter").Skip(1).TakeWhile(a => !a.StartsWith('-')).Any(f => f.Contains("MariaDb", StringComparison.OrdinalIgnoreCase) || f.Trim('*').Length == 0 || f.Contains("Bulk", StringComparison.OrdinalIgnoreCase))))
 {
     Environment.SetEnvironmentVariable(MariaDbServer.EnvironmentVariable, await MariaDbServer.GetAdminConnectionStringAsync());
@@ -52,6 +54,14 @@ if (integrity)
     return 0;
 }
 
+if (reports)
+{
+    // A report over 5,000,000 entries takes seconds: one measured pass after one warm-up, as for the integrity check.
+    BenchmarkRunner.Run<PostgreSqlReportBenchmarks>(BenchmarkConfig.SinglePass());
+    await PostgreSqlReportBenchmarks.ReportPeakMemoryAsync(PostgreSqlReportBenchmarks.Sizes);
+    return 0;
+}
+
 if (verify)
 {
     // Every bulk competitor once per N, outside BenchmarkDotNet: what it wrote, and all-or-nothing with a stale item.
@@ -70,7 +80,7 @@ if (firstCall)
 }
 
 // Their own runs, with their own jobs: above.
-Type[] apart = [typeof(PostgreSqlOperationBenchmarks), typeof(PostgreSqlFirstCallBenchmarks), typeof(PostgreSqlIntegrityBenchmarks)];
+Type[] apart = [typeof(PostgreSqlOperationBenchmarks), typeof(PostgreSqlFirstCallBenchmarks), typeof(PostgreSqlIntegrityBenchmarks), typeof(PostgreSqlReportBenchmarks)];
 var suite = typeof(Program).Assembly.GetTypes().Where(t => t.IsPublic && !t.IsAbstract && !apart.Contains(t) && t.GetMethods().Any(m => m.IsDefined(typeof(BenchmarkDotNet.Attributes.BenchmarkAttribute), false))).ToArray();
 var config = rest.Any(a => a is "--job" or "-j") ? BenchmarkConfig.CommandLineJob() : shortRun ? BenchmarkConfig.Short() : BenchmarkConfig.Full();
 BenchmarkSwitcher.FromTypes(suite).Run(rest, config);
