@@ -28,9 +28,22 @@ internal static class ReportQueries
         return [.. rows.Select(r => new StayFacts(r.Status, Time(r.Entered!.Value), r.Exited is { } x ? Time(x) : null, r.Status2, r.Del == 1, r.Ver!.Value))];
     }
 
+    /// <summary>
+    /// Counts per status as of the cut. The stay open at the cut is the one the target's last relevant entry before the
+    /// cut began or continued, so its status is that entry's new status, unless the entry is the deletion: one pass
+    /// over the history in (target, version) order, which the covering index of migration 0007 gives without a sort.
+    /// </summary>
     public static async Task<IReadOnlyList<StatusCount>> CountAsOfAsync(DataConnection db, Linq2DbDialect dialect, DateTimeOffset cut, CancellationToken cancellationToken)
     {
-        var sql = Stays(dialect, oneTarget: false) + "SELECT st AS status, COUNT(*) AS n FROM stays WHERE exited IS NULL GROUP BY st";
+        var sql = $"""
+            WITH last AS (
+                SELECT h.action AS act, h.new_status AS st,
+                       ROW_NUMBER() OVER (PARTITION BY h.target_id ORDER BY h.version DESC, h.id DESC) AS rn
+                FROM {dialect.Qualify(dialect.Tables.History)} h
+                WHERE h.action IN ('Created', 'StatusChanged', 'Repaired', 'Deleted') AND h.occurred_at < @cut
+            )
+            SELECT st AS status, COUNT(*) AS n FROM last WHERE rn = 1 AND act <> 'Deleted' GROUP BY st
+            """;
         var rows = await ReadAsync(db, sql, [dialect.TimeParameter("cut", cut)], cancellationToken).ConfigureAwait(false);
         return [.. rows.Select(r => new StatusCount(r.Status, r.N))];
     }
@@ -48,8 +61,8 @@ internal static class ReportQueries
         var cohort = query.CohortFrom is not null;
         if (cohort)
         {
-            parameters.Add(new("cf", Micros(query.CohortFrom!.Value), DataType.Int64));
-            parameters.Add(new("ct", Micros(query.CohortTo!.Value), DataType.Int64));
+            parameters.Add(dialect.TimeParameter("cf", query.CohortFrom!.Value));
+            parameters.Add(dialect.TimeParameter("ct", query.CohortTo!.Value));
         }
 
         var step = StepOf("st", query.Funnel, "f", parameters);
@@ -120,14 +133,14 @@ internal static class ReportQueries
 
     /// <summary>
     /// The stays of every target (or of <c>@tid</c>) from the entries before <c>@cut</c>, as the CTEs <c>rel</c> (the
-    /// relevant entries) and <c>stays</c>; the caller appends more CTEs (starting with a comma) or the final SELECT.
+    /// relevant entries, times as stored) and <c>stays</c> (times in microseconds); the caller appends more CTEs (starting with a comma) or the final SELECT.
     /// </summary>
     private static string Stays(Linq2DbDialect dialect, bool oneTarget)
     {
         var window = "OVER (PARTITION BY tid ORDER BY ver, hid)";
         return $"""
             WITH rel AS (
-                SELECT h.target_id AS tid, h.action AS act, h.new_status AS st, h.version AS ver, h.id AS hid, {dialect.ReportMicros("h.occurred_at")} AS at
+                SELECT h.target_id AS tid, h.action AS act, h.new_status AS st, h.version AS ver, h.id AS hid, h.occurred_at AS at
                 FROM {dialect.Qualify(dialect.Tables.History)} h
                 WHERE h.action IN ('Created', 'StatusChanged', 'Repaired', 'Deleted') AND h.occurred_at < @cut{(oneTarget ? " AND h.target_id = @tid" : string.Empty)}
             ),
@@ -145,7 +158,7 @@ internal static class ReportQueries
                 FROM bounds
             ),
             stays AS (
-                SELECT tid, st, ver, at AS entered, exited,
+                SELECT tid, st, ver, {dialect.ReportMicros("at")} AS entered, {dialect.ReportMicros("exited")} AS exited,
                        CASE WHEN nact = 'Deleted' THEN NULL ELSE nst END AS nst,
                        CASE WHEN nact = 'Deleted' THEN 1 ELSE 0 END AS del
                 FROM edges WHERE act <> 'Deleted'

@@ -1,7 +1,9 @@
 -- TargetTracking MariaDB/MySQL schema, version 7: pipeline reports and the stagnation monitor. Every statement is
 -- idempotent: MariaDB commits each DDL statement on its own, so a script cut short is completed by running it again.
--- Reports read each target's status entries in version order (ux_target_history_target_version serves that order);
--- the operations report reads the entries of tracked operations by time, and operations by creation time.
+-- Reports read each target's status entries in version order: this covering index (InnoDB adds the primary key, id)
+-- gives them in that order from the index alone. The operations report reads the entries of tracked operations by
+-- time, and operations by creation time.
+CREATE INDEX IF NOT EXISTS ix_target_history_report ON target_history (target_id, version, action, new_status, occurred_at);
 CREATE INDEX IF NOT EXISTS ix_target_history_operation ON target_history (operation_id, occurred_at);
 CREATE INDEX IF NOT EXISTS ix_target_operations_created_at ON target_operations (created_at, id);
 
