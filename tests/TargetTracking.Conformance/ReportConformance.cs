@@ -152,18 +152,19 @@ public abstract class ReportConformance<TFixture>(TFixture fixture) : IClassFixt
         Assert.Equal([new StatusCount("Passed", 1), new StatusCount("Cold", 1), new StatusCount("Active", 3), new StatusCount("Hot", 1), new StatusCount("Closed", 1)], report.Entered);
 
         var d = TimeSpan.FromDays(1);
+        const decimal PerDay = 86_400_000_000m;
         Assert.Equal(
             [
-                new DurationStats("Cold", 2, 15 * d, 7.5 * d, 3 * d, 12 * d, 12 * d),
-                new DurationStats("Active", 3, 14 * d, 14 * d / 3, 3 * d, 9 * d, 9 * d),
-                new DurationStats("Hot", 2, 18 * d, 9 * d, 3 * d, 15 * d, 15 * d),
+                new DurationStats("Cold", 2, 15 * PerDay, 7.5 * d, 3 * d, 12 * d, 12 * d),
+                new DurationStats("Active", 3, 14 * PerDay, 14 * d / 3, 3 * d, 9 * d, 9 * d),
+                new DurationStats("Hot", 2, 18 * PerDay, 9 * d, 3 * d, 15 * d, 15 * d),
             ],
             report.TimeInStatus);
         Assert.Equal(
             [
-                new DurationStats("Passed", 1, 6 * d, 6 * d, 6 * d, 6 * d, 6 * d),
-                new DurationStats("Active", 1, 4 * d, 4 * d, 4 * d, 4 * d, 4 * d),
-                new DurationStats("Closed", 1, 2 * d, 2 * d, 2 * d, 2 * d, 2 * d),
+                new DurationStats("Passed", 1, 6 * PerDay, 6 * d, 6 * d, 6 * d, 6 * d),
+                new DurationStats("Active", 1, 4 * PerDay, 4 * d, 4 * d, 4 * d, 4 * d),
+                new DurationStats("Closed", 1, 2 * PerDay, 2 * d, 2 * d, 2 * d, 2 * d),
             ],
             report.OpenStays);
         Assert.Equal(

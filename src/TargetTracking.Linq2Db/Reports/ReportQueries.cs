@@ -69,11 +69,8 @@ internal static class ReportQueries
         var won = InSet("st", query.Won, "w", parameters);
         var lost = InSet("st", query.Lost, "l", parameters);
         // Stays that ended before the window cannot count in any figure: the scope keeps the others only.
-        var scope = "SELECT s.tid, s.st, s.ver, s.entered, s.exited, s.nst, s.del FROM stays s"
-            + (cohort ? " JOIN cohort c ON c.tid = s.tid" : string.Empty)
-            + " WHERE s.exited IS NULL OR s.exited >= @ws";
-        var stays = Stays(dialect, oneTarget: false)
-            + (cohort ? ", cohort AS (SELECT tid FROM rel WHERE act = 'Created' GROUP BY tid HAVING MIN(at) >= @cf AND MIN(at) < @ct)\n" : string.Empty);
+        var scope = "SELECT s.tid, s.st, s.ver, s.entered, s.exited, s.nst, s.del FROM stays s WHERE s.exited IS NULL OR s.exited >= @ws";
+        var stays = Stays(dialect, oneTarget: false, cohort);
         string prefix;
         if (dialect.ReportScratch is { } scratch)
         {
@@ -135,14 +132,22 @@ internal static class ReportQueries
     /// The stays of every target (or of <c>@tid</c>) from the entries before <c>@cut</c>, as the CTEs <c>rel</c> (the
     /// relevant entries, times as stored) and <c>stays</c> (times in microseconds); the caller appends more CTEs (starting with a comma) or the final SELECT.
     /// </summary>
-    private static string Stays(Linq2DbDialect dialect, bool oneTarget)
+    private static string Stays(Linq2DbDialect dialect, bool oneTarget, bool cohort = false)
     {
         var window = "OVER (PARTITION BY tid ORDER BY ver, hid)";
+        var history = dialect.Qualify(dialect.Tables.History);
+
+        // A cohort: the targets whose first Created entry (before the cut) is in [@cf, @ct), found before any window runs.
+        var filter = (oneTarget ? " AND h.target_id = @tid" : string.Empty)
+            + (cohort
+                ? $" AND EXISTS (SELECT 1 FROM {history} c WHERE c.target_id = h.target_id AND c.action = 'Created' AND c.occurred_at >= @cf AND c.occurred_at < @ct AND c.occurred_at < @cut)"
+                  + $" AND NOT EXISTS (SELECT 1 FROM {history} e WHERE e.target_id = h.target_id AND e.action = 'Created' AND e.occurred_at < @cf)"
+                : string.Empty);
         return $"""
             WITH rel AS (
                 SELECT h.target_id AS tid, h.action AS act, h.new_status AS st, h.version AS ver, h.id AS hid, h.occurred_at AS at
-                FROM {dialect.Qualify(dialect.Tables.History)} h
-                WHERE h.action IN ('Created', 'StatusChanged', 'Repaired', 'Deleted') AND h.occurred_at < @cut{(oneTarget ? " AND h.target_id = @tid" : string.Empty)}
+                FROM {history} h
+                WHERE h.action IN ('Created', 'StatusChanged', 'Repaired', 'Deleted') AND h.occurred_at < @cut{filter}
             ),
             lagged AS (
                 SELECT tid, act, st, ver, hid, at,

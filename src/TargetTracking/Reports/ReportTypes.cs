@@ -78,12 +78,12 @@ public sealed record TargetStays(TargetId TargetId, DateTimeOffset AsOf, IReadOn
 /// <summary>Durations of stays in one status.</summary>
 /// <param name="Status">The status (<see langword="null"/>: Not Set).</param>
 /// <param name="Count">How many stays.</param>
-/// <param name="Total">The sum.</param>
+/// <param name="TotalMicroseconds">The sum, in microseconds (a sum over many stays can exceed <see cref="TimeSpan.MaxValue"/>).</param>
 /// <param name="Mean">The sum divided by the count, rounded to the nearest microsecond (halves away from zero).</param>
 /// <param name="Median">percentile_disc(0.5): the smallest duration d such that at least half the stays lasted at most d.</param>
 /// <param name="P90">percentile_disc(0.9): the smallest d such that at least 90% of the stays lasted at most d.</param>
 /// <param name="Max">The longest.</param>
-public sealed record DurationStats(string? Status, long Count, TimeSpan Total, TimeSpan Mean, TimeSpan Median, TimeSpan P90, TimeSpan Max);
+public sealed record DurationStats(string? Status, long Count, decimal TotalMicroseconds, TimeSpan Mean, TimeSpan Median, TimeSpan P90, TimeSpan Max);
 
 /// <summary>One step of the funnel (the rules are in <c>docs/reports.md</c>).</summary>
 /// <param name="Status">The step's status (<see langword="null"/>: Not Set).</param>

@@ -226,7 +226,7 @@ public sealed class TargetReports
     private static DurationStats Stats(DurationFacts f) => new(
         f.Status,
         f.Count,
-        FromMicros(f.TotalMicroseconds),
+        f.TotalMicroseconds,
         FromMicros(f.Count == 0 ? 0 : Math.Round(f.TotalMicroseconds / f.Count, MidpointRounding.AwayFromZero)),
         FromMicros(f.MedianMicroseconds),
         FromMicros(f.P90Microseconds),
