@@ -21,10 +21,13 @@ var store = DashboardStore.Configure(tracking, builder.Configuration);
 builder.Services.AddHttpContextAccessor();
 builder.Services.AddSingleton<IAuditContextAccessor, HttpAuditContextAccessor>();
 builder.Services.AddProblemDetails();
+builder.Services.AddExceptionHandler<ApiExceptionHandler>();
+builder.Services.AddOpenApi();
 builder.Services.Configure<JsonOptions>(options => ApiJson.Configure(options.SerializerOptions));
 
-// Binding failures (malformed JSON, a number that is not one) answer 400 problem details in every environment.
-builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = false);
+// Binding failures (malformed JSON, an unknown property, a number that is not one) reach ApiExceptionHandler, which
+// answers 400 problem details with a code and the field in every environment.
+builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
 
 if (builder.Configuration.GetValue("Dashboard:SeedDemoData", defaultValue: true))
 {
@@ -37,6 +40,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseDefaultFiles();
 app.UseStaticFiles();
+app.MapOpenApi();
 app.MapTargetsApi();
 app.MapPipelineApi();
 

@@ -186,6 +186,10 @@ public sealed class Linq2DbTargetStore : ITargetRepository, IOperationRepository
         Guard.Against.Null(found);
         await InitializeAsync(cancellationToken).ConfigureAwait(false);
         using var db = Connect();
+
+        // A scan of the whole store can wait longer than a command's usual timeout for its first row (a sort over
+        // millions of entries on a busy server); the caller's token bounds it instead.
+        db.CommandTimeout = 0;
         return await IntegrityScanner.ScanAsync(db, _dialect, scan, found, cancellationToken).ConfigureAwait(false);
     }
 

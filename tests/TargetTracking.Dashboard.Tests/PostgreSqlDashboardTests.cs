@@ -31,7 +31,7 @@ public sealed class PostgreSqlDashboardTests(PostgreSqlDashboardFactory factory)
         var created = await client.CreateAsync("On PostgreSQL", ["Nordics"], "Cold");
 
         var moved = await client.ChangeStatusOkAsync(created.Id, "Active", 1);
-        var conflict = await (await client.ChangeStatusAsync(created.Id, "Hot", ifMatch: 1)).ProblemAsync(HttpStatusCode.Conflict);
+        var conflict = await (await client.ChangeStatusAsync(created.Id, "Hot", ifMatch: 1)).ProblemAsync(HttpStatusCode.PreconditionFailed);
         var forbidden = await (await client.ChangeStatusAsync(created.Id, "NotSet", ifMatch: 2)).ProblemAsync(HttpStatusCode.UnprocessableEntity);
 
         Assert.Equal(2, moved.Version);

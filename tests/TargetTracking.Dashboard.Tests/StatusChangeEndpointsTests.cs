@@ -80,12 +80,12 @@ public sealed class StatusChangeEndpointsTests(DashboardFactory factory) : IClas
     }
 
     [Fact]
-    public async Task ChangeStatus_WithStaleVersion_ReturnsConflictWithCurrentVersionAndTarget()
+    public async Task ChangeStatus_WithStaleIfMatch_ReturnsPreconditionFailedWithCurrentVersionAndTarget()
     {
         var created = await _client.CreateAsync("Contested", status: "Cold");
         await _client.ChangeStatusOkAsync(created.Id, "Active", 1);
 
-        var problem = await (await _client.ChangeStatusAsync(created.Id, "Hot", ifMatch: 1)).ProblemAsync(HttpStatusCode.Conflict);
+        var problem = await (await _client.ChangeStatusAsync(created.Id, "Hot", ifMatch: 1)).ProblemAsync(HttpStatusCode.PreconditionFailed);
 
         Assert.Equal("version_conflict", problem.GetProperty("code").GetString());
         Assert.Equal(1, problem.GetProperty("expectedVersion").GetInt64());

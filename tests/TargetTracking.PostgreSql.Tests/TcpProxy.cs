@@ -39,8 +39,16 @@ internal sealed class TcpProxy : IAsyncDisposable
         {
             foreach (var client in _clients)
             {
-                // A reset, not a polite close: the store sees the connection break.
-                client.Client?.LingerState = new LingerOption(true, 0);
+                try
+                {
+                    // A reset, not a polite close: the store sees the connection break.
+                    client.Client?.LingerState = new LingerOption(true, 0);
+                }
+                catch (ObjectDisposedException)
+                {
+                    // Its pump closed it already, because the other side went first.
+                }
+
                 client.Dispose();
             }
 

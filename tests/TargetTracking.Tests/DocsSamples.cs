@@ -6,42 +6,16 @@ namespace TargetTracking.Tests;
 public sealed class DocsSamples
 {
     [Fact]
-    public async Task QuickStart()
+    public void ReadmeQuickStart_IsTheConsumerProgram_ThatCiRunsAgainstThePackedPackages()
     {
-        #region sample_quickstart
-        var services = new ServiceCollection();
-        services.AddTargetTracking(options =>
-        {
-            options.Pipeline.Permit("Closed", "Active"); // allow re-opening closed deals
-        }).UseInMemory();                                // or .UseSqlite("Data Source=targets.db") / .UsePostgreSql(connectionString)
-        await using var provider = services.BuildServiceProvider();
-        var tracker = provider.GetRequiredService<TargetTracker>();
-        var who = new AuditContext { ActorId = "u-42", ActorName = "Dana" };
+        var readme = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Docs", "README.md"));
+        var program = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Docs", "QuickStart.Program.cs"));
+        var quickStart = readme[readme.IndexOf("## Quick start", StringComparison.Ordinal)..];
+        var start = quickStart.IndexOf("```csharp\n", StringComparison.Ordinal) + "```csharp\n".Length;
+        var end = quickStart.IndexOf("```", start, StringComparison.Ordinal);
 
-        var created = await tracker.CreateAsync(new NewTarget("Acme GmbH", "Family-owned maker of valves", ["EU", "Nordics"]), who);
-        var acme = created.Value!;                                   // version 1, status Not Set
-
-        var moved = await tracker.ChangeStatusAsync(acme.Id, acme.Version, "Active", who);
-        var message = moved.Match(
-            target => $"{target.Name} is {target.Status} (v{target.Version})",
-            error => error switch
-            {
-                VersionConflictError conflict => $"Changed meanwhile; now v{conflict.Current.Version}",
-                TransitionNotAllowedError refused => $"Not allowed; try {string.Join(", ", refused.AllowedNext)}",
-                _ => error.Message,
-            });
-
-        var bulk = tracker.BeginBulk();
-        bulk.ChangeStatus(acme.Id, expectedVersion: 2, "Hot");
-        var result = await bulk.CommitAsync(BulkMode.AllOrNothing, who); // one transaction, one outcome per item
-
-        var history = await tracker.GetHistoryAsync(acme.Id);              // newest first: StatusChanged, StatusChanged, Created
-        #endregion
-
-        Assert.Equal("Acme GmbH is Active (v2)", message);
-        Assert.True(result.Succeeded);
-        Assert.Equal([HistoryAction.StatusChanged, HistoryAction.StatusChanged, HistoryAction.Created], history.Select(h => h.Action));
-        Assert.All(history, h => Assert.Equal("Dana", h.ActorName));
+        Assert.Equal(program.ReplaceLineEndings("\n"), quickStart[start..end].ReplaceLineEndings("\n"));
+        Assert.StartsWith("using Microsoft.Extensions.DependencyInjection;", program, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -3,11 +3,13 @@ using System.Text.Json.Serialization;
 
 namespace TargetTracking.Dashboard.Api;
 
-/// <summary>How the API writes JSON: camelCase, enums by name, a <see cref="TargetId"/> as its GUID string.</summary>
+/// <summary>How the API reads and writes JSON: camelCase, enums by name, a <see cref="TargetId"/> as its GUID string, no unknown property.</summary>
 internal static class ApiJson
 {
     public static void Configure(JsonSerializerOptions options)
     {
+        // A misspelled property ("stauts") is a 400 naming it, not a request that silently changes nothing.
+        options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
         options.Converters.Add(new TargetIdConverter());
     }

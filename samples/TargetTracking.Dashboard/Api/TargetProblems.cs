@@ -8,6 +8,24 @@ internal static class TargetProblems
     /// <summary>Answers the request with the problem details of <paramref name="error"/> (<c>application/problem+json</c>).</summary>
     public static IResult ToProblem(this TargetError error) => TypedResults.Problem(ToProblemDetails(error));
 
+    /// <summary>
+    /// Answers a write with the problem details of <paramref name="error"/>; a version conflict of a request that named its
+    /// version in <c>If-Match</c> is <c>412 Precondition Failed</c>, as HTTP says, with the current version's <c>ETag</c>.
+    /// A version given in the body or query stays a <c>409 Conflict</c>: no precondition header failed.
+    /// </summary>
+    public static IResult ToProblem(this TargetError error, HttpRequest request)
+    {
+        if (error is not VersionConflictError conflict || request.Headers.IfMatch.Count == 0)
+        {
+            return error.ToProblem();
+        }
+
+        var problem = ToProblemDetails(error);
+        problem.Status = StatusCodes.Status412PreconditionFailed;
+        request.HttpContext.Response.Headers.ETag = $"\"{conflict.Current.Version}\"";
+        return TypedResults.Problem(problem);
+    }
+
     /// <summary>The problem details of an error: also used for the per-item errors of a bulk change.</summary>
     public static ProblemDetails ToProblemDetails(TargetError error)
     {

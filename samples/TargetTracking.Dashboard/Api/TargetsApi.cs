@@ -148,7 +148,7 @@ internal static class TargetsApi
         }
 
         var result = await tracker.DeleteAsync(new TargetId(id), ReadVersion(http.Request, expectedVersion), cancellationToken: cancellationToken);
-        return result.Match(_ => TypedResults.NoContent(), TargetProblems.ToProblem);
+        return result.Match(_ => TypedResults.NoContent(), error => error.ToProblem(http.Request));
     }
 
     private static async Task<IResult> HistoryAsync(Guid id, long? before, int? limit, TargetTracker tracker, CancellationToken cancellationToken)
@@ -196,6 +196,10 @@ internal static class TargetsApi
         {
             errors.Add(new FieldError("items", $"Give between 1 and {max} items."));
         }
+        else
+        {
+            errors.AddRange(body.Items.Select((item, i) => (item, i)).Where(x => x.item is null).Select(x => new FieldError($"items[{x.i}]", "An item cannot be null.")));
+        }
 
         if (errors.Count > 0)
         {
@@ -223,7 +227,7 @@ internal static class TargetsApi
             http.Response.Headers.ETag = ETag(target.Version);
             return TypedResults.Ok(target);
         },
-        TargetProblems.ToProblem);
+        error => error.ToProblem(http.Request));
 
     private static string ETag(long version) => $"\"{version}\"";
 

@@ -13,6 +13,7 @@ internal sealed class SqliteDatabase
 
     public SqliteDatabase(SqliteStoreOptions options)
     {
+        EnsureNativeLibrary();
         var builder = new SqliteConnectionStringBuilder(options.ConnectionString)
         {
             // Set on every new physical connection by Microsoft.Data.Sqlite itself.
@@ -25,6 +26,25 @@ internal sealed class SqliteDatabase
         IsMemory = IsMemoryDatabase(builder);
         var busyMilliseconds = ((long)options.BusyTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
         _connectionPragmas = $"PRAGMA busy_timeout = {busyMilliseconds}; PRAGMA synchronous = NORMAL;";
+    }
+
+    /// <summary>
+    /// The package depends on Microsoft.Data.Sqlite.Core, so the host chooses the native SQLite; without one, say which
+    /// package to add instead of SQLitePCL's "call SetProvider()" on the first query.
+    /// </summary>
+    private static void EnsureNativeLibrary()
+    {
+        try
+        {
+            _ = new SqliteConnection().ServerVersion;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new InvalidOperationException(
+                "TargetTracking.Sqlite found no native SQLite library. Add the package SQLitePCLRaw.bundle_e_sqlite3 (what " +
+                "Microsoft.Data.Sqlite brings), SQLitePCLRaw.bundle_e_sqlcipher, or another SQLitePCLRaw provider to the application.",
+                e);
+        }
     }
 
     /// <summary>Gets the connection string the store opens connections with.</summary>

@@ -1,0 +1,90 @@
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Playwright;
+
+namespace TargetTracking.Dashboard.Tests.Browser;
+
+/// <summary>
+/// The dashboard on a real loopback port (Kestrel, a SQLite file of its own) and Debian's chromium driven by Playwright:
+/// what a person gets from the README's first command, in a browser.
+/// </summary>
+public sealed class BrowserFixture : IAsyncLifetime
+{
+    /// <summary>Debian's chromium; Playwright's own browser download cannot work on this machine.</summary>
+    public const string Chromium = "/usr/bin/chromium";
+
+    private readonly KestrelDashboard _dashboard = new();
+    private IPlaywright? _playwright;
+
+    public IBrowser Browser { get; private set; } = null!;
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary>Where each test leaves the screenshot of its last moment (kept, so a failure shows what the page showed).</summary>
+    public static string ScreenshotDirectory { get; } = Path.Combine(AppContext.BaseDirectory, "screenshots");
+
+    public async Task InitializeAsync()
+    {
+        _dashboard.UseKestrel();
+        _dashboard.StartServer();
+        var addresses = _dashboard.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        BaseAddress = new Uri(addresses.Single());
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true });
+        Directory.CreateDirectory(ScreenshotDirectory);
+    }
+
+    /// <summary>A new page in a browser context of its own (its own storage: another person at another desk).</summary>
+    public async Task<IPage> OpenAsync(string? actor = null)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = BaseAddress.ToString(), ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
+        context.SetDefaultTimeout(30_000);
+        var page = await context.NewPageAsync();
+        if (actor is not null)
+        {
+            await page.AddInitScriptAsync($"localStorage.setItem('actor', {System.Text.Json.JsonSerializer.Serialize(actor)});");
+        }
+
+        await page.GotoAsync("/");
+        await page.WaitForSelectorAsync("body[data-ready=true]");
+        return page;
+    }
+
+    /// <summary>An HTTP client of the same host, to arrange data the way another client would.</summary>
+    public HttpClient Api() => new() { BaseAddress = BaseAddress };
+
+    public async Task<TargetDto> CreateAsync(string name, string? status = null, string[]? markets = null)
+    {
+        using var client = Api();
+        var response = await client.PostAsJsonAsync("/api/targets", new { name, status, markets }, Tests.Api.Json);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<TargetDto>(Tests.Api.Json))!;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Browser.DisposeAsync();
+        _playwright?.Dispose();
+        await _dashboard.DisposeAsync();
+    }
+
+    private sealed class KestrelDashboard : DashboardFactory
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.UseSetting("urls", "http://127.0.0.1:0");
+        }
+    }
+}
+
+/// <summary>Takes each test's last screenshot, named after the test, whether it passed or failed.</summary>
+internal static class Screenshot
+{
+    public static async Task TakeAsync(IPage page, string name) =>
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, name + ".png"), FullPage = true });
+}
