@@ -12,6 +12,7 @@ using TargetTracking.PostgreSql.Tests;
 // dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- [--short] --first-call   (first call of a new process)
 // dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- [--short] --integrity    (integrity check over 1,000,000 targets, 3,000,000 entries)
 // dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- --hierarchy    (tree and roll-up of 1,000 goals over 100,000 outcomes)
+// dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- [--short] --reports      (pipeline reports over 1,000,000 targets, 5,000,000 entries)
 // dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- --verify                 (check what every bulk competitor writes)
 // dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- [--short] --feed-latency (change feed latency on PostgreSQL, NOTIFY and polling)
 var shortRun = args.Contains("--short");
@@ -21,7 +22,8 @@ var verify = args.Contains("--verify");
 var integrity = args.Contains("--integrity");
 var hierarchy = args.Contains("--hierarchy");
 var feedLatency = args.Contains("--feed-latency");
-var rest = args.Where(a => a is not "--short" and not "--operations" and not "--first-call" and not "--verify" and not "--integrity" and not "--hierarchy" and not "--feed-latency").ToArray();
+var reports = args.Contains("--reports");
+var rest = args.Where(a => a is not "--short" and not "--operations" and not "--first-call" and not "--verify" and not "--integrity" and not "--hierarchy" and not "--feed-latency" and not "--reports" and not "--bdn").ToArray();
 
 // Every benchmark runs in its own process; one throwaway cluster, started here, serves them all (each
 // process creates its own database on it). The cluster stops when this process exits.
@@ -31,7 +33,7 @@ if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(PostgreSqlServe
 }
 
 // Likewise one throwaway MariaDB server, when a MariaDB benchmark may run.
-if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(MariaDbServer.EnvironmentVariable)) && !InfoOnly(rest) && !operations && !firstCall && !hierarchy && !feedLatency
+if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(MariaDbServer.EnvironmentVariable)) && !InfoOnly(rest) && !operations && !firstCall && !hierarchy && !feedLatency && !reports
     && (verify || !rest.Contains("--filter") || rest.SkipWhile(a => a != "--filter").Skip(1).TakeWhile(a => !a.StartsWith('-')).Any(f => f.Contains("MariaDb", StringComparison.OrdinalIgnoreCase) || f.Trim('*').Length == 0 || f.Contains("Bulk", StringComparison.OrdinalIgnoreCase))))
 {
     Environment.SetEnvironmentVariable(MariaDbServer.EnvironmentVariable, await MariaDbServer.GetAdminConnectionStringAsync());
@@ -70,6 +72,19 @@ if (feedLatency)
     return 0;
 }
 
+if (reports)
+{
+    // In this process: seeding 5,000,000 entries takes minutes, and BenchmarkDotNet would seed again in each of its
+    // processes (one database per process). Three measured runs per report after a warm-up; add --bdn for its runs too.
+    if (args.Contains("--bdn"))
+    {
+        BenchmarkRunner.Run<PostgreSqlReportBenchmarks>(BenchmarkConfig.SinglePass());
+    }
+
+    await PostgreSqlReportBenchmarks.ReportPeakMemoryAsync(PostgreSqlReportBenchmarks.Sizes);
+    return 0;
+}
+
 if (verify)
 {
     // Every bulk competitor once per N, outside BenchmarkDotNet: what it wrote, and all-or-nothing with a stale item.
@@ -88,7 +103,7 @@ if (firstCall)
 }
 
 // Their own runs, with their own jobs: above.
-Type[] apart = [typeof(PostgreSqlOperationBenchmarks), typeof(PostgreSqlFirstCallBenchmarks), typeof(PostgreSqlIntegrityBenchmarks), typeof(PostgreSqlHierarchyBenchmarks)];
+Type[] apart = [typeof(PostgreSqlOperationBenchmarks), typeof(PostgreSqlFirstCallBenchmarks), typeof(PostgreSqlIntegrityBenchmarks), typeof(PostgreSqlHierarchyBenchmarks), typeof(PostgreSqlReportBenchmarks)];
 var suite = typeof(Program).Assembly.GetTypes().Where(t => t.IsPublic && !t.IsAbstract && !apart.Contains(t) && t.GetMethods().Any(m => m.IsDefined(typeof(BenchmarkDotNet.Attributes.BenchmarkAttribute), false))).ToArray();
 var config = rest.Any(a => a is "--job" or "-j") ? BenchmarkConfig.CommandLineJob() : shortRun ? BenchmarkConfig.Short() : BenchmarkConfig.Full();
 BenchmarkSwitcher.FromTypes(suite).Run(rest, config);

@@ -142,6 +142,36 @@ public abstract class Linq2DbDialect
     /// <returns>The listener, or <see langword="null"/>.</returns>
     internal virtual IFeedListener? Listen(Func<DataConnection> connect) => null;
 
+    /// <summary>
+    /// Gets SQL that reads a time column as whole microseconds since 1970-01-01 UTC, a 64-bit integer: the reports
+    /// compute durations and percentiles in it, exactly, the same on every database.
+    /// </summary>
+    /// <param name="column">The column, qualified as the query needs.</param>
+    /// <returns>The SQL expression.</returns>
+    internal abstract string ReportMicros(string column);
+
+    /// <summary>Gets a parameter holding a time as the time columns store it (compared with them directly, so indexes serve).</summary>
+    internal abstract DataParameter TimeParameter(string name, DateTimeOffset value);
+
+    /// <summary>Gets a parameter holding an id as the id columns store it.</summary>
+    internal abstract DataParameter IdParameter(string name, Guid id);
+
+    /// <summary>Gets a table's name as raw SQL refers to it (schema-qualified and quoted where the database has schemas).</summary>
+    internal virtual string Qualify(string table) => table;
+
+    /// <summary>
+    /// Gets the temporary table a pipeline report fills once with the stays in scope (so the window functions run once
+    /// for all its figures), or <see langword="null"/> to compute the stays in each statement (the default).
+    /// </summary>
+    internal virtual ReportScratch? ReportScratch => null;
+
+    /// <summary>Gets an INSERT of one row that does nothing when the row's key exists (it affects 0 rows then).</summary>
+    /// <param name="table">The qualified table.</param>
+    /// <param name="columns">The column list.</param>
+    /// <param name="values">The values list (parameters).</param>
+    /// <returns>The statement.</returns>
+    internal abstract string InsertIgnore(string table, string columns, string values);
+
     /// <summary>Tells whether re-running the whole unit of work may succeed after this failure.</summary>
     internal abstract bool IsTransient(Exception exception);
 
@@ -157,3 +187,9 @@ public abstract class Linq2DbDialect
 /// <param name="Updated">Targets updated at their expected version.</param>
 /// <param name="Deleted">Targets deleted at their expected version.</param>
 internal readonly record struct WriteCounts(long Inserted, long Updated, long Deleted);
+
+/// <summary>A temporary table of the stays in a pipeline report's scope, dropped with the report's transaction.</summary>
+/// <param name="Name">The table's name.</param>
+/// <param name="Create">The statement that creates it (columns tid, st, ver, entered, exited, nst, del).</param>
+/// <param name="Analyze">A statement that gathers its statistics once filled, or <see langword="null"/>.</param>
+internal sealed record ReportScratch(string Name, string Create, string? Analyze);

@@ -14,7 +14,7 @@ namespace TargetTracking.Linq2Db;
 /// <c>UsePostgreSql(...)</c>, <c>UseSqlite(...)</c> or <c>UseLinq2Db(...)</c>; <see cref="InHostTransaction(DataConnection)"/> runs
 /// writes inside a host's own transaction.
 /// </summary>
-public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationRepository, IIntegrityStore, IHierarchyStore, IChangeFeedStore
+public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationRepository, IIntegrityStore, IHierarchyStore, IChangeFeedStore, IReportStore, IStagnationClaims
 {
     private static readonly OperationStatus[] Finished = [OperationStatus.Completed, OperationStatus.Failed, OperationStatus.Cancelled];
 
@@ -28,6 +28,9 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationRe
         new TargetQuery { Market = "EU", Take = 1 },
         new TargetQuery { NameContains = "A", Take = 1 },
     ];
+
+    /// <summary>The table of claimed stays (migration 0007): one row per notified stay, keyed by target and stay start.</summary>
+    internal const string StagnationClaimsTable = "stagnation_claims";
 
     private readonly DataOptions _options;
     private readonly Linq2DbDialect _dialect;
@@ -188,6 +191,113 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationRe
         // millions of entries on a busy server); the caller's token bounds it instead.
         db.CommandTimeout = 0;
         return await IntegrityScanner.ScanAsync(db, _dialect, scan, found, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Computes a target's stays in the database (<see cref="IReportStore"/>), by window functions over its history.</summary>
+    /// <param name="id">The target.</param>
+    /// <param name="cut">Entries at or after it are not read.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The stays, oldest first.</returns>
+    public Task<IReadOnlyList<StayFacts>> GetStaysAsync(TargetId id, DateTimeOffset cut, CancellationToken cancellationToken = default) =>
+        ReadReportAsync(db => ReportQueries.StaysAsync(db, _dialect, id, cut, cancellationToken), cancellationToken);
+
+    /// <summary>Counts targets per status as of a cut in the database (<see cref="IReportStore"/>), replaying the history set-based.</summary>
+    /// <param name="cut">Entries at or after it are not read.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The counts.</returns>
+    public Task<IReadOnlyList<StatusCount>> CountAsOfAsync(DateTimeOffset cut, CancellationToken cancellationToken = default) =>
+        ReadReportAsync(db => ReportQueries.CountAsOfAsync(db, _dialect, cut, cancellationToken), cancellationToken);
+
+    /// <summary>Computes pipeline facts in the database (<see cref="IReportStore"/>), every statement in one snapshot.</summary>
+    /// <param name="query">What to compute.</param>
+    /// <param name="cancellationToken">Cancels the computation.</param>
+    /// <returns>The facts.</returns>
+    public Task<PipelineFacts> ComputePipelineAsync(PipelineFactsQuery query, CancellationToken cancellationToken = default)
+    {
+        Guard.Against.Null(query);
+        return ReadReportAsync(db => ReportQueries.PipelineAsync(db, _dialect, query, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>Streams the operations of a period and groups the history's operation entries per target, in one snapshot (<see cref="IReportStore"/>).</summary>
+    /// <param name="query">The period.</param>
+    /// <param name="operation">Receives each operation while a reader is open; it must not call the store.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The touches.</returns>
+    public Task<OperationTouchFacts> ScanOperationsAsync(OperationsFactsQuery query, Action<BulkOperation> operation, CancellationToken cancellationToken = default)
+    {
+        Guard.Against.Null(query);
+        Guard.Against.Null(operation);
+        return ReadReportAsync(async db =>
+        {
+            var (from, to) = (query.From, query.To);
+            var operations = db.GetTable<OperationRecord>().Where(o => o.CreatedAt >= from && o.CreatedAt < to).OrderBy(o => o.CreatedAt).ThenBy(o => o.Id);
+            await foreach (var row in operations.AsAsyncEnumerable().WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                operation(row.ToOperation());
+            }
+
+            var touched = db.GetTable<HistoryRecord>()
+                .Where(h => h.OperationId != null && h.OccurredAt >= from && h.OccurredAt < to)
+                .GroupBy(h => h.TargetId)
+                .Select(g => new { TargetId = g.Key, Operations = g.CountExt(h => h.OperationId, Sql.AggregateModifier.Distinct), Entries = g.LongCount(), LastAt = g.Max(h => h.OccurredAt) });
+            var total = await touched.LongCountAsync(cancellationToken).ConfigureAwait(false);
+            var top = await touched.OrderByDescending(t => t.LastAt).ThenBy(t => t.TargetId).Take(query.MaxTargets).ToListAsync(cancellationToken).ConfigureAwait(false);
+            return new OperationTouchFacts(total, [.. top.Select(t => new TargetOperationTouch(new TargetId(t.TargetId), t.Operations, t.Entries, t.LastAt))]);
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> TryClaimAsync(StagnationClaim claim, CancellationToken cancellationToken = default)
+    {
+        Guard.Against.Null(claim);
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        using var db = Connect();
+
+        // One statement, atomic on the key (target, stay start): of several hosts claiming at once, exactly one inserts.
+        var inserted = await db.ExecuteAsync(
+            _dialect.InsertIgnore(_dialect.Qualify(StagnationClaimsTable), "target_id, stay_started_at, status, claimed_at", "@tid, @since, @status, @at"),
+            cancellationToken,
+            _dialect.IdParameter("tid", claim.TargetId.Value),
+            _dialect.TimeParameter("since", claim.StayStartedAt),
+            new DataParameter("status", claim.Status, DataType.NVarChar),
+            _dialect.TimeParameter("at", claim.ClaimedAt)).ConfigureAwait(false);
+        return inserted == 1;
+    }
+
+    /// <inheritdoc />
+    public async Task ReleaseAsync(StagnationClaim claim, CancellationToken cancellationToken = default)
+    {
+        Guard.Against.Null(claim);
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        using var db = Connect();
+        await db.ExecuteAsync(
+            $"DELETE FROM {_dialect.Qualify(StagnationClaimsTable)} WHERE target_id = @tid AND stay_started_at = @since",
+            cancellationToken,
+            _dialect.IdParameter("tid", claim.TargetId.Value),
+            _dialect.TimeParameter("since", claim.StayStartedAt)).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs report reads in one read-only transaction over one consistent snapshot (inside a host's transaction, in that one).</summary>
+    private async Task<T> ReadReportAsync<T>(Func<DataConnection, Task<T>> read, CancellationToken cancellationToken)
+    {
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        using var db = Connect();
+        var turn = await _dialect.BeginConsistentReadAsync(db, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var result = await read(db).ConfigureAwait(false);
+            await db.CommitTransactionAsync(cancellationToken).ConfigureAwait(false);
+            return result;
+        }
+        finally
+        {
+            if (db.Transaction is not null)
+            {
+                await db.RollbackTransactionAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+
+            turn?.Dispose();
+        }
     }
 
     /// <inheritdoc />

@@ -123,6 +123,7 @@ public sealed class MySqlDialect : Linq2DbDialect
             GRANT SELECT, INSERT, UPDATE, DELETE ON {d}.hierarchy_items TO {to};
             GRANT SELECT, INSERT, UPDATE, DELETE ON {d}.outcome_links TO {to};
             GRANT SELECT, INSERT ON {d}.hierarchy_history TO {to};
+            GRANT SELECT, INSERT, DELETE ON {d}.stagnation_claims TO {to};
 
             """;
         return allowHistoryPurge ? grants + $"GRANT EXECUTE ON PROCEDURE {d}.targettracking_delete_targets_purging_history TO {to};\n" : grants;
@@ -220,6 +221,15 @@ public sealed class MySqlDialect : Linq2DbDialect
     // REPEATABLE READ: InnoDB's first read fixes a consistent snapshot for the rest of the transaction.
     internal override Task BeginSnapshotReadAsync(DataConnection db, CancellationToken cancellationToken) =>
         db.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
+
+    // DATETIME(6) holds UTC without a zone, so the session's time zone plays no part.
+    internal override string ReportMicros(string column) => $"TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', {column})";
+
+    internal override DataParameter TimeParameter(string name, DateTimeOffset value) => new(name, value.UtcDateTime, DataType.DateTime2);
+
+    internal override DataParameter IdParameter(string name, Guid id) => new(name, Stored.Id(id), DataType.Binary);
+
+    internal override string InsertIgnore(string table, string columns, string values) => $"INSERT IGNORE INTO {table} ({columns}) VALUES ({values})";
 
     internal override IQueryable<T> ForUpdate<T>(IQueryable<T> query) => query.AsMySql().ForUpdateHint();
 

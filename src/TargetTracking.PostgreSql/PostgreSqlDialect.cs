@@ -114,6 +114,7 @@ public sealed class PostgreSqlDialect : Linq2DbDialect
             GRANT SELECT, INSERT, UPDATE, DELETE ON {s}.operations, {s}.operation_items, {s}.operation_failures TO {r};
             GRANT SELECT, INSERT, UPDATE, DELETE ON {s}.hierarchy_items, {s}.outcome_links TO {r};
             GRANT SELECT, INSERT ON {s}.hierarchy_history TO {r};
+            GRANT SELECT, INSERT, DELETE ON {s}.stagnation_claims TO {r};
 
             """;
         return allowHistoryPurge
@@ -172,6 +173,24 @@ public sealed class PostgreSqlDialect : Linq2DbDialect
 
     internal override Task BeginSnapshotReadAsync(DataConnection db, CancellationToken cancellationToken) =>
         db.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
+
+    // EXTRACT(EPOCH …) is numeric since PostgreSQL 14: exact for whole microseconds.
+    internal override string ReportMicros(string column) => $"(EXTRACT(EPOCH FROM {column}) * 1000000)::bigint";
+
+    // A report's stays once, in a temporary table the report's transaction drops: measured on 5,000,000 entries,
+    // computing them in each of its statements cost several times more (docs/benchmarks.md, Reports).
+    internal override ReportScratch? ReportScratch { get; } = new(
+        "tt_report_scope",
+        "CREATE TEMP TABLE tt_report_scope (tid uuid, st text, ver bigint, entered bigint, exited bigint, nst text, del int) ON COMMIT DROP",
+        "ANALYZE tt_report_scope");
+
+    internal override DataParameter TimeParameter(string name, DateTimeOffset value) => new(name, value.ToUniversalTime(), DataType.DateTimeOffset);
+
+    internal override DataParameter IdParameter(string name, Guid id) => new(name, id, DataType.Guid);
+
+    internal override string Qualify(string table) => $"{_quoted}.{table}";
+
+    internal override string InsertIgnore(string table, string columns, string values) => $"INSERT INTO {table} ({columns}) VALUES ({values}) ON CONFLICT DO NOTHING";
 
     internal override IQueryable<T> ForUpdate<T>(IQueryable<T> query) => query.AsPostgreSQL().ForUpdateHint();
 

@@ -14,7 +14,7 @@ namespace TargetTracking.PostgreSql;
 /// same transaction as each batch. Thread-safe; the <see cref="NpgsqlDataSource"/> belongs to the caller. Hosts
 /// normally register it with <c>UsePostgreSql(...)</c>.
 /// </summary>
-public sealed class PostgreSqlTargetRepository : ITargetRepository, IOperationRepository, IIntegrityStore, IHierarchyStore, IChangeFeedStore
+public sealed class PostgreSqlTargetRepository : ITargetRepository, IOperationRepository, IIntegrityStore, IHierarchyStore, IChangeFeedStore, IReportStore, IStagnationClaims
 {
     /// <summary>Initializes a new instance.</summary>
     /// <param name="dataSource">Where connections come from; not disposed by the store.</param>
@@ -110,6 +110,31 @@ public sealed class PostgreSqlTargetRepository : ITargetRepository, IOperationRe
 
     /// <inheritdoc />
     public IFeedListener? Listen() => Store.Listen();
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<StayFacts>> GetStaysAsync(TargetId id, DateTimeOffset cut, CancellationToken cancellationToken = default) =>
+        Store.GetStaysAsync(id, cut, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<StatusCount>> CountAsOfAsync(DateTimeOffset cut, CancellationToken cancellationToken = default) =>
+        Store.CountAsOfAsync(cut, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<PipelineFacts> ComputePipelineAsync(PipelineFactsQuery query, CancellationToken cancellationToken = default) =>
+        Store.ComputePipelineAsync(query, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<OperationTouchFacts> ScanOperationsAsync(OperationsFactsQuery query, Action<BulkOperation> operation, CancellationToken cancellationToken = default) =>
+        Store.ScanOperationsAsync(query, operation, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<bool> TryClaimAsync(StagnationClaim claim, CancellationToken cancellationToken = default) =>
+        Store.TryClaimAsync(claim, cancellationToken);
+
+    /// <inheritdoc />
+    public Task ReleaseAsync(StagnationClaim claim, CancellationToken cancellationToken = default) =>
+        Store.ReleaseAsync(claim, cancellationToken);
+
 
     /// <inheritdoc />
     public Task<IntegrityCounts> ScanIntegrityAsync(IntegrityScan scan, Action<IntegrityFinding> found, CancellationToken cancellationToken = default) =>

@@ -178,6 +178,15 @@ public sealed class SqliteDialect : Linq2DbDialect
 
     internal override Expression<Func<HistoryRecord, bool>> MalformedHistory => h => NotGuid(h.Id) || NotGuid(h.TargetId);
 
+    // Times are UTC ticks: whole microseconds since 1970 are (ticks - 1970's ticks) / 10, exact for stored times.
+    internal override string ReportMicros(string column) => $"(({column}) - 621355968000000000) / 10";
+
+    internal override DataParameter TimeParameter(string name, DateTimeOffset value) => new(name, value.UtcTicks, DataType.Int64);
+
+    internal override DataParameter IdParameter(string name, Guid id) => new(name, id.ToString("D"), DataType.NVarChar);
+
+    internal override string InsertIgnore(string table, string columns, string values) => $"INSERT OR IGNORE INTO {table} ({columns}) VALUES ({values})";
+
     internal override IQueryable<T> ForUpdate<T>(IQueryable<T> query) => query;
 
     internal override Expression<Func<TargetRecord, bool>> IdIn(Guid[] ids)

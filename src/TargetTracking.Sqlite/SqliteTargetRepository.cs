@@ -12,7 +12,7 @@ namespace TargetTracking.Sqlite;
 /// writers in a file database. Thread-safe; dispose it to close its connections (an in-memory database ends with
 /// it). Hosts normally register it with <c>UseSqlite(...)</c>.
 /// </summary>
-public sealed class SqliteTargetRepository : ITargetRepository, IOperationRepository, IIntegrityStore, IHierarchyStore, IChangeFeedStore, IAsyncDisposable, IDisposable
+public sealed class SqliteTargetRepository : ITargetRepository, IOperationRepository, IIntegrityStore, IHierarchyStore, IChangeFeedStore, IReportStore, IStagnationClaims, IAsyncDisposable, IDisposable
 {
     private readonly SqliteDatabase _database;
     private readonly SemaphoreSlim _initGate = new(1, 1);
@@ -177,6 +177,49 @@ public sealed class SqliteTargetRepository : ITargetRepository, IOperationReposi
 
     /// <inheritdoc />
     public IFeedListener? Listen() => Store.Listen();
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<StayFacts>> GetStaysAsync(TargetId id, DateTimeOffset cut, CancellationToken cancellationToken = default)
+    {
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        return await Store.GetStaysAsync(id, cut, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<StatusCount>> CountAsOfAsync(DateTimeOffset cut, CancellationToken cancellationToken = default)
+    {
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        return await Store.CountAsOfAsync(cut, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<PipelineFacts> ComputePipelineAsync(PipelineFactsQuery query, CancellationToken cancellationToken = default)
+    {
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        return await Store.ComputePipelineAsync(query, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<OperationTouchFacts> ScanOperationsAsync(OperationsFactsQuery query, Action<BulkOperation> operation, CancellationToken cancellationToken = default)
+    {
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        return await Store.ScanOperationsAsync(query, operation, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> TryClaimAsync(StagnationClaim claim, CancellationToken cancellationToken = default)
+    {
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        return await Store.TryClaimAsync(claim, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task ReleaseAsync(StagnationClaim claim, CancellationToken cancellationToken = default)
+    {
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        await Store.ReleaseAsync(claim, cancellationToken).ConfigureAwait(false);
+    }
+
 
     /// <inheritdoc />
     public async Task<IntegrityCounts> ScanIntegrityAsync(IntegrityScan scan, Action<IntegrityFinding> found, CancellationToken cancellationToken = default)

@@ -112,3 +112,5 @@ public sealed class QueryCacheCollection;
 
 [Collection(FirstCallConformance<MySqlFixture>.Collection)]
 public sealed class MySqlFirstCallConformance(MySqlFixture f) : FirstCallConformance<MySqlFixture>(f);
+
+public sealed class MySqlReportConformance(MySqlFixture f) : ReportConformance<MySqlFixture>(f);

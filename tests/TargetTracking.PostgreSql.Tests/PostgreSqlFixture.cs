@@ -86,3 +86,5 @@ public sealed class QueryCacheCollection;
 
 [Collection(FirstCallConformance<PostgreSqlFixture>.Collection)]
 public sealed class PostgreSqlFirstCallConformance(PostgreSqlFixture f) : FirstCallConformance<PostgreSqlFixture>(f);
+
+public sealed class PostgreSqlReportConformance(PostgreSqlFixture f) : ReportConformance<PostgreSqlFixture>(f);

@@ -136,3 +136,7 @@ public sealed class QueryCacheCollection;
 
 [Collection(FirstCallConformance<SqliteFileFixture>.Collection)]
 public sealed class SqliteFirstCallConformance(SqliteFileFixture fixture) : FirstCallConformance<SqliteFileFixture>(fixture);
+
+public sealed class SqliteFileReportConformance(SqliteFileFixture fixture) : ReportConformance<SqliteFileFixture>(fixture);
+
+public sealed class SqliteMemoryReportConformance(SqliteMemoryFixture fixture) : ReportConformance<SqliteMemoryFixture>(fixture);

@@ -77,3 +77,6 @@ public sealed class InMemoryIntegrityConformance(InMemoryFixture fixture) : Inte
 
 public sealed class InMemoryHierarchyConformance(InMemoryFixture fixture) : HierarchyConformance<InMemoryFixture>(fixture);
 public sealed class InMemoryChangeFeedConformance(InMemoryFixture fixture, ITestOutputHelper output) : ChangeFeedConformance<InMemoryFixture>(fixture, output);
+
+    /// <inheritdoc />
+public sealed class InMemoryReportConformance(InMemoryFixture fixture) : ReportConformance<InMemoryFixture>(fixture);

@@ -45,6 +45,7 @@ public static class TargetTrackingServiceCollectionExtensions
         services.TryAddSingleton(sp => new TargetHealth(sp.GetRequiredService<TargetTracker>()));
         services.TryAddSingleton(sp => new HierarchyTracker(sp.GetRequiredService<TargetTracker>()));
         services.TryAddSingleton(sp => new ChangeFeed(sp.GetRequiredService<TargetTracker>(), sp.GetService<ILogger<ChangeFeed>>()));
+        services.TryAddSingleton(sp => new TargetReports(sp.GetRequiredService<TargetTracker>(), sp.GetService<IOptions<ReportOptions>>()?.Value));
         services.TryAddSingleton(sp => new TargetOperations(sp.GetRequiredService<TargetTracker>(), sp.GetService<ILogger<TargetOperations>>()));
 
         // At start-up, log the stored statuses the pipeline does not have (EventId 20); never stops the host.
@@ -87,5 +88,36 @@ public sealed class TargetTrackingBuilder
     {
         Services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, OperationRunnerService>());
         return this;
+    }
+
+    /// <summary>
+    /// Adds the hosted <see cref="StagnationMonitor"/> (opt-in): it checks on a schedule and notifies the host's
+    /// <see cref="IStagnationNotifier"/>, which the host registers, once per stay. Options are validated at start-up.
+    /// </summary>
+    /// <param name="configure">Sets the thresholds and the interval.</param>
+    /// <returns>This builder.</returns>
+    public TargetTrackingBuilder AddStagnationMonitor(Action<StagnationMonitorOptions> configure)
+    {
+        Guard.Against.Null(configure);
+        Services.AddOptions<StagnationMonitorOptions>().Configure(configure).ValidateOnStart();
+        Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StagnationMonitorOptions>, StagnationMonitorOptionsValidator>());
+        Services.TryAddSingleton(sp => new StagnationMonitor(
+            sp.GetRequiredService<TargetTracker>(),
+            sp.GetService<IStagnationNotifier>()
+                ?? throw new InvalidOperationException($"The stagnation monitor needs an {nameof(IStagnationNotifier)}: register the host's implementation in the services."),
+            sp.GetRequiredService<IOptions<StagnationMonitorOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ILogger<StagnationMonitor>>()));
+        Services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, StagnationMonitor>(sp => sp.GetRequiredService<StagnationMonitor>()));
+        return this;
+    }
+
+    private sealed class StagnationMonitorOptionsValidator : IValidateOptions<StagnationMonitorOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, StagnationMonitorOptions options)
+        {
+            var problems = options.Validate();
+            return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+        }
     }
 }

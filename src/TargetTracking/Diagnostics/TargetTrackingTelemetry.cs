@@ -53,6 +53,9 @@ public static class TargetTrackingTelemetry
     private static readonly Counter<long> StagnantTargets = Meter.CreateCounter<long>(
         "targettracking.stagnation.targets", "{target}", "Stagnant targets found by stagnation checks.");
 
+    private static readonly Counter<long> StagnationNotifications = Meter.CreateCounter<long>(
+        "targettracking.stagnation.notifications", "{notification}", "Stagnant stays notified to the host by the stagnation monitor, once per stay.");
+
     private static readonly Counter<long> IntegrityProblems = Meter.CreateCounter<long>(
         "targettracking.integrity.problems", "{problem}", "Problems found by integrity checks, by kind.");
 
@@ -123,6 +126,9 @@ public static class TargetTrackingTelemetry
             StagnantTargets.Add(count);
         }
     }
+
+    /// <summary>Counts one stagnant stay the monitor notified, tagged with its status (a configured status: low cardinality).</summary>
+    internal static void StagnationNotified(string status) => StagnationNotifications.Add(1, new KeyValuePair<string, object?>("status", status));
 
     /// <summary>Counts problems an integrity check found, by kind.</summary>
     internal static void IntegrityProblemsFound(IReadOnlyDictionary<IntegrityProblemKind, long> byKind)

@@ -8,9 +8,10 @@ namespace TargetTracking.InMemory;
 /// the write lock from <see cref="BeginWriteAsync"/> until the session ends, as row locks would serialize
 /// writers to the same rows in a database. Thread-safe; data lives as long as the instance.
 /// </summary>
-public sealed partial class InMemoryTargetRepository : ITargetRepository, IOperationRepository, IIntegrityStore, IHierarchyStore, IChangeFeedStore
+public sealed partial class InMemoryTargetRepository : ITargetRepository, IOperationRepository, IIntegrityStore, IHierarchyStore, IChangeFeedStore, IReportStore, IStagnationClaims
 {
     private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(TargetId, DateTimeOffset), StagnationClaim> _claims = new();
     private State _state = State.Empty;
 
     /// <inheritdoc />
@@ -170,6 +171,75 @@ public sealed partial class InMemoryTargetRepository : ITargetRepository, IOpera
         cancellationToken.ThrowIfCancellationRequested();
         var state = Volatile.Read(ref _state);
         return Task.FromResult(IntegrityModel.Scan(state.Targets, state.History, scan, found));
+    }
+
+    /// <summary>Computes a target's stays by brute force: the model of the other stores' set-based queries.</summary>
+    /// <param name="id">The target.</param>
+    /// <param name="cut">Entries at or after it are not read.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The stays, oldest first.</returns>
+    public Task<IReadOnlyList<StayFacts>> GetStaysAsync(TargetId id, DateTimeOffset cut, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        IReadOnlyList<StayFacts> stays = ReportModel.Stays(Volatile.Read(ref _state).History.GetValueOrDefault(id, []), cut);
+        return Task.FromResult(stays);
+    }
+
+    /// <summary>Counts targets per status as of a cut by brute force (the model).</summary>
+    /// <param name="cut">Entries at or after it are not read.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The counts.</returns>
+    public Task<IReadOnlyList<StatusCount>> CountAsOfAsync(DateTimeOffset cut, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(ReportModel.CountAsOf(Volatile.Read(ref _state).History.Values, cut));
+    }
+
+    /// <summary>Computes pipeline facts by brute force over one snapshot (the model).</summary>
+    /// <param name="query">What to compute.</param>
+    /// <param name="cancellationToken">Cancels the computation.</param>
+    /// <returns>The facts.</returns>
+    public Task<PipelineFacts> ComputePipelineAsync(PipelineFactsQuery query, CancellationToken cancellationToken = default)
+    {
+        Guard.Against.Null(query);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(ReportModel.Pipeline(Volatile.Read(ref _state).History.Values, query));
+    }
+
+    /// <summary>Streams the operations of a period and computes how they touched targets, over one snapshot (the model).</summary>
+    /// <param name="query">The period.</param>
+    /// <param name="operation">Receives each operation.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The touches.</returns>
+    public Task<OperationTouchFacts> ScanOperationsAsync(OperationsFactsQuery query, Action<BulkOperation> operation, CancellationToken cancellationToken = default)
+    {
+        Guard.Against.Null(query);
+        Guard.Against.Null(operation);
+        cancellationToken.ThrowIfCancellationRequested();
+        var state = Volatile.Read(ref _state);
+        foreach (var o in state.Operations.Values.Select(o => o.Operation).Where(o => o.CreatedAt >= query.From && o.CreatedAt < query.To).OrderBy(o => o.CreatedAt).ThenBy(o => o.Id, StringComparer.Ordinal))
+        {
+            operation(o);
+        }
+
+        return Task.FromResult(ReportModel.Touches(state.History.Values.SelectMany(h => h), query));
+    }
+
+    /// <inheritdoc />
+    public Task<bool> TryClaimAsync(StagnationClaim claim, CancellationToken cancellationToken = default)
+    {
+        Guard.Against.Null(claim);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(_claims.TryAdd((claim.TargetId, claim.StayStartedAt), claim));
+    }
+
+    /// <inheritdoc />
+    public Task ReleaseAsync(StagnationClaim claim, CancellationToken cancellationToken = default)
+    {
+        Guard.Against.Null(claim);
+        cancellationToken.ThrowIfCancellationRequested();
+        _claims.TryRemove((claim.TargetId, claim.StayStartedAt), out _);
+        return Task.CompletedTask;
     }
 
     /// <summary>

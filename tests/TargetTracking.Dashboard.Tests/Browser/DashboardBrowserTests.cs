@@ -166,6 +166,24 @@ public sealed class DashboardBrowserTests(BrowserFixture browser)
     });
 
     [Fact]
+    public Task AColleaguesMove_AppearsWithoutAReload_InTheBoardAndInRecentChanges() => Run(async page =>
+    {
+        var target = await browser.CreateAsync(Unique("Live Deal"), "Cold");
+        await page.FillAsync("#filter-name", target.Name);
+        await Assertions.Expect(Card(page, "Cold", target.Name)).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByTestId("live")).ToHaveTextAsync("live");
+
+        using (var colleague = browser.Api())
+        {
+            colleague.DefaultRequestHeaders.Add("X-User-Name", "Priya");
+            (await colleague.PutAsJsonAsync($"/api/targets/{target.Id}/status", new { status = "Hot", expectedVersion = 1 })).EnsureSuccessStatusCode();
+        }
+
+        await Assertions.Expect(Card(page, "Hot", target.Name)).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByTestId("change").First).ToContainTextAsync($"{target.Name}: Priya moved Cold → Hot");
+    });
+
+    [Fact]
     public Task GoalsView_ShowsEachGoalsProgress_AndOpensToItsOutcomesSprintsAndCommitments() => Run(async page =>
     {
         var title = Unique("Grow DACH");

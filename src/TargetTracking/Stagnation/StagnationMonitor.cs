@@ -1,0 +1,146 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace TargetTracking;
+
+/// <summary>
+/// An opt-in hosted service (<c>AddStagnationMonitor</c>) that checks on a schedule for targets stuck in a status
+/// longer than its threshold (<see cref="TargetHealth.FindStagnantAsync"/>: the latest stay's age) and notifies the
+/// host's <see cref="IStagnationNotifier"/> once per stay: it claims each stay in the store first
+/// (<see cref="IStagnationClaims"/>), so restarts and several host instances never notify a stay twice. Each notice
+/// logs event 4101 (<c>StagnantTargetNotified</c>) and adds one to the counter
+/// <c>targettracking.stagnation.notifications</c> (meter <c>TargetTracking</c>, tag <c>status</c>). A notifier that
+/// throws gives the claim back (event 4102), so the stay is offered again at the next check.
+/// </summary>
+public sealed partial class StagnationMonitor : BackgroundService
+{
+    private readonly TargetTracker _tracker;
+    private readonly TargetHealth _health;
+    private readonly TargetReports? _reports;
+    private readonly IStagnationClaims _claims;
+    private readonly IStagnationNotifier _notifier;
+    private readonly StagnationMonitorOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    /// <summary>Initializes a new instance.</summary>
+    /// <param name="tracker">The tracker whose store is watched; the store must implement <see cref="IStagnationClaims"/>.</param>
+    /// <param name="notifier">The host's notifier.</param>
+    /// <param name="options">Thresholds and interval.</param>
+    /// <param name="timeProvider">The clock of the schedule.</param>
+    /// <param name="logger">Logs notices and failures.</param>
+    /// <exception cref="NotSupportedException">The store cannot claim stays.</exception>
+    public StagnationMonitor(TargetTracker tracker, IStagnationNotifier notifier, StagnationMonitorOptions options, TimeProvider timeProvider, ILogger<StagnationMonitor>? logger = null)
+    {
+        Guard.Against.Null(tracker);
+        Guard.Against.Null(notifier);
+        Guard.Against.Null(options);
+        Guard.Against.Null(timeProvider);
+        var problems = options.Validate();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", problems), nameof(options));
+        }
+
+        _tracker = tracker;
+        _health = new TargetHealth(tracker);
+        _reports = tracker.Repository is IReportStore ? new TargetReports(tracker) : null;
+        _claims = tracker.Repository as IStagnationClaims
+            ?? throw new NotSupportedException($"The store {tracker.Repository.GetType().Name} cannot claim stays ({nameof(IStagnationClaims)}): the stagnation monitor needs it to notify once.");
+        _notifier = notifier;
+        _options = options;
+        _time = timeProvider;
+        _logger = logger ?? NullLogger<StagnationMonitor>.Instance;
+    }
+
+    /// <summary>
+    /// Checks once: finds the stagnant targets, claims each stay not claimed before, and notifies the claimed ones.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the check.</param>
+    /// <returns>How many notices the host took.</returns>
+    public async Task<int> CheckOnceAsync(CancellationToken cancellationToken = default)
+    {
+        if (_options.Thresholds.Count == 0)
+        {
+            return 0;
+        }
+
+        var thresholds = new Dictionary<string, TimeSpan>(_options.Thresholds, StringComparer.OrdinalIgnoreCase);
+        var stagnant = await _health.FindStagnantAsync(thresholds, cancellationToken).ConfigureAwait(false);
+        var notified = 0;
+        foreach (var s in stagnant)
+        {
+            _tracker.Pipeline.TryNormalize(s.Target.Status, out var status);
+            var claim = new StagnationClaim(s.Target.Id, s.InStatusSince, status, _tracker.Writer.Now());
+            if (!await _claims.TryClaimAsync(claim, cancellationToken).ConfigureAwait(false))
+            {
+                continue;
+            }
+
+            var threshold = thresholds[status ?? PipelineOptions.NotSet];
+            var cumulative = s.Age;
+            if (_reports is not null)
+            {
+                var stays = await _reports.GetStaysAsync(s.Target.Id, cancellationToken).ConfigureAwait(false);
+                cumulative = stays.ByStatus.FirstOrDefault(t => StatusStateMachine.SameStatus(t.Status, s.Target.Status))?.Cumulative ?? s.Age;
+            }
+
+            try
+            {
+                await _notifier.NotifyAsync(new StagnationNotice(s.Target, status, s.InStatusSince, s.Age, cumulative, threshold), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The host did not take it: give the claim back, so the next check offers the stay again.
+                await _claims.ReleaseAsync(claim, CancellationToken.None).ConfigureAwait(false);
+                LogNotifierFailed(_logger, ex, s.Target.Id, StatusStateMachine.Display(status));
+                continue;
+            }
+
+            notified++;
+            TargetTrackingTelemetry.StagnationNotified(StatusStateMachine.Display(status));
+            LogNotified(_logger, s.Target.Id, StatusStateMachine.Display(status), s.Age, threshold, s.InStatusSince);
+        }
+
+        return notified;
+    }
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await CheckOnceAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                // A failed check (store unavailable) is retried at the next interval; the host keeps running.
+                LogCheckFailed(_logger, ex);
+            }
+
+            try
+            {
+                await Task.Delay(_options.Interval, _time, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 4101, EventName = "StagnantTargetNotified", Level = LogLevel.Information,
+        Message = "Target {TargetId} has been {Status} for {Age} (threshold {Threshold}, since {Since}); notified.")]
+    private static partial void LogNotified(ILogger logger, TargetId targetId, string status, TimeSpan age, TimeSpan threshold, DateTimeOffset since);
+
+    [LoggerMessage(EventId = 4102, EventName = "StagnationNotifierFailed", Level = LogLevel.Warning,
+        Message = "The stagnation notifier failed for target {TargetId} ({Status}); the stay is offered again at the next check.")]
+    private static partial void LogNotifierFailed(ILogger logger, Exception exception, TargetId targetId, string status);
+
+    [LoggerMessage(EventId = 4103, EventName = "StagnationCheckFailed", Level = LogLevel.Warning,
+        Message = "A stagnation check failed; the next runs at the next interval.")]
+    private static partial void LogCheckFailed(ILogger logger, Exception exception);
+}
