@@ -39,10 +39,20 @@ public sealed class BrowserFixture : IAsyncLifetime
     }
 
     /// <summary>A new page in a browser context of its own (its own storage: another person at another desk).</summary>
-    public async Task<IPage> OpenAsync(string? actor = null)
+    /// <param name="actor">The name typed into "Acting as", if any.</param>
+    /// <param name="live">
+    /// <see langword="false"/> cuts the page off the change feed, as when its connection dropped: it keeps what it loaded,
+    /// so what it does with a target changed meanwhile is deterministic.
+    /// </param>
+    public async Task<IPage> OpenAsync(string? actor = null, bool live = true)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = BaseAddress.ToString(), ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
         context.SetDefaultTimeout(30_000);
+        if (!live)
+        {
+            await context.RouteAsync("**/api/feed**", route => route.AbortAsync());
+        }
+
         var page = await context.NewPageAsync();
         if (actor is not null)
         {
