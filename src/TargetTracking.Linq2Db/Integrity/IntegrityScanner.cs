@@ -83,6 +83,15 @@ internal static class IntegrityScanner
         }
     }
 
+    /// <summary>
+    /// Not Set in the text window columns (LAG, LAST_VALUE) as they leave the database: never NULL, so every row reads as
+    /// text. SQLite gives an expression's NULL no type, and linq2db's reader built on such a first row then refused the
+    /// text of later rows (seen in CI, depending on which row came first). A stored status is never empty.
+    /// </summary>
+    private const string NotSet = "";
+
+    private static string? Status(string? windowed) => string.IsNullOrEmpty(windowed) ? null : windowed;
+
     /// <summary>The history pass: each entry with its neighbours by version, the target's checkpoint and last entry, and its row.</summary>
     private static async Task ScanHistoryAsync(DataConnection db, IQueryable<HistoryRecord> readable, Action<IntegrityFinding> found, CancellationToken cancellationToken)
     {
@@ -101,9 +110,9 @@ internal static class IntegrityScanner
                 Position = Sql.Ext.RowNumber().Over().PartitionBy(h.TargetId).OrderBy(h.Version).ThenBy(h.Id).ToValue(),
                 Entries = Sql.Ext.Count().Over().PartitionBy(h.TargetId).ToValue(),
                 PrevId = Sql.Ext.Lag((Guid?)h.Id).Over().PartitionBy(h.TargetId).OrderBy(h.Version).ThenBy(h.Id).ToValue(),
-                PrevAction = Sql.Ext.Lag(h.Action).Over().PartitionBy(h.TargetId).OrderBy(h.Version).ThenBy(h.Id).ToValue(),
-                PrevOldStatus = Sql.Ext.Lag(h.OldStatus).Over().PartitionBy(h.TargetId).OrderBy(h.Version).ThenBy(h.Id).ToValue(),
-                PrevStatus = Sql.Ext.Lag(h.NewStatus).Over().PartitionBy(h.TargetId).OrderBy(h.Version).ThenBy(h.Id).ToValue(),
+                PrevAction = Sql.Ext.Lag(h.Action).Over().PartitionBy(h.TargetId).OrderBy(h.Version).ThenBy(h.Id).ToValue() ?? NotSet,
+                PrevOldStatus = Sql.Ext.Lag(h.OldStatus).Over().PartitionBy(h.TargetId).OrderBy(h.Version).ThenBy(h.Id).ToValue() ?? NotSet,
+                PrevStatus = Sql.Ext.Lag(h.NewStatus).Over().PartitionBy(h.TargetId).OrderBy(h.Version).ThenBy(h.Id).ToValue() ?? NotSet,
                 PrevVersion = Sql.Ext.Lag((long?)h.Version).Over().PartitionBy(h.TargetId).OrderBy(h.Version).ThenBy(h.Id).ToValue(),
                 NextVersion = Sql.Ext.Lead((long?)h.Version).Over().PartitionBy(h.TargetId).OrderBy(h.Version).ThenBy(h.Id).ToValue(),
                 Checkpoint = Sql.Ext.Max(h.Action == Repaired ? (long?)h.Version : null).Over().PartitionBy(h.TargetId).ToValue(),
@@ -112,9 +121,9 @@ internal static class IntegrityScanner
                 LastAction = Sql.Ext.LastValue(h.Action, Sql.Nulls.None).Over().PartitionBy(h.TargetId).OrderBy(h.Version).ThenBy(h.Id)
                     .Rows.Between.UnboundedPreceding.And.UnboundedFollowing.ToValue(),
                 LastOldStatus = Sql.Ext.LastValue(h.OldStatus, Sql.Nulls.None).Over().PartitionBy(h.TargetId).OrderBy(h.Version).ThenBy(h.Id)
-                    .Rows.Between.UnboundedPreceding.And.UnboundedFollowing.ToValue(),
+                    .Rows.Between.UnboundedPreceding.And.UnboundedFollowing.ToValue() ?? NotSet,
                 LastStatus = Sql.Ext.LastValue(h.NewStatus, Sql.Nulls.None).Over().PartitionBy(h.TargetId).OrderBy(h.Version).ThenBy(h.Id)
-                    .Rows.Between.UnboundedPreceding.And.UnboundedFollowing.ToValue(),
+                    .Rows.Between.UnboundedPreceding.And.UnboundedFollowing.ToValue() ?? NotSet,
                 LastVersion = Sql.Ext.LastValue(h.Version, Sql.Nulls.None).Over().PartitionBy(h.TargetId).OrderBy(h.Version).ThenBy(h.Id)
                     .Rows.Between.UnboundedPreceding.And.UnboundedFollowing.ToValue(),
             };
@@ -134,7 +143,7 @@ internal static class IntegrityScanner
                 Gap = checkable && (first ? w.Version != 1 : w.Version - w.PrevVersion > 1),
                 Chain = checkable && (first
                     ? w.Action != Created || w.OldStatus != null
-                    : w.Version != w.PrevVersion && (w.Action == Created || w.PrevAction == Deleted || w.OldStatus != w.PrevStatus)),
+                    : w.Version != w.PrevVersion && (w.Action == Created || w.PrevAction == Deleted || (w.OldStatus ?? NotSet) != w.PrevStatus)),
                 Duplicate = checkable && !last && w.Version == w.NextVersion && (first || w.PrevVersion != w.Version),
                 Orphan = last && t == null && w.Action != Deleted,
                 Disagrees = last && t != null && (w.Action == Deleted || w.NewStatus != t.Status || w.Version != t.Version),
@@ -146,9 +155,9 @@ internal static class IntegrityScanner
             var w = f.Row;
             var id = new TargetId(w.TargetId);
             var entry = new HistoryEntryFacts(w.Id, Parse(w.Action), w.OldStatus, w.NewStatus, w.Version);
-            var previous = w.Position > 1 ? new HistoryEntryFacts(w.PrevId!.Value, Parse(w.PrevAction!), w.PrevOldStatus, w.PrevStatus, w.PrevVersion!.Value) : null;
+            var previous = w.Position > 1 ? new HistoryEntryFacts(w.PrevId!.Value, Parse(w.PrevAction!), Status(w.PrevOldStatus), Status(w.PrevStatus), w.PrevVersion!.Value) : null;
             var row = f.RowExists ? new IntegrityRow(f.RowStatus, f.RowVersion!.Value) : null;
-            var tail = new HistoryEntryFacts(w.LastId, Parse(w.LastAction), w.LastOldStatus, w.LastStatus, w.LastVersion);
+            var tail = new HistoryEntryFacts(w.LastId, Parse(w.LastAction), Status(w.LastOldStatus), Status(w.LastStatus), w.LastVersion);
             IntegrityFinding Finding(IntegrityProblemKind kind, HistoryEntryFacts? before) =>
                 new() { Kind = kind, TargetId = id, Entry = entry, Previous = before, Row = row, Tail = tail };
 
