@@ -124,32 +124,9 @@ public class PostgreSqlIntegrityBenchmarks
             foreach (var (name, run) in new (string, Func<Task<long>>)[] { ("TargetHealth", bench.CheckIntegrity), ("hand-written SQL", bench.HandWrittenSql) })
             {
                 await run(); // warm: query compilation, pools, the server's caches
-                GC.Collect();
-                GC.WaitForPendingFinalizers();
-                GC.Collect();
-                using var process = Process.GetCurrentProcess();
-                var heapStart = GC.GetTotalMemory(false);
-                process.Refresh();
-                var setStart = process.WorkingSet64;
-                long heapPeak = heapStart, setPeak = setStart;
-                using var stop = new CancellationTokenSource();
-                var sampler = Task.Run(async () =>
-                {
-                    while (!stop.IsCancellationRequested)
-                    {
-                        heapPeak = Math.Max(heapPeak, GC.GetTotalMemory(false));
-                        process.Refresh();
-                        setPeak = Math.Max(setPeak, process.WorkingSet64);
-                        await Task.Delay(10);
-                    }
-                });
-                var clock = Stopwatch.StartNew();
-                await run();
-                clock.Stop();
-                await stop.CancelAsync();
-                await sampler;
+                var cost = await PeakMemory.MeasureAsync(run);
                 Console.WriteLine(
-                    $"| {size:N0} | {size * (long)IntegrityScaleDatabase.EntriesPerTarget:N0} | {name} | {clock.Elapsed.TotalSeconds:F2} s | {(heapPeak - heapStart) / 1048576.0:F1} MiB | {(setPeak - setStart) / 1048576.0:F1} MiB |");
+                    $"| {size:N0} | {size * (long)IntegrityScaleDatabase.EntriesPerTarget:N0} | {name} | {cost.Elapsed.TotalSeconds:F2} s | {cost.HeapRiseMiB:F1} MiB | {cost.WorkingSetRiseMiB:F1} MiB |");
             }
 
             await bench.GlobalCleanupAsync();

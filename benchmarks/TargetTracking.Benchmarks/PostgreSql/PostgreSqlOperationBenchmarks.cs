@@ -108,31 +108,8 @@ public class PostgreSqlOperationBenchmarks
             foreach (var batch in new[] { 1000, 100 })
             {
                 bench.IterationSetup();
-                GC.Collect();
-                GC.WaitForPendingFinalizers();
-                GC.Collect();
-                using var process = Process.GetCurrentProcess();
-                var heapStart = GC.GetTotalMemory(false);
-                process.Refresh();
-                var setStart = process.WorkingSet64;
-                long heapPeak = heapStart, setPeak = setStart;
-                using var stop = new CancellationTokenSource();
-                var sampler = Task.Run(async () =>
-                {
-                    while (!stop.IsCancellationRequested)
-                    {
-                        heapPeak = Math.Max(heapPeak, GC.GetTotalMemory(false));
-                        process.Refresh();
-                        setPeak = Math.Max(setPeak, process.WorkingSet64);
-                        await Task.Delay(10);
-                    }
-                });
-                var clock = Stopwatch.StartNew();
-                var moved = await bench.RunOperationAsync(batch);
-                clock.Stop();
-                await stop.CancelAsync();
-                await sampler;
-                Console.WriteLine($"| {size:N0} | {batch} | {clock.Elapsed.TotalSeconds:F1} s | {moved / clock.Elapsed.TotalSeconds:N0} | {(heapPeak - heapStart) / 1048576.0:F1} MiB | {(setPeak - setStart) / 1048576.0:F1} MiB |");
+                var cost = await PeakMemory.MeasureAsync(() => bench.RunOperationAsync(batch));
+                Console.WriteLine($"| {size:N0} | {batch} | {cost.Elapsed.TotalSeconds:F1} s | {cost.Result / cost.Elapsed.TotalSeconds:N0} | {cost.HeapRiseMiB:F1} MiB | {cost.WorkingSetRiseMiB:F1} MiB |");
             }
 
             await bench.GlobalCleanupAsync();

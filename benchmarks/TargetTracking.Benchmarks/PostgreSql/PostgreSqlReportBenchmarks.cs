@@ -82,33 +82,10 @@ public class PostgreSqlReportBenchmarks
                 long heapMax = 0, setMax = 0;
                 for (var round = 0; round < Rounds; round++)
                 {
-                    GC.Collect();
-                    GC.WaitForPendingFinalizers();
-                    GC.Collect();
-                    using var process = Process.GetCurrentProcess();
-                    var heapStart = GC.GetTotalMemory(false);
-                    process.Refresh();
-                    var setStart = process.WorkingSet64;
-                    long heapPeak = heapStart, setPeak = setStart;
-                    using var stop = new CancellationTokenSource();
-                    var sampler = Task.Run(async () =>
-                    {
-                        while (!stop.IsCancellationRequested)
-                        {
-                            heapPeak = Math.Max(heapPeak, GC.GetTotalMemory(false));
-                            process.Refresh();
-                            setPeak = Math.Max(setPeak, process.WorkingSet64);
-                            await Task.Delay(10);
-                        }
-                    });
-                    var clock = Stopwatch.StartNew();
-                    await run();
-                    clock.Stop();
-                    await stop.CancelAsync();
-                    await sampler;
-                    times.Add(clock.Elapsed.TotalSeconds);
-                    heapMax = Math.Max(heapMax, heapPeak - heapStart);
-                    setMax = Math.Max(setMax, setPeak - setStart);
+                    var cost = await PeakMemory.MeasureAsync(run);
+                    times.Add(cost.Elapsed.TotalSeconds);
+                    heapMax = Math.Max(heapMax, cost.HeapRise);
+                    setMax = Math.Max(setMax, cost.WorkingSetRise);
                 }
 
                 times.Sort();
