@@ -36,9 +36,13 @@ public sealed class MySqlDialect : Linq2DbDialect
 
     private readonly int _lockTimeoutSeconds;
 
+    // The statements that recompute the stays of the targets in the JSON array parameter (StaysTable.Refresh).
+    private readonly (string Delete, string Insert) _staysRefresh;
+
     private MySqlDialect(TimeSpan migrationLockTimeout)
     {
         _lockTimeoutSeconds = (int)Math.Ceiling(migrationLockTimeout.TotalSeconds);
+        _staysRefresh = StaysTable.Refresh(this, column => $"{column} IN (SELECT UNHEX(j.id) FROM JSON_TABLE(?, '$[*]' COLUMNS (id CHAR(32) PATH '$')) AS j)");
     }
 
     /// <summary>Gets the linq2db provider the store uses: MariaDB SQL through MySqlConnector.</summary>
@@ -124,6 +128,7 @@ public sealed class MySqlDialect : Linq2DbDialect
             GRANT SELECT, INSERT, UPDATE, DELETE ON {d}.outcome_links TO {to};
             GRANT SELECT, INSERT ON {d}.hierarchy_history TO {to};
             GRANT SELECT, INSERT, DELETE ON {d}.stagnation_claims TO {to};
+            GRANT SELECT, INSERT, DELETE ON {d}.target_stays TO {to};
 
             """;
         return allowHistoryPurge ? grants + $"GRANT EXECUTE ON PROCEDURE {d}.targettracking_delete_targets_purging_history TO {to};\n" : grants;
@@ -248,7 +253,7 @@ public sealed class MySqlDialect : Linq2DbDialect
         t => db.GetTable<MarketRecord>().Where(m => m.MarketNorm == market).Select(m => m.TargetId).Contains(t.Id);
 
     internal override Task<WriteCounts> WriteAsync(DataConnection db, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> locked, CancellationToken cancellationToken) =>
-        MySqlBulkWriter.WriteAsync((MySqlConnection)ConnectionOf(db)!, db.Transaction as MySqlTransaction, changes, locked, cancellationToken);
+        MySqlBulkWriter.WriteAsync((MySqlConnection)ConnectionOf(db)!, db.Transaction as MySqlTransaction, _staysRefresh, changes, locked, cancellationToken);
 
     internal override async Task<long> InsertOperationItemsAsync(DataConnection db, string operationId, Guid[] ids, CancellationToken cancellationToken) =>
         await db.ExecuteAsync(

@@ -29,7 +29,8 @@ public sealed class PostgreSqlDialect : Linq2DbDialect
         Schema = schema;
         _quoted = PostgreSqlStatements.Quote(schema);
         Statements = new PostgreSqlStatements(schema);
-        Tables = new TableNames(schema, "targets", null, "history", "operations", "operation_items", "operation_failures", "cursor", "seq");
+        Tables = new TableNames(schema, "targets", null, "history", "operations", "operation_items", "operation_failures", "cursor", "seq", Stays: "stays");
+        StaysRefresh = StaysTable.Refresh(this, column => $"{column} = ANY($1::uuid[])");
     }
 
     /// <summary>Gets the linq2db provider the store uses: PostgreSQL SQL as of 9.5 (<c>ON CONFLICT</c>), which every supported server speaks.</summary>
@@ -55,6 +56,9 @@ public sealed class PostgreSqlDialect : Linq2DbDialect
     internal override string VersionTable => $"{_quoted}.schema_version";
 
     internal PostgreSqlStatements Statements { get; }
+
+    /// <summary>Gets the statements that recompute the stays of the targets in the array <c>$1</c> (<see cref="StaysTable.Refresh"/>).</summary>
+    internal (string Delete, string Insert) StaysRefresh { get; }
 
     /// <summary>Gets a value indicating whether a stale schema is refused: not here, hosts may start before a deployment step migrates (as since 0.1).</summary>
     internal override bool RefusesStaleSchema => false;
@@ -115,6 +119,7 @@ public sealed class PostgreSqlDialect : Linq2DbDialect
             GRANT SELECT, INSERT, UPDATE, DELETE ON {s}.hierarchy_items, {s}.outcome_links TO {r};
             GRANT SELECT, INSERT ON {s}.hierarchy_history TO {r};
             GRANT SELECT, INSERT, DELETE ON {s}.stagnation_claims TO {r};
+            GRANT SELECT, INSERT, DELETE ON {s}.stays TO {r};
 
             """;
         return allowHistoryPurge
@@ -200,13 +205,13 @@ public sealed class PostgreSqlDialect : Linq2DbDialect
 
     internal override Task<WriteCounts> WriteAsync(DataConnection db, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> locked, CancellationToken cancellationToken) =>
         PostgreSqlBulkWriter.WriteAsync(
-            (NpgsqlConnection)ConnectionOf(db)!, (NpgsqlTransaction)db.Transaction!, Statements, changes, locked, cancellationToken);
+            (NpgsqlConnection)ConnectionOf(db)!, (NpgsqlTransaction)db.Transaction!, Statements, StaysRefresh, changes, locked, cancellationToken);
 
     internal override bool CommitsWithLastWrite => true;
 
     internal override Task<WriteCounts> WriteAndCommitAsync(DataConnection db, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> locked, CancellationToken cancellationToken) =>
         PostgreSqlBulkWriter.WriteAsync(
-            (NpgsqlConnection)ConnectionOf(db)!, (NpgsqlTransaction)db.Transaction!, Statements, changes, locked, cancellationToken, commit: true);
+            (NpgsqlConnection)ConnectionOf(db)!, (NpgsqlTransaction)db.Transaction!, Statements, StaysRefresh, changes, locked, cancellationToken, commit: true);
 
     internal override async Task<long> InsertOperationItemsAsync(DataConnection db, string operationId, Guid[] ids, CancellationToken cancellationToken) =>
         await db.ExecuteAsync(

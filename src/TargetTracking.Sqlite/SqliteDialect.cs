@@ -34,8 +34,12 @@ public sealed class SqliteDialect : Linq2DbDialect
     // One gate per dialect instance, that is per store: this process's writers queue here without blocking threads.
     private readonly SemaphoreSlim _writeGate = new(1, 1);
 
+    // The statements that recompute the stays of the targets in the JSON array @ids (StaysTable.Refresh).
+    private readonly (string Delete, string Insert) _staysRefresh;
+
     private SqliteDialect()
     {
+        _staysRefresh = StaysTable.Refresh(this, column => $"{column} IN (SELECT value FROM json_each(@ids))");
     }
 
     /// <summary>Gets the linq2db provider the store uses (Microsoft.Data.Sqlite).</summary>
@@ -201,7 +205,7 @@ public sealed class SqliteDialect : Linq2DbDialect
         t => db.GetTable<MarketRecord>().Where(m => m.MarketNorm == market).Select(m => m.TargetId).Contains(t.Id);
 
     internal override Task<WriteCounts> WriteAsync(DataConnection db, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> locked, CancellationToken cancellationToken) =>
-        SqliteBulkWriter.WriteAsync((SqliteConnection)ConnectionOf(db)!, (SqliteTransaction)db.Transaction!, changes, locked, cancellationToken);
+        SqliteBulkWriter.WriteAsync((SqliteConnection)ConnectionOf(db)!, (SqliteTransaction)db.Transaction!, _staysRefresh, changes, locked, cancellationToken);
 
     internal override async Task<long> InsertOperationItemsAsync(DataConnection db, string operationId, Guid[] ids, CancellationToken cancellationToken) =>
         await db.ExecuteAsync(

@@ -266,6 +266,20 @@ public abstract class UpgradeConformance<TFixture> : IClassFixture<TFixture>
     }
 
     [Fact]
+    public async Task Upgrade_FillsTheStaysTable_FromTheExistingHistory()
+    {
+        // Migration 0009 backfills the stays table from the history 0.1 wrote; the reports read the table.
+        var reports = (IReportStore)(await Fixture.OpenRestoredAsync()).Repository;
+        var end = DateTimeOffset.MaxValue;
+
+        Assert.Equal([new StayFacts("Active", At(5), At(11), "Hot", false, 1), new StayFacts("Hot", At(11), At(12), null, true, 2)], await reports.GetStaysAsync(Gamma, end));
+        Assert.Equal([new StayFacts("Passed", At(4), At(7), "Cold", false, 1), new StayFacts("Cold", At(7), null, null, false, 2)], await reports.GetStaysAsync(Beta, end));
+        Assert.Equal([new StayFacts(null, At(3), null, null, false, 1)], await reports.GetStaysAsync(Emoji, end));
+        Assert.Equal([new StayFacts("Active", At(1), At(14), "Hot", false, 1), new StayFacts("Hot", At(14), null, null, false, 2)], await reports.GetStaysAsync(Acme, end));
+        Assert.Equal([new StatusCount("Active", 1), new StatusCount("Closed", 1), new StatusCount("Cold", 1), new StatusCount("Hot", 2), new StatusCount(null, 1)], (await reports.CountAsOfAsync(end)).OrderBy(c => c.Status is null).ThenBy(c => c.Status, StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task History_OfEveryTarget_ReadsBack_NewestFirst()
     {
         var repository = (await Fixture.OpenRestoredAsync()).Repository;

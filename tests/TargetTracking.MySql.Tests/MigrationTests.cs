@@ -60,7 +60,7 @@ public sealed class MigrationTests(MySqlFixture fixture) : IClassFixture<MySqlFi
         Assert.Equal(LatestVersion, await store.GetSchemaVersionAsync());
         var names = await Db.ScalarAsync<string>(connectionString, "SELECT GROUP_CONCAT(name ORDER BY version) FROM target_tracking_migrations");
         Assert.Equal(string.Join(",", MySqlDialect.EmbeddedMigrations.Select(m => m.Name)), names);
-        Assert.Equal("0001_targets_and_history,0002_history_append_only,0003_operations,0004_append_only_and_status_case,0005_history_repaired,0006_hierarchy,0007_reports_and_stagnation_claims,0008_change_feed", names);
+        Assert.Equal("0001_targets_and_history,0002_history_append_only,0003_operations,0004_append_only_and_status_case,0005_history_repaired,0006_hierarchy,0007_reports_and_stagnation_claims,0008_change_feed,0009_stays", names);
     }
 
     [Fact]
@@ -179,7 +179,11 @@ public sealed class MigrationTests(MySqlFixture fixture) : IClassFixture<MySqlFi
 
         // Version 2's guards now hold for the old rows too, and the upgraded store keeps working on them.
         await Assert.ThrowsAsync<MySqlException>(() => Db.ExecuteAsync(connectionString, "UPDATE target_history SET actor_name = 'x'"));
+
+        // Version 9 filled the stays table from the old entry (before any write of today's store touched the target).
+        Assert.Equal([new StayFacts("Cold", at, null, null, false, 1)], await ((IReportStore)upgraded).GetStaysAsync(target.Id, DateTimeOffset.MaxValue));
         Assert.True((await Db.Tracker(upgraded).ChangeStatusAsync(target.Id, 1, "Active")).IsSuccess);
+        Assert.Equal(2L, await Db.ScalarAsync<long>(connectionString, "SELECT COUNT(*) FROM target_stays"));
     }
 
     [Fact]

@@ -103,6 +103,8 @@ public sealed class MySqlChangeFeedConformance(MySqlFixture f, ITestOutputHelper
 
 public sealed class MySqlHostTransactionConformance(MySqlFixture f) : HostTransactionConformance<MySqlFixture>(f);
 
+public sealed class MySqlStaysTableConformance(MySqlFixture f) : StaysTableConformance<MySqlFixture>(f);
+
 public sealed class MySqlOperationConformance(MySqlFixture f) : OperationConformance<MySqlFixture>(f);
 
 public sealed class MySqlOperationCrashTests(MySqlFixture f, ITestOutputHelper output) : OperationCrashTests<MySqlFixture>(f, output);

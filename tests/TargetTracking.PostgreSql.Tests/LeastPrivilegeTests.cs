@@ -81,6 +81,9 @@ public sealed class PostgreSqlLeastPrivilegeOperationConformance(LeastPrivilegeF
 
 public sealed class PostgreSqlLeastPrivilegeHierarchyConformance(LeastPrivilegeFixture f) : HierarchyConformance<LeastPrivilegeFixture>(f);
 
+/// <summary>The reports, and the writes that keep the stays table, as the application role.</summary>
+public sealed class PostgreSqlLeastPrivilegeReportConformance(LeastPrivilegeFixture f) : ReportConformance<LeastPrivilegeFixture>(f);
+
 /// <summary>A session of the application role (and careless sessions of other roles) attack the history with raw SQL.</summary>
 public sealed class LeastPrivilegeTests(LeastPrivilegeFixture fixture) : IClassFixture<LeastPrivilegeFixture>
 {

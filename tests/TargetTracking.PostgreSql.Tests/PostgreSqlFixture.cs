@@ -77,6 +77,8 @@ public sealed class PostgreSqlChangeFeedConformance(PostgreSqlFixture f, ITestOu
 
 public sealed class PostgreSqlHostTransactionConformance(PostgreSqlFixture f) : HostTransactionConformance<PostgreSqlFixture>(f);
 
+public sealed class PostgreSqlStaysTableConformance(PostgreSqlFixture f) : StaysTableConformance<PostgreSqlFixture>(f);
+
 public sealed class PostgreSqlOperationConformance(PostgreSqlFixture f) : OperationConformance<PostgreSqlFixture>(f);
 
 public sealed class PostgreSqlOperationCrashTests(PostgreSqlFixture f, ITestOutputHelper output) : OperationCrashTests<PostgreSqlFixture>(f, output);

@@ -110,6 +110,8 @@ public sealed class SqliteMemoryFixture : IIntegrityFixture, IAsyncLifetime
 
 public sealed class SqliteHostTransactionConformance(SqliteFileFixture fixture) : HostTransactionConformance<SqliteFileFixture>(fixture);
 
+public sealed class SqliteStaysTableConformance(SqliteFileFixture fixture) : StaysTableConformance<SqliteFileFixture>(fixture);
+
 public sealed class SqliteFileConformance(SqliteFileFixture fixture) : TargetRepositoryConformance<SqliteFileFixture>(fixture);
 
 public sealed class SqliteMemoryConformance(SqliteMemoryFixture fixture) : TargetRepositoryConformance<SqliteMemoryFixture>(fixture);

@@ -290,7 +290,7 @@ public sealed class MigrationTests(SqliteFileFixture fixture) : IClassFixture<Sq
         const string Triggers = "SELECT name || ': ' || sql FROM sqlite_master WHERE tbl_name = 'target_history' AND type = 'trigger' ORDER BY name";
         var before = (await connection.QueryAsync<string>(Triggers)).ToList();
 
-        Assert.Equal([8], await migrator.MigrateAsync());
+        Assert.Equal([8], await migrator.MigrateAsync(upTo: 8));
 
         // Added in place: the table is not rebuilt, so its append-only triggers are the same objects, and they hold.
         Assert.Equal(before, await connection.QueryAsync<string>(Triggers));
@@ -300,6 +300,37 @@ public sealed class MigrationTests(SqliteFileFixture fixture) : IClassFixture<Sq
         await Assert.ThrowsAsync<SqliteException>(() => connection.ExecuteAsync("DELETE FROM target_history"));
         Assert.Equal(0L, await connection.ExecuteScalarAsync<long>("SELECT seq FROM target_feed_clock"));
         Assert.Equal("ok", await connection.ExecuteScalarAsync<string>("PRAGMA integrity_check"));
+    }
+
+    [Fact]
+    public async Task Migrate_ToVersion9_FillsTheStaysFromTheExistingHistory_LeavingTheHistoryGuarded()
+    {
+        var database = NewDatabase();
+        var migrator = new SqliteMigrator(database);
+        await migrator.MigrateAsync(upTo: 8);
+        await using var connection = new SqliteConnection(database.ConnectionString);
+        await connection.OpenAsync();
+        var target = Guid.CreateVersion7().ToString("D");
+        const long Epoch = 621355968000000000; // 1970-01-01 in ticks, as the history stores times
+        (string Action, string? Status, long Version, long Micros)[] entries =
+        [
+            ("Created", "Cold", 1, 100), ("Updated", "Cold", 2, 200), ("Repaired", "Cold", 3, 300), ("Linked", "Cold", 4, 350),
+            ("StatusChanged", "Hot", 5, 400), ("Deleted", null, 6, 500), ("Created", null, 7, 600),
+        ];
+        foreach (var (action, status, version, micros) in entries)
+        {
+            await connection.ExecuteAsync(
+                "INSERT INTO target_history (id, target_id, action, new_status, version, occurred_at, correlation_id) VALUES (@id, @target, @action, @status, @version, @at, 'c')",
+                new { id = Guid.CreateVersion7().ToString("D"), target, action, status, version, at = Epoch + (micros * 10) });
+        }
+
+        Assert.Equal([9], await migrator.MigrateAsync());
+
+        // Updated, Linked and a repair to the same status begin no stay; the deletion closes one; the re-creation opens one.
+        var stays = await connection.QueryAsync<(long Version, string? Status, long Entered, long? Exited, string? Next, long Deleted)>(
+            "SELECT version, status, entered_us, exited_us, next_status, ended_by_delete FROM target_stays WHERE target_id = @target ORDER BY version", new { target });
+        Assert.Equal([(1L, "Cold", 100L, 400L, "Hot", 0L), (5L, "Hot", 400L, 500L, null, 1L), (7L, null, 600L, null, null, 0L)], stays);
+        await Assert.ThrowsAsync<SqliteException>(() => connection.ExecuteAsync("DELETE FROM target_history"));
     }
 
     [Fact]

@@ -17,6 +17,7 @@ namespace TargetTracking.Linq2Db;
 /// A generated column of <c>targets</c> holding <c>UPPER(status)</c>, which status filters compare, for databases that cannot
 /// index the expression itself (MariaDB); <see langword="null"/> where an index on <c>UPPER(status)</c> serves the expression.
 /// </param>
+/// <param name="Stays">The table of stays the write path keeps (migration 0009, <see cref="StaysTable"/>).</param>
 internal sealed record TableNames(
     string? Schema,
     string Targets,
@@ -27,7 +28,8 @@ internal sealed record TableNames(
     string OperationFailures,
     string OperationCursor,
     string FailureSeq,
-    string? StatusUpper = null);
+    string? StatusUpper = null,
+    string Stays = "target_stays");
 
 /// <summary>
 /// Maps the records to a dialect's tables. One mapping schema per dialect configuration, built once and shared:

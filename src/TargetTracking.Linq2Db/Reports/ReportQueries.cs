@@ -8,13 +8,13 @@ using LinqToDB.Mapping;
 namespace TargetTracking.Linq2Db;
 
 /// <summary>
-/// The reports in the database, written once in standard SQL that PostgreSQL, SQLite and MariaDB all run: the stays of
-/// every target by window functions over its history in version order (<c>LAG</c> finds the entries that begin a stay,
-/// <c>LEAD</c> over those finds where each ends), then counts, the transition matrix, the funnel, the win rate and the
-/// time in status as <c>GROUP BY</c>s over the stays. Percentiles are picked by <c>ROW_NUMBER</c> and <c>COUNT</c> over
-/// each status (percentile_disc semantics; neither SQLite nor MariaDB has a percentile aggregate). Times become whole
-/// microseconds through the dialect (<see cref="Linq2DbDialect.ReportMicros"/>). Only aggregates leave the database.
-/// The rules are those of the in-memory model (<c>ReportModel</c>).
+/// The reports in the database, written once in standard SQL that PostgreSQL, SQLite and MariaDB all run. The stays
+/// come from the stays table the write path keeps (<see cref="StaysTable"/>, migration 0009), seen as of the report's
+/// cut; counts, the transition matrix, the funnel, the win rate and the time in status are <c>GROUP BY</c>s over them.
+/// Counts as of a date replay the history itself (one pass in (target, version) order). Percentiles are picked by
+/// <c>ROW_NUMBER</c> and <c>COUNT</c> over each status (percentile_disc semantics; neither SQLite nor MariaDB has a
+/// percentile aggregate). Times are whole microseconds. Only aggregates leave the database. The rules are those of the
+/// in-memory model (<c>ReportModel</c>).
 /// </summary>
 internal static class ReportQueries
 {
@@ -23,8 +23,8 @@ internal static class ReportQueries
 
     public static async Task<IReadOnlyList<StayFacts>> StaysAsync(DataConnection db, Linq2DbDialect dialect, TargetId id, DateTimeOffset cut, CancellationToken cancellationToken)
     {
-        var sql = Stays(dialect, oneTarget: true) + "SELECT st AS status, entered, exited, nst AS status2, del, ver FROM stays ORDER BY ver";
-        var rows = await ReadAsync(db, sql, [dialect.TimeParameter("cut", cut), dialect.IdParameter("tid", id.Value)], cancellationToken).ConfigureAwait(false);
+        var sql = $"{AsOfCut(dialect, "s.target_id = @tid")}\nSELECT st AS status, entered, exited, nst AS status2, del, ver FROM cut ORDER BY ver";
+        var rows = await ReadAsync(db, sql, [new("cutus", CutMicros(cut), DataType.Int64), dialect.IdParameter("tid", id.Value)], cancellationToken).ConfigureAwait(false);
         return [.. rows.Select(r => new StayFacts(r.Status, Time(r.Entered!.Value), r.Exited is { } x ? Time(x) : null, r.Status2, r.Del == 1, r.Ver!.Value))];
     }
 
@@ -59,6 +59,7 @@ internal static class ReportQueries
             new("we", query.WindowEnd is { } we ? Micros(we) : NoEnd, DataType.Int64),
         };
         var cohort = query.CohortFrom is not null;
+        var history = dialect.Qualify(dialect.Tables.History);
         if (cohort)
         {
             parameters.Add(dialect.TimeParameter("cf", query.CohortFrom!.Value));
@@ -69,14 +70,19 @@ internal static class ReportQueries
         var won = InSet("st", query.Won, "w", parameters);
         var lost = InSet("st", query.Lost, "l", parameters);
         // Stays that ended before the window cannot count in any figure: the scope keeps the others only.
-        var scope = "SELECT s.tid, s.st, s.ver, s.entered, s.exited, s.nst, s.del FROM stays s WHERE s.exited IS NULL OR s.exited >= @ws";
-        var stays = Stays(dialect, oneTarget: false, cohort);
+        parameters.Add(new("cutus", CutMicros(query.Cut), DataType.Int64));
+        var cohortFilter = cohort
+            ? $"s.target_id IN (SELECT c.target_id FROM {history} c WHERE c.action = 'Created' AND c.occurred_at >= @cf AND c.occurred_at < @ct AND c.occurred_at < @cut"
+              + $" AND NOT EXISTS (SELECT 1 FROM {history} e WHERE e.target_id = c.target_id AND e.action = 'Created' AND e.occurred_at < @cf))"
+            : null;
+        var stays = AsOfCut(dialect, cohortFilter, "(s.exited_us IS NULL OR s.exited_us >= @ws OR s.exited_us >= @cutus)");
+        var scope = "SELECT tid, st, ver, entered, exited, nst, del FROM cut WHERE exited IS NULL OR exited >= @ws";
         string prefix;
         if (dialect.ReportScratch is { } scratch)
         {
-            // The window functions run once: every figure then reads the scope from a temporary table of this transaction.
+            // Every figure then reads the scope from a temporary table of this transaction, filled once.
             await db.ExecuteAsync(scratch.Create, cancellationToken).ConfigureAwait(false);
-            await db.ExecuteAsync($"INSERT INTO {scratch.Name} (tid, st, ver, entered, exited, nst, del) {stays}{scope}", cancellationToken, [.. parameters]).ConfigureAwait(false);
+            await db.ExecuteAsync($"INSERT INTO {scratch.Name} (tid, st, ver, entered, exited, nst, del) {stays}\n{scope}", cancellationToken, [.. parameters]).ConfigureAwait(false);
             if (scratch.Analyze is { } analyze)
             {
                 await db.ExecuteAsync(analyze, cancellationToken).ConfigureAwait(false);
@@ -129,47 +135,32 @@ internal static class ReportQueries
     }
 
     /// <summary>
-    /// The stays of every target (or of <c>@tid</c>) from the entries before <c>@cut</c>, as the CTEs <c>rel</c> (the
-    /// relevant entries, times as stored) and <c>stays</c> (times in microseconds); the caller appends more CTEs (starting with a comma) or the final SELECT.
+    /// The stays of the stays table (<see cref="StaysTable"/>) as the history stood just before the cut, as the CTE
+    /// <c>cut</c> (columns tid, st, ver, entered, exited, nst, del; times in microseconds); the caller appends more CTEs
+    /// (starting with a comma) or the final SELECT. A target's entries are stamped in version order, so the entries
+    /// before the cut are a prefix of its history: its stays then are those that began before the cut, and one that
+    /// ended at or after the cut was still open.
     /// </summary>
-    private static string Stays(Linq2DbDialect dialect, bool oneTarget, bool cohort = false)
+    private static string AsOfCut(Linq2DbDialect dialect, params string?[] filters)
     {
-        var window = "OVER (PARTITION BY tid ORDER BY ver, hid)";
-        var history = dialect.Qualify(dialect.Tables.History);
-
-        // A cohort: the targets whose first Created entry (before the cut) is in [@cf, @ct), found before any window runs.
-        var filter = (oneTarget ? " AND h.target_id = @tid" : string.Empty)
-            + (cohort
-                ? $" AND EXISTS (SELECT 1 FROM {history} c WHERE c.target_id = h.target_id AND c.action = 'Created' AND c.occurred_at >= @cf AND c.occurred_at < @ct AND c.occurred_at < @cut)"
-                  + $" AND NOT EXISTS (SELECT 1 FROM {history} e WHERE e.target_id = h.target_id AND e.action = 'Created' AND e.occurred_at < @cf)"
-                : string.Empty);
+        var where = string.Concat(filters.Where(f => f is not null).Select(f => $" AND {f}"));
         return $"""
-            WITH rel AS (
-                SELECT h.target_id AS tid, h.action AS act, h.new_status AS st, h.version AS ver, h.id AS hid, h.occurred_at AS at
-                FROM {history} h
-                WHERE h.action IN ('Created', 'StatusChanged', 'Repaired', 'Deleted') AND h.occurred_at < @cut{filter}
-            ),
-            lagged AS (
-                SELECT tid, act, st, ver, hid, at,
-                       ROW_NUMBER() {window} AS rn, LAG(act) {window} AS pact, LAG(st) {window} AS pst
-                FROM rel
-            ),
-            bounds AS (
-                SELECT tid, act, st, ver, hid, at FROM lagged
-                WHERE act = 'Deleted' OR rn = 1 OR pact = 'Deleted' OR st <> pst OR (st IS NULL AND pst IS NOT NULL) OR (st IS NOT NULL AND pst IS NULL)
-            ),
-            edges AS (
-                SELECT tid, act, st, ver, at, LEAD(at) {window} AS exited, LEAD(act) {window} AS nact, LEAD(st) {window} AS nst
-                FROM bounds
-            ),
-            stays AS (
-                SELECT tid, st, ver, {dialect.ReportMicros("at")} AS entered, {dialect.ReportMicros("exited")} AS exited,
-                       CASE WHEN nact = 'Deleted' THEN NULL ELSE nst END AS nst,
-                       CASE WHEN nact = 'Deleted' THEN 1 ELSE 0 END AS del
-                FROM edges WHERE act <> 'Deleted'
+            WITH cut AS (
+                SELECT s.target_id AS tid, s.status AS st, s.version AS ver, s.entered_us AS entered,
+                       CASE WHEN s.exited_us < @cutus THEN s.exited_us END AS exited,
+                       CASE WHEN s.exited_us < @cutus THEN s.next_status END AS nst,
+                       CASE WHEN s.exited_us < @cutus THEN s.ended_by_delete ELSE 0 END AS del
+                FROM {dialect.Qualify(dialect.Tables.Stays)} s
+                WHERE s.entered_us < @cutus{where}
             )
-
             """;
+    }
+
+    /// <summary>The cut in whole microseconds, rounded up: a stored time (whole microseconds) is before the cut exactly when it is before this.</summary>
+    private static long CutMicros(DateTimeOffset cut)
+    {
+        var ticks = cut.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
+        return (ticks / 10) + (ticks % 10 > 0 ? 1 : 0);
     }
 
     /// <summary>Count, sum, percentile_disc(0.5), percentile_disc(0.9) and max per status of the durations <c>v</c> the query yields.</summary>

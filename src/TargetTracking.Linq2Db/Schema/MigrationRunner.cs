@@ -52,6 +52,12 @@ internal sealed partial class MigrationRunner(Func<DataConnection> connect, Linq
 
                 // Where DDL commits on its own (MariaDB, MySQL), the version row follows its script at once.
                 await db.ExecuteAsync(migration.Sql, cancellationToken).ConfigureAwait(false);
+                if (migration.Sql.Contains(StaysTable.BackfillMarker, StringComparison.Ordinal))
+                {
+                    // Derived data the script cannot compute in plain SQL of its own without a second copy of the rules.
+                    await db.ExecuteAsync(StaysTable.Backfill(dialect), cancellationToken).ConfigureAwait(false);
+                }
+
                 await db.ExecuteAsync(
                     $"INSERT INTO {dialect.VersionTable} (version, name) VALUES (@version, @name)",
                     cancellationToken,

@@ -61,7 +61,7 @@ internal static class MySqlBulkWriter
 
     /// <summary>Writes a unit of work's changes; returns how many targets each kind of write matched.</summary>
     public static async Task<WriteCounts> WriteAsync(
-        MySqlConnection connection, MySqlTransaction? transaction, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> known, CancellationToken cancellationToken)
+        MySqlConnection connection, MySqlTransaction? transaction, (string Delete, string Insert) staysRefresh, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> known, CancellationToken cancellationToken)
     {
         var statements = new MySqlStatements(connection, transaction);
         await using (statements.ConfigureAwait(false))
@@ -124,6 +124,14 @@ internal static class MySqlBulkWriter
             foreach (var chunk in changes.History.Chunk(InsertRows))
             {
                 await AddHistoryInsertAsync(statements, chunk, cancellationToken).ConfigureAwait(false);
+            }
+
+            // After the history: the stays of the targets written are recomputed from their entries (StaysTable).
+            foreach (var chunk in StaysTable.Touched(changes).Chunk(JsonRows))
+            {
+                var ids = Stored.Ids(chunk);
+                await statements.AddAsync(staysRefresh.Delete, [ids], chunk.Length * 40L, null, counted: false, cancellationToken).ConfigureAwait(false);
+                await statements.AddAsync(staysRefresh.Insert, [ids], chunk.Length * 40L, null, counted: false, cancellationToken).ConfigureAwait(false);
             }
 
             await statements.FlushAsync(cancellationToken).ConfigureAwait(false);

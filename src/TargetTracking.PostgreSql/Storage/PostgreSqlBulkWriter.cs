@@ -12,11 +12,12 @@ internal static class PostgreSqlBulkWriter
 {
     /// <summary>
     /// Writes a unit of work's changes as one <see cref="NpgsqlBatch"/>: one round trip whatever the number of items.
+    /// The stays of the targets it writes entries for are recomputed in the same batch (<see cref="StaysTable"/>).
     /// With <paramref name="commit"/>, the batch ends with <c>COMMIT</c>: a statement that fails stops the batch
     /// before it (PostgreSQL skips the rest of a failed batch), so nothing half-written is ever committed.
     /// </summary>
     public static async Task<WriteCounts> WriteAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, PostgreSqlStatements sql, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> locked, CancellationToken cancellationToken, bool commit = false)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, PostgreSqlStatements sql, (string Delete, string Insert) staysRefresh, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> locked, CancellationToken cancellationToken, bool commit = false)
     {
         // Targets whose history goes with them are deleted by the purge function, the only way history can be deleted.
         var (deletes, purging) = SplitDeletes(changes);
@@ -38,6 +39,13 @@ internal static class PostgreSqlBulkWriter
             if (changes.History.Count > 0)
             {
                 AddHistory(batch, sql, changes.History);
+            }
+
+            // After the history, before the COMMIT: the stays of the targets written are recomputed from their entries.
+            if (StaysTable.Touched(changes) is { Length: > 0 } touched)
+            {
+                Add(batch, staysRefresh.Delete, [Array(NpgsqlDbType.Uuid, touched)]);
+                Add(batch, staysRefresh.Insert, [Array(NpgsqlDbType.Uuid, touched)]);
             }
 
             if (commit)

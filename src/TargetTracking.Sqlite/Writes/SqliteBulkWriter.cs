@@ -82,7 +82,7 @@ internal static class SqliteBulkWriter
 
     /// <summary>Writes a unit of work's changes: each kind of write one prepared statement run per row.</summary>
     public static async Task<WriteCounts> WriteAsync(
-        SqliteConnection connection, SqliteTransaction transaction, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> known, CancellationToken cancellationToken)
+        SqliteConnection connection, SqliteTransaction transaction, (string Delete, string Insert) staysRefresh, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> known, CancellationToken cancellationToken)
     {
         long inserted = 0, updated = 0, deleted = 0;
 
@@ -132,6 +132,23 @@ internal static class SqliteBulkWriter
         if (changes.History.Count > 0)
         {
             await InsertHistoryAsync(connection, transaction, changes.History, cancellationToken).ConfigureAwait(false);
+        }
+
+        // After the history: the stays of the targets written are recomputed from their entries (StaysTable).
+        if (StaysTable.Touched(changes) is { Length: > 0 } touched)
+        {
+            var ids = Stored.Ids(touched);
+            foreach (var sql in new[] { staysRefresh.Delete, staysRefresh.Insert })
+            {
+                var command = connection.CreateCommand();
+                await using (command.ConfigureAwait(false))
+                {
+                    command.Transaction = transaction;
+                    command.CommandText = sql;
+                    command.Parameters.AddWithValue("@ids", ids);
+                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
         }
 
         return new WriteCounts(inserted, updated, deleted);

@@ -1,0 +1,142 @@
+namespace TargetTracking.Linq2Db;
+
+/// <summary>
+/// The stays table (migration 0009): one row per stay of a target in a status, derived from the history and kept by the
+/// write path in the unit of work's transaction, so the reports aggregate stays instead of recomputing them from the
+/// whole history with window functions on every run. The rules of a stay are written once, here, as SQL that every
+/// database runs (<see cref="Definition"/>, the same rules as the in-memory model <c>ReportModel</c>): the migration
+/// fills the table with it, every unit of work that writes a relevant entry recomputes the stays of exactly the targets
+/// it wrote (<see cref="Refresh"/>), and the integrity check compares the table with it.
+/// </summary>
+/// <remarks>
+/// Recomputing a touched target's stays rather than patching the open one keeps a single definition (no incremental
+/// copy of the rules to drift from it); it reads only that target's entries, from the covering index of migration 0007.
+/// Times are whole microseconds since 1970-01-01 UTC, as the reports compute with them (<see cref="Linq2DbDialect.ReportMicros"/>).
+/// </remarks>
+internal static class StaysTable
+{
+    /// <summary>The columns of the table, in the order <see cref="Definition"/> yields them.</summary>
+    public const string Columns = "target_id, version, status, entered_us, exited_us, next_status, ended_by_delete";
+
+    /// <summary>The actions that open or close a stay; any other (Updated, Linked, Unlinked…) never does.</summary>
+    public const string RelevantActions = "'Created', 'StatusChanged', 'Repaired', 'Deleted'";
+
+    /// <summary>
+    /// The stays of the history entries that pass <paramref name="where"/> (over the history row <c>h</c>), as rows of
+    /// <see cref="Columns"/>. A relevant entry begins a stay when it is the target's first, the first after a deletion,
+    /// or sets another status than the entry before (NULL-aware); a deletion closes the open stay and begins none. A
+    /// stay ends at the next entry that begins one (or the deletion), or is open (exited and next status NULL).
+    /// Nested derived tables rather than CTEs: every database accepts them inside <c>INSERT … SELECT</c>.
+    /// </summary>
+    /// <param name="dialect">The database.</param>
+    /// <param name="where">A filter on the history row <c>h</c>, or <see langword="null"/> for every target.</param>
+    /// <returns>The <c>SELECT</c>.</returns>
+    public static string Definition(Linq2DbDialect dialect, string? where)
+    {
+        const string Window = "OVER (PARTITION BY tid ORDER BY ver, hid)";
+        var history = dialect.Qualify(dialect.Tables.History);
+        var filter = where is null ? string.Empty : $" AND {where}";
+        return $"""
+            SELECT e.tid AS target_id, e.ver AS version, e.st AS status,
+                   {dialect.ReportMicros("e.at")} AS entered_us, {dialect.ReportMicros("e.exited")} AS exited_us,
+                   CASE WHEN e.nact = 'Deleted' THEN NULL ELSE e.nst END AS next_status,
+                   CASE WHEN e.nact = 'Deleted' THEN 1 ELSE 0 END AS ended_by_delete
+            FROM (
+                SELECT b.tid, b.act, b.st, b.ver, b.at,
+                       LEAD(b.at) {Window} AS exited, LEAD(b.act) {Window} AS nact, LEAD(b.st) {Window} AS nst
+                FROM (
+                    SELECT l.tid, l.act, l.st, l.ver, l.hid, l.at
+                    FROM (
+                        SELECT h.target_id AS tid, h.action AS act, h.new_status AS st, h.version AS ver, h.id AS hid, h.occurred_at AS at,
+                               ROW_NUMBER() OVER (PARTITION BY h.target_id ORDER BY h.version, h.id) AS rn,
+                               LAG(h.action) OVER (PARTITION BY h.target_id ORDER BY h.version, h.id) AS pact,
+                               LAG(h.new_status) OVER (PARTITION BY h.target_id ORDER BY h.version, h.id) AS pst
+                        FROM {history} h
+                        WHERE h.action IN ({RelevantActions}){filter}
+                    ) l
+                    WHERE l.act = 'Deleted' OR l.rn = 1 OR l.pact = 'Deleted' OR l.st <> l.pst
+                       OR (l.st IS NULL AND l.pst IS NOT NULL) OR (l.st IS NOT NULL AND l.pst IS NULL)
+                ) b
+            ) e
+            WHERE e.act <> 'Deleted'
+            """;
+    }
+
+    /// <summary>
+    /// The line in a migration script after which the runner fills the table (<see cref="Backfill"/>): the script
+    /// creates the table, the one definition of a stay fills it, in the migration's transaction.
+    /// </summary>
+    public const string BackfillMarker = "-- targettracking:backfill-stays";
+
+    /// <summary>
+    /// Fills the table from the whole history, emptying it first (a migration that re-runs after its DDL committed on
+    /// its own, as on MariaDB, fills it once): the migration that creates it, and the benchmark's seeding.
+    /// </summary>
+    /// <param name="dialect">The database.</param>
+    /// <returns>The <c>DELETE</c> and the <c>INSERT … SELECT</c>, as one script.</returns>
+    public static string Backfill(Linq2DbDialect dialect)
+    {
+        var stays = dialect.Qualify(dialect.Tables.Stays);
+        return $"DELETE FROM {stays};\nINSERT INTO {stays} ({Columns})\n{Definition(dialect, null)};";
+    }
+
+    /// <summary>
+    /// Recomputes the stays of a set of targets from their history, after a unit of work wrote their entries: two
+    /// statements, run in order in the unit of work's transaction. <paramref name="targetIn"/> gives the dialect's
+    /// predicate "this column is one of the set" (one parameter, any number of ids).
+    /// </summary>
+    /// <param name="dialect">The database.</param>
+    /// <param name="targetIn">Turns a column into the predicate that it is one of the touched targets.</param>
+    /// <returns>The <c>DELETE</c> and the <c>INSERT … SELECT</c>.</returns>
+    public static (string Delete, string Insert) Refresh(Linq2DbDialect dialect, Func<string, string> targetIn)
+    {
+        var stays = dialect.Qualify(dialect.Tables.Stays);
+        return (
+            $"DELETE FROM {stays} WHERE {targetIn("target_id")}",
+            $"INSERT INTO {stays} ({Columns})\n{Definition(dialect, targetIn("h.target_id"))}");
+    }
+
+    /// <summary>
+    /// The targets whose rows in the table differ from what the definition computes from their history now (a row
+    /// missing, extra or different): set-based, both ways, as <c>EXCEPT</c>s over the whole table.
+    /// </summary>
+    /// <param name="dialect">The database.</param>
+    /// <returns>A <c>SELECT</c> of the distinct <c>target_id</c>s.</returns>
+    public static string Disagreeing(Linq2DbDialect dialect)
+    {
+        var stays = $"SELECT {Columns} FROM {dialect.Qualify(dialect.Tables.Stays)}";
+        var definition = Definition(dialect, null);
+        return $"""
+            SELECT DISTINCT d.target_id FROM (
+                SELECT x.target_id FROM ({stays} EXCEPT SELECT {Columns} FROM ({definition}) dx) x
+                UNION ALL
+                SELECT y.target_id FROM (SELECT {Columns} FROM ({definition}) dy EXCEPT {stays}) y
+            ) d
+            """;
+    }
+
+    /// <summary>
+    /// The targets whose stays a unit of work may change: those it writes a relevant entry for, and those whose history
+    /// it purges (their stays go with it). Empty when it writes none (an edit of fields, a hierarchy link).
+    /// </summary>
+    /// <param name="changes">The unit of work's changes.</param>
+    /// <returns>The distinct ids, sorted.</returns>
+    public static Guid[] Touched(ChangeSet changes)
+    {
+        var ids = new SortedSet<Guid>();
+        foreach (var entry in changes.History)
+        {
+            if (entry.Action is HistoryAction.Created or HistoryAction.StatusChanged or HistoryAction.Repaired or HistoryAction.Deleted)
+            {
+                ids.Add(entry.TargetId.Value);
+            }
+        }
+
+        foreach (var id in changes.PurgeHistory)
+        {
+            ids.Add(id.Value);
+        }
+
+        return [.. ids];
+    }
+}
