@@ -182,8 +182,10 @@ public sealed class PostgreSqlDialect : Linq2DbDialect
     // EXTRACT(EPOCH …) is numeric since PostgreSQL 14: exact for whole microseconds.
     internal override string ReportMicros(string column) => $"(EXTRACT(EPOCH FROM {column}) * 1000000)::bigint";
 
-    // A report's stays once, in a temporary table the report's transaction drops: measured on 5,000,000 entries,
-    // computing them in each of its statements cost several times more (docs/benchmarks.md, Reports).
+    // A report's scope of the stays table once, in a temporary table the report's transaction drops: every figure then
+    // reads it. Measured at 100,000 targets with the stays table (docs/benchmarks.md, Reports): reading the table in
+    // each statement instead took as long for the pipeline report and three times as long for the cohort report
+    // (its targets picked again in each statement).
     internal override ReportScratch? ReportScratch { get; } = new(
         "tt_report_scope",
         "CREATE TEMP TABLE tt_report_scope (tid uuid, st text, ver bigint, entered bigint, exited bigint, nst text, del int) ON COMMIT DROP",

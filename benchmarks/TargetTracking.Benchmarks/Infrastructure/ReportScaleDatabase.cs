@@ -53,7 +53,7 @@ internal sealed class ReportScaleDatabase : IAsyncDisposable
             await database.ExecuteAsync(
                 $"""
                 SET session_replication_role = replica;
-                TRUNCATE {s}.targets, {s}.history, {s}.stays;
+                TRUNCATE {s}.targets, {s}.history, {s}.stays CASCADE; -- CASCADE: outcome_links (0006) refers to targets
                 INSERT INTO {s}.history (id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id)
                 SELECT md5(i::text || '-' || e.v)::uuid, md5(i::text)::uuid,
                        CASE WHEN e.v = 1 THEN 'Created' WHEN e.v = 5 AND i % 10 = 0 THEN 'Deleted' ELSE 'StatusChanged' END,

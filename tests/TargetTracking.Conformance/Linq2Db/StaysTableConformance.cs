@@ -83,6 +83,30 @@ public abstract class StaysTableConformance<TFixture>(TFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task IntegrityRepair_ItsRepairedEntry_MovesTheStays()
+    {
+        var store = await fixture.CreateLinq2DbStoreAsync();
+        var tracker = new TargetTracker(store.Store, new TargetTrackingOptions(), Clock);
+        var target = (await tracker.CreateAsync(new NewTarget("Drifted", Status: "Cold"))).Value!;
+        var dialect = store.Store.Dialect;
+        using (var db = new DataConnection(store.Host))
+        {
+            // The row moved past the library: its history still says Cold.
+            await db.ExecuteAsync($"UPDATE {dialect.Qualify(dialect.Tables.Targets)} SET status = 'Hot' WHERE id = @tid", dialect.IdParameter("tid", target.Id.Value));
+        }
+
+        Clock.Advance(TimeSpan.FromHours(3));
+        var health = new TargetHealth(tracker);
+        var applied = await health.ApplyRepairAsync(await health.PlanRepairAsync(RepairPolicy.TrustTarget));
+
+        Assert.Single(applied.Applied);
+        Assert.Equal(
+            [new StayFacts("Cold", T0, T0.AddHours(3), "Hot", false, 1), new StayFacts("Hot", T0.AddHours(3), null, null, false, 2)],
+            await ((IReportStore)store.Store).GetStaysAsync(target.Id, DateTimeOffset.MaxValue));
+        Assert.Equal(0, await DisagreeingAsync(store));
+    }
+
+    [Fact]
     public async Task HostTransaction_StaysRollBackAndCommitWithTheHost()
     {
         var store = await fixture.CreateLinq2DbStoreAsync();
