@@ -160,8 +160,8 @@ public abstract class Linq2DbDialect
     internal virtual string Qualify(string table) => table;
 
     /// <summary>
-    /// Gets the temporary table a pipeline report fills once with the stays in scope (so the window functions run once
-    /// for all its figures), or <see langword="null"/> to compute the stays in each statement (the default).
+    /// Gets the temporary table a pipeline report fills once with the stays in scope (so its figures read the stays
+    /// table, and pick a cohort's targets, once), or <see langword="null"/> to read the stays table in each statement (the default).
     /// </summary>
     internal virtual ReportScratch? ReportScratch => null;
 

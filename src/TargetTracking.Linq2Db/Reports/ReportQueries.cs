@@ -40,7 +40,7 @@ internal static class ReportQueries
                 SELECT h.action AS act, h.new_status AS st,
                        ROW_NUMBER() OVER (PARTITION BY h.target_id ORDER BY h.version DESC, h.id DESC) AS rn
                 FROM {dialect.Qualify(dialect.Tables.History)} h
-                WHERE h.action IN ('Created', 'StatusChanged', 'Repaired', 'Deleted') AND h.occurred_at < @cut
+                WHERE h.action IN ({StaysTable.RelevantActions}) AND h.occurred_at < @cut
             )
             SELECT st AS status, COUNT(*) AS n FROM last WHERE rn = 1 AND act <> 'Deleted' GROUP BY st
             """;

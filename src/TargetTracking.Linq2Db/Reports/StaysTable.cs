@@ -11,6 +11,8 @@ namespace TargetTracking.Linq2Db;
 /// <remarks>
 /// Recomputing a touched target's stays rather than patching the open one keeps a single definition (no incremental
 /// copy of the rules to drift from it); it reads only that target's entries, from the covering index of migration 0007.
+/// It runs after the history insert (it reads the new entries), so on PostgreSQL the change feed's clock row (0008),
+/// locked from the history insert to the commit, is held for these two statements too: same batch, no extra round trip.
 /// Times are whole microseconds since 1970-01-01 UTC, as the reports compute with them (<see cref="Linq2DbDialect.ReportMicros"/>).
 /// </remarks>
 internal static class StaysTable
@@ -18,8 +20,17 @@ internal static class StaysTable
     /// <summary>The columns of the table, in the order <see cref="Definition"/> yields them.</summary>
     public const string Columns = "target_id, version, status, entered_us, exited_us, next_status, ended_by_delete";
 
-    /// <summary>The actions that open or close a stay; any other (Updated, Linked, Unlinked…) never does.</summary>
-    public const string RelevantActions = "'Created', 'StatusChanged', 'Repaired', 'Deleted'";
+    /// <summary>
+    /// The line in a migration script after which the runner fills the table (<see cref="Backfill"/>): the script
+    /// creates the table, the one definition of a stay fills it, in the migration's transaction.
+    /// </summary>
+    public const string BackfillMarker = "-- targettracking:backfill-stays";
+
+    /// <summary>The actions that open or close a stay (as the model's <c>ReportModel.Relevant</c>); any other (Updated, Linked, Unlinked…) never does.</summary>
+    private static readonly HistoryAction[] Relevant = [HistoryAction.Created, HistoryAction.StatusChanged, HistoryAction.Repaired, HistoryAction.Deleted];
+
+    /// <summary>Gets <see cref="Relevant"/> as an SQL list of text literals.</summary>
+    public static string RelevantActions { get; } = string.Join(", ", Relevant.Select(a => $"'{a}'"));
 
     /// <summary>
     /// The stays of the history entries that pass <paramref name="where"/> (over the history row <c>h</c>), as rows of
@@ -61,12 +72,6 @@ internal static class StaysTable
             WHERE e.act <> 'Deleted'
             """;
     }
-
-    /// <summary>
-    /// The line in a migration script after which the runner fills the table (<see cref="Backfill"/>): the script
-    /// creates the table, the one definition of a stay fills it, in the migration's transaction.
-    /// </summary>
-    public const string BackfillMarker = "-- targettracking:backfill-stays";
 
     /// <summary>
     /// Fills the table from the whole history, emptying it first (a migration that re-runs after its DDL committed on
@@ -126,7 +131,7 @@ internal static class StaysTable
         var ids = new SortedSet<Guid>();
         foreach (var entry in changes.History)
         {
-            if (entry.Action is HistoryAction.Created or HistoryAction.StatusChanged or HistoryAction.Repaired or HistoryAction.Deleted)
+            if (Relevant.Contains(entry.Action))
             {
                 ids.Add(entry.TargetId.Value);
             }
