@@ -72,17 +72,46 @@ public sealed partial class Linq2DbTargetStore
 
     /// <inheritdoc />
     public Task<TargetPage> GetOutcomesAsync(Guid itemId, int skip, int take, CancellationToken cancellationToken = default) =>
+        ReadHierarchyAsync(db => OutcomePageAsync(db, itemId, skip, take, cancellationToken), cancellationToken, snapshot: true);
+
+    /// <inheritdoc />
+    public Task<OutcomeTreePage> GetOutcomeTreeAsync(Guid itemId, int skip, int take, CancellationToken cancellationToken = default) =>
         ReadHierarchyAsync(async db =>
         {
-            var outcomes =
-                from l in db.GetTable<LinkRecord>()
-                where l.ItemId == itemId
-                join t in db.GetTable<TargetRecord>() on l.TargetId equals t.Id
-                select t;
-            var total = await outcomes.LongCountAsync(cancellationToken).ConfigureAwait(false);
-            var rows = total <= skip ? [] : await outcomes.OrderBy(t => t.Id).Skip(skip).Take(take).Select(TargetRecord.Readable).ToListAsync(cancellationToken).ConfigureAwait(false);
-            return new TargetPage([.. rows.Select(r => r.ToTarget())], total);
+            var page = await OutcomePageAsync(db, itemId, skip, take, cancellationToken).ConfigureAwait(false);
+            if (page.Items.Count == 0)
+            {
+                return new OutcomeTreePage(page, []);
+            }
+
+            // The page's sprints and commitments through a join on the page itself (a derived table of the same
+            // ORDER BY … OFFSET … LIMIT), never its ids as literals: one SQL text for every goal and page, so the
+            // database parses and plans it once and linq2db caches one query (issue 12's 2.5x was the literals).
+            var goal = nameof(HierarchyKind.Goal);
+            var pageIds = Outcomes(db, itemId).OrderBy(t => t.Id).Skip(skip).Take(take).Select(t => t.Id);
+            var rows = await (
+                from p in pageIds
+                join l in db.GetTable<LinkRecord>() on p equals l.TargetId
+                join i in db.GetTable<ItemRecord>() on l.ItemId equals i.Id
+                where l.Kind != goal
+                orderby l.TargetId, l.ItemId
+                select new { l.TargetId, Item = i }).ToListAsync(cancellationToken).ConfigureAwait(false);
+            return new OutcomeTreePage(page, [.. rows.Select(r => new LinkedItem(new TargetId(r.TargetId), r.Item.ToItem()))]);
         }, cancellationToken, snapshot: true);
+
+    private static IQueryable<TargetRecord> Outcomes(DataConnection db, Guid itemId) =>
+        from l in db.GetTable<LinkRecord>()
+        where l.ItemId == itemId
+        join t in db.GetTable<TargetRecord>() on l.TargetId equals t.Id
+        select t;
+
+    private static async Task<TargetPage> OutcomePageAsync(DataConnection db, Guid itemId, int skip, int take, CancellationToken cancellationToken)
+    {
+        var outcomes = Outcomes(db, itemId);
+        var total = await outcomes.LongCountAsync(cancellationToken).ConfigureAwait(false);
+        var rows = total <= skip ? [] : await outcomes.OrderBy(t => t.Id).Skip(skip).Take(take).Select(TargetRecord.Readable).ToListAsync(cancellationToken).ConfigureAwait(false);
+        return new TargetPage([.. rows.Select(r => r.ToTarget())], total);
+    }
 
     /// <inheritdoc />
     public Task<HierarchyItemPage> GetRelatedItemsAsync(Guid itemId, HierarchyKind kind, int skip, int take, CancellationToken cancellationToken = default) =>
