@@ -29,7 +29,7 @@ public sealed class HierarchyTracker
         _store = tracker.Repository as IHierarchyStore
             ?? throw new InvalidOperationException($"The store {tracker.Repository.GetType().Name} does not keep goals, sprints and commitments (IHierarchyStore).");
         _time = tracker.Time;
-        _writer = new HierarchyWriter(tracker.Writer, tracker.Options);
+        _writer = new HierarchyWriter(tracker.Writer, tracker.Options, tracker.Repository, _store);
         _outcomeWeights = Weights(tracker.Options.Hierarchy.OutcomeWeights);
         _commitmentWeights = Weights(tracker.Options.Hierarchy.CommitmentWeights);
     }
