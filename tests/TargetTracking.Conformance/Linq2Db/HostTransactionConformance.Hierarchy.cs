@@ -68,6 +68,7 @@ public abstract partial class HostTransactionConformance<TFixture>
         Assert.Equal([sprint.Id], (await outside.GetItemsOfOutcomeAsync(outcome.Id)).Select(i => i.Id));
         var newest = (await setup.Tracker.GetHistoryAsync(outcome.Id))[0];
         Assert.Equal((HistoryAction.Linked, 2L, "host-7"), (newest.Action, newest.Version, newest.ActorId));
-        Assert.Equal(sprint, (await outside.GetAsync(sprint.Id)).Value);
+        // Timestamps aside: this suite runs on the real clock, and stores keep different sub-second precision.
+        Assert.Equal(sprint with { CreatedAt = default, UpdatedAt = default }, (await outside.GetAsync(sprint.Id)).Value! with { CreatedAt = default, UpdatedAt = default });
     }
 }
