@@ -109,7 +109,7 @@ internal static class RepairRules
 
         var problems = repairable.Select(IntegrityProblem.From).Order(Comparer<IntegrityProblem>.Create(IntegrityProblem.Compare)).ToList().AsReadOnly();
         var links = repairable.Where(f => f.Kind == IntegrityProblemKind.LinkToMissingRow).ToList();
-        var history = repairable.Except(links).ToList();
+        var history = repairable.Where(f => f.Kind != IntegrityProblemKind.LinkToMissingRow).ToList();
         var repair = history.Count > 0
             ? DecideHistory(id, history, problems, Note(policy, problems), policy)
             : new TargetRepair { TargetId = id, Problems = problems, Before = links[0].Row, After = links[0].Row, Entries = [] };
