@@ -218,7 +218,7 @@ public sealed class DashboardBrowserTests(BrowserFixture browser)
         return (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Tests.Api.Json)).GetProperty("id").GetGuid();
     }
 
-    private static ILocator Card(IPage page, string status, string name) =>
+    internal static ILocator Card(IPage page, string status, string name) =>
         page.Locator($"[data-testid=column][data-status='{status}']").GetByTestId("card").Filter(new() { HasText = name });
 
     private static async Task Open(IPage page, string name)
@@ -228,7 +228,7 @@ public sealed class DashboardBrowserTests(BrowserFixture browser)
         await Assertions.Expect(page.GetByTestId("detail").Locator("h2")).ToHaveTextAsync(name);
     }
 
-    private static string Unique(string name) => $"{name} {Guid.NewGuid().ToString("N")[..6]}";
+    internal static string Unique(string name) => $"{name} {Guid.NewGuid().ToString("N")[..6]}";
 
     /// <summary>
     /// Two people at two desks: the second page's screenshot is the test's, the first's gets ".first". The second page
@@ -248,19 +248,8 @@ public sealed class DashboardBrowserTests(BrowserFixture browser)
         }
     }
 
-    private async Task Run(Func<IPage, Task> test, string? actor = null, [CallerMemberName] string name = "", bool live = true)
-    {
-        var page = await browser.OpenAsync(actor, live);
-        try
-        {
-            await test(page);
-        }
-        finally
-        {
-            await Screenshot.TakeAsync(page, name);
-            await page.Context.CloseAsync();
-        }
-    }
+    private Task Run(Func<IPage, Task> test, string? actor = null, [CallerMemberName] string name = "", bool live = true) =>
+        browser.RunAsync(test, name, actor, live);
 }
 
 [CollectionDefinition(nameof(BrowserCollection))]
