@@ -56,8 +56,8 @@ public sealed class ReportsBrowserTests(BrowserFixture browser, KnownHistoryBrow
         await Assertions.Expect(count("Cold")).ToHaveTextAsync("Cold 3");
         await Assertions.Expect(count("Active")).ToHaveTextAsync("Active 0");
 
-        // The end of day 5: Acme Hot, Birch Active, Cedar still Cold.
-        await page.FillAsync("#asof-date", Day(5));
+        // The end of day 4 (the moves were at its noon): Acme Hot, Birch Active, Cedar still Cold.
+        await page.FillAsync("#asof-date", Day(4));
         await Assertions.Expect(count("Cold")).ToHaveTextAsync("Cold 1");
         await Assertions.Expect(count("Active")).ToHaveTextAsync("Active 1");
         await Assertions.Expect(count("Hot")).ToHaveTextAsync("Hot 1");
