@@ -66,12 +66,39 @@ public sealed class OperationsEndpointsTests(SlowOperationsFactory factory) : IC
     }
 
     [Fact]
-    public async Task UnknownOperation_IsA404_ForReadAndCancel()
+    public async Task ForbiddenMoves_AreListedAsFailures_WithTheirCode_AndResumingAFinishedOperationChangesNothing()
+    {
+        var cold = await _client.CreateAsync("Fail Cold", status: "Cold");
+        var closed = await _client.CreateAsync("Fail Closed", status: "Active");
+        closed = await _client.ChangeStatusOkAsync(closed.Id, "Closed", closed.Version);
+
+        var response = await _client.PostAsJsonAsync("/api/operations", new { status = "Hot", ids = new[] { cold.Id, closed.Id } }, Api.Json);
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>(Api.Json)).GetProperty("operation").GetProperty("id").GetString()!;
+        var done = await WaitAsync(id, o => o.GetProperty("isFinished").GetBoolean());
+
+        Assert.Equal("completed", done.GetProperty("operation").GetProperty("status").GetString());
+        Assert.Equal(1, done.GetProperty("operation").GetProperty("succeeded").GetInt64());
+        Assert.Equal(1, done.GetProperty("operation").GetProperty("failed").GetInt64());
+        var failure = Assert.Single((await _client.GetFromJsonAsync<JsonElement>($"/api/operations/{id}/failures", Api.Json)).EnumerateArray());
+        Assert.Equal(closed.Id.ToString(), failure.GetProperty("targetId").GetString());
+        Assert.Equal("transition_not_allowed", failure.GetProperty("code").GetString());
+
+        var resumed = await _client.PostAsync($"/api/operations/{id}/resume", null);
+        Assert.Equal(HttpStatusCode.OK, resumed.StatusCode);
+        Assert.Equal(
+            done.GetProperty("operation").GetProperty("lastUpdatedAt").GetDateTimeOffset(),
+            (await resumed.Content.ReadFromJsonAsync<JsonElement>(Api.Json)).GetProperty("operation").GetProperty("lastUpdatedAt").GetDateTimeOffset());
+        Assert.Equal("Closed", (await _client.GetTargetAsync(closed.Id)).Status);
+    }
+
+    [Fact]
+    public async Task UnknownOperation_IsA404_ForReadCancelAndResume()
     {
         var read = await (await _client.GetAsync("/api/operations/no-such-op")).ProblemAsync(HttpStatusCode.NotFound);
         Assert.Equal("operation_not_found", read.GetProperty("code").GetString());
         await (await _client.PostAsync("/api/operations/no-such-op/cancel", null)).ProblemAsync(HttpStatusCode.NotFound);
         await (await _client.GetAsync("/api/operations/no-such-op/failures")).ProblemAsync(HttpStatusCode.NotFound);
+        await (await _client.PostAsync("/api/operations/no-such-op/resume", null)).ProblemAsync(HttpStatusCode.NotFound);
     }
 
     [Fact]

@@ -27,6 +27,25 @@ internal static class OperationsApi
                 : found.Error.ToProblem();
         });
 
+        // A failed operation (its batches kept failing, e.g. the store was down) resumes from its last committed batch;
+        // an interrupted one resumes at once rather than when the pump deems it abandoned. A finished one is returned as is.
+        group.MapPost("/{id}/resume", async (string id, TargetOperations operations, OperationPump pump, CancellationToken cancellationToken) =>
+        {
+            var found = await operations.GetAsync(id, cancellationToken);
+            if (!found.IsSuccess)
+            {
+                return found.Error.ToProblem();
+            }
+
+            if (found.Value.Status is OperationStatus.Completed or OperationStatus.Cancelled)
+            {
+                return TypedResults.Ok(OperationResponse.Of(found.Value, pump));
+            }
+
+            pump.Wake(id);
+            return TypedResults.Accepted($"/api/operations/{Uri.EscapeDataString(id)}", OperationResponse.Of(found.Value, pump));
+        });
+
         // A pending operation is cancelled at once; a running one stops after its current batch (what it moved stays moved).
         group.MapPost("/{id}/cancel", async (string id, TargetOperations operations, OperationPump pump, CancellationToken cancellationToken) =>
             (await operations.CancelAsync(id, cancellationToken)).Match(o => TypedResults.Ok(OperationResponse.Of(o, pump)), TargetProblems.ToProblem));
