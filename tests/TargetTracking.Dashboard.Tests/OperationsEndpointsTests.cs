@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace TargetTracking.Dashboard.Tests;
 
@@ -89,6 +90,21 @@ public sealed class OperationsEndpointsTests(SlowOperationsFactory factory) : IC
             done.GetProperty("operation").GetProperty("lastUpdatedAt").GetDateTimeOffset(),
             (await resumed.Content.ReadFromJsonAsync<JsonElement>(Api.Json)).GetProperty("operation").GetProperty("lastUpdatedAt").GetDateTimeOffset());
         Assert.Equal("Closed", (await _client.GetTargetAsync(closed.Id)).Status);
+    }
+
+    [Fact]
+    public async Task OperationStartedElsewhere_IsFoundByThePumpsPoll_AndRunToCompleted()
+    {
+        // Started on the store without the API (another host, or before a restart): nothing wakes the pump, its poll finds it.
+        var target = await _client.CreateAsync("Elsewhere", status: "Cold");
+        var operations = factory.Services.GetRequiredService<TargetOperations>();
+        var started = await operations.StartAsync(new StartOperationRequest($"elsewhere-{Guid.NewGuid():N}", "Passed", OperationSelection.ForIds([new TargetId(target.Id)])));
+        Assert.True(started.IsSuccess);
+
+        var done = await WaitAsync(started.Value.Id, o => o.GetProperty("isFinished").GetBoolean());
+
+        Assert.Equal("completed", done.GetProperty("operation").GetProperty("status").GetString());
+        Assert.Equal("Passed", (await _client.GetTargetAsync(target.Id)).Status);
     }
 
     [Fact]
