@@ -45,6 +45,10 @@ builder.Services.Configure<JsonOptions>(options => ApiJson.Configure(options.Ser
 // answers 400 problem details with a code and the field in every environment.
 builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
 
+// Tracked operations started from the page run in the background, batch by batch (see OperationPump).
+builder.Services.AddSingleton<OperationPump>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<OperationPump>());
+
 if (builder.Configuration.GetValue("Dashboard:SeedDemoData", defaultValue: true))
 {
     builder.Services.AddHostedService<DemoData>();
@@ -61,6 +65,9 @@ app.MapTargetsApi();
 app.MapPipelineApi();
 app.MapGoalsApi();
 app.MapFeedApi();
+app.MapReportsApi();
+app.MapIntegrityApi();
+app.MapOperationsApi();
 app.MapHealthChecks("/health");
 
 app.Lifetime.ApplicationStarted.Register(() =>

@@ -14,17 +14,25 @@ public sealed partial class Linq2DbTargetStore
 {
     /// <inheritdoc />
     public Task<HierarchyItem?> GetItemAsync(Guid id, CancellationToken cancellationToken = default) =>
-        ReadHierarchyAsync(async db =>
+        GetItemAsync(null, id, cancellationToken);
+
+    /// <summary>The read, on a host's connection inside its transaction when <paramref name="host"/> is given.</summary>
+    internal Task<HierarchyItem?> GetItemAsync(DataConnection? host, Guid id, CancellationToken cancellationToken) =>
+        ReadHierarchyAsync(host, async db =>
         {
             var row = await db.GetTable<ItemRecord>().FirstOrDefaultAsync(i => i.Id == id, cancellationToken).ConfigureAwait(false);
             return row?.ToItem();
         }, cancellationToken);
 
     /// <inheritdoc />
-    public Task<HierarchyItemPage> QueryItemsAsync(HierarchyQuery query, CancellationToken cancellationToken = default)
+    public Task<HierarchyItemPage> QueryItemsAsync(HierarchyQuery query, CancellationToken cancellationToken = default) =>
+        QueryItemsAsync(null, query, cancellationToken);
+
+    /// <summary>The read, on a host's connection inside its transaction when <paramref name="host"/> is given.</summary>
+    internal Task<HierarchyItemPage> QueryItemsAsync(DataConnection? host, HierarchyQuery query, CancellationToken cancellationToken)
     {
         Guard.Against.Null(query);
-        return ReadHierarchyAsync(db =>
+        return ReadHierarchyAsync(host, db =>
         {
             var kind = query.Kind.ToString();
             var items = db.GetTable<ItemRecord>().Where(i => i.Kind == kind);
@@ -58,10 +66,14 @@ public sealed partial class Linq2DbTargetStore
     }
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<HierarchyHistoryEntry>> GetItemHistoryAsync(Guid id, HistoryPageRequest page, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<HierarchyHistoryEntry>> GetItemHistoryAsync(Guid id, HistoryPageRequest page, CancellationToken cancellationToken = default) =>
+        GetItemHistoryAsync(null, id, page, cancellationToken);
+
+    /// <summary>The read, on a host's connection inside its transaction when <paramref name="host"/> is given.</summary>
+    internal Task<IReadOnlyList<HierarchyHistoryEntry>> GetItemHistoryAsync(DataConnection? host, Guid id, HistoryPageRequest page, CancellationToken cancellationToken)
     {
         Guard.Against.Null(page);
-        return ReadHierarchyAsync<IReadOnlyList<HierarchyHistoryEntry>>(async db =>
+        return ReadHierarchyAsync<IReadOnlyList<HierarchyHistoryEntry>>(host, async db =>
         {
             var before = page.BeforeVersion ?? long.MaxValue;
             var rows = await db.GetTable<ItemHistoryRecord>().Where(h => h.ItemId == id && h.Version < before).OrderByDescending(h => h.Version).Take(page.Limit)
@@ -72,21 +84,62 @@ public sealed partial class Linq2DbTargetStore
 
     /// <inheritdoc />
     public Task<TargetPage> GetOutcomesAsync(Guid itemId, int skip, int take, CancellationToken cancellationToken = default) =>
-        ReadHierarchyAsync(async db =>
+        GetOutcomesAsync(null, itemId, skip, take, cancellationToken);
+
+    /// <summary>The read, on a host's connection inside its transaction when <paramref name="host"/> is given.</summary>
+    internal Task<TargetPage> GetOutcomesAsync(DataConnection? host, Guid itemId, int skip, int take, CancellationToken cancellationToken) =>
+        ReadHierarchyAsync(host, db => OutcomePageAsync(db, itemId, skip, take, cancellationToken), cancellationToken, snapshot: true);
+
+    /// <inheritdoc />
+    public Task<OutcomeTreePage> GetOutcomeTreeAsync(Guid itemId, int skip, int take, CancellationToken cancellationToken = default) =>
+        GetOutcomeTreeAsync(null, itemId, skip, take, cancellationToken);
+
+    /// <summary>The read, on a host's connection inside its transaction when <paramref name="host"/> is given.</summary>
+    internal Task<OutcomeTreePage> GetOutcomeTreeAsync(DataConnection? host, Guid itemId, int skip, int take, CancellationToken cancellationToken) =>
+        ReadHierarchyAsync(host, async db =>
         {
-            var outcomes =
-                from l in db.GetTable<LinkRecord>()
-                where l.ItemId == itemId
-                join t in db.GetTable<TargetRecord>() on l.TargetId equals t.Id
-                select t;
-            var total = await outcomes.LongCountAsync(cancellationToken).ConfigureAwait(false);
-            var rows = total <= skip ? [] : await outcomes.OrderBy(t => t.Id).Skip(skip).Take(take).Select(TargetRecord.Readable).ToListAsync(cancellationToken).ConfigureAwait(false);
-            return new TargetPage([.. rows.Select(r => r.ToTarget())], total);
+            var page = await OutcomePageAsync(db, itemId, skip, take, cancellationToken).ConfigureAwait(false);
+            if (page.Items.Count == 0)
+            {
+                return new OutcomeTreePage(page, []);
+            }
+
+            // The page's sprints and commitments through a join on the page itself (a derived table of the same
+            // ORDER BY … OFFSET … LIMIT), never its ids as literals: one SQL text for every goal and page, so the
+            // database parses and plans it once and linq2db caches one query (issue 12's 2.5x was the literals).
+            var goal = nameof(HierarchyKind.Goal);
+            var pageIds = Outcomes(db, itemId).OrderBy(t => t.Id).Skip(skip).Take(take).Select(t => t.Id);
+            var rows = await (
+                from p in pageIds
+                join l in db.GetTable<LinkRecord>() on p equals l.TargetId
+                join i in db.GetTable<ItemRecord>() on l.ItemId equals i.Id
+                where l.Kind != goal
+                orderby l.TargetId, l.ItemId
+                select new { l.TargetId, Item = i }).ToListAsync(cancellationToken).ConfigureAwait(false);
+            return new OutcomeTreePage(page, [.. rows.Select(r => new LinkedItem(new TargetId(r.TargetId), r.Item.ToItem()))]);
         }, cancellationToken, snapshot: true);
+
+    private static IQueryable<TargetRecord> Outcomes(DataConnection db, Guid itemId) =>
+        from l in db.GetTable<LinkRecord>()
+        where l.ItemId == itemId
+        join t in db.GetTable<TargetRecord>() on l.TargetId equals t.Id
+        select t;
+
+    private static async Task<TargetPage> OutcomePageAsync(DataConnection db, Guid itemId, int skip, int take, CancellationToken cancellationToken)
+    {
+        var outcomes = Outcomes(db, itemId);
+        var total = await outcomes.LongCountAsync(cancellationToken).ConfigureAwait(false);
+        var rows = total <= skip ? [] : await outcomes.OrderBy(t => t.Id).Skip(skip).Take(take).Select(TargetRecord.Readable).ToListAsync(cancellationToken).ConfigureAwait(false);
+        return new TargetPage([.. rows.Select(r => r.ToTarget())], total);
+    }
 
     /// <inheritdoc />
     public Task<HierarchyItemPage> GetRelatedItemsAsync(Guid itemId, HierarchyKind kind, int skip, int take, CancellationToken cancellationToken = default) =>
-        ReadHierarchyAsync(db =>
+        GetRelatedItemsAsync(null, itemId, kind, skip, take, cancellationToken);
+
+    /// <summary>The read, on a host's connection inside its transaction when <paramref name="host"/> is given.</summary>
+    internal Task<HierarchyItemPage> GetRelatedItemsAsync(DataConnection? host, Guid itemId, HierarchyKind kind, int skip, int take, CancellationToken cancellationToken) =>
+        ReadHierarchyAsync(host, db =>
         {
             var kindName = kind.ToString();
             var links = db.GetTable<LinkRecord>();
@@ -98,10 +151,14 @@ public sealed partial class Linq2DbTargetStore
         }, cancellationToken, snapshot: true);
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<LinkedItem>> GetItemsOfOutcomesAsync(IReadOnlyCollection<TargetId> targetIds, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<LinkedItem>> GetItemsOfOutcomesAsync(IReadOnlyCollection<TargetId> targetIds, CancellationToken cancellationToken = default) =>
+        GetItemsOfOutcomesAsync(null, targetIds, cancellationToken);
+
+    /// <summary>The read, on a host's connection inside its transaction when <paramref name="host"/> is given.</summary>
+    internal Task<IReadOnlyList<LinkedItem>> GetItemsOfOutcomesAsync(DataConnection? host, IReadOnlyCollection<TargetId> targetIds, CancellationToken cancellationToken)
     {
         Guard.Against.Null(targetIds);
-        return ReadHierarchyAsync<IReadOnlyList<LinkedItem>>(async db =>
+        return ReadHierarchyAsync<IReadOnlyList<LinkedItem>>(host, async db =>
         {
             var keys = targetIds.Select(t => t.Value).Distinct().ToArray();
             if (keys.Length == 0)
@@ -121,7 +178,11 @@ public sealed partial class Linq2DbTargetStore
 
     /// <inheritdoc />
     public Task<HierarchyItemPage> GetOrphansAsync(HierarchyKind kind, int skip, int take, CancellationToken cancellationToken = default) =>
-        ReadHierarchyAsync(db =>
+        GetOrphansAsync(null, kind, skip, take, cancellationToken);
+
+    /// <summary>The read, on a host's connection inside its transaction when <paramref name="host"/> is given.</summary>
+    internal Task<HierarchyItemPage> GetOrphansAsync(DataConnection? host, HierarchyKind kind, int skip, int take, CancellationToken cancellationToken) =>
+        ReadHierarchyAsync(host, db =>
         {
             var kindName = kind.ToString();
             var links = db.GetTable<LinkRecord>();
@@ -129,10 +190,14 @@ public sealed partial class Linq2DbTargetStore
         }, cancellationToken, snapshot: true);
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<StatusTally>> TallyAsync(HierarchyKind kind, IReadOnlyCollection<Guid> itemIds, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<StatusTally>> TallyAsync(HierarchyKind kind, IReadOnlyCollection<Guid> itemIds, CancellationToken cancellationToken = default) =>
+        TallyAsync(null, kind, itemIds, cancellationToken);
+
+    /// <summary>The read, on a host's connection inside its transaction when <paramref name="host"/> is given.</summary>
+    internal Task<IReadOnlyList<StatusTally>> TallyAsync(DataConnection? host, HierarchyKind kind, IReadOnlyCollection<Guid> itemIds, CancellationToken cancellationToken)
     {
         Guard.Against.Null(itemIds);
-        return ReadHierarchyAsync<IReadOnlyList<StatusTally>>(async db =>
+        return ReadHierarchyAsync<IReadOnlyList<StatusTally>>(host, async db =>
         {
             var ids = itemIds.Distinct().ToArray();
             var links = db.GetTable<LinkRecord>();
@@ -172,10 +237,18 @@ public sealed partial class Linq2DbTargetStore
         return new HierarchyItemPage([.. rows.Select(r => r.ToItem())], total);
     }
 
-    /// <summary>Runs a read on a new connection; with <paramref name="snapshot"/>, count and page in one snapshot, so they agree while writers commit.</summary>
-    private async Task<T> ReadHierarchyAsync<T>(Func<DataConnection, Task<T>> read, CancellationToken cancellationToken, bool snapshot = false)
+    /// <summary>
+    /// Runs a read on a new connection; with <paramref name="snapshot"/>, count and page in one snapshot, so they agree while
+    /// writers commit. On a <paramref name="host"/>'s connection it reads inside the host's transaction, under its rules.
+    /// </summary>
+    private async Task<T> ReadHierarchyAsync<T>(DataConnection? host, Func<DataConnection, Task<T>> read, CancellationToken cancellationToken, bool snapshot = false)
     {
         await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        if (host is not null)
+        {
+            return await read(host).ConfigureAwait(false);
+        }
+
         using var db = Connect();
         if (!snapshot)
         {

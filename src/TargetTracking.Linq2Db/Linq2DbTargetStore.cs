@@ -86,7 +86,8 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationRe
 
     /// <summary>
     /// Returns a view of this store whose reads and writes run inside a host's open linq2db transaction: the host's
-    /// rows and the target changes commit or roll back together. In that mode the store neither commits, rolls back
+    /// rows and the target changes commit or roll back together (goals, sprints, commitments and links too: the view
+    /// implements <see cref="IHierarchyStore"/>, for a <see cref="HierarchyTracker"/>). In that mode the store neither commits, rolls back
     /// nor retries (the host owns the transaction); typed errors (not found, version conflict, forbidden move,
     /// invalid input) are decided before anything is written, so they leave the host's transaction usable.
     /// </summary>

@@ -157,6 +157,10 @@ public sealed class MySqlTargetRepository : ITargetRepository, IOperationReposit
         Store.GetRelatedItemsAsync(itemId, kind, skip, take, cancellationToken);
 
     /// <inheritdoc />
+    public Task<OutcomeTreePage> GetOutcomeTreeAsync(Guid itemId, int skip, int take, CancellationToken cancellationToken = default) =>
+        Store.GetOutcomeTreeAsync(itemId, skip, take, cancellationToken);
+
+    /// <inheritdoc />
     public Task<IReadOnlyList<LinkedItem>> GetItemsOfOutcomesAsync(IReadOnlyCollection<TargetId> targetIds, CancellationToken cancellationToken = default) =>
         Store.GetItemsOfOutcomesAsync(targetIds, cancellationToken);
 

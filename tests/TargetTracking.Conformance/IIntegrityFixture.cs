@@ -38,8 +38,14 @@ public interface IStoreSaboteur
     /// <summary>Sets a target row's status and version, leaving its history alone.</summary>
     Task SetTargetStateAsync(TargetId id, string? status, long version);
 
-    /// <summary>Deletes a target row, leaving its history alone.</summary>
+    /// <summary>Deletes a target row, leaving its history and its links alone (the foreign keys off for the session).</summary>
     Task DeleteTargetRowAsync(TargetId id);
+
+    /// <summary>Inserts a link row as given, with the foreign keys off for the session: its sides need not exist.</summary>
+    Task InsertLinkAsync(OutcomeLink link);
+
+    /// <summary>Deletes a goal, sprint or commitment row, leaving its links and history alone (the foreign keys off for the session).</summary>
+    Task DeleteItemRowAsync(Guid itemId);
 
     /// <summary>Inserts a target row without history.</summary>
     Task InsertTargetRowAsync(Target target);

@@ -9,7 +9,7 @@ namespace TargetTracking.Conformance;
 /// An adapter signs up with an empty subclass.
 /// </summary>
 /// <typeparam name="TFixture">The store's fixture.</typeparam>
-public abstract class IntegrityConformance<TFixture>(TFixture fixture) : IClassFixture<TFixture>
+public abstract partial class IntegrityConformance<TFixture>(TFixture fixture) : IClassFixture<TFixture>
     where TFixture : class, IIntegrityFixture
 {
     private static readonly AuditContext Alice = new() { ActorId = "u-1", ActorName = "Alice", CorrelationId = "corr-1" };

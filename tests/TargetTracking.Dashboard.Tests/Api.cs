@@ -68,5 +68,13 @@ internal static class Api
         return problem;
     }
 
+    /// <summary>Asserts a 400 invalid-input problem whose errors name <paramref name="field"/>.</summary>
+    public static async Task AssertInvalidFieldAsync(this HttpResponseMessage response, string field)
+    {
+        var problem = await response.ProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Equal("invalid_input", problem.GetProperty("code").GetString());
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.ToString());
+    }
+
     public static string[] Strings(this JsonElement array) => [.. array.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.Null ? "<null>" : e.GetString()!)];
 }

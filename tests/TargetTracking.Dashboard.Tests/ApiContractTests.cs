@@ -101,15 +101,36 @@ public sealed class ApiContractTests(DashboardFactory factory) : IClassFixture<D
         var described = document.GetProperty("paths").EnumerateObject()
             .SelectMany(p => p.Value.EnumerateObject().Select(o => $"{o.Name.ToUpperInvariant()} {p.Name}"))
             .ToHashSet();
-        var endpoints = factory.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
-            .Where(e => e.RoutePattern.RawText!.StartsWith("/api/", StringComparison.Ordinal))
-            .SelectMany(e => e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()!.HttpMethods
-                .Select(m => $"{m} {OpenApiPath(e.RoutePattern.RawText!)}"))
-            .ToList();
+        var endpoints = ApiEndpoints();
 
         Assert.NotEmpty(endpoints);
         Assert.All(endpoints, e => Assert.Contains(e, described));
     }
+
+    [Fact]
+    public void GettingStarted_ListsEveryApiEndpoint_InTheSamplesApiTable()
+    {
+        // The page lists requests under /api without the prefix, as `GET /reports/counts?at=…`; a request may be followed
+        // by its query, its body or the end of the code span.
+        var page = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Docs", "getting-started.md"));
+        var endpoints = ApiEndpoints();
+
+        Assert.NotEmpty(endpoints);
+        Assert.All(endpoints, e =>
+        {
+            var request = e.Replace(" /api/", " /", StringComparison.Ordinal).Replace(" /api", " /", StringComparison.Ordinal);
+            Assert.True(
+                new[] { "`", "?", " " }.Any(after => page.Contains("`" + request + after, StringComparison.Ordinal)),
+                $"docs/getting-started.md does not list {request}");
+        });
+    }
+
+    /// <summary>Every endpoint under /api as "METHOD /api/path/{parameter}".</summary>
+    private List<string> ApiEndpoints() =>
+        [.. factory.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText!.StartsWith("/api/", StringComparison.Ordinal))
+            .SelectMany(e => e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()!.HttpMethods
+                .Select(m => $"{m} {OpenApiPath(e.RoutePattern.RawText!)}"))];
 
     [Fact]
     public void PostgreSqlConfiguration_DoesNotLogEverySqlCommand_AtInformation()

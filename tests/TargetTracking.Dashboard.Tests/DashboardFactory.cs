@@ -1,5 +1,8 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace TargetTracking.Dashboard.Tests;
 
@@ -13,6 +16,9 @@ public class DashboardFactory : WebApplicationFactory<Program>
     private readonly string _databaseFile = Path.Combine(Path.GetTempPath(), $"targettracking-dashboard-{Guid.NewGuid():N}.db");
 
     protected virtual bool SeedDemoData => false;
+
+    /// <summary>Gets the SQLite file, for tests that damage the store behind the API's back (an integrity problem).</summary>
+    public string DatabaseFile => _databaseFile;
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -29,6 +35,31 @@ public class DashboardFactory : WebApplicationFactory<Program>
         {
             File.Delete(file);
         }
+    }
+}
+
+/// <summary>
+/// A dashboard whose clock is a <see cref="FakeTimeProvider"/> (the core's "now": history times, report ages), so a history
+/// with known times can be written through the API; the tracked operations run in the background as in the sample.
+/// </summary>
+public class TimedDashboardFactory : DashboardFactory
+{
+    public FakeTimeProvider Clock { get; } = new(KnownHistory.Start);
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
+    }
+}
+
+/// <summary>A dashboard whose tracked operations pause between batches, so a test can act on one halfway.</summary>
+public sealed class SlowOperationsFactory : DashboardFactory
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.UseSetting("Dashboard:Operations:PauseBetweenBatchesMs", "2000");
     }
 }
 

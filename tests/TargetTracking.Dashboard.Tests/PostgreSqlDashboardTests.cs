@@ -54,4 +54,42 @@ public sealed class PostgreSqlDashboardTests(PostgreSqlDashboardFactory factory)
         Assert.False(result.GetProperty("succeeded").GetBoolean());
         Assert.Equal("Cold", (await _client.GetTargetAsync(a.Id)).Status);
     }
+
+    [Fact]
+    public async Task ReportsIntegrityAndATrackedOperation_OnPostgreSql()
+    {
+        var market = $"PG-ops-{Guid.NewGuid():N}"[..14];
+        var a = await _client.CreateAsync("PG op A", [market], "Cold");
+        var b = await _client.CreateAsync("PG op B", [market], "Cold");
+
+        var started = await _client.PostAsJsonAsync("/api/operations", new { status = "Passed", filter = new { statuses = new[] { "Cold" }, market } }, Api.Json);
+        var id = (await started.Content.ReadFromJsonAsync<JsonElement>(Api.Json)).GetProperty("operation").GetProperty("id").GetString();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        JsonElement operation;
+        while (!(operation = await _client.GetFromJsonAsync<JsonElement>($"/api/operations/{id}", Api.Json)).GetProperty("isFinished").GetBoolean())
+        {
+            Assert.True(DateTime.UtcNow < deadline, operation.ToString());
+            await Task.Delay(100);
+        }
+
+        Assert.Equal("completed", operation.GetProperty("operation").GetProperty("status").GetString());
+        Assert.Equal("Passed", (await _client.GetTargetAsync(a.Id)).Status);
+        Assert.Equal("Passed", (await _client.GetTargetAsync(b.Id)).Status);
+
+        // Counts replayed from the history agree with the stored rows; the demo data's four months fill the funnel.
+        var now = Uri.EscapeDataString(DateTimeOffset.UtcNow.AddMinutes(1).ToString("O"));
+        var asOf = await _client.GetFromJsonAsync<JsonElement>($"/api/reports/counts?at={now}", Api.Json);
+        var stored = await _client.GetFromJsonAsync<JsonElement>("/api/pipeline/counts", Api.Json);
+        Assert.Equal(Counts(stored), Counts(asOf.GetProperty("counts")));
+        var from = Uri.EscapeDataString(DateTimeOffset.UtcNow.AddDays(-200).ToString("O"));
+        var report = await _client.GetFromJsonAsync<JsonElement>($"/api/reports/pipeline?from={from}&to={now}", Api.Json);
+        Assert.True(report.GetProperty("funnel")[0].GetProperty("reached").GetInt64() > 0);
+        Assert.NotEmpty(report.GetProperty("timeInStatus").EnumerateArray());
+
+        var check = await (await _client.PostAsync("/api/integrity/check", null)).Content.ReadFromJsonAsync<JsonElement>(Api.Json);
+        Assert.True(check.GetProperty("healthy").GetBoolean(), check.ToString());
+    }
+
+    private static SortedDictionary<string, long> Counts(JsonElement counts) =>
+        new(counts.EnumerateArray().ToDictionary(c => c.GetProperty("status").GetString() ?? "<not set>", c => c.GetProperty("count").GetInt64()), StringComparer.Ordinal);
 }

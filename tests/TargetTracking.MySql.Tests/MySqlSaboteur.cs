@@ -25,7 +25,13 @@ internal sealed class MySqlSaboteur(string connectionString) : IStoreSaboteur
     public Task SetTargetStateAsync(TargetId id, string? status, long version) =>
         ExecuteAsync($"UPDATE targets SET status = @status, version = @version WHERE id = {K("id")}", ("id", id.Value.ToString("D")), ("status", status), ("version", version));
 
-    public Task DeleteTargetRowAsync(TargetId id) => ExecuteAsync($"DELETE FROM targets WHERE id = {K("id")}", ("id", id.Value.ToString("D")));
+    public Task DeleteTargetRowAsync(TargetId id) => WithoutForeignKeysAsync($"DELETE FROM targets WHERE id = {K("id")}", ("id", id.Value.ToString("D")));
+
+    public Task InsertLinkAsync(OutcomeLink link) => WithoutForeignKeysAsync(
+        $"INSERT INTO outcome_links (target_id, item_id, kind) VALUES ({K("target")}, {K("item")}, @kind)",
+        ("target", link.TargetId.Value.ToString("D")), ("item", link.ItemId.ToString("D")), ("kind", link.Kind.ToString()));
+
+    public Task DeleteItemRowAsync(Guid itemId) => WithoutForeignKeysAsync($"DELETE FROM hierarchy_items WHERE id = {K("id")}", ("id", itemId.ToString("D")));
 
     public Task InsertTargetRowAsync(Target t) => ExecuteAsync(
         $"""
@@ -63,6 +69,10 @@ internal sealed class MySqlSaboteur(string connectionString) : IStoreSaboteur
     }
 
     private static string K(string name) => string.Format(System.Globalization.CultureInfo.InvariantCulture, Key, name);
+
+    // The session's switch a script uses to load rows in any order.
+    private Task WithoutForeignKeysAsync(string sql, params (string Name, object? Value)[] parameters) =>
+        ExecuteAsync($"SET SESSION foreign_key_checks = 0; {sql}; SET SESSION foreign_key_checks = 1;", parameters);
 
     private async Task ExecuteAsync(string sql, params (string Name, object? Value)[] parameters)
     {

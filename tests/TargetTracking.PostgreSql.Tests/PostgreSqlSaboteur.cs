@@ -25,7 +25,12 @@ internal sealed class PostgreSqlSaboteur(NpgsqlDataSource dataSource, string sch
     public Task SetTargetStateAsync(TargetId id, string? status, long version) =>
         ExecuteAsync($"UPDATE {_s}.targets SET status = $2, version = $3 WHERE id = $1", id.Value, Text(status), version);
 
-    public Task DeleteTargetRowAsync(TargetId id) => ExecuteAsync($"DELETE FROM {_s}.targets WHERE id = $1", id.Value);
+    public Task DeleteTargetRowAsync(TargetId id) => WithoutForeignKeysAsync($"DELETE FROM {_s}.targets WHERE id = $1", id.Value);
+
+    public Task InsertLinkAsync(OutcomeLink link) => WithoutForeignKeysAsync(
+        $"INSERT INTO {_s}.outcome_links (target_id, item_id, kind) VALUES ($1, $2, $3)", link.TargetId.Value, link.ItemId, link.Kind.ToString());
+
+    public Task DeleteItemRowAsync(Guid itemId) => WithoutForeignKeysAsync($"DELETE FROM {_s}.hierarchy_items WHERE id = $1", itemId);
 
     public Task InsertTargetRowAsync(Target t) => ExecuteAsync(
         $"""
@@ -54,7 +59,22 @@ internal sealed class PostgreSqlSaboteur(NpgsqlDataSource dataSource, string sch
 
     private async Task ExecuteAsync(string sql, params object[] parameters)
     {
-        await using var command = dataSource.CreateCommand(sql);
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await ExecuteAsync(connection, sql, parameters);
+    }
+
+    // Foreign keys are triggers in PostgreSQL; a superuser's session in replica mode fires none of them.
+    private async Task WithoutForeignKeysAsync(string sql, params object[] parameters)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await ExecuteAsync(connection, "SET session_replication_role = replica");
+        await ExecuteAsync(connection, sql, parameters);
+        await ExecuteAsync(connection, "RESET session_replication_role");
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, params object[] parameters)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
         foreach (var parameter in parameters)
         {
             command.Parameters.Add(parameter as NpgsqlParameter ?? new NpgsqlParameter { Value = parameter });

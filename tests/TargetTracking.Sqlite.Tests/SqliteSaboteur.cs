@@ -34,7 +34,14 @@ internal sealed class SqliteSaboteur(SqliteTargetRepository repository) : IStore
         ExecuteAsync("UPDATE targets SET status = @status, version = @version WHERE id = @id", new { id = id.Value.ToString("D"), status, version });
 
     public Task DeleteTargetRowAsync(TargetId id) =>
-        ExecuteAsync("DELETE FROM targets WHERE id = @id", new { id = id.Value.ToString("D") });
+        WithoutForeignKeysAsync("DELETE FROM targets WHERE id = @id", new { id = id.Value.ToString("D") });
+
+    public Task InsertLinkAsync(OutcomeLink link) => WithoutForeignKeysAsync(
+        "INSERT INTO outcome_links (target_id, item_id, kind) VALUES (@target, @item, @kind)",
+        new { target = link.TargetId.Value.ToString("D"), item = link.ItemId.ToString("D"), kind = link.Kind.ToString() });
+
+    public Task DeleteItemRowAsync(Guid itemId) =>
+        WithoutForeignKeysAsync("DELETE FROM hierarchy_items WHERE id = @id", new { id = itemId.ToString("D") });
 
     public Task InsertTargetRowAsync(Target t) => ExecuteAsync(
         """
@@ -82,6 +89,15 @@ internal sealed class SqliteSaboteur(SqliteTargetRepository repository) : IStore
     {
         await using var connection = await OpenAsync();
         await connection.ExecuteAsync(sql, parameters);
+    }
+
+    // A script switches the foreign keys off for its connection (they are per connection in SQLite, and the store turns them on).
+    private async Task WithoutForeignKeysAsync(string sql, object parameters)
+    {
+        await using var connection = await OpenAsync();
+        await connection.ExecuteAsync("PRAGMA foreign_keys = OFF");
+        await connection.ExecuteAsync(sql, parameters);
+        await connection.ExecuteAsync("PRAGMA foreign_keys = ON");
     }
 
     private async Task<SqliteConnection> OpenAsync() => await repository.Database.OpenAsync(CancellationToken.None);

@@ -3,7 +3,7 @@ using TargetTracking.InMemory;
 namespace TargetTracking.Tests;
 
 /// <summary>The in-memory store, with faults injected after chosen saves (the way a dropped connection fails a write).</summary>
-internal sealed class FaultyRepository : ITargetRepository, IOperationRepository
+internal sealed class FaultyRepository : ITargetRepository, IOperationRepository, IHierarchyStore
 {
     private readonly InMemoryTargetRepository _inner = new();
     private int _saves;
@@ -62,9 +62,41 @@ internal sealed class FaultyRepository : ITargetRepository, IOperationRepository
 
     public Task<int> DeleteFinishedOperationsAsync(DateTimeOffset completedBefore, CancellationToken cancellationToken = default) => _inner.DeleteFinishedOperationsAsync(completedBefore, cancellationToken);
 
-    private sealed class Session(FaultyRepository owner, ITargetWriteSession inner) : ITargetWriteSession, IOperationWriteSession
+    public Task<HierarchyItem?> GetItemAsync(Guid id, CancellationToken cancellationToken = default) => Read(() => _inner.GetItemAsync(id, cancellationToken));
+
+    public Task<HierarchyItemPage> QueryItemsAsync(HierarchyQuery query, CancellationToken cancellationToken = default) => Read(() => _inner.QueryItemsAsync(query, cancellationToken));
+
+    public Task<IReadOnlyList<HierarchyHistoryEntry>> GetItemHistoryAsync(Guid id, HistoryPageRequest page, CancellationToken cancellationToken = default) =>
+        Read(() => _inner.GetItemHistoryAsync(id, page, cancellationToken));
+
+    public Task<TargetPage> GetOutcomesAsync(Guid itemId, int skip, int take, CancellationToken cancellationToken = default) => Read(() => _inner.GetOutcomesAsync(itemId, skip, take, cancellationToken));
+
+    public Task<OutcomeTreePage> GetOutcomeTreeAsync(Guid itemId, int skip, int take, CancellationToken cancellationToken = default) =>
+        Read(() => _inner.GetOutcomeTreeAsync(itemId, skip, take, cancellationToken));
+
+    public Task<HierarchyItemPage> GetRelatedItemsAsync(Guid itemId, HierarchyKind kind, int skip, int take, CancellationToken cancellationToken = default) =>
+        Read(() => _inner.GetRelatedItemsAsync(itemId, kind, skip, take, cancellationToken));
+
+    public Task<IReadOnlyList<LinkedItem>> GetItemsOfOutcomesAsync(IReadOnlyCollection<TargetId> targetIds, CancellationToken cancellationToken = default) =>
+        Read(() => _inner.GetItemsOfOutcomesAsync(targetIds, cancellationToken));
+
+    public Task<HierarchyItemPage> GetOrphansAsync(HierarchyKind kind, int skip, int take, CancellationToken cancellationToken = default) => Read(() => _inner.GetOrphansAsync(kind, skip, take, cancellationToken));
+
+    public Task<IReadOnlyList<StatusTally>> TallyAsync(HierarchyKind kind, IReadOnlyCollection<Guid> itemIds, CancellationToken cancellationToken = default) =>
+        Read(() => _inner.TallyAsync(kind, itemIds, cancellationToken));
+
+    private sealed class Session(FaultyRepository owner, ITargetWriteSession inner) : IHierarchyWriteSession, IOperationWriteSession
     {
         private IOperationWriteSession Operations => (IOperationWriteSession)inner;
+
+        private IHierarchyWriteSession Hierarchy => (IHierarchyWriteSession)inner;
+
+        public Task<IReadOnlyDictionary<Guid, HierarchyItem>> LockItemsAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken = default) => Hierarchy.LockItemsAsync(ids, cancellationToken);
+
+        public Task<IReadOnlyList<OutcomeLink>> ReadLinksAsync(IReadOnlyCollection<TargetId> targetIds, IReadOnlyCollection<Guid> itemIds, CancellationToken cancellationToken = default) =>
+            Hierarchy.ReadLinksAsync(targetIds, itemIds, cancellationToken);
+
+        public Task SaveHierarchyAsync(HierarchyChangeSet changes, CancellationToken cancellationToken = default) => Hierarchy.SaveHierarchyAsync(changes, cancellationToken);
 
         public Task<IReadOnlyDictionary<TargetId, Target>> LockAsync(IReadOnlyCollection<TargetId> ids, CancellationToken cancellationToken = default) => inner.LockAsync(ids, cancellationToken);
 

@@ -54,6 +54,40 @@ public sealed class HierarchyDocsSamples
     }
 
     [Fact]
-    public void TheDocsShowTheSamplesVerbatim() =>
-        Assert.Contains(Conformance.DocSync.Sample("HierarchyDocsSamples.cs.txt", "sample_hierarchy"), Conformance.DocSync.Page("hierarchy.md"), StringComparison.Ordinal);
+    public async Task LinksToMissingRows_AreFoundAndRepaired()
+    {
+        var repository = new TargetTracking.InMemory.InMemoryTargetRepository();
+        var tracker = new TargetTracker(repository, new TargetTrackingOptions());
+        var hierarchy = new HierarchyTracker(tracker);
+        var health = new TargetHealth(tracker);
+        var goal = (await hierarchy.CreateAsync(HierarchyKind.Goal, new HierarchyItemFields { Title = "Win the Nordics" })).Value!;
+        var acme = (await tracker.CreateAsync(new NewTarget("Acme Oy", null, ["Nordics"], "Hot"))).Value!;
+        await hierarchy.LinkAsync(acme.Id, goal.Id);
+        repository.TamperHierarchy(items: items => items.Remove(goal.Id));   // as a restore with the foreign keys off would
+
+        #region sample_hierarchy_integrity
+        var report = await health.CheckIntegrityAsync();
+        var broken = report.Problems
+            .Where(p => p.Kind == IntegrityProblemKind.LinkToMissingRow)
+            .Select(p => $"{p.TargetId} → {p.Link!.Kind} {p.Link.ItemId}: {p.Detail}")   // "… no item has the id …"
+            .ToList();
+        var plan = await health.PlanRepairAsync(RepairPolicy.TrustHistory);                // a dry run: writes nothing
+        var removed = plan.Repairs.Sum(r => r.RemovedLinks.Count);                       // the links the repair removes
+        var result = await health.ApplyRepairAsync(plan, new AuditContext { ActorId = "ops", ActorName = "Nightly repair" });
+        var unlinked = (await tracker.GetHistoryAsync(acme.Id))[0];                       // Unlinked, v3, "Goal 0193…", by the repairer
+        #endregion
+
+        Assert.Single(broken);
+        Assert.Contains("no item has the id", broken[0], StringComparison.Ordinal);
+        Assert.Equal(1, removed);
+        Assert.Single(result.Applied);
+        Assert.Equal((HistoryAction.Unlinked, 3L, "Nightly repair"), (unlinked.Action, unlinked.Version, unlinked.ActorName));
+        Assert.True((await health.CheckIntegrityAsync()).IsHealthy);
+    }
+
+    [Theory]
+    [InlineData("sample_hierarchy")]
+    [InlineData("sample_hierarchy_integrity")]
+    public void TheDocsShowTheSamplesVerbatim(string region) =>
+        Assert.Contains(Conformance.DocSync.Sample("HierarchyDocsSamples.cs.txt", region), Conformance.DocSync.Page("hierarchy.md"), StringComparison.Ordinal);
 }

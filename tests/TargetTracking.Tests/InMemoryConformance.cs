@@ -39,6 +39,18 @@ internal sealed class InMemorySaboteur(InMemoryTargetRepository repository) : IS
         return Task.CompletedTask;
     }
 
+    public Task InsertLinkAsync(OutcomeLink link)
+    {
+        repository.TamperHierarchy(links: l => l.SetItem((link.TargetId, link.ItemId), link));
+        return Task.CompletedTask;
+    }
+
+    public Task DeleteItemRowAsync(Guid itemId)
+    {
+        repository.TamperHierarchy(items: i => i.Remove(itemId));
+        return Task.CompletedTask;
+    }
+
     public Task InsertTargetRowAsync(Target target)
     {
         repository.Tamper(targets: t => t.Add(target.Id, target));

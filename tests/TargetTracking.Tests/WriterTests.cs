@@ -63,6 +63,64 @@ public sealed class WriterTests
         Assert.True(created.IsSuccess);
     }
 
+    [Theory]
+    [InlineData("link")]
+    [InlineData("bulk")]
+    [InlineData("create")]
+    public async Task HierarchyCommitAnswerLost_AfterTheStoreCommitted_ReturnsTheAppliedOutcome_AndWritesOnce(string write)
+    {
+        var store = new FaultyRepository();
+        var tracker = new TargetTracker(store, new TargetTrackingOptions { RetryBaseDelay = TimeSpan.Zero }, new FakeTimeProvider());
+        var hierarchy = new HierarchyTracker(tracker);
+        var outcome = (await tracker.CreateAsync(new NewTarget("A", Status: "Cold"))).Value!;
+        var goal = (await hierarchy.CreateAsync(HierarchyKind.Goal, new HierarchyItemFields { Title = "Goal" })).Value!;
+        var second = (await hierarchy.CreateAsync(HierarchyKind.Goal, new HierarchyItemFields { Title = "Second goal" })).Value!;
+        var commits = store.Commits;
+        store.CommitFault = n => n == commits + 1 ? new TimeoutException("connection lost during COMMIT") : null;
+
+        switch (write)
+        {
+            case "link":
+                Assert.Equal(BulkItemState.Applied, (await hierarchy.LinkAsync(outcome.Id, goal.Id)).State);
+                break;
+            case "bulk":
+                var bulk = await hierarchy.ApplyLinksAsync([new LinkRequest(LinkAction.Link, outcome.Id, goal.Id), new LinkRequest(LinkAction.Link, outcome.Id, second.Id)]);
+                Assert.True(bulk.Succeeded);
+                Assert.All(bulk.Items, i => Assert.Equal(BulkItemState.Applied, i.State));
+                break;
+            default:
+                var created = await hierarchy.CreateAsync(HierarchyKind.Commitment, new HierarchyItemFields { Title = "Once", Priority = 1 });
+                Assert.True(created.IsSuccess, created.ToString());
+                Assert.Single((await hierarchy.QueryAsync(new HierarchyQuery { Kind = HierarchyKind.Commitment })).Items);
+                Assert.Single(await hierarchy.GetHistoryAsync(created.Value!.Id));
+                break;
+        }
+
+        // The commit went through once: no second attempt wrote (the retry found the commit's entry), and nothing failed.
+        Assert.Equal(commits + 1, store.Commits);
+        var links = write switch { "link" => 1, "bulk" => 2, _ => 0 };
+        Assert.Equal(links, (await hierarchy.GetItemsOfOutcomeAsync(outcome.Id)).Count);
+        Assert.Equal(1 + links, (await tracker.GetHistoryAsync(outcome.Id)).Count);
+    }
+
+    [Fact]
+    public async Task HierarchySaveFailure_BeforeItsCommit_IsDecidedAgain_AndAppliedOnce()
+    {
+        var store = new FaultyRepository();
+        var tracker = new TargetTracker(store, new TargetTrackingOptions { RetryBaseDelay = TimeSpan.Zero }, new FakeTimeProvider());
+        var hierarchy = new HierarchyTracker(tracker);
+        var outcome = (await tracker.CreateAsync(new NewTarget("A", Status: "Cold"))).Value!;
+        var goal = (await hierarchy.CreateAsync(HierarchyKind.Goal, new HierarchyItemFields { Title = "Goal" })).Value!;
+        var saves = store.Saves;
+
+        // The first save fails before its commit: nothing was written, so the retry decides again and links once.
+        store.Fault = n => n == saves + 1 ? new TimeoutException("connection lost") : null;
+        Assert.Equal(BulkItemState.Applied, (await hierarchy.LinkAsync(outcome.Id, goal.Id)).State);
+
+        Assert.Equal([goal.Id], (await hierarchy.GetItemsOfOutcomeAsync(outcome.Id)).Select(i => i.Id));
+        Assert.Equal([HistoryAction.Linked, HistoryAction.Created], (await tracker.GetHistoryAsync(outcome.Id)).Select(h => h.Action));
+    }
+
     [Fact]
     public async Task NonTransientFailure_IsNotRetried()
     {

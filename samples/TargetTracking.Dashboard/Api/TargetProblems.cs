@@ -96,6 +96,12 @@ internal static class TargetProblems
                 Title = "Links exist",
                 Extensions = { ["links"] = e.Links, ["totalLinks"] = e.TotalLinks },
             },
+            OperationNotFoundError e => new ProblemDetails
+            {
+                Status = StatusCodes.Status404NotFound,
+                Title = "Operation not found",
+                Extensions = { ["operationId"] = e.OperationId },
+            },
             _ => throw new InvalidOperationException($"No problem mapping for {error.GetType().Name}."),
         };
 

@@ -9,7 +9,7 @@ namespace TargetTracking.Linq2Db;
 /// The integrity check in the database, written once in LINQ: one pass over the history with window functions (gaps,
 /// broken chains and duplicates by <c>LAG</c>/<c>LEAD</c> over each target's entries in version order, the last
 /// entry against the target row by a left join, the newest <c>Repaired</c> checkpoint by a windowed <c>MAX</c>),
-/// anti-joins for targets without history, and filters for unknown statuses and unreadable rows. Every query streams;
+/// anti-joins for targets without history and for links to missing targets or items, and filters for unknown statuses and unreadable rows. Every query streams;
 /// only problem rows leave the database. The rules are those of the in-memory model (<c>IntegrityModel</c>).
 /// </summary>
 internal static class IntegrityScanner
@@ -60,6 +60,8 @@ internal static class IntegrityScanner
             var wellFormed = targets.Where(Not(dialect.MalformedTarget));
             await ScanHistoryAsync(db, readable, found, cancellationToken).ConfigureAwait(false);
             await ScanTargetsAsync(wellFormed, readable, scan.KnownStatuses, found, cancellationToken).ConfigureAwait(false);
+            var links = db.GetTable<LinkRecord>().AsQueryable();
+            await ScanLinksAsync(db, ids is null ? links : links.Where(Rebind<LinkRecord>(dialect.IdIn(ids), "TargetId")), found, cancellationToken).ConfigureAwait(false);
             if (ids is null)
             {
                 await ScanMalformedAsync(db, dialect, found, cancellationToken).ConfigureAwait(false);
@@ -207,6 +209,42 @@ internal static class IntegrityScanner
         await foreach (var t in unknown.AsAsyncEnumerable().WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             found(new IntegrityFinding { Kind = IntegrityProblemKind.UnknownStatus, TargetId = new TargetId(t.Id), Row = new IntegrityRow(t.Status, t.Version) });
+        }
+    }
+
+    /// <summary>
+    /// Links to missing rows, in one query: the links left-joined to the targets and to the items, kept where the target
+    /// is missing or no item has the link's id with its kind (anti-joins; the foreign keys make it empty unless they were
+    /// off). Each carries the target's row and the highest version of its history, all a repair needs.
+    /// </summary>
+    private static async Task ScanLinksAsync(DataConnection db, IQueryable<LinkRecord> links, Action<IntegrityFinding> found, CancellationToken cancellationToken)
+    {
+        var history = db.GetTable<HistoryRecord>();
+        var broken =
+            from l in links
+            from t in db.GetTable<TargetRecord>().LeftJoin(t => t.Id == l.TargetId)
+            from i in db.GetTable<ItemRecord>().LeftJoin(i => i.Id == l.ItemId)
+            where t == null || i == null || i.Kind != l.Kind
+            select new
+            {
+                l.TargetId,
+                l.ItemId,
+                l.Kind,
+                TargetExists = t != null,
+                Status = (string?)t.Status,
+                Version = (long?)t.Version,
+                ItemKind = (string?)i.Kind,
+                LastVersion = history.Where(h => h.TargetId == l.TargetId).Max(h => (long?)h.Version),
+            };
+        await foreach (var l in broken.AsAsyncEnumerable().WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            found(new IntegrityFinding
+            {
+                Kind = IntegrityProblemKind.LinkToMissingRow,
+                TargetId = new TargetId(l.TargetId),
+                Row = l.TargetExists ? new IntegrityRow(l.Status, l.Version!.Value) : null,
+                Link = new IntegrityLink(l.ItemId, l.Kind, l.TargetExists, l.ItemKind, l.LastVersion),
+            });
         }
     }
 

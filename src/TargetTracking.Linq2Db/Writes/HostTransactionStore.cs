@@ -10,7 +10,7 @@ namespace TargetTracking.Linq2Db;
 /// here commits, rolls back or retries: every failure is reported as not transient, because re-running a unit of
 /// work inside a transaction the host owns could not undo what the failed attempt left in it.
 /// </summary>
-internal sealed class HostTransactionStore(Linq2DbTargetStore store, DataOptions hostTransaction) : ITargetRepository, IIntegrityStore
+internal sealed partial class HostTransactionStore(Linq2DbTargetStore store, DataOptions hostTransaction) : ITargetRepository, IIntegrityStore
 {
     public async Task<Target?> GetAsync(TargetId id, CancellationToken cancellationToken = default)
     {

@@ -74,7 +74,22 @@ public sealed record IntegrityFinding
 
     /// <summary>Gets where a malformed row is and what in it cannot be read; set only for <see cref="IntegrityProblemKind.MalformedRow"/>.</summary>
     public MalformedRow? Malformed { get; init; }
+
+    /// <summary>
+    /// Gets the link that should not exist; set only for <see cref="IntegrityProblemKind.LinkToMissingRow"/>. Such a
+    /// finding carries the outcome's <see cref="Row"/> (when there is one) but no <see cref="Tail"/>: the link's
+    /// <see cref="IntegrityLink.LastVersion"/> is all a repair needs of the history.
+    /// </summary>
+    public IntegrityLink? Link { get; init; }
 }
+
+/// <summary>A stored link (a row of the links table) that points at a row that is not there.</summary>
+/// <param name="ItemId">The item id the link names.</param>
+/// <param name="Kind">The kind the link claims, as stored.</param>
+/// <param name="TargetExists">Whether the outcome's (target's) row exists.</param>
+/// <param name="ItemKind">The kind of the item stored under <paramref name="ItemId"/>, or <see langword="null"/> where there is none.</param>
+/// <param name="LastVersion">The highest version in the outcome's history, or <see langword="null"/> where it has none.</param>
+public sealed record IntegrityLink(Guid ItemId, string Kind, bool TargetExists, string? ItemKind, long? LastVersion);
 
 /// <summary>What the integrity check reads of a history entry.</summary>
 /// <param name="Id">The entry id.</param>

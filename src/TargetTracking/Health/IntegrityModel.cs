@@ -16,13 +16,16 @@ namespace TargetTracking;
 /// last entry is a deletion, or another status or version (disagreement).</item>
 /// </list>
 /// Rows without readable entries are missing history; statuses not spelled as configured are unknown-status candidates;
-/// entries with an action the library does not define are malformed.
+/// entries with an action the library does not define are malformed. A link whose target row is gone, or whose item id
+/// names no item of the kind the link claims, is a link to a missing row.
 /// </summary>
 internal static class IntegrityModel
 {
     public static IntegrityCounts Scan<TEntries>(
         IReadOnlyDictionary<TargetId, Target> targets,
         IReadOnlyDictionary<TargetId, TEntries> history,
+        IReadOnlyDictionary<Guid, HierarchyItem> items,
+        IEnumerable<OutcomeLink> links,
         IntegrityScan scan,
         Action<IntegrityFinding> found)
         where TEntries : IReadOnlyList<HistoryEntry>
@@ -78,6 +81,28 @@ internal static class IntegrityModel
             if (entries.Count > 0)
             {
                 ScanTarget(id, targets.TryGetValue(id, out var row) ? new IntegrityRow(row.Status, row.Version) : null, entries, found);
+            }
+        }
+
+        foreach (var link in links.OrderBy(l => l.TargetId).ThenBy(l => l.ItemId))
+        {
+            if (only is not null && !only.Contains(link.TargetId))
+            {
+                continue;
+            }
+
+            var row = targets.GetValueOrDefault(link.TargetId);
+            var item = items.GetValueOrDefault(link.ItemId);
+            if (row is null || item is null || item.Kind != link.Kind)
+            {
+                var last = history.TryGetValue(link.TargetId, out var entries) && entries.Count > 0 ? entries.Max(e => e.Version) : (long?)null;
+                found(new IntegrityFinding
+                {
+                    Kind = IntegrityProblemKind.LinkToMissingRow,
+                    TargetId = link.TargetId,
+                    Row = row is null ? null : new IntegrityRow(row.Status, row.Version),
+                    Link = new IntegrityLink(link.ItemId, link.Kind.ToString(), row is not null, item?.Kind.ToString(), last),
+                });
             }
         }
 

@@ -32,6 +32,13 @@ public enum IntegrityProblemKind
 
     /// <summary>A stored row the library cannot read: an id that is not a GUID, markets that are not a JSON array of text, an unknown action.</summary>
     MalformedRow = 7,
+
+    /// <summary>
+    /// A row of the links table (see <see cref="OutcomeLink"/>) that should not exist: its outcome's row is gone, or no
+    /// goal, sprint or commitment has its item id with the kind it claims. The foreign keys keep these out; they come from
+    /// other tools, restored backups or keys switched off. <see cref="IntegrityProblem.Link"/> says which side is missing.
+    /// </summary>
+    LinkToMissingRow = 8,
 }
 
 /// <summary>One problem the integrity check found.</summary>
@@ -51,6 +58,9 @@ public sealed record IntegrityProblem
 
     /// <summary>Gets the row as stored, for <see cref="IntegrityProblemKind.MalformedRow"/>.</summary>
     public MalformedRow? Malformed { get; init; }
+
+    /// <summary>Gets the link concerned, for <see cref="IntegrityProblemKind.LinkToMissingRow"/>.</summary>
+    public IntegrityLink? Link { get; init; }
 
     /// <summary>Gets a sentence a person can read.</summary>
     public required string Detail { get; init; }
@@ -80,6 +90,7 @@ public sealed record IntegrityProblem
             IntegrityProblemKind.DuplicateVersion => $"Version {e!.Version} is recorded more than once.",
             IntegrityProblemKind.UnknownStatus => $"The target is in status '{finding.Row!.Status}', which the pipeline does not have.",
             IntegrityProblemKind.MalformedRow => DescribeMalformed(finding.Malformed!),
+            IntegrityProblemKind.LinkToMissingRow => DescribeLink(finding.Link!),
             _ => throw new InvalidOperationException($"Unknown problem kind {finding.Kind}."),
         };
 
@@ -90,8 +101,18 @@ public sealed record IntegrityProblem
             EntryId = e?.Id,
             Version = e?.Version,
             Malformed = finding.Malformed is { } m ? m with { Values = new ReadOnlyCollection<MalformedValue>([.. m.Values]) } : null,
+            Link = finding.Link,
             Detail = detail,
         };
+    }
+
+    private static string DescribeLink(IntegrityLink link)
+    {
+        var item = link.ItemKind is null
+            ? $"no item has the id {link.ItemId:D}"
+            : string.Equals(link.ItemKind, link.Kind, StringComparison.Ordinal) ? null : $"item {link.ItemId:D} is a {link.ItemKind}";
+        var target = link.TargetExists ? null : "the outcome's row is gone";
+        return $"The link to {link.Kind} {link.ItemId:D} points at a missing row: " + string.Join(" and ", new[] { target, item }.Where(s => s is not null)) + ".";
     }
 
     private static string Chain(HistoryEntryFacts e, HistoryEntryFacts? p)
@@ -141,6 +162,11 @@ public sealed record IntegrityProblem
         if (order == 0)
         {
             order = Nullable.Compare(a.EntryId, b.EntryId);
+        }
+
+        if (order == 0)
+        {
+            order = Nullable.Compare(a.Link?.ItemId, b.Link?.ItemId);
         }
 
         return order != 0 ? order : string.CompareOrdinal(a.Malformed?.StoredId, b.Malformed?.StoredId);

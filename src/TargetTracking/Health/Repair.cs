@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace TargetTracking;
 
 /// <summary>Which side a repair believes where a target's row and its history disagree.</summary>
@@ -35,6 +37,9 @@ public sealed record TargetRepair
 
     /// <summary>Gets the entries appended to its history, in order.</summary>
     public required IReadOnlyList<RepairEntry> Entries { get; init; }
+
+    /// <summary>Gets the links of the target removed because they point at a missing row (<see cref="IntegrityProblemKind.LinkToMissingRow"/>).</summary>
+    public IReadOnlyList<IntegrityLink> RemovedLinks { get; init; } = [];
 }
 
 /// <summary>What a repair would do (a dry run of <see cref="TargetHealth.ApplyRepairAsync"/>).</summary>
@@ -81,7 +86,12 @@ public sealed record RepairResult
 /// <item>a row without history: one <see cref="HistoryAction.Repaired"/> entry from Not Set to the row's status, at
 /// the row's version + 1; the row moves to that version;</item>
 /// <item>no row: a <see cref="HistoryAction.Repaired"/> checkpoint when the history has gaps, broken chains or
-/// duplicates, then a <see cref="HistoryAction.Deleted"/> entry, so the history ends as a deleted target's does.</item>
+/// duplicates, then a <see cref="HistoryAction.Deleted"/> entry, so the history ends as a deleted target's does;</item>
+/// <item>a link to a missing row (<see cref="IntegrityProblemKind.LinkToMissingRow"/>): the link row is removed; where
+/// the outcome's row exists, one <see cref="HistoryAction.Unlinked"/> entry per link follows the entries above (from and
+/// to the row's status, at the next versions, its note naming the item as <see cref="OutcomeLink.Note"/> does), so the
+/// removal is a versioned change of the outcome like any unlink and replay still holds. A gone outcome's history gets
+/// nothing for it (nothing may follow a deletion).</item>
 /// </list>
 /// </summary>
 internal static class RepairRules
@@ -98,9 +108,40 @@ internal static class RepairRules
         }
 
         var problems = repairable.Select(IntegrityProblem.From).Order(Comparer<IntegrityProblem>.Create(IntegrityProblem.Compare)).ToList().AsReadOnly();
+        var links = repairable.Where(f => f.Kind == IntegrityProblemKind.LinkToMissingRow).ToList();
+        var history = repairable.Where(f => f.Kind != IntegrityProblemKind.LinkToMissingRow).ToList();
+        var repair = history.Count > 0
+            ? DecideHistory(id, history, problems, Note(policy, problems), policy)
+            : new TargetRepair { TargetId = id, Problems = problems, Before = links[0].Row, After = links[0].Row, Entries = [] };
+        return links.Count == 0 ? repair : RemoveLinks(repair, [.. links.Select(f => f.Link!).OrderBy(l => l.ItemId)]);
+    }
+
+    /// <summary>Removes a target's links to missing rows after its history repair: one Unlinked entry each where the row exists.</summary>
+    private static TargetRepair RemoveLinks(TargetRepair repair, IReadOnlyList<IntegrityLink> links)
+    {
+        if (repair.After is not { } row)
+        {
+            return repair with { RemovedLinks = links };
+        }
+
+        // After a history repair the row's version is past every entry; otherwise the links know the newest entry.
+        var next = Math.Max(row.Version, repair.Entries.Count > 0 ? 0 : links.Max(l => l.LastVersion ?? 0)) + 1;
+        var entries = new List<RepairEntry>(repair.Entries);
+        foreach (var link in links)
+        {
+            // The note as every Unlinked entry has it (OutcomeLink.Note), so readers of link history see the link end; the
+            // actor and correlation id say it was the repair.
+            var note = string.Create(CultureInfo.InvariantCulture, $"{link.Kind} {link.ItemId:D}");
+            entries.Add(new RepairEntry(HistoryAction.Unlinked, row.Status, row.Status, next++, Cut(note)));
+        }
+
+        return repair with { After = row with { Version = next - 1 }, Entries = entries.AsReadOnly(), RemovedLinks = links };
+    }
+
+    private static TargetRepair DecideHistory(TargetId id, List<IntegrityFinding> repairable, IReadOnlyList<IntegrityProblem> problems, string note, RepairPolicy policy)
+    {
         var row = repairable[0].Row;
         var tail = repairable[0].Tail;
-        var note = Note(policy, problems);
         if (row is not null && tail is null)
         {
             var version = row.Version + 1;

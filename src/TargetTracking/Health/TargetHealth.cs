@@ -219,6 +219,7 @@ public sealed class TargetHealth
         var sound = new List<TargetId>();
         var updates = new List<TargetWrite>();
         var history = new List<HistoryEntry>();
+        var removedLinks = new List<OutcomeLink>();
         foreach (var id in ids)
         {
             var repair = findings.TryGetValue(id, out var list) ? RepairRules.Decide(id, list, policy) : null;
@@ -263,10 +264,18 @@ public sealed class TargetHealth
                 UserAgent = audit.UserAgent,
                 Note = e.Note,
             }));
+            removedLinks.AddRange(repair.RemovedLinks.Select(l => new OutcomeLink(id, l.ItemId, LinkKind(l))));
             applied.Add(repair);
         }
 
-        if (history.Count > 0)
+        if (removedLinks.Count > 0)
+        {
+            var links = session as IHierarchyWriteSession
+                ?? throw new NotSupportedException($"The store's write session ({session.GetType().Name}) cannot remove links (IHierarchyWriteSession).");
+            await links.SaveHierarchyAsync(new HierarchyChangeSet { RemovedLinks = removedLinks }, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (history.Count > 0 || removedLinks.Count > 0)
         {
             await session.SaveAsync(new ChangeSet { Updates = updates, History = history }, cancellationToken).ConfigureAwait(false);
             await session.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -274,6 +283,12 @@ public sealed class TargetHealth
 
         return (applied, sound);
     }
+
+    /// <summary>
+    /// The kind of a link to remove. Stores remove a link by its outcome and item alone, so a kind stored as text no kind
+    /// spells (only possible with the keys off) is carried as <see cref="HierarchyKind.Goal"/> without effect.
+    /// </summary>
+    private static HierarchyKind LinkKind(IntegrityLink link) => Enum.TryParse<HierarchyKind>(link.Kind, out var kind) && Enum.IsDefined(kind) ? kind : HierarchyKind.Goal;
 
     private IIntegrityStore Integrity() =>
         _integrity ?? throw new NotSupportedException(

@@ -29,7 +29,7 @@ public sealed class HierarchyTracker
         _store = tracker.Repository as IHierarchyStore
             ?? throw new InvalidOperationException($"The store {tracker.Repository.GetType().Name} does not keep goals, sprints and commitments (IHierarchyStore).");
         _time = tracker.Time;
-        _writer = new HierarchyWriter(tracker.Writer, tracker.Options);
+        _writer = new HierarchyWriter(tracker.Writer, tracker.Options, tracker.Repository, _store);
         _outcomeWeights = Weights(tracker.Options.Hierarchy.OutcomeWeights);
         _commitmentWeights = Weights(tracker.Options.Hierarchy.CommitmentWeights);
     }
@@ -224,8 +224,7 @@ public sealed class HierarchyTracker
                     return new ItemNotFoundError(goalId, HierarchyKind.Goal);
                 }
 
-                var outcomes = await _store.GetOutcomesAsync(goalId, skip, take, ct).ConfigureAwait(false);
-                var linked = outcomes.Items.Count == 0 ? [] : await _store.GetItemsOfOutcomesAsync([.. outcomes.Items.Select(t => t.Id)], ct).ConfigureAwait(false);
+                var (outcomes, linked) = await _store.GetOutcomeTreeAsync(goalId, skip, take, ct).ConfigureAwait(false);
                 var byOutcome = linked.ToLookup(l => l.TargetId, l => l.Item);
                 return new GoalTree(
                     goal,

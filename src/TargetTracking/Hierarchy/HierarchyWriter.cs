@@ -20,8 +20,10 @@ internal sealed record HierarchyOutcome(BulkItemState State, HierarchyItem? Item
 /// The one write path of the hierarchy: locks the items, then the outcomes, reads the links that touch them, decides every
 /// command in order against that state, and saves items, links, their history and the outcomes' new versions in one
 /// transaction (re-run whole on a transient failure, through <see cref="TargetWriter.RunAsync"/>). A single link is a unit of one.
+/// When the answer to a commit is lost, the next attempt first looks for an entry that commit wrote (as the target writer
+/// does): found, the unit went through and its outcomes are returned; not found, it is decided again.
 /// </summary>
-internal sealed class HierarchyWriter(TargetWriter writer, TargetTrackingOptions options)
+internal sealed class HierarchyWriter(TargetWriter writer, TargetTrackingOptions options, ITargetRepository targets, IHierarchyStore items)
 {
     private readonly Dictionary<HierarchyKind, StatusStateMachine> _pipelines =
         Enum.GetValues<HierarchyKind>().ToDictionary(k => k, k => new StatusStateMachine(options.Hierarchy.For(k)));
@@ -40,13 +42,21 @@ internal sealed class HierarchyWriter(TargetWriter writer, TargetTrackingOptions
         audit = audit.Sanitized();
         audit = audit.CorrelationId is null ? audit with { CorrelationId = Guid.CreateVersion7(writer.Now()).ToString("N") } : audit;
         var unit = new UnitOfWork(audit.CorrelationId, null, []);
-        return await writer.RunAsync((session, ct) => ExecuteOnceAsync(session, commands, mode, audit, ct), unit, cancellationToken).ConfigureAwait(false);
+        var lost = new LostCommit();
+        return await writer.RunAsync((session, ct) => ExecuteOnceAsync(session, commands, mode, audit, lost, ct), unit, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<HierarchyOutcome[]> ExecuteOnceAsync(ITargetWriteSession target, IReadOnlyList<HierarchyCommand> commands, BulkMode mode, AuditContext audit, CancellationToken cancellationToken)
+    private async Task<HierarchyOutcome[]> ExecuteOnceAsync(
+        ITargetWriteSession target, IReadOnlyList<HierarchyCommand> commands, BulkMode mode, AuditContext audit, LostCommit lost, CancellationToken cancellationToken)
     {
         var session = target as IHierarchyWriteSession
             ?? throw new InvalidOperationException($"The store's write session ({target.GetType().Name}) does not keep the hierarchy (IHierarchyWriteSession).");
+        if (lost.Result is { } written && await WentThroughAsync(lost, cancellationToken).ConfigureAwait(false))
+        {
+            return written;
+        }
+
+        lost.Result = null;
         var prepared = commands.Select(Prepare).ToArray();
 
         // Items first, then outcomes, each in id order: every writer of the hierarchy locks in this order.
@@ -88,10 +98,47 @@ internal sealed class HierarchyWriter(TargetWriter writer, TargetTrackingOptions
         {
             await session.SaveHierarchyAsync(hierarchyChanges, cancellationToken).ConfigureAwait(false);
             await session.SaveAsync(targetChanges, cancellationToken).ConfigureAwait(false);
-            await session.CommitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await session.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (writer.IsRetryable(e))
+            {
+                // The commit may have been applied: remember one entry it wrote, and what it decided.
+                (lost.TargetEntry, lost.ItemEntry, lost.Result) = (targetChanges.History.FirstOrDefault(), hierarchyChanges.History.FirstOrDefault(), outcomes);
+                throw;
+            }
         }
 
         return outcomes;
+    }
+
+    /// <summary>Tells whether a commit whose answer was lost was applied: entry ids are new for every attempt, so finding one proves it.</summary>
+    private async Task<bool> WentThroughAsync(LostCommit lost, CancellationToken cancellationToken)
+    {
+        if (lost.TargetEntry is { } t)
+        {
+            var found = await targets.GetHistoryAsync(t.TargetId, new HistoryPageRequest(t.Version + 1, 1), cancellationToken).ConfigureAwait(false);
+            return found.Count == 1 && found[0].Id == t.Id;
+        }
+
+        if (lost.ItemEntry is { } i)
+        {
+            var found = await items.GetItemHistoryAsync(i.ItemId, new HistoryPageRequest(i.Version + 1, 1), cancellationToken).ConfigureAwait(false);
+            return found.Count == 1 && found[0].Id == i.Id;
+        }
+
+        return false;
+    }
+
+    /// <summary>A commit of this unit whose answer was lost: an entry it wrote (of an outcome, else of an item) and its outcomes.</summary>
+    private sealed class LostCommit
+    {
+        public HistoryEntry? TargetEntry { get; set; }
+
+        public HierarchyHistoryEntry? ItemEntry { get; set; }
+
+        public HierarchyOutcome[]? Result { get; set; }
     }
 
     /// <summary>Checks what can be checked without the store and brings input to its stored form.</summary>

@@ -53,6 +53,18 @@ public interface IHierarchyStore
     /// <returns>Each link with its item.</returns>
     Task<IReadOnlyList<LinkedItem>> GetItemsOfOutcomesAsync(IReadOnlyCollection<TargetId> targetIds, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Reads a goal's tree in one snapshot: a page of the outcomes linked to an item (as <see cref="GetOutcomesAsync"/>)
+    /// and the sprints and commitments linked to those outcomes, read through the page itself (not a list of its ids), so
+    /// a relational store sends one statement text for every item and page.
+    /// </summary>
+    /// <param name="itemId">The goal (or any item).</param>
+    /// <param name="skip">How many outcomes to skip.</param>
+    /// <param name="take">How many outcomes to return.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The page and the sprints and commitments of its outcomes, ordered by target id, then item id.</returns>
+    Task<OutcomeTreePage> GetOutcomeTreeAsync(Guid itemId, int skip, int take, CancellationToken cancellationToken = default);
+
     /// <summary>Reads a page of the items of a kind with no outcome, in id order.</summary>
     /// <param name="kind">The kind.</param>
     /// <param name="skip">How many to skip.</param>
@@ -71,6 +83,11 @@ public interface IHierarchyStore
     /// <returns>One tally per item and stored status, in no particular order.</returns>
     Task<IReadOnlyList<StatusTally>> TallyAsync(HierarchyKind kind, IReadOnlyCollection<Guid> itemIds, CancellationToken cancellationToken = default);
 }
+
+/// <summary>A page of an item's outcomes with the sprints and commitments linked to them (see <see cref="IHierarchyStore.GetOutcomeTreeAsync"/>).</summary>
+/// <param name="Outcomes">The page of outcomes, in target id order, and how many there are.</param>
+/// <param name="Items">The sprints and commitments linked to the page's outcomes, ordered by target id, then item id.</param>
+public sealed record OutcomeTreePage(TargetPage Outcomes, IReadOnlyList<LinkedItem> Items);
 
 /// <summary>A write session of a store that keeps the hierarchy: targets, items and links change in one transaction.</summary>
 public interface IHierarchyWriteSession : ITargetWriteSession

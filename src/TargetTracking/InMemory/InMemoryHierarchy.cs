@@ -71,6 +71,21 @@ public sealed partial class InMemoryTargetRepository
     }
 
     /// <inheritdoc />
+    public Task<OutcomeTreePage> GetOutcomeTreeAsync(Guid itemId, int skip, int take, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var state = Volatile.Read(ref _state);
+        var outcomes = state.Links.Keys.Where(k => k.ItemId == itemId).Select(k => state.Targets[k.TargetId]).OrderBy(t => t.Id).ToList();
+        var page = outcomes.Skip(skip).Take(take).Select(t => t.Id).ToHashSet();
+        IReadOnlyList<LinkedItem> items =
+        [
+            .. state.Links.Values.Where(l => page.Contains(l.TargetId) && l.Kind != HierarchyKind.Goal).OrderBy(l => l.TargetId).ThenBy(l => l.ItemId)
+                .Select(l => new LinkedItem(l.TargetId, state.Items[l.ItemId])),
+        ];
+        return Task.FromResult(new OutcomeTreePage(new TargetPage([.. outcomes.Skip(skip).Take(take)], outcomes.Count), items));
+    }
+
+    /// <inheritdoc />
     public Task<HierarchyItemPage> GetOrphansAsync(HierarchyKind kind, int skip, int take, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();

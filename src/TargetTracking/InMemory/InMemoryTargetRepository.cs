@@ -170,7 +170,7 @@ public sealed partial class InMemoryTargetRepository : ITargetRepository, IOpera
         Guard.Against.Null(found);
         cancellationToken.ThrowIfCancellationRequested();
         var state = Volatile.Read(ref _state);
-        return Task.FromResult(IntegrityModel.Scan(state.Targets, state.History, scan, found));
+        return Task.FromResult(IntegrityModel.Scan(state.Targets, state.History, state.Items, state.Links.Values, scan, found));
     }
 
     /// <summary>Computes a target's stays by brute force: the model of the other stores' set-based queries.</summary>
@@ -251,12 +251,26 @@ public sealed partial class InMemoryTargetRepository : ITargetRepository, IOpera
     internal void Tamper(
         Func<ImmutableDictionary<TargetId, Target>, ImmutableDictionary<TargetId, Target>>? targets = null,
         Func<ImmutableDictionary<TargetId, ImmutableList<HistoryEntry>>, ImmutableDictionary<TargetId, ImmutableList<HistoryEntry>>>? history = null)
+        => Rewrite(state => state with { Targets = targets?.Invoke(state.Targets) ?? state.Targets, History = history?.Invoke(state.History) ?? state.History });
+
+    /// <summary>
+    /// Test hook: rewrites stored items and links directly, as a script with the foreign keys off would in a database.
+    /// Waits for the write lock.
+    /// </summary>
+    /// <param name="items">Rewrites the items.</param>
+    /// <param name="links">Rewrites the links.</param>
+    internal void TamperHierarchy(
+        Func<ImmutableDictionary<Guid, HierarchyItem>, ImmutableDictionary<Guid, HierarchyItem>>? items = null,
+        Func<ImmutableDictionary<(TargetId TargetId, Guid ItemId), OutcomeLink>, ImmutableDictionary<(TargetId TargetId, Guid ItemId), OutcomeLink>>? links = null)
+        => Rewrite(state => state with { Items = items?.Invoke(state.Items) ?? state.Items, Links = links?.Invoke(state.Links) ?? state.Links });
+
+    /// <summary>Replaces the state under the write lock, for the test hooks.</summary>
+    private void Rewrite(Func<State, State> change)
     {
         _writeLock.Wait();
         try
         {
-            var state = _state;
-            Volatile.Write(ref _state, state with { Targets = targets?.Invoke(state.Targets) ?? state.Targets, History = history?.Invoke(state.History) ?? state.History });
+            Volatile.Write(ref _state, change(_state));
         }
         finally
         {

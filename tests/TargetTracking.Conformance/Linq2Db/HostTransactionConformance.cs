@@ -26,7 +26,7 @@ public interface ILinq2DbStoreFixture
 /// together; the store neither commits nor retries; a typed error leaves the host's transaction usable.
 /// </summary>
 /// <typeparam name="TFixture">The dialect's fixture.</typeparam>
-public abstract class HostTransactionConformance<TFixture>(TFixture fixture) : IClassFixture<TFixture>
+public abstract partial class HostTransactionConformance<TFixture>(TFixture fixture) : IClassFixture<TFixture>
     where TFixture : class, ILinq2DbStoreFixture
 {
     private static readonly AuditContext Host = new() { ActorId = "host-7", ActorName = "Host job" };

@@ -24,18 +24,26 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public Uri BaseAddress { get; private set; } = null!;
 
+    /// <summary>Gets the SQLite file of the fixture's dashboard, for a test that damages it behind the API's back.</summary>
+    public string DatabaseFile => _dashboard.DatabaseFile;
+
     /// <summary>Where each test leaves the screenshot of its last moment (kept, so a failure shows what the page showed).</summary>
     public static string ScreenshotDirectory { get; } = Path.Combine(AppContext.BaseDirectory, "screenshots");
 
     public async Task InitializeAsync()
     {
-        _dashboard.UseKestrel();
-        _dashboard.StartServer();
-        var addresses = _dashboard.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
-        BaseAddress = new Uri(addresses.Single());
+        BaseAddress = ServeOnLoopback(_dashboard);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true });
         Directory.CreateDirectory(ScreenshotDirectory);
+    }
+
+    /// <summary>Starts a dashboard on a free loopback port (it must set <c>urls</c> to port 0) and returns its address.</summary>
+    public static Uri ServeOnLoopback(WebApplicationFactory<Program> dashboard)
+    {
+        dashboard.UseKestrel();
+        dashboard.StartServer();
+        return new Uri(dashboard.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
     }
 
     /// <summary>A new page in a browser context of its own (its own storage: another person at another desk).</summary>
@@ -44,9 +52,10 @@ public sealed class BrowserFixture : IAsyncLifetime
     /// <see langword="false"/> cuts the page off the change feed, as when its connection dropped: it keeps what it loaded,
     /// so what it does with a target changed meanwhile is deterministic.
     /// </param>
-    public async Task<IPage> OpenAsync(string? actor = null, bool live = true)
+    /// <param name="dashboard">Another dashboard than the fixture's, when a test needs a store of its own.</param>
+    public async Task<IPage> OpenAsync(string? actor = null, bool live = true, Uri? dashboard = null)
     {
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = BaseAddress.ToString(), ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = (dashboard ?? BaseAddress).ToString(), ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
         context.SetDefaultTimeout(30_000);
         if (!live)
         {
@@ -62,6 +71,21 @@ public sealed class BrowserFixture : IAsyncLifetime
         await page.GotoAsync("/");
         await page.WaitForSelectorAsync("body[data-ready=true]");
         return page;
+    }
+
+    /// <summary>Runs a test on a new page and takes its screenshot, named after the test, whether it passed or failed.</summary>
+    public async Task RunAsync(Func<IPage, Task> test, string name, string? actor = null, bool live = true, Uri? dashboard = null)
+    {
+        var page = await OpenAsync(actor, live, dashboard);
+        try
+        {
+            await test(page);
+        }
+        finally
+        {
+            await Screenshot.TakeAsync(page, name);
+            await page.Context.CloseAsync();
+        }
     }
 
     /// <summary>An HTTP client of the same host, to arrange data the way another client would.</summary>
@@ -83,6 +107,38 @@ public sealed class BrowserFixture : IAsyncLifetime
     }
 
     private sealed class KestrelDashboard : DashboardFactory
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.UseSetting("urls", "http://127.0.0.1:0");
+
+            // Tracked operations pause between batches, so a test sees one halfway and can cancel it.
+            builder.UseSetting("Dashboard:Operations:PauseBetweenBatchesMs", "400");
+        }
+    }
+}
+
+/// <summary>
+/// A dashboard of its own on a loopback port, on a fake clock, with <see cref="KnownHistory"/> written: the reports it
+/// shows have known numbers, whatever the other browser tests do to the fixture's dashboard.
+/// </summary>
+public sealed class KnownHistoryBrowserDashboard : IAsyncLifetime
+{
+    private readonly KestrelTimedDashboard _dashboard = new();
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        BaseAddress = BrowserFixture.ServeOnLoopback(_dashboard);
+        using var client = new HttpClient { BaseAddress = BaseAddress };
+        await KnownHistory.WriteAsync(client, _dashboard.Clock);
+    }
+
+    public async Task DisposeAsync() => await _dashboard.DisposeAsync();
+
+    private sealed class KestrelTimedDashboard : TimedDashboardFactory
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {

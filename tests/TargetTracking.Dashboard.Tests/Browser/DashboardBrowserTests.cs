@@ -141,16 +141,14 @@ public sealed class DashboardBrowserTests(BrowserFixture browser)
         await hot.Locator("button:has-text('Show 5 more of 5')").ClickAsync();
         await Assertions.Expect(hot.GetByTestId("card")).ToHaveCountAsync(30);
 
-        var columns = await page.GetByTestId("column").AllAsync();
-        Assert.Equal(6, columns.Count);
-        foreach (var column in columns)
-        {
-            var box = await column.BoundingBoxAsync();
-            Assert.True(box is { X: >= 0 } && box.X + box.Width <= 1400, $"column at {box?.X}+{box?.Width} fits 1,400 px");
-        }
+        // Measured in one go in the page, so a redraw between two measurements cannot detach a column under the test.
+        var boxes = await page.EvaluateAsync<double[][]>(
+            "() => [...document.querySelectorAll('[data-testid=column]')].map(c => { const r = c.getBoundingClientRect(); return [r.x, r.width]; })");
+        Assert.Equal(6, boxes.Length);
+        Assert.All(boxes, box => Assert.True(box[0] >= 0 && box[0] + box[1] <= 1400, $"column at {box[0]}+{box[1]} fits 1,400 px"));
 
         Assert.DoesNotContain("offer every status", await page.InnerTextAsync("body"), StringComparison.OrdinalIgnoreCase);
-    });
+    }, live: false);
 
     [Fact]
     public Task PipelineGraph_IsAnSvgWithEveryStatusAndItsCount() => Run(async page =>
@@ -218,7 +216,7 @@ public sealed class DashboardBrowserTests(BrowserFixture browser)
         return (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Tests.Api.Json)).GetProperty("id").GetGuid();
     }
 
-    private static ILocator Card(IPage page, string status, string name) =>
+    internal static ILocator Card(IPage page, string status, string name) =>
         page.Locator($"[data-testid=column][data-status='{status}']").GetByTestId("card").Filter(new() { HasText = name });
 
     private static async Task Open(IPage page, string name)
@@ -228,7 +226,7 @@ public sealed class DashboardBrowserTests(BrowserFixture browser)
         await Assertions.Expect(page.GetByTestId("detail").Locator("h2")).ToHaveTextAsync(name);
     }
 
-    private static string Unique(string name) => $"{name} {Guid.NewGuid().ToString("N")[..6]}";
+    internal static string Unique(string name) => $"{name} {Guid.NewGuid().ToString("N")[..6]}";
 
     /// <summary>
     /// Two people at two desks: the second page's screenshot is the test's, the first's gets ".first". The second page
@@ -248,19 +246,8 @@ public sealed class DashboardBrowserTests(BrowserFixture browser)
         }
     }
 
-    private async Task Run(Func<IPage, Task> test, string? actor = null, [CallerMemberName] string name = "", bool live = true)
-    {
-        var page = await browser.OpenAsync(actor, live);
-        try
-        {
-            await test(page);
-        }
-        finally
-        {
-            await Screenshot.TakeAsync(page, name);
-            await page.Context.CloseAsync();
-        }
-    }
+    private Task Run(Func<IPage, Task> test, string? actor = null, [CallerMemberName] string name = "", bool live = true) =>
+        browser.RunAsync(test, name, actor, live);
 }
 
 [CollectionDefinition(nameof(BrowserCollection))]
