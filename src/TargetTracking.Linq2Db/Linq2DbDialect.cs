@@ -150,6 +150,16 @@ public abstract class Linq2DbDialect
     /// <returns>The SQL expression.</returns>
     internal abstract string ReportMicros(string column);
 
+    /// <summary>
+    /// Gets the database's own aggregate for the reports' percentile (the smallest value whose 1-based rank r in
+    /// ascending order satisfies r×100 ≥ n×<paramref name="percent"/>), or <see langword="null"/> to pick it with
+    /// <c>ROW_NUMBER</c> and <c>COUNT</c> windows (the default: neither SQLite nor MariaDB has one).
+    /// </summary>
+    /// <param name="percent">The percentile, 1 to 99.</param>
+    /// <param name="value">The value column.</param>
+    /// <returns>The aggregate, or <see langword="null"/>.</returns>
+    internal virtual string? Percentile(int percent, string value) => null;
+
     /// <summary>Gets a parameter holding a time as the time columns store it (compared with them directly, so indexes serve).</summary>
     internal abstract DataParameter TimeParameter(string name, DateTimeOffset value);
 
@@ -192,4 +202,9 @@ internal readonly record struct WriteCounts(long Inserted, long Updated, long De
 /// <param name="Name">The table's name.</param>
 /// <param name="Create">The statement that creates it (columns tid, st, ver, entered, exited, nst, del).</param>
 /// <param name="Analyze">A statement that gathers its statistics once filled, or <see langword="null"/>.</param>
-internal sealed record ReportScratch(string Name, string Create, string? Analyze);
+/// <param name="Inline">
+/// What follows <c>scope AS</c> in each statement's CTE over the table: PostgreSQL copies a CTE read twice (the funnel
+/// reads it twice) into a work table of its own unless told <c>NOT MATERIALIZED</c>, which cost a second of the report at
+/// 1,000,000 targets.
+/// </param>
+internal sealed record ReportScratch(string Name, string Create, string? Analyze, string Inline);

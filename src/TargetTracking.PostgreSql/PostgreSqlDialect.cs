@@ -1,4 +1,5 @@
 using System.Data;
+using System.Globalization;
 using System.Linq.Expressions;
 using Ardalis.GuardClauses;
 using LinqToDB;
@@ -189,7 +190,15 @@ public sealed class PostgreSqlDialect : Linq2DbDialect
     internal override ReportScratch? ReportScratch { get; } = new(
         "tt_report_scope",
         "CREATE TEMP TABLE tt_report_scope (tid uuid, st text, ver bigint, entered bigint, exited bigint, nst text, del int) ON COMMIT DROP",
-        "ANALYZE tt_report_scope");
+        "ANALYZE tt_report_scope",
+        "NOT MATERIALIZED");
+
+    // percentile_disc(f) takes rank ceil(f × n) in double precision, and 0.9 × n lands just above a whole number for
+    // some n (0.9 × 70 = 63.00000000000001): one value too far. Asking for a fraction 10⁻¹² below keeps the exact rule
+    // r×100 ≥ n×p for every n below 10¹⁰, since n×p/100 is then never within n×10⁻¹² under a whole number unless it is
+    // one. One sort per status instead of two window passes and a spool: about a second of a report at 1,000,000 targets.
+    internal override string? Percentile(int percent, string value) =>
+        string.Create(CultureInfo.InvariantCulture, $"percentile_disc({(percent / 100m) - 0.000000000001m}) WITHIN GROUP (ORDER BY {value})");
 
     internal override DataParameter TimeParameter(string name, DateTimeOffset value) => new(name, value.ToUniversalTime(), DataType.DateTimeOffset);
 

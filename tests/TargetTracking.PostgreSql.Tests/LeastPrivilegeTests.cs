@@ -46,9 +46,27 @@ public sealed class LeastPrivilegeFixture : IStoreFixture, IAsyncLifetime
         }
 
         NpgsqlConnection.ClearAllPools();
-        await Db.ExecuteAsync(Admin, $"DROP OWNED BY {Migrator}, {Application} CASCADE");
-        await Db.ExecuteAsync(Admin, $"DROP ROLE {Application}");
-        await Db.ExecuteAsync(Admin, $"DROP ROLE {Migrator}");
+
+        // Several classes use this fixture, each with its own roles, and they finish while others still run DDL: a
+        // DROP OWNED can then meet a deadlock or a lock it must wait out. Try again a few times; the roles live in the
+        // run's throwaway cluster, so one left behind costs nothing.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await Db.ExecuteAsync(Admin, $"DROP OWNED BY {Migrator}, {Application} CASCADE; DROP ROLE {Application}; DROP ROLE {Migrator}");
+                break;
+            }
+            catch (PostgresException) when (attempt < 5)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(attempt));
+            }
+            catch (PostgresException)
+            {
+                break;
+            }
+        }
+
         await Admin.DisposeAsync();
     }
 

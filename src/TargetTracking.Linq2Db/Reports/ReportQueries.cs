@@ -88,7 +88,7 @@ internal static class ReportQueries
                 await db.ExecuteAsync(analyze, cancellationToken).ConfigureAwait(false);
             }
 
-            prefix = $"WITH scope AS (SELECT tid, st, ver, entered, exited, nst, del FROM {scratch.Name})\n";
+            prefix = $"WITH scope AS {scratch.Inline} (SELECT tid, st, ver, entered, exited, nst, del FROM {scratch.Name})\n";
         }
         else
         {
@@ -107,8 +107,8 @@ internal static class ReportQueries
             : await Read("SELECT st AS status, COUNT(*) AS n FROM scope WHERE entered < @ws AND (exited IS NULL OR exited >= @ws) GROUP BY st").ConfigureAwait(false);
         var moves = await Read($"SELECT st AS status, nst AS status2, COUNT(*) AS n FROM scope WHERE del = 0 AND {exitedInWindow} GROUP BY st, nst").ConfigureAwait(false);
         var entered = await Read($"SELECT st AS status, COUNT(*) AS n FROM scope WHERE {inWindow} GROUP BY st").ConfigureAwait(false);
-        var closed = await Read(Durations($"SELECT st, exited - entered AS v FROM scope WHERE {exitedInWindow}")).ConfigureAwait(false);
-        var open = await Read(Durations("SELECT st, @ageat - entered AS v FROM scope WHERE exited IS NULL")).ConfigureAwait(false);
+        var closed = await Read(Durations(dialect, $"SELECT st, exited - entered AS v FROM scope WHERE {exitedInWindow}")).ConfigureAwait(false);
+        var open = await Read(Durations(dialect, "SELECT st, @ageat - entered AS v FROM scope WHERE exited IS NULL")).ConfigureAwait(false);
         var funnel = query.Funnel.Count == 0
             ? []
             : await Read(
@@ -164,8 +164,10 @@ internal static class ReportQueries
     }
 
     /// <summary>Count, sum, percentile_disc(0.5), percentile_disc(0.9) and max per status of the durations <c>v</c> the query yields.</summary>
-    private static string Durations(string values) =>
-        $", d AS ({values}),\n"
+    private static string Durations(Linq2DbDialect dialect, string values) =>
+        dialect.Percentile(50, "v") is { } p50 && dialect.Percentile(90, "v") is { } p90
+            ? $", d AS ({values})\nSELECT st AS status, COUNT(*) AS n, SUM(v) AS total, {p50} AS p50, {p90} AS p90, MAX(v) AS mx FROM d GROUP BY st"
+            : $", d AS ({values}),\n"
         + "r AS (SELECT st, v, ROW_NUMBER() OVER (PARTITION BY st ORDER BY v) AS rk, COUNT(*) OVER (PARTITION BY st) AS cnt FROM d)\n"
         + "SELECT st AS status, COUNT(*) AS n, SUM(v) AS total, MIN(CASE WHEN rk * 100 >= cnt * 50 THEN v END) AS p50,\n"
         + "       MIN(CASE WHEN rk * 100 >= cnt * 90 THEN v END) AS p90, MAX(v) AS mx\n"
