@@ -146,17 +146,7 @@ internal sealed class HierarchyScaleDatabase : IAsyncDisposable
         CorrelationId = "seed",
     };
 
-    private static async Task ExecuteAsync(NpgsqlDataSource dataSource, string sql)
-    {
-        await using var command = dataSource.CreateCommand(sql);
-        command.CommandTimeout = 1800;
-        await command.ExecuteNonQueryAsync();
-    }
+    private static Task ExecuteAsync(NpgsqlDataSource dataSource, string sql) => dataSource.RunAsync(sql);
 
-    private static async Task<long> ScalarAsync(NpgsqlDataSource dataSource, string sql)
-    {
-        await using var command = dataSource.CreateCommand(sql);
-        command.CommandTimeout = 600;
-        return (long)(await command.ExecuteScalarAsync())!;
-    }
+    private static Task<long> ScalarAsync(NpgsqlDataSource dataSource, string sql) => dataSource.NumberAsync(sql);
 }

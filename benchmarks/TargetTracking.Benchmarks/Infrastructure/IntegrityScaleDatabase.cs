@@ -102,17 +102,7 @@ internal sealed class IntegrityScaleDatabase : IAsyncDisposable
         yield return Entry(HistoryAction.StatusChanged, "Hot", "Active", 3);
     }
 
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var command = DataSource.CreateCommand(sql);
-        command.CommandTimeout = 1800;
-        await command.ExecuteNonQueryAsync();
-    }
+    private Task ExecuteAsync(string sql) => DataSource.RunAsync(sql);
 
-    private async Task<long> ScalarAsync(string sql)
-    {
-        await using var command = DataSource.CreateCommand(sql);
-        command.CommandTimeout = 600;
-        return (long)(await command.ExecuteScalarAsync())!;
-    }
+    private Task<long> ScalarAsync(string sql) => DataSource.NumberAsync(sql);
 }

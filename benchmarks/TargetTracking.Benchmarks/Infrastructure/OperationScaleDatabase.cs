@@ -101,16 +101,7 @@ internal sealed class OperationScaleDatabase : IAsyncDisposable
         };
     }
 
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var command = DataSource.CreateCommand(sql);
-        command.CommandTimeout = 600;
-        await command.ExecuteNonQueryAsync();
-    }
+    private Task ExecuteAsync(string sql) => DataSource.RunAsync(sql, timeoutSeconds: 600);
 
-    private async Task<long> ScalarAsync(string sql)
-    {
-        await using var command = DataSource.CreateCommand(sql);
-        return (long)(await command.ExecuteScalarAsync())!;
-    }
+    private Task<long> ScalarAsync(string sql) => DataSource.NumberAsync(sql, timeoutSeconds: 30);
 }
