@@ -14,25 +14,17 @@ public sealed partial class Linq2DbTargetStore
 {
     /// <inheritdoc />
     public Task<HierarchyItem?> GetItemAsync(Guid id, CancellationToken cancellationToken = default) =>
-        GetItemAsync(null, id, cancellationToken);
-
-    /// <summary>The read, on a host's connection inside its transaction when <paramref name="host"/> is given.</summary>
-    internal Task<HierarchyItem?> GetItemAsync(DataConnection? host, Guid id, CancellationToken cancellationToken) =>
-        ReadHierarchyAsync(host, async db =>
+        RunAsync(async db =>
         {
             var row = await db.GetTable<ItemRecord>().FirstOrDefaultAsync(i => i.Id == id, cancellationToken).ConfigureAwait(false);
             return row?.ToItem();
         }, cancellationToken);
 
     /// <inheritdoc />
-    public Task<HierarchyItemPage> QueryItemsAsync(HierarchyQuery query, CancellationToken cancellationToken = default) =>
-        QueryItemsAsync(null, query, cancellationToken);
-
-    /// <summary>The read, on a host's connection inside its transaction when <paramref name="host"/> is given.</summary>
-    internal Task<HierarchyItemPage> QueryItemsAsync(DataConnection? host, HierarchyQuery query, CancellationToken cancellationToken)
+    public Task<HierarchyItemPage> QueryItemsAsync(HierarchyQuery query, CancellationToken cancellationToken = default)
     {
         Guard.Against.Null(query);
-        return ReadHierarchyAsync(host, db =>
+        return RunAsync(db =>
         {
             var kind = query.Kind.ToString();
             var items = db.GetTable<ItemRecord>().Where(i => i.Kind == kind);
@@ -62,18 +54,14 @@ public sealed partial class Linq2DbTargetStore
             }
 
             return PageAsync(items, query.Skip, query.Take, cancellationToken);
-        }, cancellationToken, snapshot: true);
+        }, cancellationToken, ReadScope.Snapshot);
     }
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<HierarchyHistoryEntry>> GetItemHistoryAsync(Guid id, HistoryPageRequest page, CancellationToken cancellationToken = default) =>
-        GetItemHistoryAsync(null, id, page, cancellationToken);
-
-    /// <summary>The read, on a host's connection inside its transaction when <paramref name="host"/> is given.</summary>
-    internal Task<IReadOnlyList<HierarchyHistoryEntry>> GetItemHistoryAsync(DataConnection? host, Guid id, HistoryPageRequest page, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<HierarchyHistoryEntry>> GetItemHistoryAsync(Guid id, HistoryPageRequest page, CancellationToken cancellationToken = default)
     {
         Guard.Against.Null(page);
-        return ReadHierarchyAsync<IReadOnlyList<HierarchyHistoryEntry>>(host, async db =>
+        return RunAsync<IReadOnlyList<HierarchyHistoryEntry>>(async db =>
         {
             var before = page.BeforeVersion ?? long.MaxValue;
             var rows = await db.GetTable<ItemHistoryRecord>().Where(h => h.ItemId == id && h.Version < before).OrderByDescending(h => h.Version).Take(page.Limit)
@@ -84,19 +72,11 @@ public sealed partial class Linq2DbTargetStore
 
     /// <inheritdoc />
     public Task<TargetPage> GetOutcomesAsync(Guid itemId, int skip, int take, CancellationToken cancellationToken = default) =>
-        GetOutcomesAsync(null, itemId, skip, take, cancellationToken);
-
-    /// <summary>The read, on a host's connection inside its transaction when <paramref name="host"/> is given.</summary>
-    internal Task<TargetPage> GetOutcomesAsync(DataConnection? host, Guid itemId, int skip, int take, CancellationToken cancellationToken) =>
-        ReadHierarchyAsync(host, db => OutcomePageAsync(db, itemId, skip, take, cancellationToken), cancellationToken, snapshot: true);
+        RunAsync(db => OutcomePageAsync(db, itemId, skip, take, cancellationToken), cancellationToken, ReadScope.Snapshot);
 
     /// <inheritdoc />
     public Task<OutcomeTreePage> GetOutcomeTreeAsync(Guid itemId, int skip, int take, CancellationToken cancellationToken = default) =>
-        GetOutcomeTreeAsync(null, itemId, skip, take, cancellationToken);
-
-    /// <summary>The read, on a host's connection inside its transaction when <paramref name="host"/> is given.</summary>
-    internal Task<OutcomeTreePage> GetOutcomeTreeAsync(DataConnection? host, Guid itemId, int skip, int take, CancellationToken cancellationToken) =>
-        ReadHierarchyAsync(host, async db =>
+        RunAsync(async db =>
         {
             var page = await OutcomePageAsync(db, itemId, skip, take, cancellationToken).ConfigureAwait(false);
             if (page.Items.Count == 0)
@@ -117,7 +97,7 @@ public sealed partial class Linq2DbTargetStore
                 orderby l.TargetId, l.ItemId
                 select new { l.TargetId, Item = i }).ToListAsync(cancellationToken).ConfigureAwait(false);
             return new OutcomeTreePage(page, [.. rows.Select(r => new LinkedItem(new TargetId(r.TargetId), r.Item.ToItem()))]);
-        }, cancellationToken, snapshot: true);
+        }, cancellationToken, ReadScope.Snapshot);
 
     private static IQueryable<TargetRecord> Outcomes(DataConnection db, Guid itemId) =>
         from l in db.GetTable<LinkRecord>()
@@ -135,11 +115,7 @@ public sealed partial class Linq2DbTargetStore
 
     /// <inheritdoc />
     public Task<HierarchyItemPage> GetRelatedItemsAsync(Guid itemId, HierarchyKind kind, int skip, int take, CancellationToken cancellationToken = default) =>
-        GetRelatedItemsAsync(null, itemId, kind, skip, take, cancellationToken);
-
-    /// <summary>The read, on a host's connection inside its transaction when <paramref name="host"/> is given.</summary>
-    internal Task<HierarchyItemPage> GetRelatedItemsAsync(DataConnection? host, Guid itemId, HierarchyKind kind, int skip, int take, CancellationToken cancellationToken) =>
-        ReadHierarchyAsync(host, db =>
+        RunAsync(db =>
         {
             var kindName = kind.ToString();
             var links = db.GetTable<LinkRecord>();
@@ -148,17 +124,13 @@ public sealed partial class Linq2DbTargetStore
             // Each related item once, however many outcomes it shares with this one: an IN over the second hop.
             var related = links.Where(l => l.Kind == kindName && l.ItemId != itemId && outcomes.Contains(l.TargetId)).Select(l => l.ItemId);
             return PageAsync(db.GetTable<ItemRecord>().Where(i => related.Contains(i.Id)), skip, take, cancellationToken);
-        }, cancellationToken, snapshot: true);
+        }, cancellationToken, ReadScope.Snapshot);
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<LinkedItem>> GetItemsOfOutcomesAsync(IReadOnlyCollection<TargetId> targetIds, CancellationToken cancellationToken = default) =>
-        GetItemsOfOutcomesAsync(null, targetIds, cancellationToken);
-
-    /// <summary>The read, on a host's connection inside its transaction when <paramref name="host"/> is given.</summary>
-    internal Task<IReadOnlyList<LinkedItem>> GetItemsOfOutcomesAsync(DataConnection? host, IReadOnlyCollection<TargetId> targetIds, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<LinkedItem>> GetItemsOfOutcomesAsync(IReadOnlyCollection<TargetId> targetIds, CancellationToken cancellationToken = default)
     {
         Guard.Against.Null(targetIds);
-        return ReadHierarchyAsync<IReadOnlyList<LinkedItem>>(host, async db =>
+        return RunAsync<IReadOnlyList<LinkedItem>>(async db =>
         {
             var keys = targetIds.Select(t => t.Value).Distinct().ToArray();
             if (keys.Length == 0)
@@ -178,26 +150,18 @@ public sealed partial class Linq2DbTargetStore
 
     /// <inheritdoc />
     public Task<HierarchyItemPage> GetOrphansAsync(HierarchyKind kind, int skip, int take, CancellationToken cancellationToken = default) =>
-        GetOrphansAsync(null, kind, skip, take, cancellationToken);
-
-    /// <summary>The read, on a host's connection inside its transaction when <paramref name="host"/> is given.</summary>
-    internal Task<HierarchyItemPage> GetOrphansAsync(DataConnection? host, HierarchyKind kind, int skip, int take, CancellationToken cancellationToken) =>
-        ReadHierarchyAsync(host, db =>
+        RunAsync(db =>
         {
             var kindName = kind.ToString();
             var links = db.GetTable<LinkRecord>();
             return PageAsync(db.GetTable<ItemRecord>().Where(i => i.Kind == kindName && !links.Any(l => l.ItemId == i.Id)), skip, take, cancellationToken);
-        }, cancellationToken, snapshot: true);
+        }, cancellationToken, ReadScope.Snapshot);
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<StatusTally>> TallyAsync(HierarchyKind kind, IReadOnlyCollection<Guid> itemIds, CancellationToken cancellationToken = default) =>
-        TallyAsync(null, kind, itemIds, cancellationToken);
-
-    /// <summary>The read, on a host's connection inside its transaction when <paramref name="host"/> is given.</summary>
-    internal Task<IReadOnlyList<StatusTally>> TallyAsync(DataConnection? host, HierarchyKind kind, IReadOnlyCollection<Guid> itemIds, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<StatusTally>> TallyAsync(HierarchyKind kind, IReadOnlyCollection<Guid> itemIds, CancellationToken cancellationToken = default)
     {
         Guard.Against.Null(itemIds);
-        return ReadHierarchyAsync<IReadOnlyList<StatusTally>>(host, async db =>
+        return RunAsync<IReadOnlyList<StatusTally>>(async db =>
         {
             var ids = itemIds.Distinct().ToArray();
             var links = db.GetTable<LinkRecord>();
@@ -235,29 +199,5 @@ public sealed partial class Linq2DbTargetStore
         var total = await items.LongCountAsync(cancellationToken).ConfigureAwait(false);
         var rows = total <= skip ? [] : await items.OrderBy(i => i.Id).Skip(skip).Take(take).ToListAsync(cancellationToken).ConfigureAwait(false);
         return new HierarchyItemPage([.. rows.Select(r => r.ToItem())], total);
-    }
-
-    /// <summary>
-    /// Runs a read on a new connection; with <paramref name="snapshot"/>, count and page in one snapshot, so they agree while
-    /// writers commit. On a <paramref name="host"/>'s connection it reads inside the host's transaction, under its rules.
-    /// </summary>
-    private async Task<T> ReadHierarchyAsync<T>(DataConnection? host, Func<DataConnection, Task<T>> read, CancellationToken cancellationToken, bool snapshot = false)
-    {
-        await InitializeAsync(cancellationToken).ConfigureAwait(false);
-        if (host is not null)
-        {
-            return await read(host).ConfigureAwait(false);
-        }
-
-        using var db = Connect();
-        if (!snapshot)
-        {
-            return await read(db).ConfigureAwait(false);
-        }
-
-        await _dialect.BeginSnapshotReadAsync(db, cancellationToken).ConfigureAwait(false);
-        var result = await read(db).ConfigureAwait(false);
-        await db.CommitTransactionAsync(cancellationToken).ConfigureAwait(false);
-        return result;
     }
 }

@@ -14,7 +14,16 @@ namespace TargetTracking.Linq2Db;
 /// <c>UsePostgreSql(...)</c>, <c>UseSqlite(...)</c> or <c>UseLinq2Db(...)</c>; <see cref="InHostTransaction(DataConnection)"/> runs
 /// writes inside a host's own transaction.
 /// </summary>
-public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationRepository, IIntegrityStore, IHierarchyStore, IChangeFeedStore, IReportStore, IStagnationClaims
+/// <summary>
+/// The relational store on linq2db: every read written once in LINQ, write sessions that lock, save set-based and
+/// commit in one <see cref="DataConnection"/> and transaction, and the migration runner. A <see cref="Linq2DbDialect"/>
+/// configures what differs per database; the store packages build it for their database
+/// (<c>SqliteDialect.CreateStore</c>, <c>PostgreSqlDialect.CreateStore</c>, <c>MySqlDialect.CreateStore</c>) and register it
+/// (<c>UseSqlite</c>, <c>UsePostgreSql</c>, <c>UseMySql</c>, or <c>UseLinq2Db</c> with a host's own linq2db options).
+/// <see cref="InHostTransaction(DataConnection)"/> runs its reads and writes inside a host's own transaction. Thread-safe;
+/// dispose it to release what it owns (a data source it created, SQLite's idle connections).
+/// </summary>
+public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationStore, IIntegrityStore, IHierarchyStore, IChangeFeedStore, IReportStore, IStagnationClaims, IAsyncDisposable, IDisposable
 {
     private static readonly OperationStatus[] Finished = [OperationStatus.Completed, OperationStatus.Failed, OperationStatus.Cancelled];
 
@@ -36,27 +45,43 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationRe
     private readonly Linq2DbDialect _dialect;
     private readonly bool _applyMigrations;
     private readonly MigrationRunner _migrations;
+    private readonly IDisposable? _owned;
+
+    // The store this one is a view of, inside a host's transaction; null for a store of its own connections.
+    private readonly Linq2DbTargetStore? _root;
     private readonly SemaphoreSlim _initGate = new(1, 1);
     private volatile bool _initialized;
+    private int _disposed;
 
-    /// <summary>Initializes a new instance.</summary>
+    /// <summary>Initializes a new instance with a host's own linq2db options.</summary>
     /// <param name="options">How linq2db connects: the provider and a connection string, data source or factory. Its mapping schema is replaced by the store's.</param>
-    /// <param name="dialect">The database's dialect, for example <c>PostgreSqlDialect</c> or <c>SqliteDialect</c>.</param>
+    /// <param name="dialect">The database's dialect, for example <c>PostgreSqlDialect.Create()</c> or <c>SqliteDialect.Create()</c>.</param>
     /// <param name="applyMigrations">Whether <see cref="InitializeAsync"/> applies pending migrations; otherwise it refuses a schema that is not current.</param>
     /// <param name="logger">Logs applied migrations.</param>
     public Linq2DbTargetStore(DataOptions options, Linq2DbDialect dialect, bool applyMigrations = true, ILogger<Linq2DbTargetStore>? logger = null)
-        : this(options, dialect, applyMigrations, logger, null)
+        : this(options, dialect, applyMigrations, logger, null, null)
     {
     }
 
-    internal Linq2DbTargetStore(DataOptions options, Linq2DbDialect dialect, bool applyMigrations, ILogger? logger, IReadOnlyList<Migration>? migrations)
+    /// <summary>Initializes a new instance; the store packages pass what the store owns, and tests earlier migrations.</summary>
+    internal Linq2DbTargetStore(DataOptions options, Linq2DbDialect dialect, bool applyMigrations, ILogger? logger, IDisposable? owned, IReadOnlyList<Migration>? migrations = null)
     {
         Guard.Against.Null(options);
         Guard.Against.Null(dialect);
         _dialect = dialect;
         _options = options.UseMappingSchema(StoreMapping.For(dialect));
         _applyMigrations = applyMigrations;
-        _migrations = new MigrationRunner(Connect, dialect, migrations ?? dialect.Migrations, logger ?? NullLogger.Instance);
+        _owned = owned;
+        _migrations = new MigrationRunner(Connect, dialect, migrations ?? dialect.Schema.Migrations, logger ?? NullLogger.Instance);
+    }
+
+    /// <summary>A view of <paramref name="root"/> whose connections join a host's open transaction.</summary>
+    private Linq2DbTargetStore(Linq2DbTargetStore root, DataOptions hostTransaction)
+    {
+        _root = root;
+        _dialect = root._dialect;
+        _options = hostTransaction.UseMappingSchema(StoreMapping.For(root._dialect));
+        _migrations = root._migrations;
     }
 
     /// <summary>Gets the dialect.</summary>
@@ -65,36 +90,49 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationRe
     /// <summary>Gets the migration runner (tests build schemas of earlier versions with it).</summary>
     internal MigrationRunner Migrations => _migrations;
 
+    /// <summary>Gets a value indicating whether this store is a view inside a host's transaction, which the host owns.</summary>
+    private bool InHost => _root is not null;
+
     /// <summary>
     /// Applies the pending schema migrations now, whatever the store was told at construction. Safe to call from
     /// many host instances at once: each migration is applied exactly once.
     /// </summary>
-    /// <param name="cancellationToken">Cancels the migration; the one in progress rolls back.</param>
+    /// <param name="cancellationToken">Cancels the migration; the one in progress rolls back where the database's DDL is transactional.</param>
     /// <returns>How many migrations this call applied (0 when the schema is up to date).</returns>
     public async Task<int> MigrateAsync(CancellationToken cancellationToken = default) =>
         (await _migrations.MigrateAsync(null, cancellationToken).ConfigureAwait(false)).Count;
 
     /// <summary>
-    /// Prepares the store once: applies pending migrations (or checks the schema is current when migrations are off)
-    /// and runs every hot query shape once, so linq2db's expression compilation is paid here and not by a host's
-    /// first request. Every member calls it first; call it at start-up to fail early.
+    /// Prepares the store once: lets the dialect prepare the database (SQLite: WAL mode, or a connection that keeps an
+    /// in-memory database alive), applies pending migrations (or checks the schema is current when migrations are off)
+    /// and runs every hot query shape once, so linq2db's expression compilation is paid here and not by a host's first
+    /// request. Every member calls it first; call it at start-up to fail early.
     /// </summary>
     /// <param name="cancellationToken">Cancels the preparation.</param>
     /// <returns>A task that completes when the store is ready.</returns>
-    public Task InitializeAsync(CancellationToken cancellationToken = default) =>
-        _initialized ? Task.CompletedTask : InitializeSlowAsync(cancellationToken);
+    /// <exception cref="ObjectDisposedException">The store is disposed.</exception>
+    public Task InitializeAsync(CancellationToken cancellationToken = default)
+    {
+        if (_root is not null)
+        {
+            return _root.InitializeAsync(cancellationToken);
+        }
+
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        return _initialized ? Task.CompletedTask : InitializeSlowAsync(cancellationToken);
+    }
 
     /// <summary>
     /// Returns a view of this store whose reads and writes run inside a host's open linq2db transaction: the host's
-    /// rows and the target changes commit or roll back together (goals, sprints, commitments and links too: the view
-    /// implements <see cref="IHierarchyStore"/>, for a <see cref="HierarchyTracker"/>). In that mode the store neither commits, rolls back
-    /// nor retries (the host owns the transaction); typed errors (not found, version conflict, forbidden move,
-    /// invalid input) are decided before anything is written, so they leave the host's transaction usable.
+    /// rows and the target changes commit or roll back together (goals, sprints, commitments, links and tracked
+    /// operations too). In that mode the store neither commits, rolls back nor retries (the host owns the transaction), and
+    /// reads see the host's uncommitted rows under its snapshot rules; typed errors (not found, version conflict, forbidden
+    /// move, invalid input) are decided before anything is written, so they leave the host's transaction usable.
     /// </summary>
     /// <param name="connection">The host's connection to the store's database, with a transaction begun.</param>
     /// <returns>A store to give a <see cref="TargetTracker"/> with <see cref="TargetTracker.WithRepository"/>, for this transaction only.</returns>
     /// <exception cref="InvalidOperationException">The connection has no open transaction.</exception>
-    public ITargetRepository InHostTransaction(DataConnection connection)
+    public Linq2DbTargetStore InHostTransaction(DataConnection connection)
     {
         Guard.Against.Null(connection);
         return InHostTransaction(connection.Transaction
@@ -107,7 +145,8 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationRe
     /// </summary>
     /// <param name="transaction">The host's open transaction on a connection to the store's database.</param>
     /// <returns>A store to give a <see cref="TargetTracker"/> with <see cref="TargetTracker.WithRepository"/>, for this transaction only.</returns>
-    public ITargetRepository InHostTransaction(System.Data.Common.DbTransaction transaction)
+    /// <exception cref="InvalidOperationException">The transaction has ended.</exception>
+    public Linq2DbTargetStore InHostTransaction(System.Data.Common.DbTransaction transaction)
     {
         Guard.Against.Null(transaction);
         if (transaction.Connection is null)
@@ -115,62 +154,104 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationRe
             throw new InvalidOperationException("The host's transaction has ended; TargetTracking writes need it open.");
         }
 
-        // linq2db does not own a connection it is given: disposing the store's DataConnection leaves the host's transaction alone.
-        return new HostTransactionStore(this, new DataOptions().UseTransaction(_dialect.Provider, transaction).UseMappingSchema(StoreMapping.For(_dialect)));
+        // linq2db does not own a connection it is given: disposing the view's DataConnections leaves the host's transaction alone.
+        return new Linq2DbTargetStore(_root ?? this, new DataOptions().UseTransaction(_dialect.Provider, transaction));
     }
 
-    /// <inheritdoc />
-    public async Task<Target?> GetAsync(TargetId id, CancellationToken cancellationToken = default)
+    /// <summary>Releases what the store owns: the dialect's hold on the database (SQLite's idle connections) and a data source it created. A view in a host's transaction owns nothing.</summary>
+    /// <returns>A task that completes when it is released.</returns>
+    public async ValueTask DisposeAsync()
     {
-        await InitializeAsync(cancellationToken).ConfigureAwait(false);
-        using var db = Connect();
-        return await GetAsync(db, id, cancellationToken).ConfigureAwait(false);
+        if (!BeginDispose())
+        {
+            return;
+        }
+
+        if (_owned is IAsyncDisposable owned)
+        {
+            await owned.DisposeAsync().ConfigureAwait(false);
+        }
+        else
+        {
+            _owned?.Dispose();
+        }
+    }
+
+    /// <summary>Releases what the store owns; see <see cref="DisposeAsync"/>.</summary>
+    public void Dispose()
+    {
+        if (BeginDispose())
+        {
+            _owned?.Dispose();
+        }
+    }
+
+    private bool BeginDispose()
+    {
+        if (InHost || Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return false;
+        }
+
+        _dialect.Sessions.Stop();
+        return true;
     }
 
     /// <inheritdoc />
-    public async Task<TargetPage> QueryAsync(TargetQuery query, CancellationToken cancellationToken = default)
+    public Task<Target?> GetAsync(TargetId id, CancellationToken cancellationToken = default) =>
+        RunAsync(db => ReadTargetAsync(db, id, cancellationToken), cancellationToken);
+
+    /// <inheritdoc />
+    public Task<TargetPage> QueryAsync(TargetQuery query, CancellationToken cancellationToken = default)
     {
         Guard.Against.Null(query);
-        await InitializeAsync(cancellationToken).ConfigureAwait(false);
-        using var db = Connect();
-        return await QueryAsync(db, query, cancellationToken).ConfigureAwait(false);
+
+        // Count and page in one snapshot, so they agree while writers commit.
+        return RunAsync(db => QueryPageAsync(db, query, cancellationToken), cancellationToken, ReadScope.Snapshot);
     }
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<HistoryEntry>> GetHistoryAsync(TargetId id, HistoryPageRequest page, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<HistoryEntry>> GetHistoryAsync(TargetId id, HistoryPageRequest page, CancellationToken cancellationToken = default)
     {
         Guard.Against.Null(page);
-        await InitializeAsync(cancellationToken).ConfigureAwait(false);
-        using var db = Connect();
-        return await GetHistoryAsync(db, id, page, cancellationToken).ConfigureAwait(false);
+        return RunAsync(db => ReadHistoryAsync(db, id, page, cancellationToken), cancellationToken);
     }
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<HistoryEntry>> GetHistoryFeedAsync(HistoryFeedRequest request, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<HistoryEntry>> GetHistoryFeedAsync(HistoryFeedRequest request, CancellationToken cancellationToken = default)
     {
         Guard.Against.Null(request);
-        await InitializeAsync(cancellationToken).ConfigureAwait(false);
-        using var db = Connect();
-        return await GetHistoryFeedAsync(db, request, cancellationToken).ConfigureAwait(false);
+        return RunAsync(db => ReadHistorySinceAsync(db, request, cancellationToken), cancellationToken);
     }
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<StatusCount>> CountByStatusAsync(CancellationToken cancellationToken = default)
-    {
-        await InitializeAsync(cancellationToken).ConfigureAwait(false);
-        using var db = Connect();
-        return await CountByStatusAsync(db, cancellationToken).ConfigureAwait(false);
-    }
+    public Task<IReadOnlyList<StatusCount>> CountByStatusAsync(CancellationToken cancellationToken = default) =>
+        RunAsync<IReadOnlyList<StatusCount>>(async db =>
+        {
+            var rows = await db.GetTable<TargetRecord>()
+                .GroupBy(t => t.Status)
+                .Select(g => new { Status = g.Key, Count = g.LongCount() })
+                .ToListAsync(cancellationToken).ConfigureAwait(false);
+            return [.. rows.Select(r => new StatusCount(r.Status, r.Count))];
+        }, cancellationToken);
 
     /// <inheritdoc />
     public async Task<ITargetWriteSession> BeginWriteAsync(CancellationToken cancellationToken = default)
     {
         await InitializeAsync(cancellationToken).ConfigureAwait(false);
-        return await Linq2DbWriteSession.BeginAsync(Connect, _dialect, cancellationToken).ConfigureAwait(false);
+        return InHost
+            ? Linq2DbWriteSession.Join(Connect(), _dialect)
+            : await Linq2DbWriteSession.BeginAsync(Connect, _dialect, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <inheritdoc />
-    public bool IsTransient(Exception exception) => _dialect.IsTransient(exception);
+    /// <summary>
+    /// Tells whether a failure is transient (the dialect's classification: a lost connection, a deadlock, a
+    /// serialization failure…). Inside a host's transaction nothing is: re-running a unit of work there could not undo
+    /// what the failed attempt left in the host's transaction.
+    /// </summary>
+    /// <param name="exception">The failure.</param>
+    /// <returns><see langword="true"/> when re-running the whole unit of work may succeed.</returns>
+    public bool IsTransient(Exception exception) => !InHost && _dialect.Errors.IsTransient(exception);
 
     /// <summary>
     /// Runs the integrity check in the database (<see cref="IIntegrityStore"/>): window functions over the history in
@@ -181,33 +262,36 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationRe
     /// <param name="found">Receives each finding while a reader is open; it must not call the store.</param>
     /// <param name="cancellationToken">Cancels the scan.</param>
     /// <returns>How many targets and entries the snapshot held.</returns>
-    public async Task<IntegrityCounts> ScanIntegrityAsync(IntegrityScan scan, Action<IntegrityFinding> found, CancellationToken cancellationToken = default)
+    public Task<IntegrityCounts> ScanIntegrityAsync(IntegrityScan scan, Action<IntegrityFinding> found, CancellationToken cancellationToken = default)
     {
         Guard.Against.Null(scan);
         Guard.Against.Null(found);
-        await InitializeAsync(cancellationToken).ConfigureAwait(false);
-        using var db = Connect();
-
-        // A scan of the whole store can wait longer than a command's usual timeout for its first row (a sort over
-        // millions of entries on a busy server); the caller's token bounds it instead.
-        db.CommandTimeout = 0;
-        return await IntegrityScanner.ScanAsync(db, _dialect, scan, found, cancellationToken).ConfigureAwait(false);
+        return RunAsync(
+            db =>
+            {
+                // A scan of the whole store can wait longer than a command's usual timeout for its first row (a sort over
+                // millions of entries on a busy server); the caller's token bounds it instead.
+                db.CommandTimeout = 0;
+                return IntegrityScanner.ScanAsync(db, _dialect, scan, found, cancellationToken);
+            },
+            cancellationToken,
+            scan.Targets is null ? ReadScope.Consistent : ReadScope.Snapshot);
     }
 
-    /// <summary>Computes a target's stays in the database (<see cref="IReportStore"/>), by window functions over its history.</summary>
+    /// <summary>Computes a target's stays in the database (<see cref="IReportStore"/>), from the stays table.</summary>
     /// <param name="id">The target.</param>
     /// <param name="cut">Entries at or after it are not read.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The stays, oldest first.</returns>
     public Task<IReadOnlyList<StayFacts>> GetStaysAsync(TargetId id, DateTimeOffset cut, CancellationToken cancellationToken = default) =>
-        ReadReportAsync(db => ReportQueries.StaysAsync(db, _dialect, id, cut, cancellationToken), cancellationToken);
+        RunAsync(db => ReportQueries.StaysAsync(db, _dialect, id, cut, cancellationToken), cancellationToken, ReadScope.Consistent);
 
-    /// <summary>Counts targets per status as of a cut in the database (<see cref="IReportStore"/>), replaying the history set-based.</summary>
+    /// <summary>Counts targets per status as of a cut in the database (<see cref="IReportStore"/>).</summary>
     /// <param name="cut">Entries at or after it are not read.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The counts.</returns>
     public Task<IReadOnlyList<StatusCount>> CountAsOfAsync(DateTimeOffset cut, CancellationToken cancellationToken = default) =>
-        ReadReportAsync(db => ReportQueries.CountAsOfAsync(db, _dialect, cut, cancellationToken), cancellationToken);
+        RunAsync(db => ReportQueries.CountAsOfAsync(db, _dialect, cut, cancellationToken), cancellationToken, ReadScope.Consistent);
 
     /// <summary>Computes pipeline facts in the database (<see cref="IReportStore"/>), every statement in one snapshot.</summary>
     /// <param name="query">What to compute.</param>
@@ -216,7 +300,7 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationRe
     public Task<PipelineFacts> ComputePipelineAsync(PipelineFactsQuery query, CancellationToken cancellationToken = default)
     {
         Guard.Against.Null(query);
-        return ReadReportAsync(db => ReportQueries.PipelineAsync(db, _dialect, query, cancellationToken), cancellationToken);
+        return RunAsync(db => ReportQueries.PipelineAsync(db, _dialect, query, cancellationToken), cancellationToken, ReadScope.Consistent);
     }
 
     /// <summary>Streams the operations of a period and groups the history's operation entries per target, in one snapshot (<see cref="IReportStore"/>).</summary>
@@ -228,7 +312,7 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationRe
     {
         Guard.Against.Null(query);
         Guard.Against.Null(operation);
-        return ReadReportAsync(async db =>
+        return RunAsync(async db =>
         {
             var (from, to) = (query.From, query.To);
             var operations = db.GetTable<OperationRecord>().Where(o => o.CreatedAt >= from && o.CreatedAt < to).OrderBy(o => o.CreatedAt).ThenBy(o => o.Id);
@@ -244,104 +328,81 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationRe
             var total = await touched.LongCountAsync(cancellationToken).ConfigureAwait(false);
             var top = await touched.OrderByDescending(t => t.LastAt).ThenBy(t => t.TargetId).Take(query.MaxTargets).ToListAsync(cancellationToken).ConfigureAwait(false);
             return new OperationTouchFacts(total, [.. top.Select(t => new TargetOperationTouch(new TargetId(t.TargetId), t.Operations, t.Entries, t.LastAt))]);
+        }, cancellationToken, ReadScope.Consistent);
+    }
+
+    /// <inheritdoc />
+    public Task<bool> TryClaimAsync(StagnationClaim claim, CancellationToken cancellationToken = default)
+    {
+        Guard.Against.Null(claim);
+
+        // One statement, atomic on the key (target, stay start): of several hosts claiming at once, exactly one inserts.
+        return RunAsync(
+            async db => await db.ExecuteAsync(
+                _dialect.Sql.InsertIgnore(_dialect.Sql.Qualify(StagnationClaimsTable), "target_id, stay_started_at, status, claimed_at", "@tid, @since, @status, @at"),
+                cancellationToken,
+                _dialect.Sql.IdParameter("tid", claim.TargetId.Value),
+                _dialect.Sql.TimeParameter("since", claim.StayStartedAt),
+                new DataParameter("status", claim.Status, DataType.NVarChar),
+                _dialect.Sql.TimeParameter("at", claim.ClaimedAt)).ConfigureAwait(false) == 1,
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task ReleaseAsync(StagnationClaim claim, CancellationToken cancellationToken = default)
+    {
+        Guard.Against.Null(claim);
+        return RunAsync(
+            db => db.ExecuteAsync(
+                $"DELETE FROM {_dialect.Sql.Qualify(StagnationClaimsTable)} WHERE target_id = @tid AND stay_started_at = @since",
+                cancellationToken,
+                _dialect.Sql.IdParameter("tid", claim.TargetId.Value),
+                _dialect.Sql.TimeParameter("since", claim.StayStartedAt)),
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<BulkOperation?> GetOperationAsync(string operationId, CancellationToken cancellationToken = default)
+    {
+        Guard.Against.Null(operationId);
+        return RunAsync(
+            async db => (await db.GetTable<OperationRecord>().FirstOrDefaultAsync(o => o.Id == operationId, cancellationToken).ConfigureAwait(false))?.ToOperation(),
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<BulkOperation>> FindOperationsAsync(IReadOnlyCollection<OperationStatus> statuses, DateTimeOffset? updatedBefore, int limit, CancellationToken cancellationToken = default)
+    {
+        Guard.Against.Null(statuses);
+        var names = statuses.Select(s => s.ToString()).ToArray();
+        var before = updatedBefore ?? DateTimeOffset.MaxValue;
+        return RunAsync<IReadOnlyList<BulkOperation>>(async db =>
+        {
+            var rows = await db.GetTable<OperationRecord>()
+                .Where(o => names.Contains(o.Status) && o.LastUpdatedAt < before)
+                .OrderBy(o => o.LastUpdatedAt).ThenBy(o => o.Id)
+                .Take(limit)
+                .ToListAsync(cancellationToken).ConfigureAwait(false);
+            return [.. rows.Select(r => r.ToOperation())];
         }, cancellationToken);
     }
 
     /// <inheritdoc />
-    public async Task<bool> TryClaimAsync(StagnationClaim claim, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<OperationItemFailure>> GetOperationFailuresAsync(string operationId, TargetId? after, int limit, CancellationToken cancellationToken = default)
     {
-        Guard.Against.Null(claim);
-        await InitializeAsync(cancellationToken).ConfigureAwait(false);
-        using var db = Connect();
-
-        // One statement, atomic on the key (target, stay start): of several hosts claiming at once, exactly one inserts.
-        var inserted = await db.ExecuteAsync(
-            _dialect.InsertIgnore(_dialect.Qualify(StagnationClaimsTable), "target_id, stay_started_at, status, claimed_at", "@tid, @since, @status, @at"),
-            cancellationToken,
-            _dialect.IdParameter("tid", claim.TargetId.Value),
-            _dialect.TimeParameter("since", claim.StayStartedAt),
-            new DataParameter("status", claim.Status, DataType.NVarChar),
-            _dialect.TimeParameter("at", claim.ClaimedAt)).ConfigureAwait(false);
-        return inserted == 1;
-    }
-
-    /// <inheritdoc />
-    public async Task ReleaseAsync(StagnationClaim claim, CancellationToken cancellationToken = default)
-    {
-        Guard.Against.Null(claim);
-        await InitializeAsync(cancellationToken).ConfigureAwait(false);
-        using var db = Connect();
-        await db.ExecuteAsync(
-            $"DELETE FROM {_dialect.Qualify(StagnationClaimsTable)} WHERE target_id = @tid AND stay_started_at = @since",
-            cancellationToken,
-            _dialect.IdParameter("tid", claim.TargetId.Value),
-            _dialect.TimeParameter("since", claim.StayStartedAt)).ConfigureAwait(false);
-    }
-
-    /// <summary>Runs report reads in one read-only transaction over one consistent snapshot (inside a host's transaction, in that one).</summary>
-    private async Task<T> ReadReportAsync<T>(Func<DataConnection, Task<T>> read, CancellationToken cancellationToken)
-    {
-        await InitializeAsync(cancellationToken).ConfigureAwait(false);
-        using var db = Connect();
-        var turn = await _dialect.BeginConsistentReadAsync(db, cancellationToken).ConfigureAwait(false);
-        try
+        Guard.Against.Null(operationId);
+        return RunAsync<IReadOnlyList<OperationItemFailure>>(async db =>
         {
-            var result = await read(db).ConfigureAwait(false);
-            await db.CommitTransactionAsync(cancellationToken).ConfigureAwait(false);
-            return result;
-        }
-        finally
-        {
-            if (db.Transaction is not null)
+            var failures = db.GetTable<OperationFailureRecord>().Where(f => f.OperationId == operationId);
+            if (after is { } start)
             {
-                await db.RollbackTransactionAsync(CancellationToken.None).ConfigureAwait(false);
+                var afterId = start.Value;
+                failures = failures.Where(f => f.TargetId > afterId);
             }
 
-            turn?.Dispose();
-        }
-    }
-
-    /// <inheritdoc />
-    public async Task<BulkOperation?> GetOperationAsync(string operationId, CancellationToken cancellationToken = default)
-    {
-        Guard.Against.Null(operationId);
-        await InitializeAsync(cancellationToken).ConfigureAwait(false);
-        using var db = Connect();
-        var row = await db.GetTable<OperationRecord>().FirstOrDefaultAsync(o => o.Id == operationId, cancellationToken).ConfigureAwait(false);
-        return row?.ToOperation();
-    }
-
-    /// <inheritdoc />
-    public async Task<IReadOnlyList<BulkOperation>> FindOperationsAsync(IReadOnlyCollection<OperationStatus> statuses, DateTimeOffset? updatedBefore, int limit, CancellationToken cancellationToken = default)
-    {
-        Guard.Against.Null(statuses);
-        await InitializeAsync(cancellationToken).ConfigureAwait(false);
-        var names = statuses.Select(s => s.ToString()).ToArray();
-        var before = updatedBefore ?? DateTimeOffset.MaxValue;
-        using var db = Connect();
-        var rows = await db.GetTable<OperationRecord>()
-            .Where(o => names.Contains(o.Status) && o.LastUpdatedAt < before)
-            .OrderBy(o => o.LastUpdatedAt).ThenBy(o => o.Id)
-            .Take(limit)
-            .ToListAsync(cancellationToken).ConfigureAwait(false);
-        return [.. rows.Select(r => r.ToOperation())];
-    }
-
-    /// <inheritdoc />
-    public async Task<IReadOnlyList<OperationItemFailure>> GetOperationFailuresAsync(string operationId, TargetId? after, int limit, CancellationToken cancellationToken = default)
-    {
-        Guard.Against.Null(operationId);
-        await InitializeAsync(cancellationToken).ConfigureAwait(false);
-        using var db = Connect();
-        var failures = db.GetTable<OperationFailureRecord>().Where(f => f.OperationId == operationId);
-        if (after is { } start)
-        {
-            var afterId = start.Value;
-            failures = failures.Where(f => f.TargetId > afterId);
-        }
-
-        var rows = await failures.OrderBy(f => f.TargetId).ThenBy(f => f.Seq).Take(limit).ToListAsync(cancellationToken).ConfigureAwait(false);
-        return [.. rows.Select(r => r.ToFailure())];
+            var rows = await failures.OrderBy(f => f.TargetId).ThenBy(f => f.Seq).Take(limit).ToListAsync(cancellationToken).ConfigureAwait(false);
+            return [.. rows.Select(r => r.ToFailure())];
+        }, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -360,41 +421,105 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationRe
         }
     }
 
-    /// <summary>Opens a data connection with the store's mapping (opened lazily by linq2db).</summary>
+    /// <summary>
+    /// Reads the change feed after a position, set-based: the entries whose unit of work committed with a later commit
+    /// sequence (<c>feed_seq</c>, stamped under a lock held until the commit, migration 0008), in (sequence, version, id)
+    /// order, served by one index. Read in a consistent snapshot, so a reader never sees a unit of work half committed.
+    /// </summary>
+    /// <param name="after">The position to read after.</param>
+    /// <param name="limit">How many entries at most.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The entries with their positions.</returns>
+    public Task<IReadOnlyList<FeedEntry>> ReadFeedAsync(FeedToken after, int limit, CancellationToken cancellationToken = default)
+    {
+        Guard.Against.Null(after);
+        Guard.Against.OutOfRange(limit, nameof(limit), 1, ChangeFeedOptions.MaxBatchSize);
+        return RunAsync(db => ReadFeedAsync(db, after, limit, cancellationToken), cancellationToken, ReadScope.Consistent);
+    }
+
+    /// <summary>Listens for commits where the dialect can (PostgreSQL <c>LISTEN</c>); otherwise, and inside a host's transaction, the feed polls.</summary>
+    /// <returns>A listener, or <see langword="null"/>.</returns>
+    public IFeedListener? Listen() => InHost ? null : _dialect.Sessions.Listen(Connect);
+
+    /// <summary>The history column that holds the commit sequence (migration 0008); not mapped, so writes never set it.</summary>
+    internal const string FeedSequenceColumn = "feed_seq";
+
+    /// <summary>Opens a data connection with the store's mapping (opened lazily by linq2db); inside a host's transaction, on it.</summary>
     internal DataConnection Connect() => new(_options);
 
-    internal static async Task<Target?> GetAsync(DataConnection db, TargetId id, CancellationToken cancellationToken)
+    /// <summary>Applies migrations up to a version; tests use it to build a schema of an earlier version.</summary>
+    internal async Task<int> MigrateToAsync(int version, CancellationToken cancellationToken = default) =>
+        (await _migrations.MigrateAsync(version, cancellationToken).ConfigureAwait(false)).Count;
+
+    /// <summary>Reads the schema's recorded version, 0 for a schema never migrated.</summary>
+    internal async Task<int> GetSchemaVersionAsync(CancellationToken cancellationToken = default)
+    {
+        var versions = await _migrations.GetAppliedVersionsAsync(cancellationToken).ConfigureAwait(false);
+        return versions.Count == 0 ? 0 : versions.Max();
+    }
+
+    /// <summary>
+    /// The one way every read (and each one-statement write of a claim) runs: the store initialized, a connection of its own (in a read-only transaction over one
+    /// snapshot when <paramref name="scope"/> asks, committed at the end) or, inside a host's transaction, a connection on
+    /// it under the host's snapshot rules.
+    /// </summary>
+    private async Task<T> RunAsync<T>(Func<DataConnection, Task<T>> read, CancellationToken cancellationToken, ReadScope scope = ReadScope.Plain)
+    {
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        using var db = Connect();
+        if (InHost || scope == ReadScope.Plain)
+        {
+            return await read(db).ConfigureAwait(false);
+        }
+
+        var turn = await BeginReadAsync(db, scope, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var result = await read(db).ConfigureAwait(false);
+            await db.CommitTransactionAsync(cancellationToken).ConfigureAwait(false);
+            return result;
+        }
+        finally
+        {
+            if (db.Transaction is not null)
+            {
+                await db.RollbackTransactionAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+
+            turn?.Dispose();
+        }
+    }
+
+    /// <summary>A read that returns nothing, run as <see cref="RunAsync{T}(Func{DataConnection, Task{T}}, CancellationToken, ReadScope)"/>.</summary>
+    private Task RunAsync(Func<DataConnection, Task> read, CancellationToken cancellationToken) =>
+        RunAsync(async db =>
+        {
+            await read(db).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+
+    private async Task<IDisposable?> BeginReadAsync(DataConnection db, ReadScope scope, CancellationToken cancellationToken)
+    {
+        if (scope == ReadScope.Consistent)
+        {
+            return await _dialect.Sessions.BeginConsistentReadAsync(db, cancellationToken).ConfigureAwait(false);
+        }
+
+        await _dialect.Sessions.BeginSnapshotReadAsync(db, cancellationToken).ConfigureAwait(false);
+        return null;
+    }
+
+    private static async Task<Target?> ReadTargetAsync(DataConnection db, TargetId id, CancellationToken cancellationToken)
     {
         var key = id.Value;
         var row = await db.GetTable<TargetRecord>().Where(t => t.Id == key).Select(TargetRecord.Readable).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
         return row?.ToTarget();
     }
 
-    internal static async Task<IReadOnlyList<StatusCount>> CountByStatusAsync(DataConnection db, CancellationToken cancellationToken)
+    private async Task<TargetPage> QueryPageAsync(DataConnection db, TargetQuery query, CancellationToken cancellationToken)
     {
-        var rows = await db.GetTable<TargetRecord>()
-            .GroupBy(t => t.Status)
-            .Select(g => new { Status = g.Key, Count = g.LongCount() })
-            .ToListAsync(cancellationToken).ConfigureAwait(false);
-        return [.. rows.Select(r => new StatusCount(r.Status, r.Count))];
-    }
-
-    internal async Task<TargetPage> QueryAsync(DataConnection db, TargetQuery query, CancellationToken cancellationToken)
-    {
-        // Count and page in one snapshot, so they agree while writers commit. Inside a host's transaction its snapshot rules.
-        var ownTransaction = db.Transaction is null;
-        if (ownTransaction)
-        {
-            await _dialect.BeginSnapshotReadAsync(db, cancellationToken).ConfigureAwait(false);
-        }
-
         var total = await TargetFilter.Apply(_dialect, db, db.GetTable<TargetRecord>(), query).LongCountAsync(cancellationToken).ConfigureAwait(false);
         var page = total <= query.Skip ? [] : await ReadPageAsync(db, query, cancellationToken).ConfigureAwait(false);
-        if (ownTransaction)
-        {
-            await db.CommitTransactionAsync(cancellationToken).ConfigureAwait(false);
-        }
-
         return new TargetPage(page, total);
     }
 
@@ -406,13 +531,13 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationRe
         {
             TargetSort.CreatedAt => desc ? matches.OrderByDescending(t => t.CreatedAt).ThenByDescending(t => t.Id) : matches.OrderBy(t => t.CreatedAt).ThenBy(t => t.Id),
             TargetSort.UpdatedAt => desc ? matches.OrderByDescending(t => t.UpdatedAt).ThenByDescending(t => t.Id) : matches.OrderBy(t => t.UpdatedAt).ThenBy(t => t.Id),
-            _ => desc ? matches.OrderByDescending(_dialect.NameKey).ThenByDescending(t => t.Id) : matches.OrderBy(_dialect.NameKey).ThenBy(t => t.Id),
+            _ => desc ? matches.OrderByDescending(_dialect.Sql.NameKey).ThenByDescending(t => t.Id) : matches.OrderBy(_dialect.Sql.NameKey).ThenBy(t => t.Id),
         };
         var rows = await ordered.Skip(query.Skip).Take(query.Take).Select(TargetRecord.Readable).ToListAsync(cancellationToken).ConfigureAwait(false);
         return [.. rows.Select(r => r.ToTarget())];
     }
 
-    internal static async Task<IReadOnlyList<HistoryEntry>> GetHistoryAsync(DataConnection db, TargetId id, HistoryPageRequest page, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<HistoryEntry>> ReadHistoryAsync(DataConnection db, TargetId id, HistoryPageRequest page, CancellationToken cancellationToken)
     {
         var key = id.Value;
         var before = page.BeforeVersion ?? long.MaxValue;
@@ -424,32 +549,7 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationRe
         return [.. rows.Select(r => r.ToEntry())];
     }
 
-    /// <summary>
-    /// Reads the change feed after a position, set-based: the entries whose unit of work committed with a later commit
-    /// sequence (<c>feed_seq</c>, stamped under a lock held until the commit, migration 0008), in (sequence, version, id)
-    /// order, served by one index. Read in a consistent snapshot, so a reader never sees a unit of work half committed.
-    /// </summary>
-    /// <param name="after">The position to read after.</param>
-    /// <param name="limit">How many entries at most.</param>
-    /// <param name="cancellationToken">Cancels the read.</param>
-    /// <returns>The entries with their positions.</returns>
-    public async Task<IReadOnlyList<FeedEntry>> ReadFeedAsync(FeedToken after, int limit, CancellationToken cancellationToken = default)
-    {
-        Guard.Against.Null(after);
-        Guard.Against.OutOfRange(limit, nameof(limit), 1, ChangeFeedOptions.MaxBatchSize);
-        await InitializeAsync(cancellationToken).ConfigureAwait(false);
-        using var db = Connect();
-        using var turn = await _dialect.BeginConsistentReadAsync(db, cancellationToken).ConfigureAwait(false);
-        var feed = await ReadFeedAsync(db, after, limit, cancellationToken).ConfigureAwait(false);
-        await db.CommitTransactionAsync(cancellationToken).ConfigureAwait(false);
-        return feed;
-    }
-
-    /// <summary>Listens for commits where the dialect can (PostgreSQL <c>LISTEN</c>); otherwise the feed polls.</summary>
-    /// <returns>A listener, or <see langword="null"/>.</returns>
-    public IFeedListener? Listen() => _dialect.Listen(Connect);
-
-    internal static async Task<IReadOnlyList<FeedEntry>> ReadFeedAsync(DataConnection db, FeedToken after, int limit, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<FeedEntry>> ReadFeedAsync(DataConnection db, FeedToken after, int limit, CancellationToken cancellationToken)
     {
         var (sequence, version, id) = (after.Sequence, after.Version, after.Id);
         var rows = await db.GetTable<HistoryRecord>()
@@ -461,10 +561,7 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationRe
         return [.. rows.Select(r => new FeedEntry(r.Entry.ToEntry(), FeedToken.Of(r.Sequence, r.Entry.Version, r.Entry.Id)))];
     }
 
-    /// <summary>The history column that holds the commit sequence (migration 0008); not mapped, so writes never set it.</summary>
-    internal const string FeedSequenceColumn = "feed_seq";
-
-    internal static async Task<IReadOnlyList<HistoryEntry>> GetHistoryFeedAsync(DataConnection db, HistoryFeedRequest request, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<HistoryEntry>> ReadHistorySinceAsync(DataConnection db, HistoryFeedRequest request, CancellationToken cancellationToken)
     {
         // Stored times are whole microseconds (the core cuts them). A start between two microseconds admits exactly
         // the entries at or after the next one: no entry can equal it, so the id tie-break cannot apply.
@@ -495,6 +592,7 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationRe
                 return;
             }
 
+            await _dialect.Sessions.StartAsync(Connect, cancellationToken).ConfigureAwait(false);
             var current = true;
             if (_applyMigrations)
             {
@@ -510,6 +608,7 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationRe
             {
                 await WarmUpAsync(cancellationToken).ConfigureAwait(false);
             }
+
             _initialized = true;
         }
         finally
@@ -528,16 +627,16 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationRe
         var none = new TargetId(Guid.Empty);
         using (var db = Connect())
         {
-            await GetAsync(db, none, cancellationToken).ConfigureAwait(false);
+            await ReadTargetAsync(db, none, cancellationToken).ConfigureAwait(false);
             foreach (var query in WarmQueries)
             {
-                await QueryAsync(db, query, cancellationToken).ConfigureAwait(false);
+                await QueryPageAsync(db, query, cancellationToken).ConfigureAwait(false);
                 await ReadPageAsync(db, query, cancellationToken).ConfigureAwait(false);
             }
 
-            await GetHistoryAsync(db, none, new HistoryPageRequest(Limit: 1), cancellationToken).ConfigureAwait(false);
-            await GetHistoryFeedAsync(db, new HistoryFeedRequest(DateTimeOffset.MaxValue, Guid.Empty, 1), cancellationToken).ConfigureAwait(false);
-            await GetHistoryFeedAsync(db, new HistoryFeedRequest(DateTimeOffset.MaxValue, null, 1), cancellationToken).ConfigureAwait(false);
+            await ReadHistoryAsync(db, none, new HistoryPageRequest(Limit: 1), cancellationToken).ConfigureAwait(false);
+            await ReadHistorySinceAsync(db, new HistoryFeedRequest(DateTimeOffset.MaxValue, Guid.Empty, 1), cancellationToken).ConfigureAwait(false);
+            await ReadHistorySinceAsync(db, new HistoryFeedRequest(DateTimeOffset.MaxValue, null, 1), cancellationToken).ConfigureAwait(false);
             await ReadFeedAsync(db, FeedToken.Of(long.MaxValue, 0, Guid.Empty), 1, cancellationToken).ConfigureAwait(false);
         }
 
@@ -554,7 +653,7 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationRe
             // otherwise load types and JIT the write path on its first change.
             var at = DateTimeOffset.UnixEpoch;
             var ghost = new Target { Id = none, Name = "warm-up", Markets = [], Version = 2, CreatedAt = at, UpdatedAt = at };
-            await _dialect.WriteAsync(
+            await _dialect.Writer.WriteAsync(
                 session.Connection,
                 new ChangeSet
                 {
@@ -565,4 +664,17 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationRe
                 cancellationToken).ConfigureAwait(false);
         }
     }
+}
+
+/// <summary>How a read runs on a store of its own connections (inside a host's transaction, always in the host's).</summary>
+internal enum ReadScope
+{
+    /// <summary>One statement, or statements that need not agree: no transaction.</summary>
+    Plain,
+
+    /// <summary>Several statements in one read-only transaction over one snapshot (a count and its page).</summary>
+    Snapshot,
+
+    /// <summary>A long read over one consistent snapshot: the dialect's consistent read (reports, the feed, the integrity check).</summary>
+    Consistent,
 }

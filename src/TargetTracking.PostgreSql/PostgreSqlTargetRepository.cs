@@ -14,7 +14,7 @@ namespace TargetTracking.PostgreSql;
 /// same transaction as each batch. Thread-safe; the <see cref="NpgsqlDataSource"/> belongs to the caller. Hosts
 /// normally register it with <c>UsePostgreSql(...)</c>.
 /// </summary>
-public sealed class PostgreSqlTargetRepository : ITargetRepository, IOperationRepository, IIntegrityStore, IHierarchyStore, IChangeFeedStore, IReportStore, IStagnationClaims
+public sealed class PostgreSqlTargetRepository : ITargetRepository, IOperationStore, IIntegrityStore, IHierarchyStore, IChangeFeedStore, IReportStore, IStagnationClaims
 {
     /// <summary>Initializes a new instance.</summary>
     /// <param name="dataSource">Where connections come from; not disposed by the store.</param>
@@ -49,7 +49,7 @@ public sealed class PostgreSqlTargetRepository : ITargetRepository, IOperationRe
     internal PostgreSqlDialect Dialect { get; }
 
     /// <summary>
-    /// Applies the pending schema migrations now, whatever <see cref="PostgreSqlStoreOptions.ApplyMigrations"/> says.
+    /// Applies the pending schema migrations now, whatever <see cref="TargetTracking.Linq2Db.Linq2DbStoreOptions.ApplyMigrations"/> says.
     /// Safe to call from many host instances at once: each migration is applied exactly once.
     /// </summary>
     /// <param name="cancellationToken">Cancels the migration; it rolls back whole.</param>

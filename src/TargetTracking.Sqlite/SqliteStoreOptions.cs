@@ -1,9 +1,10 @@
 using Microsoft.Data.Sqlite;
+using TargetTracking.Linq2Db;
 
 namespace TargetTracking.Sqlite;
 
 /// <summary>Options of the SQLite store, validated at start-up.</summary>
-public sealed class SqliteStoreOptions
+public sealed class SqliteStoreOptions : Linq2DbStoreOptions
 {
     /// <summary>The longest <see cref="BusyTimeout"/> accepted.</summary>
     public static readonly TimeSpan MaxBusyTimeout = TimeSpan.FromMinutes(10);
@@ -16,13 +17,6 @@ public sealed class SqliteStoreOptions
     public string ConnectionString { get; set; } = string.Empty;
 
     /// <summary>
-    /// Gets or sets a value indicating whether the store brings the database schema up to date when it starts.
-    /// When <see langword="false"/>, the store refuses to start on a database whose schema is not current.
-    /// </summary>
-    /// <value>The default value is <see langword="true"/>.</value>
-    public bool ApplyMigrations { get; set; } = true;
-
-    /// <summary>
     /// Gets or sets how long a statement waits for another connection's lock (SQLite busy timeout) before it fails
     /// as busy; the core then re-runs the whole unit of work with backoff. Microsoft.Data.Sqlite keeps retrying a
     /// busy statement for its command timeout too, which the store sets to this value rounded up to whole seconds
@@ -31,9 +25,8 @@ public sealed class SqliteStoreOptions
     /// <value>The default value is 5 seconds.</value>
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Checks the options.</summary>
-    /// <returns>Every problem found, each naming the setting; empty when valid.</returns>
-    public IReadOnlyList<string> Validate()
+    /// <inheritdoc />
+    public override IReadOnlyList<string> Validate()
     {
         var problems = new List<string>();
         if (BusyTimeout < TimeSpan.Zero || BusyTimeout > MaxBusyTimeout)

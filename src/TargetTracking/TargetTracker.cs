@@ -265,6 +265,25 @@ public sealed class TargetTracker
 
     internal ITargetRepository Repository => _repository;
 
+    /// <summary>
+    /// Tells whether the store implements a storage port (<see cref="IReportStore"/>, <see cref="IHierarchyStore"/>, …). This
+    /// is the one rule for a capability a store lacks: every store TargetTracking ships implements every port (a linq2db store
+    /// seen through a host's transaction too), and a member of a façade (<see cref="TargetReports"/>, <see cref="HierarchyTracker"/>,
+    /// <see cref="TargetOperations"/>, <see cref="ChangeFeed"/>, <see cref="TargetHealth"/>, <see cref="StagnationMonitor"/>)
+    /// that needs a port the store lacks throws <see cref="NotSupportedException"/> naming both, before it touches the store.
+    /// </summary>
+    /// <typeparam name="TPort">The port, from <c>TargetTracking.Storage</c>.</typeparam>
+    /// <returns><see langword="true"/> when the store implements it.</returns>
+    public bool Supports<TPort>()
+        where TPort : class => _repository is TPort;
+
+    /// <summary>Gets the store as a port a member needs; see <see cref="Supports{TPort}"/>.</summary>
+    /// <exception cref="NotSupportedException">The store does not implement the port.</exception>
+    internal TPort Port<TPort>()
+        where TPort : class =>
+        _repository as TPort
+        ?? throw new NotSupportedException($"The store {_repository.GetType().Name} does not implement {typeof(TPort).Name}, which this needs (every store TargetTracking ships implements it).");
+
     internal TargetWriter Writer => _writer;
 
     internal TimeProvider Time => _time;

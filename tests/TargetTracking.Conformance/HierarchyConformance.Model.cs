@@ -19,7 +19,7 @@ public abstract partial class HierarchyConformance<TFixture>
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 5, 9, 0, 0, TimeSpan.Zero));
         var options = new TargetTrackingOptions { RetryBaseDelay = TimeSpan.Zero };
         options.Hierarchy.TargetDeletePolicy = scenario.TargetDeletes;
-        var modelTargets = new TargetTracker(new InMemoryTargetRepository(), options, clock);
+        var modelTargets = new TargetTracker(new InMemoryTargetStore(), options, clock);
         var storeTargets = new TargetTracker(await fixture.CreateRepositoryAsync(), options, clock);
         var twins = new HierarchyTwins(modelTargets, new HierarchyTracker(modelTargets), storeTargets, new HierarchyTracker(storeTargets));
 

@@ -3,7 +3,7 @@ using TargetTracking;
 namespace TargetTracking.Conformance;
 
 /// <summary>
-/// The behaviour of tracked bulk operations every store that implements <see cref="IOperationRepository"/> must have.
+/// The behaviour of tracked bulk operations every store that implements <see cref="IOperationStore"/> must have.
 /// An adapter signs up with an empty subclass, as for <see cref="TargetRepositoryConformance{TFixture}"/>.
 /// </summary>
 public abstract class OperationConformance<TFixture>(TFixture fixture) : IClassFixture<TFixture>

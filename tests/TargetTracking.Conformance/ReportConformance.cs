@@ -218,7 +218,7 @@ public abstract class ReportConformance<TFixture>(TFixture fixture) : IClassFixt
         var options = new ReportOptions();
         options.Won.Add("Warm");
         Assert.Throws<ArgumentException>(() => new TargetReports(tracker, options));
-        Assert.True(reports.CanReport);
+        Assert.True(tracker.Supports<IReportStore>());
         Assert.Equal(["Cold", "Active", "Hot", "Closed"], reports.Funnel);
     }
 

@@ -16,7 +16,7 @@ public abstract partial class TargetRepositoryConformance<TFixture>
         var modelClock = new FakeTimeProvider();
         var storeClock = new FakeTimeProvider();
         var options = new TargetTrackingOptions { DeletePolicy = scenario.DeletePolicy, RetryBaseDelay = TimeSpan.Zero };
-        var model = new TargetTracker(new InMemoryTargetRepository(), options, modelClock);
+        var model = new TargetTracker(new InMemoryTargetStore(), options, modelClock);
         var store = new TargetTracker(await Fixture.CreateRepositoryAsync(), options, storeClock);
         var twins = new Twins();
 
@@ -106,7 +106,7 @@ public abstract partial class TargetRepositoryConformance<TFixture>
         var modelReport = await new TargetHealth(model).CheckIntegrityAsync();
         Assert.True(modelReport.IsHealthy, modelReport.ToString());
         var storeHealth = new TargetHealth(store);
-        if (storeHealth.CanCheckIntegrity)
+        if (store.Supports<IIntegrityStore>())
         {
             var storeReport = await storeHealth.CheckIntegrityAsync();
             Assert.True(storeReport.IsHealthy, storeReport.ToString());

@@ -64,7 +64,7 @@ public abstract partial class TargetRepositoryConformance<TFixture>
         var stagnant = await new TargetHealth(after).FindStagnantAsync(new Dictionary<string, TimeSpan> { ["hot"] = TimeSpan.FromDays(1), ["cold"] = TimeSpan.FromDays(1) });
         Assert.Equal(new[] { b.Id, c.Id }.Order(), stagnant.Select(s => s.Target.Id).Order());
 
-        if (repository is IOperationRepository)
+        if (repository is IOperationStore)
         {
             var operations = new TargetOperations(after);
             var started = await operations.StartAsync(new StartOperationRequest("warm-up-cold", "active", OperationSelection.Where(new TargetQuery { Statuses = ["cold", "hot"] })));
@@ -106,7 +106,7 @@ public abstract partial class TargetRepositoryConformance<TFixture>
         Assert.Equal(("Hot", 2L), (renamed.Value.Status, renamed.Value.Version));
         Assert.True((await after.ChangeStatusAsync(z.Id, 1, "Active")).IsSuccess);
 
-        if (repository is IOperationRepository)
+        if (repository is IOperationStore)
         {
             // The documented way out: a tracked operation moves them to a configured status, with history.
             var operations = new TargetOperations(after);

@@ -49,7 +49,7 @@ public sealed record UpgradeIds(
 /// <param name="Operations">The same store, as the operation repository.</param>
 /// <param name="ConnectionString">The connection string of the database, for checks past the store.</param>
 /// <param name="Schema">The PostgreSQL schema the copy was restored into; <see langword="null"/> for SQLite.</param>
-public sealed record RestoredStore(ITargetRepository Repository, IOperationRepository Operations, string ConnectionString, string? Schema = null);
+public sealed record RestoredStore(ITargetRepository Repository, IOperationStore Operations, string ConnectionString, string? Schema = null);
 
 /// <summary>What a store's test project supplies to run <see cref="UpgradeConformance{TFixture}"/>.</summary>
 public interface IUpgradeFixture

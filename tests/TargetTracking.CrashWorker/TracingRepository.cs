@@ -7,9 +7,9 @@ namespace TargetTracking.CrashWorker;
 /// on stdout, so the test can tell whether its kill landed inside a transaction. One session can be made to hang
 /// after it has written everything and before it commits: a kill then lands inside that transaction for certain.
 /// </summary>
-internal sealed class TracingRepository(ITargetRepository inner, int hangAtSession) : ITargetRepository, IOperationRepository
+internal sealed class TracingRepository(ITargetRepository inner, int hangAtSession) : ITargetRepository, IOperationStore
 {
-    private readonly IOperationRepository _operations = (IOperationRepository)inner;
+    private readonly IOperationStore _operations = (IOperationStore)inner;
     private int _sessions;
 
     public Task<Target?> GetAsync(TargetId id, CancellationToken cancellationToken = default) => inner.GetAsync(id, cancellationToken);

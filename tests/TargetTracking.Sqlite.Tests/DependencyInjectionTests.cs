@@ -32,7 +32,7 @@ public sealed class DependencyInjectionTests(SqliteFileFixture fixture) : IClass
                 await hosted.StartAsync(CancellationToken.None);
             }
 
-            Assert.IsType<SqliteTargetRepository>(provider.GetRequiredService<ITargetRepository>());
+            Assert.IsType<Linq2DbTargetStore>(provider.GetRequiredService<ITargetRepository>());
             var tracker = provider.GetRequiredService<TargetTracker>();
             Assert.True((await tracker.CreateAsync(new NewTarget("Through DI"))).IsSuccess);
         }
@@ -75,7 +75,7 @@ public sealed class DependencyInjectionTests(SqliteFileFixture fixture) : IClass
 
         Assert.Single(provider.GetServices<ITargetRepository>());
         Assert.Single(provider.GetServices<IHostedService>(), h => h.GetType().Name == "SqliteStoreInitializer");
-        Assert.Same(provider.GetRequiredService<SqliteTargetRepository>(), provider.GetRequiredService<ITargetRepository>());
+        Assert.Same(provider.GetRequiredService<Linq2DbTargetStore>(), provider.GetRequiredService<ITargetRepository>());
     }
 
     [Fact]
@@ -136,6 +136,6 @@ public sealed class DependencyInjectionTests(SqliteFileFixture fixture) : IClass
     [Fact]
     public void Repository_WithInvalidOptions_Throws()
     {
-        Assert.Throws<OptionsValidationException>(() => new SqliteTargetRepository(new SqliteStoreOptions()));
+        Assert.Throws<OptionsValidationException>(() => SqliteDialect.CreateStore(new SqliteStoreOptions()));
     }
 }

@@ -8,7 +8,7 @@ namespace TargetTracking.Sqlite.Tests;
 /// <summary>A new temporary database file per store, all removed when the fixture ends.</summary>
 public sealed partial class SqliteFileFixture : ISharedStoreFixture, ILinq2DbStoreFixture, IIntegrityFixture, IAsyncLifetime
 {
-    private readonly List<SqliteTargetRepository> _repositories = [];
+    private readonly List<Linq2DbTargetStore> _repositories = [];
 
     public string Directory { get; } = Path.Combine(Path.GetTempPath(), "tt-sqlite-" + Guid.NewGuid().ToString("N"));
 
@@ -42,14 +42,14 @@ public sealed partial class SqliteFileFixture : ISharedStoreFixture, ILinq2DbSto
         var repository = await CreateAsync(new SqliteStoreOptions { ConnectionString = connectionString });
         await repository.InitializeAsync();
         return new Linq2DbTestStore(
-            repository.Store,
+            repository,
             SqliteDialect.Options(connectionString, TimeSpan.FromSeconds(5)),
-            async () => await repository.Database.OpenAsync(CancellationToken.None));
+            async () => await repository.Database().OpenAsync(CancellationToken.None));
     }
 
-    public async Task<SqliteTargetRepository> CreateAsync(SqliteStoreOptions options)
+    public async Task<Linq2DbTargetStore> CreateAsync(SqliteStoreOptions options)
     {
-        var repository = new SqliteTargetRepository(options);
+        var repository = SqliteDialect.CreateStore(options);
         lock (_repositories)
         {
             _repositories.Add(repository);
@@ -73,7 +73,7 @@ public sealed partial class SqliteFileFixture : ISharedStoreFixture, ILinq2DbSto
 /// <summary>A named shared-cache in-memory database per store.</summary>
 public sealed class SqliteMemoryFixture : IIntegrityFixture, IAsyncLifetime
 {
-    private readonly List<SqliteTargetRepository> _repositories = [];
+    private readonly List<Linq2DbTargetStore> _repositories = [];
 
     public static string NewConnectionString() => $"Data Source=tt-{Guid.NewGuid():N};Mode=Memory;Cache=Shared";
 
@@ -85,9 +85,9 @@ public sealed class SqliteMemoryFixture : IIntegrityFixture, IAsyncLifetime
         return (repository, new SqliteSaboteur(repository));
     }
 
-    private async Task<SqliteTargetRepository> CreateAsync()
+    private async Task<Linq2DbTargetStore> CreateAsync()
     {
-        var repository = new SqliteTargetRepository(new SqliteStoreOptions { ConnectionString = NewConnectionString() });
+        var repository = SqliteDialect.CreateStore(new SqliteStoreOptions { ConnectionString = NewConnectionString() });
         lock (_repositories)
         {
             _repositories.Add(repository);

@@ -6,7 +6,7 @@ namespace TargetTracking.Sqlite.Tests;
 
 public sealed class HistoryGuardTests(SqliteFileFixture fixture) : IClassFixture<SqliteFileFixture>
 {
-    private async Task<(SqliteTargetRepository Repository, TargetTracker Tracker, string ConnectionString)> NewStoreAsync(DeletePolicy policy = DeletePolicy.KeepHistory)
+    private async Task<(Linq2DbTargetStore Repository, TargetTracker Tracker, string ConnectionString)> NewStoreAsync(DeletePolicy policy = DeletePolicy.KeepHistory)
     {
         var connectionString = fixture.NewConnectionString();
         var repository = await fixture.CreateAsync(new SqliteStoreOptions { ConnectionString = connectionString });

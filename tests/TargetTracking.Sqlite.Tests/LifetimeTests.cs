@@ -11,12 +11,12 @@ public sealed class LifetimeTests(SqliteFileFixture fixture) : IClassFixture<Sql
     {
         var connectionString = fixture.NewConnectionString();
         Target created;
-        await using (var first = new SqliteTargetRepository(new SqliteStoreOptions { ConnectionString = connectionString }))
+        await using (var first = SqliteDialect.CreateStore(new SqliteStoreOptions { ConnectionString = connectionString }))
         {
             created = (await new TargetTracker(first, new TargetTrackingOptions(), new FakeTimeProvider()).CreateAsync(new NewTarget("Persistent", Markets: ["EU"]))).Ok();
         }
 
-        await using var second = new SqliteTargetRepository(new SqliteStoreOptions { ConnectionString = connectionString });
+        await using var second = SqliteDialect.CreateStore(new SqliteStoreOptions { ConnectionString = connectionString });
         Assert.True(created.SameAs(await second.GetAsync(created.Id)));
     }
 
@@ -25,7 +25,7 @@ public sealed class LifetimeTests(SqliteFileFixture fixture) : IClassFixture<Sql
     {
         var connectionString = SqliteMemoryFixture.NewConnectionString();
         Target created;
-        await using (var first = new SqliteTargetRepository(new SqliteStoreOptions { ConnectionString = connectionString }))
+        await using (var first = SqliteDialect.CreateStore(new SqliteStoreOptions { ConnectionString = connectionString }))
         {
             created = (await new TargetTracker(first, new TargetTrackingOptions(), new FakeTimeProvider()).CreateAsync(new NewTarget("Fleeting"))).Ok();
 
@@ -34,14 +34,14 @@ public sealed class LifetimeTests(SqliteFileFixture fixture) : IClassFixture<Sql
             Assert.NotNull(await first.GetAsync(created.Id));
         }
 
-        await using var second = new SqliteTargetRepository(new SqliteStoreOptions { ConnectionString = connectionString });
+        await using var second = SqliteDialect.CreateStore(new SqliteStoreOptions { ConnectionString = connectionString });
         Assert.Null(await second.GetAsync(created.Id));
     }
 
     [Fact]
     public async Task Repository_AfterDispose_Throws()
     {
-        var repository = new SqliteTargetRepository(new SqliteStoreOptions { ConnectionString = fixture.NewConnectionString() });
+        var repository = SqliteDialect.CreateStore(new SqliteStoreOptions { ConnectionString = fixture.NewConnectionString() });
         await repository.DisposeAsync();
         repository.Dispose();
 

@@ -46,7 +46,7 @@ public sealed class MigrationTests(SqliteFileFixture fixture) : IClassFixture<Sq
         using var start = new ManualResetEventSlim();
         var starters = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
         {
-            var repository = new SqliteTargetRepository(new SqliteStoreOptions { ConnectionString = connectionString });
+            var repository = SqliteDialect.CreateStore(new SqliteStoreOptions { ConnectionString = connectionString });
             start.Wait();
             await repository.InitializeAsync();
             return repository;
@@ -105,7 +105,7 @@ public sealed class MigrationTests(SqliteFileFixture fixture) : IClassFixture<Sq
                 new { Id = id.ToString("D"), HistoryId = Guid.CreateVersion7().ToString("D"), At = at.UtcTicks });
         }
 
-        await using var repository = new SqliteTargetRepository(new SqliteStoreOptions { ConnectionString = database.ConnectionString });
+        await using var repository = SqliteDialect.CreateStore(new SqliteStoreOptions { ConnectionString = database.ConnectionString });
         await repository.InitializeAsync();
 
         var target = await repository.GetAsync(new TargetId(id));
@@ -149,7 +149,7 @@ public sealed class MigrationTests(SqliteFileFixture fixture) : IClassFixture<Sq
             await connection.ExecuteAsync("INSERT INTO history_purge_permit (id) VALUES (1); DELETE FROM history_purge_permit;");
         }
 
-        await using var repository = new SqliteTargetRepository(new SqliteStoreOptions { ConnectionString = database.ConnectionString });
+        await using var repository = SqliteDialect.CreateStore(new SqliteStoreOptions { ConnectionString = database.ConnectionString });
         await repository.InitializeAsync();
         Assert.Equal(Enumerable.Range(1, SqliteDialect.EmbeddedMigrations.Count), await new SqliteMigrator(database).GetAppliedVersionsAsync());
 
@@ -336,7 +336,7 @@ public sealed class MigrationTests(SqliteFileFixture fixture) : IClassFixture<Sq
     [Fact]
     public async Task Initialize_WithMigrationsOff_OnAnEmptyDatabase_RefusesNamingTheSetting()
     {
-        await using var repository = new SqliteTargetRepository(new SqliteStoreOptions { ConnectionString = fixture.NewConnectionString(), ApplyMigrations = false });
+        await using var repository = SqliteDialect.CreateStore(new SqliteStoreOptions { ConnectionString = fixture.NewConnectionString(), ApplyMigrations = false });
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => repository.InitializeAsync());
 
@@ -349,7 +349,7 @@ public sealed class MigrationTests(SqliteFileFixture fixture) : IClassFixture<Sq
     {
         var connectionString = fixture.NewConnectionString();
         await new SqliteMigrator(NewDatabase(connectionString)).MigrateAsync();
-        await using var repository = new SqliteTargetRepository(new SqliteStoreOptions { ConnectionString = connectionString, ApplyMigrations = false });
+        await using var repository = SqliteDialect.CreateStore(new SqliteStoreOptions { ConnectionString = connectionString, ApplyMigrations = false });
 
         var page = await repository.QueryAsync(new TargetQuery());
 
@@ -362,7 +362,7 @@ public sealed class MigrationTests(SqliteFileFixture fixture) : IClassFixture<Sq
         var connectionString = fixture.NewConnectionString();
         var database = NewDatabase(connectionString);
         await new SqliteMigrator(database, [.. SqliteMigrator.Embedded.Value, new SqliteMigration(99, "0099_future.sql", "CREATE TABLE future (x INTEGER);")]).MigrateAsync();
-        await using var repository = new SqliteTargetRepository(new SqliteStoreOptions { ConnectionString = connectionString });
+        await using var repository = SqliteDialect.CreateStore(new SqliteStoreOptions { ConnectionString = connectionString });
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => repository.InitializeAsync());
 
@@ -373,7 +373,7 @@ public sealed class MigrationTests(SqliteFileFixture fixture) : IClassFixture<Sq
     public async Task Initialize_FileDatabase_SwitchesToWal()
     {
         var connectionString = fixture.NewConnectionString();
-        await using var repository = new SqliteTargetRepository(new SqliteStoreOptions { ConnectionString = connectionString });
+        await using var repository = SqliteDialect.CreateStore(new SqliteStoreOptions { ConnectionString = connectionString });
         await repository.InitializeAsync();
 
         await using var connection = new SqliteConnection(connectionString);

@@ -8,7 +8,7 @@ namespace TargetTracking.Sqlite.Tests;
 /// Corrupts a SQLite store with raw SQL on its own connection, as a script would: history only gains rows (its
 /// guards refuse the rest), the unique version key can be dropped, and the column types let any text in.
 /// </summary>
-internal sealed class SqliteSaboteur(SqliteTargetRepository repository) : IStoreSaboteur
+internal sealed class SqliteSaboteur(Linq2DbTargetStore repository) : IStoreSaboteur
 {
     public IReadOnlySet<Malformation> Plantable { get; } = new HashSet<Malformation>(Enum.GetValues<Malformation>());
 
@@ -100,5 +100,5 @@ internal sealed class SqliteSaboteur(SqliteTargetRepository repository) : IStore
         await connection.ExecuteAsync("PRAGMA foreign_keys = ON");
     }
 
-    private async Task<SqliteConnection> OpenAsync() => await repository.Database.OpenAsync(CancellationToken.None);
+    private async Task<SqliteConnection> OpenAsync() => await repository.Database().OpenAsync(CancellationToken.None);
 }

@@ -54,7 +54,7 @@ public sealed class TransientErrorTests(SqliteFileFixture fixture) : IClassFixtu
     public async Task IsTransient_ForARealSharedCacheLockedError_IsTrue()
     {
         var connectionString = SqliteMemoryFixture.NewConnectionString();
-        await using var repository = new SqliteTargetRepository(new SqliteStoreOptions { ConnectionString = connectionString });
+        await using var repository = SqliteDialect.CreateStore(new SqliteStoreOptions { ConnectionString = connectionString });
         var tracker = new TargetTracker(repository, new TargetTrackingOptions(), new FakeTimeProvider());
         await tracker.CreateAsync(new NewTarget("Locked"));
         await using var writer = new SqliteConnection(connectionString);
@@ -120,7 +120,7 @@ public sealed class TransientErrorTests(SqliteFileFixture fixture) : IClassFixtu
     [Fact]
     public async Task Save_InsertOfAnExistingId_ThrowsConcurrentWrite()
     {
-        var repository = (SqliteTargetRepository)await fixture.CreateRepositoryAsync();
+        var repository = (Linq2DbTargetStore)await fixture.CreateRepositoryAsync();
         var tracker = new TargetTracker(repository, new TargetTrackingOptions(), new FakeTimeProvider());
         var existing = (await tracker.CreateAsync(new NewTarget("Exists"))).Ok();
 
@@ -131,7 +131,7 @@ public sealed class TransientErrorTests(SqliteFileFixture fixture) : IClassFixtu
     [Fact]
     public async Task Save_UpdateOrDeleteAtAnotherVersion_ThrowsConcurrentWrite_AndWritesNothing()
     {
-        var repository = (SqliteTargetRepository)await fixture.CreateRepositoryAsync();
+        var repository = (Linq2DbTargetStore)await fixture.CreateRepositoryAsync();
         var tracker = new TargetTracker(repository, new TargetTrackingOptions(), new FakeTimeProvider());
         var target = (await tracker.CreateAsync(new NewTarget("Versioned"))).Ok();
 

@@ -1,6 +1,6 @@
 // How the data file was made: see UpgradeConformance in TargetTracking.Conformance (TargetTracking 0.1 at commit
 // ca0a283, a fixed clock). Data/v0.1.db is what the Dapper SQLite store of that commit wrote, opened as
-// new SqliteTargetRepository(new SqliteStoreOptions { ConnectionString = "Data Source=v0.1.db" }). After the last step
+// SqliteDialect.CreateStore(new SqliteStoreOptions { ConnectionString = "Data Source=v0.1.db" }). After the last step
 // the store was disposed and the WAL checkpointed (PRAGMA wal_checkpoint(TRUNCATE)): the file alone is the database
 // (journal mode WAL, schema versions 1 to 3). Among what the 0.1 writer chose: times as UTC ticks, ids as lower-case
 // text, markets as a JSON array with characters outside the BMP escaped ("\uD83C\uDF0D Global"), migration names

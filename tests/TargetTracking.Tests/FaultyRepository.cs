@@ -3,9 +3,9 @@ using TargetTracking.InMemory;
 namespace TargetTracking.Tests;
 
 /// <summary>The in-memory store, with faults injected after chosen saves (the way a dropped connection fails a write).</summary>
-internal sealed class FaultyRepository : ITargetRepository, IOperationRepository, IHierarchyStore
+internal sealed class FaultyRepository : ITargetRepository, IOperationStore, IHierarchyStore
 {
-    private readonly InMemoryTargetRepository _inner = new();
+    private readonly InMemoryTargetStore _inner = new();
     private int _saves;
 
     /// <summary>Gets or sets what to throw after the n-th save (1-based) of target changes; <see langword="null"/> for nothing.</summary>

@@ -32,7 +32,7 @@ public sealed class HealthCheckTests
     [Fact]
     public async Task AllChecks_AreRegisteredWithOneCall_AndHealthyOnAFreshStore()
     {
-        await using var services = Services(new InMemoryTargetRepository());
+        await using var services = Services(new InMemoryTargetStore());
         var report = await services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
         Assert.Equal(
             ["targettracking.feed", "targettracking.integrity", "targettracking.operations", "targettracking.statuses", "targettracking.store"],
@@ -54,7 +54,7 @@ public sealed class HealthCheckTests
     [Fact]
     public async Task Operations_AreDegraded_WhenOneIsStuckPastTheThreshold_OrTooManyFailed()
     {
-        await using var services = Services(new InMemoryTargetRepository(), o => o.OperationStuckAfter = TimeSpan.FromMinutes(10));
+        await using var services = Services(new InMemoryTargetStore(), o => o.OperationStuckAfter = TimeSpan.FromMinutes(10));
         var tracker = services.GetRequiredService<TargetTracker>();
         var created = await tracker.CreateManyAsync(Enumerable.Range(0, 3).Select(i => new NewTarget($"T{i}", Status: "Cold")), audit: Alice);
         var operations = services.GetRequiredService<TargetOperations>();
@@ -78,7 +78,7 @@ public sealed class HealthCheckTests
     [Fact]
     public async Task Feed_IsDegraded_WhenTheLastReadLaggedPastTheThreshold()
     {
-        await using var services = Services(new InMemoryTargetRepository(), o => o.MaxFeedLag = TimeSpan.FromSeconds(30));
+        await using var services = Services(new InMemoryTargetStore(), o => o.MaxFeedLag = TimeSpan.FromSeconds(30));
         var tracker = services.GetRequiredService<TargetTracker>();
         var feed = services.GetRequiredService<ChangeFeed>();
         await tracker.CreateAsync(new NewTarget("Acme", Status: "Cold"), Alice);
@@ -93,7 +93,7 @@ public sealed class HealthCheckTests
     [Fact]
     public async Task Statuses_AreDegraded_WhenTargetsAreInAStatusThePipelineDoesNotHave()
     {
-        var store = new InMemoryTargetRepository();
+        var store = new InMemoryTargetStore();
         await using var services = Services(store);
         var target = (await services.GetRequiredService<TargetTracker>().CreateAsync(new NewTarget("Acme", Status: "Cold"), Alice)).Value!;
         Assert.Equal(HealthStatus.Healthy, (await CheckAsync(services, "targettracking.statuses")).Status);
@@ -106,7 +106,7 @@ public sealed class HealthCheckTests
     [Fact]
     public async Task Integrity_IsUnhealthy_AfterACheckFoundMoreProblemsThanTolerated()
     {
-        var store = new InMemoryTargetRepository();
+        var store = new InMemoryTargetStore();
         await using var services = Services(store);
         var target = (await services.GetRequiredService<TargetTracker>().CreateAsync(new NewTarget("Acme", Status: "Cold"), Alice)).Value!;
         var health = services.GetRequiredService<TargetHealth>();
@@ -128,7 +128,7 @@ public sealed class HealthCheckTests
         Assert.Equal(TimeSpan.FromMinutes(1), defaults.MaxFeedLag);
         Assert.Equal(0, defaults.MaxIntegrityProblems);
 
-        using var services = Services(new InMemoryTargetRepository(), o => o.MaxFeedLag = TimeSpan.Zero);
+        using var services = Services(new InMemoryTargetStore(), o => o.MaxFeedLag = TimeSpan.Zero);
         var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<TargetTrackingHealthCheckOptions>>().Value);
         Assert.Contains("MaxFeedLag", error.Message);
     }

@@ -8,22 +8,23 @@ public sealed class HealthTests
     public async Task Integrity_OnAStoreWithoutThePort_IsDeclaredUnsupported_AndNothingIsRead()
     {
         var store = new UntouchableStore();
-        var health = new TargetHealth(new TargetTracker(store, new TargetTrackingOptions()));
+        var tracker = new TargetTracker(store, new TargetTrackingOptions());
+        var health = new TargetHealth(tracker);
 
-        Assert.False(health.CanCheckIntegrity);
+        Assert.False(tracker.Supports<IIntegrityStore>());
         var check = await Assert.ThrowsAsync<NotSupportedException>(() => health.CheckIntegrityAsync());
         await Assert.ThrowsAsync<NotSupportedException>(() => health.PlanRepairAsync(RepairPolicy.TrustHistory));
         await Assert.ThrowsAsync<NotSupportedException>(() => health.ApplyRepairAsync(new RepairPlan { Policy = RepairPolicy.TrustTarget, Repairs = [], NotRepairable = [] }));
 
         Assert.Contains(nameof(IIntegrityStore), check.Message, StringComparison.Ordinal);
         Assert.Equal(0, store.Calls);
-        Assert.True(new TargetHealth(new TargetTracker(new InMemoryTargetRepository(), new TargetTrackingOptions())).CanCheckIntegrity);
+        Assert.True(new TargetTracker(new InMemoryTargetStore(), new TargetTrackingOptions()).Supports<IIntegrityStore>());
     }
 
     [Fact]
     public async Task Repair_WhenAStatusHoldsEmoji_CutsItsNoteOnACharacterBoundary()
     {
-        var store = new InMemoryTargetRepository();
+        var store = new InMemoryTargetStore();
         var tracker = new TargetTracker(store, new TargetTrackingOptions());
         var target = (await tracker.CreateAsync(new NewTarget("Gapped", Status: "Cold"))).Value!;
         var status = string.Concat(Enumerable.Repeat("🔥", 400));
@@ -56,7 +57,7 @@ public sealed class HealthTests
     [Fact]
     public async Task Reports_AndPlans_CannotBeWrittenThrough()
     {
-        var store = new InMemoryTargetRepository();
+        var store = new InMemoryTargetStore();
         var tracker = new TargetTracker(store, new TargetTrackingOptions());
         var target = (await tracker.CreateAsync(new NewTarget("Drifted", Status: "Cold"))).Value!;
         store.Tamper(targets: t => t.SetItem(target.Id, target with { Status = "Hot" }));
@@ -81,7 +82,7 @@ public sealed class HealthTests
     [Fact]
     public async Task RepairPolicy_OutOfRange_IsRefused()
     {
-        var health = new TargetHealth(new TargetTracker(new InMemoryTargetRepository(), new TargetTrackingOptions()));
+        var health = new TargetHealth(new TargetTracker(new InMemoryTargetStore(), new TargetTrackingOptions()));
         await Assert.ThrowsAnyAsync<ArgumentException>(() => health.PlanRepairAsync((RepairPolicy)7));
     }
 

@@ -56,7 +56,7 @@ public sealed class HierarchyDocsSamples
     [Fact]
     public async Task LinksToMissingRows_AreFoundAndRepaired()
     {
-        var repository = new TargetTracking.InMemory.InMemoryTargetRepository();
+        var repository = new TargetTracking.InMemory.InMemoryTargetStore();
         var tracker = new TargetTracker(repository, new TargetTrackingOptions());
         var hierarchy = new HierarchyTracker(tracker);
         var health = new TargetHealth(tracker);

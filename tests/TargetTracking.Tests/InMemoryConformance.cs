@@ -7,17 +7,17 @@ namespace TargetTracking.Tests;
 
 public sealed class InMemoryFixture : IIntegrityFixture
 {
-    public Task<ITargetRepository> CreateRepositoryAsync() => Task.FromResult<ITargetRepository>(new InMemoryTargetRepository());
+    public Task<ITargetRepository> CreateRepositoryAsync() => Task.FromResult<ITargetRepository>(new InMemoryTargetStore());
 
     public Task<(ITargetRepository Repository, IStoreSaboteur Saboteur)> CreateCorruptibleAsync()
     {
-        var repository = new InMemoryTargetRepository();
+        var repository = new InMemoryTargetStore();
         return Task.FromResult<(ITargetRepository, IStoreSaboteur)>((repository, new InMemorySaboteur(repository)));
     }
 }
 
 /// <summary>Corrupts the in-memory store through its test-only hook; its types let only an undefined action in.</summary>
-internal sealed class InMemorySaboteur(InMemoryTargetRepository repository) : IStoreSaboteur
+internal sealed class InMemorySaboteur(InMemoryTargetStore repository) : IStoreSaboteur
 {
     public IReadOnlySet<Malformation> Plantable { get; } = new HashSet<Malformation> { Malformation.UnknownAction };
 

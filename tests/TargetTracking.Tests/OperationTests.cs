@@ -62,12 +62,12 @@ public sealed class OperationTests
     {
         var tracker = new TargetTracker(new ReadOnlyStore(), new TargetTrackingOptions());
         var error = Assert.Throws<NotSupportedException>(() => new TargetOperations(tracker));
-        Assert.Contains("does not support tracked operations", error.Message, StringComparison.Ordinal);
+        Assert.Contains("does not implement IOperationStore", error.Message, StringComparison.Ordinal);
     }
 
     private sealed class ReadOnlyStore : ITargetRepository
     {
-        private readonly InMemoryTargetRepository _inner = new();
+        private readonly InMemoryTargetStore _inner = new();
 
         public Task<Target?> GetAsync(TargetId id, CancellationToken cancellationToken = default) => _inner.GetAsync(id, cancellationToken);
 

@@ -171,7 +171,7 @@ public sealed class UnconfiguredStatusCheckTests
     [Fact]
     public async Task HostStart_LogsEachStoredStatusThePipelineDoesNotHave_WithItsCount()
     {
-        var store = new TargetTracking.InMemory.InMemoryTargetRepository();
+        var store = new TargetTracking.InMemory.InMemoryTargetStore();
         var seeding = new TargetTracker(store, new TargetTrackingOptions());
         Assert.True((await seeding.CreateManyAsync([new NewTarget("A", Status: "Hot"), new NewTarget("B", Status: "hot"), new NewTarget("C", Status: "Cold"), new NewTarget("D")])).Succeeded);
 

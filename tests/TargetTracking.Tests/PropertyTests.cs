@@ -18,7 +18,7 @@ public sealed class PropertyTests
     {
         var options = new TargetTrackingOptions { RetryBaseDelay = TimeSpan.Zero };
         configure?.Invoke(options);
-        return new TargetTracker(new InMemoryTargetRepository(), options, clock);
+        return new TargetTracker(new InMemoryTargetStore(), options, clock);
     }
 
     /// <summary>A random pipeline: 2 to 6 statuses, each move allowed with probability 1/3.</summary>

@@ -126,7 +126,7 @@ public sealed class StagnationMonitorTests
     public async Task Monitor_WithoutThresholds_NotifiesNothing_AndAStoreWithoutClaimsIsRefused()
     {
         var clock = new FakeTimeProvider(T0);
-        var tracker = new TargetTracker(new TargetTracking.InMemory.InMemoryTargetRepository(), new TargetTrackingOptions(), clock);
+        var tracker = new TargetTracker(new TargetTracking.InMemory.InMemoryTargetStore(), new TargetTrackingOptions(), clock);
         await tracker.CreateAsync(new NewTarget("Old", Status: "Hot"));
         clock.Advance(TimeSpan.FromDays(400));
         var notifier = new ReportConformance<InMemoryFixture>.RecordingNotifier();
@@ -135,7 +135,7 @@ public sealed class StagnationMonitorTests
 
         var plain = tracker.WithRepository(new FaultyRepository());
         Assert.Throws<NotSupportedException>(() => new StagnationMonitor(plain, notifier, new StagnationMonitorOptions(), clock));
-        Assert.False(new TargetReports(plain).CanReport);
+        Assert.False(plain.Supports<IReportStore>());
         await Assert.ThrowsAsync<NotSupportedException>(() => new TargetReports(plain).CountAsOfAsync(T0));
     }
 

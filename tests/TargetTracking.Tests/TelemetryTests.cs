@@ -16,7 +16,7 @@ public sealed class TelemetryTests
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2025, 3, 1, 9, 0, 0, TimeSpan.Zero));
 
     private TargetTracker Tracker(ITargetRepository? store = null) =>
-        new(store ?? new InMemoryTargetRepository(), new TargetTrackingOptions { RetryBaseDelay = TimeSpan.Zero }, _clock);
+        new(store ?? new InMemoryTargetStore(), new TargetTrackingOptions { RetryBaseDelay = TimeSpan.Zero }, _clock);
 
     [Fact]
     public void Meter_And_ActivitySource_AreNamedTargetTracking()
@@ -124,7 +124,7 @@ public sealed class TelemetryTests
     public async Task IntegrityProblems_AndStagnantTargets_AreCounted()
     {
         using var recorder = new Recorder();
-        var store = new InMemoryTargetRepository();
+        var store = new InMemoryTargetStore();
         var tracker = Tracker(store);
         var target = (await tracker.CreateAsync(new NewTarget("Acme", Status: "Cold"), Alice)).Value!;
         store.Tamper(targets: t => t.SetItem(target.Id, target with { Version = 7 }));

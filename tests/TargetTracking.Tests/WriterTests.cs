@@ -204,7 +204,7 @@ public sealed class WriterTests
     [Fact]
     public async Task NullArguments_Throw()
     {
-        var tracker = new TargetTracker(new InMemoryTargetRepository(), new TargetTrackingOptions());
+        var tracker = new TargetTracker(new InMemoryTargetStore(), new TargetTrackingOptions());
         await Assert.ThrowsAsync<ArgumentNullException>(() => tracker.CreateAsync(null!));
         await Assert.ThrowsAsync<ArgumentNullException>(() => tracker.UpdateAsync(default, 1, null!));
         await Assert.ThrowsAsync<ArgumentNullException>(() => tracker.CreateManyAsync(null!));
@@ -214,7 +214,7 @@ public sealed class WriterTests
     [Fact]
     public async Task OutOfRangeArguments_Throw_AndNameTheArgument()
     {
-        var tracker = new TargetTracker(new InMemoryTargetRepository(), new TargetTrackingOptions());
+        var tracker = new TargetTracker(new InMemoryTargetStore(), new TargetTrackingOptions());
         Assert.Equal("Limit", (await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => tracker.GetHistoryAsync(default, new HistoryPageRequest(Limit: 0)))).ParamName);
         Assert.Equal("Limit", (await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => tracker.GetHistoryFeedAsync(new HistoryFeedRequest(DateTimeOffset.MinValue, Limit: 1001)))).ParamName);
         Assert.Equal("SortBy", (await Assert.ThrowsAsync<InvalidEnumArgumentException>(() => tracker.QueryAsync(new TargetQuery { SortBy = (TargetSort)99 }))).ParamName);

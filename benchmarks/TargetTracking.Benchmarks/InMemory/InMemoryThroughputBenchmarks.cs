@@ -28,7 +28,7 @@ public class InMemoryThroughputBenchmarks
     [GlobalSetup]
     public async Task GlobalSetupAsync()
     {
-        var repository = new InMemoryTargetRepository();
+        var repository = new InMemoryTargetStore();
         _tracker = new TargetTracker(repository, new TargetTrackingOptions());
         _workload = Workload.Create();
         await using (var session = await repository.BeginWriteAsync())

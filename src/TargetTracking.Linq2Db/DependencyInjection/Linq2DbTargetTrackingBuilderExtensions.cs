@@ -3,6 +3,7 @@ using LinqToDB;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using TargetTracking;
 using TargetTracking.Linq2Db;
 
@@ -27,17 +28,47 @@ public static class Linq2DbTargetTrackingBuilderExtensions
         Guard.Against.Null(builder);
         Guard.Against.Null(options);
         Guard.Against.Null(dialect);
-        return builder.UseLinq2DbStore(sp => new Linq2DbTargetStore(options, dialect, applyMigrations, sp.GetService<ILogger<Linq2DbTargetStore>>()));
+        return builder.UseLinq2DbStore<Linq2DbStoreOptions>(
+            o => o.ApplyMigrations = applyMigrations,
+            (sp, o) => new Linq2DbTargetStore(options, dialect, o.ApplyMigrations, sp.GetService<ILogger<Linq2DbTargetStore>>(), owned: null));
     }
 
-    /// <summary>Registers a store built by <paramref name="create"/> as the repository, initialized when the host starts (the store packages use it).</summary>
-    internal static TargetTrackingBuilder UseLinq2DbStore(this TargetTrackingBuilder builder, Func<IServiceProvider, Linq2DbTargetStore> create)
+    /// <summary>
+    /// The one registration path of every relational store: the options (configured, validated at start-up with their own
+    /// messages), the store as a singleton that the container disposes (with a data source it owns), the store as the
+    /// tracker's repository, and a hosted service that initializes it when the host starts.
+    /// </summary>
+    /// <typeparam name="TOptions">The store package's options.</typeparam>
+    /// <param name="builder">The builder <c>AddTargetTracking</c> returned.</param>
+    /// <param name="configure">The host's configuration of the options, if any.</param>
+    /// <param name="create">Builds the store from the validated options.</param>
+    /// <returns>The builder.</returns>
+    internal static TargetTrackingBuilder UseLinq2DbStore<TOptions>(this TargetTrackingBuilder builder, Action<TOptions>? configure, Func<IServiceProvider, TOptions, Linq2DbTargetStore> create)
+        where TOptions : Linq2DbStoreOptions
     {
         var services = builder.Services;
-        services.TryAddSingleton(create);
+        var options = services.AddOptions<TOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        options.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TOptions>, StoreOptionsValidator<TOptions>>());
+        services.TryAddSingleton(sp => create(sp, sp.GetRequiredService<IOptions<TOptions>>().Value));
         services.TryAddSingleton<ITargetRepository>(sp => sp.GetRequiredService<Linq2DbTargetStore>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, Linq2DbStoreInitializer>());
         return builder;
+    }
+
+    private sealed class StoreOptionsValidator<TOptions> : IValidateOptions<TOptions>
+        where TOptions : Linq2DbStoreOptions
+    {
+        public ValidateOptionsResult Validate(string? name, TOptions options)
+        {
+            var problems = options.Validate();
+            return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+        }
     }
 
     /// <summary>Prepares the store when the host starts, so a broken database stops the start instead of the first request, and no request pays query compilation.</summary>

@@ -22,67 +22,35 @@ internal static class IntegrityScanner
     private static readonly string[] KnownActions = Enum.GetNames<HistoryAction>();
 
     /// <summary>
-    /// Runs the scan on <paramref name="db"/>: in its own read-only transaction over one snapshot (the dialect's
-    /// consistent read for the whole store), or inside the transaction the connection has (a host's).
+    /// Runs the scan on <paramref name="db"/>, in the read transaction the store began over one snapshot (or a host's).
     /// </summary>
     public static async Task<IntegrityCounts> ScanAsync(DataConnection db, Linq2DbDialect dialect, IntegrityScan scan, Action<IntegrityFinding> found, CancellationToken cancellationToken)
     {
-        IDisposable? turn = null;
-        var ownTransaction = db.Transaction is null;
-        if (ownTransaction)
+        var ids = scan.Targets is { } named ? named.Select(i => i.Value).Distinct().ToArray() : null;
+        var targets = db.GetTable<TargetRecord>().AsQueryable();
+        var history = db.GetTable<HistoryRecord>().AsQueryable();
+        if (ids is not null)
         {
-            if (scan.Targets is null)
-            {
-                turn = await dialect.BeginConsistentReadAsync(db, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                await dialect.BeginSnapshotReadAsync(db, cancellationToken).ConfigureAwait(false);
-            }
+            targets = targets.Where(dialect.Sql.IdIn(ids));
+            history = history.Where(Rebind<HistoryRecord>(dialect.Sql.IdIn(ids), "TargetId"));
         }
 
-        try
+        var counts = new IntegrityCounts(
+            await targets.LongCountAsync(cancellationToken).ConfigureAwait(false),
+            await history.LongCountAsync(cancellationToken).ConfigureAwait(false));
+
+        var readable = history.Where(Not(dialect.Schema.MalformedHistory)).Where(h => KnownActions.Contains(h.Action));
+        var wellFormed = targets.Where(Not(dialect.Schema.MalformedTarget));
+        await ScanHistoryAsync(db, readable, found, cancellationToken).ConfigureAwait(false);
+        await ScanTargetsAsync(wellFormed, readable, scan.KnownStatuses, found, cancellationToken).ConfigureAwait(false);
+        var links = db.GetTable<LinkRecord>().AsQueryable();
+        await ScanLinksAsync(db, ids is null ? links : links.Where(Rebind<LinkRecord>(dialect.Sql.IdIn(ids), "TargetId")), found, cancellationToken).ConfigureAwait(false);
+        if (ids is null)
         {
-            var ids = scan.Targets is { } named ? named.Select(i => i.Value).Distinct().ToArray() : null;
-            var targets = db.GetTable<TargetRecord>().AsQueryable();
-            var history = db.GetTable<HistoryRecord>().AsQueryable();
-            if (ids is not null)
-            {
-                targets = targets.Where(dialect.IdIn(ids));
-                history = history.Where(Rebind<HistoryRecord>(dialect.IdIn(ids), "TargetId"));
-            }
-
-            var counts = new IntegrityCounts(
-                await targets.LongCountAsync(cancellationToken).ConfigureAwait(false),
-                await history.LongCountAsync(cancellationToken).ConfigureAwait(false));
-
-            var readable = history.Where(Not(dialect.MalformedHistory)).Where(h => KnownActions.Contains(h.Action));
-            var wellFormed = targets.Where(Not(dialect.MalformedTarget));
-            await ScanHistoryAsync(db, readable, found, cancellationToken).ConfigureAwait(false);
-            await ScanTargetsAsync(wellFormed, readable, scan.KnownStatuses, found, cancellationToken).ConfigureAwait(false);
-            var links = db.GetTable<LinkRecord>().AsQueryable();
-            await ScanLinksAsync(db, ids is null ? links : links.Where(Rebind<LinkRecord>(dialect.IdIn(ids), "TargetId")), found, cancellationToken).ConfigureAwait(false);
-            if (ids is null)
-            {
-                await ScanMalformedAsync(db, dialect, found, cancellationToken).ConfigureAwait(false);
-            }
-
-            if (ownTransaction)
-            {
-                await db.CommitTransactionAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            return counts;
+            await ScanMalformedAsync(db, dialect, found, cancellationToken).ConfigureAwait(false);
         }
-        finally
-        {
-            if (ownTransaction && db.Transaction is not null)
-            {
-                await db.RollbackTransactionAsync(CancellationToken.None).ConfigureAwait(false);
-            }
 
-            turn?.Dispose();
-        }
+        return counts;
     }
 
     /// <summary>
@@ -255,8 +223,8 @@ internal static class IntegrityScanner
     /// </summary>
     private static async Task ScanMalformedAsync(DataConnection db, Linq2DbDialect dialect, Action<IntegrityFinding> found, CancellationToken cancellationToken)
     {
-        var textKeys = !IsNever(dialect.MalformedHistory);
-        var targetRows = db.GetTable<TargetRecord>().Where(dialect.MalformedTarget);
+        var textKeys = !IsNever(dialect.Schema.MalformedHistory);
+        var targetRows = db.GetTable<TargetRecord>().Where(dialect.Schema.MalformedTarget);
         var targets = textKeys
             ? targetRows.Select(t => new RawRow { Id = AsText(t.Id), Markets = AsText(t.Markets) })
             : targetRows.Select(t => new RawRow { Key = t.Id, Markets = AsText(t.Markets) });
@@ -282,7 +250,7 @@ internal static class IntegrityScanner
             });
         }
 
-        var historyRows = db.GetTable<HistoryRecord>().Where(Or(dialect.MalformedHistory, h => !KnownActions.Contains(h.Action)));
+        var historyRows = db.GetTable<HistoryRecord>().Where(Or(dialect.Schema.MalformedHistory, h => !KnownActions.Contains(h.Action)));
         var history = textKeys
             ? historyRows.Select(h => new RawRow { Id = AsText(h.Id), TargetId = AsText(h.TargetId), Action = h.Action })
             : historyRows.Select(h => new RawRow { Key = h.Id, TargetKey = h.TargetId, Action = h.Action });

@@ -21,7 +21,7 @@ internal sealed class TargetRecord
 
     public string? Status { get; set; }
 
-    /// <summary><c>UPPER(status)</c> as the database computes it, where a dialect keeps it in a generated column (<see cref="TableNames.StatusUpper"/>); never written, never read into a target.</summary>
+    /// <summary><c>UPPER(status)</c> as the database computes it, where a dialect keeps it in a generated column (<see cref="StorageShape.StatusUpper"/>); never written, never read into a target.</summary>
     public string? StatusUpper { get; set; }
 
     public long Version { get; set; }

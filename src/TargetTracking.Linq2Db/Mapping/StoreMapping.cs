@@ -3,33 +3,33 @@ using LinqToDB.Mapping;
 
 namespace TargetTracking.Linq2Db;
 
-/// <summary>Where a dialect keeps the store's tables: the names that differ between databases.</summary>
-/// <param name="Schema">The schema, or <see langword="null"/> where the database has none.</param>
-/// <param name="Targets">The targets table.</param>
-/// <param name="Markets">The side table of normalized markets, or <see langword="null"/> where markets are an array column.</param>
-/// <param name="History">The history table.</param>
-/// <param name="Operations">The tracked operations table.</param>
-/// <param name="OperationItems">The operations' fixed selections.</param>
-/// <param name="OperationFailures">The operations' failed items.</param>
-/// <param name="OperationCursor">The column of an operation's cursor.</param>
-/// <param name="FailureSeq">The column that orders an operation's failures as inserted.</param>
+/// <summary>The store's tables, named once: the same names on every database.</summary>
+internal static class Tables
+{
+    public const string Targets = "targets";
+    public const string Markets = "target_markets";
+    public const string History = "target_history";
+    public const string Operations = "target_operations";
+    public const string OperationItems = "target_operation_items";
+    public const string OperationFailures = "target_operation_failures";
+    public const string Stays = "target_stays";
+    public const string HierarchyItems = "hierarchy_items";
+    public const string Links = "outcome_links";
+    public const string HierarchyHistory = "hierarchy_history";
+}
+
+/// <summary>What a database stores differently, where its types force it: the only way the mapping differs between dialects.</summary>
+/// <param name="Schema">The schema that holds the tables, or <see langword="null"/> where the database has none (or the connection picks it).</param>
+/// <param name="MarketsTable">
+/// Whether markets are indexed through the side table <see cref="Tables.Markets"/> (SQLite, MariaDB), rather than an
+/// array column <c>markets_norm</c> with its own index (PostgreSQL).
+/// </param>
 /// <param name="StatusUpper">
 /// A generated column of <c>targets</c> holding <c>UPPER(status)</c>, which status filters compare, for databases that cannot
 /// index the expression itself (MariaDB); <see langword="null"/> where an index on <c>UPPER(status)</c> serves the expression.
 /// </param>
-/// <param name="Stays">The table of stays the write path keeps (migration 0009, <see cref="StaysTable"/>).</param>
-internal sealed record TableNames(
-    string? Schema,
-    string Targets,
-    string? Markets,
-    string History,
-    string Operations,
-    string OperationItems,
-    string OperationFailures,
-    string OperationCursor,
-    string FailureSeq,
-    string? StatusUpper = null,
-    string Stays = "target_stays");
+/// <param name="FailureSeq">The column that orders an operation's failures as inserted (SQLite's implicit <c>rowid</c>).</param>
+internal sealed record StorageShape(string? Schema, bool MarketsTable, string? StatusUpper, string FailureSeq = "seq");
 
 /// <summary>
 /// Maps the records to a dialect's tables. One mapping schema per dialect configuration, built once and shared:
@@ -40,28 +40,28 @@ internal static class StoreMapping
     private static readonly ConcurrentDictionary<string, MappingSchema> Schemas = new(StringComparer.Ordinal);
 
     public static MappingSchema For(Linq2DbDialect dialect) =>
-        Schemas.GetOrAdd(dialect.MappingKey, static (key, d) => Create(key, d), dialect);
+        Schemas.GetOrAdd(dialect.Schema.MappingKey, static (key, d) => Create(key, d), dialect);
 
     private static MappingSchema Create(string key, Linq2DbDialect dialect)
     {
         var schema = new MappingSchema("TargetTracking." + key);
-        var names = dialect.Tables;
+        var names = dialect.Schema.Shape;
         var builder = new FluentMappingBuilder(schema);
 
-        var targets = builder.Entity<TargetRecord>().HasTableName(names.Targets);
+        var targets = builder.Entity<TargetRecord>().HasTableName(Tables.Targets);
         targets.Property(t => t.Id).HasColumnName("id").IsPrimaryKey().IsNullable(false);
         targets.Property(t => t.Name).HasColumnName("name").IsNullable(false);
         targets.Property(t => t.NameNorm).HasColumnName("name_norm").IsNullable(false);
         targets.Property(t => t.Description).HasColumnName("description").IsNullable(true);
         targets.Property(t => t.Markets).HasColumnName("markets").IsNullable(false);
-        if (names.Markets is null)
+        if (!names.MarketsTable)
         {
             targets.Property(t => t.MarketsNorm).HasColumnName("markets_norm").IsNullable(false);
         }
         else
         {
             targets.Property(t => t.MarketsNorm).IsNotColumn();
-            var markets = builder.Entity<MarketRecord>().HasTableName(names.Markets);
+            var markets = builder.Entity<MarketRecord>().HasTableName(Tables.Markets);
             markets.Property(m => m.TargetId).HasColumnName("target_id").IsPrimaryKey(0).IsNullable(false);
             markets.Property(m => m.MarketNorm).HasColumnName("market_norm").IsPrimaryKey(1).IsNullable(false);
         }
@@ -82,7 +82,7 @@ internal static class StoreMapping
         targets.Property(t => t.UpdatedAt).HasColumnName("updated_at");
         targets.Property(t => t.StatusChangedAt).HasColumnName("status_changed_at").IsNullable(true);
 
-        var history = builder.Entity<HistoryRecord>().HasTableName(names.History);
+        var history = builder.Entity<HistoryRecord>().HasTableName(Tables.History);
         history.Property(h => h.Id).HasColumnName("id").IsPrimaryKey().IsNullable(false);
         history.Property(h => h.TargetId).HasColumnName("target_id").IsNullable(false);
         history.Property(h => h.Action).HasColumnName("action").IsNullable(false);
@@ -98,7 +98,7 @@ internal static class StoreMapping
         history.Property(h => h.UserAgent).HasColumnName("user_agent").IsNullable(true);
         history.Property(h => h.Note).HasColumnName("note").IsNullable(true);
 
-        var operations = builder.Entity<OperationRecord>().HasTableName(names.Operations);
+        var operations = builder.Entity<OperationRecord>().HasTableName(Tables.Operations);
         operations.Property(o => o.Id).HasColumnName("id").IsPrimaryKey().IsNullable(false);
         operations.Property(o => o.Status).HasColumnName("status").IsNullable(false);
         operations.Property(o => o.TargetStatus).HasColumnName("target_status").IsNullable(true);
@@ -109,7 +109,7 @@ internal static class StoreMapping
         operations.Property(o => o.Failed).HasColumnName("failed");
         operations.Property(o => o.BatchSize).HasColumnName("batch_size");
         operations.Property(o => o.CurrentBatch).HasColumnName("current_batch");
-        operations.Property(o => o.Cursor).HasColumnName(names.OperationCursor).IsNullable(true);
+        operations.Property(o => o.Cursor).HasColumnName("cursor_id").IsNullable(true);
         operations.Property(o => o.CreatedAt).HasColumnName("created_at");
         operations.Property(o => o.StartedAt).HasColumnName("started_at").IsNullable(true);
         operations.Property(o => o.LastUpdatedAt).HasColumnName("last_updated_at");
@@ -123,11 +123,11 @@ internal static class StoreMapping
         operations.Property(o => o.ClientAddress).HasColumnName("client_address").IsNullable(true);
         operations.Property(o => o.UserAgent).HasColumnName("user_agent").IsNullable(true);
 
-        var items = builder.Entity<OperationItemRecord>().HasTableName(names.OperationItems);
+        var items = builder.Entity<OperationItemRecord>().HasTableName(Tables.OperationItems);
         items.Property(i => i.OperationId).HasColumnName("operation_id").IsPrimaryKey(0).IsNullable(false);
         items.Property(i => i.TargetId).HasColumnName("target_id").IsPrimaryKey(1).IsNullable(false);
 
-        var failures = builder.Entity<OperationFailureRecord>().HasTableName(names.OperationFailures);
+        var failures = builder.Entity<OperationFailureRecord>().HasTableName(Tables.OperationFailures);
         failures.Property(f => f.OperationId).HasColumnName("operation_id").IsNullable(false);
         failures.Property(f => f.Seq).HasColumnName(names.FailureSeq).HasSkipOnInsert().HasSkipOnUpdate();
         failures.Property(f => f.TargetId).HasColumnName("target_id").IsNullable(false);
@@ -135,7 +135,7 @@ internal static class StoreMapping
         failures.Property(f => f.Message).HasColumnName("message").IsNullable(false);
         failures.Property(f => f.OccurredAt).HasColumnName("occurred_at");
 
-        var hierarchyItems = builder.Entity<ItemRecord>().HasTableName("hierarchy_items");
+        var hierarchyItems = builder.Entity<ItemRecord>().HasTableName(Tables.HierarchyItems);
         hierarchyItems.Property(i => i.Id).HasColumnName("id").IsPrimaryKey().IsNullable(false);
         hierarchyItems.Property(i => i.Kind).HasColumnName("kind").IsNullable(false);
         hierarchyItems.Property(i => i.Title).HasColumnName("title").IsNullable(false);
@@ -153,12 +153,12 @@ internal static class StoreMapping
         hierarchyItems.Property(i => i.CreatedAt).HasColumnName("created_at");
         hierarchyItems.Property(i => i.UpdatedAt).HasColumnName("updated_at");
 
-        var links = builder.Entity<LinkRecord>().HasTableName("outcome_links");
+        var links = builder.Entity<LinkRecord>().HasTableName(Tables.Links);
         links.Property(l => l.TargetId).HasColumnName("target_id").IsPrimaryKey(0).IsNullable(false);
         links.Property(l => l.ItemId).HasColumnName("item_id").IsPrimaryKey(1).IsNullable(false);
         links.Property(l => l.Kind).HasColumnName("kind").IsNullable(false);
 
-        var itemHistory = builder.Entity<ItemHistoryRecord>().HasTableName("hierarchy_history");
+        var itemHistory = builder.Entity<ItemHistoryRecord>().HasTableName(Tables.HierarchyHistory);
         itemHistory.Property(h => h.Id).HasColumnName("id").IsPrimaryKey().IsNullable(false);
         itemHistory.Property(h => h.ItemId).HasColumnName("item_id").IsNullable(false);
         itemHistory.Property(h => h.Kind).HasColumnName("kind").IsNullable(false);
@@ -181,13 +181,13 @@ internal static class StoreMapping
             builder.Entity<OperationRecord>().HasSchemaName(name);
             builder.Entity<OperationItemRecord>().HasSchemaName(name);
             builder.Entity<OperationFailureRecord>().HasSchemaName(name);
-            if (names.Markets is not null)
+            if (names.MarketsTable)
             {
                 builder.Entity<MarketRecord>().HasSchemaName(name);
             }
         }
 
-        dialect.Map(builder);
+        dialect.Schema.Map(builder);
         builder.Build();
         return schema;
     }

@@ -14,7 +14,7 @@ internal static class TargetFilter
             // (served by the index on UPPER(status)); Not Set is NULL, and UPPER(NULL) IS NULL uses the same index.
             var keys = statuses.Where(s => s is not null).SelectMany(s => UpperForms(s!)).Distinct(StringComparer.Ordinal).ToArray();
             var notSet = statuses.Any(s => s is null);
-            targets = (keys.Length > 0, notSet, dialect.Tables.StatusUpper is null) switch
+            targets = (keys.Length > 0, notSet, dialect.Schema.Shape.StatusUpper is null) switch
             {
                 (true, true, true) => targets.Where(t => UpperStatus(t.Status) == null || keys.Contains(UpperStatus(t.Status)!)),
                 (true, false, true) => targets.Where(t => keys.Contains(UpperStatus(t.Status)!)),
@@ -30,7 +30,7 @@ internal static class TargetFilter
 
         if (query.Market is { } market)
         {
-            targets = targets.Where(dialect.HasMarket(db, market));
+            targets = targets.Where(dialect.Sql.HasMarket(db, market));
         }
 
         if (query.NameContains is { } text)

@@ -24,7 +24,7 @@ internal static class ReportQueries
     public static async Task<IReadOnlyList<StayFacts>> StaysAsync(DataConnection db, Linq2DbDialect dialect, TargetId id, DateTimeOffset cut, CancellationToken cancellationToken)
     {
         var sql = $"{AsOfCut(dialect, "s.target_id = @tid")}\nSELECT st AS status, entered, exited, nst AS status2, del, ver FROM cut ORDER BY ver";
-        var rows = await ReadAsync(db, sql, [new("cutus", CutMicros(cut), DataType.Int64), dialect.IdParameter("tid", id.Value)], cancellationToken).ConfigureAwait(false);
+        var rows = await ReadAsync(db, sql, [new("cutus", CutMicros(cut), DataType.Int64), dialect.Sql.IdParameter("tid", id.Value)], cancellationToken).ConfigureAwait(false);
         return [.. rows.Select(r => new StayFacts(r.Status, Time(r.Entered!.Value), r.Exited is { } x ? Time(x) : null, r.Status2, r.Del == 1, r.Ver!.Value))];
     }
 
@@ -39,12 +39,12 @@ internal static class ReportQueries
             WITH last AS (
                 SELECT h.action AS act, h.new_status AS st,
                        ROW_NUMBER() OVER (PARTITION BY h.target_id ORDER BY h.version DESC, h.id DESC) AS rn
-                FROM {dialect.Qualify(dialect.Tables.History)} h
+                FROM {dialect.Sql.Qualify(Tables.History)} h
                 WHERE h.action IN ({StaysTable.RelevantActions}) AND h.occurred_at < @cut
             )
             SELECT st AS status, COUNT(*) AS n FROM last WHERE rn = 1 AND act <> 'Deleted' GROUP BY st
             """;
-        var rows = await ReadAsync(db, sql, [dialect.TimeParameter("cut", cut)], cancellationToken).ConfigureAwait(false);
+        var rows = await ReadAsync(db, sql, [dialect.Sql.TimeParameter("cut", cut)], cancellationToken).ConfigureAwait(false);
         return [.. rows.Select(r => new StatusCount(r.Status, r.N))];
     }
 
@@ -53,17 +53,17 @@ internal static class ReportQueries
     {
         var parameters = new List<DataParameter>
         {
-            dialect.TimeParameter("cut", query.Cut),
+            dialect.Sql.TimeParameter("cut", query.Cut),
             new("ageat", Micros(query.AgeAt), DataType.Int64),
             new("ws", query.WindowStart is { } ws ? Micros(ws) : NoStart, DataType.Int64),
             new("we", query.WindowEnd is { } we ? Micros(we) : NoEnd, DataType.Int64),
         };
         var cohort = query.CohortFrom is not null;
-        var history = dialect.Qualify(dialect.Tables.History);
+        var history = dialect.Sql.Qualify(Tables.History);
         if (cohort)
         {
-            parameters.Add(dialect.TimeParameter("cf", query.CohortFrom!.Value));
-            parameters.Add(dialect.TimeParameter("ct", query.CohortTo!.Value));
+            parameters.Add(dialect.Sql.TimeParameter("cf", query.CohortFrom!.Value));
+            parameters.Add(dialect.Sql.TimeParameter("ct", query.CohortTo!.Value));
         }
 
         var step = StepOf("st", query.Funnel, "f", parameters);
@@ -78,7 +78,7 @@ internal static class ReportQueries
         var stays = AsOfCut(dialect, cohortFilter, "(s.exited_us IS NULL OR s.exited_us >= @ws OR s.exited_us >= @cutus)");
         var scope = "SELECT tid, st, ver, entered, exited, nst, del FROM cut WHERE exited IS NULL OR exited >= @ws";
         string prefix;
-        if (dialect.ReportScratch is { } scratch)
+        if (dialect.Sql.ReportScratch is { } scratch)
         {
             // Every figure then reads the scope from a temporary table of this transaction, filled once.
             await db.ExecuteAsync(scratch.Create, cancellationToken).ConfigureAwait(false);
@@ -150,7 +150,7 @@ internal static class ReportQueries
                        CASE WHEN s.exited_us < @cutus THEN s.exited_us END AS exited,
                        CASE WHEN s.exited_us < @cutus THEN s.next_status END AS nst,
                        CASE WHEN s.exited_us < @cutus THEN s.ended_by_delete ELSE 0 END AS del
-                FROM {dialect.Qualify(dialect.Tables.Stays)} s
+                FROM {dialect.Sql.Qualify(Tables.Stays)} s
                 WHERE s.entered_us < @cutus{where}
             )
             """;
@@ -165,7 +165,7 @@ internal static class ReportQueries
 
     /// <summary>Count, sum, percentile_disc(0.5), percentile_disc(0.9) and max per status of the durations <c>v</c> the query yields.</summary>
     private static string Durations(Linq2DbDialect dialect, string values) =>
-        dialect.Percentile(50, "v") is { } p50 && dialect.Percentile(90, "v") is { } p90
+        dialect.Sql.Percentile(50, "v") is { } p50 && dialect.Sql.Percentile(90, "v") is { } p90
             ? $", d AS ({values})\nSELECT st AS status, COUNT(*) AS n, SUM(v) AS total, {p50} AS p50, {p90} AS p90, MAX(v) AS mx FROM d GROUP BY st"
             : $", d AS ({values}),\n"
         + "r AS (SELECT st, v, ROW_NUMBER() OVER (PARTITION BY st ORDER BY v) AS rk, COUNT(*) OVER (PARTITION BY st) AS cnt FROM d)\n"

@@ -13,7 +13,7 @@ namespace TargetTracking.Linq2Db;
 /// copy of the rules to drift from it); it reads only that target's entries, from the covering index of migration 0007.
 /// It runs after the history insert (it reads the new entries), so on PostgreSQL the change feed's clock row (0008),
 /// locked from the history insert to the commit, is held for these two statements too: same batch, no extra round trip.
-/// Times are whole microseconds since 1970-01-01 UTC, as the reports compute with them (<see cref="Linq2DbDialect.ReportMicros"/>).
+/// Times are whole microseconds since 1970-01-01 UTC, as the reports compute with them (<see cref="DialectSql.ReportMicros"/>).
 /// </remarks>
 internal static class StaysTable
 {
@@ -45,11 +45,11 @@ internal static class StaysTable
     public static string Definition(Linq2DbDialect dialect, string? where)
     {
         const string Window = "OVER (PARTITION BY tid ORDER BY ver, hid)";
-        var history = dialect.Qualify(dialect.Tables.History);
+        var history = dialect.Sql.Qualify(Tables.History);
         var filter = where is null ? string.Empty : $" AND {where}";
         return $"""
             SELECT e.tid AS target_id, e.ver AS version, e.st AS status,
-                   {dialect.ReportMicros("e.at")} AS entered_us, {dialect.ReportMicros("e.exited")} AS exited_us,
+                   {dialect.Sql.ReportMicros("e.at")} AS entered_us, {dialect.Sql.ReportMicros("e.exited")} AS exited_us,
                    CASE WHEN e.nact = 'Deleted' THEN NULL ELSE e.nst END AS next_status,
                    CASE WHEN e.nact = 'Deleted' THEN 1 ELSE 0 END AS ended_by_delete
             FROM (
@@ -81,7 +81,7 @@ internal static class StaysTable
     /// <returns>The <c>DELETE</c> and the <c>INSERT … SELECT</c>, as one script.</returns>
     public static string Backfill(Linq2DbDialect dialect)
     {
-        var stays = dialect.Qualify(dialect.Tables.Stays);
+        var stays = dialect.Sql.Qualify(Tables.Stays);
         return $"DELETE FROM {stays};\nINSERT INTO {stays} ({Columns})\n{Definition(dialect, null)};";
     }
 
@@ -95,7 +95,7 @@ internal static class StaysTable
     /// <returns>The <c>DELETE</c> and the <c>INSERT … SELECT</c>.</returns>
     public static (string Delete, string Insert) Refresh(Linq2DbDialect dialect, Func<string, string> targetIn)
     {
-        var stays = dialect.Qualify(dialect.Tables.Stays);
+        var stays = dialect.Sql.Qualify(Tables.Stays);
         return (
             $"DELETE FROM {stays} WHERE {targetIn("target_id")}",
             $"INSERT INTO {stays} ({Columns})\n{Definition(dialect, targetIn("h.target_id"))}");
@@ -109,7 +109,7 @@ internal static class StaysTable
     /// <returns>A <c>SELECT</c> of the distinct <c>target_id</c>s.</returns>
     public static string Disagreeing(Linq2DbDialect dialect)
     {
-        var stays = $"SELECT {Columns} FROM {dialect.Qualify(dialect.Tables.Stays)}";
+        var stays = $"SELECT {Columns} FROM {dialect.Sql.Qualify(Tables.Stays)}";
         var definition = Definition(dialect, null);
         return $"""
             SELECT DISTINCT d.target_id FROM (

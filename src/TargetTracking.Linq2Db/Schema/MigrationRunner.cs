@@ -20,12 +20,12 @@ internal sealed partial class MigrationRunner(Func<DataConnection> connect, Linq
     public async Task<IReadOnlyList<int>> GetAppliedVersionsAsync(CancellationToken cancellationToken = default)
     {
         using var db = connect();
-        if (!await dialect.VersionTableExistsAsync(db, cancellationToken).ConfigureAwait(false))
+        if (!await dialect.Schema.VersionTableExistsAsync(db, cancellationToken).ConfigureAwait(false))
         {
             return [];
         }
 
-        return await db.QueryToListAsync<int>($"SELECT version FROM {dialect.VersionTable} ORDER BY version", cancellationToken).ConfigureAwait(false);
+        return await db.QueryToListAsync<int>($"SELECT version FROM {dialect.Schema.VersionTable} ORDER BY version", cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Applies every pending migration up to <paramref name="upTo"/> (all when <see langword="null"/>).</summary>
@@ -35,12 +35,12 @@ internal sealed partial class MigrationRunner(Func<DataConnection> connect, Linq
         using var db = connect();
         var transaction = await db.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using var rollback = transaction.ConfigureAwait(false);
-        await dialect.LockMigrationsAsync(db, cancellationToken).ConfigureAwait(false);
+        await dialect.Schema.LockMigrationsAsync(db, cancellationToken).ConfigureAwait(false);
         var done = new List<int>();
         try
         {
-            await dialect.PrepareMigrationsAsync(db, cancellationToken).ConfigureAwait(false);
-            var applied = (await db.QueryToListAsync<int>($"SELECT version FROM {dialect.VersionTable}", cancellationToken).ConfigureAwait(false)).ToHashSet();
+            await dialect.Schema.PrepareMigrationsAsync(db, cancellationToken).ConfigureAwait(false);
+            var applied = (await db.QueryToListAsync<int>($"SELECT version FROM {dialect.Schema.VersionTable}", cancellationToken).ConfigureAwait(false)).ToHashSet();
             ThrowIfNewer(applied);
 
             foreach (var migration in migrations)
@@ -59,7 +59,7 @@ internal sealed partial class MigrationRunner(Func<DataConnection> connect, Linq
                 }
 
                 await db.ExecuteAsync(
-                    $"INSERT INTO {dialect.VersionTable} (version, name) VALUES (@version, @name)",
+                    $"INSERT INTO {dialect.Schema.VersionTable} (version, name) VALUES (@version, @name)",
                     cancellationToken,
                     new DataParameter("version", migration.Version, DataType.Int32),
                     new DataParameter("name", migration.Name, DataType.NVarChar)).ConfigureAwait(false);
@@ -70,7 +70,7 @@ internal sealed partial class MigrationRunner(Func<DataConnection> connect, Linq
         }
         finally
         {
-            await dialect.UnlockMigrationsAsync(db).ConfigureAwait(false);
+            await dialect.Schema.UnlockMigrationsAsync(db).ConfigureAwait(false);
         }
         foreach (var version in done)
         {
@@ -82,7 +82,7 @@ internal sealed partial class MigrationRunner(Func<DataConnection> connect, Linq
 
     /// <summary>
     /// Checks the schema when migrations are off: a newer schema is always refused; a schema with missing migrations
-    /// is refused where the dialect says so (<see cref="Linq2DbDialect.RefusesStaleSchema"/>).
+    /// is refused where the dialect says so (<see cref="DialectSchema.RefusesStaleSchema"/>).
     /// </summary>
     /// <returns><see langword="true"/> when the schema is current.</returns>
     public async Task<bool> EnsureCurrentAsync(CancellationToken cancellationToken = default)
@@ -90,11 +90,11 @@ internal sealed partial class MigrationRunner(Func<DataConnection> connect, Linq
         var applied = await GetAppliedVersionsAsync(cancellationToken).ConfigureAwait(false);
         ThrowIfNewer([.. applied]);
         var missing = migrations.Where(m => !applied.Contains(m.Version)).Select(m => m.Name).ToList();
-        if (missing.Count > 0 && dialect.RefusesStaleSchema)
+        if (missing.Count > 0 && dialect.Schema.RefusesStaleSchema)
         {
             throw new InvalidOperationException(
                 $"The {dialect.Name} database is missing TargetTracking schema migrations {string.Join(", ", missing)}. " +
-                $"Set {dialect.MigrationsSetting} to true to apply them when the store starts, or apply them in a deployment step.");
+                $"Set {dialect.Schema.MigrationsSetting} to true to apply them when the store starts, or apply them in a deployment step.");
         }
 
         return missing.Count == 0;

@@ -22,7 +22,7 @@ internal sealed partial class Linq2DbWriteSession
             var keys = ids.Distinct().ToArray();
 
             // In id order, so two writers that touch overlapping sets queue instead of deadlocking.
-            var rows = await _dialect.ForUpdate(Connection.GetTable<ItemRecord>().Where(i => keys.Contains(i.Id)).OrderBy(i => i.Id))
+            var rows = await _dialect.Sessions.ForUpdate(Connection.GetTable<ItemRecord>().Where(i => keys.Contains(i.Id)).OrderBy(i => i.Id))
                 .ToListAsync(cancellationToken).ConfigureAwait(false);
             return rows.Select(r => r.ToItem()).ToDictionary(i => i.Id);
         });

@@ -37,12 +37,12 @@ internal sealed partial class Linq2DbWriteSession : IHierarchyWriteSession, IOpe
 
     public static async Task<Linq2DbWriteSession> BeginAsync(Func<DataConnection> connect, Linq2DbDialect dialect, CancellationToken cancellationToken)
     {
-        var turn = await dialect.EnterWriterAsync(cancellationToken).ConfigureAwait(false);
+        var turn = await dialect.Sessions.EnterWriterAsync(cancellationToken).ConfigureAwait(false);
         DataConnection? db = null;
         try
         {
             db = connect();
-            await dialect.BeginWriteAsync(db, cancellationToken).ConfigureAwait(false);
+            await dialect.Sessions.BeginWriteAsync(db, cancellationToken).ConfigureAwait(false);
             return new Linq2DbWriteSession(db, dialect, ownsTransaction: true, turn);
         }
         catch
@@ -76,7 +76,7 @@ internal sealed partial class Linq2DbWriteSession : IHierarchyWriteSession, IOpe
             var keys = ids.Select(i => i.Value).ToArray();
 
             // In id order, so two writers that touch overlapping sets queue instead of deadlocking.
-            var locked = _dialect.ForUpdate(Connection.GetTable<TargetRecord>().Where(_dialect.IdIn(keys)).OrderBy(t => t.Id).Select(TargetRecord.Readable));
+            var locked = _dialect.Sessions.ForUpdate(Connection.GetTable<TargetRecord>().Where(_dialect.Sql.IdIn(keys)).OrderBy(t => t.Id).Select(TargetRecord.Readable));
             foreach (var row in await locked.ToListAsync(cancellationToken).ConfigureAwait(false))
             {
                 var target = row.ToTarget();
@@ -108,7 +108,7 @@ internal sealed partial class Linq2DbWriteSession : IHierarchyWriteSession, IOpe
         }
 
         await FlushAsync(cancellationToken).ConfigureAwait(false);
-        if (_ownsTransaction && _dialect.CommitsWithLastWrite && LockedAsExpected(changes))
+        if (_ownsTransaction && _dialect.Writer.CommitsWithLastWrite && LockedAsExpected(changes))
         {
             // Sent with the COMMIT if nothing else comes first: the row locks guarantee every row matches.
             _pending = changes;
@@ -131,7 +131,7 @@ internal sealed partial class Linq2DbWriteSession : IHierarchyWriteSession, IOpe
         if (_pending is { } last)
         {
             _pending = null;
-            var counts = await Guarded(() => _dialect.WriteAndCommitAsync(Connection, last, _known, cancellationToken)).ConfigureAwait(false);
+            var counts = await Guarded(() => _dialect.Writer.WriteAndCommitAsync(Connection, last, _known, cancellationToken)).ConfigureAwait(false);
             _ended = true;
             if (counts != new WriteCounts(last.Inserts.Count, last.Updates.Count, last.Deletes.Count))
             {
@@ -201,7 +201,7 @@ internal sealed partial class Linq2DbWriteSession : IHierarchyWriteSession, IOpe
             // The selection is fixed now, in the store: later batches stream it by keyset.
             if (selection.Ids is { } ids)
             {
-                return await _dialect.InsertOperationItemsAsync(Connection, operation.Id, [.. ids.Select(i => i.Value)], cancellationToken).ConfigureAwait(false);
+                return await _dialect.Writer.InsertOperationItemsAsync(Connection, operation.Id, [.. ids.Select(i => i.Value)], cancellationToken).ConfigureAwait(false);
             }
 
             var operationId = operation.Id;
@@ -217,7 +217,7 @@ internal sealed partial class Linq2DbWriteSession : IHierarchyWriteSession, IOpe
         Guarded(async () =>
         {
             await FlushAsync(cancellationToken).ConfigureAwait(false);
-            var row = await _dialect.ForUpdate(Connection.GetTable<OperationRecord>().Where(o => o.Id == operationId))
+            var row = await _dialect.Sessions.ForUpdate(Connection.GetTable<OperationRecord>().Where(o => o.Id == operationId))
                 .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
             return row?.ToOperation();
         });
@@ -279,7 +279,7 @@ internal sealed partial class Linq2DbWriteSession : IHierarchyWriteSession, IOpe
         catch (Exception e)
         {
             _failed = true;
-            if (_dialect.Translate(e) is { } translated)
+            if (_dialect.Errors.Translate(e) is { } translated)
             {
                 throw translated;
             }
@@ -290,7 +290,7 @@ internal sealed partial class Linq2DbWriteSession : IHierarchyWriteSession, IOpe
 
     private async Task WriteNowAsync(ChangeSet changes, CancellationToken cancellationToken)
     {
-        var counts = await Guarded(() => _dialect.WriteAsync(Connection, changes, _known, cancellationToken)).ConfigureAwait(false);
+        var counts = await Guarded(() => _dialect.Writer.WriteAsync(Connection, changes, _known, cancellationToken)).ConfigureAwait(false);
         Check(counts, changes);
         Remember(changes);
     }

@@ -1,9 +1,6 @@
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using MySqlConnector;
-using TargetTracking;
+using TargetTracking.Linq2Db;
 using TargetTracking.MySql;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -15,7 +12,7 @@ public static class MySqlTargetTrackingBuilderExtensions
     /// Uses MariaDB (or MySQL) as the store, connecting with a connection string that names the database holding the
     /// tables. The store creates and owns its <see cref="MySqlDataSource"/> (disposed with the container). Options are
     /// validated at start-up, and pending migrations are applied at start-up unless
-    /// <see cref="MySqlStoreOptions.ApplyMigrations"/> is off.
+    /// <see cref="TargetTracking.Linq2Db.Linq2DbStoreOptions.ApplyMigrations"/> is off.
     /// </summary>
     /// <param name="builder">The builder <c>AddTargetTracking</c> returned.</param>
     /// <param name="connectionString">A MySqlConnector connection string with a <c>Database</c>.</param>
@@ -28,8 +25,8 @@ public static class MySqlTargetTrackingBuilderExtensions
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
 
         // Fail at registration, naming the problem, rather than at the first query.
-        MySqlTargetRepository.RequireDatabase(connectionString, nameof(connectionString));
-        return Register(builder, configure, sp =>
+        MySqlDialect.RequireDatabase(connectionString, nameof(connectionString));
+        return builder.UseLinq2DbStore<MySqlStoreOptions>(configure, (sp, options) =>
         {
             var dataSource = new MySqlDataSourceBuilder(connectionString);
             if (sp.GetService<ILoggerFactory>() is { } loggerFactory)
@@ -37,14 +34,14 @@ public static class MySqlTargetTrackingBuilderExtensions
                 dataSource.UseLoggerFactory(loggerFactory);
             }
 
-            return new DataSourceHolder(dataSource.Build(), owned: true);
+            return MySqlDialect.BuildStore(dataSource.Build(), options, sp.GetService<ILogger<Linq2DbTargetStore>>(), owned: true);
         });
     }
 
     /// <summary>
     /// Uses MariaDB (or MySQL) as the store, taking connections from <paramref name="dataSource"/>, which stays the
     /// caller's to dispose; its connection string names the database holding the tables. Options are validated at
-    /// start-up, and pending migrations are applied at start-up unless <see cref="MySqlStoreOptions.ApplyMigrations"/> is off.
+    /// start-up, and pending migrations are applied at start-up unless <see cref="TargetTracking.Linq2Db.Linq2DbStoreOptions.ApplyMigrations"/> is off.
     /// </summary>
     /// <param name="builder">The builder <c>AddTargetTracking</c> returned.</param>
     /// <param name="dataSource">Where connections come from.</param>
@@ -55,53 +52,7 @@ public static class MySqlTargetTrackingBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(dataSource);
-        MySqlTargetRepository.RequireDatabase(dataSource.ConnectionString, nameof(dataSource));
-        return Register(builder, configure, _ => new DataSourceHolder(dataSource, owned: false));
-    }
-
-    private static TargetTrackingBuilder Register(TargetTrackingBuilder builder, Action<MySqlStoreOptions>? configure, Func<IServiceProvider, DataSourceHolder> dataSource)
-    {
-        var services = builder.Services;
-        var options = services.AddOptions<MySqlStoreOptions>();
-        if (configure is not null)
-        {
-            options.Configure(configure);
-        }
-
-        options.ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MySqlStoreOptions>, MySqlStoreOptionsValidator>());
-        services.TryAddSingleton(dataSource);
-        services.TryAddSingleton(sp => new MySqlTargetRepository(
-            sp.GetRequiredService<DataSourceHolder>().DataSource,
-            sp.GetRequiredService<IOptions<MySqlStoreOptions>>().Value,
-            sp.GetService<ILogger<MySqlTargetRepository>>()));
-        services.TryAddSingleton<ITargetRepository>(sp => sp.GetRequiredService<MySqlTargetRepository>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, MySqlStoreInitializer>());
-        return builder;
-    }
-
-    /// <summary>Keeps the data source, and disposes it with the container when the store created it.</summary>
-    private sealed class DataSourceHolder(MySqlDataSource dataSource, bool owned) : IAsyncDisposable
-    {
-        public MySqlDataSource DataSource { get; } = dataSource;
-
-        public ValueTask DisposeAsync() => owned ? DataSource.DisposeAsync() : ValueTask.CompletedTask;
-    }
-
-    private sealed class MySqlStoreOptionsValidator : IValidateOptions<MySqlStoreOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, MySqlStoreOptions options)
-        {
-            var problems = options.Validate();
-            return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
-        }
-    }
-
-    /// <summary>Prepares the store when the host starts (migrations, query compilation), so a broken database stops the start instead of the first request.</summary>
-    private sealed class MySqlStoreInitializer(MySqlTargetRepository repository) : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken) => repository.InitializeAsync(cancellationToken);
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        MySqlDialect.RequireDatabase(dataSource.ConnectionString, nameof(dataSource));
+        return builder.UseLinq2DbStore<MySqlStoreOptions>(configure, (sp, options) => MySqlDialect.BuildStore(dataSource, options, sp.GetService<ILogger<Linq2DbTargetStore>>(), owned: false));
     }
 }

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using MySqlConnector;
+using TargetTracking.Linq2Db;
 
 namespace TargetTracking.MySql;
 
@@ -8,7 +9,7 @@ namespace TargetTracking.MySql;
 /// terms: which failures are worth re-running the unit of work for, and which mean a row was not in the state the
 /// unit of work expected.
 /// </summary>
-internal static class MySqlErrors
+internal sealed class MySqlErrors : DialectErrors
 {
     /// <summary>The key of <see cref="Exception.Data"/> under which the bulk writer names the table a failed statement wrote.</summary>
     internal const string TableKey = "TargetTracking.Table";
@@ -17,7 +18,7 @@ internal static class MySqlErrors
     internal const string TargetsTable = "targets";
 
     /// <summary>Tells whether re-running the whole unit of work may succeed.</summary>
-    public static bool IsTransient(Exception exception)
+    public override bool IsTransient(Exception exception)
     {
         for (var e = exception; e is not null; e = e.InnerException)
         {
@@ -45,7 +46,7 @@ internal static class MySqlErrors
     /// MySQL 8 names the key <c>targets.PRIMARY</c>.
     /// </summary>
     /// <returns>The exception to throw instead, or <see langword="null"/> to let the failure through unchanged.</returns>
-    public static Exception? Translate(Exception exception) =>
+    public override Exception? Translate(Exception exception) =>
         exception is MySqlException { ErrorCode: MySqlErrorCode.DuplicateKeyEntry } mysql
         && (Equals(mysql.Data[TableKey], TargetsTable) || mysql.Message.Contains("'targets.PRIMARY'", StringComparison.Ordinal))
             ? new ConcurrentWriteException($"A target to insert exists already ({mysql.Message}).", mysql)

@@ -14,7 +14,7 @@ public static class PostgreSqlTargetTrackingBuilderExtensions
     /// <summary>
     /// Uses PostgreSQL as the store, connecting with a connection string. The store creates and owns its
     /// <see cref="NpgsqlDataSource"/> (disposed with the container). Options are validated at start-up, and
-    /// pending migrations are applied at start-up unless <see cref="PostgreSqlStoreOptions.ApplyMigrations"/> is off.
+    /// pending migrations are applied at start-up unless <see cref="TargetTracking.Linq2Db.Linq2DbStoreOptions.ApplyMigrations"/> is off.
     /// </summary>
     /// <param name="builder">The builder <c>AddTargetTracking</c> returned.</param>
     /// <param name="connectionString">An Npgsql connection string.</param>
@@ -43,7 +43,7 @@ public static class PostgreSqlTargetTrackingBuilderExtensions
     /// <summary>
     /// Uses PostgreSQL as the store, taking connections from <paramref name="dataSource"/>, which stays the
     /// caller's to dispose. Options are validated at start-up, and pending migrations are applied at start-up
-    /// unless <see cref="PostgreSqlStoreOptions.ApplyMigrations"/> is off.
+    /// unless <see cref="TargetTracking.Linq2Db.Linq2DbStoreOptions.ApplyMigrations"/> is off.
     /// </summary>
     /// <param name="builder">The builder <c>AddTargetTracking</c> returned.</param>
     /// <param name="dataSource">Where connections come from.</param>

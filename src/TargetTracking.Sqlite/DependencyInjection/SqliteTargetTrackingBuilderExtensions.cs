@@ -1,7 +1,5 @@
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
-using TargetTracking;
+using Microsoft.Extensions.Logging;
+using TargetTracking.Linq2Db;
 using TargetTracking.Sqlite;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -21,35 +19,12 @@ public static class SqliteTargetTrackingBuilderExtensions
     public static TargetTrackingBuilder UseSqlite(this TargetTrackingBuilder builder, string connectionString, Action<SqliteStoreOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var services = builder.Services;
-        services.AddOptions<SqliteStoreOptions>()
-            .Configure(options =>
+        return builder.UseLinq2DbStore<SqliteStoreOptions>(
+            options =>
             {
                 options.ConnectionString = connectionString;
                 configure?.Invoke(options);
-            })
-            .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SqliteStoreOptions>, SqliteStoreOptionsValidator>());
-        services.TryAddSingleton(sp => new SqliteTargetRepository(sp.GetRequiredService<IOptions<SqliteStoreOptions>>().Value));
-        services.TryAddSingleton<ITargetRepository>(sp => sp.GetRequiredService<SqliteTargetRepository>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, SqliteStoreInitializer>());
-        return builder;
-    }
-
-    private sealed class SqliteStoreOptionsValidator : IValidateOptions<SqliteStoreOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, SqliteStoreOptions options)
-        {
-            var problems = options.Validate();
-            return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
-        }
-    }
-
-    /// <summary>Prepares the database when the host starts, so a bad path or schema fails at start-up, not on the first request.</summary>
-    private sealed class SqliteStoreInitializer(SqliteTargetRepository repository) : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken) => repository.InitializeAsync(cancellationToken);
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+            },
+            (sp, options) => SqliteDialect.BuildStore(options, sp.GetService<ILogger<Linq2DbTargetStore>>(), null));
     }
 }

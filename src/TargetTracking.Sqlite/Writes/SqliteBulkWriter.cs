@@ -1,3 +1,5 @@
+using LinqToDB;
+using LinqToDB.Data;
 using Microsoft.Data.Sqlite;
 using TargetTracking.Linq2Db;
 
@@ -7,7 +9,7 @@ namespace TargetTracking.Sqlite;
 /// The unit-of-work write of SQLite: each kind of write is one prepared statement run per row inside the session's
 /// transaction (<see cref="PreparedBatch{T}"/>). SQLite has no network round trip, so this is its set-based write.
 /// </summary>
-internal static class SqliteBulkWriter
+internal sealed class SqliteBulkWriter(Linq2DbDialect dialect) : DialectWriter
 {
     private const string InsertTarget = """
         INSERT INTO targets (id, name, name_norm, description, markets, status, version, created_at, updated_at, status_changed_at)
@@ -80,8 +82,21 @@ internal static class SqliteBulkWriter
         new("@MarketNorm", m => m.MarketNorm),
     ];
 
+    // The statements that recompute the stays of the targets in the JSON array @ids (StaysTable.Refresh).
+    private readonly (string Delete, string Insert) _staysRefresh = StaysTable.Refresh(dialect, column => $"{column} IN (SELECT value FROM json_each(@ids))");
+
+    public override Task<WriteCounts> WriteAsync(DataConnection db, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> locked, CancellationToken cancellationToken) =>
+        WriteAsync((SqliteConnection)Linq2DbDialect.ConnectionOf(db)!, (SqliteTransaction)db.Transaction!, _staysRefresh, changes, locked, cancellationToken);
+
+    public override async Task<long> InsertOperationItemsAsync(DataConnection db, string operationId, Guid[] ids, CancellationToken cancellationToken) =>
+        await db.ExecuteAsync(
+            "INSERT INTO target_operation_items (operation_id, target_id) SELECT @id, value FROM json_each(@ids) WHERE true ON CONFLICT DO NOTHING",
+            cancellationToken,
+            new DataParameter("id", operationId, DataType.NVarChar),
+            new DataParameter("ids", Stored.Ids(ids), DataType.NVarChar)).ConfigureAwait(false);
+
     /// <summary>Writes a unit of work's changes: each kind of write one prepared statement run per row.</summary>
-    public static async Task<WriteCounts> WriteAsync(
+    private static async Task<WriteCounts> WriteAsync(
         SqliteConnection connection, SqliteTransaction transaction, (string Delete, string Insert) staysRefresh, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> known, CancellationToken cancellationToken)
     {
         long inserted = 0, updated = 0, deleted = 0;

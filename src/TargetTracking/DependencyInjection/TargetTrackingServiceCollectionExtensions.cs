@@ -78,7 +78,7 @@ public sealed class TargetTrackingBuilder
     /// <returns>This builder.</returns>
     public TargetTrackingBuilder UseInMemory()
     {
-        Services.TryAddSingleton<ITargetRepository, InMemoryTargetRepository>();
+        Services.TryAddSingleton<ITargetRepository, InMemoryTargetStore>();
         return this;
     }
 

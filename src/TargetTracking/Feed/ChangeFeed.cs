@@ -14,7 +14,6 @@ namespace TargetTracking;
 public sealed partial class ChangeFeed
 {
     private readonly TargetTracker _tracker;
-    private readonly IChangeFeedStore? _store;
     private readonly ChangeFeedOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -28,17 +27,10 @@ public sealed partial class ChangeFeed
     {
         Guard.Against.Null(tracker);
         _tracker = tracker;
-        _store = tracker.Repository as IChangeFeedStore;
         _options = tracker.Options.Feed;
         _time = tracker.Time;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
-
-    /// <summary>
-    /// Gets a value indicating whether the store has a change feed (it implements <see cref="IChangeFeedStore"/>; every
-    /// store shipped does). Where it is <see langword="false"/>, reads and subscriptions throw <see cref="NotSupportedException"/>.
-    /// </summary>
-    public bool IsSupported => _store is not null;
 
     /// <summary>
     /// Gets the lag the last read of this feed saw (see <see cref="FeedPage.Lag"/>), and when that read ran; <see langword="null"/>
@@ -58,7 +50,7 @@ public sealed partial class ChangeFeed
     /// <param name="limit">How many entries at most; <see langword="null"/> for <see cref="ChangeFeedOptions.BatchSize"/>.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The entries, the position to read from next, and the lag.</returns>
-    /// <exception cref="NotSupportedException">The store has no change feed (<see cref="IsSupported"/>).</exception>
+    /// <exception cref="NotSupportedException">The store has no change feed (<see cref="TargetTracker.Supports{TPort}"/>).</exception>
     /// <exception cref="TargetStoreUnavailableException">The store kept failing with transient errors.</exception>
     public async Task<FeedPage> ReadAsync(FeedToken? after = null, int? limit = null, CancellationToken cancellationToken = default)
     {
@@ -86,7 +78,7 @@ public sealed partial class ChangeFeed
     /// <param name="from">The position to start after; <see langword="null"/> for the start of the feed.</param>
     /// <param name="cancellationToken">Ends the subscription.</param>
     /// <returns>The entries, each with its token.</returns>
-    /// <exception cref="NotSupportedException">The store has no change feed (<see cref="IsSupported"/>).</exception>
+    /// <exception cref="NotSupportedException">The store has no change feed (<see cref="TargetTracker.Supports{TPort}"/>).</exception>
     public async IAsyncEnumerable<FeedEntry> SubscribeAsync(FeedToken? from = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var store = Store();
@@ -160,8 +152,7 @@ public sealed partial class ChangeFeed
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
-    private IChangeFeedStore Store() =>
-        _store ?? throw new NotSupportedException($"The store {_tracker.Repository.GetType().Name} has no change feed: it does not implement IChangeFeedStore.");
+    private IChangeFeedStore Store() => _tracker.Port<IChangeFeedStore>();
 
     [LoggerMessage(EventId = 30, EventName = "FeedReadFailed", Level = LogLevel.Warning, Message = "A change feed read failed with a transient error; the subscription resumes from its last position in {Delay}.")]
     private static partial void LogReadFailed(ILogger logger, TimeSpan delay, Exception exception);

@@ -202,3 +202,39 @@ public sealed record IntegrityReport
         $"{TargetsChecked.ToString(CultureInfo.InvariantCulture)} targets, {EntriesChecked.ToString(CultureInfo.InvariantCulture)} entries, {ProblemCount.ToString(CultureInfo.InvariantCulture)} problem(s)"
         + (ProblemCount == 0 ? "" : ": " + string.Join("; ", Problems.Take(20)));
 }
+
+/// <summary>A stored link (a row of the links table) that points at a row that is not there.</summary>
+/// <param name="ItemId">The item id the link names.</param>
+/// <param name="Kind">The kind the link claims, as stored.</param>
+/// <param name="TargetExists">Whether the outcome's (target's) row exists.</param>
+/// <param name="ItemKind">The kind of the item stored under <paramref name="ItemId"/>, or <see langword="null"/> where there is none.</param>
+/// <param name="LastVersion">The highest version in the outcome's history, or <see langword="null"/> where it has none.</param>
+public sealed record IntegrityLink(Guid ItemId, string Kind, bool TargetExists, string? ItemKind, long? LastVersion);
+
+/// <summary>What the integrity check reads of a history entry.</summary>
+/// <param name="Id">The entry id.</param>
+/// <param name="Action">What it records.</param>
+/// <param name="OldStatus">The status before.</param>
+/// <param name="NewStatus">The status after.</param>
+/// <param name="Version">The version.</param>
+public sealed record HistoryEntryFacts(Guid Id, HistoryAction Action, string? OldStatus, string? NewStatus, long Version);
+
+/// <summary>What the integrity check reads of a target's row.</summary>
+/// <param name="Status">The stored status (<see langword="null"/>: Not Set).</param>
+/// <param name="Version">The stored version.</param>
+public sealed record IntegrityRow(string? Status, long Version);
+
+/// <summary>A stored row the library cannot read, as stored.</summary>
+/// <param name="Table">The table: <c>targets</c> or <c>history</c>.</param>
+/// <param name="StoredId">The row's id as stored (text; it may itself be what is malformed).</param>
+/// <param name="Values">The values that cannot be read.</param>
+public sealed record MalformedRow(string Table, string StoredId, IReadOnlyList<MalformedValue> Values);
+
+/// <summary>A stored value the library cannot read.</summary>
+/// <param name="Column">The column, for example <c>id</c>, <c>target_id</c>, <c>markets</c>, <c>action</c>.</param>
+/// <param name="StoredText">The value as stored, as text, cut to <see cref="MaxLength"/> characters.</param>
+public sealed record MalformedValue(string Column, string? StoredText)
+{
+    /// <summary>The longest stored text a report carries.</summary>
+    public const int MaxLength = 200;
+}

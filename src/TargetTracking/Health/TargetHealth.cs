@@ -26,7 +26,6 @@ public sealed class TargetHealth
 
     private static readonly IReadOnlyDictionary<IntegrityProblemKind, long> NoCounts = new Dictionary<IntegrityProblemKind, long>();
     private readonly TargetTracker _tracker;
-    private readonly IIntegrityStore? _integrity;
     private LastIntegrityCheck? _lastCheck;
 
     /// <summary>Initializes a new instance.</summary>
@@ -35,7 +34,6 @@ public sealed class TargetHealth
     {
         Guard.Against.Null(tracker);
         _tracker = tracker;
-        _integrity = tracker.Repository as IIntegrityStore;
     }
 
     /// <summary>
@@ -43,14 +41,6 @@ public sealed class TargetHealth
     /// <see langword="null"/> before the first. The integrity health check reports it.
     /// </summary>
     public LastIntegrityCheck? LastCheck => Volatile.Read(ref _lastCheck);
-
-    /// <summary>
-    /// Gets a value indicating whether the store can be checked and repaired: it implements <see cref="IIntegrityStore"/>
-    /// (every store shipped does, a linq2db store seen through a host's transaction included). Where it is
-    /// <see langword="false"/>, <see cref="CheckIntegrityAsync"/>, <see cref="PlanRepairAsync"/> and
-    /// <see cref="ApplyRepairAsync"/> throw <see cref="NotSupportedException"/> before they touch the store.
-    /// </summary>
-    public bool CanCheckIntegrity => _integrity is not null;
 
     /// <summary>
     /// Checks every target and every history entry in the store, set-based, over one consistent snapshot (writers may
@@ -63,7 +53,7 @@ public sealed class TargetHealth
     /// <param name="maxProblems">How many problems the report lists at most (all are counted).</param>
     /// <param name="cancellationToken">Cancels the check.</param>
     /// <returns>The report.</returns>
-    /// <exception cref="NotSupportedException">The store cannot be checked (<see cref="CanCheckIntegrity"/>).</exception>
+    /// <exception cref="NotSupportedException">The store cannot be checked (<see cref="TargetTracker.Supports{TPort}"/>).</exception>
     public async Task<IntegrityReport> CheckIntegrityAsync(int maxProblems = DefaultMaxProblems, CancellationToken cancellationToken = default)
     {
         Guard.Against.OutOfRange(maxProblems, nameof(maxProblems), 0, int.MaxValue);
@@ -108,7 +98,7 @@ public sealed class TargetHealth
     /// <param name="policy">Which side to believe where a row and its history disagree.</param>
     /// <param name="cancellationToken">Cancels the check.</param>
     /// <returns>The plan.</returns>
-    /// <exception cref="NotSupportedException">The store cannot be checked (<see cref="CanCheckIntegrity"/>).</exception>
+    /// <exception cref="NotSupportedException">The store cannot be checked (<see cref="TargetTracker.Supports{TPort}"/>).</exception>
     public async Task<RepairPlan> PlanRepairAsync(RepairPolicy policy, CancellationToken cancellationToken = default)
     {
         Guard.Against.EnumOutOfRange(policy, nameof(policy));
@@ -168,7 +158,7 @@ public sealed class TargetHealth
     /// <param name="audit">Who repairs; when <see langword="null"/>, the <see cref="IAuditContextAccessor"/> is asked.</param>
     /// <param name="cancellationToken">Cancels the repair; units of work committed stay.</param>
     /// <returns>What was written.</returns>
-    /// <exception cref="NotSupportedException">The store cannot be checked (<see cref="CanCheckIntegrity"/>).</exception>
+    /// <exception cref="NotSupportedException">The store cannot be checked (<see cref="TargetTracker.Supports{TPort}"/>).</exception>
     public async Task<RepairResult> ApplyRepairAsync(RepairPlan plan, AuditContext? audit = null, CancellationToken cancellationToken = default)
     {
         Guard.Against.Null(plan);
@@ -291,8 +281,7 @@ public sealed class TargetHealth
     private static HierarchyKind LinkKind(IntegrityLink link) => Enum.TryParse<HierarchyKind>(link.Kind, out var kind) && Enum.IsDefined(kind) ? kind : HierarchyKind.Goal;
 
     private IIntegrityStore Integrity() =>
-        _integrity ?? throw new NotSupportedException(
-            $"The store {_tracker.Repository.GetType().Name} cannot be checked: it does not implement {nameof(IIntegrityStore)} (see {nameof(TargetHealth)}.{nameof(CanCheckIntegrity)}).");
+        _tracker.Port<IIntegrityStore>();
 
     private IntegrityScan Scan(IReadOnlyCollection<TargetId>? targets) => new() { KnownStatuses = _tracker.Pipeline.Statuses, Targets = targets };
 

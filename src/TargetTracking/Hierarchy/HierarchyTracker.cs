@@ -21,13 +21,12 @@ public sealed class HierarchyTracker
 
     /// <summary>Initializes a new instance over a tracker's store, options, clock and audit accessor.</summary>
     /// <param name="tracker">The target tracker.</param>
-    /// <exception cref="InvalidOperationException">The tracker's store does not keep the hierarchy (it does not implement <see cref="IHierarchyStore"/>).</exception>
+    /// <exception cref="NotSupportedException">The tracker's store does not keep the hierarchy (it does not implement <see cref="IHierarchyStore"/>).</exception>
     public HierarchyTracker(TargetTracker tracker)
     {
         Guard.Against.Null(tracker);
         _tracker = tracker;
-        _store = tracker.Repository as IHierarchyStore
-            ?? throw new InvalidOperationException($"The store {tracker.Repository.GetType().Name} does not keep goals, sprints and commitments (IHierarchyStore).");
+        _store = tracker.Port<IHierarchyStore>();
         _time = tracker.Time;
         _writer = new HierarchyWriter(tracker.Writer, tracker.Options, tracker.Repository, _store);
         _outcomeWeights = Weights(tracker.Options.Hierarchy.OutcomeWeights);

@@ -3,7 +3,7 @@ using System.Collections.Immutable;
 namespace TargetTracking.InMemory;
 
 /// <summary>The hierarchy in the in-memory store: every question answered by brute force, the model of the set-based stores.</summary>
-public sealed partial class InMemoryTargetRepository
+public sealed partial class InMemoryTargetStore
 {
     /// <inheritdoc />
     public Task<HierarchyItem?> GetItemAsync(Guid id, CancellationToken cancellationToken = default)

@@ -14,7 +14,7 @@ public sealed partial class TargetOperations
 {
     private static readonly OperationStatus[] Runnable = [OperationStatus.Pending, OperationStatus.Processing];
     private readonly TargetTracker _tracker;
-    private readonly IOperationRepository _operations;
+    private readonly IOperationStore _operations;
     private readonly OperationOptions _options;
     private readonly ILogger _logger;
 
@@ -26,8 +26,7 @@ public sealed partial class TargetOperations
     {
         Guard.Against.Null(tracker);
         _tracker = tracker;
-        _operations = tracker.Repository as IOperationRepository
-            ?? throw new NotSupportedException($"The store {tracker.Repository.GetType().Name} does not support tracked operations (it does not implement {nameof(IOperationRepository)}).");
+        _operations = tracker.Port<IOperationStore>();
         _options = tracker.Options.Operations;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
     }

@@ -181,3 +181,16 @@ public sealed record OperationsReport
     /// <summary>Gets the most recently touched targets, newest first.</summary>
     public required IReadOnlyList<TargetOperationTouch> Targets { get; init; }
 }
+
+/// <summary>How many moves went from one status to another.</summary>
+/// <param name="From">The status left (<see langword="null"/>: Not Set).</param>
+/// <param name="To">The status entered (<see langword="null"/>: Not Set).</param>
+/// <param name="Count">How many moves.</param>
+public sealed record TransitionCount(string? From, string? To, long Count);
+
+/// <summary>How tracked operations touched one target in a period.</summary>
+/// <param name="TargetId">The target.</param>
+/// <param name="Operations">How many distinct operations wrote history entries of it in the period.</param>
+/// <param name="Entries">How many entries they wrote.</param>
+/// <param name="LastAt">When the last of them occurred.</param>
+public sealed record TargetOperationTouch(TargetId TargetId, long Operations, long Entries, DateTimeOffset LastAt);

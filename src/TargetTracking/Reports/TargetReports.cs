@@ -13,7 +13,6 @@ public sealed class TargetReports
 
     private static readonly TimeSpan Microsecond = TimeSpan.FromTicks(10);
     private readonly TargetTracker _tracker;
-    private readonly IReportStore? _store;
     private readonly IReadOnlyList<string?> _funnel;
     private readonly IReadOnlyList<string?> _won;
     private readonly IReadOnlyList<string?> _lost;
@@ -26,7 +25,6 @@ public sealed class TargetReports
     {
         Guard.Against.Null(tracker);
         _tracker = tracker;
-        _store = tracker.Repository as IReportStore;
         options ??= new ReportOptions();
         var pipeline = tracker.Pipeline;
         string? Status(string s) => pipeline.NormalizeArgument(s, nameof(options), $"'{s}' is not a pipeline status.");
@@ -36,9 +34,6 @@ public sealed class TargetReports
             ? [.. options.Funnel.Select(Status).Distinct()]
             : [.. pipeline.Statuses.Where(s => !_lost.Contains(s))];
     }
-
-    /// <summary>Gets a value indicating whether the store computes reports (it implements <see cref="IReportStore"/>; every store shipped does).</summary>
-    public bool CanReport => _store is not null;
 
     /// <summary>Gets the funnel's statuses in order (<see langword="null"/>: Not Set).</summary>
     public IReadOnlyList<string?> Funnel => _funnel;
@@ -264,7 +259,5 @@ public sealed class TargetReports
     private IReadOnlyList<T> Sorted<T>(IEnumerable<T> items, Func<T, string?> status) =>
         [.. items.OrderBy(i => Rank(status(i))).ThenBy(status, StringComparer.Ordinal)];
 
-    private IReportStore Store() =>
-        _store ?? throw new NotSupportedException(
-            $"The store {_tracker.Repository.GetType().Name} cannot compute reports: it does not implement {nameof(IReportStore)} (see {nameof(TargetReports)}.{nameof(CanReport)}).");
+    private IReportStore Store() => _tracker.Port<IReportStore>();
 }

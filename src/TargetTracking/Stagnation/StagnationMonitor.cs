@@ -45,9 +45,8 @@ public sealed partial class StagnationMonitor : BackgroundService
 
         _tracker = tracker;
         _health = new TargetHealth(tracker);
-        _reports = tracker.Repository is IReportStore ? new TargetReports(tracker) : null;
-        _claims = tracker.Repository as IStagnationClaims
-            ?? throw new NotSupportedException($"The store {tracker.Repository.GetType().Name} cannot claim stays ({nameof(IStagnationClaims)}): the stagnation monitor needs it to notify once.");
+        _reports = tracker.Supports<IReportStore>() ? new TargetReports(tracker) : null;
+        _claims = tracker.Port<IStagnationClaims>();
         _notifier = notifier;
         _options = options;
         _time = timeProvider;

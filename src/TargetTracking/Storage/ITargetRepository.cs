@@ -1,4 +1,4 @@
-namespace TargetTracking;
+namespace TargetTracking.Storage;
 
 /// <summary>
 /// The storage port every adapter implements: reads, and write sessions in which the core locks the
@@ -154,8 +154,3 @@ public sealed record ChangeSet
     /// <summary>Gets a value indicating whether there is nothing to write.</summary>
     public bool IsEmpty => Inserts.Count == 0 && Updates.Count == 0 && Deletes.Count == 0 && PurgeHistory.Count == 0 && History.Count == 0;
 }
-
-/// <summary>How many targets are stored in one status.</summary>
-/// <param name="Status">The status as stored (<see langword="null"/>: Not Set).</param>
-/// <param name="Count">How many targets are in it.</param>
-public sealed record StatusCount(string? Status, long Count);

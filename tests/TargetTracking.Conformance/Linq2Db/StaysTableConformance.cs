@@ -31,9 +31,9 @@ public abstract class StaysTableConformance<TFixture>(TFixture fixture) : IClass
     private static Task<long> StaysAsync(Linq2DbTestStore store, TargetId? id = null)
     {
         var dialect = store.Store.Dialect;
-        var sql = $"SELECT COUNT(*) FROM {dialect.Qualify(dialect.Tables.Stays)}";
+        var sql = $"SELECT COUNT(*) FROM {dialect.Sql.Qualify(Tables.Stays)}";
         return id is { } target
-            ? CountWhereAsync(store, sql + " WHERE target_id = @tid", dialect.IdParameter("tid", target.Value))
+            ? CountWhereAsync(store, sql + " WHERE target_id = @tid", dialect.Sql.IdParameter("tid", target.Value))
             : CountAsync(store, sql);
     }
 
@@ -92,7 +92,7 @@ public abstract class StaysTableConformance<TFixture>(TFixture fixture) : IClass
         using (var db = new DataConnection(store.Host))
         {
             // The row moved past the library: its history still says Cold.
-            await db.ExecuteAsync($"UPDATE {dialect.Qualify(dialect.Tables.Targets)} SET status = 'Hot' WHERE id = @tid", dialect.IdParameter("tid", target.Id.Value));
+            await db.ExecuteAsync($"UPDATE {dialect.Sql.Qualify(Tables.Targets)} SET status = 'Hot' WHERE id = @tid", dialect.Sql.IdParameter("tid", target.Id.Value));
         }
 
         Clock.Advance(TimeSpan.FromHours(3));

@@ -31,10 +31,12 @@ internal sealed class TargetTrackingHealthChecks(TargetTracker tracker, ChangeFe
     /// <summary>No tracked operation stuck (processing without progress) and few enough failed.</summary>
     public async Task<HealthCheckResult> OperationsAsync(CancellationToken cancellationToken)
     {
-        if (tracker.Repository is not IOperationRepository operations)
+        if (!tracker.Supports<IOperationStore>())
         {
             return HealthCheckResult.Healthy("The store has no tracked operations.");
         }
+
+        var operations = tracker.Port<IOperationStore>();
 
         var now = tracker.Writer.Now();
         var stuck = await operations.FindOperationsAsync([OperationStatus.Processing], now - options.OperationStuckAfter, 100, cancellationToken).ConfigureAwait(false);

@@ -1,11 +1,11 @@
-namespace TargetTracking;
+namespace TargetTracking.Storage;
 
 /// <summary>
 /// The storage port for tracked operations, implemented by stores that support them (the store's
 /// <see cref="ITargetRepository"/> implements this too, and its write sessions implement
 /// <see cref="IOperationWriteSession"/>, so a batch and its progress commit in one transaction).
 /// </summary>
-public interface IOperationRepository
+public interface IOperationStore
 {
     /// <summary>Reads an operation.</summary>
     /// <param name="operationId">The operation.</param>

@@ -23,7 +23,6 @@ internal sealed class SqliteDatabase
             DefaultTimeout = Math.Max(1, (int)Math.Ceiling(options.BusyTimeout.TotalSeconds)),
         };
         ConnectionString = builder.ToString();
-        IsMemory = IsMemoryDatabase(builder);
         var busyMilliseconds = ((long)options.BusyTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
         _connectionPragmas = $"PRAGMA busy_timeout = {busyMilliseconds}; PRAGMA synchronous = NORMAL;";
     }
@@ -49,9 +48,6 @@ internal sealed class SqliteDatabase
 
     /// <summary>Gets the connection string the store opens connections with.</summary>
     public string ConnectionString { get; }
-
-    /// <summary>Gets a value indicating whether the database lives in memory (only while a connection to it is open).</summary>
-    public bool IsMemory { get; }
 
     /// <summary>Opens a connection with the store's settings: busy timeout, foreign keys on, synchronous NORMAL.</summary>
     public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
@@ -86,6 +82,9 @@ internal sealed class SqliteDatabase
         command.CommandText = _connectionPragmas;
         command.ExecuteNonQuery();
     }
+
+    /// <summary>Tells whether a connection string names an in-memory database (it lives only while a connection to it is open).</summary>
+    public static bool IsMemory(string connectionString) => IsMemoryDatabase(new SqliteConnectionStringBuilder(connectionString));
 
     /// <summary>Tells whether a connection string names an in-memory database that no other connection can see.</summary>
     public static bool IsPrivateMemory(SqliteConnectionStringBuilder builder) =>

@@ -1,4 +1,4 @@
-namespace TargetTracking;
+namespace TargetTracking.Storage;
 
 /// <summary>
 /// The storage port of the change feed: the history of every target read after a position that is safe against units

@@ -1,4 +1,4 @@
-namespace TargetTracking;
+namespace TargetTracking.Storage;
 
 /// <summary>
 /// The storage port of the hierarchy of goals, sprints and commitments, linked to targets (outcomes) only. A store that

@@ -1,9 +1,10 @@
 using Microsoft.Data.Sqlite;
+using TargetTracking.Linq2Db;
 
 namespace TargetTracking.Sqlite;
 
 /// <summary>The one place that classifies SQLite failures.</summary>
-internal static class SqliteErrors
+internal sealed class SqliteErrors : DialectErrors
 {
     private const int Busy = 5;
     private const int Locked = 6;
@@ -12,7 +13,7 @@ internal static class SqliteErrors
     /// SQLITE_BUSY (another connection holds the file lock) and SQLITE_LOCKED (a table lock, as in a shared-cache
     /// in-memory database), with all their extended codes, are transient: re-running the unit of work may succeed.
     /// </summary>
-    public static bool IsTransient(Exception? exception)
+    public override bool IsTransient(Exception exception)
     {
         for (var e = exception; e is not null; e = e.InnerException)
         {
@@ -24,6 +25,8 @@ internal static class SqliteErrors
 
         return false;
     }
+
+    // Inserts skip an existing id (ON CONFLICT DO NOTHING) and the row count tells: nothing to translate (the default).
 
     // Extended codes keep the primary code in their low byte (SQLITE_BUSY_SNAPSHOT = 5 | 2 << 8).
     private static bool IsBusyOrLocked(int code) => (code & 0xFF) is Busy or Locked;

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using LinqToDB;
+using LinqToDB.Data;
 using MySqlConnector;
 using TargetTracking.Linq2Db;
 
@@ -9,7 +11,7 @@ namespace TargetTracking.MySql;
 /// <c>JSON_TABLE</c>, each checked against its expected version; inserts are multi-row <c>INSERT</c>s; all of it sent in
 /// as few <see cref="MySqlBatch"/>es as the size budget allows (one for a status change of 10,000 targets).
 /// </summary>
-internal static class MySqlBulkWriter
+internal sealed class MySqlBulkWriter(Linq2DbDialect dialect) : DialectWriter
 {
     /// <summary>Rows per multi-row <c>INSERT</c>.</summary>
     internal const int InsertRows = 1000;
@@ -59,8 +61,22 @@ internal static class MySqlBulkWriter
     // and the history of exactly those, and refuses a count that differs.
     private const string DeleteTargetsPurgingHistory = "CALL targettracking_delete_targets_purging_history(?)";
 
+    // The statements that recompute the stays of the targets in the JSON array parameter (StaysTable.Refresh).
+    private readonly (string Delete, string Insert) _staysRefresh =
+        StaysTable.Refresh(dialect, column => $"{column} IN (SELECT UNHEX(j.id) FROM JSON_TABLE(?, '$[*]' COLUMNS (id CHAR(32) PATH '$')) AS j)");
+
+    public override Task<WriteCounts> WriteAsync(DataConnection db, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> locked, CancellationToken cancellationToken) =>
+        WriteAsync((MySqlConnection)Linq2DbDialect.ConnectionOf(db)!, db.Transaction as MySqlTransaction, _staysRefresh, changes, locked, cancellationToken);
+
+    public override async Task<long> InsertOperationItemsAsync(DataConnection db, string operationId, Guid[] ids, CancellationToken cancellationToken) =>
+        await db.ExecuteAsync(
+            "INSERT INTO target_operation_items (operation_id, target_id) SELECT DISTINCT @id, UNHEX(j.id) FROM JSON_TABLE(@ids, '$[*]' COLUMNS (id CHAR(32) PATH '$')) AS j",
+            cancellationToken,
+            new DataParameter("id", operationId, DataType.NVarChar),
+            new DataParameter("ids", Stored.Ids(ids), DataType.NVarChar)).ConfigureAwait(false);
+
     /// <summary>Writes a unit of work's changes; returns how many targets each kind of write matched.</summary>
-    public static async Task<WriteCounts> WriteAsync(
+    private static async Task<WriteCounts> WriteAsync(
         MySqlConnection connection, MySqlTransaction? transaction, (string Delete, string Insert) staysRefresh, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> known, CancellationToken cancellationToken)
     {
         var statements = new MySqlStatements(connection, transaction);

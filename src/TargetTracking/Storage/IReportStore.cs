@@ -1,4 +1,4 @@
-namespace TargetTracking;
+namespace TargetTracking.Storage;
 
 /// <summary>
 /// The storage port of the pipeline reports: a store that implements it computes stays, counts as of a date, pipeline
@@ -115,12 +115,6 @@ public sealed record PipelineFacts
     public required long Lost { get; init; }
 }
 
-/// <summary>How many moves went from one status to another.</summary>
-/// <param name="From">The status left (<see langword="null"/>: Not Set).</param>
-/// <param name="To">The status entered (<see langword="null"/>: Not Set).</param>
-/// <param name="Count">How many moves.</param>
-public sealed record TransitionCount(string? From, string? To, long Count);
-
 /// <summary>Durations of stays in one status, in whole microseconds, as a store computes them.</summary>
 /// <param name="Status">The status (<see langword="null"/>: Not Set).</param>
 /// <param name="Count">How many stays.</param>
@@ -147,10 +141,3 @@ public sealed record OperationsFactsQuery(DateTimeOffset From, DateTimeOffset To
 /// <param name="TargetsTouched">How many targets have at least one history entry of an operation in the period.</param>
 /// <param name="Targets">The most recently touched targets, newest first, then by id.</param>
 public sealed record OperationTouchFacts(long TargetsTouched, IReadOnlyList<TargetOperationTouch> Targets);
-
-/// <summary>How tracked operations touched one target in a period.</summary>
-/// <param name="TargetId">The target.</param>
-/// <param name="Operations">How many distinct operations wrote history entries of it in the period.</param>
-/// <param name="Entries">How many entries they wrote.</param>
-/// <param name="LastAt">When the last of them occurred.</param>
-public sealed record TargetOperationTouch(TargetId TargetId, long Operations, long Entries, DateTimeOffset LastAt);

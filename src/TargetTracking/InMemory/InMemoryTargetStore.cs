@@ -8,7 +8,7 @@ namespace TargetTracking.InMemory;
 /// the write lock from <see cref="BeginWriteAsync"/> until the session ends, as row locks would serialize
 /// writers to the same rows in a database. Thread-safe; data lives as long as the instance.
 /// </summary>
-public sealed partial class InMemoryTargetRepository : ITargetRepository, IOperationRepository, IIntegrityStore, IHierarchyStore, IChangeFeedStore, IReportStore, IStagnationClaims
+public sealed partial class InMemoryTargetStore : ITargetRepository, IOperationStore, IIntegrityStore, IHierarchyStore, IChangeFeedStore, IReportStore, IStagnationClaims
 {
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(TargetId, DateTimeOffset), StagnationClaim> _claims = new();
@@ -314,7 +314,7 @@ public sealed partial class InMemoryTargetRepository : ITargetRepository, IOpera
     /// <summary>An operation with its fixed selection (sorted ids) and its failures.</summary>
     private sealed record StoredOperation(BulkOperation Operation, ImmutableArray<TargetId> Items, ImmutableList<OperationItemFailure> Failures);
 
-    private sealed partial class Session(InMemoryTargetRepository owner) : IHierarchyWriteSession, IOperationWriteSession
+    private sealed partial class Session(InMemoryTargetStore owner) : IHierarchyWriteSession, IOperationWriteSession
     {
         private readonly List<HistoryEntry> _added = [];
         private State? _pending;

@@ -1,0 +1,54 @@
+using LinqToDB.Data;
+
+namespace TargetTracking.Linq2Db;
+
+/// <summary>A dialect's sessions role: the transactions and locks of reads and writes, and what the store does when it starts and ends.</summary>
+internal abstract class DialectSessions
+{
+    /// <summary>
+    /// Prepares the database once, before the migrations, when the store starts (SQLite: WAL mode for a file, a connection that
+    /// keeps an in-memory database alive). Nothing by default.
+    /// </summary>
+    /// <param name="connect">Opens a connection of the store.</param>
+    /// <param name="cancellationToken">Cancels the preparation.</param>
+    /// <returns>A task that completes when the database is prepared.</returns>
+    public virtual Task StartAsync(Func<DataConnection> connect, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Releases what <see cref="StartAsync"/> holds when the store is disposed (SQLite: idle pooled connections). Must not throw.</summary>
+    public virtual void Stop()
+    {
+    }
+
+    /// <summary>Waits for this process's turn to write, where the database serializes writers (SQLite); <see langword="null"/> where row locks suffice.</summary>
+    public virtual Task<IDisposable?> EnterWriterAsync(CancellationToken cancellationToken) => Task.FromResult<IDisposable?>(null);
+
+    /// <summary>Begins the transaction of a write session: one that keeps other writers off the rows it locks.</summary>
+    public abstract Task BeginWriteAsync(DataConnection db, CancellationToken cancellationToken);
+
+    /// <summary>Begins a read-only transaction in which several reads see one snapshot.</summary>
+    public abstract Task BeginSnapshotReadAsync(DataConnection db, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Begins a read-only transaction over one consistent snapshot that may last long (the integrity check, reports, the
+    /// feed), and returns what to dispose once it has ended. By default <see cref="BeginSnapshotReadAsync"/>, and nothing
+    /// to dispose; a database whose readers can see other connections' uncommitted rows (SQLite's shared cache) also holds
+    /// this store's writers off until it ends.
+    /// </summary>
+    public virtual async Task<IDisposable?> BeginConsistentReadAsync(DataConnection db, CancellationToken cancellationToken)
+    {
+        await BeginSnapshotReadAsync(db, cancellationToken).ConfigureAwait(false);
+        return null;
+    }
+
+    /// <summary>Adds the row lock to a query inside a write session (<c>FOR UPDATE</c>); identity where the transaction locks already.</summary>
+    public abstract IQueryable<T> ForUpdate<T>(IQueryable<T> query)
+        where T : class;
+
+    /// <summary>
+    /// Starts listening for commits, where the database can notify (PostgreSQL <c>LISTEN</c>); <see langword="null"/>
+    /// (the default) where the change feed polls.
+    /// </summary>
+    /// <param name="connect">Opens a connection of the store.</param>
+    /// <returns>The listener, or <see langword="null"/>.</returns>
+    public virtual IFeedListener? Listen(Func<DataConnection> connect) => null;
+}

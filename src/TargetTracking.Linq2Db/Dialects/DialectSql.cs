@@ -1,0 +1,69 @@
+using System.Linq.Expressions;
+using LinqToDB;
+using LinqToDB.Data;
+
+namespace TargetTracking.Linq2Db;
+
+/// <summary>A dialect's SQL role: the fragments and parameters that the shared LINQ and SQL embed, where databases spell them differently.</summary>
+internal abstract class DialectSql
+{
+    /// <summary>A filter: the target's id is one of <paramref name="ids"/>, sent as one parameter whatever their number.</summary>
+    public abstract Expression<Func<TargetRecord, bool>> IdIn(Guid[] ids);
+
+    /// <summary>A filter: the target has the normalized market, served by an index.</summary>
+    public abstract Expression<Func<TargetRecord, bool>> HasMarket(IDataContext db, string market);
+
+    /// <summary>Gets the sort key of names: code-point order, as the in-memory model compares them.</summary>
+    public abstract Expression<Func<TargetRecord, string>> NameKey { get; }
+
+    /// <summary>
+    /// Gets SQL that reads a time column as whole microseconds since 1970-01-01 UTC, a 64-bit integer: the reports
+    /// compute durations and percentiles in it, exactly, the same on every database.
+    /// </summary>
+    /// <param name="column">The column, qualified as the query needs.</param>
+    /// <returns>The SQL expression.</returns>
+    public abstract string ReportMicros(string column);
+
+    /// <summary>
+    /// Gets the database's own aggregate for the reports' percentile (the smallest value whose 1-based rank r in
+    /// ascending order satisfies r×100 ≥ n×<paramref name="percent"/>), or <see langword="null"/> to pick it with
+    /// <c>ROW_NUMBER</c> and <c>COUNT</c> windows (the default: neither SQLite nor MariaDB has one).
+    /// </summary>
+    /// <param name="percent">The percentile, 1 to 99.</param>
+    /// <param name="value">The value column.</param>
+    /// <returns>The aggregate, or <see langword="null"/>.</returns>
+    public virtual string? Percentile(int percent, string value) => null;
+
+    /// <summary>Gets a parameter holding a time as the time columns store it (compared with them directly, so indexes serve).</summary>
+    public abstract DataParameter TimeParameter(string name, DateTimeOffset value);
+
+    /// <summary>Gets a parameter holding an id as the id columns store it.</summary>
+    public abstract DataParameter IdParameter(string name, Guid id);
+
+    /// <summary>Gets a table's name as raw SQL refers to it (schema-qualified and quoted where the database has schemas).</summary>
+    public virtual string Qualify(string table) => table;
+
+    /// <summary>
+    /// Gets the temporary table a pipeline report fills once with the stays in scope (so its figures read the stays
+    /// table, and pick a cohort's targets, once), or <see langword="null"/> to read the stays table in each statement (the default).
+    /// </summary>
+    public virtual ReportScratch? ReportScratch => null;
+
+    /// <summary>Gets an INSERT of one row that does nothing when the row's key exists (it affects 0 rows then).</summary>
+    /// <param name="table">The qualified table.</param>
+    /// <param name="columns">The column list.</param>
+    /// <param name="values">The values list (parameters).</param>
+    /// <returns>The statement.</returns>
+    public abstract string InsertIgnore(string table, string columns, string values);
+}
+
+/// <summary>A temporary table of the stays in a pipeline report's scope, dropped with the report's transaction.</summary>
+/// <param name="Name">The table's name.</param>
+/// <param name="Create">The statement that creates it (columns tid, st, ver, entered, exited, nst, del).</param>
+/// <param name="Analyze">A statement that gathers its statistics once filled, or <see langword="null"/>.</param>
+/// <param name="Inline">
+/// What follows <c>scope AS</c> in each statement's CTE over the table: PostgreSQL copies a CTE read twice (the funnel
+/// reads it twice) into a work table of its own unless told <c>NOT MATERIALIZED</c>, which cost a second of the report at
+/// 1,000,000 targets.
+/// </param>
+internal sealed record ReportScratch(string Name, string Create, string? Analyze, string Inline);

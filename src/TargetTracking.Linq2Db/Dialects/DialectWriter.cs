@@ -1,0 +1,36 @@
+using LinqToDB.Data;
+
+namespace TargetTracking.Linq2Db;
+
+/// <summary>A dialect's writer role: a unit of work's decided changes and an operation's selection, with the fastest statements the database has.</summary>
+internal abstract class DialectWriter
+{
+    /// <summary>
+    /// Writes a unit of work's decided changes set-based and returns how many rows each kind matched (each update and
+    /// delete checked against its expected version).
+    /// </summary>
+    public abstract Task<WriteCounts> WriteAsync(DataConnection db, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> locked, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Gets a value indicating whether the dialect can send a unit of work's last write together with its COMMIT
+    /// (<see cref="WriteAndCommitAsync"/>), one round trip fewer.
+    /// </summary>
+    public virtual bool CommitsWithLastWrite => false;
+
+    /// <summary>
+    /// Writes like <see cref="WriteAsync"/> and commits in the same round trip; a failed statement leaves the
+    /// transaction uncommitted. Called only when every update and delete targets a row the session locked at the
+    /// expected version, so no row can be missed.
+    /// </summary>
+    public virtual Task<WriteCounts> WriteAndCommitAsync(DataConnection db, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> locked, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("This dialect does not commit with its last write.");
+
+    /// <summary>Stores an operation's selection given as ids (set-based, ignoring duplicates); returns how many were stored.</summary>
+    public abstract Task<long> InsertOperationItemsAsync(DataConnection db, string operationId, Guid[] ids, CancellationToken cancellationToken);
+}
+
+/// <summary>How many rows each kind of write matched.</summary>
+/// <param name="Inserted">Targets inserted.</param>
+/// <param name="Updated">Targets updated at their expected version.</param>
+/// <param name="Deleted">Targets deleted at their expected version.</param>
+internal readonly record struct WriteCounts(long Inserted, long Updated, long Deleted);
