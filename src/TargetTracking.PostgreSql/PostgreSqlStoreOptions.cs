@@ -1,9 +1,10 @@
 using System.Text.RegularExpressions;
+using TargetTracking.Linq2Db;
 
 namespace TargetTracking.PostgreSql;
 
 /// <summary>Options of the PostgreSQL store, validated at start-up.</summary>
-public sealed partial class PostgreSqlStoreOptions
+public sealed partial class PostgreSqlStoreOptions : Linq2DbStoreOptions
 {
     /// <summary>The schema used when none is configured.</summary>
     public const string DefaultSchema = "targettracking";
@@ -15,17 +16,8 @@ public sealed partial class PostgreSqlStoreOptions
     /// <value>The default value is <c>targettracking</c>.</value>
     public string Schema { get; set; } = DefaultSchema;
 
-    /// <summary>
-    /// Gets or sets a value indicating whether pending schema migrations are applied at start-up (and, without a
-    /// host, before the store's first use). Turn it off when a deployment step applies them with
-    /// <see cref="PostgreSqlTargetRepository.MigrateAsync"/>.
-    /// </summary>
-    /// <value>The default value is <see langword="true"/>.</value>
-    public bool ApplyMigrations { get; set; } = true;
-
-    /// <summary>Checks the options.</summary>
-    /// <returns>Every problem found, each naming the setting; empty when valid.</returns>
-    public IReadOnlyList<string> Validate()
+    /// <inheritdoc />
+    public override IReadOnlyList<string> Validate()
     {
         var problems = new List<string>();
         if (string.IsNullOrEmpty(Schema))

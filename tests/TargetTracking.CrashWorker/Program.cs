@@ -83,7 +83,7 @@ internal static class Program
     {
         if (arguments.Store == "sqlite")
         {
-            var sqlite = new SqliteTargetRepository(new SqliteStoreOptions { ConnectionString = arguments.Connection });
+            var sqlite = SqliteDialect.CreateStore(new SqliteStoreOptions { ConnectionString = arguments.Connection });
             await sqlite.InitializeAsync();
             return new OpenStore(sqlite, sqlite.DisposeAsync);
         }
@@ -92,11 +92,11 @@ internal static class Program
         {
             // The connection string names the store's database.
             var mariaDb = new MySqlDataSource(arguments.Connection);
-            return new OpenStore(new MySqlTargetRepository(mariaDb), mariaDb.DisposeAsync);
+            return new OpenStore(MySqlDialect.CreateStore(mariaDb), mariaDb.DisposeAsync);
         }
 
         var dataSource = NpgsqlDataSource.Create(arguments.Connection);
-        var postgres = new PostgreSqlTargetRepository(dataSource, new PostgreSqlStoreOptions { Schema = arguments.Schema ?? PostgreSqlStoreOptions.DefaultSchema });
+        var postgres = PostgreSqlDialect.CreateStore(dataSource, new PostgreSqlStoreOptions { Schema = arguments.Schema ?? PostgreSqlStoreOptions.DefaultSchema });
         return new OpenStore(postgres, dataSource.DisposeAsync);
     }
 

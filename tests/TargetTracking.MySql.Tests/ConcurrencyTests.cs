@@ -14,7 +14,7 @@ public sealed class ConcurrencyTests(MySqlFixture fixture) : IClassFixture<MySql
         for (var i = 0; i < Writers; i++)
         {
             var dataSource = fixture.DataSource(connectionString);
-            var store = new MySqlTargetRepository(dataSource);
+            var store = MySqlDialect.CreateStore(dataSource);
             await store.MigrateAsync();
             trackers[i] = Db.Tracker(store, clock: TimeProvider.System);
         }

@@ -46,7 +46,7 @@ public sealed class DependencyInjectionTests(MySqlFixture fixture) : IClassFixtu
 
         await StartAsync(provider);
 
-        Assert.Equal(MySqlDialect.EmbeddedMigrations.Count, await Db.ScalarAsync<int>(connectionString, "SELECT MAX(version) FROM target_tracking_migrations"));
+        Assert.Equal(MySqlSchema.EmbeddedMigrations.Count, await Db.ScalarAsync<int>(connectionString, "SELECT MAX(version) FROM target_tracking_migrations"));
         var store = Assert.IsType<Linq2DbTargetStore>(provider.GetRequiredService<ITargetRepository>());
         Assert.Equal("MariaDB", store.Dialect.Name);
         Assert.True((await provider.GetRequiredService<TargetTracker>().CreateAsync(new NewTarget("Through linq2db"))).IsSuccess);
@@ -62,11 +62,11 @@ public sealed class DependencyInjectionTests(MySqlFixture fixture) : IClassFixtu
         await using var provider = services.BuildServiceProvider();
 
         await StartAsync(provider);
-        Assert.Equal(MySqlDialect.EmbeddedMigrations.Count, await Db.ScalarAsync<int>(connectionString, "SELECT MAX(version) FROM target_tracking_migrations"));
+        Assert.Equal(MySqlSchema.EmbeddedMigrations.Count, await Db.ScalarAsync<int>(connectionString, "SELECT MAX(version) FROM target_tracking_migrations"));
 
         var tracker = provider.GetRequiredService<TargetTracker>();
         Assert.True((await tracker.CreateAsync(new NewTarget("Via DI"))).IsSuccess);
-        Assert.IsType<MySqlTargetRepository>(provider.GetRequiredService<ITargetRepository>());
+        Assert.IsType<Linq2DbTargetStore>(provider.GetRequiredService<ITargetRepository>());
     }
 
     [Fact]
@@ -113,7 +113,7 @@ public sealed class DependencyInjectionTests(MySqlFixture fixture) : IClassFixtu
     public void Repository_WithInvalidOptions_Throws_NamingTheSetting()
     {
         using var dataSource = new MySqlDataSource("Server=127.0.0.1;User ID=root;Database=x");
-        var error = Assert.Throws<OptionsValidationException>(() => new MySqlTargetRepository(dataSource, new MySqlStoreOptions { MigrationLockTimeout = TimeSpan.FromHours(2) }));
+        var error = Assert.Throws<OptionsValidationException>(() => MySqlDialect.CreateStore(dataSource, new MySqlStoreOptions { MigrationLockTimeout = TimeSpan.FromHours(2) }));
         Assert.Contains("MySqlStoreOptions.MigrationLockTimeout", error.Message, StringComparison.Ordinal);
     }
 }

@@ -16,7 +16,7 @@ public sealed class FaultInjectionTests(MySqlFixture fixture) : IClassFixture<My
     }
 
     /// <summary>A store whose first <paramref name="kills"/> write sessions lose their connection at <paramref name="point"/>.</summary>
-    private sealed class KillingRepository(MySqlTargetRepository inner, string admin, KillPoint point, int kills) : ITargetRepository
+    private sealed class KillingRepository(Linq2DbTargetStore inner, string admin, KillPoint point, int kills) : ITargetRepository
     {
         private int _kills = kills;
 
@@ -79,7 +79,7 @@ public sealed class FaultInjectionTests(MySqlFixture fixture) : IClassFixture<My
         }
     }
 
-    private async Task<(MySqlTargetRepository Store, string ConnectionString, Target[] Targets)> SeedAsync(int count)
+    private async Task<(Linq2DbTargetStore Store, string ConnectionString, Target[] Targets)> SeedAsync(int count)
     {
         var (store, connectionString) = await fixture.CreateMySqlRepositoryAsync();
         var created = await Db.Tracker(store).CreateManyAsync(Enumerable.Range(0, count).Select(i => new NewTarget($"T{i}", Status: "Cold")));

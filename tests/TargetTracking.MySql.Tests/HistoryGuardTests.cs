@@ -7,7 +7,7 @@ public sealed class HistoryGuardTests(MySqlFixture fixture) : IClassFixture<MySq
 {
     private const int SignalException = 1644; // ER_SIGNAL_EXCEPTION: what the triggers raise
 
-    private async Task<(MySqlTargetRepository Store, string ConnectionString, TargetTracker Tracker, Target Target)> NewStoreAsync()
+    private async Task<(Linq2DbTargetStore Store, string ConnectionString, TargetTracker Tracker, Target Target)> NewStoreAsync()
     {
         var (store, connectionString) = await fixture.CreateMySqlRepositoryAsync();
         var tracker = Db.Tracker(store);
@@ -75,7 +75,7 @@ public sealed class HistoryGuardTests(MySqlFixture fixture) : IClassFixture<MySq
 
         // That user runs the store: writes, history, the purge policy.
         await using var dataSource = new MySqlDataSource(app);
-        var asApp = Db.Tracker(new MySqlTargetRepository(dataSource, new MySqlStoreOptions { ApplyMigrations = false }), o => o.DeletePolicy = DeletePolicy.PurgeHistory);
+        var asApp = Db.Tracker(MySqlDialect.CreateStore(dataSource, new MySqlStoreOptions { ApplyMigrations = false }), o => o.DeletePolicy = DeletePolicy.PurgeHistory);
         Assert.True((await asApp.ChangeStatusAsync(target.Id, 1, "Active")).IsSuccess);
         Assert.Equal(2, (await asApp.GetHistoryAsync(target.Id)).Count);
         Assert.True((await asApp.DeleteAsync(target.Id, 2)).IsSuccess);

@@ -10,14 +10,15 @@ namespace TargetTracking.MySql.Tests;
 public sealed class MigrationTests(MySqlFixture fixture) : IClassFixture<MySqlFixture>
 {
     private const string LockName = "CONCAT('targettracking.migrations:', MD5(DATABASE()))";
-    private static readonly int LatestVersion = MySqlDialect.EmbeddedMigrations.Count;
+    private static readonly int LatestVersion = MySqlSchema.EmbeddedMigrations.Count;
 
-    private MySqlTargetRepository Store(string connectionString, bool applyMigrations = true, IReadOnlyList<Migration>? migrations = null, MySqlDataSource? dataSource = null, TimeSpan? lockTimeout = null) =>
-        new(
+    private Linq2DbTargetStore Store(string connectionString, bool applyMigrations = true, IReadOnlyList<Migration>? migrations = null, MySqlDataSource? dataSource = null, TimeSpan? lockTimeout = null) =>
+        MySqlDialect.BuildStore(
             dataSource ?? fixture.DataSource(connectionString),
             new MySqlStoreOptions { ApplyMigrations = applyMigrations, MigrationLockTimeout = lockTimeout ?? TimeSpan.FromSeconds(60) },
             NullLogger.Instance,
-            migrations ?? MySqlDialect.EmbeddedMigrations);
+            owned: false,
+            migrations ?? MySqlSchema.EmbeddedMigrations);
 
     /// <summary>Everything a migration can change: tables, columns, indexes, constraints, triggers, version rows.</summary>
     private static async Task<string> DescribeSchemaAsync(string connectionString)
@@ -59,7 +60,7 @@ public sealed class MigrationTests(MySqlFixture fixture) : IClassFixture<MySqlFi
         Assert.Equal(LatestVersion, await store.MigrateAsync());
         Assert.Equal(LatestVersion, await store.GetSchemaVersionAsync());
         var names = await Db.ScalarAsync<string>(connectionString, "SELECT GROUP_CONCAT(name ORDER BY version) FROM target_tracking_migrations");
-        Assert.Equal(string.Join(",", MySqlDialect.EmbeddedMigrations.Select(m => m.Name)), names);
+        Assert.Equal(string.Join(",", MySqlSchema.EmbeddedMigrations.Select(m => m.Name)), names);
         Assert.Equal("0001_targets_and_history,0002_history_append_only,0003_operations,0004_append_only_and_status_case,0005_history_repaired,0006_hierarchy,0007_reports_and_stagnation_claims,0008_change_feed,0009_stays", names);
     }
 
@@ -86,7 +87,7 @@ public sealed class MigrationTests(MySqlFixture fixture) : IClassFixture<MySqlFi
         await Store(connectionString).MigrateAsync();
         var before = await DescribeSchemaAsync(connectionString);
 
-        foreach (var migration in MySqlDialect.EmbeddedMigrations)
+        foreach (var migration in MySqlSchema.EmbeddedMigrations)
         {
             await Db.ExecuteAsync(connectionString, migration.Sql);
         }
@@ -193,7 +194,7 @@ public sealed class MigrationTests(MySqlFixture fixture) : IClassFixture<MySqlFi
         await Store(connectionString).MigrateAsync();
         var broken = new Migration(LatestVersion + 1, "9999_extra", "CREATE TABLE IF NOT EXISTS half_done (x INT); SELECT * FROM no_such_table;");
 
-        var error = await Assert.ThrowsAsync<MySqlException>(() => Store(connectionString, migrations: [.. MySqlDialect.EmbeddedMigrations, broken]).MigrateAsync());
+        var error = await Assert.ThrowsAsync<MySqlException>(() => Store(connectionString, migrations: [.. MySqlSchema.EmbeddedMigrations, broken]).MigrateAsync());
         Assert.Equal(MySqlErrorCode.NoSuchTable, error.ErrorCode);
 
         // DDL is not transactional here: the table the script created stays, but its version is not recorded.
@@ -201,8 +202,8 @@ public sealed class MigrationTests(MySqlFixture fixture) : IClassFixture<MySqlFi
         Assert.Equal(1, await Db.ScalarAsync<long>(connectionString, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'half_done'"));
 
         var fixedScript = broken with { Sql = "CREATE TABLE IF NOT EXISTS half_done (x INT); CREATE TABLE IF NOT EXISTS other_half (y INT);" };
-        Assert.Equal(1, await Store(connectionString, migrations: [.. MySqlDialect.EmbeddedMigrations, fixedScript]).MigrateAsync());
-        Assert.Equal(LatestVersion + 1, await Store(connectionString, migrations: [.. MySqlDialect.EmbeddedMigrations, fixedScript]).GetSchemaVersionAsync());
+        Assert.Equal(1, await Store(connectionString, migrations: [.. MySqlSchema.EmbeddedMigrations, fixedScript]).MigrateAsync());
+        Assert.Equal(LatestVersion + 1, await Store(connectionString, migrations: [.. MySqlSchema.EmbeddedMigrations, fixedScript]).GetSchemaVersionAsync());
     }
 
     [Fact]
@@ -232,10 +233,10 @@ public sealed class MigrationTests(MySqlFixture fixture) : IClassFixture<MySqlFi
     [Fact]
     public void EmbeddedMigrations_AreNumberedWithoutGaps_AndIdempotent()
     {
-        Assert.Equal(Enumerable.Range(1, MySqlDialect.EmbeddedMigrations.Count), MySqlDialect.EmbeddedMigrations.Select(m => m.Version));
-        Assert.All(MySqlDialect.EmbeddedMigrations, m => Assert.False(string.IsNullOrWhiteSpace(m.Sql)));
+        Assert.Equal(Enumerable.Range(1, MySqlSchema.EmbeddedMigrations.Count), MySqlSchema.EmbeddedMigrations.Select(m => m.Version));
+        Assert.All(MySqlSchema.EmbeddedMigrations, m => Assert.False(string.IsNullOrWhiteSpace(m.Sql)));
         Assert.All(
-            MySqlDialect.EmbeddedMigrations.SelectMany(m => m.Sql.Split('\n')).Where(l => l.StartsWith("CREATE ", StringComparison.Ordinal)),
+            MySqlSchema.EmbeddedMigrations.SelectMany(m => m.Sql.Split('\n')).Where(l => l.StartsWith("CREATE ", StringComparison.Ordinal)),
             l => Assert.Contains(" IF NOT EXISTS ", l, StringComparison.Ordinal));
     }
 }

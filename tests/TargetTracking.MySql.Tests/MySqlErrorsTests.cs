@@ -6,6 +6,8 @@ namespace TargetTracking.MySql.Tests;
 
 public sealed class MySqlErrorsTests
 {
+    private static readonly MySqlErrors Errors = new();
+
     /// <summary>MySqlConnector's exceptions have internal constructors only: the server's errors are made the way the driver makes them.</summary>
     private static MySqlException MySql(int code, string message = "message") =>
         (MySqlException)typeof(MySqlException)
@@ -22,7 +24,7 @@ public sealed class MySqlErrorsTests
     [InlineData(2013)] // CR_SERVER_LOST
     [InlineData(4031)] // ER_CLIENT_INTERACTION_TIMEOUT
     public void IsTransient_ForRetryableErrors_IsTrue(int code) =>
-        Assert.True(MySqlErrors.IsTransient(MySql(code)));
+        Assert.True(Errors.IsTransient(MySql(code)));
 
     [Theory]
     [InlineData(1062)] // ER_DUP_ENTRY
@@ -35,23 +37,23 @@ public sealed class MySqlErrorsTests
     [InlineData(1701)] // ER_TRUNCATE_ILLEGAL_FK: the truncate guard
     [InlineData(1142)] // ER_TABLEACCESS_DENIED_ERROR
     public void IsTransient_ForConstraintAndProgrammingErrors_IsFalse(int code) =>
-        Assert.False(MySqlErrors.IsTransient(MySql(code)));
+        Assert.False(Errors.IsTransient(MySql(code)));
 
     [Fact]
     public void IsTransient_ForLostConnections_IsTrue()
     {
-        Assert.True(MySqlErrors.IsTransient(new IOException("broken pipe")));
-        Assert.True(MySqlErrors.IsTransient(new SocketException((int)SocketError.ConnectionReset)));
-        Assert.True(MySqlErrors.IsTransient(new TimeoutException("read timed out")));
-        Assert.True(MySqlErrors.IsTransient(new InvalidOperationException("wrapped", MySql(1213))));
+        Assert.True(Errors.IsTransient(new IOException("broken pipe")));
+        Assert.True(Errors.IsTransient(new SocketException((int)SocketError.ConnectionReset)));
+        Assert.True(Errors.IsTransient(new TimeoutException("read timed out")));
+        Assert.True(Errors.IsTransient(new InvalidOperationException("wrapped", MySql(1213))));
     }
 
     [Fact]
     public void IsTransient_ForCancellationAndBugs_IsFalse()
     {
-        Assert.False(MySqlErrors.IsTransient(new OperationCanceledException("cancelled", MySql(1317))));
-        Assert.False(MySqlErrors.IsTransient(MySql(1317))); // ER_QUERY_INTERRUPTED alone: a KILL QUERY, not a lost connection
-        Assert.False(MySqlErrors.IsTransient(new InvalidOperationException("bug")));
+        Assert.False(Errors.IsTransient(new OperationCanceledException("cancelled", MySql(1317))));
+        Assert.False(Errors.IsTransient(MySql(1317))); // ER_QUERY_INTERRUPTED alone: a KILL QUERY, not a lost connection
+        Assert.False(Errors.IsTransient(new InvalidOperationException("bug")));
     }
 
     [Fact]
@@ -60,22 +62,22 @@ public sealed class MySqlErrorsTests
         // MariaDB does not name the table: the bulk writer marks its target inserts.
         var marked = MySql(1062, "Duplicate entry '\\x01' for key 'PRIMARY'");
         marked.Data[MySqlErrors.TableKey] = MySqlErrors.TargetsTable;
-        Assert.IsType<ConcurrentWriteException>(MySqlErrors.Translate(marked));
+        Assert.IsType<ConcurrentWriteException>(Errors.Translate(marked));
 
         // MySQL 8 names it.
-        Assert.IsType<ConcurrentWriteException>(MySqlErrors.Translate(MySql(1062, "Duplicate entry 'x' for key 'targets.PRIMARY'")));
+        Assert.IsType<ConcurrentWriteException>(Errors.Translate(MySql(1062, "Duplicate entry 'x' for key 'targets.PRIMARY'")));
 
-        Assert.Null(MySqlErrors.Translate(MySql(1062, "Duplicate entry 'x' for key 'PRIMARY'")));
-        Assert.Null(MySqlErrors.Translate(MySql(1062, "Duplicate entry 'x-2' for key 'ux_target_history_target_version'")));
-        Assert.Null(MySqlErrors.Translate(MySql(4025, "CONSTRAINT `targets_version_check` failed")));
-        Assert.Null(MySqlErrors.Translate(new IOException("lost")));
+        Assert.Null(Errors.Translate(MySql(1062, "Duplicate entry 'x' for key 'PRIMARY'")));
+        Assert.Null(Errors.Translate(MySql(1062, "Duplicate entry 'x-2' for key 'ux_target_history_target_version'")));
+        Assert.Null(Errors.Translate(MySql(4025, "CONSTRAINT `targets_version_check` failed")));
+        Assert.Null(Errors.Translate(new IOException("lost")));
     }
 
     [Fact]
     public void Repository_IsTransient_UsesTheSameClassification()
     {
         using var dataSource = new MySqlDataSource("Server=127.0.0.1;User ID=nobody;Database=none");
-        var repository = new MySqlTargetRepository(dataSource);
+        var repository = MySqlDialect.CreateStore(dataSource);
         Assert.True(repository.IsTransient(MySql(1213)));
         Assert.False(repository.IsTransient(MySql(1062)));
     }

@@ -81,14 +81,14 @@ public sealed class MySqlFixture : ISharedStoreFixture, ILinq2DbStoreFixture, II
         var (repository, connectionString) = await CreateMySqlRepositoryAsync();
         await repository.InitializeAsync();
         var dataSource = DataSource(connectionString);
-        return new Linq2DbTestStore(repository.Store, MySqlDialect.Options(dataSource), async () => await dataSource.OpenConnectionAsync());
+        return new Linq2DbTestStore(repository, MySqlDialect.Options(dataSource), async () => await dataSource.OpenConnectionAsync());
     }
 
     /// <summary>Creates a store on a new database, migrated.</summary>
-    public async Task<(MySqlTargetRepository Repository, string ConnectionString)> CreateMySqlRepositoryAsync(MySqlStoreOptions? options = null)
+    public async Task<(Linq2DbTargetStore Repository, string ConnectionString)> CreateMySqlRepositoryAsync(MySqlStoreOptions? options = null)
     {
         var connectionString = await NewDatabaseAsync();
-        var repository = new MySqlTargetRepository(DataSource(connectionString), options);
+        var repository = MySqlDialect.CreateStore(DataSource(connectionString), options);
         await repository.MigrateAsync();
         return (repository, connectionString);
     }

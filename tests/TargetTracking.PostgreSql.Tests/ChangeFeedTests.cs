@@ -98,7 +98,7 @@ public sealed class ChangeFeedTests(PostgreSqlFixture fixture) : IClassFixture<P
 
         // The subscriber reaches the database through the proxy; the writer directly, so it keeps writing while the subscriber's database is down.
         var subscriberStore = await fixture.CreatePostgreSqlRepositoryAsync(dataSource);
-        var writer = Db.Tracker(new PostgreSqlTargetRepository(fixture.DataSource, new PostgreSqlStoreOptions { Schema = subscriberStore.Schema }), clock: TimeProvider.System);
+        var writer = Db.Tracker(PostgreSqlDialect.CreateStore(fixture.DataSource, new PostgreSqlStoreOptions { Schema = subscriberStore.Schema }), clock: TimeProvider.System);
         var subscriber = Db.Tracker(subscriberStore, o =>
         {
             o.MaxRetryAttempts = 0;

@@ -49,7 +49,7 @@ public sealed class DependencyInjectionTests(PostgreSqlFixture fixture) : IClass
 
         await StartAsync(provider);
 
-        Assert.Equal(PostgreSqlDialect.EmbeddedMigrations.Count, await Db.ScalarAsync<int>(fixture.DataSource, $"SELECT max(version) FROM \"{schema}\".schema_version"));
+        Assert.Equal(PostgreSqlSchema.EmbeddedMigrations.Count, await Db.ScalarAsync<int>(fixture.DataSource, $"SELECT max(version) FROM \"{schema}\".schema_version"));
         var store = Assert.IsType<Linq2DbTargetStore>(provider.GetRequiredService<ITargetRepository>());
         Assert.Equal("PostgreSQL", store.Dialect.Name);
         Assert.True((await provider.GetRequiredService<TargetTracker>().CreateAsync(new NewTarget("Through linq2db"))).IsSuccess);
@@ -66,13 +66,13 @@ public sealed class DependencyInjectionTests(PostgreSqlFixture fixture) : IClass
 
         await StartAsync(provider);
         var version = await Db.ScalarAsync<int>(fixture.DataSource, $"SELECT max(version) FROM \"{schema}\".schema_version");
-        Assert.Equal(PostgreSqlDialect.EmbeddedMigrations.Count, version);
+        Assert.Equal(PostgreSqlSchema.EmbeddedMigrations.Count, version);
 
         var tracker = provider.GetRequiredService<TargetTracker>();
         var created = await tracker.CreateAsync(new NewTarget("Via DI"));
         Assert.True(created.IsSuccess);
-        Assert.IsType<PostgreSqlTargetRepository>(provider.GetRequiredService<ITargetRepository>());
-        Assert.Equal(schema, provider.GetRequiredService<PostgreSqlTargetRepository>().Schema);
+        Assert.IsType<Linq2DbTargetStore>(provider.GetRequiredService<ITargetRepository>());
+        Assert.Equal(schema, provider.GetRequiredService<Linq2DbTargetStore>().Schema);
     }
 
     [Fact]
@@ -117,7 +117,7 @@ public sealed class DependencyInjectionTests(PostgreSqlFixture fixture) : IClass
     public void Repository_WithInvalidOptions_Throws_NamingTheSetting()
     {
         using var dataSource = NpgsqlDataSource.Create(fixture.ConnectionString);
-        var error = Assert.Throws<OptionsValidationException>(() => new PostgreSqlTargetRepository(dataSource, new PostgreSqlStoreOptions { Schema = "x;y" }));
+        var error = Assert.Throws<OptionsValidationException>(() => PostgreSqlDialect.CreateStore(dataSource, new PostgreSqlStoreOptions { Schema = "x;y" }));
         Assert.Contains("PostgreSqlStoreOptions.Schema", error.Message, StringComparison.Ordinal);
     }
 }

@@ -16,7 +16,7 @@ public sealed class FaultInjectionTests(PostgreSqlFixture fixture) : IClassFixtu
     }
 
     /// <summary>A store whose first <paramref name="kills"/> write sessions lose their connection at <paramref name="point"/>.</summary>
-    private sealed class KillingRepository(PostgreSqlTargetRepository inner, NpgsqlDataSource admin, KillPoint point, int kills) : ITargetRepository
+    private sealed class KillingRepository(Linq2DbTargetStore inner, NpgsqlDataSource admin, KillPoint point, int kills) : ITargetRepository
     {
         private int _kills = kills;
 
@@ -72,7 +72,7 @@ public sealed class FaultInjectionTests(PostgreSqlFixture fixture) : IClassFixtu
         }
     }
 
-    private async Task<(PostgreSqlTargetRepository Store, string Schema, Target[] Targets)> SeedAsync(int count)
+    private async Task<(Linq2DbTargetStore Store, string Schema, Target[] Targets)> SeedAsync(int count)
     {
         var schema = PostgreSqlFixture.NewSchema();
         var store = await fixture.CreatePostgreSqlRepositoryAsync(schema: schema);

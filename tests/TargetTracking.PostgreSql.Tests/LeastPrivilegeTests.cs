@@ -74,14 +74,14 @@ public sealed class LeastPrivilegeFixture : IStoreFixture, IAsyncLifetime
     public async Task<string> NewSchemaAsync(bool allowHistoryPurge = true)
     {
         var schema = PostgreSqlFixture.NewSchema();
-        await new PostgreSqlTargetRepository(AsMigrator, new PostgreSqlStoreOptions { Schema = schema }).MigrateAsync();
+        await PostgreSqlDialect.CreateStore(AsMigrator, new PostgreSqlStoreOptions { Schema = schema }).MigrateAsync();
         await Db.ExecuteAsync(AsMigrator, PostgreSqlDialect.Create(schema).ApplicationRoleGrants(Application, allowHistoryPurge));
         return schema;
     }
 
     /// <summary>The store as the application runs it: as the application role, migrations off.</summary>
-    public PostgreSqlTargetRepository Store(string schema) =>
-        new(AsApplication, new PostgreSqlStoreOptions { Schema = schema, ApplyMigrations = false });
+    public Linq2DbTargetStore Store(string schema) =>
+        PostgreSqlDialect.CreateStore(AsApplication, new PostgreSqlStoreOptions { Schema = schema, ApplyMigrations = false });
 
     public async Task<ITargetRepository> CreateRepositoryAsync() => Store(await NewSchemaAsync());
 

@@ -5,10 +5,10 @@ namespace TargetTracking.PostgreSql.Tests;
 
 public sealed class MigrationTests(PostgreSqlFixture fixture) : IClassFixture<PostgreSqlFixture>
 {
-    private static readonly int LatestVersion = PostgreSqlDialect.EmbeddedMigrations.Count;
+    private static readonly int LatestVersion = PostgreSqlSchema.EmbeddedMigrations.Count;
 
-    private PostgreSqlTargetRepository Store(string schema, bool applyMigrations = true, IReadOnlyList<Migration>? migrations = null, NpgsqlDataSource? dataSource = null) =>
-        new(dataSource ?? fixture.DataSource, new PostgreSqlStoreOptions { Schema = schema, ApplyMigrations = applyMigrations }, NullLogger.Instance, migrations ?? PostgreSqlDialect.EmbeddedMigrations);
+    private Linq2DbTargetStore Store(string schema, bool applyMigrations = true, IReadOnlyList<Migration>? migrations = null, NpgsqlDataSource? dataSource = null) =>
+        PostgreSqlDialect.BuildStore(dataSource ?? fixture.DataSource, new PostgreSqlStoreOptions { Schema = schema, ApplyMigrations = applyMigrations }, NullLogger.Instance, owned: false, migrations ?? PostgreSqlSchema.EmbeddedMigrations);
 
     /// <summary>Everything a migration can change: tables, columns, indexes, constraints, triggers, functions, version rows.</summary>
     private async Task<string> DescribeSchemaAsync(string schema)
@@ -45,7 +45,7 @@ public sealed class MigrationTests(PostgreSqlFixture fixture) : IClassFixture<Po
         Assert.Equal(LatestVersion, await store.MigrateAsync());
         Assert.Equal(LatestVersion, await store.GetSchemaVersionAsync());
         var names = await Db.ScalarAsync<string[]>(fixture.DataSource, $"SELECT array_agg(name ORDER BY version) FROM \"{schema}\".schema_version");
-        Assert.Equal(PostgreSqlDialect.EmbeddedMigrations.Select(m => m.Name), names);
+        Assert.Equal(PostgreSqlSchema.EmbeddedMigrations.Select(m => m.Name), names);
         Assert.Equal(["0001_targets_and_history", "0002_history_append_only", "0003_operations", "0004_append_only_and_status_case", "0005_history_repaired", "0006_hierarchy", "0007_reports_and_stagnation_claims", "0008_change_feed", "0009_stays"], names);
     }
 
@@ -218,7 +218,7 @@ public sealed class MigrationTests(PostgreSqlFixture fixture) : IClassFixture<Po
         var schema = PostgreSqlFixture.NewSchema();
         await Store(schema).MigrateAsync();
         var before = await DescribeSchemaAsync(schema);
-        var script = PostgreSqlDialect.EmbeddedMigrations.Single(m => m.Version == 4).Sql;
+        var script = PostgreSqlSchema.EmbeddedMigrations.Single(m => m.Version == 4).Sql;
 
         await Db.ExecuteAsync(fixture.DataSource, $"BEGIN; SET LOCAL search_path TO \"{schema}\", pg_temp; {script} COMMIT;");
 
@@ -233,7 +233,7 @@ public sealed class MigrationTests(PostgreSqlFixture fixture) : IClassFixture<Po
         var before = await DescribeSchemaAsync(schema);
         var broken = new Migration(LatestVersion + 1, "9999_broken", "CREATE TABLE half_done (x int); ALTER TABLE targets ADD COLUMN extra int; SELECT 1 / 0;");
 
-        var error = await Assert.ThrowsAsync<PostgresException>(() => Store(schema, migrations: [.. PostgreSqlDialect.EmbeddedMigrations, broken]).MigrateAsync());
+        var error = await Assert.ThrowsAsync<PostgresException>(() => Store(schema, migrations: [.. PostgreSqlSchema.EmbeddedMigrations, broken]).MigrateAsync());
         Assert.Equal("22012", error.SqlState); // division_by_zero
 
         Assert.Equal(before, await DescribeSchemaAsync(schema));
@@ -325,7 +325,7 @@ public sealed class MigrationTests(PostgreSqlFixture fixture) : IClassFixture<Po
     [Fact]
     public void EmbeddedMigrations_AreNumberedWithoutGaps()
     {
-        Assert.Equal(Enumerable.Range(1, PostgreSqlDialect.EmbeddedMigrations.Count), PostgreSqlDialect.EmbeddedMigrations.Select(m => m.Version));
-        Assert.All(PostgreSqlDialect.EmbeddedMigrations, m => Assert.False(string.IsNullOrWhiteSpace(m.Sql)));
+        Assert.Equal(Enumerable.Range(1, PostgreSqlSchema.EmbeddedMigrations.Count), PostgreSqlSchema.EmbeddedMigrations.Select(m => m.Version));
+        Assert.All(PostgreSqlSchema.EmbeddedMigrations, m => Assert.False(string.IsNullOrWhiteSpace(m.Sql)));
     }
 }

@@ -56,13 +56,13 @@ public sealed partial class PostgreSqlFixture : ISharedStoreFixture, ILinq2DbSto
     {
         var repository = await CreatePostgreSqlRepositoryAsync();
         await repository.InitializeAsync();
-        return new Linq2DbTestStore(repository.Store, PostgreSqlDialect.Options(DataSource), async () => await DataSource.OpenConnectionAsync());
+        return new Linq2DbTestStore(repository, PostgreSqlDialect.Options(DataSource), async () => await DataSource.OpenConnectionAsync());
     }
 
     /// <summary>Creates a store on a new schema, migrated.</summary>
-    public async Task<PostgreSqlTargetRepository> CreatePostgreSqlRepositoryAsync(NpgsqlDataSource? dataSource = null, string? schema = null)
+    public async Task<Linq2DbTargetStore> CreatePostgreSqlRepositoryAsync(NpgsqlDataSource? dataSource = null, string? schema = null)
     {
-        var repository = new PostgreSqlTargetRepository(dataSource ?? DataSource, new PostgreSqlStoreOptions { Schema = schema ?? NewSchema() });
+        var repository = PostgreSqlDialect.CreateStore(dataSource ?? DataSource, new PostgreSqlStoreOptions { Schema = schema ?? NewSchema() });
         await repository.MigrateAsync();
         return repository;
     }

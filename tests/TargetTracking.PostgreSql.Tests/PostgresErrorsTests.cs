@@ -18,7 +18,7 @@ public sealed class PostgresErrorsTests
     [InlineData("08003")] // connection_does_not_exist
     [InlineData("53300")] // too_many_connections
     public void IsTransient_ForRetryableServerErrors_IsTrue(string sqlState) =>
-        Assert.True(PostgresErrors.IsTransient(Postgres(sqlState)));
+        Assert.True(new PostgresErrors().IsTransient(Postgres(sqlState)));
 
     [Theory]
     [InlineData("23505")] // unique_violation
@@ -28,40 +28,40 @@ public sealed class PostgresErrorsTests
     [InlineData("42601")] // syntax_error
     [InlineData("23001")] // restrict_violation: the append-only trigger
     public void IsTransient_ForConstraintAndProgrammingErrors_IsFalse(string sqlState) =>
-        Assert.False(PostgresErrors.IsTransient(Postgres(sqlState)));
+        Assert.False(new PostgresErrors().IsTransient(Postgres(sqlState)));
 
     [Fact]
     public void IsTransient_ForLostConnections_IsTrue()
     {
-        Assert.True(PostgresErrors.IsTransient(new NpgsqlException("Exception while reading from stream", new IOException("reset"))));
-        Assert.True(PostgresErrors.IsTransient(new NpgsqlException("Failed to connect", new SocketException((int)SocketError.ConnectionRefused))));
-        Assert.True(PostgresErrors.IsTransient(new IOException("broken pipe")));
-        Assert.True(PostgresErrors.IsTransient(new InvalidOperationException("wrapped", Postgres("40P01"))));
+        Assert.True(new PostgresErrors().IsTransient(new NpgsqlException("Exception while reading from stream", new IOException("reset"))));
+        Assert.True(new PostgresErrors().IsTransient(new NpgsqlException("Failed to connect", new SocketException((int)SocketError.ConnectionRefused))));
+        Assert.True(new PostgresErrors().IsTransient(new IOException("broken pipe")));
+        Assert.True(new PostgresErrors().IsTransient(new InvalidOperationException("wrapped", Postgres("40P01"))));
     }
 
     [Fact]
     public void IsTransient_ForCancellationAndBugs_IsFalse()
     {
-        Assert.False(PostgresErrors.IsTransient(new OperationCanceledException("cancelled", Postgres("57014"))));
-        Assert.False(PostgresErrors.IsTransient(new InvalidOperationException("bug")));
-        Assert.False(PostgresErrors.IsTransient(new NpgsqlException("not transient")));
+        Assert.False(new PostgresErrors().IsTransient(new OperationCanceledException("cancelled", Postgres("57014"))));
+        Assert.False(new PostgresErrors().IsTransient(new InvalidOperationException("bug")));
+        Assert.False(new PostgresErrors().IsTransient(new NpgsqlException("not transient")));
     }
 
     [Fact]
     public void Translate_UniqueViolationOnTargetKey_IsConcurrentWrite_OtherErrorsPassThrough()
     {
-        var conflict = PostgresErrors.Translate(Postgres("23505", "targets_pkey"));
+        var conflict = new PostgresErrors().Translate(Postgres("23505", "targets_pkey"));
         Assert.IsType<ConcurrentWriteException>(conflict);
-        Assert.Null(PostgresErrors.Translate(Postgres("23505", "history_pkey")));
-        Assert.Null(PostgresErrors.Translate(Postgres("23514", "targets_version_check")));
-        Assert.Null(PostgresErrors.Translate(new IOException("lost")));
+        Assert.Null(new PostgresErrors().Translate(Postgres("23505", "history_pkey")));
+        Assert.Null(new PostgresErrors().Translate(Postgres("23514", "targets_version_check")));
+        Assert.Null(new PostgresErrors().Translate(new IOException("lost")));
     }
 
     [Fact]
     public void Repository_IsTransient_UsesTheSameClassification()
     {
         using var dataSource = NpgsqlDataSource.Create("Host=127.0.0.1;Username=nobody");
-        var repository = new PostgreSqlTargetRepository(dataSource);
+        var repository = PostgreSqlDialect.CreateStore(dataSource);
         Assert.True(repository.IsTransient(Postgres("40001")));
         Assert.False(repository.IsTransient(Postgres("23505", "targets_pkey")));
     }

@@ -1,7 +1,7 @@
 // How the data file was made: see UpgradeConformance in TargetTracking.Conformance (TargetTracking 0.1 at commit
 // ca0a283, a fixed clock). Data/v0.1.sql is a pg_dump of the schema the Dapper PostgreSQL store of that commit wrote:
 //   - a throwaway PostgreSQL 15 cluster (initdb, UTF8, no locale), a new database, and
-//     new PostgreSqlTargetRepository(dataSource, new PostgreSqlStoreOptions { Schema = "targettracking_v01" }), whose
+//     PostgreSqlDialect.CreateStore(dataSource, new PostgreSqlStoreOptions { Schema = "targettracking_v01" }), whose
 //     migrations 1 to 3 created the schema;
 //   - after the last step: pg_dump --schema=targettracking_v01 --no-owner --no-privileges (plain format: COPY blocks,
 //     psql's \restrict and \unrestrict lines), unedited.
@@ -51,7 +51,7 @@ public sealed partial class PostgreSqlFixture : IUpgradeFixture
     public async Task<RestoredStore> OpenRestoredAsync()
     {
         var schema = await RestoreV01Async();
-        var repository = new PostgreSqlTargetRepository(DataSource, new PostgreSqlStoreOptions { Schema = schema });
+        var repository = PostgreSqlDialect.CreateStore(DataSource, new PostgreSqlStoreOptions { Schema = schema });
         await repository.InitializeAsync();
         return new RestoredStore(repository, repository, ConnectionString, schema);
     }
@@ -128,8 +128,8 @@ public sealed class UpgradeTests(PostgreSqlFixture fixture) : UpgradeConformance
     public async Task OldSchema_KeepsItsVersions_OnlyLaterMigrationsAreApplied()
     {
         var schema = await Fixture.RestoreV01Async();
-        var repository = new PostgreSqlTargetRepository(Fixture.DataSource, new PostgreSqlStoreOptions { Schema = schema });
-        var later = PostgreSqlDialect.EmbeddedMigrations.Where(m => m.Version > 3).Select(m => m.Name).ToList();
+        var repository = PostgreSqlDialect.CreateStore(Fixture.DataSource, new PostgreSqlStoreOptions { Schema = schema });
+        var later = PostgreSqlSchema.EmbeddedMigrations.Where(m => m.Version > 3).Select(m => m.Name).ToList();
 
         Assert.Equal(3, await repository.GetSchemaVersionAsync());
         Assert.Equal(later.Count, await repository.MigrateAsync());
@@ -138,7 +138,7 @@ public sealed class UpgradeTests(PostgreSqlFixture fixture) : UpgradeConformance
         Assert.Equal(["0001_targets_and_history", "0002_history_append_only", "0003_operations", .. later], names);
 
         // With migrations off the store starts on it too.
-        var unmigrated = new PostgreSqlTargetRepository(Fixture.DataSource, new PostgreSqlStoreOptions { Schema = schema, ApplyMigrations = false });
+        var unmigrated = PostgreSqlDialect.CreateStore(Fixture.DataSource, new PostgreSqlStoreOptions { Schema = schema, ApplyMigrations = false });
         await unmigrated.InitializeAsync();
         Assert.Equal(6, (await unmigrated.QueryAsync(new TargetQuery())).TotalCount);
     }

@@ -74,7 +74,7 @@ public sealed class DependencyInjectionTests(SqliteFileFixture fixture) : IClass
         await using var provider = services.BuildServiceProvider();
 
         Assert.Single(provider.GetServices<ITargetRepository>());
-        Assert.Single(provider.GetServices<IHostedService>(), h => h.GetType().Name == "SqliteStoreInitializer");
+        Assert.Single(provider.GetServices<IHostedService>(), h => h.GetType().Name == "Linq2DbStoreInitializer");
         Assert.Same(provider.GetRequiredService<Linq2DbTargetStore>(), provider.GetRequiredService<ITargetRepository>());
     }
 

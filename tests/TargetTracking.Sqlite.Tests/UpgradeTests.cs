@@ -102,7 +102,7 @@ public sealed class UpgradeTests(SqliteFileFixture fixture) : UpgradeConformance
         // With migrations off the store refuses a schema missing a migration: the 0.1 version table satisfies 1 to 3,
         // so only the migrations after 0.1 are named.
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => Fixture.OpenV01CopyAsync(applyMigrations: false));
-        var missing = SqliteDialect.EmbeddedMigrations.Where(m => m.Version > 3).Select(m => m.Name).ToList();
+        var missing = SqliteSchema.EmbeddedMigrations.Where(m => m.Version > 3).Select(m => m.Name).ToList();
         Assert.Contains($"missing TargetTracking schema migrations {string.Join(", ", missing)}.", error.Message, StringComparison.Ordinal);
 
         var migrated = await Fixture.OpenV01CopyAsync();

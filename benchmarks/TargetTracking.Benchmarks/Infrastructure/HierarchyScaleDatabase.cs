@@ -24,7 +24,7 @@ internal sealed class HierarchyScaleDatabase : IAsyncDisposable
 
     private static readonly string?[] Statuses = [null, "Passed", "Cold", "Active", "Hot", "Closed"];
 
-    private HierarchyScaleDatabase(NpgsqlDataSource dataSource, PostgreSqlTargetRepository repository, string schema, Guid[] goalIds)
+    private HierarchyScaleDatabase(NpgsqlDataSource dataSource, Linq2DbTargetStore repository, string schema, Guid[] goalIds)
     {
         DataSource = dataSource;
         Repository = repository;
@@ -34,7 +34,7 @@ internal sealed class HierarchyScaleDatabase : IAsyncDisposable
 
     public NpgsqlDataSource DataSource { get; }
 
-    public PostgreSqlTargetRepository Repository { get; }
+    public Linq2DbTargetStore Repository { get; }
 
     public string Schema { get; }
 
@@ -45,7 +45,7 @@ internal sealed class HierarchyScaleDatabase : IAsyncDisposable
     {
         var dataSource = NpgsqlDataSource.Create(await PostgreSqlServer.GetConnectionStringAsync());
         const string schema = "hierarchy_bench";
-        var repository = new PostgreSqlTargetRepository(dataSource, new PostgreSqlStoreOptions { Schema = schema });
+        var repository = PostgreSqlDialect.CreateStore(dataSource, new PostgreSqlStoreOptions { Schema = schema });
         await repository.MigrateAsync();
         if (await ScalarAsync(dataSource, $"SELECT count(*) FROM \"{schema}\".outcome_links") != Outcomes * 3L)
         {
@@ -90,7 +90,7 @@ internal sealed class HierarchyScaleDatabase : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await DataSource.DisposeAsync();
 
-    private static async Task SaveAsync(PostgreSqlTargetRepository repository, ChangeSet targets, HierarchyChangeSet hierarchy)
+    private static async Task SaveAsync(Linq2DbTargetStore repository, ChangeSet targets, HierarchyChangeSet hierarchy)
     {
         var session = (IHierarchyWriteSession)await repository.BeginWriteAsync();
         await using (session)

@@ -18,7 +18,7 @@ internal sealed class IntegrityScaleDatabase : IAsyncDisposable
 
     private const int SeedChunk = 20_000;
 
-    private IntegrityScaleDatabase(NpgsqlDataSource dataSource, PostgreSqlTargetRepository repository, string schema, int size)
+    private IntegrityScaleDatabase(NpgsqlDataSource dataSource, Linq2DbTargetStore repository, string schema, int size)
     {
         DataSource = dataSource;
         Repository = repository;
@@ -28,7 +28,7 @@ internal sealed class IntegrityScaleDatabase : IAsyncDisposable
 
     public NpgsqlDataSource DataSource { get; }
 
-    public PostgreSqlTargetRepository Repository { get; }
+    public Linq2DbTargetStore Repository { get; }
 
     public string Schema { get; }
 
@@ -38,7 +38,7 @@ internal sealed class IntegrityScaleDatabase : IAsyncDisposable
     {
         var dataSource = NpgsqlDataSource.Create(await PostgreSqlServer.GetConnectionStringAsync());
         var schema = "integrity_" + size.ToString(CultureInfo.InvariantCulture);
-        var repository = new PostgreSqlTargetRepository(dataSource, new PostgreSqlStoreOptions { Schema = schema });
+        var repository = PostgreSqlDialect.CreateStore(dataSource, new PostgreSqlStoreOptions { Schema = schema });
         await repository.MigrateAsync();
         var database = new IntegrityScaleDatabase(dataSource, repository, schema, size);
         if (await database.ScalarAsync($"SELECT count(*) FROM \"{schema}\".targets") != size

@@ -11,7 +11,7 @@ namespace TargetTracking.Benchmarks.Infrastructure;
 /// </summary>
 internal sealed class MariaDbBenchDatabase : IAsyncDisposable
 {
-    private MariaDbBenchDatabase(MySqlDataSource dataSource, MySqlTargetRepository repository, Workload workload)
+    private MariaDbBenchDatabase(MySqlDataSource dataSource, Linq2DbTargetStore repository, Workload workload)
     {
         DataSource = dataSource;
         Repository = repository;
@@ -20,14 +20,14 @@ internal sealed class MariaDbBenchDatabase : IAsyncDisposable
 
     public MySqlDataSource DataSource { get; }
 
-    public MySqlTargetRepository Repository { get; }
+    public Linq2DbTargetStore Repository { get; }
 
     public Workload Workload { get; }
 
     public static async Task<MariaDbBenchDatabase> CreateAsync()
     {
         var dataSource = new MySqlDataSource(await MariaDbServer.CreateDatabaseAsync());
-        var repository = new MySqlTargetRepository(dataSource);
+        var repository = MySqlDialect.CreateStore(dataSource);
         await repository.MigrateAsync();
         var workload = Workload.Create();
 

@@ -13,7 +13,7 @@ internal sealed class OperationScaleDatabase : IAsyncDisposable
 {
     private const int SeedChunk = 50_000;
 
-    private OperationScaleDatabase(NpgsqlDataSource dataSource, PostgreSqlTargetRepository repository, string schema, int size)
+    private OperationScaleDatabase(NpgsqlDataSource dataSource, Linq2DbTargetStore repository, string schema, int size)
     {
         DataSource = dataSource;
         Repository = repository;
@@ -23,7 +23,7 @@ internal sealed class OperationScaleDatabase : IAsyncDisposable
 
     public NpgsqlDataSource DataSource { get; }
 
-    public PostgreSqlTargetRepository Repository { get; }
+    public Linq2DbTargetStore Repository { get; }
 
     public string Schema { get; }
 
@@ -33,7 +33,7 @@ internal sealed class OperationScaleDatabase : IAsyncDisposable
     {
         var dataSource = NpgsqlDataSource.Create(await PostgreSqlServer.GetConnectionStringAsync());
         var schema = "ops_" + size.ToString(CultureInfo.InvariantCulture);
-        var repository = new PostgreSqlTargetRepository(dataSource, new PostgreSqlStoreOptions { Schema = schema });
+        var repository = PostgreSqlDialect.CreateStore(dataSource, new PostgreSqlStoreOptions { Schema = schema });
         await repository.MigrateAsync();
         var database = new OperationScaleDatabase(dataSource, repository, schema, size);
         if ((await database.ScalarAsync($"SELECT count(*) FROM \"{schema}\".targets")) != size)

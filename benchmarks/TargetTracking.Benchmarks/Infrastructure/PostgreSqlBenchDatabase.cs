@@ -15,7 +15,7 @@ internal sealed class PostgreSqlBenchDatabase : IAsyncDisposable
     public const string Targets = $"\"{Schema}\".targets";
     public const string History = $"\"{Schema}\".history";
 
-    private PostgreSqlBenchDatabase(NpgsqlDataSource dataSource, PostgreSqlTargetRepository repository, Workload workload)
+    private PostgreSqlBenchDatabase(NpgsqlDataSource dataSource, Linq2DbTargetStore repository, Workload workload)
     {
         DataSource = dataSource;
         Repository = repository;
@@ -24,14 +24,14 @@ internal sealed class PostgreSqlBenchDatabase : IAsyncDisposable
 
     public NpgsqlDataSource DataSource { get; }
 
-    public PostgreSqlTargetRepository Repository { get; }
+    public Linq2DbTargetStore Repository { get; }
 
     public Workload Workload { get; }
 
     public static async Task<PostgreSqlBenchDatabase> CreateAsync()
     {
         var dataSource = NpgsqlDataSource.Create(await PostgreSqlServer.GetConnectionStringAsync());
-        var repository = new PostgreSqlTargetRepository(dataSource, new PostgreSqlStoreOptions { Schema = Schema });
+        var repository = PostgreSqlDialect.CreateStore(dataSource, new PostgreSqlStoreOptions { Schema = Schema });
         await repository.MigrateAsync();
         var workload = Workload.Create();
 

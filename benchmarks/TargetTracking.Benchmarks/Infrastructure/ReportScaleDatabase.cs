@@ -19,7 +19,7 @@ internal sealed class ReportScaleDatabase : IAsyncDisposable
     /// <summary>Entries per target.</summary>
     public const int EntriesPerTarget = 5;
 
-    private ReportScaleDatabase(NpgsqlDataSource dataSource, PostgreSqlTargetRepository repository, string schema)
+    private ReportScaleDatabase(NpgsqlDataSource dataSource, Linq2DbTargetStore repository, string schema)
     {
         DataSource = dataSource;
         Repository = repository;
@@ -28,7 +28,7 @@ internal sealed class ReportScaleDatabase : IAsyncDisposable
 
     public NpgsqlDataSource DataSource { get; }
 
-    public PostgreSqlTargetRepository Repository { get; }
+    public Linq2DbTargetStore Repository { get; }
 
     public string Schema { get; }
 
@@ -36,7 +36,7 @@ internal sealed class ReportScaleDatabase : IAsyncDisposable
     {
         var dataSource = NpgsqlDataSource.Create(await PostgreSqlServer.GetConnectionStringAsync());
         var schema = "reports_" + size.ToString(CultureInfo.InvariantCulture);
-        var repository = new PostgreSqlTargetRepository(dataSource, new PostgreSqlStoreOptions { Schema = schema });
+        var repository = PostgreSqlDialect.CreateStore(dataSource, new PostgreSqlStoreOptions { Schema = schema });
         await repository.MigrateAsync();
         var database = new ReportScaleDatabase(dataSource, repository, schema);
         if (await database.ScalarAsync($"SELECT count(*) FROM \"{schema}\".history") != (long)size * EntriesPerTarget)

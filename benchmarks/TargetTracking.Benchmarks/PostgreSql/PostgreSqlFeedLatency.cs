@@ -18,7 +18,7 @@ public static class PostgreSqlFeedLatency
     {
         await using var dataSource = NpgsqlDataSource.Create(await PostgreSqlServer.GetConnectionStringAsync());
         var schema = $"feed_latency_{Guid.NewGuid():N}";
-        var store = new PostgreSqlTargetRepository(dataSource, new PostgreSqlStoreOptions { Schema = schema });
+        var store = PostgreSqlDialect.CreateStore(dataSource, new PostgreSqlStoreOptions { Schema = schema });
         await store.MigrateAsync();
         var writer = new TargetTracker(store, new TargetTrackingOptions());
         var notified = new ChangeFeed(new TargetTracker(store, new TargetTrackingOptions()));
@@ -85,7 +85,7 @@ public static class PostgreSqlFeedLatency
     }
 
     /// <summary>The same store with its listener hidden: the feed falls back to polling.</summary>
-    private sealed class PollingOnly(PostgreSqlTargetRepository inner) : ITargetRepository, IChangeFeedStore
+    private sealed class PollingOnly(Linq2DbTargetStore inner) : ITargetRepository, IChangeFeedStore
     {
         public Task<Target?> GetAsync(TargetId id, CancellationToken cancellationToken = default) => inner.GetAsync(id, cancellationToken);
 

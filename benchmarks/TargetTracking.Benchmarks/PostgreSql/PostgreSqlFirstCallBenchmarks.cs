@@ -37,7 +37,7 @@ public class PostgreSqlFirstCallBenchmarks
     private readonly AuditContext _audit = Workload.Audit();
     private NpgsqlDataSource _dataSource = null!;
     private ServiceProvider _services = null!;
-    private PostgreSqlTargetRepository _repository = null!;
+    private Linq2DbTargetStore _repository = null!;
     private TargetTracker _tracker = null!;
     private Guid[] _ids = [];
     private int _next;
@@ -91,7 +91,7 @@ public class PostgreSqlFirstCallBenchmarks
         var services = new ServiceCollection();
         services.AddTargetTracking().UsePostgreSql(_dataSource, o => o.Schema = PostgreSqlBenchDatabase.Schema);
         _services = services.BuildServiceProvider();
-        _repository = _services.GetRequiredService<PostgreSqlTargetRepository>();
+        _repository = _services.GetRequiredService<Linq2DbTargetStore>();
         _tracker = _services.GetRequiredService<TargetTracker>();
         await _repository.MigrateAsync();
 

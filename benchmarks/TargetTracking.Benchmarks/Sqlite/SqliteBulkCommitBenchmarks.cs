@@ -59,7 +59,7 @@ public class SqliteBulkCommitBenchmarks
         _linq2DbOptions = new DataOptions().UseConnectionString(SQLiteTools.GetDataProvider(SQLiteProvider.Microsoft), _connectionString);
 
         // Seeded through the store's own write session: rows exactly as the adapter stores them.
-        var repository = _services.GetRequiredService<SqliteTargetRepository>();
+        var repository = _services.GetRequiredService<Linq2DbTargetStore>();
         await using var session = await repository.BeginWriteAsync();
         await session.SaveAsync(new ChangeSet { Inserts = [.. _workload.Targets] });
         await session.CommitAsync();

@@ -28,8 +28,29 @@ internal abstract class DialectSchema
     /// <summary>Gets the name of the setting that turns migrations at start-up on, for messages.</summary>
     public abstract string MigrationsSetting { get; }
 
-    /// <summary>Adds types and conversions to the shared mapping (column names and keys are set already).</summary>
-    public abstract void Map(FluentMappingBuilder builder);
+    /// <summary>Maps an id column where the database stores ids other than as its own uuid type (the shared mapping calls it for every id column).</summary>
+    public virtual void MapId<TEntity>(PropertyMappingBuilder<TEntity, Guid> column)
+        where TEntity : class
+    {
+    }
+
+    /// <summary>Maps an id column that may be empty, as the other id columns.</summary>
+    public virtual void MapId<TEntity>(PropertyMappingBuilder<TEntity, Guid?> column)
+        where TEntity : class
+    {
+    }
+
+    /// <summary>Maps a time column (the shared mapping calls it for every time column).</summary>
+    public abstract void MapTime<TEntity>(PropertyMappingBuilder<TEntity, DateTimeOffset> column)
+        where TEntity : class;
+
+    /// <summary>Maps a time column that may be empty, as the other time columns.</summary>
+    public abstract void MapTime<TEntity>(PropertyMappingBuilder<TEntity, DateTimeOffset?> column)
+        where TEntity : class;
+
+    /// <summary>Maps the targets' markets column where the database has no array of text (JSON text by default).</summary>
+    public virtual void MapMarkets(PropertyMappingBuilder<TargetRecord, string[]> column) =>
+        column.HasConversion(markets => MarketsJson.Write(markets), json => MarketsJson.Read(json));
 
     /// <summary>Takes the lock that makes concurrent migrators queue, inside the migration transaction.</summary>
     public abstract Task LockMigrationsAsync(DataConnection db, CancellationToken cancellationToken);

@@ -10,11 +10,23 @@ internal abstract class DialectSql
     /// <summary>A filter: the target's id is one of <paramref name="ids"/>, sent as one parameter whatever their number.</summary>
     public abstract Expression<Func<TargetRecord, bool>> IdIn(Guid[] ids);
 
-    /// <summary>A filter: the target has the normalized market, served by an index.</summary>
-    public abstract Expression<Func<TargetRecord, bool>> HasMarket(IDataContext db, string market);
+    /// <summary>
+    /// A filter: the target has the normalized market, served by an index. By default through the markets side table
+    /// (<see cref="StorageShape.MarketsTable"/>), whose key serves it.
+    /// </summary>
+    public virtual Expression<Func<TargetRecord, bool>> HasMarket(IDataContext db, string market) =>
+        t => db.GetTable<MarketRecord>().Where(m => m.MarketNorm == market).Select(m => m.TargetId).Contains(t.Id);
 
-    /// <summary>Gets the sort key of names: code-point order, as the in-memory model compares them.</summary>
-    public abstract Expression<Func<TargetRecord, string>> NameKey { get; }
+    /// <summary>Gets the sort key of names: code-point order, as the in-memory model compares them (by default the column itself, whose collation orders by code point).</summary>
+    public virtual Expression<Func<TargetRecord, string>> NameKey => t => t.Name;
+
+    /// <summary>Gets a relation of one column, <c>id</c>, holding the ids sent as one parameter (<see cref="IdsParameter"/>).</summary>
+    /// <param name="parameter">The parameter's name as the SQL refers to it (<c>@ids</c>).</param>
+    /// <returns>The SQL of a derived table.</returns>
+    public abstract string IdSet(string parameter);
+
+    /// <summary>Gets a parameter holding any number of ids, for <see cref="IdSet"/>.</summary>
+    public abstract DataParameter IdsParameter(string name, IEnumerable<Guid> ids);
 
     /// <summary>
     /// Gets SQL that reads a time column as whole microseconds since 1970-01-01 UTC, a 64-bit integer: the reports

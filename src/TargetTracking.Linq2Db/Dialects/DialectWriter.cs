@@ -24,9 +24,6 @@ internal abstract class DialectWriter
     /// </summary>
     public virtual Task<WriteCounts> WriteAndCommitAsync(DataConnection db, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> locked, CancellationToken cancellationToken) =>
         throw new NotSupportedException("This dialect does not commit with its last write.");
-
-    /// <summary>Stores an operation's selection given as ids (set-based, ignoring duplicates); returns how many were stored.</summary>
-    public abstract Task<long> InsertOperationItemsAsync(DataConnection db, string operationId, Guid[] ids, CancellationToken cancellationToken);
 }
 
 /// <summary>How many rows each kind of write matched.</summary>

@@ -187,8 +187,51 @@ internal static class StoreMapping
             }
         }
 
-        dialect.Schema.Map(builder);
+        MapStoredTypes(builder, dialect.Schema, names.MarketsTable);
         builder.Build();
         return schema;
+    }
+
+    /// <summary>Every id, time and markets column, mapped as the dialect stores it: one list of columns for every database.</summary>
+    private static void MapStoredTypes(FluentMappingBuilder builder, DialectSchema types, bool marketsTable)
+    {
+        var targets = builder.Entity<TargetRecord>();
+        types.MapId(targets.Property(t => t.Id));
+        types.MapMarkets(targets.Property(t => t.Markets));
+        types.MapTime(targets.Property(t => t.CreatedAt));
+        types.MapTime(targets.Property(t => t.UpdatedAt));
+        types.MapTime(targets.Property(t => t.StatusChangedAt));
+        if (marketsTable)
+        {
+            types.MapId(builder.Entity<MarketRecord>().Property(m => m.TargetId));
+        }
+
+        var history = builder.Entity<HistoryRecord>();
+        types.MapId(history.Property(h => h.Id));
+        types.MapId(history.Property(h => h.TargetId));
+        types.MapTime(history.Property(h => h.OccurredAt));
+
+        var operations = builder.Entity<OperationRecord>();
+        types.MapId(operations.Property(o => o.Cursor));
+        types.MapTime(operations.Property(o => o.CreatedAt));
+        types.MapTime(operations.Property(o => o.StartedAt));
+        types.MapTime(operations.Property(o => o.LastUpdatedAt));
+        types.MapTime(operations.Property(o => o.CompletedAt));
+        types.MapId(builder.Entity<OperationItemRecord>().Property(i => i.TargetId));
+        var failures = builder.Entity<OperationFailureRecord>();
+        types.MapId(failures.Property(f => f.TargetId));
+        types.MapTime(failures.Property(f => f.OccurredAt));
+
+        var items = builder.Entity<ItemRecord>();
+        types.MapId(items.Property(i => i.Id));
+        types.MapTime(items.Property(i => i.CreatedAt));
+        types.MapTime(items.Property(i => i.UpdatedAt));
+        var links = builder.Entity<LinkRecord>();
+        types.MapId(links.Property(l => l.TargetId));
+        types.MapId(links.Property(l => l.ItemId));
+        var itemHistory = builder.Entity<ItemHistoryRecord>();
+        types.MapId(itemHistory.Property(h => h.Id));
+        types.MapId(itemHistory.Property(h => h.ItemId));
+        types.MapTime(itemHistory.Property(h => h.OccurredAt));
     }
 }

@@ -201,7 +201,12 @@ internal sealed partial class Linq2DbWriteSession : IHierarchyWriteSession, IOpe
             // The selection is fixed now, in the store: later batches stream it by keyset.
             if (selection.Ids is { } ids)
             {
-                return await _dialect.Writer.InsertOperationItemsAsync(Connection, operation.Id, [.. ids.Select(i => i.Value)], cancellationToken).ConfigureAwait(false);
+                // One statement over one parameter, whatever the number of ids; a new operation has no items, so DISTINCT is all it needs.
+                return (long?)await Connection.ExecuteAsync(
+                    $"INSERT INTO {_dialect.Sql.Qualify(Tables.OperationItems)} (operation_id, target_id) SELECT DISTINCT @op, s.id FROM {_dialect.Sql.IdSet("@ids")} AS s",
+                    cancellationToken,
+                    new DataParameter("op", operation.Id, DataType.NVarChar),
+                    _dialect.Sql.IdsParameter("ids", ids.Select(i => i.Value))).ConfigureAwait(false);
             }
 
             var operationId = operation.Id;

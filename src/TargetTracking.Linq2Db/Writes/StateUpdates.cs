@@ -28,4 +28,11 @@ internal static class StateUpdates
 
         return (states, full);
     }
+
+    /// <summary>The targets of full updates whose markets changed: a status change leaves a markets side table alone.</summary>
+    /// <param name="full">The full updates (<see cref="Split"/>).</param>
+    /// <param name="known">The rows as the session last read or wrote them.</param>
+    /// <returns>The targets whose side-table rows are rewritten.</returns>
+    public static List<Target> Remarketed(IEnumerable<TargetWrite> full, IReadOnlyDictionary<TargetId, Target> known) =>
+        [.. full.Select(u => u.Target).Where(t => !(known.TryGetValue(t.Id, out var before) && before.Markets.SequenceEqual(t.Markets, StringComparer.Ordinal)))];
 }

@@ -45,47 +45,17 @@ internal sealed class MySqlSchema(TimeSpan migrationLockTimeout) : DialectSchema
     // The JSON type checks that markets are JSON, not that they are an array of text: a script can store '{"EU": 1}'.
     public override Expression<Func<TargetRecord, bool>> MalformedTarget => t => NotTextArray(t.Markets);
 
-    public override void Map(FluentMappingBuilder builder)
-    {
-        var targets = builder.Entity<TargetRecord>();
-        targets.Property(t => t.Id).HasConversion(id => Stored.Id(id), bytes => Stored.Id(bytes)).HasDataType(DataType.Binary).HasLength(16);
-        targets.Property(t => t.Markets).HasConversion(markets => Stored.Markets(markets), json => Stored.Markets(json));
-        targets.Property(t => t.CreatedAt).HasConversion(time => Stored.Time(time), time => Stored.Time(time));
-        targets.Property(t => t.UpdatedAt).HasConversion(time => Stored.Time(time), time => Stored.Time(time));
-        targets.Property(t => t.StatusChangedAt).HasConversion(time => Stored.Time(time), time => Stored.Time(time), true);
+    public override void MapId<TEntity>(PropertyMappingBuilder<TEntity, Guid> column) =>
+        column.HasConversion(id => Stored.Id(id), bytes => Stored.Id(bytes)).HasDataType(DataType.Binary).HasLength(16);
 
-        builder.Entity<MarketRecord>().Property(m => m.TargetId).HasConversion(id => Stored.Id(id), bytes => Stored.Id(bytes)).HasDataType(DataType.Binary).HasLength(16);
+    public override void MapId<TEntity>(PropertyMappingBuilder<TEntity, Guid?> column) =>
+        column.HasConversion(id => Stored.Id(id), bytes => Stored.NullableId(bytes), true).HasDataType(DataType.Binary).HasLength(16);
 
-        var history = builder.Entity<HistoryRecord>();
-        history.Property(h => h.Id).HasConversion(id => Stored.Id(id), bytes => Stored.Id(bytes)).HasDataType(DataType.Binary).HasLength(16);
-        history.Property(h => h.TargetId).HasConversion(id => Stored.Id(id), bytes => Stored.Id(bytes)).HasDataType(DataType.Binary).HasLength(16);
-        history.Property(h => h.OccurredAt).HasConversion(time => Stored.Time(time), time => Stored.Time(time));
+    public override void MapTime<TEntity>(PropertyMappingBuilder<TEntity, DateTimeOffset> column) =>
+        column.HasConversion(time => Stored.Time(time), time => Stored.Time(time));
 
-        var operations = builder.Entity<OperationRecord>();
-        operations.Property(o => o.Cursor).HasConversion(id => Stored.Id(id), bytes => Stored.NullableId(bytes), true).HasDataType(DataType.Binary).HasLength(16);
-        operations.Property(o => o.CreatedAt).HasConversion(time => Stored.Time(time), time => Stored.Time(time));
-        operations.Property(o => o.StartedAt).HasConversion(time => Stored.Time(time), time => Stored.Time(time), true);
-        operations.Property(o => o.LastUpdatedAt).HasConversion(time => Stored.Time(time), time => Stored.Time(time));
-        operations.Property(o => o.CompletedAt).HasConversion(time => Stored.Time(time), time => Stored.Time(time), true);
-
-        builder.Entity<OperationItemRecord>().Property(i => i.TargetId).HasConversion(id => Stored.Id(id), bytes => Stored.Id(bytes)).HasDataType(DataType.Binary).HasLength(16);
-
-        var items = builder.Entity<ItemRecord>();
-        items.Property(i => i.Id).HasConversion(id => Stored.Id(id), bytes => Stored.Id(bytes)).HasDataType(DataType.Binary).HasLength(16);
-        items.Property(i => i.CreatedAt).HasConversion(time => Stored.Time(time), time => Stored.Time(time));
-        items.Property(i => i.UpdatedAt).HasConversion(time => Stored.Time(time), time => Stored.Time(time));
-        var links = builder.Entity<LinkRecord>();
-        links.Property(l => l.TargetId).HasConversion(id => Stored.Id(id), bytes => Stored.Id(bytes)).HasDataType(DataType.Binary).HasLength(16);
-        links.Property(l => l.ItemId).HasConversion(id => Stored.Id(id), bytes => Stored.Id(bytes)).HasDataType(DataType.Binary).HasLength(16);
-        var itemHistory = builder.Entity<ItemHistoryRecord>();
-        itemHistory.Property(h => h.Id).HasConversion(id => Stored.Id(id), bytes => Stored.Id(bytes)).HasDataType(DataType.Binary).HasLength(16);
-        itemHistory.Property(h => h.ItemId).HasConversion(id => Stored.Id(id), bytes => Stored.Id(bytes)).HasDataType(DataType.Binary).HasLength(16);
-        itemHistory.Property(h => h.OccurredAt).HasConversion(time => Stored.Time(time), time => Stored.Time(time));
-
-        var failures = builder.Entity<OperationFailureRecord>();
-        failures.Property(f => f.TargetId).HasConversion(id => Stored.Id(id), bytes => Stored.Id(bytes)).HasDataType(DataType.Binary).HasLength(16);
-        failures.Property(f => f.OccurredAt).HasConversion(time => Stored.Time(time), time => Stored.Time(time));
-    }
+    public override void MapTime<TEntity>(PropertyMappingBuilder<TEntity, DateTimeOffset?> column) =>
+        column.HasConversion(time => Stored.Time(time), time => Stored.Time(time), true);
 
     /// <remarks>
     /// A session lock, held from here to <see cref="UnlockMigrationsAsync"/> whatever the transaction does: MariaDB

@@ -8,9 +8,6 @@ namespace TargetTracking.MySql;
 /// <summary>MariaDB's SQL fragments: id lists as one JSON parameter read by <c>JSON_TABLE</c>, markets through their side table, times as <c>DATETIME(6)</c>.</summary>
 internal sealed class MySqlSql : DialectSql
 {
-    // The column's collation (utf8mb4_nopad_bin) orders by code point, as the in-memory model does.
-    public override Expression<Func<TargetRecord, string>> NameKey => t => t.Name;
-
     public override Expression<Func<TargetRecord, bool>> IdIn(Guid[] ids)
     {
         // One JSON array parameter holds any number of ids, sorted: InnoDB locks rows in the order JSON_TABLE yields them.
@@ -18,9 +15,9 @@ internal sealed class MySqlSql : DialectSql
         return t => InJsonIds(t.Id, json);
     }
 
-    // Served by ix_target_markets_market.
-    public override Expression<Func<TargetRecord, bool>> HasMarket(IDataContext db, string market) =>
-        t => db.GetTable<MarketRecord>().Where(m => m.MarketNorm == market).Select(m => m.TargetId).Contains(t.Id);
+    public override string IdSet(string parameter) => $"(SELECT UNHEX(j.id) AS id FROM JSON_TABLE({parameter}, '$[*]' COLUMNS (id CHAR(32) PATH '$')) AS j)";
+
+    public override DataParameter IdsParameter(string name, IEnumerable<Guid> ids) => new(name, Stored.Ids(ids), DataType.NVarChar);
 
     // DATETIME(6) holds UTC without a zone, so the session's time zone plays no part.
     public override string ReportMicros(string column) => $"TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', {column})";

@@ -33,9 +33,7 @@ internal static class Stored
 
     public static DateTimeOffset? Time(DateTime? time) => time is { } t ? Time(t) : null;
 
-    public static string Markets(IReadOnlyList<string> markets) => JsonSerializer.Serialize(markets, Json);
 
-    public static string[] Markets(string json) => JsonSerializer.Deserialize<string[]>(json, Json) ?? [];
 
     /// <summary>A JSON array of the ids as 32 hex digits in byte order, sorted: <c>JSON_TABLE</c> yields them in that order.</summary>
     public static string Ids(IEnumerable<Guid> ids)

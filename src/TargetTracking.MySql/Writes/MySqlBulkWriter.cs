@@ -68,12 +68,6 @@ internal sealed class MySqlBulkWriter(Linq2DbDialect dialect) : DialectWriter
     public override Task<WriteCounts> WriteAsync(DataConnection db, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> locked, CancellationToken cancellationToken) =>
         WriteAsync((MySqlConnection)Linq2DbDialect.ConnectionOf(db)!, db.Transaction as MySqlTransaction, _staysRefresh, changes, locked, cancellationToken);
 
-    public override async Task<long> InsertOperationItemsAsync(DataConnection db, string operationId, Guid[] ids, CancellationToken cancellationToken) =>
-        await db.ExecuteAsync(
-            "INSERT INTO target_operation_items (operation_id, target_id) SELECT DISTINCT @id, UNHEX(j.id) FROM JSON_TABLE(@ids, '$[*]' COLUMNS (id CHAR(32) PATH '$')) AS j",
-            cancellationToken,
-            new DataParameter("id", operationId, DataType.NVarChar),
-            new DataParameter("ids", Stored.Ids(ids), DataType.NVarChar)).ConfigureAwait(false);
 
     /// <summary>Writes a unit of work's changes; returns how many targets each kind of write matched.</summary>
     private static async Task<WriteCounts> WriteAsync(
@@ -110,7 +104,7 @@ internal sealed class MySqlBulkWriter(Linq2DbDialect dialect) : DialectWriter
                 }
 
                 // A status change leaves the markets alone: rewrite the side table only for targets whose markets changed.
-                var remarketed = full.Select(u => u.Target).Where(t => !SameMarkets(known, t)).ToList();
+                var remarketed = StateUpdates.Remarketed(full, known);
                 if (remarketed.Count > 0)
                 {
                     foreach (var chunk in remarketed.Chunk(JsonRows))
@@ -155,8 +149,6 @@ internal sealed class MySqlBulkWriter(Linq2DbDialect dialect) : DialectWriter
         }
     }
 
-    private static bool SameMarkets(IReadOnlyDictionary<TargetId, Target> known, Target target) =>
-        known.TryGetValue(target.Id, out var before) && before.Markets.SequenceEqual(target.Markets, StringComparer.Ordinal);
 
     private static Task<RowCount?> AddJsonAsync<T>(
         MySqlStatements statements, string sql, IReadOnlyList<T> rows, Action<Utf8JsonWriter, T> row, long size, CancellationToken cancellationToken, bool counted = true) =>
@@ -183,7 +175,7 @@ internal sealed class MySqlBulkWriter(Linq2DbDialect dialect) : DialectWriter
         w.WriteStringValue(t.Name);
         w.WriteStringValue(TextSearch.Normalize(t.Name));
         w.WriteStringValue(t.Description);
-        w.WriteStringValue(Stored.Markets(t.Markets));
+        w.WriteStringValue(MarketsJson.Write(t.Markets));
         w.WriteStringValue(t.Status);
         w.WriteNumberValue(t.Version);
         Stored.Time(w, t.CreatedAt);
@@ -213,7 +205,7 @@ internal sealed class MySqlBulkWriter(Linq2DbDialect dialect) : DialectWriter
             values.Add(t.Name);
             values.Add(TextSearch.Normalize(t.Name));
             values.Add(t.Description);
-            values.Add(Stored.Markets(t.Markets));
+            values.Add(MarketsJson.Write(t.Markets));
             values.Add(t.Status);
             values.Add(t.Version);
             values.Add(Stored.Time(t.CreatedAt));

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Npgsql;
+using TargetTracking.Linq2Db;
 
 namespace TargetTracking.PostgreSql;
 
@@ -8,12 +9,12 @@ namespace TargetTracking.PostgreSql;
 /// which failures are worth re-running the unit of work for, and which mean a row was not in the state the
 /// unit of work expected.
 /// </summary>
-internal static class PostgresErrors
+internal sealed class PostgresErrors : DialectErrors
 {
     private const string UniqueViolation = "23505";
 
     /// <summary>Tells whether re-running the whole unit of work may succeed.</summary>
-    public static bool IsTransient(Exception exception)
+    public override bool IsTransient(Exception exception)
     {
         for (var e = exception; e is not null; e = e.InnerException)
         {
@@ -39,7 +40,7 @@ internal static class PostgresErrors
     /// writer got there first; the core re-runs the unit of work against the fresh state.
     /// </summary>
     /// <returns>The exception to throw instead, or <see langword="null"/> to let the failure through unchanged.</returns>
-    public static Exception? Translate(Exception exception) =>
+    public override Exception? Translate(Exception exception) =>
         exception is PostgresException { SqlState: UniqueViolation, ConstraintName: "targets_pkey" } pg
             ? new ConcurrentWriteException($"A target to insert exists already ({pg.Detail ?? pg.MessageText}).", pg)
             : null;

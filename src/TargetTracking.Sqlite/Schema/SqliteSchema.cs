@@ -43,47 +43,17 @@ internal sealed class SqliteSchema : DialectSchema
 
     public override Expression<Func<HistoryRecord, bool>> MalformedHistory => h => NotGuid(h.Id) || NotGuid(h.TargetId);
 
-    public override void Map(FluentMappingBuilder builder)
-    {
-        var targets = builder.Entity<TargetRecord>();
-        targets.Property(t => t.Id).HasConversion(id => Stored.Id(id), text => Stored.Id(text));
-        targets.Property(t => t.Markets).HasConversion(markets => Stored.Markets(markets), json => Stored.Markets(json));
-        targets.Property(t => t.CreatedAt).HasConversion(time => Stored.Time(time), ticks => Stored.Time(ticks));
-        targets.Property(t => t.UpdatedAt).HasConversion(time => Stored.Time(time), ticks => Stored.Time(ticks));
-        targets.Property(t => t.StatusChangedAt).HasConversion(time => time == null ? (long?)null : time.Value.UtcTicks, ticks => ticks == null ? null : Stored.Time(ticks.Value), true);
+    public override void MapId<TEntity>(PropertyMappingBuilder<TEntity, Guid> column) =>
+        column.HasConversion(id => Stored.Id(id), text => Stored.Id(text));
 
-        builder.Entity<MarketRecord>().Property(m => m.TargetId).HasConversion(id => Stored.Id(id), text => Stored.Id(text));
+    public override void MapId<TEntity>(PropertyMappingBuilder<TEntity, Guid?> column) =>
+        column.HasConversion(id => id == null ? null : Stored.Id(id.Value), text => text == null ? null : Stored.Id(text), true);
 
-        var history = builder.Entity<HistoryRecord>();
-        history.Property(h => h.Id).HasConversion(id => Stored.Id(id), text => Stored.Id(text));
-        history.Property(h => h.TargetId).HasConversion(id => Stored.Id(id), text => Stored.Id(text));
-        history.Property(h => h.OccurredAt).HasConversion(time => Stored.Time(time), ticks => Stored.Time(ticks));
+    public override void MapTime<TEntity>(PropertyMappingBuilder<TEntity, DateTimeOffset> column) =>
+        column.HasConversion(time => Stored.Time(time), ticks => Stored.Time(ticks));
 
-        var operations = builder.Entity<OperationRecord>();
-        operations.Property(o => o.Cursor).HasConversion(id => id == null ? null : id.Value.ToString("D"), text => text == null ? null : Guid.Parse(text), true);
-        operations.Property(o => o.CreatedAt).HasConversion(time => Stored.Time(time), ticks => Stored.Time(ticks));
-        operations.Property(o => o.StartedAt).HasConversion(time => time == null ? (long?)null : time.Value.UtcTicks, ticks => ticks == null ? null : Stored.Time(ticks.Value), true);
-        operations.Property(o => o.LastUpdatedAt).HasConversion(time => Stored.Time(time), ticks => Stored.Time(ticks));
-        operations.Property(o => o.CompletedAt).HasConversion(time => time == null ? (long?)null : time.Value.UtcTicks, ticks => ticks == null ? null : Stored.Time(ticks.Value), true);
-
-        builder.Entity<OperationItemRecord>().Property(i => i.TargetId).HasConversion(id => Stored.Id(id), text => Stored.Id(text));
-
-        var items = builder.Entity<ItemRecord>();
-        items.Property(i => i.Id).HasConversion(id => Stored.Id(id), text => Stored.Id(text));
-        items.Property(i => i.CreatedAt).HasConversion(time => Stored.Time(time), ticks => Stored.Time(ticks));
-        items.Property(i => i.UpdatedAt).HasConversion(time => Stored.Time(time), ticks => Stored.Time(ticks));
-        var links = builder.Entity<LinkRecord>();
-        links.Property(l => l.TargetId).HasConversion(id => Stored.Id(id), text => Stored.Id(text));
-        links.Property(l => l.ItemId).HasConversion(id => Stored.Id(id), text => Stored.Id(text));
-        var itemHistory = builder.Entity<ItemHistoryRecord>();
-        itemHistory.Property(h => h.Id).HasConversion(id => Stored.Id(id), text => Stored.Id(text));
-        itemHistory.Property(h => h.ItemId).HasConversion(id => Stored.Id(id), text => Stored.Id(text));
-        itemHistory.Property(h => h.OccurredAt).HasConversion(time => Stored.Time(time), ticks => Stored.Time(ticks));
-
-        var failures = builder.Entity<OperationFailureRecord>();
-        failures.Property(f => f.TargetId).HasConversion(id => Stored.Id(id), text => Stored.Id(text));
-        failures.Property(f => f.OccurredAt).HasConversion(time => Stored.Time(time), ticks => Stored.Time(ticks));
-    }
+    public override void MapTime<TEntity>(PropertyMappingBuilder<TEntity, DateTimeOffset?> column) =>
+        column.HasConversion(time => time == null ? (long?)null : time.Value.UtcTicks, ticks => ticks == null ? null : Stored.Time(ticks.Value), true);
 
     // BEGIN IMMEDIATE (linq2db's BeginTransaction on SQLite) takes the write lock first: a second migrator waits, then sees the versions applied.
     public override Task LockMigrationsAsync(DataConnection db, CancellationToken cancellationToken) => Task.CompletedTask;

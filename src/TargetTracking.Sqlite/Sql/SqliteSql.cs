@@ -8,8 +8,6 @@ namespace TargetTracking.Sqlite;
 /// <summary>SQLite's SQL fragments: id lists as one JSON array parameter, markets through their side table, times as UTC ticks.</summary>
 internal sealed class SqliteSql : DialectSql
 {
-    public override Expression<Func<TargetRecord, string>> NameKey => t => t.Name;
-
     public override Expression<Func<TargetRecord, bool>> IdIn(Guid[] ids)
     {
         // One JSON array parameter holds any number of ids (a parameter list would hit SQLite's variable limit).
@@ -17,9 +15,9 @@ internal sealed class SqliteSql : DialectSql
         return t => InJsonArray(t.Id, json);
     }
 
-    // Served by ix_target_markets_market.
-    public override Expression<Func<TargetRecord, bool>> HasMarket(IDataContext db, string market) =>
-        t => db.GetTable<MarketRecord>().Where(m => m.MarketNorm == market).Select(m => m.TargetId).Contains(t.Id);
+    public override string IdSet(string parameter) => $"(SELECT value AS id FROM json_each({parameter}))";
+
+    public override DataParameter IdsParameter(string name, IEnumerable<Guid> ids) => new(name, Stored.Ids(ids), DataType.NVarChar);
 
     // Times are UTC ticks: whole microseconds since 1970 are (ticks - 1970's ticks) / 10, exact for stored times.
     public override string ReportMicros(string column) => $"(({column}) - 621355968000000000) / 10";

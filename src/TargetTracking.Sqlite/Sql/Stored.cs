@@ -21,9 +21,7 @@ internal static class Stored
 
     public static DateTimeOffset Time(long ticks) => new(ticks, TimeSpan.Zero);
 
-    public static string Markets(IReadOnlyList<string> markets) => JsonSerializer.Serialize(markets, Json);
 
-    public static string[] Markets(string json) => JsonSerializer.Deserialize<string[]>(json, Json) ?? [];
 
     public static string Ids(IEnumerable<Guid> ids) => JsonSerializer.Serialize(ids.Select(Id), Json);
 }

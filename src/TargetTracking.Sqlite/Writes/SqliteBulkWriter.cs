@@ -42,7 +42,7 @@ internal sealed class SqliteBulkWriter(Linq2DbDialect dialect) : DialectWriter
         new("@Name", w => w.Target.Name),
         new("@NameNorm", w => TextSearch.Normalize(w.Target.Name)),
         new("@Description", w => w.Target.Description),
-        new("@Markets", w => Stored.Markets(w.Target.Markets)),
+        new("@Markets", w => MarketsJson.Write(w.Target.Markets)),
         new("@Status", w => w.Target.Status),
         new("@Version", w => w.Target.Version),
         new("@CreatedAt", w => Stored.Time(w.Target.CreatedAt)),
@@ -88,12 +88,6 @@ internal sealed class SqliteBulkWriter(Linq2DbDialect dialect) : DialectWriter
     public override Task<WriteCounts> WriteAsync(DataConnection db, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> locked, CancellationToken cancellationToken) =>
         WriteAsync((SqliteConnection)Linq2DbDialect.ConnectionOf(db)!, (SqliteTransaction)db.Transaction!, _staysRefresh, changes, locked, cancellationToken);
 
-    public override async Task<long> InsertOperationItemsAsync(DataConnection db, string operationId, Guid[] ids, CancellationToken cancellationToken) =>
-        await db.ExecuteAsync(
-            "INSERT INTO target_operation_items (operation_id, target_id) SELECT @id, value FROM json_each(@ids) WHERE true ON CONFLICT DO NOTHING",
-            cancellationToken,
-            new DataParameter("id", operationId, DataType.NVarChar),
-            new DataParameter("ids", Stored.Ids(ids), DataType.NVarChar)).ConfigureAwait(false);
 
     /// <summary>Writes a unit of work's changes: each kind of write one prepared statement run per row.</summary>
     private static async Task<WriteCounts> WriteAsync(
@@ -114,7 +108,7 @@ internal sealed class SqliteBulkWriter(Linq2DbDialect dialect) : DialectWriter
             updated += await ExecuteAsync(connection, transaction, UpdateTarget, TargetParameters, full, cancellationToken).ConfigureAwait(false);
 
             // A status change leaves the markets alone: rewrite the side table only for targets whose markets changed.
-            var remarketed = changes.Updates.Select(u => u.Target).Where(t => !SameMarkets(known, t)).ToList();
+            var remarketed = StateUpdates.Remarketed(full, known);
             if (remarketed.Count > 0)
             {
                 await ExecuteAsync(connection, transaction, DeleteMarkets, IdParameter, remarketed.Select(t => t.Id), cancellationToken).ConfigureAwait(false);
@@ -223,8 +217,6 @@ internal sealed class SqliteBulkWriter(Linq2DbDialect dialect) : DialectWriter
         return target.Markets.Select(m => (id, TextSearch.Normalize(m)));
     }
 
-    private static bool SameMarkets(IReadOnlyDictionary<TargetId, Target> known, Target target) =>
-        known.TryGetValue(target.Id, out var before) && before.Markets.SequenceEqual(target.Markets, StringComparer.Ordinal);
 
     private static Task<int> ExecuteAsync<T>(
         SqliteConnection connection, SqliteTransaction transaction, string sql, BatchParameter<T>[] parameters, IEnumerable<T> rows, CancellationToken cancellationToken) =>

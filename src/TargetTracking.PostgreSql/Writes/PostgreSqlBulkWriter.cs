@@ -1,3 +1,4 @@
+using LinqToDB.Data;
 using Npgsql;
 using NpgsqlTypes;
 using TargetTracking.Linq2Db;
@@ -8,17 +9,28 @@ namespace TargetTracking.PostgreSql;
 /// The fastest write PostgreSQL has for a unit of work: set-based statements over arrays (<c>unnest</c>), sent
 /// together in one <see cref="NpgsqlBatch"/> on the write session's connection and transaction.
 /// </summary>
-internal static class PostgreSqlBulkWriter
+internal sealed class PostgreSqlBulkWriter(Linq2DbDialect dialect, PostgreSqlStatements sql) : DialectWriter
 {
+    // The statements that recompute the stays of the targets in the array $1 (StaysTable.Refresh).
+    private readonly (string Delete, string Insert) _staysRefresh = StaysTable.Refresh(dialect, column => $"{column} = ANY($1::uuid[])");
+
+    public override bool CommitsWithLastWrite => true;
+
+    public override Task<WriteCounts> WriteAsync(DataConnection db, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> locked, CancellationToken cancellationToken) =>
+        WriteAsync(db, changes, locked, commit: false, cancellationToken);
+
+    public override Task<WriteCounts> WriteAndCommitAsync(DataConnection db, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> locked, CancellationToken cancellationToken) =>
+        WriteAsync(db, changes, locked, commit: true, cancellationToken);
+
     /// <summary>
     /// Writes a unit of work's changes as one <see cref="NpgsqlBatch"/>: one round trip whatever the number of items.
     /// The stays of the targets it writes entries for are recomputed in the same batch (<see cref="StaysTable"/>).
     /// With <paramref name="commit"/>, the batch ends with <c>COMMIT</c>: a statement that fails stops the batch
     /// before it (PostgreSQL skips the rest of a failed batch), so nothing half-written is ever committed.
     /// </summary>
-    public static async Task<WriteCounts> WriteAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, PostgreSqlStatements sql, (string Delete, string Insert) staysRefresh, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> locked, CancellationToken cancellationToken, bool commit = false)
+    private async Task<WriteCounts> WriteAsync(DataConnection db, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> locked, bool commit, CancellationToken cancellationToken)
     {
+        var (connection, transaction) = ((NpgsqlConnection)Linq2DbDialect.ConnectionOf(db)!, (NpgsqlTransaction)db.Transaction!);
         // Targets whose history goes with them are deleted by the purge function, the only way history can be deleted.
         var (deletes, purging) = SplitDeletes(changes);
         var purgedTargets = purging.Count > 0 ? await DeletePurgingHistoryAsync(connection, transaction, sql, purging, cancellationToken).ConfigureAwait(false) : 0;
@@ -44,8 +56,8 @@ internal static class PostgreSqlBulkWriter
             // After the history, before the COMMIT: the stays of the targets written are recomputed from their entries.
             if (StaysTable.Touched(changes) is { Length: > 0 } touched)
             {
-                Add(batch, staysRefresh.Delete, [Array(NpgsqlDbType.Uuid, touched)]);
-                Add(batch, staysRefresh.Insert, [Array(NpgsqlDbType.Uuid, touched)]);
+                Add(batch, _staysRefresh.Delete, [Array(NpgsqlDbType.Uuid, touched)]);
+                Add(batch, _staysRefresh.Insert, [Array(NpgsqlDbType.Uuid, touched)]);
             }
 
             if (commit)
