@@ -40,7 +40,7 @@ public sealed class PostgreSqlDialect : Linq2DbDialect
     /// <summary>Gets the schema that holds the store's tables.</summary>
     public string Schema { get; }
 
-    /// <summary>Gets the schema scripts shipped in this package (<c>Migrations/NNNN_name.sql</c>), in order.</summary>
+    /// <summary>Gets the schema scripts shipped in this package (<c>Schema/Migrations/NNNN_name.sql</c>), in order.</summary>
     internal static IReadOnlyList<Migration> EmbeddedMigrations { get; } = Migration.Embedded(typeof(PostgreSqlDialect).Assembly, "TargetTracking.PostgreSql.Migrations.");
 
     /// <inheritdoc />
