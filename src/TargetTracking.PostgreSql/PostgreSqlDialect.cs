@@ -30,7 +30,7 @@ public sealed class PostgreSqlDialect : Linq2DbDialect
         Schema = schema;
         _quoted = PostgreSqlStatements.Quote(schema);
         Statements = new PostgreSqlStatements(schema);
-        Tables = new TableNames(schema, "targets", null, "history", "operations", "operation_items", "operation_failures", "cursor", "seq", Stays: "stays");
+        Tables = new TableNames(schema, "targets", null, "target_history", "target_operations", "target_operation_items", "target_operation_failures", "cursor_id", "seq");
         StaysRefresh = StaysTable.Refresh(this, column => $"{column} = ANY($1::uuid[])");
     }
 
@@ -54,7 +54,7 @@ public sealed class PostgreSqlDialect : Linq2DbDialect
 
     internal override IReadOnlyList<Migration> Migrations => EmbeddedMigrations;
 
-    internal override string VersionTable => $"{_quoted}.schema_version";
+    internal override string VersionTable => $"{_quoted}.target_tracking_migrations";
 
     internal PostgreSqlStatements Statements { get; }
 
@@ -113,14 +113,14 @@ public sealed class PostgreSqlDialect : Linq2DbDialect
         var grants =
             $"""
             GRANT USAGE ON SCHEMA {s} TO {r};
-            GRANT SELECT ON {s}.schema_version TO {r};
+            GRANT SELECT ON {s}.target_tracking_migrations TO {r};
             GRANT SELECT, INSERT, UPDATE, DELETE ON {s}.targets TO {r};
-            GRANT SELECT, INSERT ON {s}.history TO {r};
-            GRANT SELECT, INSERT, UPDATE, DELETE ON {s}.operations, {s}.operation_items, {s}.operation_failures TO {r};
+            GRANT SELECT, INSERT ON {s}.target_history TO {r};
+            GRANT SELECT, INSERT, UPDATE, DELETE ON {s}.target_operations, {s}.target_operation_items, {s}.target_operation_failures TO {r};
             GRANT SELECT, INSERT, UPDATE, DELETE ON {s}.hierarchy_items, {s}.outcome_links TO {r};
             GRANT SELECT, INSERT ON {s}.hierarchy_history TO {r};
             GRANT SELECT, INSERT, DELETE ON {s}.stagnation_claims TO {r};
-            GRANT SELECT, INSERT, DELETE ON {s}.stays TO {r};
+            GRANT SELECT, INSERT, DELETE ON {s}.target_stays TO {r};
 
             """;
         return allowHistoryPurge
@@ -157,11 +157,21 @@ public sealed class PostgreSqlDialect : Linq2DbDialect
             new DataParameter("schema", Schema, DataType.Text));
 
     internal override Task PrepareMigrationsAsync(DataConnection db, CancellationToken cancellationToken) =>
-        // The scripts name no schema: everything they create lands in this one.
+        // The scripts name no schema: everything they create lands in this one. The version table is read before any
+        // script runs, so no script can rename it: a schema last migrated before version 10 still calls it
+        // schema_version, and it takes here the name the other databases give it.
         db.ExecuteAsync(
             $"""
             CREATE SCHEMA IF NOT EXISTS {_quoted};
-            CREATE TABLE IF NOT EXISTS {_quoted}.schema_version (
+            DO $$
+            BEGIN
+                IF to_regclass('{_quoted}.schema_version') IS NOT NULL AND to_regclass('{VersionTable}') IS NULL THEN
+                    ALTER TABLE {_quoted}.schema_version RENAME TO target_tracking_migrations;
+                    ALTER TABLE {VersionTable} RENAME CONSTRAINT schema_version_pkey TO target_tracking_migrations_pkey;
+                END IF;
+            END;
+            $$;
+            CREATE TABLE IF NOT EXISTS {VersionTable} (
                 version    integer     NOT NULL PRIMARY KEY,
                 name       text        NOT NULL,
                 applied_at timestamptz NOT NULL DEFAULT now()

@@ -23,4 +23,4 @@ CREATE INDEX stays_entered_ix ON stays (entered_us);
 -- A cohort report finds the targets first created in its period from their Created entries.
 CREATE INDEX history_created_ix ON history (occurred_at, target_id) WHERE action = 'Created';
 
--- targettracking:backfill-stays (the store fills the table here from the existing history, by the one definition of a stay)
+-- The store fills the table from the existing history in 0010, once the table has the name the store knows it by.
