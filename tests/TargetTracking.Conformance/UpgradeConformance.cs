@@ -268,7 +268,8 @@ public abstract class UpgradeConformance<TFixture> : IClassFixture<TFixture>
     [Fact]
     public async Task Upgrade_FillsTheStaysTable_FromTheExistingHistory()
     {
-        // Migration 0009 backfills the stays table from the history 0.1 wrote; the reports read the table.
+        // The migrations backfill the stays table from the history 0.1 wrote (0009; on PostgreSQL 0010, where the table takes
+        // the name the store knows it by); the reports read the table.
         var reports = (IReportStore)(await Fixture.OpenRestoredAsync()).Repository;
         var end = DateTimeOffset.MaxValue;
 

@@ -49,7 +49,7 @@ public sealed class DependencyInjectionTests(PostgreSqlFixture fixture) : IClass
 
         await StartAsync(provider);
 
-        Assert.Equal(PostgreSqlSchema.EmbeddedMigrations.Count, await Db.ScalarAsync<int>(fixture.DataSource, $"SELECT max(version) FROM \"{schema}\".schema_version"));
+        Assert.Equal(PostgreSqlSchema.EmbeddedMigrations.Count, await Db.ScalarAsync<int>(fixture.DataSource, $"SELECT max(version) FROM \"{schema}\".target_tracking_migrations"));
         var store = Assert.IsType<Linq2DbTargetStore>(provider.GetRequiredService<ITargetRepository>());
         Assert.Equal("PostgreSQL", store.Dialect.Name);
         Assert.True((await provider.GetRequiredService<TargetTracker>().CreateAsync(new NewTarget("Through linq2db"))).IsSuccess);
@@ -65,7 +65,7 @@ public sealed class DependencyInjectionTests(PostgreSqlFixture fixture) : IClass
         await using var provider = services.BuildServiceProvider();
 
         await StartAsync(provider);
-        var version = await Db.ScalarAsync<int>(fixture.DataSource, $"SELECT max(version) FROM \"{schema}\".schema_version");
+        var version = await Db.ScalarAsync<int>(fixture.DataSource, $"SELECT max(version) FROM \"{schema}\".target_tracking_migrations");
         Assert.Equal(PostgreSqlSchema.EmbeddedMigrations.Count, version);
 
         var tracker = provider.GetRequiredService<TargetTracker>();

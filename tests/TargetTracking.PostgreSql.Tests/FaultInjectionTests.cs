@@ -115,7 +115,7 @@ public sealed class FaultInjectionTests(PostgreSqlFixture fixture) : IClassFixtu
         }
 
         Assert.Equal(1200, await Db.CountAsync(fixture.DataSource, schema, "targets"));
-        Assert.Equal(2200, await Db.CountAsync(fixture.DataSource, schema, "history")); // 1000 created + 1000 moves + 200 created
+        Assert.Equal(2200, await Db.CountAsync(fixture.DataSource, schema, "target_history")); // 1000 created + 1000 moves + 200 created
         var retry = Assert.Single(logger.Entries);
         Assert.Equal(LogLevel.Warning, retry.Level);
         Assert.Contains("attempt 1 of 4", retry.Message, StringComparison.Ordinal);
@@ -144,7 +144,7 @@ public sealed class FaultInjectionTests(PostgreSqlFixture fixture) : IClassFixtu
 
         Assert.True(store.IsTransient(error.InnerException!));
         Assert.Equal(500, await Db.CountAsync(fixture.DataSource, schema, "targets"));
-        Assert.Equal(500, await Db.CountAsync(fixture.DataSource, schema, "history"));
+        Assert.Equal(500, await Db.CountAsync(fixture.DataSource, schema, "target_history"));
         Assert.Equal(
             0L,
             await Db.ScalarAsync<long>(fixture.DataSource, $"SELECT count(*) FROM \"{schema}\".targets WHERE version <> 1 OR status <> 'Cold'"));
@@ -172,7 +172,7 @@ public sealed class FaultInjectionTests(PostgreSqlFixture fixture) : IClassFixtu
         var abandoned = Assert.Single(logger.Entries, e => e.Level == LogLevel.Error);
         Assert.Contains(error.CorrelationId!, abandoned.Message, StringComparison.Ordinal);
         Assert.Contains($"ChangeStatus {targets[0].Id} at version 1 to Hot", abandoned.Message, StringComparison.Ordinal);
-        Assert.Equal(10, await Db.CountAsync(fixture.DataSource, schema, "history"));
+        Assert.Equal(10, await Db.CountAsync(fixture.DataSource, schema, "target_history"));
         Assert.Equal(1, (await tracker.GetAsync(targets[0].Id)).Value!.Version);
     }
 }

@@ -125,23 +125,23 @@ public sealed class LeastPrivilegeTests(LeastPrivilegeFixture fixture) : IClassF
 
     private async Task AssertHistoryIntactAsync(string schema, TargetTracker tracker, Target kept, Target deleted)
     {
-        Assert.Equal(4, await Db.CountAsync(fixture.Admin, schema, "history"));
+        Assert.Equal(4, await Db.CountAsync(fixture.Admin, schema, "target_history"));
         Assert.Equal(["Alice", "Alice"], (await tracker.GetHistoryAsync(kept.Id)).Select(e => e.ActorName));
         Assert.Equal(2, (await tracker.GetHistoryAsync(deleted.Id)).Count);
     }
 
     [Theory]
-    [InlineData("UPDATE {0}.history SET actor_name = 'Mallory'")]
-    [InlineData("DELETE FROM {0}.history")]
-    [InlineData("TRUNCATE {0}.history")]
-    [InlineData("ALTER TABLE {0}.history DISABLE TRIGGER history_append_only")]
-    [InlineData("ALTER TABLE {0}.history DISABLE TRIGGER ALL")]
-    [InlineData("SET session_replication_role = replica; DELETE FROM {0}.history")]
-    [InlineData("SET targettracking.allow_history_purge = on; DELETE FROM {0}.history")]
-    [InlineData("SET targettracking.history_purge = on; DELETE FROM {0}.history")]
-    [InlineData("INSERT INTO {0}.history SELECT * FROM {0}.history ON CONFLICT (id) DO UPDATE SET actor_name = 'Mallory'")]
-    [InlineData("DROP TRIGGER history_append_only ON {0}.history")]
-    [InlineData("CREATE OR REPLACE FUNCTION {0}.history_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN OLD; END $$")]
+    [InlineData("UPDATE {0}.target_history SET actor_name = 'Mallory'")]
+    [InlineData("DELETE FROM {0}.target_history")]
+    [InlineData("TRUNCATE {0}.target_history")]
+    [InlineData("ALTER TABLE {0}.target_history DISABLE TRIGGER target_history_append_only")]
+    [InlineData("ALTER TABLE {0}.target_history DISABLE TRIGGER ALL")]
+    [InlineData("SET session_replication_role = replica; DELETE FROM {0}.target_history")]
+    [InlineData("SET targettracking.allow_history_purge = on; DELETE FROM {0}.target_history")]
+    [InlineData("SET targettracking.history_purge = on; DELETE FROM {0}.target_history")]
+    [InlineData("INSERT INTO {0}.target_history SELECT * FROM {0}.target_history ON CONFLICT (id) DO UPDATE SET actor_name = 'Mallory'")]
+    [InlineData("DROP TRIGGER target_history_append_only ON {0}.target_history")]
+    [InlineData("CREATE OR REPLACE FUNCTION {0}.target_history_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN OLD; END $$")]
     public async Task ApplicationRole_CannotRewriteHistory_WithRawSql(string attack)
     {
         var (schema, tracker, kept, deleted) = await SeedAsync();
@@ -205,15 +205,15 @@ public sealed class LeastPrivilegeTests(LeastPrivilegeFixture fixture) : IClassF
         var (schema, tracker, kept, deleted) = await SeedAsync();
 
         // A careless DBA grants everything on history to the application role: the triggers still refuse it.
-        await Db.ExecuteAsync(fixture.AsMigrator, $"GRANT ALL ON \"{schema}\".history TO {fixture.Application}");
-        foreach (var attack in new[] { "UPDATE {0}.history SET actor_name = 'Mallory'", "TRUNCATE {0}.history", "SET targettracking.history_purge = on; DELETE FROM {0}.history", "SET targettracking.allow_history_purge = on; DELETE FROM {0}.history" })
+        await Db.ExecuteAsync(fixture.AsMigrator, $"GRANT ALL ON \"{schema}\".target_history TO {fixture.Application}");
+        foreach (var attack in new[] { "UPDATE {0}.target_history SET actor_name = 'Mallory'", "TRUNCATE {0}.target_history", "SET targettracking.history_purge = on; DELETE FROM {0}.target_history", "SET targettracking.allow_history_purge = on; DELETE FROM {0}.target_history" })
         {
             var error = await RefusedAsync(fixture.AsApplication, string.Format(System.Globalization.CultureInfo.InvariantCulture, attack, $"\"{schema}\""));
             Assert.Contains("append-only", error.MessageText, StringComparison.Ordinal);
         }
 
         // The owner's careless statements too, and the old switch opens nothing for anybody.
-        foreach (var attack in new[] { "DELETE FROM {0}.history", "SET targettracking.allow_history_purge = on; DELETE FROM {0}.history", "UPDATE {0}.history SET actor_name = 'Mallory'" })
+        foreach (var attack in new[] { "DELETE FROM {0}.target_history", "SET targettracking.allow_history_purge = on; DELETE FROM {0}.target_history", "UPDATE {0}.target_history SET actor_name = 'Mallory'" })
         {
             var error = await RefusedAsync(fixture.AsMigrator, string.Format(System.Globalization.CultureInfo.InvariantCulture, attack, $"\"{schema}\""));
             Assert.Contains("append-only", error.MessageText, StringComparison.Ordinal);
@@ -232,7 +232,7 @@ public sealed class LeastPrivilegeTests(LeastPrivilegeFixture fixture) : IClassF
         Assert.True((await purging.DeleteAsync(doomed.Id, 1)).IsSuccess);
 
         Assert.Empty(await tracker.GetHistoryAsync(doomed.Id));
-        Assert.Equal(4, await Db.CountAsync(fixture.Admin, schema, "history"));
+        Assert.Equal(4, await Db.CountAsync(fixture.Admin, schema, "target_history"));
         Assert.Equal(2, (await tracker.GetHistoryAsync(kept.Id)).Count);
     }
 

@@ -17,7 +17,7 @@ internal sealed class PostgreSqlSaboteur(NpgsqlDataSource dataSource, string sch
 
     public Task InsertHistoryAsync(HistoryEntry e) => ExecuteAsync(
         $"""
-        INSERT INTO {_s}.history (id, target_id, action, old_status, new_status, version, occurred_at, actor_name, correlation_id)
+        INSERT INTO {_s}.target_history (id, target_id, action, old_status, new_status, version, occurred_at, actor_name, correlation_id)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
         """,
         e.Id, e.TargetId.Value, e.Action.ToString(), Text(e.OldStatus), Text(e.NewStatus), e.Version, e.OccurredAt, Text(e.ActorName), e.CorrelationId);
@@ -39,7 +39,7 @@ internal sealed class PostgreSqlSaboteur(NpgsqlDataSource dataSource, string sch
         """,
         t.Id.Value, t.Name, Text(t.Status), t.Version, t.CreatedAt);
 
-    public Task AllowDuplicateVersionsAsync() => ExecuteAsync($"ALTER TABLE {_s}.history DROP CONSTRAINT IF EXISTS history_target_version_key");
+    public Task AllowDuplicateVersionsAsync() => ExecuteAsync($"ALTER TABLE {_s}.target_history DROP CONSTRAINT IF EXISTS target_history_target_version_key");
 
     public async Task<string> PlantAsync(Malformation malformation, TargetId target)
     {
@@ -50,7 +50,7 @@ internal sealed class PostgreSqlSaboteur(NpgsqlDataSource dataSource, string sch
 
         var id = Guid.CreateVersion7();
         await ExecuteAsync(
-            $"INSERT INTO {_s}.history (id, target_id, action, version, occurred_at, correlation_id) VALUES ($1, $2, 'Bogus', 99, now(), 'sabotage')",
+            $"INSERT INTO {_s}.target_history (id, target_id, action, version, occurred_at, correlation_id) VALUES ($1, $2, 'Bogus', 99, now(), 'sabotage')",
             id, target.Value);
         return id.ToString("D");
     }

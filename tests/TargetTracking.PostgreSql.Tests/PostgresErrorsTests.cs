@@ -52,7 +52,7 @@ public sealed class PostgresErrorsTests
     {
         var conflict = new PostgresErrors().Translate(Postgres("23505", "targets_pkey"));
         Assert.IsType<ConcurrentWriteException>(conflict);
-        Assert.Null(new PostgresErrors().Translate(Postgres("23505", "history_pkey")));
+        Assert.Null(new PostgresErrors().Translate(Postgres("23505", "target_history_pkey")));
         Assert.Null(new PostgresErrors().Translate(Postgres("23514", "targets_version_check")));
         Assert.Null(new PostgresErrors().Translate(new IOException("lost")));
     }

@@ -101,19 +101,19 @@ public sealed partial class PostgreSqlFixture : IUpgradeFixture
 /// <summary>
 /// A schema written by TargetTracking 0.1 keeps working after the upgrade to the linq2db store
 /// (<see cref="UpgradeConformance{TFixture}"/>); here, what only PostgreSQL has: the 0.1 schema version table, and the
-/// schema's own triggers.
+/// schema's own triggers (renamed with their table by migration 0010).
 /// </summary>
 public sealed class UpgradeTests(PostgreSqlFixture fixture) : UpgradeConformance<PostgreSqlFixture>(fixture)
 {
-    /// <summary>The old schema's triggers refuse UPDATE, DELETE and TRUNCATE on the history, and no row went.</summary>
+    /// <summary>The old schema's triggers refuse UPDATE, DELETE and TRUNCATE on the history (target_history since 0010), and no row went.</summary>
     protected override async Task AssertHistoryStillGuardedAsync(RestoredStore store, long historyRows)
     {
         var schema = store.Schema!;
         foreach (var sql in new[]
         {
-            $"UPDATE \"{schema}\".history SET actor_name = 'rewritten'",
-            $"DELETE FROM \"{schema}\".history",
-            $"TRUNCATE \"{schema}\".history",
+            $"UPDATE \"{schema}\".target_history SET actor_name = 'rewritten'",
+            $"DELETE FROM \"{schema}\".target_history",
+            $"TRUNCATE \"{schema}\".target_history",
         })
         {
             var error = await Assert.ThrowsAsync<PostgresException>(() => Db.ExecuteAsync(Fixture.DataSource, sql));
@@ -121,7 +121,7 @@ public sealed class UpgradeTests(PostgreSqlFixture fixture) : UpgradeConformance
             Assert.Contains("append-only", error.MessageText, StringComparison.Ordinal);
         }
 
-        Assert.Equal(historyRows, await Db.CountAsync(Fixture.DataSource, schema, "history"));
+        Assert.Equal(historyRows, await Db.CountAsync(Fixture.DataSource, schema, "target_history"));
     }
 
     [Fact]
@@ -131,10 +131,17 @@ public sealed class UpgradeTests(PostgreSqlFixture fixture) : UpgradeConformance
         var repository = PostgreSqlDialect.CreateStore(Fixture.DataSource, new PostgreSqlStoreOptions { Schema = schema });
         var later = PostgreSqlSchema.EmbeddedMigrations.Where(m => m.Version > 3).Select(m => m.Name).ToList();
 
-        Assert.Equal(3, await repository.GetSchemaVersionAsync());
+        // 0.1 kept its versions in schema_version; the store renames that table before it reads it (every database calls
+        // it target_tracking_migrations), and keeps its rows.
+        var versions = $"SELECT string_agg(version || ' ' || name || ' ' || applied_at, ', ' ORDER BY version) FROM \"{schema}\".";
+        var old = await Db.ScalarAsync<string>(Fixture.DataSource, versions + "schema_version");
+        Assert.StartsWith("1 0001_targets_and_history ", old, StringComparison.Ordinal);
         Assert.Equal(later.Count, await repository.MigrateAsync());
         Assert.Equal(0, await repository.MigrateAsync());
-        var names = await Db.ScalarAsync<string[]>(Fixture.DataSource, $"SELECT array_agg(name ORDER BY version) FROM \"{schema}\".schema_version");
+        Assert.Equal(PostgreSqlSchema.EmbeddedMigrations.Count, await repository.GetSchemaVersionAsync());
+        Assert.StartsWith(old + ", 4 ", await Db.ScalarAsync<string>(Fixture.DataSource, versions + "target_tracking_migrations"), StringComparison.Ordinal);
+        Assert.False(await Db.ScalarAsync<bool>(Fixture.DataSource, "SELECT to_regclass($1) IS NOT NULL", $"\"{schema}\".schema_version"));
+        var names = await Db.ScalarAsync<string[]>(Fixture.DataSource, $"SELECT array_agg(name ORDER BY version) FROM \"{schema}\".target_tracking_migrations");
         Assert.Equal(["0001_targets_and_history", "0002_history_append_only", "0003_operations", .. later], names);
 
         // With migrations off the store starts on it too.

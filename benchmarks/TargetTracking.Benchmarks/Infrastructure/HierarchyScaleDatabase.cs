@@ -49,7 +49,7 @@ internal sealed class HierarchyScaleDatabase : IAsyncDisposable
         await repository.MigrateAsync();
         if (await ScalarAsync(dataSource, $"SELECT count(*) FROM \"{schema}\".outcome_links") != Outcomes * 3L)
         {
-            await ExecuteAsync(dataSource, $"SET session_replication_role = replica; TRUNCATE \"{schema}\".outcome_links, \"{schema}\".hierarchy_items, \"{schema}\".targets, \"{schema}\".history, \"{schema}\".hierarchy_history; SET session_replication_role = origin");
+            await ExecuteAsync(dataSource, $"SET session_replication_role = replica; TRUNCATE \"{schema}\".outcome_links, \"{schema}\".hierarchy_items, \"{schema}\".targets, \"{schema}\".target_history, \"{schema}\".hierarchy_history; SET session_replication_role = origin");
             var goals = Enumerable.Range(0, Goals).Select(i => Item(HierarchyKind.Goal, i, "Active")).ToArray();
             var sprints = Enumerable.Range(0, Sprints).Select(i => Item(HierarchyKind.Sprint, i, "Active")).ToArray();
             var commitments = Enumerable.Range(0, Commitments).Select(i => Item(HierarchyKind.Commitment, i, i % 3 == 0 ? "Done" : "In Progress")).ToArray();
@@ -67,7 +67,7 @@ internal sealed class HierarchyScaleDatabase : IAsyncDisposable
                 await SaveAsync(repository, new ChangeSet(), new HierarchyChangeSet { AddedLinks = links });
             }
 
-            foreach (var table in new[] { "targets", "history", "hierarchy_items", "outcome_links" })
+            foreach (var table in new[] { "targets", "target_history", "hierarchy_items", "outcome_links" })
             {
                 await ExecuteAsync(dataSource, $"VACUUM (ANALYZE) \"{schema}\".{table}");
             }

@@ -42,10 +42,10 @@ internal sealed class IntegrityScaleDatabase : IAsyncDisposable
         await repository.MigrateAsync();
         var database = new IntegrityScaleDatabase(dataSource, repository, schema, size);
         if (await database.ScalarAsync($"SELECT count(*) FROM \"{schema}\".targets") != size
-            || await database.ScalarAsync($"SELECT count(*) FROM \"{schema}\".history") != (long)size * EntriesPerTarget)
+            || await database.ScalarAsync($"SELECT count(*) FROM \"{schema}\".target_history") != (long)size * EntriesPerTarget)
         {
             // Replica mode lets the seeding start over on a half-seeded schema: history's triggers refuse TRUNCATE.
-            await database.ExecuteAsync($"SET session_replication_role = replica; TRUNCATE \"{schema}\".targets, \"{schema}\".history; SET session_replication_role = origin");
+            await database.ExecuteAsync($"SET session_replication_role = replica; TRUNCATE \"{schema}\".targets, \"{schema}\".target_history; SET session_replication_role = origin");
             for (var start = 0; start < size; start += SeedChunk)
             {
                 var targets = Enumerable.Range(start, Math.Min(SeedChunk, size - start)).Select(Seed).ToArray();
@@ -54,9 +54,9 @@ internal sealed class IntegrityScaleDatabase : IAsyncDisposable
                 await session.CommitAsync();
             }
 
-            await database.ExecuteAsync($"ALTER TABLE \"{schema}\".targets SET (autovacuum_enabled = false); ALTER TABLE \"{schema}\".history SET (autovacuum_enabled = false)");
+            await database.ExecuteAsync($"ALTER TABLE \"{schema}\".targets SET (autovacuum_enabled = false); ALTER TABLE \"{schema}\".target_history SET (autovacuum_enabled = false)");
             await database.ExecuteAsync($"VACUUM (ANALYZE) \"{schema}\".targets");
-            await database.ExecuteAsync($"VACUUM (ANALYZE) \"{schema}\".history");
+            await database.ExecuteAsync($"VACUUM (ANALYZE) \"{schema}\".target_history");
             await database.ExecuteAsync("CHECKPOINT");
         }
 

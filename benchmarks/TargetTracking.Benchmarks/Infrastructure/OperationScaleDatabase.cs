@@ -38,7 +38,7 @@ internal sealed class OperationScaleDatabase : IAsyncDisposable
         var database = new OperationScaleDatabase(dataSource, repository, schema, size);
         if ((await database.ScalarAsync($"SELECT count(*) FROM \"{schema}\".targets")) != size)
         {
-            await database.ExecuteAsync($"SET session_replication_role = replica; TRUNCATE \"{schema}\".targets, \"{schema}\".history; SET session_replication_role = origin");
+            await database.ExecuteAsync($"SET session_replication_role = replica; TRUNCATE \"{schema}\".targets, \"{schema}\".target_history; SET session_replication_role = origin");
             for (var start = 0; start < size; start += SeedChunk)
             {
                 var chunk = Enumerable.Range(start, Math.Min(SeedChunk, size - start)).Select(Seed).ToArray();
@@ -47,7 +47,7 @@ internal sealed class OperationScaleDatabase : IAsyncDisposable
                 await session.CommitAsync();
             }
 
-            await database.ExecuteAsync($"ALTER TABLE \"{schema}\".targets SET (autovacuum_enabled = false); ALTER TABLE \"{schema}\".history SET (autovacuum_enabled = false)");
+            await database.ExecuteAsync($"ALTER TABLE \"{schema}\".targets SET (autovacuum_enabled = false); ALTER TABLE \"{schema}\".target_history SET (autovacuum_enabled = false)");
             await database.ExecuteAsync($"VACUUM (ANALYZE) \"{schema}\".targets");
         }
 
@@ -64,7 +64,7 @@ internal sealed class OperationScaleDatabase : IAsyncDisposable
                 $"""
                 SET LOCAL session_replication_role = replica;
                 UPDATE "{Schema}".targets SET status = 'Cold', version = 1, updated_at = created_at, status_changed_at = created_at WHERE version <> 1;
-                TRUNCATE "{Schema}".history, "{Schema}".operation_failures, "{Schema}".operation_items, "{Schema}".operations;
+                TRUNCATE "{Schema}".target_history, "{Schema}".target_operation_failures, "{Schema}".target_operation_items, "{Schema}".target_operations;
                 """,
                 connection,
                 transaction);

@@ -13,7 +13,7 @@ internal sealed class PostgreSqlBenchDatabase : IAsyncDisposable
 {
     public const string Schema = PostgreSqlStoreOptions.DefaultSchema;
     public const string Targets = $"\"{Schema}\".targets";
-    public const string History = $"\"{Schema}\".history";
+    public const string History = $"\"{Schema}\".target_history";
 
     private PostgreSqlBenchDatabase(NpgsqlDataSource dataSource, Linq2DbTargetStore repository, Workload workload)
     {

@@ -39,7 +39,7 @@ internal sealed class ReportScaleDatabase : IAsyncDisposable
         var repository = PostgreSqlDialect.CreateStore(dataSource, new PostgreSqlStoreOptions { Schema = schema });
         await repository.MigrateAsync();
         var database = new ReportScaleDatabase(dataSource, repository, schema);
-        if (await database.ScalarAsync($"SELECT count(*) FROM \"{schema}\".history") != (long)size * EntriesPerTarget)
+        if (await database.ScalarAsync($"SELECT count(*) FROM \"{schema}\".target_history") != (long)size * EntriesPerTarget)
         {
             var s = $"\"{schema}\"";
             const string days = """
@@ -53,8 +53,8 @@ internal sealed class ReportScaleDatabase : IAsyncDisposable
             await database.ExecuteAsync(
                 $"""
                 SET session_replication_role = replica;
-                TRUNCATE {s}.targets, {s}.history, {s}.stays CASCADE; -- CASCADE: outcome_links (0006) refers to targets
-                INSERT INTO {s}.history (id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id)
+                TRUNCATE {s}.targets, {s}.target_history, {s}.target_stays CASCADE; -- CASCADE: outcome_links (0006) refers to targets
+                INSERT INTO {s}.target_history (id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id)
                 SELECT md5(i::text || '-' || e.v)::uuid, md5(i::text)::uuid,
                        CASE WHEN e.v = 1 THEN 'Created' WHEN e.v = 5 AND i % 10 = 0 THEN 'Deleted' ELSE 'StatusChanged' END,
                        (ARRAY[NULL, 'Cold', 'Active', 'Hot', 'Active'])[e.v],
@@ -75,10 +75,10 @@ internal sealed class ReportScaleDatabase : IAsyncDisposable
                 """);
             // The stays table as the migration fills it (the store's one definition of a stay), not a copy of its rules.
             await database.ExecuteAsync(StaysTable.Backfill(PostgreSqlDialect.Create(schema)));
-            await database.ExecuteAsync($"ALTER TABLE {s}.targets SET (autovacuum_enabled = false); ALTER TABLE {s}.history SET (autovacuum_enabled = false); ALTER TABLE {s}.stays SET (autovacuum_enabled = false)");
+            await database.ExecuteAsync($"ALTER TABLE {s}.targets SET (autovacuum_enabled = false); ALTER TABLE {s}.target_history SET (autovacuum_enabled = false); ALTER TABLE {s}.target_stays SET (autovacuum_enabled = false)");
             await database.ExecuteAsync($"VACUUM (ANALYZE) {s}.targets");
-            await database.ExecuteAsync($"VACUUM (ANALYZE) {s}.history");
-            await database.ExecuteAsync($"VACUUM (ANALYZE) {s}.stays");
+            await database.ExecuteAsync($"VACUUM (ANALYZE) {s}.target_history");
+            await database.ExecuteAsync($"VACUUM (ANALYZE) {s}.target_stays");
             await database.ExecuteAsync("CHECKPOINT");
         }
 

@@ -57,7 +57,7 @@ public class PostgreSqlIntegrityBenchmarks
         foreach (var sql in new[]
         {
             $"SELECT count(*) FROM {s}.targets",
-            $"SELECT count(*) FROM {s}.history",
+            $"SELECT count(*) FROM {s}.target_history",
             $"""
             WITH w AS (
                 SELECT h.id, h.target_id, h.action, h.old_status, h.new_status, h.version,
@@ -68,7 +68,7 @@ public class PostgreSqlIntegrityBenchmarks
                        lag(h.new_status) OVER w AS prev_status,
                        lead(h.version) OVER w AS next_version,
                        max(h.version) FILTER (WHERE h.action = 'Repaired') OVER (PARTITION BY h.target_id) AS checkpoint
-                FROM {s}.history h
+                FROM {s}.target_history h
                 WHERE h.action IN {known}
                 WINDOW w AS (PARTITION BY h.target_id ORDER BY h.version, h.id))
             SELECT w.id, w.target_id, w.version
@@ -82,9 +82,9 @@ public class PostgreSqlIntegrityBenchmarks
                OR (w.pos = w.n AND CASE WHEN t.id IS NULL THEN w.action <> 'Deleted'
                                         ELSE w.action = 'Deleted' OR w.new_status IS DISTINCT FROM t.status OR w.version <> t.version END)
             """,
-            $"SELECT t.id FROM {s}.targets t WHERE NOT EXISTS (SELECT 1 FROM {s}.history h WHERE h.target_id = t.id AND h.action IN {known})",
+            $"SELECT t.id FROM {s}.targets t WHERE NOT EXISTS (SELECT 1 FROM {s}.target_history h WHERE h.target_id = t.id AND h.action IN {known})",
             $"SELECT t.id FROM {s}.targets t WHERE t.status IS NOT NULL AND t.status NOT IN ('" + string.Join("', '", _statuses) + "')",
-            $"SELECT h.id FROM {s}.history h WHERE h.action NOT IN {known}",
+            $"SELECT h.id FROM {s}.target_history h WHERE h.action NOT IN {known}",
         })
         {
             await using var command = new NpgsqlCommand(sql, connection, transaction) { CommandTimeout = 1800 };

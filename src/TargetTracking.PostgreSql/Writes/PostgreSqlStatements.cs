@@ -11,7 +11,6 @@ internal sealed class PostgreSqlStatements
         var s = Quote(schema);
         Targets = $"{s}.targets";
         History = $"{s}.target_history";
-        InsertOperationItems = $"INSERT INTO {s}.target_operation_items (operation_id, target_id) SELECT @id, unnest(@ids::uuid[]) ON CONFLICT DO NOTHING";
 
         // Markets of all rows travel as one flat array with each market's row number (PostgreSQL arrays are
         // rectangular, so a text[] per row cannot be unnested from a text[][]), and are grouped back per row in
@@ -64,7 +63,6 @@ internal sealed class PostgreSqlStatements
 
     public string History { get; }
 
-    public string InsertOperationItems { get; }
 
     public string InsertTargets { get; }
 

@@ -92,7 +92,7 @@ internal sealed class TrackingDbContext(DbContextOptions<TrackingDbContext> opti
         });
         modelBuilder.Entity<HistoryEntity>(history =>
         {
-            history.ToTable("history");
+            history.ToTable("target_history");
             history.HasKey(h => h.Id);
             history.Property(h => h.Id).HasColumnName("id").ValueGeneratedNever();
             history.Property(h => h.TargetId).HasColumnName("target_id");

@@ -28,8 +28,8 @@ internal sealed class TargetRow
     public DateTimeOffset? StatusChangedAt { get; set; }
 }
 
-/// <summary>A history row as a linq2db user maps it by hand: the 13 columns of the benchmark's <c>history</c> table.</summary>
-[Table("history", Schema = PostgreSqlBenchDatabase.Schema)]
+/// <summary>A history row as a linq2db user maps it by hand: the 13 columns of the benchmark's <c>target_history</c> table.</summary>
+[Table("target_history", Schema = PostgreSqlBenchDatabase.Schema)]
 internal sealed class HistoryRow
 {
     [Column("id"), PrimaryKey, NotNull]

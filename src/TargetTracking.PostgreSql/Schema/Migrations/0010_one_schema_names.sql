@@ -90,5 +90,6 @@ $$;
 
 -- The stays table is filled here rather than in 0009, which created it under its old name: the store fills it by the
 -- table's current name. A schema that was already at version 9 has it filled and kept up to date; the one definition
--- of a stay computes the same rows again.
+-- of a stay computes the same rows again, reading the whole history once: on a large history, the longest part of
+-- this migration (every rename before it changes the catalog only).
 -- targettracking:backfill-stays (the store fills the table here from the existing history, by the one definition of a stay)
