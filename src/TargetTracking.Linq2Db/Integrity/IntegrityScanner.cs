@@ -45,12 +45,43 @@ internal static class IntegrityScanner
         await ScanTargetsAsync(wellFormed, readable, scan.KnownStatuses, found, cancellationToken).ConfigureAwait(false);
         var links = db.GetTable<LinkRecord>().AsQueryable();
         await ScanLinksAsync(db, ids is null ? links : links.Where(Rebind<LinkRecord>(dialect.Sql.IdIn(ids), "TargetId")), found, cancellationToken).ConfigureAwait(false);
+        await ScanStaysAsync(db, dialect, ids, found, cancellationToken).ConfigureAwait(false);
         if (ids is null)
         {
             await ScanMalformedAsync(db, dialect, found, cancellationToken).ConfigureAwait(false);
         }
 
         return counts;
+    }
+
+    /// <summary>
+    /// The stays table against its definition (<see cref="StaysTable.Disagreeing"/>), both ways, set-based: the targets
+    /// whose derived stays differ from their history, with their rows. Usually none; the definition is the oracle.
+    /// </summary>
+    private static async Task ScanStaysAsync(DataConnection db, Linq2DbDialect dialect, Guid[]? ids, Action<IntegrityFinding> found, CancellationToken cancellationToken)
+    {
+        var sql = StaysTable.Disagreeing(dialect, ids is null ? null : column => $"{column} IN (SELECT s.id FROM {dialect.Sql.IdSet("@ids")} AS s)");
+        var keys = ids is null
+            ? await db.QueryToListAsync<StayKeyRecord>(sql, cancellationToken).ConfigureAwait(false)
+            : await db.QueryToListAsync<StayKeyRecord>(sql, cancellationToken, dialect.Sql.IdsParameter("ids", ids)).ConfigureAwait(false);
+        if (keys.Count == 0)
+        {
+            return;
+        }
+
+        var disagreeing = keys.Select(k => k.TargetId).Distinct().Order().ToArray();
+        var rows = await db.GetTable<TargetRecord>().Where(dialect.Sql.IdIn(disagreeing))
+            .Select(t => new { t.Id, t.Status, t.Version })
+            .ToDictionaryAsync(t => t.Id, cancellationToken).ConfigureAwait(false);
+        foreach (var id in disagreeing)
+        {
+            found(new IntegrityFinding
+            {
+                Kind = IntegrityProblemKind.StaysDisagreeWithHistory,
+                TargetId = new TargetId(id),
+                Row = rows.TryGetValue(id, out var row) ? new IntegrityRow(row.Status, row.Version) : null,
+            });
+        }
     }
 
     /// <summary>

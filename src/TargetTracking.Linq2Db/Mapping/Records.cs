@@ -286,3 +286,9 @@ internal sealed class OperationFailureRecord
 
     public OperationItemFailure ToFailure() => new(OperationId, new TargetId(TargetId), Code, Message, OccurredAt);
 }
+
+/// <summary>A target id read from the stays table by raw SQL (the integrity check), mapped as the dialect stores ids.</summary>
+internal sealed class StayKeyRecord
+{
+    public Guid TargetId { get; set; }
+}

@@ -229,6 +229,7 @@ internal static class StoreMapping
         var links = builder.Entity<LinkRecord>();
         types.MapId(links.Property(l => l.TargetId));
         types.MapId(links.Property(l => l.ItemId));
+        types.MapId(builder.Entity<StayKeyRecord>().HasTableName(Tables.Stays).Property(k => k.TargetId).HasColumnName("target_id").IsNullable(false));
         var itemHistory = builder.Entity<ItemHistoryRecord>();
         types.MapId(itemHistory.Property(h => h.Id));
         types.MapId(itemHistory.Property(h => h.ItemId));

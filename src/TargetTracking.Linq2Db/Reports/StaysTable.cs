@@ -4,15 +4,14 @@ namespace TargetTracking.Linq2Db;
 /// The stays table (migration 0009): one row per stay of a target in a status, derived from the history and kept by the
 /// write path in the unit of work's transaction, so the reports aggregate stays instead of recomputing them from the
 /// whole history with window functions on every run. The rules of a stay are written once, here, as SQL that every
-/// database runs (<see cref="Definition"/>, the same rules as the in-memory model <c>ReportModel</c>): the migration
-/// fills the table with it, every unit of work that writes a relevant entry recomputes the stays of exactly the targets
-/// it wrote (<see cref="Refresh"/>), and the integrity check compares the table with it.
+/// database runs (<see cref="Definition"/>, the same rules as the in-memory model <c>ReportModel</c>): the oracle. The
+/// migration fills the table with it, a repair rebuilds a target's stays with it (<see cref="Refresh"/>), the integrity
+/// check compares the table with it (<see cref="Disagreeing"/>), and the property tests compare what the write path
+/// keeps with it. The write path itself never reads a target's history: it closes the open stay and opens the next from
+/// the entries it writes (<see cref="StayChanges"/>), so a change costs the same on a target's first change and its
+/// ten-thousandth.
 /// </summary>
 /// <remarks>
-/// Recomputing a touched target's stays rather than patching the open one keeps a single definition (no incremental
-/// copy of the rules to drift from it); it reads only that target's entries, from the covering index of migration 0007.
-/// It runs after the history insert (it reads the new entries), so on PostgreSQL the change feed's clock row (0008),
-/// locked from the history insert to the commit, is held for these two statements too: same batch, no extra round trip.
 /// Times are whole microseconds since 1970-01-01 UTC, as the reports compute with them (<see cref="DialectSql.ReportMicros"/>).
 /// </remarks>
 internal static class StaysTable
@@ -106,11 +105,12 @@ internal static class StaysTable
     /// missing, extra or different): set-based, both ways, as <c>EXCEPT</c>s over the whole table.
     /// </summary>
     /// <param name="dialect">The database.</param>
+    /// <param name="targetIn">Turns a column into the predicate that it is one of the targets to compare, or <see langword="null"/> for all.</param>
     /// <returns>A <c>SELECT</c> of the distinct <c>target_id</c>s.</returns>
-    public static string Disagreeing(Linq2DbDialect dialect)
+    public static string Disagreeing(Linq2DbDialect dialect, Func<string, string>? targetIn = null)
     {
-        var stays = $"SELECT {Columns} FROM {dialect.Sql.Qualify(Tables.Stays)}";
-        var definition = Definition(dialect, null);
+        var stays = $"SELECT {Columns} FROM {dialect.Sql.Qualify(Tables.Stays)}" + (targetIn is null ? string.Empty : $" WHERE {targetIn("target_id")}");
+        var definition = Definition(dialect, targetIn?.Invoke("h.target_id"));
         return $"""
             SELECT DISTINCT d.target_id FROM (
                 SELECT x.target_id FROM ({stays} EXCEPT SELECT {Columns} FROM ({definition}) dx) x
@@ -118,30 +118,5 @@ internal static class StaysTable
                 SELECT y.target_id FROM (SELECT {Columns} FROM ({definition}) dy EXCEPT {stays}) y
             ) d
             """;
-    }
-
-    /// <summary>
-    /// The targets whose stays a unit of work may change: those it writes a relevant entry for, and those whose history
-    /// it purges (their stays go with it). Empty when it writes none (an edit of fields, a hierarchy link).
-    /// </summary>
-    /// <param name="changes">The unit of work's changes.</param>
-    /// <returns>The distinct ids, sorted.</returns>
-    public static Guid[] Touched(ChangeSet changes)
-    {
-        var ids = new SortedSet<Guid>();
-        foreach (var entry in changes.History)
-        {
-            if (Relevant.Contains(entry.Action))
-            {
-                ids.Add(entry.TargetId.Value);
-            }
-        }
-
-        foreach (var id in changes.PurgeHistory)
-        {
-            ids.Add(id.Value);
-        }
-
-        return [.. ids];
     }
 }

@@ -54,7 +54,28 @@ internal sealed class MySqlBulkWriter(Linq2DbDialect dialect) : DialectWriter
 
     private const string IdsOf = "(SELECT UNHEX(j.id) FROM JSON_TABLE(?, '$[*]' COLUMNS (id CHAR(32) PATH '$')) AS j)";
 
-    private const string DeleteMarkets = "DELETE FROM target_markets WHERE target_id IN " + IdsOf;
+    // JSON_TABLE drives, each target's rows found by key: an IN over JSON_TABLE ran as a dependent subquery over the whole table.
+    private const string DeleteMarkets = "DELETE m FROM " + IdRows + " STRAIGHT_JOIN target_markets AS m ON m.target_id = UNHEX(j.id)";
+
+    private const string IdRows = "JSON_TABLE(?, '$[*]' COLUMNS (id CHAR(32) PATH '$')) AS j";
+
+    // A target's open stay, by ix_target_stays_open_by_target (migration 0010): one seek, however long its history.
+    private const string CloseStays = """
+        UPDATE JSON_TABLE(?, '$[*]' COLUMNS (
+                   id CHAR(32) PATH '$[0]', exited BIGINT PATH '$[1]', next_status VARCHAR(64) PATH '$[2]', ended_by_delete INT PATH '$[3]')) AS v
+        STRAIGHT_JOIN target_stays AS s FORCE INDEX (ix_target_stays_open_by_target) ON s.target_id = UNHEX(v.id) AND s.exited_us IS NULL
+        SET s.exited_us = v.exited, s.next_status = v.next_status, s.ended_by_delete = v.ended_by_delete
+        """;
+
+    private const string InsertStays = """
+        INSERT INTO target_stays (target_id, version, status, entered_us, exited_us, next_status, ended_by_delete)
+        SELECT UNHEX(v.id), v.version, v.status, v.entered, v.exited, v.next_status, v.ended_by_delete
+        FROM JSON_TABLE(?, '$[*]' COLUMNS (
+                 id CHAR(32) PATH '$[0]', version BIGINT PATH '$[1]', status VARCHAR(64) PATH '$[2]', entered BIGINT PATH '$[3]',
+                 exited BIGINT PATH '$[4]', next_status VARCHAR(64) PATH '$[5]', ended_by_delete INT PATH '$[6]')) AS v
+        """;
+
+    private const string DeleteStays = "DELETE s FROM " + IdRows + " STRAIGHT_JOIN target_stays AS s ON s.target_id = UNHEX(j.id)";
 
     // The delete trigger of target_history lets a row go only while this connection holds the permit, and only this
     // procedure (SQL SECURITY DEFINER, migration 0004) may write one: it deletes the targets at their expected versions
@@ -63,7 +84,7 @@ internal sealed class MySqlBulkWriter(Linq2DbDialect dialect) : DialectWriter
 
     // The statements that recompute the stays of the targets in the JSON array parameter (StaysTable.Refresh).
     private readonly (string Delete, string Insert) _staysRefresh =
-        StaysTable.Refresh(dialect, column => $"{column} IN (SELECT UNHEX(j.id) FROM JSON_TABLE(?, '$[*]' COLUMNS (id CHAR(32) PATH '$')) AS j)");
+        StaysTable.Refresh(dialect, column => $"{column} IN {IdsOf}");
 
     public override Task<WriteCounts> WriteAsync(DataConnection db, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> locked, CancellationToken cancellationToken) =>
         WriteAsync((MySqlConnection)Linq2DbDialect.ConnectionOf(db)!, db.Transaction as MySqlTransaction, _staysRefresh, changes, locked, cancellationToken);
@@ -136,8 +157,24 @@ internal sealed class MySqlBulkWriter(Linq2DbDialect dialect) : DialectWriter
                 await AddHistoryInsertAsync(statements, chunk, cancellationToken).ConfigureAwait(false);
             }
 
-            // After the history: the stays of the targets written are recomputed from their entries (StaysTable).
-            foreach (var chunk in StaysTable.Touched(changes).Chunk(JsonRows))
+            // After the history: the stays the unit opens and closes (StayChanges), then those rebuilt from their entries.
+            var stays = StayChanges.Of(changes);
+            foreach (var chunk in stays.Closes.Chunk(JsonRows))
+            {
+                await AddJsonAsync(statements, CloseStays, chunk, CloseRow, chunk.Length * 80L, cancellationToken, counted: false).ConfigureAwait(false);
+            }
+
+            foreach (var chunk in stays.Opens.Chunk(JsonRows))
+            {
+                await AddJsonAsync(statements, InsertStays, chunk, StayRowJson, chunk.Length * 120L, cancellationToken, counted: false).ConfigureAwait(false);
+            }
+
+            foreach (var chunk in stays.Purged.Chunk(JsonRows))
+            {
+                await statements.AddAsync(DeleteStays, [Stored.Ids(chunk)], chunk.Length * 40L, null, counted: false, cancellationToken).ConfigureAwait(false);
+            }
+
+            foreach (var chunk in stays.Rebuild.Chunk(JsonRows))
             {
                 var ids = Stored.Ids(chunk);
                 await statements.AddAsync(staysRefresh.Delete, [ids], chunk.Length * 40L, null, counted: false, cancellationToken).ConfigureAwait(false);
@@ -153,6 +190,37 @@ internal sealed class MySqlBulkWriter(Linq2DbDialect dialect) : DialectWriter
     private static Task<RowCount?> AddJsonAsync<T>(
         MySqlStatements statements, string sql, IReadOnlyList<T> rows, Action<Utf8JsonWriter, T> row, long size, CancellationToken cancellationToken, bool counted = true) =>
         statements.AddAsync(sql, [Stored.Rows(rows, row)], size, null, counted, cancellationToken);
+
+    private static void CloseRow(Utf8JsonWriter w, StayClose close)
+    {
+        w.WriteStartArray();
+        Stored.Hex(w, close.TargetId);
+        w.WriteNumberValue(close.ExitedUs);
+        w.WriteStringValue(close.NextStatus);
+        w.WriteNumberValue(close.EndedByDelete ? 1 : 0);
+        w.WriteEndArray();
+    }
+
+    private static void StayRowJson(Utf8JsonWriter w, StayRow stay)
+    {
+        w.WriteStartArray();
+        Stored.Hex(w, stay.TargetId);
+        w.WriteNumberValue(stay.Version);
+        w.WriteStringValue(stay.Status);
+        w.WriteNumberValue(stay.EnteredUs);
+        if (stay.ExitedUs is { } exited)
+        {
+            w.WriteNumberValue(exited);
+        }
+        else
+        {
+            w.WriteNullValue();
+        }
+
+        w.WriteStringValue(stay.NextStatus);
+        w.WriteNumberValue(stay.EndedByDelete ? 1 : 0);
+        w.WriteEndArray();
+    }
 
     private static void StateRow(Utf8JsonWriter w, TargetWrite update)
     {

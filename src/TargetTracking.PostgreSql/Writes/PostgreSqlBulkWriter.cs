@@ -53,12 +53,8 @@ internal sealed class PostgreSqlBulkWriter(Linq2DbDialect dialect, PostgreSqlSta
                 AddHistory(batch, sql, changes.History);
             }
 
-            // After the history, before the COMMIT: the stays of the targets written are recomputed from their entries.
-            if (StaysTable.Touched(changes) is { Length: > 0 } touched)
-            {
-                Add(batch, _staysRefresh.Delete, [Array(NpgsqlDbType.Uuid, touched)]);
-                Add(batch, _staysRefresh.Insert, [Array(NpgsqlDbType.Uuid, touched)]);
-            }
+            // Before the COMMIT: the stays the unit opens and closes (StayChanges), then those rebuilt from their entries.
+            AddStays(batch, sql, StayChanges.Of(changes));
 
             if (commit)
             {
@@ -195,6 +191,46 @@ internal sealed class PostgreSqlBulkWriter(Linq2DbDialect dialect, PostgreSqlSta
             .Column("status_changed_at", "timestamptz", NpgsqlDbType.TimestampTz, statusChanged)
             .Column("expected_version", "bigint", NpgsqlDbType.Bigint, expected);
         return Add(batch, sql.UpdateTargetStates(rows.Sql()), rows.Parameters);
+    }
+
+    private void AddStays(NpgsqlBatch batch, PostgreSqlStatements sql, StayChanges stays)
+    {
+        if (stays.Closes.Count > 0)
+        {
+            var closes = stays.Closes;
+            var rows = new UnnestRows(closes.Count)
+                .Column("target_id", "uuid", NpgsqlDbType.Uuid, closes.Select(c => c.TargetId).ToArray())
+                .Column("exited_us", "bigint", NpgsqlDbType.Bigint, closes.Select(c => c.ExitedUs).ToArray())
+                .Column("next_status", "text", NpgsqlDbType.Text, closes.Select(c => c.NextStatus).ToArray())
+                .Column("ended_by_delete", "integer", NpgsqlDbType.Integer, closes.Select(c => c.EndedByDelete ? 1 : 0).ToArray());
+            Add(batch, sql.CloseStays(rows.Sql()), rows.Parameters);
+        }
+
+        if (stays.Opens.Count > 0)
+        {
+            var opens = stays.Opens;
+            var rows = new UnnestRows(opens.Count)
+                .Column("target_id", "uuid", NpgsqlDbType.Uuid, opens.Select(s => s.TargetId).ToArray())
+                .Column("version", "bigint", NpgsqlDbType.Bigint, opens.Select(s => s.Version).ToArray())
+                .Column("status", "text", NpgsqlDbType.Text, opens.Select(s => s.Status).ToArray())
+                .Column("entered_us", "bigint", NpgsqlDbType.Bigint, opens.Select(s => s.EnteredUs).ToArray())
+                .Column("exited_us", "bigint", NpgsqlDbType.Bigint, opens.Select(s => s.ExitedUs).ToArray())
+                .Column("next_status", "text", NpgsqlDbType.Text, opens.Select(s => s.NextStatus).ToArray())
+                .Column("ended_by_delete", "integer", NpgsqlDbType.Integer, opens.Select(s => s.EndedByDelete ? 1 : 0).ToArray());
+            Add(batch, sql.InsertStays(rows.Sql()), rows.Parameters);
+        }
+
+        if (stays.Purged.Count > 0)
+        {
+            Add(batch, sql.DeleteStays, [Array(NpgsqlDbType.Uuid, stays.Purged)]);
+        }
+
+        // After the history insert: the definition reads the entries this batch wrote.
+        if (stays.Rebuild.Count > 0)
+        {
+            Add(batch, _staysRefresh.Delete, [Array(NpgsqlDbType.Uuid, stays.Rebuild)]);
+            Add(batch, _staysRefresh.Insert, [Array(NpgsqlDbType.Uuid, stays.Rebuild)]);
+        }
     }
 
     /// <summary>The history entries, with the columns every entry shares (audit context, time, action) sent once.</summary>

@@ -11,6 +11,7 @@ internal sealed class PostgreSqlStatements
         var s = Quote(schema);
         Targets = $"{s}.targets";
         History = $"{s}.target_history";
+        Stays = $"{s}.target_stays";
 
         // Markets of all rows travel as one flat array with each market's row number (PostgreSQL arrays are
         // rectangular, so a text[] per row cannot be unnested from a text[][]), and are grouped back per row in
@@ -63,6 +64,8 @@ internal sealed class PostgreSqlStatements
 
     public string History { get; }
 
+    public string Stays { get; }
+
 
     public string InsertTargets { get; }
 
@@ -88,6 +91,25 @@ internal sealed class PostgreSqlStatements
         SELECT r.id, r.target_id, r.action, r.old_status, r.new_status, r.version, r.occurred_at, r.actor_id, r.actor_name, r.correlation_id, r.operation_id, r.client_address, r.user_agent, r.note
         FROM {rows} AS r
         """;
+
+    /// <summary>Closes the open stay of each target in the rows (found through target_stays_open_by_target_ix, migration 0011).</summary>
+    public string CloseStays(string rows) =>
+        $"""
+        UPDATE {Stays} AS s
+        SET exited_us = r.exited_us, next_status = r.next_status, ended_by_delete = r.ended_by_delete
+        FROM {rows} AS r
+        WHERE s.target_id = r.target_id AND s.exited_us IS NULL
+        """;
+
+    /// <summary>Stays from rows (<see cref="UnnestRows"/>).</summary>
+    public string InsertStays(string rows) =>
+        $"""
+        INSERT INTO {Stays} (target_id, version, status, entered_us, exited_us, next_status, ended_by_delete)
+        SELECT r.target_id, r.version, r.status, r.entered_us, r.exited_us, r.next_status, r.ended_by_delete FROM {rows} AS r
+        """;
+
+    /// <summary>The stays of the targets in the array <c>$1</c>, whose history a purge removed.</summary>
+    public string DeleteStays => $"DELETE FROM {Stays} WHERE target_id = ANY($1::uuid[])";
 
     /// <summary>Quotes a schema name that <see cref="PostgreSqlStoreOptions.Validate"/> accepted (no quote can occur in it).</summary>
     public static string Quote(string schema) => $"\"{schema}\"";

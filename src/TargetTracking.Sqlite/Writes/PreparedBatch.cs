@@ -26,6 +26,11 @@ internal static class PreparedBatch<T>
         IEnumerable<T> rows,
         CancellationToken cancellationToken)
     {
+        if (rows is IReadOnlyCollection<T> { Count: 0 })
+        {
+            return 0;
+        }
+
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = sql;

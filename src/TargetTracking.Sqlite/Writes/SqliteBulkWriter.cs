@@ -33,6 +33,16 @@ internal sealed class SqliteBulkWriter(Linq2DbDialect dialect) : DialectWriter
 
     private const string PurgeHistory = "DELETE FROM target_history WHERE target_id = @Id";
 
+    // A target's open stay, found through ix_target_stays_open (migration 0010): one row, however long the target's history.
+    private const string CloseStay = "UPDATE target_stays SET exited_us = @Exited, next_status = @Next, ended_by_delete = @ByDelete WHERE target_id = @Id AND exited_us IS NULL";
+
+    private const string InsertStay = """
+        INSERT INTO target_stays (target_id, version, status, entered_us, exited_us, next_status, ended_by_delete)
+        VALUES (@Id, @Version, @Status, @Entered, @Exited, @Next, @ByDelete)
+        """;
+
+    private const string DeleteStays = "DELETE FROM target_stays WHERE target_id = @Id";
+
     /// <summary>The SQL function the history delete trigger asks (migration 0004); no database defines it, only the purge does, for its statement.</summary>
     internal const string PurgePermit = "targettracking_history_purge_permit";
 
@@ -75,6 +85,17 @@ internal sealed class SqliteBulkWriter(Linq2DbDialect dialect) : DialectWriter
     ];
 
     private static readonly BatchParameter<TargetId>[] IdParameter = [new("@Id", id => Stored.Id(id))];
+
+    private static readonly BatchParameter<StayClose>[] CloseStayParameters =
+    [
+        new("@Id", c => Stored.Id(c.TargetId)), new("@Exited", c => c.ExitedUs), new("@Next", c => c.NextStatus), new("@ByDelete", c => c.EndedByDelete ? 1 : 0),
+    ];
+
+    private static readonly BatchParameter<StayRow>[] StayParameters =
+    [
+        new("@Id", s => Stored.Id(s.TargetId)), new("@Version", s => s.Version), new("@Status", s => s.Status), new("@Entered", s => s.EnteredUs),
+        new("@Exited", s => s.ExitedUs), new("@Next", s => s.NextStatus), new("@ByDelete", s => s.EndedByDelete ? 1 : 0),
+    ];
 
     private static readonly BatchParameter<(string TargetId, string MarketNorm)>[] MarketParameters =
     [
@@ -143,10 +164,14 @@ internal sealed class SqliteBulkWriter(Linq2DbDialect dialect) : DialectWriter
             await InsertHistoryAsync(connection, transaction, changes.History, cancellationToken).ConfigureAwait(false);
         }
 
-        // After the history: the stays of the targets written are recomputed from their entries (StaysTable).
-        if (StaysTable.Touched(changes) is { Length: > 0 } touched)
+        // After the history: the stays the unit opens and closes (StayChanges), then those rebuilt from their entries.
+        var stays = StayChanges.Of(changes);
+        await ExecuteAsync(connection, transaction, CloseStay, CloseStayParameters, stays.Closes, cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(connection, transaction, InsertStay, StayParameters, stays.Opens, cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(connection, transaction, DeleteStays, IdParameter, stays.Purged.Select(id => new TargetId(id)), cancellationToken).ConfigureAwait(false);
+        if (stays.Rebuild.Count > 0)
         {
-            var ids = Stored.Ids(touched);
+            var ids = Stored.Ids(stays.Rebuild);
             foreach (var sql in new[] { staysRefresh.Delete, staysRefresh.Insert })
             {
                 var command = connection.CreateCommand();

@@ -39,6 +39,15 @@ public enum IntegrityProblemKind
     /// other tools, restored backups or keys switched off. <see cref="IntegrityProblem.Link"/> says which side is missing.
     /// </summary>
     LinkToMissingRow = 8,
+
+    /// <summary>
+    /// The stays table, which the reports read (docs/reports.md), differs from what the target's history says: a stay
+    /// missing, extra or different. The write path keeps the table from the entries it writes; this finds a table changed
+    /// behind the store's back (raw SQL, a restored backup). A repair rebuilds the target's stays from its history and
+    /// writes no history entry (the history is right; the table is derived from it). Stores without a stays table (the
+    /// in-memory store computes stays from the history) never report it.
+    /// </summary>
+    StaysDisagreeWithHistory = 9,
 }
 
 /// <summary>One problem the integrity check found.</summary>
@@ -91,6 +100,7 @@ public sealed record IntegrityProblem
             IntegrityProblemKind.UnknownStatus => $"The target is in status '{finding.Row!.Status}', which the pipeline does not have.",
             IntegrityProblemKind.MalformedRow => DescribeMalformed(finding.Malformed!),
             IntegrityProblemKind.LinkToMissingRow => DescribeLink(finding.Link!),
+            IntegrityProblemKind.StaysDisagreeWithHistory => "The target's stays in the reports' stays table differ from what its history says.",
             _ => throw new InvalidOperationException($"Unknown problem kind {finding.Kind}."),
         };
 

@@ -40,6 +40,9 @@ public sealed record TargetRepair
 
     /// <summary>Gets the links of the target removed because they point at a missing row (<see cref="IntegrityProblemKind.LinkToMissingRow"/>).</summary>
     public IReadOnlyList<IntegrityLink> RemovedLinks { get; init; } = [];
+
+    /// <summary>Gets a value indicating whether the target's stays are rebuilt from its history (<see cref="IntegrityProblemKind.StaysDisagreeWithHistory"/>).</summary>
+    public bool RebuildsStays { get; init; }
 }
 
 /// <summary>What a repair would do (a dry run of <see cref="TargetHealth.ApplyRepairAsync"/>).</summary>
@@ -109,10 +112,12 @@ internal static class RepairRules
 
         var problems = repairable.Select(IntegrityProblem.From).Order(Comparer<IntegrityProblem>.Create(IntegrityProblem.Compare)).ToList().AsReadOnly();
         var links = repairable.Where(f => f.Kind == IntegrityProblemKind.LinkToMissingRow).ToList();
-        var history = repairable.Where(f => f.Kind != IntegrityProblemKind.LinkToMissingRow).ToList();
+        var stays = repairable.Any(f => f.Kind == IntegrityProblemKind.StaysDisagreeWithHistory);
+        var history = repairable.Where(f => f.Kind is not (IntegrityProblemKind.LinkToMissingRow or IntegrityProblemKind.StaysDisagreeWithHistory)).ToList();
         var repair = history.Count > 0
             ? DecideHistory(id, history, problems, Note(policy, problems), policy)
-            : new TargetRepair { TargetId = id, Problems = problems, Before = links[0].Row, After = links[0].Row, Entries = [] };
+            : new TargetRepair { TargetId = id, Problems = problems, Before = repairable[0].Row, After = repairable[0].Row, Entries = [] };
+        repair = repair with { RebuildsStays = stays };
         return links.Count == 0 ? repair : RemoveLinks(repair, [.. links.Select(f => f.Link!).OrderBy(l => l.ItemId)]);
     }
 

@@ -210,6 +210,7 @@ public sealed class TargetHealth
         var updates = new List<TargetWrite>();
         var history = new List<HistoryEntry>();
         var removedLinks = new List<OutcomeLink>();
+        var rebuildStays = new List<TargetId>();
         foreach (var id in ids)
         {
             var repair = findings.TryGetValue(id, out var list) ? RepairRules.Decide(id, list, policy) : null;
@@ -255,6 +256,11 @@ public sealed class TargetHealth
                 Note = e.Note,
             }));
             removedLinks.AddRange(repair.RemovedLinks.Select(l => new OutcomeLink(id, l.ItemId, LinkKind(l))));
+            if (repair.RebuildsStays)
+            {
+                rebuildStays.Add(id);
+            }
+
             applied.Add(repair);
         }
 
@@ -265,9 +271,9 @@ public sealed class TargetHealth
             await links.SaveHierarchyAsync(new HierarchyChangeSet { RemovedLinks = removedLinks }, cancellationToken).ConfigureAwait(false);
         }
 
-        if (history.Count > 0 || removedLinks.Count > 0)
+        if (history.Count > 0 || removedLinks.Count > 0 || rebuildStays.Count > 0)
         {
-            await session.SaveAsync(new ChangeSet { Updates = updates, History = history }, cancellationToken).ConfigureAwait(false);
+            await session.SaveAsync(new ChangeSet { Updates = updates, History = history, RebuildStays = rebuildStays }, cancellationToken).ConfigureAwait(false);
             await session.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 

@@ -65,6 +65,12 @@ public sealed record ChangeSet
     /// <summary>Gets the history entries to append.</summary>
     public IReadOnlyList<HistoryEntry> History { get; init; } = [];
 
+    /// <summary>
+    /// Gets the targets whose derived stays a store rebuilds from their history after this unit's entries (an integrity
+    /// repair, <see cref="IntegrityProblemKind.StaysDisagreeWithHistory"/>); stores that derive stays on read ignore it.
+    /// </summary>
+    public IReadOnlyList<TargetId> RebuildStays { get; init; } = [];
+
     /// <summary>Gets a value indicating whether there is nothing to write.</summary>
-    public bool IsEmpty => Inserts.Count == 0 && Updates.Count == 0 && Deletes.Count == 0 && PurgeHistory.Count == 0 && History.Count == 0;
+    public bool IsEmpty => Inserts.Count == 0 && Updates.Count == 0 && Deletes.Count == 0 && PurgeHistory.Count == 0 && History.Count == 0 && RebuildStays.Count == 0;
 }

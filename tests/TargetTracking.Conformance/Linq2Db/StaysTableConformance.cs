@@ -1,4 +1,5 @@
 using FsCheck.Xunit;
+using LinqToDB;
 using LinqToDB.Data;
 using TargetTracking;
 using TargetTracking.Linq2Db;
@@ -104,6 +105,79 @@ public abstract class StaysTableConformance<TFixture>(TFixture fixture) : IClass
             [new StayFacts("Cold", T0, T0.AddHours(3), "Hot", false, 1), new StayFacts("Hot", T0.AddHours(3), null, null, false, 2)],
             await ((IReportStore)store.Store).GetStaysAsync(target.Id, DateTimeOffset.MaxValue));
         Assert.Equal(0, await DisagreeingAsync(store));
+    }
+
+    [Fact]
+    public async Task AChange_DoesNotReadTheTargetsHistory_ItClosesTheOpenStayAndOpensTheNext()
+    {
+        var store = await fixture.CreateLinq2DbStoreAsync();
+        var tracker = new TargetTracker(store.Store, new TargetTrackingOptions(), Clock);
+        var target = (await tracker.CreateAsync(new NewTarget("Long-lived", Status: "Cold"))).Value!;
+
+        // An entry the write path never wrote, far ahead of the target's versions: a write that recomputed the target's
+        // stays from its history would turn it into a stay of its own; one that keeps the table from the entries it
+        // writes never sees it.
+        using (var db = new DataConnection(store.Host))
+        {
+            await db.InsertAsync(new HistoryRecord
+            {
+                Id = Guid.CreateVersion7(), TargetId = target.Id.Value, Action = nameof(HistoryAction.StatusChanged), OldStatus = "Cold",
+                NewStatus = "Passed", Version = 1000, OccurredAt = T0.AddHours(1), CorrelationId = "planted",
+            });
+        }
+
+        Clock.Advance(TimeSpan.FromHours(2));
+        Assert.True((await tracker.ChangeStatusAsync(target.Id, target.Version, "Active")).IsSuccess);
+
+        Assert.Equal(
+            [new StayFacts("Cold", T0, T0.AddHours(2), "Active", false, 1), new StayFacts("Active", T0.AddHours(2), null, null, false, 2)],
+            await ((IReportStore)store.Store).GetStaysAsync(target.Id, DateTimeOffset.MaxValue));
+
+        // The table now disagrees with the definition over that history: the integrity check says so, and names the target.
+        var report = await new TargetHealth(tracker).CheckIntegrityAsync();
+        Assert.Contains(report.Problems, p => p.Kind == IntegrityProblemKind.StaysDisagreeWithHistory && p.TargetId == target.Id);
+    }
+
+    [Fact]
+    public async Task AStaysTableChangedBehindTheStore_IsFound_AndARepairRebuildsIt_WritingNoHistory()
+    {
+        var store = await fixture.CreateLinq2DbStoreAsync();
+        var tracker = new TargetTracker(store.Store, new TargetTrackingOptions(), Clock);
+        var target = (await tracker.CreateAsync(new NewTarget("Tampered", Status: "Cold"))).Value!;
+        Clock.Advance(TimeSpan.FromHours(1));
+        target = (await tracker.ChangeStatusAsync(target.Id, target.Version, "Active")).Value!;
+        var healthy = (await tracker.CreateAsync(new NewTarget("Untouched", Status: "Hot"))).Value!;
+        var dialect = store.Store.Dialect;
+        using (var db = new DataConnection(store.Host))
+        {
+            // Raw SQL reopens the first stay: the reports would read it as still in Cold.
+            await db.ExecuteAsync(
+                $"UPDATE {dialect.Sql.Qualify(Tables.Stays)} SET exited_us = NULL, next_status = NULL WHERE target_id = @tid AND version = 1",
+                dialect.Sql.IdParameter("tid", target.Id.Value));
+        }
+
+        var health = new TargetHealth(tracker);
+        var check = await health.CheckIntegrityAsync();
+        var problem = Assert.Single(check.Problems);
+        Assert.Equal((IntegrityProblemKind.StaysDisagreeWithHistory, target.Id), (problem.Kind, problem.TargetId));
+        Assert.True(problem.IsRepairable);
+
+        var history = await tracker.GetHistoryAsync(target.Id);
+        var plan = await health.PlanRepairAsync(RepairPolicy.TrustHistory);
+        var repair = Assert.Single(plan.Repairs);
+        Assert.True(repair.RebuildsStays);
+        Assert.Empty(repair.Entries);
+        var applied = await health.ApplyRepairAsync(plan);
+
+        Assert.Single(applied.Applied);
+        Assert.Equal(history, await tracker.GetHistoryAsync(target.Id));
+        var after = (await tracker.GetAsync(target.Id)).Value!;
+        Assert.Equal((target.Status, target.Version), (after.Status, after.Version));
+        Assert.True((await health.CheckIntegrityAsync()).IsHealthy);
+        Assert.Equal(
+            [new StayFacts("Cold", T0, T0.AddHours(1), "Active", false, 1), new StayFacts("Active", T0.AddHours(1), null, null, false, 2)],
+            await ((IReportStore)store.Store).GetStaysAsync(target.Id, DateTimeOffset.MaxValue));
+        Assert.Single(await ((IReportStore)store.Store).GetStaysAsync(healthy.Id, DateTimeOffset.MaxValue));
     }
 
     [Fact]
