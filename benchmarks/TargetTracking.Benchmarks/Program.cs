@@ -15,6 +15,7 @@ using TargetTracking.PostgreSql.Tests;
 // dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- [--short] --reports      (pipeline reports over 1,000,000 targets, 5,000,000 entries)
 // dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- --verify                 (check what every bulk competitor writes)
 // dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- [--short] --feed-latency (change feed latency on PostgreSQL, NOTIFY and polling)
+// dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- --smoke                  (every class once, Dry job, smallest sizes; eng/benchmark-smoke)
 var shortRun = args.Contains("--short");
 var operations = args.Contains("--operations");
 var firstCall = args.Contains("--first-call");
@@ -23,7 +24,8 @@ var integrity = args.Contains("--integrity");
 var hierarchy = args.Contains("--hierarchy");
 var feedLatency = args.Contains("--feed-latency");
 var reports = args.Contains("--reports");
-var rest = args.Where(a => a is not "--short" and not "--operations" and not "--first-call" and not "--verify" and not "--integrity" and not "--hierarchy" and not "--feed-latency" and not "--reports" and not "--bdn").ToArray();
+var smoke = args.Contains("--smoke");
+var rest = args.Where(a => a is not "--short" and not "--operations" and not "--first-call" and not "--verify" and not "--integrity" and not "--hierarchy" and not "--feed-latency" and not "--reports" and not "--bdn" and not "--smoke").ToArray();
 
 // Every benchmark runs in its own process; one throwaway cluster, started here, serves them all (each
 // process creates its own database on it). The cluster stops when this process exits.
@@ -39,30 +41,38 @@ if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(MariaDbServer.E
     Environment.SetEnvironmentVariable(MariaDbServer.EnvironmentVariable, await MariaDbServer.GetAdminConnectionStringAsync());
 }
 
-// Child processes inherit it: the operation benchmarks pick their sizes from it.
+// Child processes inherit them: the scale benchmarks pick their sizes from them.
 Environment.SetEnvironmentVariable("TARGETTRACKING_BENCH_SHORT", shortRun ? "1" : "0");
+Environment.SetEnvironmentVariable(BenchmarkConfig.SmokeVariable, smoke ? "1" : "0");
+
+// BenchmarkDotNet reports a case that throws and carries on; every run below fails when one did (BenchmarkConfig.Passed).
+Type[] all = [.. typeof(Program).Assembly.GetTypes().Where(t => t.IsPublic && !t.IsAbstract && t.GetMethods().Any(m => m.IsDefined(typeof(BenchmarkDotNet.Attributes.BenchmarkAttribute), false)))];
+if (smoke)
+{
+    // Every class, those run apart below too, in one run (BenchmarkDotNet builds its project once) at their smallest sizes.
+    return BenchmarkConfig.Passed(BenchmarkRunner.Run(all, BenchmarkConfig.Dry()), Console.Out) ? 0 : 1;
+}
 
 if (operations)
 {
     // A pass over 1,000,000 targets takes a minute or more: one measured iteration, after one warm-up.
-    BenchmarkRunner.Run<PostgreSqlOperationBenchmarks>(BenchmarkConfig.SinglePass());
+    var summary = BenchmarkRunner.Run<PostgreSqlOperationBenchmarks>(BenchmarkConfig.SinglePass());
     await PostgreSqlOperationBenchmarks.ReportPeakMemoryAsync(PostgreSqlOperationBenchmarks.Sizes);
-    return 0;
+    return BenchmarkConfig.Passed([summary], Console.Out) ? 0 : 1;
 }
 
 if (integrity)
 {
     // A check over 3,000,000 entries takes seconds: one measured pass after one warm-up, as for operations.
-    BenchmarkRunner.Run<PostgreSqlIntegrityBenchmarks>(BenchmarkConfig.SinglePass());
+    var summary = BenchmarkRunner.Run<PostgreSqlIntegrityBenchmarks>(BenchmarkConfig.SinglePass());
     await PostgreSqlIntegrityBenchmarks.ReportPeakMemoryAsync(PostgreSqlIntegrityBenchmarks.Sizes);
-    return 0;
+    return BenchmarkConfig.Passed([summary], Console.Out) ? 0 : 1;
 }
 
 if (hierarchy)
 {
     // A tree of every goal takes seconds: one measured pass after one warm-up, as for operations.
-    BenchmarkRunner.Run<PostgreSqlHierarchyBenchmarks>(BenchmarkConfig.SinglePass());
-    return 0;
+    return BenchmarkConfig.Passed([BenchmarkRunner.Run<PostgreSqlHierarchyBenchmarks>(BenchmarkConfig.SinglePass())], Console.Out) ? 0 : 1;
 }
 
 if (feedLatency)
@@ -76,13 +86,9 @@ if (reports)
 {
     // In this process: seeding 5,000,000 entries takes minutes, and BenchmarkDotNet would seed again in each of its
     // processes (one database per process). Three measured runs per report after a warm-up; add --bdn for its runs too.
-    if (args.Contains("--bdn"))
-    {
-        BenchmarkRunner.Run<PostgreSqlReportBenchmarks>(BenchmarkConfig.SinglePass());
-    }
-
+    var passed = !args.Contains("--bdn") || BenchmarkConfig.Passed([BenchmarkRunner.Run<PostgreSqlReportBenchmarks>(BenchmarkConfig.SinglePass())], Console.Out);
     await PostgreSqlReportBenchmarks.ReportPeakMemoryAsync(PostgreSqlReportBenchmarks.Sizes);
-    return 0;
+    return passed ? 0 : 1;
 }
 
 if (verify)
@@ -98,16 +104,15 @@ if (verify)
 if (firstCall)
 {
     // Process-wide caches (linq2db's compiled queries, the JIT) make a first call measurable only in a new process.
-    BenchmarkRunner.Run<PostgreSqlFirstCallBenchmarks>(BenchmarkConfig.FirstCall(shortRun ? 3 : 10));
-    return 0;
+    return BenchmarkConfig.Passed([BenchmarkRunner.Run<PostgreSqlFirstCallBenchmarks>(BenchmarkConfig.FirstCall(shortRun ? 3 : 10))], Console.Out) ? 0 : 1;
 }
 
 // Their own runs, with their own jobs: above.
 Type[] apart = [typeof(PostgreSqlOperationBenchmarks), typeof(PostgreSqlFirstCallBenchmarks), typeof(PostgreSqlIntegrityBenchmarks), typeof(PostgreSqlHierarchyBenchmarks), typeof(PostgreSqlReportBenchmarks)];
-var suite = typeof(Program).Assembly.GetTypes().Where(t => t.IsPublic && !t.IsAbstract && !apart.Contains(t) && t.GetMethods().Any(m => m.IsDefined(typeof(BenchmarkDotNet.Attributes.BenchmarkAttribute), false))).ToArray();
+var suite = all.Except(apart).ToArray();
 var config = rest.Any(a => a is "--job" or "-j") ? BenchmarkConfig.CommandLineJob() : shortRun ? BenchmarkConfig.Short() : BenchmarkConfig.Full();
-BenchmarkSwitcher.FromTypes(suite).Run(rest, config);
-return 0;
+var summaries = BenchmarkSwitcher.FromTypes(suite).Run(rest, config);
+return InfoOnly(rest) || BenchmarkConfig.Passed(summaries, Console.Out) ? 0 : 1;
 
 static bool InfoOnly(string[] args) =>
     args.Any(a => a is "--list" or "--help" or "-h" or "--version" or "--info");

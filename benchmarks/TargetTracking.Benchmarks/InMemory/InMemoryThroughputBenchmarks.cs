@@ -22,8 +22,11 @@ public class InMemoryThroughputBenchmarks
     private int _invocation;
 
     /// <summary>Gets or sets how many targets change per invocation.</summary>
-    [Params(1000, 10000)]
+    [ParamsSource(nameof(Sizes))]
     public int N { get; set; }
+
+    /// <summary>Gets the sizes of <see cref="N"/> (the smoke run takes the smallest).</summary>
+    public static int[] Sizes => BenchmarkConfig.Sizes(1000, 10000);
 
     [GlobalSetup]
     public async Task GlobalSetupAsync()

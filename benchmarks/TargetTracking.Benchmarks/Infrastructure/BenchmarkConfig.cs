@@ -13,6 +13,9 @@ namespace TargetTracking.Benchmarks.Infrastructure;
 /// </summary>
 internal static class BenchmarkConfig
 {
+    /// <summary>The environment variable that marks the smoke run.</summary>
+    public const string SmokeVariable = "TARGETTRACKING_BENCH_SMOKE";
+
     /// <summary>The whole suite in a few minutes on two cores: two warm-ups and five of measured iterations.</summary>
     public static IConfig Short() => Create(Job.Default
         .WithWarmupCount(2)
@@ -49,6 +52,67 @@ internal static class BenchmarkConfig
         .WithInvocationCount(1)
         .WithUnrollFactor(1)
         .WithId("FirstCall"));
+
+    /// <summary>
+    /// The smoke run (<c>--smoke</c>): BenchmarkDotNet's Dry job, one process per case with one warm-up and one measured
+    /// invocation. It proves that every case still runs; its times mean nothing.
+    /// </summary>
+    public static IConfig Dry() => Create(Job.Dry);
+
+    /// <summary>
+    /// Gets whether this process belongs to the smoke run (<c>--smoke</c> sets <see cref="SmokeVariable"/>, and the
+    /// benchmark processes inherit it): the classes then take their smallest sizes, so the scale databases seed a few
+    /// thousand targets, not a million.
+    /// </summary>
+    public static bool IsSmoke => Environment.GetEnvironmentVariable(SmokeVariable) == "1";
+
+    /// <summary>
+    /// The sizes of a bulk class's <c>N</c>: all of them, or the smallest in the smoke run (which proves that the cases
+    /// run; <c>--verify</c> runs every competitor at every size outside BenchmarkDotNet).
+    /// </summary>
+    /// <param name="sizes">Every size, smallest first.</param>
+    /// <returns>The sizes to run.</returns>
+    public static int[] Sizes(params int[] sizes) => IsSmoke ? [sizes[0]] : sizes;
+
+    /// <summary>
+    /// Whether every case of a run ran and gave a result. BenchmarkDotNet ends normally when a case throws (it prints
+    /// <c>// ERROR</c> and "Benchmarks with issues" and leaves the case out of the table), so a caller that must fail
+    /// on a broken case asks this; it names each case that did not run.
+    /// </summary>
+    /// <param name="summaries">The summaries of the run.</param>
+    /// <param name="output">Where to name the cases that failed.</param>
+    /// <returns><see langword="true"/> when there was at least one case and every case ran and measured.</returns>
+    public static bool Passed(IEnumerable<Summary> summaries, TextWriter output)
+    {
+        var passed = true;
+        var cases = 0;
+        foreach (var summary in summaries)
+        {
+            if (summary.HasCriticalValidationErrors)
+            {
+                output.WriteLine($"FAILED: {summary.Title}: {string.Join("; ", summary.ValidationErrors.Select(e => e.Message))}");
+                passed = false;
+            }
+
+            foreach (var benchmark in summary.BenchmarksCases)
+            {
+                cases++;
+                var report = summary.Reports.FirstOrDefault(r => r.BenchmarkCase == benchmark);
+                if (report is not { Success: true, ResultStatistics: not null })
+                {
+                    output.WriteLine($"FAILED: {benchmark.DisplayInfo}");
+                    passed = false;
+                }
+            }
+        }
+
+        if (cases == 0)
+        {
+            output.WriteLine("FAILED: no benchmark ran.");
+        }
+
+        return passed && cases > 0;
+    }
 
     /// <summary>
     /// The job named on the command line (<c>--job Dry</c> for a smoke run that proves the cases run): without it,

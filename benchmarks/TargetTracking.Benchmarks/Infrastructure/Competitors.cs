@@ -10,9 +10,8 @@ namespace TargetTracking.Benchmarks.Infrastructure;
 /// </summary>
 internal static class Competitors
 {
-    /// <summary>The <c>[Params]</c> values of a benchmark class's <c>N</c>.</summary>
-    public static int[] Sizes(Type benchmarks) =>
-        [.. benchmarks.GetProperty("N")!.GetCustomAttribute<ParamsAttribute>()!.Values.Cast<int>()];
+    /// <summary>The sizes of a benchmark class's <c>N</c>: its static <c>Sizes</c>, the <c>[ParamsSource]</c> of <c>N</c>.</summary>
+    public static int[] Sizes(Type benchmarks) => (int[])benchmarks.GetProperty("Sizes", BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!;
 
     /// <summary>The <c>[Benchmark]</c> methods of a class that return a count (the competitors that write; the count is only reported).</summary>
     public static IEnumerable<(string Name, Func<Task<int>> Run)> Of(object benchmarks) =>

@@ -8,17 +8,17 @@ namespace TargetTracking.Benchmarks.Infrastructure;
 /// A schema holding the hierarchy benchmark's data: 100,000 outcomes (targets spread over the pipeline's statuses),
 /// 1,000 goals with 100 outcomes each, 200 sprints and 2,000 commitments, each outcome linked to one goal, one sprint and
 /// one commitment (300,000 links). Seeded once through the store's own write session, vacuumed and analyzed; the
-/// benchmarks only read.
+/// benchmarks only read. The smoke run (<see cref="BenchmarkConfig.IsSmoke"/>) seeds the same shape with 10 goals.
 /// </summary>
 internal sealed class HierarchyScaleDatabase : IAsyncDisposable
 {
-    public const int Outcomes = 100_000;
+    public static readonly int Goals = BenchmarkConfig.IsSmoke ? 10 : 1_000;
 
-    public const int Goals = 1_000;
+    public static readonly int Outcomes = Goals * 100;
 
-    public const int Sprints = 200;
+    public static readonly int Sprints = Goals / 5;
 
-    public const int Commitments = 2_000;
+    public static readonly int Commitments = Goals * 2;
 
     private const int SeedChunk = 10_000;
 

@@ -45,7 +45,8 @@ internal sealed class IntegrityScaleDatabase : IAsyncDisposable
             || await database.ScalarAsync($"SELECT count(*) FROM \"{schema}\".target_history") != (long)size * EntriesPerTarget)
         {
             // Replica mode lets the seeding start over on a half-seeded schema: history's triggers refuse TRUNCATE.
-            await database.ExecuteAsync($"SET session_replication_role = replica; TRUNCATE \"{schema}\".targets, \"{schema}\".target_history; SET session_replication_role = origin");
+            // CASCADE: outcome_links (0006) refers to targets, and PostgreSQL refuses to truncate a referenced table alone.
+            await database.ExecuteAsync($"SET session_replication_role = replica; TRUNCATE \"{schema}\".targets, \"{schema}\".target_history, \"{schema}\".target_stays CASCADE; SET session_replication_role = origin");
             for (var start = 0; start < size; start += SeedChunk)
             {
                 var targets = Enumerable.Range(start, Math.Min(SeedChunk, size - start)).Select(Seed).ToArray();

@@ -46,9 +46,10 @@ internal sealed class MariaDbBenchDatabase : IAsyncDisposable
 
     /// <summary>
     /// Puts every changed target back to its seeded state (status, version 1, timestamps) with one set-based update
-    /// and empties the history, so every iteration starts from the same state. History is append-only (its triggers
-    /// refuse DELETE, a foreign key refuses TRUNCATE); the administrator turns the foreign key checks off for this
-    /// reset only.
+    /// and empties the history and the stays derived from it (as seeded: none), so every iteration starts from the
+    /// same state; stays left behind would grow the table the store's stays refresh reads. History is append-only (its
+    /// triggers refuse DELETE, a foreign key refuses TRUNCATE); the administrator turns the foreign key checks off for
+    /// this reset only.
     /// </summary>
     public void Reset()
     {
@@ -58,6 +59,7 @@ internal sealed class MariaDbBenchDatabase : IAsyncDisposable
             UPDATE targets SET status = @status, version = 1, updated_at = created_at, status_changed_at = created_at WHERE version <> 1;
             SET SESSION foreign_key_checks = 0;
             TRUNCATE TABLE target_history;
+            TRUNCATE TABLE target_stays;
             SET SESSION foreign_key_checks = 1;
             """,
             connection);

@@ -38,7 +38,8 @@ internal sealed class OperationScaleDatabase : IAsyncDisposable
         var database = new OperationScaleDatabase(dataSource, repository, schema, size);
         if ((await database.ScalarAsync($"SELECT count(*) FROM \"{schema}\".targets")) != size)
         {
-            await database.ExecuteAsync($"SET session_replication_role = replica; TRUNCATE \"{schema}\".targets, \"{schema}\".target_history; SET session_replication_role = origin");
+            // CASCADE: outcome_links (0006) refers to targets, and PostgreSQL refuses to truncate a referenced table alone.
+            await database.ExecuteAsync($"SET session_replication_role = replica; TRUNCATE \"{schema}\".targets, \"{schema}\".target_history, \"{schema}\".target_stays CASCADE; SET session_replication_role = origin");
             for (var start = 0; start < size; start += SeedChunk)
             {
                 var chunk = Enumerable.Range(start, Math.Min(SeedChunk, size - start)).Select(Seed).ToArray();
@@ -54,7 +55,10 @@ internal sealed class OperationScaleDatabase : IAsyncDisposable
         return database;
     }
 
-    /// <summary>Every target back to Cold at version 1, no history, no operations; vacuumed and checkpointed.</summary>
+    /// <summary>
+    /// Every target back to Cold at version 1, no history, no operations, and no stays (derived from the history, they
+    /// go with it); vacuumed and checkpointed.
+    /// </summary>
     public void Reset()
     {
         using var connection = DataSource.OpenConnection();
@@ -64,7 +68,7 @@ internal sealed class OperationScaleDatabase : IAsyncDisposable
                 $"""
                 SET LOCAL session_replication_role = replica;
                 UPDATE "{Schema}".targets SET status = 'Cold', version = 1, updated_at = created_at, status_changed_at = created_at WHERE version <> 1;
-                TRUNCATE "{Schema}".target_history, "{Schema}".target_operation_failures, "{Schema}".target_operation_items, "{Schema}".target_operations;
+                TRUNCATE "{Schema}".target_history, "{Schema}".target_stays, "{Schema}".target_operation_failures, "{Schema}".target_operation_items, "{Schema}".target_operations;
                 """,
                 connection,
                 transaction);

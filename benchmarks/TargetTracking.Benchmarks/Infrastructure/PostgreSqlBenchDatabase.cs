@@ -55,8 +55,9 @@ internal sealed class PostgreSqlBenchDatabase : IAsyncDisposable
 
     /// <summary>
     /// Puts every changed target back to its seeded state (status, version 1, timestamps) with one set-based
-    /// update, empties the history, and vacuums, so every iteration starts from the same state. History is
-    /// append-only (its triggers refuse TRUNCATE); replica mode skips the triggers for this reset only.
+    /// update, empties the history and the stays derived from it (as seeded: none), and vacuums, so every iteration
+    /// starts from the same state. History is append-only (its triggers refuse TRUNCATE); replica mode skips the
+    /// triggers for this reset only.
     /// </summary>
     public void Reset()
     {
@@ -67,7 +68,7 @@ internal sealed class PostgreSqlBenchDatabase : IAsyncDisposable
                 $"""
                 SET LOCAL session_replication_role = replica;
                 UPDATE {Targets} SET status = @status, version = 1, updated_at = created_at, status_changed_at = created_at WHERE version <> 1;
-                TRUNCATE {History};
+                TRUNCATE {History}, "{Schema}".target_stays;
                 """,
                 connection,
                 transaction);

@@ -13,9 +13,11 @@ internal readonly record struct WorkItem(TargetId Id, long Version, string? Stat
 /// </summary>
 internal sealed class Workload
 {
-    public const int TableSize = 100_000;
     public const string FromStatus = "Cold";
     public const string ToStatus = "Active";
+
+    /// <summary>How many targets: 100,000; 10,000 in the smoke run, whose processes each seed their own tables.</summary>
+    public static readonly int TableSize = BenchmarkConfig.IsSmoke ? 10_000 : 100_000;
 
     /// <summary>When the seeded targets were created; resets put their timestamps back to it.</summary>
     public static readonly DateTimeOffset SeededAt = new(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);

@@ -57,8 +57,11 @@ public partial class PostgreSqlBulkStatusChangeBenchmarks
     private int _iteration;
 
     /// <summary>Gets or sets how many targets change in one unit of work.</summary>
-    [Params(100, 1000, 10000)]
+    [ParamsSource(nameof(Sizes))]
     public int N { get; set; }
+
+    /// <summary>Gets the sizes of <see cref="N"/> (the smoke run takes the smallest).</summary>
+    public static int[] Sizes => BenchmarkConfig.Sizes(100, 1000, 10000);
 
     [GlobalSetup]
     public async Task GlobalSetupAsync()

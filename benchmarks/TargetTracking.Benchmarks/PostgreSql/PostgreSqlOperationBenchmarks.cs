@@ -25,8 +25,9 @@ public class PostgreSqlOperationBenchmarks
     [ParamsSource(nameof(Sizes))]
     public int N { get; set; }
 
-    /// <summary>Gets the sizes: 100,000 in short mode, and 1,000,000 as well otherwise.</summary>
-    public static IEnumerable<int> Sizes => Environment.GetEnvironmentVariable("TARGETTRACKING_BENCH_SHORT") == "1" ? [100_000] : [100_000, 1_000_000];
+    /// <summary>Gets the sizes: 2,000 in the smoke run, 100,000 in short mode, and 1,000,000 as well otherwise.</summary>
+    public static IEnumerable<int> Sizes =>
+        BenchmarkConfig.IsSmoke ? [2_000] : Environment.GetEnvironmentVariable("TARGETTRACKING_BENCH_SHORT") == "1" ? [100_000] : [100_000, 1_000_000];
 
     [GlobalSetup]
     public async Task GlobalSetupAsync()
