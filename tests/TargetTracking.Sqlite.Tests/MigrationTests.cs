@@ -324,7 +324,7 @@ public sealed class MigrationTests(SqliteFileFixture fixture) : IClassFixture<Sq
                 new { id = Guid.CreateVersion7().ToString("D"), target, action, status, version, at = Epoch + (micros * 10) });
         }
 
-        Assert.Equal([9], await migrator.MigrateAsync());
+        Assert.Equal([9], await migrator.MigrateAsync(upTo: 9));
 
         // Updated, Linked and a repair to the same status begin no stay; the deletion closes one; the re-creation opens one.
         var stays = await connection.QueryAsync<(long Version, string? Status, long Entered, long? Exited, string? Next, long Deleted)>(

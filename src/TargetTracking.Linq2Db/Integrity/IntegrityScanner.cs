@@ -39,16 +39,36 @@ internal static class IntegrityScanner
             await targets.LongCountAsync(cancellationToken).ConfigureAwait(false),
             await history.LongCountAsync(cancellationToken).ConfigureAwait(false));
 
+        // The targets with a problem of their history or row: a repair of those appends an entry that rebuilds their
+        // stays anyway, so a stays disagreement is reported only for targets whose history is otherwise sound.
+        var troubled = new HashSet<Guid>();
+        var malformed = false;
+        void Found(IntegrityFinding finding)
+        {
+            malformed |= finding.Kind == IntegrityProblemKind.MalformedRow;
+            if (finding.Kind != IntegrityProblemKind.LinkToMissingRow && finding.TargetId is { } id)
+            {
+                troubled.Add(id.Value);
+            }
+
+            found(finding);
+        }
+
         var readable = history.Where(Not(dialect.Schema.MalformedHistory)).Where(h => KnownActions.Contains(h.Action));
         var wellFormed = targets.Where(Not(dialect.Schema.MalformedTarget));
-        await ScanHistoryAsync(db, readable, found, cancellationToken).ConfigureAwait(false);
-        await ScanTargetsAsync(wellFormed, readable, scan.KnownStatuses, found, cancellationToken).ConfigureAwait(false);
+        await ScanHistoryAsync(db, readable, Found, cancellationToken).ConfigureAwait(false);
+        await ScanTargetsAsync(wellFormed, readable, scan.KnownStatuses, Found, cancellationToken).ConfigureAwait(false);
         var links = db.GetTable<LinkRecord>().AsQueryable();
-        await ScanLinksAsync(db, ids is null ? links : links.Where(Rebind<LinkRecord>(dialect.Sql.IdIn(ids), "TargetId")), found, cancellationToken).ConfigureAwait(false);
-        await ScanStaysAsync(db, dialect, ids, found, cancellationToken).ConfigureAwait(false);
+        await ScanLinksAsync(db, ids is null ? links : links.Where(Rebind<LinkRecord>(dialect.Sql.IdIn(ids), "TargetId")), Found, cancellationToken).ConfigureAwait(false);
         if (ids is null)
         {
-            await ScanMalformedAsync(db, dialect, found, cancellationToken).ConfigureAwait(false);
+            await ScanMalformedAsync(db, dialect, Found, cancellationToken).ConfigureAwait(false);
+        }
+
+        // The definition reads every history row as its mapping does: with unreadable rows about, their fix comes first.
+        if (!malformed)
+        {
+            await ScanStaysAsync(db, dialect, ids, troubled, found, cancellationToken).ConfigureAwait(false);
         }
 
         return counts;
@@ -58,7 +78,7 @@ internal static class IntegrityScanner
     /// The stays table against its definition (<see cref="StaysTable.Disagreeing"/>), both ways, set-based: the targets
     /// whose derived stays differ from their history, with their rows. Usually none; the definition is the oracle.
     /// </summary>
-    private static async Task ScanStaysAsync(DataConnection db, Linq2DbDialect dialect, Guid[]? ids, Action<IntegrityFinding> found, CancellationToken cancellationToken)
+    private static async Task ScanStaysAsync(DataConnection db, Linq2DbDialect dialect, Guid[]? ids, HashSet<Guid> troubled, Action<IntegrityFinding> found, CancellationToken cancellationToken)
     {
         var sql = StaysTable.Disagreeing(dialect, ids is null ? null : column => $"{column} IN (SELECT s.id FROM {dialect.Sql.IdSet("@ids")} AS s)");
         var keys = ids is null
@@ -69,7 +89,12 @@ internal static class IntegrityScanner
             return;
         }
 
-        var disagreeing = keys.Select(k => k.TargetId).Distinct().Order().ToArray();
+        var disagreeing = keys.Select(k => k.TargetId).Where(id => !troubled.Contains(id)).Distinct().Order().ToArray();
+        if (disagreeing.Length == 0)
+        {
+            return;
+        }
+
         var rows = await db.GetTable<TargetRecord>().Where(dialect.Sql.IdIn(disagreeing))
             .Select(t => new { t.Id, t.Status, t.Version })
             .ToDictionaryAsync(t => t.Id, cancellationToken).ConfigureAwait(false);
