@@ -38,9 +38,6 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
         new TargetQuery { NameContains = "A", Take = 1 },
     ];
 
-    /// <summary>The table of claimed stays (migration 0007): one row per notified stay, keyed by target and stay start.</summary>
-    internal const string StagnationClaimsTable = "stagnation_claims";
-
     private readonly DataOptions _options;
     private readonly Linq2DbDialect _dialect;
     private readonly bool _applyMigrations;
@@ -339,7 +336,7 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
         // One statement, atomic on the key (target, stay start): of several hosts claiming at once, exactly one inserts.
         return RunAsync(
             async db => await db.ExecuteAsync(
-                _dialect.Sql.InsertIgnore(_dialect.Sql.Qualify(StagnationClaimsTable), "target_id, stay_started_at, status, claimed_at", "@tid, @since, @status, @at"),
+                _dialect.Sql.InsertIgnore(_dialect.Sql.Qualify(Tables.StagnationClaims), "target_id, stay_started_at, status, claimed_at", "@tid, @since, @status, @at"),
                 cancellationToken,
                 _dialect.Sql.IdParameter("tid", claim.TargetId.Value),
                 _dialect.Sql.TimeParameter("since", claim.StayStartedAt),
@@ -354,7 +351,7 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
         Guard.Against.Null(claim);
         return RunAsync(
             db => db.ExecuteAsync(
-                $"DELETE FROM {_dialect.Sql.Qualify(StagnationClaimsTable)} WHERE target_id = @tid AND stay_started_at = @since",
+                $"DELETE FROM {_dialect.Sql.Qualify(Tables.StagnationClaims)} WHERE target_id = @tid AND stay_started_at = @since",
                 cancellationToken,
                 _dialect.Sql.IdParameter("tid", claim.TargetId.Value),
                 _dialect.Sql.TimeParameter("since", claim.StayStartedAt)),

@@ -101,22 +101,7 @@ public sealed class MySqlDialect : Linq2DbDialect
         Guard.Against.InvalidInput(host, nameof(host), h => h.Length is > 0 and <= 255 && h.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or ':' or '%'), $"'{host}' is not a host the grants accept.");
         var d = $"`{database}`";
         var to = $"'{user}'@'{host}'";
-        var grants =
-            $"""
-            GRANT SELECT ON {d}.target_tracking_migrations TO {to};
-            GRANT SELECT, INSERT, UPDATE, DELETE ON {d}.targets TO {to};
-            GRANT SELECT, INSERT, UPDATE, DELETE ON {d}.target_markets TO {to};
-            GRANT SELECT, INSERT ON {d}.target_history TO {to};
-            GRANT SELECT, INSERT, UPDATE, DELETE ON {d}.target_operations TO {to};
-            GRANT SELECT, INSERT, UPDATE, DELETE ON {d}.target_operation_items TO {to};
-            GRANT SELECT, INSERT, UPDATE, DELETE ON {d}.target_operation_failures TO {to};
-            GRANT SELECT, INSERT, UPDATE, DELETE ON {d}.hierarchy_items TO {to};
-            GRANT SELECT, INSERT, UPDATE, DELETE ON {d}.outcome_links TO {to};
-            GRANT SELECT, INSERT ON {d}.hierarchy_history TO {to};
-            GRANT SELECT, INSERT, DELETE ON {d}.stagnation_claims TO {to};
-            GRANT SELECT, INSERT, DELETE ON {d}.target_stays TO {to};
-
-            """;
+        var grants = Tables.Grants(table => $"{d}.{table}", to, marketsTable: true) + "\n";
         return allowHistoryPurge ? grants + $"GRANT EXECUTE ON PROCEDURE {d}.targettracking_delete_targets_purging_history TO {to};\n" : grants;
     }
 

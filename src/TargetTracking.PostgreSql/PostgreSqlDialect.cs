@@ -105,19 +105,7 @@ public sealed class PostgreSqlDialect : Linq2DbDialect
         Guard.Against.InvalidInput(role, nameof(role), PostgreSqlStoreOptions.IsIdentifier, $"'{role}' is not a role name the store accepts: use letters, digits and underscores, not starting with a digit, at most 63 characters.");
         var r = PostgreSqlStatements.Quote(role);
         var s = _quoted;
-        var grants =
-            $"""
-            GRANT USAGE ON SCHEMA {s} TO {r};
-            GRANT SELECT ON {s}.target_tracking_migrations TO {r};
-            GRANT SELECT, INSERT, UPDATE, DELETE ON {s}.targets TO {r};
-            GRANT SELECT, INSERT ON {s}.target_history TO {r};
-            GRANT SELECT, INSERT, UPDATE, DELETE ON {s}.target_operations, {s}.target_operation_items, {s}.target_operation_failures TO {r};
-            GRANT SELECT, INSERT, UPDATE, DELETE ON {s}.hierarchy_items, {s}.outcome_links TO {r};
-            GRANT SELECT, INSERT ON {s}.hierarchy_history TO {r};
-            GRANT SELECT, INSERT, DELETE ON {s}.stagnation_claims TO {r};
-            GRANT SELECT, INSERT, DELETE ON {s}.target_stays TO {r};
-
-            """;
+        var grants = $"GRANT USAGE ON SCHEMA {s} TO {r};\n" + Tables.Grants(table => $"{s}.{table}", r, marketsTable: false) + "\n";
         return allowHistoryPurge
             ? grants + $"\nGRANT EXECUTE ON FUNCTION {s}.delete_targets_purging_history(uuid[], bigint[]) TO {r};\n"
             : grants + $"\nREVOKE EXECUTE ON FUNCTION {s}.delete_targets_purging_history(uuid[], bigint[]) FROM {r};\n";

@@ -37,7 +37,7 @@ public sealed partial class SchemaNamesUpgradeTests(PostgreSqlFixture fixture) :
         Assert.All(rowsBefore.Where(t => t.Key != "stagnation_claims"), t => Assert.NotEqual("", t.Value));
 
         var upgraded = Store(schema);
-        Assert.Equal(1, await upgraded.MigrateAsync());
+        Assert.Equal(1, await upgraded.MigrateToAsync(10));
 
         // Every row as it was, in the table's new name.
         Assert.Equal(rowsBefore, await RowsAsync(schema, renamed: true));

@@ -120,6 +120,33 @@ public sealed class QueryPlanTests(SqliteFileFixture fixture) : IClassFixture<Sq
         Assert.DoesNotContain(plan, d => d.StartsWith("SCAN targets", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(nameof(SqliteBulkWriter.CloseStay), "ix_target_stays_open_by_target")]
+    [InlineData(nameof(SqliteBulkWriter.DeleteStays), "PRIMARY KEY (target_id=?)")]
+    public async Task TheWritesOfTheStaysTable_FindATargetsRowsByIndex_WithoutAScan(string statement, string index)
+    {
+        var connectionString = fixture.NewConnectionString();
+        await new SqliteMigrator(new SqliteDatabase(new SqliteStoreOptions { ConnectionString = connectionString })).MigrateAsync();
+        await using var connection = new SqliteConnection(connectionString);
+        await connection.OpenAsync();
+        await using var explain = connection.CreateCommand();
+        explain.CommandText = "EXPLAIN QUERY PLAN " + (statement == nameof(SqliteBulkWriter.CloseStay) ? SqliteBulkWriter.CloseStay : SqliteBulkWriter.DeleteStays);
+        foreach (var name in new[] { "@Id", "@Exited", "@Next", "@ByDelete" })
+        {
+            explain.Parameters.AddWithValue(name, DBNull.Value);
+        }
+
+        var plan = new List<string>();
+        await using var reader = await explain.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            plan.Add(reader.GetString(reader.GetOrdinal("detail")));
+        }
+
+        Assert.Contains(plan, d => d.StartsWith("SEARCH target_stays USING", StringComparison.Ordinal) && d.Contains(index, StringComparison.Ordinal));
+        Assert.DoesNotContain(plan, d => d.StartsWith("SCAN target_stays", StringComparison.Ordinal));
+    }
+
     /// <summary>Keeps the text and parameters of the last command linq2db ran.</summary>
     private sealed class LastCommand : CommandInterceptor
     {

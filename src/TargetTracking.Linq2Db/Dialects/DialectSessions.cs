@@ -19,8 +19,27 @@ internal abstract class DialectSessions
     {
     }
 
-    /// <summary>Waits for this process's turn to write, where the database serializes writers (SQLite); <see langword="null"/> where row locks suffice.</summary>
-    public virtual Task<IDisposable?> EnterWriterAsync(CancellationToken cancellationToken) => Task.FromResult<IDisposable?>(null);
+    // One gate per store, used where the database admits one writer at a time.
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+
+    /// <summary>
+    /// Gets a value indicating whether the database admits one writer at a time (SQLite), so this store's writers queue on a
+    /// gate of its own, without blocking threads, instead of in the database's busy wait (which sleeps on the calling
+    /// thread, or fails at once on a shared-cache in-memory database). Other processes are held off by the database.
+    /// </summary>
+    protected virtual bool OneWriterAtATime => false;
+
+    /// <summary>Waits for this process's turn to write where the database admits one writer at a time; <see langword="null"/> where row locks suffice.</summary>
+    public async Task<IDisposable?> EnterWriterAsync(CancellationToken cancellationToken)
+    {
+        if (!OneWriterAtATime)
+        {
+            return null;
+        }
+
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return new Turn(_writeGate);
+    }
 
     /// <summary>Begins the transaction of a write session: one that keeps other writers off the rows it locks.</summary>
     public abstract Task BeginWriteAsync(DataConnection db, CancellationToken cancellationToken);
@@ -51,4 +70,17 @@ internal abstract class DialectSessions
     /// <param name="connect">Opens a connection of the store.</param>
     /// <returns>The listener, or <see langword="null"/>.</returns>
     public virtual IFeedListener? Listen(Func<DataConnection> connect) => null;
+
+    private sealed class Turn(SemaphoreSlim gate) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                gate.Release();
+            }
+        }
+    }
 }

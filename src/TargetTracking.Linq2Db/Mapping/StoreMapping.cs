@@ -16,6 +16,30 @@ internal static class Tables
     public const string HierarchyItems = "hierarchy_items";
     public const string Links = "outcome_links";
     public const string HierarchyHistory = "hierarchy_history";
+    public const string Migrations = "target_tracking_migrations";
+    public const string StagnationClaims = "stagnation_claims";
+
+    /// <summary>
+    /// The least-privilege grants of the store's run-time role, table by table, the same rule on every database: it reads
+    /// the version table, reads and appends history (never updates or deletes it), and reads and writes the rest. The
+    /// purge of history is a separate grant each dialect adds only where the host uses the policy.
+    /// </summary>
+    /// <param name="qualify">How the database names a table in SQL.</param>
+    /// <param name="grantee">The role or user, as the database spells it.</param>
+    /// <param name="marketsTable">Whether markets are kept in their side table (<see cref="StorageShape.MarketsTable"/>).</param>
+    /// <returns>One <c>GRANT</c> per table, each on its own line.</returns>
+    public static string Grants(Func<string, string> qualify, string grantee, bool marketsTable)
+    {
+        const string Write = "SELECT, INSERT, UPDATE, DELETE";
+        const string Append = "SELECT, INSERT";
+        (string Table, string Privileges)[] grants =
+        [
+            (Migrations, "SELECT"), (Targets, Write), .. marketsTable ? [(Markets, Write)] : Array.Empty<(string, string)>(), (History, Append),
+            (Operations, Write), (OperationItems, Write), (OperationFailures, Write), (HierarchyItems, Write), (Links, Write),
+            (HierarchyHistory, Append), (StagnationClaims, "SELECT, INSERT, DELETE"), (Stays, Write),
+        ];
+        return string.Concat(grants.Select(g => $"GRANT {g.Privileges} ON {qualify(g.Table)} TO {grantee};\n"));
+    }
 }
 
 /// <summary>What a database stores differently, where its types force it: the only way the mapping differs between dialects.</summary>

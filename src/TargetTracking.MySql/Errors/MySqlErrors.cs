@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using MySqlConnector;
 using TargetTracking.Linq2Db;
 
@@ -17,27 +16,13 @@ internal sealed class MySqlErrors : DialectErrors
     /// <summary>The targets table, as the bulk writer names it in <see cref="TableKey"/>.</summary>
     internal const string TargetsTable = "targets";
 
-    /// <summary>Tells whether re-running the whole unit of work may succeed.</summary>
-    public override bool IsTransient(Exception exception)
-    {
-        for (var e = exception; e is not null; e = e.InnerException)
+    protected override bool? Classify(Exception exception) =>
+        exception switch
         {
-            switch (e)
-            {
-                // Cancellation is the caller's decision, never a reason to retry (MySqlConnector wraps 1317 in it).
-                case OperationCanceledException:
-                    return false;
-                case MySqlException mysql when IsTransientCode(mysql.Number) || mysql.IsTransient:
-                    return true;
-                case MySqlEndOfStreamException or MySqlProtocolException:
-                    return true;
-                case IOException or SocketException or TimeoutException:
-                    return true;
-            }
-        }
-
-        return false;
-    }
+            MySqlException mysql when IsTransientCode(mysql.Number) || mysql.IsTransient => true,
+            MySqlEndOfStreamException or MySqlProtocolException => true,
+            _ => null,
+        };
 
     /// <summary>
     /// Translates a failure of the write path: a key that exists already on a target insert (1062 on the targets'

@@ -38,7 +38,7 @@ internal sealed class MySqlSchema(TimeSpan migrationLockTimeout) : DialectSchema
 
     public override IReadOnlyList<Migration> Migrations => EmbeddedMigrations;
 
-    public override string VersionTable => "target_tracking_migrations";
+    public override string VersionTable => Tables.Migrations;
 
     public override string MigrationsSetting => "MySqlStoreOptions.ApplyMigrations";
 

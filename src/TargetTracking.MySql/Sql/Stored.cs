@@ -33,8 +33,6 @@ internal static class Stored
 
     public static DateTimeOffset? Time(DateTime? time) => time is { } t ? Time(t) : null;
 
-
-
     /// <summary>A JSON array of the ids as 32 hex digits in byte order, sorted: <c>JSON_TABLE</c> yields them in that order.</summary>
     public static string Ids(IEnumerable<Guid> ids)
     {

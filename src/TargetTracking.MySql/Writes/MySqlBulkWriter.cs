@@ -67,13 +67,7 @@ internal sealed class MySqlBulkWriter(Linq2DbDialect dialect) : DialectWriter
         SET s.exited_us = v.exited, s.next_status = v.next_status, s.ended_by_delete = v.ended_by_delete
         """;
 
-    private const string InsertStays = """
-        INSERT INTO target_stays (target_id, version, status, entered_us, exited_us, next_status, ended_by_delete)
-        SELECT UNHEX(v.id), v.version, v.status, v.entered, v.exited, v.next_status, v.ended_by_delete
-        FROM JSON_TABLE(?, '$[*]' COLUMNS (
-                 id CHAR(32) PATH '$[0]', version BIGINT PATH '$[1]', status VARCHAR(64) PATH '$[2]', entered BIGINT PATH '$[3]',
-                 exited BIGINT PATH '$[4]', next_status VARCHAR(64) PATH '$[5]', ended_by_delete INT PATH '$[6]')) AS v
-        """;
+    private const string InsertStays = "INSERT INTO target_stays (target_id, version, status, entered_us, exited_us, next_status, ended_by_delete) VALUES";
 
     private const string DeleteStays = "DELETE s FROM " + IdRows + " STRAIGHT_JOIN target_stays AS s ON s.target_id = UNHEX(j.id)";
 
@@ -164,9 +158,10 @@ internal sealed class MySqlBulkWriter(Linq2DbDialect dialect) : DialectWriter
                 await AddJsonAsync(statements, CloseStays, chunk, CloseRow, chunk.Length * 80L, cancellationToken, counted: false).ConfigureAwait(false);
             }
 
-            foreach (var chunk in stays.Opens.Chunk(JsonRows))
+            foreach (var chunk in stays.Opens.Chunk(InsertRows))
             {
-                await AddJsonAsync(statements, InsertStays, chunk, StayRowJson, chunk.Length * 120L, cancellationToken, counted: false).ConfigureAwait(false);
+                object?[] values = [.. chunk.SelectMany(s => new object?[] { Stored.Id(s.TargetId), s.Version, s.Status, s.EnteredUs, s.ExitedUs, s.NextStatus, s.EndedByDelete ? 1 : 0 })];
+                await statements.AddAsync(MySqlStatements.Values(InsertStays, chunk.Length, 7), values, chunk.Length * 80L, null, counted: false, cancellationToken).ConfigureAwait(false);
             }
 
             foreach (var chunk in stays.Purged.Chunk(JsonRows))
@@ -198,27 +193,6 @@ internal sealed class MySqlBulkWriter(Linq2DbDialect dialect) : DialectWriter
         w.WriteNumberValue(close.ExitedUs);
         w.WriteStringValue(close.NextStatus);
         w.WriteNumberValue(close.EndedByDelete ? 1 : 0);
-        w.WriteEndArray();
-    }
-
-    private static void StayRowJson(Utf8JsonWriter w, StayRow stay)
-    {
-        w.WriteStartArray();
-        Stored.Hex(w, stay.TargetId);
-        w.WriteNumberValue(stay.Version);
-        w.WriteStringValue(stay.Status);
-        w.WriteNumberValue(stay.EnteredUs);
-        if (stay.ExitedUs is { } exited)
-        {
-            w.WriteNumberValue(exited);
-        }
-        else
-        {
-            w.WriteNullValue();
-        }
-
-        w.WriteStringValue(stay.NextStatus);
-        w.WriteNumberValue(stay.EndedByDelete ? 1 : 0);
         w.WriteEndArray();
     }
 

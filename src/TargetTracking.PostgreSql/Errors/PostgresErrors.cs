@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using Npgsql;
 using TargetTracking.Linq2Db;
 
@@ -13,27 +12,13 @@ internal sealed class PostgresErrors : DialectErrors
 {
     private const string UniqueViolation = "23505";
 
-    /// <summary>Tells whether re-running the whole unit of work may succeed.</summary>
-    public override bool IsTransient(Exception exception)
-    {
-        for (var e = exception; e is not null; e = e.InnerException)
+    protected override bool? Classify(Exception exception) =>
+        exception switch
         {
-            switch (e)
-            {
-                // Cancellation is the caller's decision, never a reason to retry (Npgsql wraps 57014 in it).
-                case OperationCanceledException:
-                    return false;
-                case PostgresException pg:
-                    return IsTransientState(pg.SqlState) || pg.IsTransient;
-                case NpgsqlException npgsql when npgsql.IsTransient:
-                    return true;
-                case IOException or SocketException or TimeoutException:
-                    return true;
-            }
-        }
-
-        return false;
-    }
+            PostgresException pg => IsTransientState(pg.SqlState) || pg.IsTransient,
+            NpgsqlException { IsTransient: true } => true,
+            _ => null,
+        };
 
     /// <summary>
     /// Translates a failure of the write path: a key that exists already on a target insert means another

@@ -26,7 +26,7 @@ internal sealed class PostgreSqlSchema(string schema) : DialectSchema
 
     public override IReadOnlyList<Migration> Migrations => EmbeddedMigrations;
 
-    public override string VersionTable => $"{_quoted}.target_tracking_migrations";
+    public override string VersionTable => $"{_quoted}.{Tables.Migrations}";
 
     /// <summary>Gets a value indicating whether a stale schema is refused: not here, hosts may start before a deployment step migrates (as since 0.1).</summary>
     public override bool RefusesStaleSchema => false;

@@ -13,18 +13,8 @@ internal sealed class SqliteErrors : DialectErrors
     /// SQLITE_BUSY (another connection holds the file lock) and SQLITE_LOCKED (a table lock, as in a shared-cache
     /// in-memory database), with all their extended codes, are transient: re-running the unit of work may succeed.
     /// </summary>
-    public override bool IsTransient(Exception exception)
-    {
-        for (var e = exception; e is not null; e = e.InnerException)
-        {
-            if (e is SqliteException sqlite && (IsBusyOrLocked(sqlite.SqliteErrorCode) || IsBusyOrLocked(sqlite.SqliteExtendedErrorCode)))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    protected override bool? Classify(Exception exception) =>
+        exception is SqliteException sqlite && (IsBusyOrLocked(sqlite.SqliteErrorCode) || IsBusyOrLocked(sqlite.SqliteExtendedErrorCode)) ? true : null;
 
     // Inserts skip an existing id (ON CONFLICT DO NOTHING) and the row count tells: nothing to translate (the default).
 

@@ -34,7 +34,7 @@ internal sealed class SqliteSchema : DialectSchema
 
     public override IReadOnlyList<Migration> Migrations => EmbeddedMigrations;
 
-    public override string VersionTable => "target_tracking_migrations";
+    public override string VersionTable => Tables.Migrations;
 
     public override string MigrationsSetting => "SqliteStoreOptions.ApplyMigrations";
 

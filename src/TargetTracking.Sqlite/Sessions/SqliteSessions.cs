@@ -13,8 +13,6 @@ namespace TargetTracking.Sqlite;
 /// </summary>
 internal sealed class SqliteSessions : DialectSessions
 {
-    // One gate per store: this process's writers queue here without blocking threads.
-    private readonly SemaphoreSlim _writeGate = new(1, 1);
     private DataConnection? _keepAlive;
     private string? _connectionString;
 
@@ -56,16 +54,8 @@ internal sealed class SqliteSessions : DialectSessions
         _keepAlive = null;
     }
 
-    /// <remarks>
-    /// The gate queues this process's writers without blocking threads (SQLite's own busy wait sleeps on the calling
-    /// thread) and serializes them in a shared-cache in-memory database, where table locks fail at once instead of
-    /// waiting. Other processes are held off by the file lock and the busy timeout.
-    /// </remarks>
-    public override async Task<IDisposable?> EnterWriterAsync(CancellationToken cancellationToken)
-    {
-        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return new Release(_writeGate);
-    }
+    // SQLite's write lock admits one writer; the gate also serializes them in a shared-cache in-memory database, where table locks fail at once.
+    protected override bool OneWriterAtATime => true;
 
     // BEGIN IMMEDIATE: SQLite's write lock for the whole unit of work, so no other writer changes a row between lock and commit.
     public override Task BeginWriteAsync(DataConnection db, CancellationToken cancellationToken) => db.BeginTransactionAsync(cancellationToken);
@@ -97,19 +87,6 @@ internal sealed class SqliteSessions : DialectSessions
 
     // The write transaction holds the database's write lock already.
     public override IQueryable<T> ForUpdate<T>(IQueryable<T> query) => query;
-
-    private sealed class Release(SemaphoreSlim gate) : IDisposable
-    {
-        private int _released;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _released, 1) == 0)
-            {
-                gate.Release();
-            }
-        }
-    }
 }
 
 /// <summary>Sets the per-connection PRAGMAs on every connection linq2db opens for the store.</summary>

@@ -1,14 +1,10 @@
-using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace TargetTracking.Sqlite;
 
-/// <summary>How the store spells values in SQLite: ids as lower-case "D" text, times as UTC ticks, markets as a JSON array.</summary>
+/// <summary>How the store spells values in SQLite: ids as lower-case "D" text, times as UTC ticks (markets: <c>MarketsJson</c>).</summary>
 internal static class Stored
 {
-    // Keeps non-ASCII text readable in the file (the JSON never reaches a browser, so HTML-safe escaping buys nothing).
-    private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     public static string Id(TargetId id) => id.Value.ToString("D");
 
     public static string Id(Guid id) => id.ToString("D");
@@ -21,7 +17,5 @@ internal static class Stored
 
     public static DateTimeOffset Time(long ticks) => new(ticks, TimeSpan.Zero);
 
-
-
-    public static string Ids(IEnumerable<Guid> ids) => JsonSerializer.Serialize(ids.Select(Id), Json);
+    public static string Ids(IEnumerable<Guid> ids) => JsonSerializer.Serialize(ids.Select(Id));
 }

@@ -34,14 +34,14 @@ internal sealed class SqliteBulkWriter(Linq2DbDialect dialect) : DialectWriter
     private const string PurgeHistory = "DELETE FROM target_history WHERE target_id = @Id";
 
     // A target's open stay, found through ix_target_stays_open (migration 0010): one row, however long the target's history.
-    private const string CloseStay = "UPDATE target_stays SET exited_us = @Exited, next_status = @Next, ended_by_delete = @ByDelete WHERE target_id = @Id AND exited_us IS NULL";
+    internal const string CloseStay = "UPDATE target_stays SET exited_us = @Exited, next_status = @Next, ended_by_delete = @ByDelete WHERE target_id = @Id AND exited_us IS NULL";
 
     private const string InsertStay = """
         INSERT INTO target_stays (target_id, version, status, entered_us, exited_us, next_status, ended_by_delete)
         VALUES (@Id, @Version, @Status, @Entered, @Exited, @Next, @ByDelete)
         """;
 
-    private const string DeleteStays = "DELETE FROM target_stays WHERE target_id = @Id";
+    internal const string DeleteStays = "DELETE FROM target_stays WHERE target_id = @Id";
 
     /// <summary>The SQL function the history delete trigger asks (migration 0004); no database defines it, only the purge does, for its statement.</summary>
     internal const string PurgePermit = "targettracking_history_purge_permit";
@@ -85,6 +85,8 @@ internal sealed class SqliteBulkWriter(Linq2DbDialect dialect) : DialectWriter
     ];
 
     private static readonly BatchParameter<TargetId>[] IdParameter = [new("@Id", id => Stored.Id(id))];
+
+    private static readonly BatchParameter<string>[] IdsParameter = [new("@ids", json => json)];
 
     private static readonly BatchParameter<StayClose>[] CloseStayParameters =
     [
@@ -171,18 +173,9 @@ internal sealed class SqliteBulkWriter(Linq2DbDialect dialect) : DialectWriter
         await ExecuteAsync(connection, transaction, DeleteStays, IdParameter, stays.Purged.Select(id => new TargetId(id)), cancellationToken).ConfigureAwait(false);
         if (stays.Rebuild.Count > 0)
         {
-            var ids = Stored.Ids(stays.Rebuild);
-            foreach (var sql in new[] { staysRefresh.Delete, staysRefresh.Insert })
-            {
-                var command = connection.CreateCommand();
-                await using (command.ConfigureAwait(false))
-                {
-                    command.Transaction = transaction;
-                    command.CommandText = sql;
-                    command.Parameters.AddWithValue("@ids", ids);
-                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                }
-            }
+            string[] ids = [Stored.Ids(stays.Rebuild)];
+            await ExecuteAsync(connection, transaction, staysRefresh.Delete, IdsParameter, ids, cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(connection, transaction, staysRefresh.Insert, IdsParameter, ids, cancellationToken).ConfigureAwait(false);
         }
 
         return new WriteCounts(inserted, updated, deleted);
