@@ -101,7 +101,7 @@ public sealed class MySqlDialect : Linq2DbDialect
         Guard.Against.InvalidInput(host, nameof(host), h => h.Length is > 0 and <= 255 && h.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or ':' or '%'), $"'{host}' is not a host the grants accept.");
         var d = $"`{database}`";
         var to = $"'{user}'@'{host}'";
-        var grants = Tables.Grants(table => $"{d}.{table}", to, marketsTable: true) + "\n";
+        var grants = Tables.Grants(table => $"{d}.{table}", to, marketsTable: true);
         return allowHistoryPurge ? grants + $"GRANT EXECUTE ON PROCEDURE {d}.targettracking_delete_targets_purging_history TO {to};\n" : grants;
     }
 

@@ -105,7 +105,7 @@ public sealed class PostgreSqlDialect : Linq2DbDialect
         Guard.Against.InvalidInput(role, nameof(role), PostgreSqlStoreOptions.IsIdentifier, $"'{role}' is not a role name the store accepts: use letters, digits and underscores, not starting with a digit, at most 63 characters.");
         var r = PostgreSqlStatements.Quote(role);
         var s = _quoted;
-        var grants = $"GRANT USAGE ON SCHEMA {s} TO {r};\n" + Tables.Grants(table => $"{s}.{table}", r, marketsTable: false) + "\n";
+        var grants = $"GRANT USAGE ON SCHEMA {s} TO {r};\n" + Tables.Grants(table => $"{s}.{table}", r, marketsTable: false);
         return allowHistoryPurge
             ? grants + $"\nGRANT EXECUTE ON FUNCTION {s}.delete_targets_purging_history(uuid[], bigint[]) TO {r};\n"
             : grants + $"\nREVOKE EXECUTE ON FUNCTION {s}.delete_targets_purging_history(uuid[], bigint[]) FROM {r};\n";

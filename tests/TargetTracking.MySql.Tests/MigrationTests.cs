@@ -61,7 +61,7 @@ public sealed class MigrationTests(MySqlFixture fixture) : IClassFixture<MySqlFi
         Assert.Equal(LatestVersion, await store.GetSchemaVersionAsync());
         var names = await Db.ScalarAsync<string>(connectionString, "SELECT GROUP_CONCAT(name ORDER BY version) FROM target_tracking_migrations");
         Assert.Equal(string.Join(",", MySqlSchema.EmbeddedMigrations.Select(m => m.Name)), names);
-        Assert.Equal("0001_targets_and_history,0002_history_append_only,0003_operations,0004_append_only_and_status_case,0005_history_repaired,0006_hierarchy,0007_reports_and_stagnation_claims,0008_change_feed,0009_stays", names);
+        Assert.Equal("0001_targets_and_history,0002_history_append_only,0003_operations,0004_append_only_and_status_case,0005_history_repaired,0006_hierarchy,0007_reports_and_stagnation_claims,0008_change_feed,0009_stays,0010_open_stay_by_target", names);
     }
 
     [Fact]

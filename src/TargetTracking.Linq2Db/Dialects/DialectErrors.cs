@@ -8,7 +8,7 @@ internal abstract class DialectErrors
     /// <summary>
     /// Tells whether re-running the whole unit of work may succeed after this failure, however deeply the driver's error
     /// is wrapped: cancellation never (it is the caller's decision, though drivers wrap a cancelled statement in it), the
-    /// driver's own verdict (<see cref="Classify"/>) where it has one, and a lost or timed-out connection always.
+    /// driver's own verdict (<see cref="Classify"/>) where it has one, and a lost or timed-out connection always (<see cref="LostConnection"/>).
     /// </summary>
     public bool IsTransient(Exception exception)
     {
@@ -24,7 +24,7 @@ internal abstract class DialectErrors
                 return transient;
             }
 
-            if (e is IOException or SocketException or TimeoutException)
+            if (LostConnection(e))
             {
                 return true;
             }
@@ -35,6 +35,9 @@ internal abstract class DialectErrors
 
     /// <summary>Translates a failure of the write path to the library's terms, or <see langword="null"/> to let it through (the default).</summary>
     public virtual Exception? Translate(Exception exception) => null;
+
+    /// <summary>Tells whether an exception of the chain says the connection to the server was lost or timed out (a network database's default).</summary>
+    protected virtual bool LostConnection(Exception exception) => exception is IOException or SocketException or TimeoutException;
 
     /// <summary>Classifies one exception of the chain the driver raised: transient or not, or <see langword="null"/> when it is not the driver's.</summary>
     protected abstract bool? Classify(Exception exception);

@@ -16,6 +16,9 @@ internal sealed class SqliteErrors : DialectErrors
     protected override bool? Classify(Exception exception) =>
         exception is SqliteException sqlite && (IsBusyOrLocked(sqlite.SqliteErrorCode) || IsBusyOrLocked(sqlite.SqliteExtendedErrorCode)) ? true : null;
 
+    // An embedded database has no connection to lose: an I/O failure or a timeout is no reason to run the unit of work again.
+    protected override bool LostConnection(Exception exception) => false;
+
     // Inserts skip an existing id (ON CONFLICT DO NOTHING) and the row count tells: nothing to translate (the default).
 
     // Extended codes keep the primary code in their low byte (SQLITE_BUSY_SNAPSHOT = 5 | 2 << 8).
