@@ -1,21 +1,13 @@
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
+using TargetTracking.Conformance;
 
 namespace TargetTracking.MySql.Tests;
 
-public sealed class DependencyInjectionTests(MySqlFixture fixture) : IClassFixture<MySqlFixture>
+/// <summary>MariaDB's options, their validation and the registration with a data source; what every database shares is <see cref="RegistrationConformance{TFixture}"/>.</summary>
+public sealed class DependencyInjectionTests
 {
-    private static async Task StartAsync(IServiceProvider services)
-    {
-        services.GetRequiredService<IStartupValidator>().Validate();
-        foreach (var hosted in services.GetServices<IHostedService>())
-        {
-            await hosted.StartAsync(CancellationToken.None);
-        }
-    }
-
     [Fact]
     public void Options_Defaults_AreTheDocumentedOnes()
     {
@@ -37,39 +29,6 @@ public sealed class DependencyInjectionTests(MySqlFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task UseLinq2Db_WithTheHostsDataOptions_MigratesAtStart_AndServesTheTracker()
-    {
-        var connectionString = await MySqlFixture.NewDatabaseAsync();
-        var services = new ServiceCollection();
-        services.AddTargetTracking().UseLinq2Db(MySqlDialect.Options(fixture.DataSource(connectionString)), MySqlDialect.Create());
-        await using var provider = services.BuildServiceProvider();
-
-        await StartAsync(provider);
-
-        Assert.Equal(MySqlSchema.EmbeddedMigrations.Count, await Db.ScalarAsync<int>(connectionString, "SELECT MAX(version) FROM target_tracking_migrations"));
-        var store = Assert.IsType<Linq2DbTargetStore>(provider.GetRequiredService<ITargetRepository>());
-        Assert.Equal("MariaDB", store.Dialect.Name);
-        Assert.True((await provider.GetRequiredService<TargetTracker>().CreateAsync(new NewTarget("Through linq2db"))).IsSuccess);
-        Assert.Equal("Through linq2db", await Db.ScalarAsync<string>(connectionString, "SELECT name FROM targets"));
-    }
-
-    [Fact]
-    public async Task UseMySql_WithConnectionString_MigratesAtStart_AndServesTheTracker()
-    {
-        var connectionString = await MySqlFixture.NewDatabaseAsync();
-        var services = new ServiceCollection();
-        services.AddTargetTracking().UseMySql(connectionString);
-        await using var provider = services.BuildServiceProvider();
-
-        await StartAsync(provider);
-        Assert.Equal(MySqlSchema.EmbeddedMigrations.Count, await Db.ScalarAsync<int>(connectionString, "SELECT MAX(version) FROM target_tracking_migrations"));
-
-        var tracker = provider.GetRequiredService<TargetTracker>();
-        Assert.True((await tracker.CreateAsync(new NewTarget("Via DI"))).IsSuccess);
-        Assert.IsType<Linq2DbTargetStore>(provider.GetRequiredService<ITargetRepository>());
-    }
-
-    [Fact]
     public async Task UseMySql_WithDataSource_LeavesItOpen_AndHonoursMigrationsOff()
     {
         var connectionString = await MySqlFixture.NewDatabaseAsync();
@@ -79,7 +38,7 @@ public sealed class DependencyInjectionTests(MySqlFixture fixture) : IClassFixtu
         await using (var provider = services.BuildServiceProvider())
         {
             // Migrations off on an empty database: the start fails, naming the setting, and creates nothing.
-            var error = await Assert.ThrowsAsync<InvalidOperationException>(() => StartAsync(provider));
+            var error = await Assert.ThrowsAsync<InvalidOperationException>(() => HostStart.StartAsync(provider));
             Assert.Contains("MySqlStoreOptions.ApplyMigrations", error.Message, StringComparison.Ordinal);
         }
 

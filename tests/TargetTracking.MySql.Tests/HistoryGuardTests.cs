@@ -1,4 +1,5 @@
 using MySqlConnector;
+using TargetTracking.Conformance;
 
 namespace TargetTracking.MySql.Tests;
 
@@ -10,7 +11,7 @@ public sealed class HistoryGuardTests(MySqlFixture fixture) : IClassFixture<MySq
     private async Task<(Linq2DbTargetStore Store, string ConnectionString, TargetTracker Tracker, Target Target)> NewStoreAsync()
     {
         var (store, connectionString) = await fixture.CreateMySqlRepositoryAsync();
-        var tracker = Db.Tracker(store);
+        var tracker = TestTracker.For(store);
         var target = (await tracker.CreateAsync(new NewTarget("Guarded", Status: "Cold", Markets: ["EU", "US"]))).Value!;
         return (store, connectionString, tracker, target);
     }
@@ -75,7 +76,7 @@ public sealed class HistoryGuardTests(MySqlFixture fixture) : IClassFixture<MySq
 
         // That user runs the store: writes, history, the purge policy.
         await using var dataSource = new MySqlDataSource(app);
-        var asApp = Db.Tracker(MySqlDialect.CreateStore(dataSource, new MySqlStoreOptions { ApplyMigrations = false }), o => o.DeletePolicy = DeletePolicy.PurgeHistory);
+        var asApp = TestTracker.For(MySqlDialect.CreateStore(dataSource, new MySqlStoreOptions { ApplyMigrations = false }), o => o.DeletePolicy = DeletePolicy.PurgeHistory);
         Assert.True((await asApp.ChangeStatusAsync(target.Id, 1, "Active")).IsSuccess);
         Assert.Equal(2, (await asApp.GetHistoryAsync(target.Id)).Count);
         Assert.True((await asApp.DeleteAsync(target.Id, 2)).IsSuccess);
@@ -138,7 +139,7 @@ public sealed class HistoryGuardTests(MySqlFixture fixture) : IClassFixture<MySq
         var (store, connectionString, tracker, purged) = await NewStoreAsync();
         purged = (await tracker.ChangeStatusAsync(purged.Id, purged.Version, "Hot")).Value!;
         var kept = (await tracker.CreateAsync(new NewTarget("Kept"))).Value!;
-        var purging = Db.Tracker(store, o => o.DeletePolicy = DeletePolicy.PurgeHistory);
+        var purging = TestTracker.For(store, o => o.DeletePolicy = DeletePolicy.PurgeHistory);
 
         Assert.True((await purging.DeleteAsync(purged.Id, purged.Version)).IsSuccess);
 

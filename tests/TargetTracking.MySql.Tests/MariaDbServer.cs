@@ -1,8 +1,6 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using MySqlConnector;
+using TargetTracking.Conformance;
 
 namespace TargetTracking.MySql.Tests;
 
@@ -43,26 +41,14 @@ internal static class MariaDbServer
         return new MySqlConnectionStringBuilder(server.AdminConnectionString) { Database = name }.ConnectionString;
     }
 
-    private sealed record Server(string AdminConnectionString, string RunId, Instance? Instance)
+    private sealed record Server(string AdminConnectionString, string RunId)
     {
         public List<string> Databases { get; } = [];
     }
 
     private static async Task<Server> StartAsync()
     {
-        var external = Environment.GetEnvironmentVariable(EnvironmentVariable);
-        Instance? instance = null;
-        string admin;
-        if (!string.IsNullOrWhiteSpace(external))
-        {
-            admin = external;
-        }
-        else
-        {
-            instance = await MySql.Tests.Instance.StartAsync();
-            admin = instance.ConnectionString;
-        }
-
+        var (admin, instance) = await TestRunServer.PickAsync(EnvironmentVariable, MySql.Tests.Instance.StartAsync, i => i.ConnectionString);
         var builder = new MySqlConnectionStringBuilder(admin)
         {
             Database = "",
@@ -70,21 +56,8 @@ internal static class MariaDbServer
             ConnectionIdleTimeout = 10,
             MaximumPoolSize = 60,
         };
-        var server = new Server(builder.ConnectionString, Guid.NewGuid().ToString("N")[..6], instance);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop(server);
-        return server;
-    }
-
-    private static void Stop(Server server)
-    {
-        MySqlConnection.ClearAllPools();
-        if (server.Instance is { } instance)
-        {
-            instance.Dispose();
-            return;
-        }
-
-        try
+        var server = new Server(builder.ConnectionString, Guid.NewGuid().ToString("N")[..6]);
+        TestRunServer.CleanUpAtExit(instance, MySqlConnection.ClearAllPools, () =>
         {
             using var connection = new MySqlConnection(server.AdminConnectionString);
             connection.Open();
@@ -93,22 +66,19 @@ internal static class MariaDbServer
                 using var drop = new MySqlCommand($"DROP DATABASE IF EXISTS `{database}`", connection);
                 drop.ExecuteNonQuery();
             }
-        }
-        catch (MySqlException)
-        {
-            // Best effort: the databases have unique names and harm nobody if left behind.
-        }
+        });
+        return server;
     }
 }
 
-/// <summary>A throwaway MariaDB server in a temp folder, run as the <c>mysql</c> user when the tests run as root.</summary>
+/// <summary>A throwaway MariaDB server in a temp folder (<see cref="ThrowawayServerFolder"/>), run as the <c>mysql</c> user when the tests run as root.</summary>
 internal sealed class Instance : IDisposable
 {
-    private static readonly string Root = Path.Combine(Path.GetTempPath(), "targettracking-mariadb");
-    private readonly string _folder;
+    private const string Kind = "targettracking-mariadb";
+    private readonly ThrowawayServerFolder _folder;
     private int _stopped;
 
-    private Instance(string folder, int port)
+    private Instance(ThrowawayServerFolder folder, int port)
     {
         _folder = folder;
         ConnectionString = new MySqlConnectionStringBuilder
@@ -122,80 +92,46 @@ internal sealed class Instance : IDisposable
 
     public string ConnectionString { get; }
 
-    private string Data => Path.Combine(_folder, "data");
+    private static string Data(string folder) => Path.Combine(folder, "data");
 
-    private string PidFile => Path.Combine(_folder, "mariadbd.pid");
+    private static string PidFile(string folder) => Path.Combine(folder, "mariadbd.pid");
 
     public static async Task<Instance> StartAsync()
     {
-        RemoveAbandoned();
         var (server, installer) = FindBinaries();
-        var folder = Path.Combine(Root, Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(folder);
-        File.WriteAllText(Path.Combine(folder, "owner.pid"), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
-        if (IsRoot)
+        var folder = ThrowawayServerFolder.Create(Kind, "mysql", Remove);
+        folder.RunAsUser(installer, $"--no-defaults --datadir={Data(folder.Path)} --auth-root-authentication-method=normal --skip-test-db --skip-name-resolve");
+        return await folder.StartOnAFreePortAsync(async port =>
         {
-            // mariadbd refuses to run as root without --user: the server and its files belong to mysql.
-            Run("chmod", $"755 {Root}");
-            Run("chown", $"-R mysql {folder}");
-        }
-
-        var data = Path.Combine(folder, "data");
-        AsOwner(installer, $"--no-defaults --datadir={data} --auth-root-authentication-method=normal --skip-test-db --skip-name-resolve");
-
-        Exception? last = null;
-        for (var attempt = 0; attempt < 5; attempt++)
-        {
-            var instance = new Instance(folder, FreePort());
-            try
-            {
-                await instance.StartServerAsync(server);
-                return instance;
-            }
-            catch (InvalidOperationException e)
-            {
-                // Most likely the port was taken between choosing and binding it: try another.
-                last = e;
-            }
-        }
-
-        throw new InvalidOperationException($"Could not start a MariaDB test server in {folder}.", last);
+            var instance = new Instance(folder, port);
+            await instance.StartServerAsync(server);
+            return instance;
+        });
     }
 
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _stopped, 1) == 1)
+        if (Interlocked.Exchange(ref _stopped, 1) == 0)
         {
-            return;
+            Remove(_folder.Path);
         }
-
-        Remove(_folder);
     }
-
-    private static bool IsRoot => Environment.UserName == "root";
 
     private async Task StartServerAsync(string server)
     {
         var port = new MySqlConnectionStringBuilder(ConnectionString).Port;
-        var log = Path.Combine(_folder, "server.log");
+        var log = Path.Combine(_folder.Path, "server.log");
         File.Delete(log);
 
         // A server tuned for throwaway data: no binary log, no flush at commit, no doublewrite.
         var arguments =
-            $"--no-defaults --datadir={Data} --socket={Path.Combine(_folder, "mariadbd.sock")} --port={port} --bind-address=127.0.0.1 " +
-            $"--pid-file={PidFile} --log-error={log} --skip-name-resolve --skip-log-bin --max-connections=2000 " +
+            $"--no-defaults --datadir={Data(_folder.Path)} --socket={Path.Combine(_folder.Path, "mariadbd.sock")} --port={port} --bind-address=127.0.0.1 " +
+            $"--pid-file={PidFile(_folder.Path)} --log-error={log} --skip-name-resolve --skip-log-bin --max-connections=2000 " +
             "--innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 --character-set-server=utf8mb4 " +
             "--collation-server=utf8mb4_nopad_bin";
 
-        // Detached (its own session), so it outlives nothing but is not killed with a test host's process group either.
-        var script = $"exec </dev/null >/dev/null 2>&1; {(IsRoot ? $"exec runuser -u mysql -- {server} {arguments}" : $"exec {server} {arguments}")}";
-        var start = new ProcessStartInfo("setsid") { UseShellExecute = false };
-        foreach (var argument in new[] { "sh", "-c", script })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start mariadbd.");
+        // Detached, so that it is not killed with a test host's process group; it runs until Dispose kills it.
+        using var process = ThrowawayServerFolder.StartDetached($"exec </dev/null >/dev/null 2>&1; exec {ThrowawayServerFolder.AsUser(_folder.User, $"{server} {arguments}")}");
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < TimeSpan.FromSeconds(60))
         {
@@ -219,117 +155,22 @@ internal sealed class Instance : IDisposable
         throw new InvalidOperationException($"mariadbd did not accept connections within 60 s: {(File.Exists(log) ? File.ReadAllText(log) : "(no log)")}");
     }
 
-    /// <summary>Stops a server by its pid file and removes its folder, in a detached shell, so the clean-up finishes even when the test host is torn down right after.</summary>
+    /// <summary>Stops a server by its pid file and removes its folder.</summary>
     private static void Remove(string folder)
     {
-        var pidFile = Path.Combine(folder, "mariadbd.pid");
-        var script = $"exec >/dev/null 2>&1 </dev/null; if [ -f {pidFile} ]; then kill -9 $(cat {pidFile}); fi; sleep 0.2; rm -rf {folder}";
-        var start = new ProcessStartInfo("setsid") { UseShellExecute = false };
-        foreach (var argument in new[] { "sh", "-c", script })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start);
-        process?.WaitForExit(TimeSpan.FromSeconds(30));
+        var pidFile = PidFile(folder);
+        ThrowawayServerFolder.RunDetached($"if [ -f {pidFile} ]; then kill -9 $(cat {pidFile}); fi; sleep 0.2; rm -rf {folder}");
     }
 
-    /// <summary>Stops and removes servers whose test process ended without cleaning up (killed, crashed).</summary>
-    private static void RemoveAbandoned()
-    {
-        if (!Directory.Exists(Root))
-        {
-            return;
-        }
-
-        foreach (var folder in Directory.GetDirectories(Root))
-        {
-            var ownerFile = Path.Combine(folder, "owner.pid");
-            if (!File.Exists(ownerFile) || !int.TryParse(File.ReadAllText(ownerFile), out var owner) || IsAlive(owner))
-            {
-                continue;
-            }
-
-            try
-            {
-                Remove(folder);
-            }
-            catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException)
-            {
-                // Someone else's or half-removed: leave it.
-            }
-        }
-    }
-
-    private static bool IsAlive(int pid)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-    }
-
-    private static (string Server, string Installer) FindBinaries()
-    {
-        static (string, string)? Find()
+    private static Binaries FindBinaries() => ThrowawayServerFolder.FindOrInstall(
+        () =>
         {
             var server = new[] { "/usr/sbin/mariadbd", "/usr/bin/mariadbd", "/usr/local/bin/mariadbd" }.FirstOrDefault(File.Exists);
             var installer = new[] { "/usr/bin/mariadb-install-db", "/usr/local/bin/mariadb-install-db" }.FirstOrDefault(File.Exists);
-            return server is null || installer is null ? null : (server, installer);
-        }
+            return server is null || installer is null ? null : new Binaries(server, installer);
+        },
+        "mariadb-server",
+        $"MariaDB server binaries (mariadbd, mariadb-install-db) were not found. Install the 'mariadb-server' package, or set {MariaDbServer.EnvironmentVariable} to the connection string of a server the tests may create databases on.");
 
-        var found = Find();
-        if (found is null && IsRoot)
-        {
-            Run("apt-get", "update");
-            Run("env", "DEBIAN_FRONTEND=noninteractive apt-get install -y mariadb-server");
-            found = Find();
-        }
-
-        return found ?? throw new InvalidOperationException(
-            $"MariaDB server binaries (mariadbd, mariadb-install-db) were not found. Install the 'mariadb-server' package, or set {MariaDbServer.EnvironmentVariable} to the connection string of a server the tests may create databases on.");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static void AsOwner(string program, string arguments)
-    {
-        if (IsRoot)
-        {
-            Run("runuser", $"-u mysql -- {program} {arguments}");
-        }
-        else
-        {
-            Run(program, arguments);
-        }
-    }
-
-    private static void Run(string program, string arguments)
-    {
-        var start = new ProcessStartInfo(program, arguments)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetTempPath(),
-        };
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}.");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{program} {arguments} exited with {process.ExitCode}: {stderr.Result}{stdout.Result}");
-        }
-    }
+    private sealed record Binaries(string Server, string Installer);
 }

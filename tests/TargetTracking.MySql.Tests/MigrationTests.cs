@@ -1,82 +1,40 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using MySqlConnector;
+using TargetTracking.Conformance;
 
 namespace TargetTracking.MySql.Tests;
 
 /// <summary>
-/// Migrations on MariaDB: applied once under the GET_LOCK lock (which is released at the end, so a pooled connection
-/// does not keep it), raced by many starters, and idempotent, because MariaDB commits every DDL statement on its own.
+/// Migrations as only MariaDB runs them: under the GET_LOCK lock, which a migrator waits for and times out on, and
+/// idempotent, because MariaDB commits every DDL statement on its own. What every database shares (each migration
+/// applied once, raced by many starters, the lock released) is <see cref="MigrationConformance{TFixture}"/>.
 /// </summary>
 public sealed class MigrationTests(MySqlFixture fixture) : IClassFixture<MySqlFixture>
 {
-    private const string LockName = "CONCAT('targettracking.migrations:', MD5(DATABASE()))";
     private static readonly int LatestVersion = MySqlSchema.EmbeddedMigrations.Count;
 
-    private Linq2DbTargetStore Store(string connectionString, bool applyMigrations = true, IReadOnlyList<Migration>? migrations = null, MySqlDataSource? dataSource = null, TimeSpan? lockTimeout = null) =>
+    private Linq2DbTargetStore Store(string connectionString, bool applyMigrations = true, IReadOnlyList<Migration>? migrations = null, TimeSpan? lockTimeout = null) =>
         MySqlDialect.BuildStore(
-            dataSource ?? fixture.DataSource(connectionString),
+            fixture.DataSource(connectionString),
             new MySqlStoreOptions { ApplyMigrations = applyMigrations, MigrationLockTimeout = lockTimeout ?? TimeSpan.FromSeconds(60) },
             NullLogger.Instance,
             owned: false,
             migrations ?? MySqlSchema.EmbeddedMigrations);
 
-    /// <summary>Everything a migration can change: tables, columns, indexes, constraints, triggers, version rows.</summary>
-    private static async Task<string> DescribeSchemaAsync(string connectionString)
-    {
-        const string sql =
-            """
-            SELECT GROUP_CONCAT(line ORDER BY line SEPARATOR '\n') FROM (
-                SELECT CONCAT('table ', table_name, ' ', engine, ' ', table_collation) AS line FROM information_schema.tables WHERE table_schema = DATABASE()
-                UNION ALL SELECT CONCAT('column ', table_name, '.', column_name, ' ', column_type, ' ', is_nullable, ' ', COALESCE(collation_name, '-'))
-                    FROM information_schema.columns WHERE table_schema = DATABASE()
-                UNION ALL SELECT CONCAT('index ', table_name, '.', index_name, ' ', seq_in_index, ' ', column_name, ' ', non_unique)
-                    FROM information_schema.statistics WHERE table_schema = DATABASE()
-                UNION ALL SELECT CONCAT('constraint ', table_name, '.', constraint_name, ' ', constraint_type)
-                    FROM information_schema.table_constraints WHERE constraint_schema = DATABASE()
-                UNION ALL SELECT CONCAT('trigger ', trigger_name, ' ', action_timing, ' ', event_manipulation, ' ', MD5(action_statement))
-                    FROM information_schema.triggers WHERE trigger_schema = DATABASE()
-                UNION ALL SELECT CONCAT('version ', version, ' ', name, ' ', applied_at) FROM target_tracking_migrations
-            ) AS d
-            """;
-        await using var connection = new MySqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using (var longer = new MySqlCommand("SET SESSION group_concat_max_len = 1000000", connection))
-        {
-            await longer.ExecuteNonQueryAsync();
-        }
-
-        await using var command = new MySqlCommand(sql, connection);
-        return (string)(await command.ExecuteScalarAsync())!;
-    }
-
     private static async Task<long> TableCountAsync(string connectionString) =>
         await Db.ScalarAsync<long>(connectionString, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE()");
 
     [Fact]
-    public async Task Migrate_OnNewDatabase_AppliesEveryScriptInOrder_AndRecordsEach()
-    {
-        var connectionString = await MySqlFixture.NewDatabaseAsync();
-        var store = Store(connectionString);
-        Assert.Equal(LatestVersion, await store.MigrateAsync());
-        Assert.Equal(LatestVersion, await store.GetSchemaVersionAsync());
-        var names = await Db.ScalarAsync<string>(connectionString, "SELECT GROUP_CONCAT(name ORDER BY version) FROM target_tracking_migrations");
-        Assert.Equal(string.Join(",", MySqlSchema.EmbeddedMigrations.Select(m => m.Name)), names);
-        Assert.Equal("0001_targets_and_history,0002_history_append_only,0003_operations,0004_append_only_and_status_case,0005_history_repaired,0006_hierarchy,0007_reports_and_stagnation_claims,0008_change_feed,0009_stays,0010_open_stay_by_target", names);
-    }
-
-    [Fact]
-    public async Task Migrate_Twice_SecondRunAppliesNothing_AndChangesNothing()
+    public async Task Migrate_OnNewDatabase_StoresTextAsCodePoints_AndIdsAsBinary()
     {
         var connectionString = await MySqlFixture.NewDatabaseAsync();
         await Store(connectionString).MigrateAsync();
-        var before = await DescribeSchemaAsync(connectionString);
 
-        Assert.Equal(0, await Store(connectionString).MigrateAsync());
-        Assert.Equal(0, await Store(connectionString).MigrateAsync());
+        var schema = await MySqlFixture.DescribeSchemaAsync(connectionString);
 
-        Assert.Equal(before, await DescribeSchemaAsync(connectionString));
-        Assert.Contains("column targets.name varchar(255) NO utf8mb4_nopad_bin", before, StringComparison.Ordinal);
-        Assert.Contains("column targets.id binary(16) NO -", before, StringComparison.Ordinal);
+        // Names compare and sort as the model's code points; ids take 16 bytes, not 36 characters.
+        Assert.Contains("column targets.name varchar(255) NO utf8mb4_nopad_bin", schema, StringComparison.Ordinal);
+        Assert.Contains("column targets.id binary(16) NO -", schema, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -85,49 +43,14 @@ public sealed class MigrationTests(MySqlFixture fixture) : IClassFixture<MySqlFi
         // MariaDB commits each DDL statement on its own: a script cut short is completed by running it again.
         var connectionString = await MySqlFixture.NewDatabaseAsync();
         await Store(connectionString).MigrateAsync();
-        var before = await DescribeSchemaAsync(connectionString);
+        var before = await MySqlFixture.DescribeSchemaAsync(connectionString);
 
         foreach (var migration in MySqlSchema.EmbeddedMigrations)
         {
             await Db.ExecuteAsync(connectionString, migration.Sql);
         }
 
-        Assert.Equal(before, await DescribeSchemaAsync(connectionString));
-    }
-
-    [Fact]
-    public async Task Migrate_RacedByManyStarters_AppliesEachMigrationOnce_AndReleasesTheLock()
-    {
-        var connectionString = await MySqlFixture.NewDatabaseAsync();
-
-        // Separate data sources: separate host instances starting at the same moment.
-        var dataSources = Enumerable.Range(0, 6).Select(_ => new MySqlDataSource(connectionString)).ToArray();
-        try
-        {
-            var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var starters = dataSources.Select(ds => Task.Run(async () =>
-            {
-                var store = Store(connectionString, dataSource: ds);
-                await start.Task;
-                return await store.MigrateAsync();
-            })).ToArray();
-            start.SetResult();
-            var applied = await Task.WhenAll(starters);
-
-            Assert.Equal(LatestVersion, applied.Sum());
-            Assert.Equal(LatestVersion, await Db.CountAsync(connectionString, "target_tracking_migrations"));
-            Assert.Equal(LatestVersion, await Store(connectionString).GetSchemaVersionAsync());
-
-            // The session lock went with each run, not with its pooled connection.
-            Assert.Null(await Db.ScalarAsync<long?>(connectionString, $"SELECT IS_USED_LOCK({LockName})"));
-        }
-        finally
-        {
-            foreach (var ds in dataSources)
-            {
-                await ds.DisposeAsync();
-            }
-        }
+        Assert.Equal(before, await MySqlFixture.DescribeSchemaAsync(connectionString));
     }
 
     [Fact]
@@ -136,7 +59,7 @@ public sealed class MigrationTests(MySqlFixture fixture) : IClassFixture<MySqlFi
         var connectionString = await MySqlFixture.NewDatabaseAsync();
         await using var holder = new MySqlConnection(connectionString);
         await holder.OpenAsync();
-        await using (var take = new MySqlCommand($"SELECT GET_LOCK({LockName}, 0)", holder))
+        await using (var take = new MySqlCommand($"SELECT GET_LOCK({MySqlFixture.MigrationLockName}, 0)", holder))
         {
             Assert.Equal(1L, Convert.ToInt64(await take.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture));
         }
@@ -183,7 +106,7 @@ public sealed class MigrationTests(MySqlFixture fixture) : IClassFixture<MySqlFi
 
         // Version 9 filled the stays table from the old entry (before any write of today's store touched the target).
         Assert.Equal([new StayFacts("Cold", at, null, null, false, 1)], await ((IReportStore)upgraded).GetStaysAsync(target.Id, DateTimeOffset.MaxValue));
-        Assert.True((await Db.Tracker(upgraded).ChangeStatusAsync(target.Id, 1, "Active")).IsSuccess);
+        Assert.True((await TestTracker.For(upgraded).ChangeStatusAsync(target.Id, 1, "Active")).IsSuccess);
         Assert.Equal(2L, await Db.ScalarAsync<long>(connectionString, "SELECT COUNT(*) FROM target_stays"));
     }
 
@@ -219,22 +142,9 @@ public sealed class MigrationTests(MySqlFixture fixture) : IClassFixture<MySqlFi
     }
 
     [Fact]
-    public async Task Store_WithMigrationsOn_MigratesBeforeFirstUse_Once()
+    public void EmbeddedMigrations_CreateOnlyWhatIsMissing()
     {
-        var connectionString = await MySqlFixture.NewDatabaseAsync();
-        var store = Store(connectionString);
-
-        var reads = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => store.GetAsync(new TargetId(Guid.CreateVersion7()))));
-
-        Assert.All(reads, Assert.Null);
-        Assert.Equal(LatestVersion, await Db.CountAsync(connectionString, "target_tracking_migrations"));
-    }
-
-    [Fact]
-    public void EmbeddedMigrations_AreNumberedWithoutGaps_AndIdempotent()
-    {
-        Assert.Equal(Enumerable.Range(1, MySqlSchema.EmbeddedMigrations.Count), MySqlSchema.EmbeddedMigrations.Select(m => m.Version));
-        Assert.All(MySqlSchema.EmbeddedMigrations, m => Assert.False(string.IsNullOrWhiteSpace(m.Sql)));
+        // A script cut short is completed by running it again (EveryScript_RunTwice_ChangesNothingTheSecondTime).
         Assert.All(
             MySqlSchema.EmbeddedMigrations.SelectMany(m => m.Sql.Split('\n')).Where(l => l.StartsWith("CREATE ", StringComparison.Ordinal)),
             l => Assert.Contains(" IF NOT EXISTS ", l, StringComparison.Ordinal));

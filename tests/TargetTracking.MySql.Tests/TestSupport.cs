@@ -1,47 +1,10 @@
-using Microsoft.Extensions.Logging;
 using MySqlConnector;
 
 namespace TargetTracking.MySql.Tests;
 
-/// <summary>Collects log entries, for asserting what the core logs on retries.</summary>
-internal sealed class ListLogger<T> : ILogger<T>
-{
-    private readonly List<(LogLevel Level, string Message)> _entries = [];
-
-    public IReadOnlyList<(LogLevel Level, string Message)> Entries
-    {
-        get
-        {
-            lock (_entries)
-            {
-                return [.. _entries];
-            }
-        }
-    }
-
-    public IDisposable? BeginScope<TState>(TState state)
-        where TState : notnull => null;
-
-    public bool IsEnabled(LogLevel logLevel) => true;
-
-    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-    {
-        lock (_entries)
-        {
-            _entries.Add((logLevel, formatter(state, exception)));
-        }
-    }
-}
-
+/// <summary>Raw SQL on a store's database, for what the store does not read (positional <c>?</c> parameters).</summary>
 internal static class Db
 {
-    public static TargetTracker Tracker(ITargetRepository repository, Action<TargetTrackingOptions>? configure = null, TimeProvider? clock = null, ILogger<TargetTracker>? logger = null)
-    {
-        var options = new TargetTrackingOptions { RetryBaseDelay = TimeSpan.FromMilliseconds(1) };
-        configure?.Invoke(options);
-        return new TargetTracker(repository, options, clock ?? new FakeTimeProvider(), logger: logger);
-    }
-
     /// <summary>Runs a query on a connection string (positional <c>?</c> parameters) and returns its first value.</summary>
     public static async Task<T> ScalarAsync<T>(string connectionString, string sql, params object[] parameters)
     {

@@ -1,4 +1,5 @@
 using MySqlConnector;
+using TargetTracking.Conformance;
 
 namespace TargetTracking.MySql.Tests;
 
@@ -36,7 +37,7 @@ public sealed class WriteSessionTests(MySqlFixture fixture) : IClassFixture<MySq
     public async Task Lock_OfManyIds_TakesOneStatement_AndFindsEveryStoredTarget()
     {
         var (store, _) = await fixture.CreateMySqlRepositoryAsync();
-        var tracker = Db.Tracker(store);
+        var tracker = TestTracker.For(store);
         var created = await tracker.CreateManyAsync(Enumerable.Range(0, 3000).Select(i => new NewTarget($"T{i}")));
         var ids = created.Items.Select(i => i.TargetId).Concat(Enumerable.Range(0, 500).Select(_ => TargetId.New(TimeProvider.System))).ToArray();
 

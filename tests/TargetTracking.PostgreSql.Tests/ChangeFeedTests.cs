@@ -1,4 +1,5 @@
 using Npgsql;
+using TargetTracking.Conformance;
 
 namespace TargetTracking.PostgreSql.Tests;
 
@@ -57,7 +58,7 @@ public sealed class ChangeFeedTests(PostgreSqlFixture fixture) : IClassFixture<P
     public async Task Subscription_IsWokenByNotify_LongBeforeItsPollInterval()
     {
         var store = await fixture.CreatePostgreSqlRepositoryAsync();
-        var tracker = Db.Tracker(store, o =>
+        var tracker = TestTracker.For(store, o =>
         {
             // Polling alone would wait a minute: only the notification can deliver the entry within the test's wait.
             o.Feed.MinPollInterval = TimeSpan.FromMinutes(1);
@@ -98,8 +99,8 @@ public sealed class ChangeFeedTests(PostgreSqlFixture fixture) : IClassFixture<P
 
         // The subscriber reaches the database through the proxy; the writer directly, so it keeps writing while the subscriber's database is down.
         var subscriberStore = await fixture.CreatePostgreSqlRepositoryAsync(dataSource);
-        var writer = Db.Tracker(PostgreSqlDialect.CreateStore(fixture.DataSource, new PostgreSqlStoreOptions { Schema = subscriberStore.Schema }), clock: TimeProvider.System);
-        var subscriber = Db.Tracker(subscriberStore, o =>
+        var writer = TestTracker.For(PostgreSqlDialect.CreateStore(fixture.DataSource, new PostgreSqlStoreOptions { Schema = subscriberStore.Schema }), clock: TimeProvider.System);
+        var subscriber = TestTracker.For(subscriberStore, o =>
         {
             o.MaxRetryAttempts = 0;
             o.Feed.MinPollInterval = TimeSpan.FromMilliseconds(50);

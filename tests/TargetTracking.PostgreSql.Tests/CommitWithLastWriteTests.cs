@@ -1,3 +1,5 @@
+using TargetTracking.Conformance;
+
 namespace TargetTracking.PostgreSql.Tests;
 
 /// <summary>
@@ -30,7 +32,7 @@ public sealed class CommitWithLastWriteTests(PostgreSqlFixture fixture) : IClass
     public async Task AFailingStatementInTheCommitBatch_CommitsNothing_AndIsAConflict()
     {
         var store = await fixture.CreatePostgreSqlRepositoryAsync();
-        var existing = (await Db.Tracker(store).CreateAsync(new NewTarget("Existing"))).Value!;
+        var existing = (await TestTracker.For(store).CreateAsync(new NewTarget("Existing"))).Value!;
         var fresh = TargetId.New(TimeProvider.System);
 
         await using (var session = await store.BeginWriteAsync())
@@ -54,7 +56,7 @@ public sealed class CommitWithLastWriteTests(PostgreSqlFixture fixture) : IClass
     public async Task ALaterStatementFailingInTheCommitBatch_UndoesTheEarlierOnes()
     {
         var store = await fixture.CreatePostgreSqlRepositoryAsync();
-        var existing = (await Db.Tracker(store).CreateAsync(new NewTarget("Existing"))).Value!;
+        var existing = (await TestTracker.For(store).CreateAsync(new NewTarget("Existing"))).Value!;
 
         await using (var session = await store.BeginWriteAsync())
         {

@@ -1,21 +1,13 @@
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using TargetTracking.Conformance;
 
 namespace TargetTracking.PostgreSql.Tests;
 
+/// <summary>PostgreSQL's options, their validation and the registration with a data source; what every database shares is <see cref="RegistrationConformance{TFixture}"/>.</summary>
 public sealed class DependencyInjectionTests(PostgreSqlFixture fixture) : IClassFixture<PostgreSqlFixture>
 {
-    private static async Task StartAsync(IServiceProvider services)
-    {
-        services.GetRequiredService<IStartupValidator>().Validate();
-        foreach (var hosted in services.GetServices<IHostedService>())
-        {
-            await hosted.StartAsync(CancellationToken.None);
-        }
-    }
-
     [Fact]
     public void Options_Defaults_AreTheDocumentedOnes()
     {
@@ -40,42 +32,6 @@ public sealed class DependencyInjectionTests(PostgreSqlFixture fixture) : IClass
     }
 
     [Fact]
-    public async Task UseLinq2Db_WithTheHostsDataOptions_MigratesAtStart_AndServesTheTracker()
-    {
-        var schema = PostgreSqlFixture.NewSchema();
-        var services = new ServiceCollection();
-        services.AddTargetTracking().UseLinq2Db(PostgreSqlDialect.Options(fixture.DataSource), PostgreSqlDialect.Create(schema));
-        await using var provider = services.BuildServiceProvider();
-
-        await StartAsync(provider);
-
-        Assert.Equal(PostgreSqlSchema.EmbeddedMigrations.Count, await Db.ScalarAsync<int>(fixture.DataSource, $"SELECT max(version) FROM \"{schema}\".target_tracking_migrations"));
-        var store = Assert.IsType<Linq2DbTargetStore>(provider.GetRequiredService<ITargetRepository>());
-        Assert.Equal("PostgreSQL", store.Dialect.Name);
-        Assert.True((await provider.GetRequiredService<TargetTracker>().CreateAsync(new NewTarget("Through linq2db"))).IsSuccess);
-        Assert.Equal("Through linq2db", await Db.ScalarAsync<string>(fixture.DataSource, $"SELECT name FROM \"{schema}\".targets"));
-    }
-
-    [Fact]
-    public async Task UsePostgreSql_WithConnectionString_MigratesAtStart_AndServesTheTracker()
-    {
-        var schema = PostgreSqlFixture.NewSchema();
-        var services = new ServiceCollection();
-        services.AddTargetTracking().UsePostgreSql(fixture.ConnectionString, o => o.Schema = schema);
-        await using var provider = services.BuildServiceProvider();
-
-        await StartAsync(provider);
-        var version = await Db.ScalarAsync<int>(fixture.DataSource, $"SELECT max(version) FROM \"{schema}\".target_tracking_migrations");
-        Assert.Equal(PostgreSqlSchema.EmbeddedMigrations.Count, version);
-
-        var tracker = provider.GetRequiredService<TargetTracker>();
-        var created = await tracker.CreateAsync(new NewTarget("Via DI"));
-        Assert.True(created.IsSuccess);
-        Assert.IsType<Linq2DbTargetStore>(provider.GetRequiredService<ITargetRepository>());
-        Assert.Equal(schema, provider.GetRequiredService<Linq2DbTargetStore>().Schema);
-    }
-
-    [Fact]
     public async Task UsePostgreSql_WithDataSource_LeavesItOpen_AndHonoursMigrationsOff()
     {
         var schema = PostgreSqlFixture.NewSchema();
@@ -88,7 +44,7 @@ public sealed class DependencyInjectionTests(PostgreSqlFixture fixture) : IClass
         });
         await using (var provider = services.BuildServiceProvider())
         {
-            await StartAsync(provider);
+            await HostStart.StartAsync(provider);
         }
 
         Assert.False(await Db.ScalarAsync<bool>(dataSource, "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", schema));

@@ -108,7 +108,7 @@ public sealed class LeastPrivilegeTests(LeastPrivilegeFixture fixture) : IClassF
     private async Task<(string Schema, TargetTracker Tracker, Target Kept, Target Deleted)> SeedAsync(bool allowHistoryPurge = true)
     {
         var schema = await fixture.NewSchemaAsync(allowHistoryPurge);
-        var tracker = Db.Tracker(fixture.Store(schema));
+        var tracker = TestTracker.For(fixture.Store(schema));
         var kept = (await tracker.CreateAsync(new NewTarget("Kept", Status: "Cold"), new AuditContext { ActorName = "Alice" })).Value!;
         kept = (await tracker.ChangeStatusAsync(kept.Id, 1, "Hot", new AuditContext { ActorName = "Alice" })).Value!;
         var deleted = (await tracker.CreateAsync(new NewTarget("Deleted, history kept"))).Value!;
@@ -193,7 +193,7 @@ public sealed class LeastPrivilegeTests(LeastPrivilegeFixture fixture) : IClassF
 
         Assert.Equal("42501", error.SqlState);
         await AssertHistoryIntactAsync(schema, tracker, kept, deleted);
-        var purging = Db.Tracker(fixture.Store(schema), o => o.DeletePolicy = DeletePolicy.PurgeHistory, logger: null);
+        var purging = TestTracker.For(fixture.Store(schema), o => o.DeletePolicy = DeletePolicy.PurgeHistory, logger: null);
         var refused = await Assert.ThrowsAsync<PostgresException>(() => purging.DeleteAsync(kept.Id, 2));
         Assert.Equal("42501", refused.SqlState);
         Assert.True((await tracker.GetAsync(kept.Id)).IsSuccess);
@@ -226,7 +226,7 @@ public sealed class LeastPrivilegeTests(LeastPrivilegeFixture fixture) : IClassF
     public async Task Store_RunningAsTheApplicationRole_PurgesUnderThePolicy_AndOnlyThatTarget()
     {
         var (schema, tracker, kept, _) = await SeedAsync();
-        var purging = Db.Tracker(fixture.Store(schema), o => o.DeletePolicy = DeletePolicy.PurgeHistory);
+        var purging = TestTracker.For(fixture.Store(schema), o => o.DeletePolicy = DeletePolicy.PurgeHistory);
         var doomed = (await purging.CreateAsync(new NewTarget("Erase me", Status: "Cold"))).Value!;
 
         Assert.True((await purging.DeleteAsync(doomed.Id, 1)).IsSuccess);

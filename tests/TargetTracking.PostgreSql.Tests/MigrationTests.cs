@@ -1,98 +1,23 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using TargetTracking.Conformance;
 
 namespace TargetTracking.PostgreSql.Tests;
 
+/// <summary>
+/// Migrations as only PostgreSQL runs them: each script in one transaction (a failed one leaves nothing, not even the
+/// schema), upgrades from the table names of versions before 10, history guarded by triggers. What every database
+/// shares is <see cref="MigrationConformance{TFixture}"/>.
+/// </summary>
 public sealed class MigrationTests(PostgreSqlFixture fixture) : IClassFixture<PostgreSqlFixture>
 {
     private static readonly int LatestVersion = PostgreSqlSchema.EmbeddedMigrations.Count;
 
-    private Linq2DbTargetStore Store(string schema, bool applyMigrations = true, IReadOnlyList<Migration>? migrations = null, NpgsqlDataSource? dataSource = null) =>
-        PostgreSqlDialect.BuildStore(dataSource ?? fixture.DataSource, new PostgreSqlStoreOptions { Schema = schema, ApplyMigrations = applyMigrations }, NullLogger.Instance, owned: false, migrations ?? PostgreSqlSchema.EmbeddedMigrations);
-
-    /// <summary>Everything a migration can change: tables, columns, indexes, constraints, triggers, functions, version rows.</summary>
-    private async Task<string> DescribeSchemaAsync(string schema)
-    {
-        const string sql =
-            """
-            SELECT string_agg(line, E'\n' ORDER BY line) FROM (
-                SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable AS line
-                FROM information_schema.columns WHERE table_schema = $1
-                UNION ALL SELECT 'index ' || indexname || ' ' || indexdef FROM pg_indexes WHERE schemaname = $1
-                UNION ALL SELECT 'constraint ' || conname || ' ' || pg_get_constraintdef(c.oid)
-                    FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = $1
-                UNION ALL SELECT 'trigger ' || tgname || ' ' || pg_get_triggerdef(t.oid)
-                    FROM pg_trigger t JOIN pg_class r ON r.oid = t.tgrelid JOIN pg_namespace n ON n.oid = r.relnamespace
-                    WHERE n.nspname = $1 AND NOT t.tgisinternal
-                UNION ALL SELECT 'function ' || p.proname || ' ' || md5(p.prosrc)
-                    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1
-            ) AS d
-            """;
-        var description = await Db.ScalarAsync<object>(fixture.DataSource, sql, schema);
-        var versions = await Db.ScalarAsync<object>(
-            fixture.DataSource, $"SELECT string_agg(version || ' ' || name || ' ' || applied_at, ', ' ORDER BY version) FROM \"{schema}\".target_tracking_migrations");
-        return $"{description}\n{versions}";
-    }
+    private Linq2DbTargetStore Store(string schema, bool applyMigrations = true, IReadOnlyList<Migration>? migrations = null) =>
+        PostgreSqlDialect.BuildStore(fixture.DataSource, new PostgreSqlStoreOptions { Schema = schema, ApplyMigrations = applyMigrations }, NullLogger.Instance, owned: false, migrations ?? PostgreSqlSchema.EmbeddedMigrations);
 
     private async Task<bool> SchemaExistsAsync(string schema) =>
         await Db.ScalarAsync<bool>(fixture.DataSource, "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", schema);
-
-    [Fact]
-    public async Task Migrate_OnNewSchema_AppliesEveryScriptInOrder_AndRecordsEach()
-    {
-        var schema = PostgreSqlFixture.NewSchema();
-        var store = Store(schema);
-        Assert.Equal(LatestVersion, await store.MigrateAsync());
-        Assert.Equal(LatestVersion, await store.GetSchemaVersionAsync());
-        var names = await Db.ScalarAsync<string[]>(fixture.DataSource, $"SELECT array_agg(name ORDER BY version) FROM \"{schema}\".target_tracking_migrations");
-        Assert.Equal(PostgreSqlSchema.EmbeddedMigrations.Select(m => m.Name), names);
-        Assert.Equal(["0001_targets_and_history", "0002_history_append_only", "0003_operations", "0004_append_only_and_status_case", "0005_history_repaired", "0006_hierarchy", "0007_reports_and_stagnation_claims", "0008_change_feed", "0009_stays", "0010_one_schema_names", "0011_open_stay_by_target"], names);
-    }
-
-    [Fact]
-    public async Task Migrate_Twice_SecondRunAppliesNothing_AndChangesNothing()
-    {
-        var schema = PostgreSqlFixture.NewSchema();
-        await Store(schema).MigrateAsync();
-        var before = await DescribeSchemaAsync(schema);
-
-        Assert.Equal(0, await Store(schema).MigrateAsync());
-        Assert.Equal(0, await Store(schema).MigrateAsync());
-
-        Assert.Equal(before, await DescribeSchemaAsync(schema));
-    }
-
-    [Fact]
-    public async Task Migrate_RacedByManyStarters_AppliesEachMigrationOnce()
-    {
-        var schema = PostgreSqlFixture.NewSchema();
-
-        // Separate data sources: separate host instances starting at the same moment.
-        var dataSources = Enumerable.Range(0, 6).Select(_ => NpgsqlDataSource.Create(fixture.ConnectionString)).ToArray();
-        try
-        {
-            var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var starters = dataSources.Select(ds => Task.Run(async () =>
-            {
-                var store = Store(schema, dataSource: ds);
-                await start.Task;
-                return await store.MigrateAsync();
-            })).ToArray();
-            start.SetResult();
-            var applied = await Task.WhenAll(starters);
-
-            Assert.Equal(LatestVersion, applied.Sum());
-            Assert.Equal(LatestVersion, await Db.CountAsync(fixture.DataSource, schema, "target_tracking_migrations"));
-            Assert.Equal(LatestVersion, await Store(schema).GetSchemaVersionAsync());
-        }
-        finally
-        {
-            foreach (var ds in dataSources)
-            {
-                await ds.DisposeAsync();
-            }
-        }
-    }
 
     [Fact]
     public async Task Migrate_FromPreviousVersion_KeepsEveryTargetAndEntry()
@@ -133,7 +58,7 @@ public sealed class MigrationTests(PostgreSqlFixture fixture) : IClassFixture<Po
 
         var upgraded = Store(schema);
         Assert.Equal(LatestVersion - 1, await upgraded.MigrateAsync());
-        var after = Db.Tracker(upgraded);
+        var after = TestTracker.For(upgraded);
         var targetsAfter = await after.QueryAsync(new TargetQuery { SortBy = TargetSort.Name });
         var historyAfter = await after.GetHistoryFeedAsync(new HistoryFeedRequest(DateTimeOffset.MinValue, Limit: 1000));
 
@@ -202,11 +127,11 @@ public sealed class MigrationTests(PostgreSqlFixture fixture) : IClassFixture<Po
         var upgraded = Store(schema);
         await upgraded.MigrateAsync();
         Assert.Equal(rowsBefore, await DumpAsync(schema, "target_history"));
-        var after = Db.Tracker(upgraded);
+        var after = TestTracker.For(upgraded);
         Assert.Equal(["Beta"], (await after.QueryAsync(new TargetQuery { Statuses = ["hot"] })).Items.Select(t => t.Name));
 
         // The store keeps working on the kept data, the purge policy included.
-        var purging = Db.Tracker(upgraded, o => o.DeletePolicy = DeletePolicy.PurgeHistory);
+        var purging = TestTracker.For(upgraded, o => o.DeletePolicy = DeletePolicy.PurgeHistory);
         Assert.True((await purging.DeleteAsync(new TargetId(alpha), 2)).IsSuccess);
         Assert.Empty(await after.GetHistoryAsync(new TargetId(alpha)));
         Assert.Equal(1, await Db.CountAsync(fixture.DataSource, schema, "target_history"));
@@ -218,12 +143,12 @@ public sealed class MigrationTests(PostgreSqlFixture fixture) : IClassFixture<Po
         // On the schema it was written for: later migrations rename what it names (0010).
         var schema = PostgreSqlFixture.NewSchema();
         await Store(schema, applyMigrations: false).MigrateToAsync(4);
-        var before = await DescribeSchemaAsync(schema);
+        var before = await fixture.DescribeSchemaAsync(schema);
         var script = PostgreSqlSchema.EmbeddedMigrations.Single(m => m.Version == 4).Sql;
 
         await Db.ExecuteAsync(fixture.DataSource, $"BEGIN; SET LOCAL search_path TO \"{schema}\", pg_temp; {script} COMMIT;");
 
-        Assert.Equal(before, await DescribeSchemaAsync(schema));
+        Assert.Equal(before, await fixture.DescribeSchemaAsync(schema));
     }
 
     [Fact]
@@ -231,13 +156,13 @@ public sealed class MigrationTests(PostgreSqlFixture fixture) : IClassFixture<Po
     {
         var schema = PostgreSqlFixture.NewSchema();
         await Store(schema).MigrateAsync();
-        var before = await DescribeSchemaAsync(schema);
+        var before = await fixture.DescribeSchemaAsync(schema);
         var broken = new Migration(LatestVersion + 1, "9999_broken", "CREATE TABLE half_done (x int); ALTER TABLE targets ADD COLUMN extra int; SELECT 1 / 0;");
 
         var error = await Assert.ThrowsAsync<PostgresException>(() => Store(schema, migrations: [.. PostgreSqlSchema.EmbeddedMigrations, broken]).MigrateAsync());
         Assert.Equal("22012", error.SqlState); // division_by_zero
 
-        Assert.Equal(before, await DescribeSchemaAsync(schema));
+        Assert.Equal(before, await fixture.DescribeSchemaAsync(schema));
         Assert.Equal(LatestVersion, await Store(schema).GetSchemaVersionAsync());
     }
 
@@ -264,23 +189,11 @@ public sealed class MigrationTests(PostgreSqlFixture fixture) : IClassFixture<Po
     }
 
     [Fact]
-    public async Task Store_WithMigrationsOn_MigratesBeforeFirstUse_Once()
-    {
-        var schema = PostgreSqlFixture.NewSchema();
-        var store = Store(schema);
-
-        var reads = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => store.GetAsync(new TargetId(Guid.CreateVersion7()))));
-
-        Assert.All(reads, Assert.Null);
-        Assert.Equal(LatestVersion, await Db.CountAsync(fixture.DataSource, schema, "target_tracking_migrations"));
-    }
-
-    [Fact]
     public async Task History_IsAppendOnly_InTheDatabase()
     {
         var schema = PostgreSqlFixture.NewSchema();
         var store = Store(schema);
-        var tracker = Db.Tracker(store);
+        var tracker = TestTracker.For(store);
         var target = (await tracker.CreateAsync(new NewTarget("Kept"))).Value!;
 
         var update = await Assert.ThrowsAsync<PostgresException>(() => Db.ExecuteAsync(fixture.DataSource, $"UPDATE \"{schema}\".target_history SET actor_name = 'forged'"));
@@ -291,7 +204,7 @@ public sealed class MigrationTests(PostgreSqlFixture fixture) : IClassFixture<Po
         Assert.Single(await tracker.GetHistoryAsync(target.Id));
 
         // The purge policy is the one way through: a delete under it removes the entries.
-        var purging = Db.Tracker(store, o => o.DeletePolicy = DeletePolicy.PurgeHistory);
+        var purging = TestTracker.For(store, o => o.DeletePolicy = DeletePolicy.PurgeHistory);
         Assert.True((await purging.DeleteAsync(target.Id, 1)).IsSuccess);
         Assert.Empty(await tracker.GetHistoryAsync(target.Id));
     }
@@ -324,12 +237,5 @@ public sealed class MigrationTests(PostgreSqlFixture fixture) : IClassFixture<Po
 
     /// <summary>The triggers and functions of a schema: what keeps history append-only.</summary>
     private async Task<string> GuardsAsync(string schema) =>
-        string.Join("\n", (await DescribeSchemaAsync(schema)).Split('\n').Where(line => line.StartsWith("trigger ", StringComparison.Ordinal) || line.StartsWith("function ", StringComparison.Ordinal)));
-
-    [Fact]
-    public void EmbeddedMigrations_AreNumberedWithoutGaps()
-    {
-        Assert.Equal(Enumerable.Range(1, PostgreSqlSchema.EmbeddedMigrations.Count), PostgreSqlSchema.EmbeddedMigrations.Select(m => m.Version));
-        Assert.All(PostgreSqlSchema.EmbeddedMigrations, m => Assert.False(string.IsNullOrWhiteSpace(m.Sql)));
-    }
+        string.Join("\n", (await fixture.DescribeSchemaAsync(schema)).Split('\n').Where(line => line.StartsWith("trigger ", StringComparison.Ordinal) || line.StartsWith("function ", StringComparison.Ordinal)));
 }

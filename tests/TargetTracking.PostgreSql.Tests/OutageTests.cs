@@ -1,4 +1,5 @@
 using Npgsql;
+using TargetTracking.Conformance;
 
 namespace TargetTracking.PostgreSql.Tests;
 
@@ -16,7 +17,7 @@ public sealed class OutageTests(PostgreSqlFixture fixture) : IClassFixture<Postg
         await using var dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
         var store = await fixture.CreatePostgreSqlRepositoryAsync(dataSource);
         await store.InitializeAsync();
-        var tracker = Db.Tracker(store, o => o.MaxRetryAttempts = 2);
+        var tracker = TestTracker.For(store, o => o.MaxRetryAttempts = 2);
         var operations = new TargetOperations(tracker);
         var target = (await tracker.CreateAsync(new NewTarget("Acme", Status: "Cold"))).Value!;
         await operations.StartAsync(new StartOperationRequest("op", "Hot", OperationSelection.ForIds([target.Id])));

@@ -1,4 +1,5 @@
 using Npgsql;
+using TargetTracking.Conformance;
 using Xunit.Abstractions;
 
 namespace TargetTracking.PostgreSql.Tests;
@@ -46,7 +47,7 @@ public sealed class RoundTripTests(PostgreSqlFixture fixture, ITestOutputHelper 
         };
         await using var dataSource = NpgsqlDataSource.Create(proxied.ConnectionString);
         var store = await fixture.CreatePostgreSqlRepositoryAsync(dataSource);
-        var tracker = Db.Tracker(store);
+        var tracker = TestTracker.For(store);
 
         // Warm up: the physical connection and Npgsql's type loading are paid once per pool, not per commit.
         await MeasureAsync(counter, tracker, 1);

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Npgsql;
+using TargetTracking.Conformance;
 
 namespace TargetTracking.PostgreSql.Tests;
 
@@ -63,8 +64,8 @@ public sealed partial class SchemaNamesUpgradeTests(PostgreSqlFixture fixture) :
         }
 
         // The store reads back what the store wrote: targets, history, stays, feed, operation, links.
-        var before = Db.Tracker(written, clock: _clock);
-        var after = Db.Tracker(upgraded, clock: _clock);
+        var before = TestTracker.For(written, clock: _clock);
+        var after = TestTracker.For(upgraded, clock: _clock);
         var end = DateTimeOffset.MaxValue;
         foreach (var id in ids.All)
         {
@@ -93,7 +94,7 @@ public sealed partial class SchemaNamesUpgradeTests(PostgreSqlFixture fixture) :
         Assert.Equal(await before.GetHistoryAsync(ids.Alpha), alphaHistory.Skip(1));
 
         var entries = await Db.CountAsync(DataSource, schema, "target_history");
-        var purging = Db.Tracker(upgraded, o => o.DeletePolicy = DeletePolicy.PurgeHistory, _clock);
+        var purging = TestTracker.For(upgraded, o => o.DeletePolicy = DeletePolicy.PurgeHistory, _clock);
         Assert.True((await purging.DeleteAsync(ids.Doomed, 1)).IsSuccess);
         Assert.Empty(await after.GetHistoryAsync(ids.Doomed));
         Assert.Equal(entries - 1, await Db.CountAsync(DataSource, schema, "target_history"));
@@ -128,7 +129,7 @@ public sealed partial class SchemaNamesUpgradeTests(PostgreSqlFixture fixture) :
     {
         var schema = PostgreSqlFixture.NewSchema();
         var store = Store(schema);
-        var tracker = Db.Tracker(store, clock: _clock);
+        var tracker = TestTracker.For(store, clock: _clock);
         var alice = new AuditContext { ActorId = "u-1", ActorName = "Alice", ClientAddress = "10.0.0.1", UserAgent = "ua/1" };
         async Task<Target> Step(Func<Task<Result<Target>>> write)
         {

@@ -1,12 +1,12 @@
-using Dapper;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using TargetTracking.Conformance;
 
 namespace TargetTracking.Sqlite.Tests;
 
-public sealed class DependencyInjectionTests(SqliteFileFixture fixture) : IClassFixture<SqliteFileFixture>
+/// <summary>SQLite's options, their validation and an in-memory database kept by the container; what every database shares is <see cref="RegistrationConformance{TFixture}"/>.</summary>
+public sealed class DependencyInjectionTests
 {
     [Fact]
     public void Options_Defaults_AreDocumented()
@@ -16,66 +16,6 @@ public sealed class DependencyInjectionTests(SqliteFileFixture fixture) : IClass
         Assert.Equal(string.Empty, options.ConnectionString);
         Assert.True(options.ApplyMigrations);
         Assert.Equal(TimeSpan.FromSeconds(5), options.BusyTimeout);
-    }
-
-    [Fact]
-    public async Task UseSqlite_StartsTheStore_AndTheTrackerWritesToTheFile()
-    {
-        var connectionString = fixture.NewConnectionString();
-        var services = new ServiceCollection();
-        services.AddTargetTracking().UseSqlite(connectionString, o => o.BusyTimeout = TimeSpan.FromSeconds(2));
-        await using (var provider = services.BuildServiceProvider())
-        {
-            provider.GetRequiredService<IStartupValidator>().Validate();
-            foreach (var hosted in provider.GetServices<IHostedService>())
-            {
-                await hosted.StartAsync(CancellationToken.None);
-            }
-
-            Assert.IsType<Linq2DbTargetStore>(provider.GetRequiredService<ITargetRepository>());
-            var tracker = provider.GetRequiredService<TargetTracker>();
-            Assert.True((await tracker.CreateAsync(new NewTarget("Through DI"))).IsSuccess);
-        }
-
-        await using var connection = new SqliteConnection(connectionString);
-        await connection.OpenAsync();
-        Assert.Equal("Through DI", await connection.ExecuteScalarAsync<string>("SELECT name FROM targets"));
-    }
-
-    [Fact]
-    public async Task UseLinq2Db_WithTheHostsDataOptions_StartsTheStore_AndTheTrackerWritesThroughIt()
-    {
-        var connectionString = fixture.NewConnectionString();
-        var services = new ServiceCollection();
-        services.AddTargetTracking().UseLinq2Db(SqliteDialect.Options(connectionString, TimeSpan.FromSeconds(2)), SqliteDialect.Create());
-        await using (var provider = services.BuildServiceProvider())
-        {
-            foreach (var hosted in provider.GetServices<IHostedService>())
-            {
-                await hosted.StartAsync(CancellationToken.None);
-            }
-
-            var store = Assert.IsType<TargetTracking.Linq2Db.Linq2DbTargetStore>(provider.GetRequiredService<ITargetRepository>());
-            Assert.Equal("SQLite", store.Dialect.Name);
-            var tracker = provider.GetRequiredService<TargetTracker>();
-            Assert.True((await tracker.CreateAsync(new NewTarget("Through linq2db"))).IsSuccess);
-        }
-
-        await using var connection = new SqliteConnection(connectionString);
-        await connection.OpenAsync();
-        Assert.Equal("Through linq2db", await connection.ExecuteScalarAsync<string>("SELECT name FROM targets"));
-    }
-
-    [Fact]
-    public async Task UseSqlite_CalledTwice_RegistersOneStore()
-    {
-        var services = new ServiceCollection();
-        services.AddTargetTracking().UseSqlite(fixture.NewConnectionString()).UseSqlite(fixture.NewConnectionString());
-        await using var provider = services.BuildServiceProvider();
-
-        Assert.Single(provider.GetServices<ITargetRepository>());
-        Assert.Single(provider.GetServices<IHostedService>(), h => h.GetType().Name == "Linq2DbStoreInitializer");
-        Assert.Same(provider.GetRequiredService<Linq2DbTargetStore>(), provider.GetRequiredService<ITargetRepository>());
     }
 
     [Fact]

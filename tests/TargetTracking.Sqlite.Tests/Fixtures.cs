@@ -1,4 +1,7 @@
+using Dapper;
+using LinqToDB;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
 using TargetTracking.Conformance;
 using TargetTracking.Sqlite;
 using Xunit.Abstractions;
@@ -6,7 +9,7 @@ using Xunit.Abstractions;
 namespace TargetTracking.Sqlite.Tests;
 
 /// <summary>A new temporary database file per store, all removed when the fixture ends.</summary>
-public sealed partial class SqliteFileFixture : ISharedStoreFixture, ILinq2DbStoreFixture, IIntegrityFixture, IAsyncLifetime
+public sealed partial class SqliteFileFixture : ISharedStoreFixture, ILinq2DbDatabaseFixture, IIntegrityFixture, IAsyncLifetime
 {
     private readonly List<Linq2DbTargetStore> _repositories = [];
 
@@ -47,15 +50,39 @@ public sealed partial class SqliteFileFixture : ISharedStoreFixture, ILinq2DbSto
             async () => await repository.Database().OpenAsync(CancellationToken.None));
     }
 
+    public IReadOnlyList<string> ShippedMigrationNames { get; } =
+    [
+        "0001_tables", "0002_indexes_and_history_guards", "0003_operations", "0004_append_only_and_status_case", "0005_history_repaired",
+        "0006_hierarchy", "0007_reports_and_stagnation_claims", "0008_change_feed", "0009_stays", "0010_open_stay_by_target",
+    ];
+
+    public Task<Linq2DbTestDatabase> CreateEmptyDatabaseAsync() => Task.FromResult<Linq2DbTestDatabase>(new DatabaseFile(this, NewConnectionString()));
+
     public async Task<Linq2DbTargetStore> CreateAsync(SqliteStoreOptions options)
     {
-        var repository = SqliteDialect.CreateStore(options);
+        var repository = Track(SqliteDialect.CreateStore(options));
+        await repository.InitializeAsync();
+        return repository;
+    }
+
+    /// <summary>Everything a migration can change in a database file: tables, indexes, triggers, version rows.</summary>
+    public static async Task<string> DescribeSchemaAsync(string connectionString)
+    {
+        await using var connection = new SqliteConnection(connectionString);
+        await connection.OpenAsync();
+        var objects = await connection.QueryAsync<string>("SELECT type || ' ' || name || ': ' || coalesce(sql, '') FROM sqlite_master ORDER BY type, name");
+        var versions = await connection.QueryAsync<string>("SELECT version || ' ' || name || ' ' || applied_at FROM target_tracking_migrations ORDER BY version");
+        return string.Join("\n", objects.Concat(versions));
+    }
+
+    /// <summary>Keeps a store to dispose with the fixture (its idle connections hold the file open).</summary>
+    private Linq2DbTargetStore Track(Linq2DbTargetStore repository)
+    {
         lock (_repositories)
         {
             _repositories.Add(repository);
         }
 
-        await repository.InitializeAsync();
         return repository;
     }
 
@@ -67,6 +94,42 @@ public sealed partial class SqliteFileFixture : ISharedStoreFixture, ILinq2DbSto
         }
 
         System.IO.Directory.Delete(Directory, recursive: true);
+    }
+
+    /// <summary>A new database file: SQLite's empty database.</summary>
+    private sealed class DatabaseFile(SqliteFileFixture fixture, string connectionString) : Linq2DbTestDatabase
+    {
+        public override DataOptions Host { get; } = SqliteDialect.Options(connectionString, TimeSpan.FromSeconds(5));
+
+        public override Linq2DbDialect Dialect { get; } = SqliteDialect.Create();
+
+        // Every SQLite store opens connections of its own to the file, as another process would.
+        public override Linq2DbTargetStore CreateStore(bool applyMigrations = true, bool ownConnections = false) =>
+            fixture.Track(SqliteDialect.CreateStore(new SqliteStoreOptions { ConnectionString = connectionString, ApplyMigrations = applyMigrations }));
+
+        public override void UseTheDatabase(TargetTrackingBuilder builder) => builder.UseSqlite(connectionString, o => o.BusyTimeout = TimeSpan.FromSeconds(2));
+
+        public override Task<string> DescribeSchemaAsync() => SqliteFileFixture.DescribeSchemaAsync(connectionString);
+
+        // Migrators take turns on the file's write lock, which goes with their transaction: free when a write can start.
+        public override async Task<bool> MigrationLockHeldAsync()
+        {
+            await using var connection = new SqliteConnection(connectionString);
+            await connection.OpenAsync();
+            await using var probe = connection.CreateCommand();
+            probe.CommandText = "BEGIN IMMEDIATE; ROLLBACK;";
+            probe.CommandTimeout = 1;
+            try
+            {
+                await probe.ExecuteNonQueryAsync();
+                return false;
+            }
+            catch (SqliteException e) when (e.SqliteErrorCode == 5)
+            {
+                // SQLITE_BUSY for the whole second: someone holds the write lock.
+                return true;
+            }
+        }
     }
 }
 
@@ -142,3 +205,13 @@ public sealed class SqliteFirstCallConformance(SqliteFileFixture fixture) : Firs
 public sealed class SqliteFileReportConformance(SqliteFileFixture fixture) : ReportConformance<SqliteFileFixture>(fixture);
 
 public sealed class SqliteMemoryReportConformance(SqliteMemoryFixture fixture) : ReportConformance<SqliteMemoryFixture>(fixture);
+
+public sealed class SqliteFileConcurrencyConformance(SqliteFileFixture fixture) : ConcurrencyConformance<SqliteFileFixture>(fixture);
+
+public sealed class SqliteFileVerbatimStorageConformance(SqliteFileFixture fixture) : VerbatimStorageConformance<SqliteFileFixture>(fixture);
+
+public sealed class SqliteFileSetBasedWriteConformance(SqliteFileFixture fixture) : SetBasedWriteConformance<SqliteFileFixture>(fixture);
+
+public sealed class SqliteFileMigrationConformance(SqliteFileFixture fixture) : MigrationConformance<SqliteFileFixture>(fixture);
+
+public sealed class SqliteFileRegistrationConformance(SqliteFileFixture fixture) : RegistrationConformance<SqliteFileFixture>(fixture);

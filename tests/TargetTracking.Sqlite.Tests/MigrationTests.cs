@@ -1,75 +1,24 @@
 using Dapper;
 using Microsoft.Data.Sqlite;
+using TargetTracking.Conformance;
 
 namespace TargetTracking.Sqlite.Tests;
 
+/// <summary>
+/// Migrations as only SQLite runs them (each script in one transaction, tables rebuilt to change them, WAL switched on,
+/// upgrades of old files); what every database shares is <see cref="MigrationConformance{TFixture}"/>.
+/// </summary>
 public sealed class MigrationTests(SqliteFileFixture fixture) : IClassFixture<SqliteFileFixture>
 {
     private SqliteDatabase NewDatabase(string? connectionString = null) =>
         new(new SqliteStoreOptions { ConnectionString = connectionString ?? fixture.NewConnectionString() });
-
-    private static async Task<List<string>> SchemaAsync(string connectionString)
-    {
-        await using var connection = new SqliteConnection(connectionString);
-        await connection.OpenAsync();
-        return [.. await connection.QueryAsync<string>("SELECT type || ' ' || name || ': ' || coalesce(sql, '') FROM sqlite_master ORDER BY type, name")];
-    }
-
-    [Fact]
-    public void EmbeddedMigrations_AreNumberedFromOneWithoutGaps()
-    {
-        var versions = SqliteMigrator.Embedded.Value.Select(m => m.Version).ToList();
-        Assert.Equal(Enumerable.Range(1, versions.Count), versions);
-        Assert.True(versions.Count >= 2);
-    }
-
-    [Fact]
-    public async Task Migrate_Twice_AppliesNothingTheSecondTime()
-    {
-        var database = NewDatabase();
-        var migrator = new SqliteMigrator(database);
-
-        var first = await migrator.MigrateAsync();
-        var schema = await SchemaAsync(database.ConnectionString);
-        var second = await migrator.MigrateAsync();
-
-        Assert.Equal(SqliteMigrator.Embedded.Value.Select(m => m.Version), first);
-        Assert.Empty(second);
-        Assert.Equal(schema, await SchemaAsync(database.ConnectionString));
-        Assert.Equal(first, await migrator.GetAppliedVersionsAsync());
-    }
-
-    [Fact]
-    public async Task Migrate_ManyStartersRacing_AppliesEachVersionOnce()
-    {
-        var connectionString = fixture.NewConnectionString();
-        using var start = new ManualResetEventSlim();
-        var starters = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
-        {
-            var repository = SqliteDialect.CreateStore(new SqliteStoreOptions { ConnectionString = connectionString });
-            start.Wait();
-            await repository.InitializeAsync();
-            return repository;
-        })).ToList();
-        start.Set();
-        var repositories = await Task.WhenAll(starters);
-
-        await using var connection = new SqliteConnection(connectionString);
-        await connection.OpenAsync();
-        var versions = (await connection.QueryAsync<int>("SELECT version FROM target_tracking_migrations ORDER BY version")).ToList();
-        Assert.Equal(SqliteMigrator.Embedded.Value.Select(m => m.Version), versions);
-        foreach (var repository in repositories)
-        {
-            await repository.DisposeAsync();
-        }
-    }
 
     [Fact]
     public async Task Migrate_WhenAScriptFails_LeavesTheDatabaseAsItWas()
     {
         var database = NewDatabase();
         await new SqliteMigrator(database).MigrateAsync();
-        var before = await SchemaAsync(database.ConnectionString);
+        var before = await SqliteFileFixture.DescribeSchemaAsync(database.ConnectionString);
         var broken = new SqliteMigrator(database,
         [
             .. SqliteMigrator.Embedded.Value,
@@ -80,7 +29,7 @@ public sealed class MigrationTests(SqliteFileFixture fixture) : IClassFixture<Sq
         var error = await Assert.ThrowsAsync<SqliteException>(() => broken.MigrateAsync());
 
         Assert.Contains("no_such_table", error.Message, StringComparison.Ordinal);
-        Assert.Equal(before, await SchemaAsync(database.ConnectionString));
+        Assert.Equal(before, await SqliteFileFixture.DescribeSchemaAsync(database.ConnectionString));
         Assert.Equal(SqliteMigrator.Embedded.Value.Select(m => m.Version), await broken.GetAppliedVersionsAsync());
     }
 
@@ -178,14 +127,14 @@ public sealed class MigrationTests(SqliteFileFixture fixture) : IClassFixture<Sq
     {
         var database = NewDatabase();
         await new SqliteMigrator(database).MigrateAsync();
-        var before = await SchemaAsync(database.ConnectionString);
+        var before = await SqliteFileFixture.DescribeSchemaAsync(database.ConnectionString);
         await using (var connection = new SqliteConnection(database.ConnectionString))
         {
             await connection.OpenAsync();
             await connection.ExecuteAsync(SqliteMigrator.Embedded.Value.Single(m => m.Version == 4).Sql);
         }
 
-        Assert.Equal(before, await SchemaAsync(database.ConnectionString));
+        Assert.Equal(before, await SqliteFileFixture.DescribeSchemaAsync(database.ConnectionString));
     }
 
     [Fact]

@@ -9,7 +9,17 @@ namespace TargetTracking.Conformance;
 /// <param name="Store">The store.</param>
 /// <param name="Host">The linq2db options a host connects with.</param>
 /// <param name="OpenAdoConnectionAsync">Opens a plain ADO.NET connection, as a host without linq2db would.</param>
-public sealed record Linq2DbTestStore(Linq2DbTargetStore Store, DataOptions Host, Func<Task<DbConnection>> OpenAdoConnectionAsync);
+public sealed record Linq2DbTestStore(Linq2DbTargetStore Store, DataOptions Host, Func<Task<DbConnection>> OpenAdoConnectionAsync)
+{
+    /// <summary>Runs a query as the host and returns its first value; <see cref="Qualify"/> names the store's tables.</summary>
+    public Task<T> ScalarAsync<T>(string sql) => HostSql.ScalarAsync<T>(Host, sql);
+
+    /// <summary>Counts the rows of one of the store's tables.</summary>
+    public Task<long> CountAsync(string table) => ScalarAsync<long>($"SELECT COUNT(*) FROM {Qualify(table)}");
+
+    /// <summary>Gets a table's name as raw SQL on this database refers to it.</summary>
+    public string Qualify(string table) => Store.Dialect.Sql.Qualify(table);
+}
 
 /// <summary>What a linq2db dialect's test project supplies to run <see cref="HostTransactionConformance{TFixture}"/>.</summary>
 public interface ILinq2DbStoreFixture

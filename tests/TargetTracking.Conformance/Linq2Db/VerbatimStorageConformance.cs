@@ -1,8 +1,16 @@
-namespace TargetTracking.MySql.Tests;
+namespace TargetTracking.Conformance;
 
-/// <summary>Whatever text a caller sends is stored and returned unchanged, and matched literally by searches.</summary>
-public sealed class VerbatimStorageTests(MySqlFixture fixture) : IClassFixture<MySqlFixture>
+/// <summary>
+/// Whatever text a caller sends is stored and returned unchanged, and matched literally by searches: text that means
+/// something to one database's SQL (quotes, dollar quoting, backticks, escapes, LIKE wildcards) is plain text to every
+/// one. Names sort and compare by code point, as the in-memory model does.
+/// </summary>
+/// <typeparam name="TFixture">The dialect's fixture.</typeparam>
+public abstract class VerbatimStorageConformance<TFixture>(TFixture fixture) : IClassFixture<TFixture>
+    where TFixture : class, ILinq2DbStoreFixture
 {
+    private async Task<TargetTracker> TrackerAsync(TimeProvider? clock = null) => TestTracker.For((await fixture.CreateLinq2DbStoreAsync()).Store, clock: clock);
+
     public static TheoryData<string> HostileText => new()
     {
         "O'Brien & \"Sons\"",
@@ -27,8 +35,7 @@ public sealed class VerbatimStorageTests(MySqlFixture fixture) : IClassFixture<M
     [MemberData(nameof(HostileText))]
     public async Task HostileText_InEveryField_RoundTripsUnchanged_AndIsFoundLiterally(string text)
     {
-        var store = (await fixture.CreateMySqlRepositoryAsync()).Repository;
-        var tracker = Db.Tracker(store);
+        var tracker = await TrackerAsync();
         var audit = new AuditContext { ActorId = text, ActorName = text, CorrelationId = text, ClientAddress = text, UserAgent = text };
         var markets = new[] { text.Trim(), "plain" };
 
@@ -61,7 +68,7 @@ public sealed class VerbatimStorageTests(MySqlFixture fixture) : IClassFixture<M
     [Fact]
     public async Task LikePatterns_AreNotWildcards_InNameAndMarketSearch()
     {
-        var tracker = Db.Tracker((await fixture.CreateMySqlRepositoryAsync()).Repository);
+        var tracker = await TrackerAsync();
         await tracker.CreateAsync(new NewTarget("abc", Markets: ["EU"]));
         await tracker.CreateAsync(new NewTarget("a%c", Markets: ["E_"]));
 
@@ -74,7 +81,7 @@ public sealed class VerbatimStorageTests(MySqlFixture fixture) : IClassFixture<M
     public async Task Timestamps_ComeBackInUtc_EqualToWhatWasStored()
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 3, 29, 1, 59, 59, 123, 456, TimeSpan.FromHours(2)).AddTicks(7));
-        var tracker = Db.Tracker((await fixture.CreateMySqlRepositoryAsync()).Repository, clock: clock);
+        var tracker = await TrackerAsync(clock);
 
         var created = (await tracker.CreateAsync(new NewTarget("Timed", Status: "Cold"))).Value!;
         var read = (await tracker.GetAsync(created.Id)).Value!;
@@ -91,7 +98,7 @@ public sealed class VerbatimStorageTests(MySqlFixture fixture) : IClassFixture<M
     public async Task HistoryFeed_StartingBetweenTwoMicroseconds_MatchesTheModel()
     {
         var clock = new FakeTimeProvider();
-        var tracker = Db.Tracker((await fixture.CreateMySqlRepositoryAsync()).Repository, clock: clock);
+        var tracker = await TrackerAsync(clock);
         var first = (await tracker.CreateAsync(new NewTarget("First"))).Value!;
         clock.Advance(TimeSpan.FromMicroseconds(1));
         var second = (await tracker.CreateAsync(new NewTarget("Second"))).Value!;
@@ -106,9 +113,9 @@ public sealed class VerbatimStorageTests(MySqlFixture fixture) : IClassFixture<M
     [Fact]
     public async Task Names_SortByCodePoint_LikeTheModel_WithSupplementaryCharactersAndTrailingSpaces()
     {
-        // utf8mb4_nopad_bin: code point order with no padding; utf8mb4_bin would put "a\t" before "a" and "a" equal to "a ".
+        // Code point order with no padding: a padding collation (MariaDB's utf8mb4_bin) puts "a\t" before "a" and "a" equal to "a ".
         string[] names = ["b", "a ", "a", "a\t", "\uE000", "\U0001F600", "\uFFFD", "A", "é", "\U0001F600!", "a  "];
-        var tracker = Db.Tracker((await fixture.CreateMySqlRepositoryAsync()).Repository);
+        var tracker = await TrackerAsync();
         foreach (var name in names)
         {
             Assert.True((await tracker.CreateAsync(new NewTarget(name))).IsSuccess, name);
@@ -123,12 +130,12 @@ public sealed class VerbatimStorageTests(MySqlFixture fixture) : IClassFixture<M
     [Fact]
     public async Task Searches_CompareBinary_WithoutAccentOrWidthFolding()
     {
-        var tracker = Db.Tracker((await fixture.CreateMySqlRepositoryAsync()).Repository);
+        var tracker = await TrackerAsync();
         await tracker.CreateAsync(new NewTarget("Été Café", Markets: ["Ü-Land"]));
         await tracker.CreateAsync(new NewTarget("Straße", Markets: ["ＥＵ"]));
         await tracker.CreateAsync(new NewTarget("plain", Markets: ["U-LAND"]));
 
-        // Case is folded by the core (upper-invariant on both sides); nothing else is, unlike a *_ci collation.
+        // Case is folded by the core (upper-invariant on both sides); nothing else is, unlike a *_ci collation or ILIKE.
         Assert.Equal(["Été Café"], await NamesAsync(tracker, new TargetQuery { NameContains = "été" }));
         Assert.Empty(await NamesAsync(tracker, new TargetQuery { NameContains = "ete" }));
         Assert.Equal(["Straße"], await NamesAsync(tracker, new TargetQuery { NameContains = "ß" }));

@@ -1,32 +1,26 @@
 using System.Collections.Concurrent;
-using Npgsql;
 
-namespace TargetTracking.PostgreSql.Tests;
+namespace TargetTracking.Conformance;
 
-/// <summary>Many host instances (each its own data source and store) writing the same targets of one schema.</summary>
-public sealed class ConcurrencyTests(PostgreSqlFixture fixture) : IClassFixture<PostgreSqlFixture>, IAsyncLifetime
+/// <summary>
+/// Many host instances (each its own connection pool and store) writing the same targets of one database: exactly one
+/// of the writers that read the same version applies, the others get a conflict, and no change or history entry is lost.
+/// </summary>
+/// <typeparam name="TFixture">The dialect's fixture.</typeparam>
+public abstract class ConcurrencyConformance<TFixture>(TFixture fixture) : IClassFixture<TFixture>
+    where TFixture : class, ILinq2DbDatabaseFixture
 {
     private const int Writers = 8;
-    private readonly List<NpgsqlDataSource> _dataSources = [];
 
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
+    private async Task<TargetTracker[]> HostsAsync()
     {
-        foreach (var dataSource in _dataSources)
-        {
-            await dataSource.DisposeAsync();
-        }
-    }
-
-    private async Task<TargetTracker[]> HostsAsync(string schema)
-    {
+        var database = await fixture.CreateEmptyDatabaseAsync();
         var trackers = new TargetTracker[Writers];
         for (var i = 0; i < Writers; i++)
         {
-            var dataSource = NpgsqlDataSource.Create(fixture.ConnectionString);
-            _dataSources.Add(dataSource);
-            trackers[i] = Db.Tracker(await fixture.CreatePostgreSqlRepositoryAsync(dataSource, schema), clock: TimeProvider.System);
+            var store = database.CreateStore(ownConnections: true);
+            await store.MigrateAsync();
+            trackers[i] = TestTracker.For(store, clock: TimeProvider.System);
         }
 
         return trackers;
@@ -42,7 +36,7 @@ public sealed class ConcurrencyTests(PostgreSqlFixture fixture) : IClassFixture<
     [Fact]
     public async Task EightWriters_WithTheSameExpectedVersion_ExactlyOneApplies_EveryOtherGetsAConflict()
     {
-        var hosts = await HostsAsync(PostgreSqlFixture.NewSchema());
+        var hosts = await HostsAsync();
         var target = (await hosts[0].CreateAsync(new NewTarget("Contested", Status: "Cold"))).Value!;
         string[] cycle = ["Active", "Hot", "Cold"];
 
@@ -80,7 +74,7 @@ public sealed class ConcurrencyTests(PostgreSqlFixture fixture) : IClassFixture<
     [Fact]
     public async Task EightWriters_BulkChangingOverlappingTargets_InShuffledOrder_LoseNothing()
     {
-        var hosts = await HostsAsync(PostgreSqlFixture.NewSchema());
+        var hosts = await HostsAsync();
         var created = await hosts[0].CreateManyAsync(Enumerable.Range(0, 40).Select(i => new NewTarget($"Target {i:D2}", Status: "Cold")));
         var ids = created.Items.Select(i => i.TargetId).ToArray();
         var applied = new ConcurrentDictionary<TargetId, int>();

@@ -1,17 +1,19 @@
-namespace TargetTracking.MySql.Tests;
+namespace TargetTracking.Conformance;
 
 /// <summary>
 /// The set-based statements of a bulk commit: markets of many rows travel flat and are grouped back per row,
 /// and status-only changes are written with their own narrow statement in the same batch as field updates.
 /// </summary>
-public sealed class SetBasedWriteTests(MySqlFixture fixture) : IClassFixture<MySqlFixture>
+/// <typeparam name="TFixture">The dialect's fixture.</typeparam>
+public abstract class SetBasedWriteConformance<TFixture>(TFixture fixture) : IClassFixture<TFixture>
+    where TFixture : class, ILinq2DbStoreFixture
 {
     private static IReadOnlyList<string> MarketsOf(int i) => [.. Enumerable.Range(0, i % 5).Select(m => $"Market {(i + m) % 11}")];
 
     [Fact]
     public async Task CreateMany_OfThousandsOfTargets_KeepsEveryTargetsMarketsInOrder_IncludingNone()
     {
-        var tracker = Db.Tracker((await fixture.CreateMySqlRepositoryAsync()).Repository);
+        var tracker = TestTracker.For((await fixture.CreateLinq2DbStoreAsync()).Store);
 
         var created = await tracker.CreateManyAsync(Enumerable.Range(0, 3000).Select(i => new NewTarget($"T{i}", Markets: MarketsOf(i))));
 
@@ -27,8 +29,7 @@ public sealed class SetBasedWriteTests(MySqlFixture fixture) : IClassFixture<MyS
     [Fact]
     public async Task BulkCommit_MixingStatusChangesAndFieldUpdates_StoresEveryTargetAsReturned()
     {
-        var store = (await fixture.CreateMySqlRepositoryAsync()).Repository;
-        var tracker = Db.Tracker(store);
+        var tracker = TestTracker.For((await fixture.CreateLinq2DbStoreAsync()).Store);
         var created = await tracker.CreateManyAsync(Enumerable.Range(0, 400).Select(i => new NewTarget($"T{i}", $"d{i}", MarketsOf(i), "Cold")));
         var targets = created.Items.Select(i => i.Target!).ToArray();
 
