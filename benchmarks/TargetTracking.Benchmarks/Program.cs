@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Running;
+using TargetTracking.Benchmarks.Growth;
 using TargetTracking.Benchmarks.Infrastructure;
 using TargetTracking.Benchmarks.MySql;
 using TargetTracking.Benchmarks.PostgreSql;
@@ -15,6 +16,7 @@ using TargetTracking.PostgreSql.Tests;
 // dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- [--short] --reports      (pipeline reports over 1,000,000 targets, 5,000,000 entries)
 // dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- --verify                 (check what every bulk competitor writes)
 // dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- [--short] --feed-latency (change feed latency on PostgreSQL, NOTIFY and polling)
+// dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- [--short] --growth       (a change vs the target's history length, a bulk vs table size; 3 databases)
 // dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- --smoke                  (every class once, Dry job, smallest sizes; eng/benchmark-smoke)
 var shortRun = args.Contains("--short");
 var operations = args.Contains("--operations");
@@ -25,7 +27,8 @@ var hierarchy = args.Contains("--hierarchy");
 var feedLatency = args.Contains("--feed-latency");
 var reports = args.Contains("--reports");
 var smoke = args.Contains("--smoke");
-var rest = args.Where(a => a is not "--short" and not "--operations" and not "--first-call" and not "--verify" and not "--integrity" and not "--hierarchy" and not "--feed-latency" and not "--reports" and not "--bdn" and not "--smoke").ToArray();
+var growth = args.Contains("--growth");
+var rest = args.Where(a => a is not "--short" and not "--operations" and not "--first-call" and not "--verify" and not "--integrity" and not "--hierarchy" and not "--feed-latency" and not "--reports" and not "--bdn" and not "--smoke" and not "--growth").ToArray();
 
 // Every benchmark runs in its own process; one throwaway cluster, started here, serves them all (each
 // process creates its own database on it). The cluster stops when this process exits.
@@ -36,7 +39,7 @@ if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(PostgreSqlServe
 
 // Likewise one throwaway MariaDB server, when a MariaDB benchmark may run.
 if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(MariaDbServer.EnvironmentVariable)) && !InfoOnly(rest) && !operations && !firstCall && !hierarchy && !feedLatency && !reports
-    && (verify || !rest.Contains("--filter") || rest.SkipWhile(a => a != "--filter").Skip(1).TakeWhile(a => !a.StartsWith('-')).Any(f => f.Contains("MariaDb", StringComparison.OrdinalIgnoreCase) || f.Trim('*').Length == 0 || f.Contains("Bulk", StringComparison.OrdinalIgnoreCase))))
+    && (verify || growth || !rest.Contains("--filter") || rest.SkipWhile(a => a != "--filter").Skip(1).TakeWhile(a => !a.StartsWith('-')).Any(f => f.Contains("MariaDb", StringComparison.OrdinalIgnoreCase) || f.Trim('*').Length == 0 || f.Contains("Bulk", StringComparison.OrdinalIgnoreCase))))
 {
     Environment.SetEnvironmentVariable(MariaDbServer.EnvironmentVariable, await MariaDbServer.GetAdminConnectionStringAsync());
 }
@@ -51,6 +54,19 @@ if (smoke)
 {
     // Every class, those run apart below too, in one run (BenchmarkDotNet builds its project once) at their smallest sizes.
     return BenchmarkConfig.Passed(BenchmarkRunner.Run(all, BenchmarkConfig.Dry()), Console.Out) ? 0 : 1;
+}
+
+// Their own runs, with their own jobs (below; --growth and the smoke run them too).
+Type[] growthClasses = [typeof(StatusChangeGrowthBenchmarks), typeof(BulkGrowthBenchmarks)];
+Type[] apart = [typeof(PostgreSqlOperationBenchmarks), typeof(PostgreSqlFirstCallBenchmarks), typeof(PostgreSqlIntegrityBenchmarks), typeof(PostgreSqlHierarchyBenchmarks), typeof(PostgreSqlReportBenchmarks), .. growthClasses];
+var config = rest.Any(a => a is "--job" or "-j") ? BenchmarkConfig.CommandLineJob() : shortRun ? BenchmarkConfig.Short() : BenchmarkConfig.Full();
+
+if (growth)
+{
+    // Seeding 1,000,000 targets takes a minute or more per case: not part of the suite. The command line's job, filter
+    // and options apply; without a filter, both classes run (BenchmarkSwitcher would ask which).
+    var growthArgs = rest.Contains("--filter") ? rest : [.. rest, "--filter", "*"];
+    return BenchmarkConfig.Passed(BenchmarkSwitcher.FromTypes(growthClasses).Run(growthArgs, config), Console.Out) ? 0 : 1;
 }
 
 if (operations)
@@ -107,10 +123,7 @@ if (firstCall)
     return BenchmarkConfig.Passed([BenchmarkRunner.Run<PostgreSqlFirstCallBenchmarks>(BenchmarkConfig.FirstCall(shortRun ? 3 : 10))], Console.Out) ? 0 : 1;
 }
 
-// Their own runs, with their own jobs: above.
-Type[] apart = [typeof(PostgreSqlOperationBenchmarks), typeof(PostgreSqlFirstCallBenchmarks), typeof(PostgreSqlIntegrityBenchmarks), typeof(PostgreSqlHierarchyBenchmarks), typeof(PostgreSqlReportBenchmarks)];
 var suite = all.Except(apart).ToArray();
-var config = rest.Any(a => a is "--job" or "-j") ? BenchmarkConfig.CommandLineJob() : shortRun ? BenchmarkConfig.Short() : BenchmarkConfig.Full();
 var summaries = BenchmarkSwitcher.FromTypes(suite).Run(rest, config);
 return InfoOnly(rest) || BenchmarkConfig.Passed(summaries, Console.Out) ? 0 : 1;
 
