@@ -9,12 +9,11 @@ namespace TargetTracking.MySql;
 /// <summary>
 /// How the store spells values in MariaDB/MySQL: ids as <c>BINARY(16)</c> in RFC 4122 (big-endian) byte order, so
 /// byte order is .NET's <see cref="Guid"/> order and PostgreSQL's <c>uuid</c> order; times as <c>DATETIME(6)</c> in
-/// UTC; markets as a JSON array; many ids or rows as one JSON parameter that <c>JSON_TABLE</c> reads.
+/// UTC; many ids or rows as one JSON parameter that <c>JSON_TABLE</c> reads.
 /// </summary>
 internal static class Stored
 {
     // Keeps non-ASCII text as UTF-8 in the JSON (the JSON never reaches a browser, so HTML-safe escaping buys nothing).
-    private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private static readonly JsonWriterOptions Writer = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static byte[] Id(Guid id) => id.ToByteArray(bigEndian: true);
