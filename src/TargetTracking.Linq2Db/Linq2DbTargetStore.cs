@@ -242,6 +242,41 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
     }
 
     /// <summary>
+    /// Applies a guarded status change in one round trip where the dialect has one statement for it (PostgreSQL), otherwise in
+    /// a write session (<see cref="GuardedStatusChange.ApplyAsync"/>); inside a host's transaction, without committing.
+    /// </summary>
+    /// <param name="change">The change and its checks.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>The target after the change, or <see langword="null"/> when a check failed and nothing was written.</returns>
+    public async Task<Target?> TryChangeStatusAsync(GuardedStatusChange change, CancellationToken cancellationToken = default)
+    {
+        Guard.Against.Null(change);
+        if (!_dialect.Writer.ChangesStatusInOneStatement)
+        {
+            var session = await BeginWriteAsync(cancellationToken).ConfigureAwait(false);
+            await using (session.ConfigureAwait(false))
+            {
+                return await change.ApplyAsync(session, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        using var turn = InHost ? null : await _dialect.Sessions.EnterWriterAsync(cancellationToken).ConfigureAwait(false);
+        var db = Connect();
+        await using (db.ConfigureAwait(false))
+        {
+            try
+            {
+                return await _dialect.Writer.ChangeStatusAsync(db, change, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (_dialect.Errors.Translate(e) is { } translated)
+            {
+                throw translated;
+            }
+        }
+    }
+
+    /// <summary>
     /// Tells whether a failure is transient (the dialect's classification: a lost connection, a deadlock, a
     /// serialization failure…). Inside a host's transaction nothing is: re-running a unit of work there could not undo
     /// what the failed attempt left in the host's transaction.

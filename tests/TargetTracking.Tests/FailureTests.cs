@@ -94,17 +94,88 @@ public sealed class FailureTests
         var (tracker, _) = Tracker(store);
         var target = (await SeedAsync(tracker, 1))[0];
         var commits = store.Commits;
-        store.CommitFault = n => n == commits + 1 ? new TimeoutException("answer lost") : null;
-        var begun = 0;
-        store.BeginFault = () => ++begun > 1 ? new TimeoutException("store down") : null;
+        // The answer of the commit is lost, then the store is down: the next attempts cannot look for the lost commit.
+        store.CommitFault = n =>
+        {
+            if (n != commits + 1)
+            {
+                return null;
+            }
+
+            store.ReadFault = () => new TimeoutException("store down");
+            store.BeginFault = () => new TimeoutException("store down");
+            return new TimeoutException("answer lost");
+        };
 
         var error = await Assert.ThrowsAsync<TargetStoreUnavailableException>(() => tracker.ChangeStatusAsync(target.Id, 1, "Hot", new AuditContext { CorrelationId = "c-lost" }));
 
         Assert.True(error.CommitOutcomeUnknown);
         Assert.Contains("may have been written", error.Message, StringComparison.Ordinal);
         store.BeginFault = () => null;
+        store.ReadFault = () => null;
         Assert.Equal(("Hot", 2L), ((await tracker.GetAsync(target.Id)).Value!.Status, (await tracker.GetAsync(target.Id)).Value!.Version));
         Assert.Equal("c-lost", (await tracker.GetHistoryAsync(target.Id))[0].CorrelationId);
+    }
+
+    [Fact]
+    public async Task SingleChange_ThatPassesItsChecks_IsOneGuardedChange_AndNoSessionOfTheCore()
+    {
+        var store = new FaultyRepository();
+        var (tracker, _) = Tracker(store);
+        var target = (await SeedAsync(tracker, 1))[0];
+        var (sessions, guarded) = (store.Sessions, store.GuardedChanges);
+
+        var moved = await tracker.ChangeStatusAsync(target.Id, 1, "hot");
+
+        Assert.Equal(("Hot", 2L), (moved.Value?.Status, moved.Value?.Version ?? 0));
+        Assert.Equal((1, 1), (store.GuardedChanges - guarded, store.Sessions - sessions));
+    }
+
+    [Theory]
+    [InlineData("stale")]
+    [InlineData("forbidden")]
+    [InlineData("missing")]
+    [InlineData("same")]
+    public async Task SingleChange_WhoseChecksFail_IsDecidedUnderALock_WithTheSameTypedError(string why)
+    {
+        var store = new FaultyRepository();
+        var (tracker, _) = Tracker(store);
+        var target = (await SeedAsync(tracker, 1))[0];
+        var (sessions, guarded, saves) = (store.Sessions, store.GuardedChanges, store.Saves);
+
+        var result = why switch
+        {
+            "stale" => await tracker.ChangeStatusAsync(target.Id, 2, "Hot"),
+            "forbidden" => await tracker.ChangeStatusAsync(target.Id, 1, "Closed"),
+            "missing" => await tracker.ChangeStatusAsync(TargetId.New(TimeProvider.System), 1, "Hot"),
+            _ => await tracker.ChangeStatusAsync(target.Id, 1, target.Status),
+        };
+
+        Assert.Equal((1, 2, 0), (store.GuardedChanges - guarded, store.Sessions - sessions, store.Saves - saves));
+        switch (why)
+        {
+            case "stale": Assert.IsType<VersionConflictError>(result.Error); break;
+            case "forbidden": Assert.IsType<TransitionNotAllowedError>(result.Error); break;
+            case "missing": Assert.IsType<NotFoundError>(result.Error); break;
+            default: Assert.True(result.IsSuccess && result.Value.Version == 1); break;
+        }
+    }
+
+    [Fact]
+    public async Task SingleChange_WhoseGuardedAnswerIsLost_ReturnsTheTargetItLeft_AndIsAppliedOnce()
+    {
+        var store = new FaultyRepository();
+        var (tracker, _) = Tracker(store);
+        var target = (await SeedAsync(tracker, 1))[0];
+        var commits = store.Commits;
+        store.CommitFault = n => n == commits + 1 ? new TimeoutException("answer lost") : null;
+
+        var moved = await tracker.ChangeStatusAsync(target.Id, 1, "Hot");
+
+        Assert.True(moved.IsSuccess, moved.ToString());
+        Assert.True(moved.Value.SameAs((await tracker.GetAsync(target.Id)).Value));
+        Assert.Equal(2L, moved.Value.Version);
+        Assert.Equal([2L, 1L], (await tracker.GetHistoryAsync(target.Id)).Select(h => h.Version));
     }
 
     [Fact]

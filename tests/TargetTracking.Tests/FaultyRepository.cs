@@ -47,8 +47,32 @@ internal sealed class FaultyRepository : ITargetRepository, IOperationStore, IHi
 
     public Task<IReadOnlyList<StatusCount>> CountByStatusAsync(CancellationToken cancellationToken = default) => Read(() => _inner.CountByStatusAsync(cancellationToken));
 
-    public async Task<ITargetWriteSession> BeginWriteAsync(CancellationToken cancellationToken = default) =>
-        BeginFault() is { } fault ? throw fault : new Session(this, await _inner.BeginWriteAsync(cancellationToken));
+    public async Task<ITargetWriteSession> BeginWriteAsync(CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _sessions);
+        return BeginFault() is { } fault ? throw fault : new Session(this, await _inner.BeginWriteAsync(cancellationToken));
+    }
+
+    /// <summary>Gets how many write sessions were begun (a guarded change runs in one of its own here).</summary>
+    public int Sessions => Volatile.Read(ref _sessions);
+
+    private int _sessions;
+
+    /// <summary>Gets how many guarded status changes were asked for.</summary>
+    public int GuardedChanges => Volatile.Read(ref _guarded);
+
+    private int _guarded;
+
+    /// <summary>Applies a guarded change in a write session of this store, so the session's faults apply to it too.</summary>
+    public async Task<Target?> TryChangeStatusAsync(GuardedStatusChange change, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _guarded);
+        var session = await BeginWriteAsync(cancellationToken);
+        await using (session)
+        {
+            return await change.ApplyAsync(session, cancellationToken);
+        }
+    }
 
     public bool IsTransient(Exception exception) => exception is TimeoutException or IOException;
 

@@ -24,6 +24,20 @@ internal abstract class DialectWriter
     /// </summary>
     public virtual Task<WriteCounts> WriteAndCommitAsync(DataConnection db, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> locked, CancellationToken cancellationToken) =>
         throw new NotSupportedException("This dialect does not commit with its last write.");
+
+    /// <summary>
+    /// Gets a value indicating whether the dialect applies a guarded status change in one statement
+    /// (<see cref="ChangeStatusAsync"/>); otherwise the store applies it in a write session (<see cref="GuardedStatusChange.ApplyAsync"/>).
+    /// </summary>
+    public virtual bool ChangesStatusInOneStatement => false;
+
+    /// <summary>
+    /// Applies a guarded status change in one statement: the row, its entry and its stays where the checks pass, nothing
+    /// otherwise. Without a transaction on <paramref name="db"/> the statement commits itself; inside a host's, it does not.
+    /// </summary>
+    /// <returns>The target after the change, or <see langword="null"/> when a check failed.</returns>
+    public virtual Task<Target?> ChangeStatusAsync(DataConnection db, GuardedStatusChange change, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("This dialect applies a guarded status change in a write session.");
 }
 
 /// <summary>How many rows each kind of write matched.</summary>

@@ -22,6 +22,60 @@ internal sealed class PostgreSqlBulkWriter(Linq2DbDialect dialect, PostgreSqlSta
     public override Task<WriteCounts> WriteAndCommitAsync(DataConnection db, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> locked, CancellationToken cancellationToken) =>
         WriteAsync(db, changes, locked, commit: true, cancellationToken);
 
+    public override bool ChangesStatusInOneStatement => true;
+
+    public override async Task<Target?> ChangeStatusAsync(DataConnection db, GuardedStatusChange change, CancellationToken cancellationToken)
+    {
+        var connection = (NpgsqlConnection)await db.OpenDbConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var entry = change.Entry;
+        var from = change.From.Where(s => s is not null).ToArray();
+        var command = new NpgsqlCommand(sql.ChangeStatusGuarded, connection, (NpgsqlTransaction?)db.Transaction)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter<Guid> { TypedValue = change.Id.Value },
+                new NpgsqlParameter<long> { TypedValue = change.ExpectedVersion },
+                new NpgsqlParameter<string?[]> { TypedValue = from, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+                new NpgsqlParameter<bool> { TypedValue = from.Length < change.From.Count },
+                Text(change.Status),
+                new NpgsqlParameter<DateTime> { TypedValue = entry.OccurredAt.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz },
+                new NpgsqlParameter<Guid> { TypedValue = entry.Id },
+                Text(entry.ActorId),
+                Text(entry.ActorName),
+                Text(entry.CorrelationId),
+                Text(entry.ClientAddress),
+                Text(entry.UserAgent),
+                new NpgsqlParameter<long> { TypedValue = StayChanges.Micros(entry.OccurredAt) },
+            },
+        };
+        await using (command.ConfigureAwait(false))
+        {
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    return null;
+                }
+
+                return new Target
+                {
+                    Id = change.Id,
+                    Name = reader.GetString(0),
+                    Description = reader.IsDBNull(1) ? null : reader.GetString(1),
+                    Markets = reader.GetFieldValue<string[]>(2),
+                    Status = change.Status,
+                    Version = change.ExpectedVersion + 1,
+                    CreatedAt = new DateTimeOffset(reader.GetFieldValue<DateTime>(3)),
+                    UpdatedAt = entry.OccurredAt,
+                    StatusChangedAt = entry.OccurredAt,
+                };
+            }
+        }
+
+        static NpgsqlParameter<string?> Text(string? value) => new() { TypedValue = value, NpgsqlDbType = NpgsqlDbType.Text };
+    }
+
     /// <summary>
     /// Writes a unit of work's changes as one <see cref="NpgsqlBatch"/>: one round trip whatever the number of items.
     /// The stays of the targets it writes entries for are recomputed in the same batch (<see cref="StaysTable"/>).

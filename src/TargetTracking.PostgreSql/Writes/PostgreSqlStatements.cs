@@ -58,6 +58,32 @@ internal sealed class PostgreSqlStatements
         // deletes the targets at their expected versions and the history of exactly those; it returns how many it deleted.
         DeleteTargetsPurgingHistory = $"SELECT {s}.delete_targets_purging_history($1::uuid[], $2::bigint[])";
 
+        // A guarded status change (GuardedStatusChange) in one statement, so one round trip commits it: the row is locked only
+        // where it passes the checks, and every other part reads that one locked row, so all of them apply or none does. The
+        // data-modifying parts of a WITH see the snapshot from before the statement, which holds the open stay they close.
+        ChangeStatusGuarded =
+            $"""
+            WITH found AS (
+                SELECT id, name, description, markets, status, created_at FROM {Targets}
+                WHERE id = $1 AND version = $2 AND (status = ANY($3::text[]) OR (status IS NULL AND $4))
+                FOR UPDATE
+            ), changed AS (
+                UPDATE {Targets} AS t SET status = $5, version = $2 + 1, updated_at = $6, status_changed_at = $6
+                FROM found WHERE t.id = found.id
+                RETURNING t.id
+            ), entry AS (
+                INSERT INTO {History} (id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note)
+                SELECT $7, found.id, 'StatusChanged', found.status, $5, $2 + 1, $6, $8, $9, $10, NULL, $11, $12, NULL FROM found
+            ), closed AS (
+                UPDATE {Stays} AS s SET exited_us = $13, next_status = $5, ended_by_delete = 0
+                FROM found WHERE s.target_id = found.id AND s.exited_us IS NULL
+            ), opened AS (
+                INSERT INTO {Stays} (target_id, version, status, entered_us, exited_us, next_status, ended_by_delete)
+                SELECT found.id, $2 + 1, $5, $13, NULL, NULL, 0 FROM found
+            )
+            SELECT found.name, found.description, found.markets, found.created_at FROM found JOIN changed ON changed.id = found.id
+            """;
+
     }
 
     public string Targets { get; }
@@ -81,6 +107,9 @@ internal sealed class PostgreSqlStatements
         """;
 
     public string DeleteTargets { get; }
+
+    /// <summary>A guarded status change: $1 id, $2 expected version, $3 statuses it may come from, $4 whether from Not Set, $5 status, $6 time, $7 entry id, $8–$12 audit, $13 time in microseconds.</summary>
+    public string ChangeStatusGuarded { get; }
 
     public string DeleteTargetsPurgingHistory { get; }
 

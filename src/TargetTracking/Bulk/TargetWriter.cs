@@ -78,7 +78,7 @@ internal sealed partial class TargetWriter
         audit = audit.CorrelationId is null ? audit with { CorrelationId = Guid.CreateVersion7(Now()).ToString("N") } : audit;
         var unit = new UnitOfWork(audit.CorrelationId, operationId, commands);
         var started = _time.GetTimestamp();
-        var result = await RunAsync((session, ct) => ExecuteOnceAsync(session, commands, mode, audit, operationId, unit, ct), unit, cancellationToken).ConfigureAwait(false);
+        var result = await RetryAsync(ct => AttemptAsync(commands, mode, audit, operationId, unit, ct), unit, cancellationToken).ConfigureAwait(false);
         if (commands.Count == 1 && operationId is null)
         {
             TargetTrackingTelemetry.Write(KindOf(commands[0]), TargetTrackingTelemetry.Outcome(result.Items[0]), _time.GetElapsedTime(started));
@@ -115,7 +115,11 @@ internal sealed partial class TargetWriter
     /// the retries run out, logs <see cref="UnitOfWorkAbandonedEvent"/> once with what is needed to replay the unit, and
     /// throws <see cref="TargetStoreUnavailableException"/> carrying the same.
     /// </summary>
-    internal async Task<T> RunAsync<T>(Func<ITargetWriteSession, CancellationToken, Task<T>> work, UnitOfWork unit, CancellationToken cancellationToken)
+    internal Task<T> RunAsync<T>(Func<ITargetWriteSession, CancellationToken, Task<T>> work, UnitOfWork unit, CancellationToken cancellationToken) =>
+        RetryAsync(ct => RunOnceAsync(work, ct), unit, cancellationToken);
+
+    /// <summary>Runs the attempts of a unit of work under the retry policy; see <see cref="RunAsync{T}"/>.</summary>
+    private async Task<T> RetryAsync<T>(Func<CancellationToken, Task<T>> attempt, UnitOfWork unit, CancellationToken cancellationToken)
     {
         var kind = unit.OperationId is null ? "write" : "operation";
         var started = _time.GetTimestamp();
@@ -124,9 +128,7 @@ internal sealed partial class TargetWriter
         CurrentKind.Value = kind;
         try
         {
-            var result = await _retry.ExecuteAsync(
-                async ct => await RunOnceAsync(work, ct).ConfigureAwait(false),
-                cancellationToken).ConfigureAwait(false);
+            var result = await _retry.ExecuteAsync(async ct => await attempt(ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
             TargetTrackingTelemetry.EndUnitOfWork(activity, kind, result is BulkResult { Succeeded: false, Mode: BulkMode.AllOrNothing } ? "rolled_back" : "committed", _time.GetElapsedTime(started));
             return result;
         }
@@ -245,21 +247,94 @@ internal sealed partial class TargetWriter
     private static InvalidInputError? VersionError(long expectedVersion) =>
         expectedVersion < 1 ? new InvalidInputError([new FieldError("expectedVersion", $"The expected version must be at least 1; it is {expectedVersion}.")]) : null;
 
-    private async Task<BulkResult> ExecuteOnceAsync(
-        ITargetWriteSession session, IReadOnlyList<WriteCommand> commands, BulkMode mode, AuditContext audit, string? operationId, UnitOfWork unknownCommit, CancellationToken cancellationToken)
+    /// <summary>
+    /// One attempt of a unit of work: first, after a commit whose answer was lost, whether it was applied; then a single status
+    /// change as a guarded change in one round trip; otherwise (or when its checks fail) the unit in a write session.
+    /// </summary>
+    private async Task<BulkResult> AttemptAsync(
+        IReadOnlyList<WriteCommand> commands, BulkMode mode, AuditContext audit, string? operationId, UnitOfWork unit, CancellationToken cancellationToken)
     {
-        if (unknownCommit.Probe is { } probe)
+        if (unit.Probe is { } probe)
         {
             // Entry ids are new for every attempt, so finding this one proves the lost commit was applied.
             var written = await _repository.GetHistoryAsync(probe.TargetId, new HistoryPageRequest(probe.Version + 1, 1), cancellationToken).ConfigureAwait(false);
             if (written.Count == 1 && written[0].Id == probe.Id)
             {
-                return unknownCommit.Result!;
+                return unit.Result ?? await AfterLostAnswerAsync(probe, cancellationToken).ConfigureAwait(false);
             }
 
-            unknownCommit.Probe = null;
+            unit.Probe = null;
+            unit.Result = null;
         }
 
+        if (operationId is null && commands is [ChangeStatusCommand { ExpectedVersion: not null } change]
+            && await TryGuardedAsync(change, audit, unit, cancellationToken).ConfigureAwait(false) is { } done)
+        {
+            return done;
+        }
+
+        return await RunOnceAsync((session, ct) => ExecuteOnceAsync(session, commands, mode, audit, operationId, unit, ct), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A single status change in one round trip: the core's checks become the statement's (the expected version, the statuses
+    /// the move may come from), so the store writes the row, its entry, its stays and the commit at once when they pass. Input the
+    /// core refuses comes back at once; a move with nowhere to come from, or checks the row fails, go to the write session,
+    /// which reads the row and says why (the same typed error as ever).
+    /// </summary>
+    private async Task<BulkResult?> TryGuardedAsync(ChangeStatusCommand command, AuditContext audit, UnitOfWork unit, CancellationToken cancellationToken)
+    {
+        var (prepared, invalid) = Prepare(command);
+        if (invalid is not null)
+        {
+            return new BulkResult(BulkMode.AllOrNothing, [new BulkItemOutcome(0, command.Id, BulkItemState.Failed, null, invalid)]);
+        }
+
+        var change = (ChangeStatusCommand)prepared;
+        var from = _pipeline.MovesInto(change.Status);
+        if (from.Count == 0)
+        {
+            return null;
+        }
+
+        var expected = change.ExpectedVersion!.Value;
+        var entry = Entry(change.Id, HistoryAction.StatusChanged, null, change.Status, expected + 1, Now(), audit, audit.CorrelationId!, null, null);
+        Target? after;
+        try
+        {
+            after = await _repository.TryChangeStatusAsync(new GuardedStatusChange(change.Id, expected, from, change.Status, entry), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsRetryable(e))
+        {
+            // The statement commits itself: a lost answer may hide a commit, which the next attempt looks for first.
+            unit.Probe = entry;
+            throw;
+        }
+
+        return after is null ? null : new BulkResult(BulkMode.AllOrNothing, [new BulkItemOutcome(0, change.Id, BulkItemState.Applied, after, null)]);
+    }
+
+    /// <summary>
+    /// The outcome of a guarded change whose answer was lost but whose entry is stored: the target as the change left it. When a
+    /// later write has moved it on since, the row as read with the change's state columns; when it has been deleted since, not found.
+    /// </summary>
+    private async Task<BulkResult> AfterLostAnswerAsync(HistoryEntry entry, CancellationToken cancellationToken)
+    {
+        var current = await _repository.GetAsync(entry.TargetId, cancellationToken).ConfigureAwait(false);
+        if (current is null)
+        {
+            return new BulkResult(BulkMode.AllOrNothing, [new BulkItemOutcome(0, entry.TargetId, BulkItemState.Failed, null, new NotFoundError(entry.TargetId))]);
+        }
+
+        var after = current.Version == entry.Version
+            ? current
+            : current with { Status = entry.NewStatus, Version = entry.Version, UpdatedAt = entry.OccurredAt, StatusChangedAt = entry.OccurredAt };
+        return new BulkResult(BulkMode.AllOrNothing, [new BulkItemOutcome(0, entry.TargetId, BulkItemState.Applied, after, null)]);
+    }
+
+    private async Task<BulkResult> ExecuteOnceAsync(
+        ITargetWriteSession session, IReadOnlyList<WriteCommand> commands, BulkMode mode, AuditContext audit, string? operationId, UnitOfWork unknownCommit, CancellationToken cancellationToken)
+    {
         var (outcomes, changes, removedLinks) = await DecideAsync(session, commands, audit, operationId, cancellationToken).ConfigureAwait(false);
         if (mode == BulkMode.AllOrNothing && outcomes.Any(o => o.State == BulkItemState.Failed))
         {

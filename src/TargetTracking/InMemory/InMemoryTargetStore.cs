@@ -159,6 +159,17 @@ public sealed partial class InMemoryTargetStore : ITargetRepository, IOperationS
         return new Session(this);
     }
 
+    /// <inheritdoc />
+    public async Task<Target?> TryChangeStatusAsync(GuardedStatusChange change, CancellationToken cancellationToken = default)
+    {
+        Guard.Against.Null(change);
+        var session = await BeginWriteAsync(cancellationToken).ConfigureAwait(false);
+        await using (session.ConfigureAwait(false))
+        {
+            return await change.ApplyAsync(session, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Checks one snapshot by brute force: the model of the set-based checks of the other stores.</summary>
     /// <param name="scan">What to scan.</param>
     /// <param name="found">Receives each finding.</param>

@@ -20,6 +20,8 @@ public sealed class StatusStateMachine
     private readonly FrozenDictionary<string, string> _canonical;
     private readonly FrozenDictionary<string, ReadOnlyCollection<string?>> _next;
     private readonly ReadOnlyCollection<string?> _nextFromNotSet;
+    private readonly FrozenDictionary<string, string?[]> _into;
+    private readonly string?[] _intoNotSet;
 
     /// <summary>Initializes a new instance from validated options.</summary>
     /// <param name="options">The pipeline.</param>
@@ -53,6 +55,20 @@ public sealed class StatusStateMachine
         }
 
         _next = next.ToFrozenDictionary(Comparer);
+
+        // The inverse of the moves, for guarded changes: which stored statuses may move into each status.
+        var into = Statuses.ToDictionary(s => s, _ => new List<string?>(), Comparer);
+        var intoNotSet = new List<string?>();
+        foreach (var from in Statuses.Prepend(null))
+        {
+            foreach (var to in Next(from).Where(to => !SameStatus(from, to)))
+            {
+                (to is null ? intoNotSet : into[to]).Add(from);
+            }
+        }
+
+        _into = into.ToFrozenDictionary(p => p.Key, p => p.Value.ToArray(), Comparer);
+        _intoNotSet = [.. intoNotSet];
     }
 
     /// <summary>Gets the configured statuses, in display order (Not Set is not listed); a read-only list.</summary>
@@ -128,6 +144,16 @@ public sealed class StatusStateMachine
         var next = Next(source);
         return next.Contains(target) ? null : new TransitionNotAllowedError(id, source, target, next);
     }
+
+    /// <summary>
+    /// Lists the stored statuses a target may move out of into <paramref name="to"/> (configured spellings, <see langword="null"/>
+    /// for Not Set), <paramref name="to"/> itself left out: a row in one of them passes <see cref="Check"/> and changes. A guarded
+    /// change (<see cref="Storage.GuardedStatusChange"/>) hands this list to the store, which compares it ordinally with the row:
+    /// a row stored in another spelling of a status fails that guard and is decided by <see cref="Check"/> instead.
+    /// </summary>
+    /// <param name="to">A configured status (canonical spelling) or <see langword="null"/>.</param>
+    /// <returns>The statuses, in display order, Not Set first.</returns>
+    internal IReadOnlyList<string?> MovesInto(string? to) => to is null ? _intoNotSet : _into[to];
 
     /// <summary>
     /// Decides a move made by a tracked operation: as <see cref="Check"/>, except that a target in a status the pipeline no

@@ -72,6 +72,18 @@ public interface ITargetRepository
         }
     }
 
+    /// <summary>
+    /// Applies a single status change in one round trip where its checks pass (<see cref="GuardedStatusChange"/>): the row at
+    /// its expected version and in one of the statuses the move may come from. The row, its history entry, the derived stays
+    /// and the commit go together; inside a host's transaction, without the commit. When a check fails, writes nothing and
+    /// returns <see langword="null"/>: the core then decides the change under a row lock (<see cref="BeginWriteAsync"/>), which
+    /// says why. The default returns <see langword="null"/> without touching the store, for a store that only has sessions.
+    /// </summary>
+    /// <param name="change">The change and its checks.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>The target after the change, or <see langword="null"/> when nothing was written.</returns>
+    Task<Target?> TryChangeStatusAsync(GuardedStatusChange change, CancellationToken cancellationToken = default) => Task.FromResult<Target?>(null);
+
     /// <summary>Begins a write session: one transaction, rolled back unless committed.</summary>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <returns>The session; dispose it.</returns>
