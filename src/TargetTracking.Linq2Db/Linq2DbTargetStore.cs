@@ -39,6 +39,7 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
     ];
 
     private readonly DataOptions _options;
+    private readonly LinqToDB.Mapping.MappingSchema _mapping;
     private readonly Linq2DbDialect _dialect;
     private readonly bool _applyMigrations;
     private readonly MigrationRunner _migrations;
@@ -66,7 +67,8 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
         Guard.Against.Null(options);
         Guard.Against.Null(dialect);
         _dialect = dialect;
-        _options = options.UseMappingSchema(StoreMapping.For(dialect));
+        _options = options;
+        _mapping = StoreMapping.ForConnections(dialect);
         _applyMigrations = applyMigrations;
         _owned = owned;
         _migrations = new MigrationRunner(Connect, dialect, migrations ?? dialect.Schema.Migrations, logger ?? NullLogger.Instance);
@@ -77,7 +79,8 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
     {
         _root = root;
         _dialect = root._dialect;
-        _options = hostTransaction.UseMappingSchema(StoreMapping.For(root._dialect));
+        _options = hostTransaction;
+        _mapping = root._mapping;
         _migrations = root._migrations;
     }
 
@@ -265,6 +268,15 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
         var db = Connect();
         await using (db.ConfigureAwait(false))
         {
+            try
+            {
+                await db.OpenDbConnectionAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!InHost && _dialect.Errors.IsTransient(e))
+            {
+                throw new StoreNotReachedException($"No connection to the store could be opened, so the status change of target {change.Id} was not sent: {e.Message}", e);
+            }
+
             try
             {
                 return await _dialect.Writer.ChangeStatusAsync(db, change, cancellationToken).ConfigureAwait(false);
@@ -477,7 +489,12 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
     internal const string FeedSequenceColumn = "feed_seq";
 
     /// <summary>Opens a data connection with the store's mapping (opened lazily by linq2db); inside a host's transaction, on it.</summary>
-    internal DataConnection Connect() => new(_options);
+    internal DataConnection Connect()
+    {
+        var db = new DataConnection(_options);
+        ((IDataContext)db).SetMappingSchema(_mapping);
+        return db;
+    }
 
     /// <summary>Applies migrations up to a version; tests use it to build a schema of an earlier version.</summary>
     internal async Task<int> MigrateToAsync(int version, CancellationToken cancellationToken = default) =>

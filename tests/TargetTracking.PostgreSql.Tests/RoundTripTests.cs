@@ -32,20 +32,51 @@ public sealed class RoundTripTests(PostgreSqlFixture fixture, ITestOutputHelper 
         return (creates, changes);
     }
 
-    [Fact]
-    public async Task BulkCommit_OfTenThousandItems_TakesAFewRoundTrips_TheSameAsTenItems()
-    {
-        var server = new NpgsqlConnectionStringBuilder(fixture.ConnectionString);
-        await using var counter = new RoundTripCounter(server.Host!, server.Port);
-        var proxied = new NpgsqlConnectionStringBuilder(fixture.ConnectionString) 
+    private static NpgsqlDataSource Proxied(PostgreSqlFixture fixture, RoundTripCounter counter) =>
+        NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(fixture.ConnectionString)
         {
             Host = "127.0.0.1",
             Port = counter.Port,
             MaxPoolSize = 1,
             SslMode = SslMode.Disable, // the counter reads the protocol in clear
             GssEncryptionMode = GssEncryptionMode.Disable,
-        };
-        await using var dataSource = NpgsqlDataSource.Create(proxied.ConnectionString);
+        }.ConnectionString);
+
+    [Fact]
+    public async Task SingleStatusChange_ThatPassesItsChecks_TakesOneRoundTrip_AndOneThatFailsSaysWhy()
+    {
+        var server = new NpgsqlConnectionStringBuilder(fixture.ConnectionString);
+        await using var counter = new RoundTripCounter(server.Host!, server.Port);
+        await using var dataSource = Proxied(fixture, counter);
+        var tracker = TestTracker.For(await fixture.CreatePostgreSqlRepositoryAsync(dataSource));
+        var target = (await tracker.CreateAsync(new NewTarget("Acme", Status: "Cold"))).Value!;
+        await tracker.ChangeStatusAsync(target.Id, 1, "Active");
+
+        counter.Reset();
+        var moved = await tracker.ChangeStatusAsync(target.Id, 2, "Hot");
+        var applied = counter.RoundTrips;
+
+        counter.Reset();
+        var stale = await tracker.ChangeStatusAsync(target.Id, 2, "Cold");
+        var refusedTrips = counter.RoundTrips;
+        await tracker.ChangeStatusAsync(target.Id, 3, "Passed");
+        var forbidden = await tracker.ChangeStatusAsync(target.Id, 4, "Hot");
+        output.WriteLine($"round trips: applied {applied}, refused {refusedTrips}");
+
+        Assert.Equal(("Hot", 3L), (moved.Value?.Status, moved.Value?.Version ?? 0));
+        Assert.Equal(1, applied);
+        Assert.True(refusedTrips > 1, "a refused change reads why");
+        Assert.IsType<VersionConflictError>(stale.Error);
+        Assert.IsType<TransitionNotAllowedError>(forbidden.Error);
+        Assert.Equal(4, (await tracker.GetHistoryAsync(target.Id)).Count);
+    }
+
+    [Fact]
+    public async Task BulkCommit_OfTenThousandItems_TakesAFewRoundTrips_TheSameAsTenItems()
+    {
+        var server = new NpgsqlConnectionStringBuilder(fixture.ConnectionString);
+        await using var counter = new RoundTripCounter(server.Host!, server.Port);
+        await using var dataSource = Proxied(fixture, counter);
         var store = await fixture.CreatePostgreSqlRepositoryAsync(dataSource);
         var tracker = TestTracker.For(store);
 

@@ -304,7 +304,7 @@ internal sealed partial class TargetWriter
         {
             after = await _repository.TryChangeStatusAsync(new GuardedStatusChange(change.Id, expected, from, change.Status, entry), cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (IsRetryable(e))
+        catch (Exception e) when (IsRetryable(e) && e is not StoreNotReachedException)
         {
             // The statement commits itself: a lost answer may hide a commit, which the next attempt looks for first.
             unit.Probe = entry;

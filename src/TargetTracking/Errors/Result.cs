@@ -91,3 +91,31 @@ public sealed class ConcurrentWriteException : Exception
     {
     }
 }
+
+/// <summary>
+/// Thrown by a store's one-round-trip write (<see cref="ITargetRepository.TryChangeStatusAsync"/>) when it could not reach the
+/// database (no connection could be opened), so nothing was sent: unlike a failure after the statement went out, this one
+/// cannot hide a commit. The store classifies it as transient when its inner exception is; callers never see it unwrapped.
+/// </summary>
+public sealed class StoreNotReachedException : Exception
+{
+    /// <summary>Initializes a new instance.</summary>
+    public StoreNotReachedException()
+    {
+    }
+
+    /// <summary>Initializes a new instance with a message.</summary>
+    /// <param name="message">The message.</param>
+    public StoreNotReachedException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Initializes a new instance with a message and the failure of the connection.</summary>
+    /// <param name="message">The message.</param>
+    /// <param name="innerException">Why no connection could be opened.</param>
+    public StoreNotReachedException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
