@@ -279,7 +279,7 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
 
             try
             {
-                return await _dialect.Writer.ChangeStatusAsync(db, change, cancellationToken).ConfigureAwait(false);
+                return (await _dialect.Writer.ChangeStatusesAsync(db, [change], cancellationToken).ConfigureAwait(false))[0];
             }
             catch (Exception e) when (_dialect.Errors.Translate(e) is { } translated)
             {

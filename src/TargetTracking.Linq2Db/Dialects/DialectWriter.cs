@@ -26,18 +26,18 @@ internal abstract class DialectWriter
         throw new NotSupportedException("This dialect does not commit with its last write.");
 
     /// <summary>
-    /// Gets a value indicating whether the dialect applies a guarded status change in one statement
-    /// (<see cref="ChangeStatusAsync"/>); otherwise the store applies it in a write session (<see cref="GuardedStatusChange.ApplyAsync"/>).
+    /// Gets a value indicating whether the dialect applies guarded status changes in one statement (<see cref="ChangeStatusesAsync"/>);
+    /// otherwise the store applies them in a write session (<see cref="GuardedStatusChange.ApplyInSessionAsync"/>).
     /// </summary>
     public virtual bool ChangesStatusInOneStatement => false;
 
     /// <summary>
-    /// Applies a guarded status change in one statement: the row, its entry and its stays where the checks pass, nothing
-    /// otherwise. Without a transaction on <paramref name="db"/> the statement commits itself; inside a host's, it does not.
+    /// Applies guarded status changes in one statement: each one's row, entry and stays where its checks pass, nothing for it
+    /// otherwise. Without a transaction on <paramref name="db"/> the statement commits itself; inside one, it does not.
     /// </summary>
-    /// <returns>The target after the change, or <see langword="null"/> when a check failed.</returns>
-    public virtual Task<Target?> ChangeStatusAsync(DataConnection db, GuardedStatusChange change, CancellationToken cancellationToken) =>
-        throw new NotSupportedException("This dialect applies a guarded status change in a write session.");
+    /// <returns>For each change in order, the target after it, or <see langword="null"/> where a check failed.</returns>
+    public virtual Task<IReadOnlyList<Target?>> ChangeStatusesAsync(DataConnection db, IReadOnlyList<GuardedStatusChange> changes, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("This dialect applies guarded status changes in a write session.");
 }
 
 /// <summary>How many rows each kind of write matched.</summary>

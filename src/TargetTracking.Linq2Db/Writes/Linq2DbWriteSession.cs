@@ -88,6 +88,18 @@ internal sealed partial class Linq2DbWriteSession : IHierarchyWriteSession, IOpe
         });
     }
 
+    public Task<IReadOnlyList<Target?>> TryChangeStatusesAsync(IReadOnlyList<GuardedStatusChange> changes, CancellationToken cancellationToken = default)
+    {
+        Guard.Against.Null(changes);
+        return _dialect.Writer.ChangesStatusInOneStatement
+            ? Guarded(async () =>
+            {
+                await FlushAsync(cancellationToken).ConfigureAwait(false);
+                return await _dialect.Writer.ChangeStatusesAsync(Connection, changes, cancellationToken).ConfigureAwait(false);
+            })
+            : GuardedStatusChange.ApplyInSessionAsync(this, changes, cancellationToken);
+    }
+
     public async Task SaveAsync(ChangeSet changes, CancellationToken cancellationToken = default)
     {
         Guard.Against.Null(changes);

@@ -24,56 +24,65 @@ internal sealed class PostgreSqlBulkWriter(Linq2DbDialect dialect, PostgreSqlSta
 
     public override bool ChangesStatusInOneStatement => true;
 
-    public override async Task<Target?> ChangeStatusAsync(DataConnection db, GuardedStatusChange change, CancellationToken cancellationToken)
+    public override async Task<IReadOnlyList<Target?>> ChangeStatusesAsync(DataConnection db, IReadOnlyList<GuardedStatusChange> changes, CancellationToken cancellationToken)
     {
         var connection = (NpgsqlConnection)await db.OpenDbConnectionAsync(cancellationToken).ConfigureAwait(false);
-        var entry = change.Entry;
-        var from = change.From.Where(s => s is not null).ToArray();
-        var command = new NpgsqlCommand(sql.ChangeStatusGuarded, connection, (NpgsqlTransaction?)db.Transaction)
+        var n = changes.Count;
+        var entries = changes.Select(c => c.Entry).ToArray();
+        var rows = new UnnestRows(n)
+            .Column("id", "uuid", NpgsqlDbType.Uuid, changes.Select(c => c.Id.Value).ToArray())
+            .Column("expected_version", "bigint", NpgsqlDbType.Bigint, changes.Select(c => c.ExpectedVersion).ToArray())
+            .Column("status", "text", NpgsqlDbType.Text, changes.Select(c => c.Status).ToArray())
+            .Column("entry_id", "uuid", NpgsqlDbType.Uuid, entries.Select(e => e.Id).ToArray())
+            .Column("at", "timestamptz", NpgsqlDbType.TimestampTz, entries.Select(e => e.OccurredAt.UtcDateTime).ToArray())
+            .Column("at_us", "bigint", NpgsqlDbType.Bigint, entries.Select(e => StayChanges.Micros(e.OccurredAt)).ToArray())
+            .Column("actor_id", "text", NpgsqlDbType.Text, entries.Select(e => e.ActorId).ToArray())
+            .Column("actor_name", "text", NpgsqlDbType.Text, entries.Select(e => e.ActorName).ToArray())
+            .Column("correlation_id", "text", NpgsqlDbType.Text, entries.Select(e => e.CorrelationId).ToArray())
+            .Column("operation_id", "text", NpgsqlDbType.Text, entries.Select(e => e.OperationId).ToArray())
+            .Column("client_address", "text", NpgsqlDbType.Text, entries.Select(e => e.ClientAddress).ToArray())
+            .Column("user_agent", "text", NpgsqlDbType.Text, entries.Select(e => e.UserAgent).ToArray())
+            .Column("ord", "integer", NpgsqlDbType.Integer, Enumerable.Range(0, n).ToArray());
+
+        // The statuses a move into each status asked for may come from: a few pairs, whatever the number of changes.
+        var moves = changes.DistinctBy(c => c.Status, StringComparer.Ordinal).SelectMany(c => c.From.Select(from => (From: from, To: c.Status))).ToArray();
+        var allowed = new UnnestRows(moves.Length, rows.Parameters.Length + 1)
+            .Column("from_status", "text", NpgsqlDbType.Text, moves.Select(m => m.From).ToArray())
+            .Column("to_status", "text", NpgsqlDbType.Text, moves.Select(m => m.To).ToArray());
+
+        var batch = new NpgsqlBatch(connection, (NpgsqlTransaction?)db.Transaction);
+        await using (batch.ConfigureAwait(false))
         {
-            Parameters =
+            // Every row locked first, in id order, in the same round trip (PostgreSqlStatements.ChangeStatusesGuarded says why).
+            var locking = db.Transaction is not null && n > 1;
+            if (locking)
             {
-                new NpgsqlParameter<Guid> { TypedValue = change.Id.Value },
-                new NpgsqlParameter<long> { TypedValue = change.ExpectedVersion },
-                new NpgsqlParameter<string?[]> { TypedValue = from, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
-                new NpgsqlParameter<bool> { TypedValue = from.Length < change.From.Count },
-                Text(change.Status),
-                new NpgsqlParameter<DateTime> { TypedValue = entry.OccurredAt.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz },
-                new NpgsqlParameter<Guid> { TypedValue = entry.Id },
-                Text(entry.ActorId),
-                Text(entry.ActorName),
-                Text(entry.CorrelationId),
-                Text(entry.ClientAddress),
-                Text(entry.UserAgent),
-                new NpgsqlParameter<long> { TypedValue = StayChanges.Micros(entry.OccurredAt) },
-            },
-        };
-        await using (command.ConfigureAwait(false))
-        {
-            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                Add(batch, sql.LockTargets, [Array(NpgsqlDbType.Uuid, changes.Select(c => c.Id.Value))]);
+            }
+
+            Add(batch, sql.ChangeStatusesGuarded(rows.Sql(), allowed.Sql()), [.. rows.Parameters, .. allowed.Parameters]);
+            var after = new Target?[n];
+            var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
             {
-                if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                if (locking)
                 {
-                    return null;
+                    await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
                 }
 
-                return new Target
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    Id = change.Id,
-                    Name = reader.GetString(0),
-                    Description = reader.IsDBNull(1) ? null : reader.GetString(1),
-                    Markets = reader.GetFieldValue<string[]>(2),
-                    Status = change.Status,
-                    Version = change.ExpectedVersion + 1,
-                    CreatedAt = new DateTimeOffset(reader.GetFieldValue<DateTime>(3)),
-                    UpdatedAt = entry.OccurredAt,
-                    StatusChangedAt = entry.OccurredAt,
-                };
+                    var i = reader.GetInt32(0);
+                    after[i] = changes[i].Applied(
+                        reader.GetString(1),
+                        reader.IsDBNull(2) ? null : reader.GetString(2),
+                        reader.GetFieldValue<string[]>(3),
+                        new DateTimeOffset(reader.GetFieldValue<DateTime>(4)));
+                }
             }
-        }
 
-        static NpgsqlParameter<string?> Text(string? value) => new() { TypedValue = value, NpgsqlDbType = NpgsqlDbType.Text };
+            return after;
+        }
     }
 
     /// <summary>

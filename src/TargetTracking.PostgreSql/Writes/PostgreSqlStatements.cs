@@ -58,31 +58,6 @@ internal sealed class PostgreSqlStatements
         // deletes the targets at their expected versions and the history of exactly those; it returns how many it deleted.
         DeleteTargetsPurgingHistory = $"SELECT {s}.delete_targets_purging_history($1::uuid[], $2::bigint[])";
 
-        // A guarded status change (GuardedStatusChange) in one statement, so one round trip commits it: the row is locked only
-        // where it passes the checks, and every other part reads that one locked row, so all of them apply or none does. The
-        // data-modifying parts of a WITH see the snapshot from before the statement, which holds the open stay they close.
-        ChangeStatusGuarded =
-            $"""
-            WITH found AS (
-                SELECT id, name, description, markets, status, created_at FROM {Targets}
-                WHERE id = $1 AND version = $2 AND (status = ANY($3::text[]) OR (status IS NULL AND $4))
-                FOR UPDATE
-            ), changed AS (
-                UPDATE {Targets} AS t SET status = $5, version = $2 + 1, updated_at = $6, status_changed_at = $6
-                FROM found WHERE t.id = found.id
-                RETURNING t.id
-            ), entry AS (
-                INSERT INTO {History} (id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note)
-                SELECT $7, found.id, 'StatusChanged', found.status, $5, $2 + 1, $6, $8, $9, $10, NULL, $11, $12, NULL FROM found
-            ), closed AS (
-                UPDATE {Stays} AS s SET exited_us = $13, next_status = $5, ended_by_delete = 0
-                FROM found WHERE s.target_id = found.id AND s.exited_us IS NULL
-            ), opened AS (
-                INSERT INTO {Stays} (target_id, version, status, entered_us, exited_us, next_status, ended_by_delete)
-                SELECT found.id, $2 + 1, $5, $13, NULL, NULL, 0 FROM found
-            )
-            SELECT found.name, found.description, found.markets, found.created_at FROM found JOIN changed ON changed.id = found.id
-            """;
 
     }
 
@@ -108,8 +83,53 @@ internal sealed class PostgreSqlStatements
 
     public string DeleteTargets { get; }
 
-    /// <summary>A guarded status change: $1 id, $2 expected version, $3 statuses it may come from, $4 whether from Not Set, $5 status, $6 time, $7 entry id, $8–$12 audit, $13 time in microseconds.</summary>
-    public string ChangeStatusGuarded { get; }
+    /// <summary>Locks the targets in the array <c>$1</c>, in id order (as the write session's lock does).</summary>
+    public string LockTargets => $"SELECT id FROM {Targets} WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE";
+
+    /// <summary>
+    /// Guarded status changes (<see cref="GuardedStatusChange"/>) in one statement: one round trip for one change or ten
+    /// thousand, which commits itself when no transaction is open. A row is locked (in id order, so writers that overlap queue
+    /// rather than deadlock) only where it passes its checks, and every other part reads those locked rows, so each change
+    /// applies whole or not at all. The data-modifying parts of a WITH see the snapshot from before the statement, which holds
+    /// the open stays they close. Answers the changed rows' untouched fields, by the ordinal of their change.
+    /// </summary>
+    /// <param name="rows">The changes (<see cref="UnnestRows"/>): id, expected_version, status, entry_id, at, at_us, the audit columns, ord.</param>
+    /// <param name="moves">The allowed moves into the statuses asked for: from_status, to_status.</param>
+    /// <returns>The statement.</returns>
+    /// <remarks>
+    /// Inside a transaction with more than one change, <see cref="LockTargets"/> goes first in the same batch: the statement's
+    /// history insert takes the change feed's clock (migration 0008) while its row locks are still being taken, so without all
+    /// rows locked up front two such statements could each hold what the other waits for.
+    /// </remarks>
+    public string ChangeStatusesGuarded(string rows, string moves) =>
+        $"""
+        WITH found AS (
+            SELECT i.ord, i.id, i.expected_version, i.status, i.entry_id, i.at, i.at_us, i.actor_id, i.actor_name, i.correlation_id, i.operation_id,
+                   i.client_address, i.user_agent, t.name, t.description, t.markets, t.status AS old_status, t.created_at
+            FROM {rows} AS i
+            JOIN {Targets} AS t ON t.id = i.id
+            WHERE t.version = i.expected_version
+              AND EXISTS (SELECT 1 FROM {moves} AS m WHERE m.to_status IS NOT DISTINCT FROM i.status AND m.from_status IS NOT DISTINCT FROM t.status)
+            ORDER BY t.id
+            FOR UPDATE OF t
+        ), changed AS (
+            UPDATE {Targets} AS t SET status = f.status, version = f.expected_version + 1, updated_at = f.at, status_changed_at = f.at
+            FROM found AS f WHERE t.id = f.id
+            RETURNING t.id
+        ), entries AS (
+            INSERT INTO {History} (id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note)
+            SELECT f.entry_id, f.id, 'StatusChanged', f.old_status, f.status, f.expected_version + 1, f.at, f.actor_id, f.actor_name, f.correlation_id, f.operation_id,
+                   f.client_address, f.user_agent, NULL
+            FROM found AS f ORDER BY f.ord
+        ), closed AS (
+            UPDATE {Stays} AS s SET exited_us = f.at_us, next_status = f.status, ended_by_delete = 0
+            FROM found AS f WHERE s.target_id = f.id AND s.exited_us IS NULL
+        ), opened AS (
+            INSERT INTO {Stays} (target_id, version, status, entered_us, exited_us, next_status, ended_by_delete)
+            SELECT f.id, f.expected_version + 1, f.status, f.at_us, NULL, NULL, 0 FROM found AS f
+        )
+        SELECT f.ord, f.name, f.description, f.markets, f.created_at FROM found AS f JOIN changed AS c ON c.id = f.id
+        """;
 
     public string DeleteTargetsPurgingHistory { get; }
 

@@ -11,13 +11,15 @@ namespace TargetTracking.PostgreSql;
 /// change) travels once, as a scalar. A 10,000-item bulk then sends what a hand-written statement would, not 10,000
 /// copies of its user agent.
 /// </summary>
-internal sealed class UnnestRows(int count)
+/// <param name="count">How many rows.</param>
+/// <param name="firstParameter">The number of the first parameter, for rows that follow others' parameters in one statement.</param>
+internal sealed class UnnestRows(int count, int firstParameter = 1)
 {
     private readonly List<NpgsqlParameter> _parameters = [];
     private readonly List<string> _arrays = [];
     private readonly List<string> _columns = [];
 
-    /// <summary>Gets the parameters, in order (<c>$1</c>, <c>$2</c>, …).</summary>
+    /// <summary>Gets the parameters, in order (<c>$1</c>, <c>$2</c>, … from the first parameter's number).</summary>
     public NpgsqlParameter[] Parameters => [.. _parameters];
 
     /// <summary>Adds a column.</summary>
@@ -28,7 +30,7 @@ internal sealed class UnnestRows(int count)
     /// <returns>This.</returns>
     public UnnestRows Column<T>(string name, string type, NpgsqlDbType dbType, T[] values)
     {
-        var position = (_parameters.Count + 1).ToString(CultureInfo.InvariantCulture);
+        var position = (firstParameter + _parameters.Count).ToString(CultureInfo.InvariantCulture);
         if (count > 1 && AllEqual(values))
         {
             _parameters.Add(new NpgsqlParameter<T> { NpgsqlDbType = dbType, TypedValue = values[0] });

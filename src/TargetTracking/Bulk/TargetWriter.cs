@@ -335,23 +335,63 @@ internal sealed partial class TargetWriter
     private async Task<BulkResult> ExecuteOnceAsync(
         ITargetWriteSession session, IReadOnlyList<WriteCommand> commands, BulkMode mode, AuditContext audit, string? operationId, UnitOfWork unknownCommit, CancellationToken cancellationToken)
     {
-        var (outcomes, changes, removedLinks) = await DecideAsync(session, commands, audit, operationId, cancellationToken).ConfigureAwait(false);
+        var now = Now();
+        var outcomes = new BulkItemOutcome[commands.Count];
+
+        // Status changes whose checks the statement can make go first, all in one statement where the store has one; the rest,
+        // and those whose checks failed, are decided under row locks (which say why a change is refused).
+        var guarded = commands.Count > 1 ? Guardable(commands, audit, operationId, now) : [];
+        var applied = guarded.Count > 0 ? await session.TryChangeStatusesAsync([.. guarded.Select(g => g.Change)], cancellationToken).ConfigureAwait(false) : [];
+        HistoryEntry? firstGuarded = null;
+        var rest = new List<int>(commands.Count);
+        var done = new bool[commands.Count];
+        for (var k = 0; k < guarded.Count; k++)
+        {
+            if (applied[k] is { } target)
+            {
+                var (index, change) = guarded[k];
+                outcomes[index] = new BulkItemOutcome(index, change.Id, BulkItemState.Applied, target, null);
+                done[index] = true;
+                firstGuarded ??= change.Entry;
+            }
+        }
+
+        for (var i = 0; i < commands.Count; i++)
+        {
+            if (!done[i])
+            {
+                rest.Add(i);
+            }
+        }
+
+        var (decided, changes, removedLinks) = rest.Count == 0
+            ? ([], new ChangeSet(), [])
+            : await DecideAsync(session, rest.Count == commands.Count ? commands : [.. rest.Select(i => commands[i])], audit, operationId, cancellationToken, now).ConfigureAwait(false);
+        for (var k = 0; k < decided.Length; k++)
+        {
+            outcomes[rest[k]] = decided[k] with { Index = rest[k] };
+        }
+
         if (mode == BulkMode.AllOrNothing && outcomes.Any(o => o.State == BulkItemState.Failed))
         {
             return new BulkResult(mode, [.. outcomes.Select(o => o.Error is null ? o with { State = BulkItemState.RolledBack, Target = null } : o)]);
         }
 
         var result = new BulkResult(mode, [.. outcomes]);
-        if (!changes.IsEmpty)
+        if (!changes.IsEmpty || firstGuarded is not null)
         {
-            await SaveAsync(session, changes, removedLinks, cancellationToken).ConfigureAwait(false);
+            if (!changes.IsEmpty)
+            {
+                await SaveAsync(session, changes, removedLinks, cancellationToken).ConfigureAwait(false);
+            }
+
             try
             {
                 await session.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (IsRetryable(e) && changes.History.Count > 0)
+            catch (Exception e) when (IsRetryable(e) && (firstGuarded ?? changes.History.FirstOrDefault()) is { } probe)
             {
-                unknownCommit.Probe = changes.History[0];
+                unknownCommit.Probe = probe;
                 unknownCommit.Result = result;
                 throw;
             }
@@ -361,11 +401,39 @@ internal sealed partial class TargetWriter
     }
 
     /// <summary>
+    /// The status changes of a unit of work the store can check itself (<see cref="GuardedStatusChange"/>): valid input, an expected
+    /// version, a move that can come from somewhere, and a target no other command of the unit touches (the others are decided in order).
+    /// </summary>
+    private List<(int Index, GuardedStatusChange Change)> Guardable(IReadOnlyList<WriteCommand> commands, AuditContext audit, string? operationId, DateTimeOffset now)
+    {
+        var seen = new Dictionary<TargetId, int>(commands.Count);
+        foreach (var command in commands)
+        {
+            seen[command.Id] = seen.GetValueOrDefault(command.Id) + 1;
+        }
+
+        var guarded = new List<(int, GuardedStatusChange)>();
+        var correlationId = audit.CorrelationId ?? Guid.CreateVersion7(now).ToString("N");
+        for (var i = 0; i < commands.Count; i++)
+        {
+            if (commands[i] is ChangeStatusCommand { ExpectedVersion: { } expected } command && seen[command.Id] == 1
+                && Prepare(command) is (ChangeStatusCommand change, null)
+                && _pipeline.MovesInto(change.Status) is { Count: > 0 } from)
+            {
+                var entry = Entry(change.Id, HistoryAction.StatusChanged, null, change.Status, expected + 1, now, audit, correlationId, operationId, null);
+                guarded.Add((i, new GuardedStatusChange(change.Id, expected, from, change.Status, entry)));
+            }
+        }
+
+        return guarded;
+    }
+
+    /// <summary>
     /// Inside an open session: validates the commands, locks the rows they touch, decides each one against the
     /// current state and returns the outcomes with the one set-based change that applies them. Writes nothing.
     /// </summary>
     internal async Task<(BulkItemOutcome[] Outcomes, ChangeSet Changes, IReadOnlyList<OutcomeLink> RemovedLinks)> DecideAsync(
-        ITargetWriteSession session, IReadOnlyList<WriteCommand> commands, AuditContext audit, string? operationId, CancellationToken cancellationToken)
+        ITargetWriteSession session, IReadOnlyList<WriteCommand> commands, AuditContext audit, string? operationId, CancellationToken cancellationToken, DateTimeOffset? now = null)
     {
         var prepared = new WriteCommand[commands.Count];
         var invalid = new TargetError?[commands.Count];
@@ -386,7 +454,7 @@ internal sealed partial class TargetWriter
         var links = deleted.Count > 0 && session is IHierarchyWriteSession hierarchy
             ? await hierarchy.ReadLinksAsync(deleted, [], cancellationToken).ConfigureAwait(false)
             : [];
-        var decision = Decide(prepared, invalid, original, links, audit, operationId);
+        var decision = Decide(prepared, invalid, original, links, audit, operationId, now ?? Now());
         return (decision.Outcomes, Coalesce(decision, original), decision.RemovedLinks);
     }
 
@@ -408,9 +476,8 @@ internal sealed partial class TargetWriter
 
     /// <summary>Applies the commands in order to an in-memory copy of the locked rows: the pure core of every write.</summary>
     private Decision Decide(
-        WriteCommand[] commands, TargetError?[] invalid, IReadOnlyDictionary<TargetId, Target> original, IReadOnlyList<OutcomeLink> links, AuditContext audit, string? operationId)
+        WriteCommand[] commands, TargetError?[] invalid, IReadOnlyDictionary<TargetId, Target> original, IReadOnlyList<OutcomeLink> links, AuditContext audit, string? operationId, DateTimeOffset now)
     {
-        var now = Now();
         var correlationId = audit.CorrelationId ?? Guid.CreateVersion7(now).ToString("N");
         var state = new Dictionary<TargetId, Target?>();
         var touched = new List<TargetId>();

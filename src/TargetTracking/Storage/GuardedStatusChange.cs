@@ -27,8 +27,7 @@ public sealed record GuardedStatusChange(TargetId Id, long ExpectedVersion, IRea
     }
 
     /// <summary>
-    /// Applies the change in a write session, for a store that has no single statement for it: locks the row, checks it, and
-    /// saves and commits the row and its entry when it passes (the store derives the stays from the entry, as for any write).
+    /// Applies the change in a write session and commits it when its checks pass (<see cref="ITargetWriteSession.TryChangeStatusesAsync"/>).
     /// </summary>
     /// <param name="session">A new write session; the caller disposes it.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
@@ -36,17 +35,69 @@ public sealed record GuardedStatusChange(TargetId Id, long ExpectedVersion, IRea
     public async Task<Target?> ApplyAsync(ITargetWriteSession session, CancellationToken cancellationToken = default)
     {
         Guard.Against.Null(session);
-        var rows = await session.LockAsync([Id], cancellationToken).ConfigureAwait(false);
-        if (!rows.TryGetValue(Id, out var before) || !Admits(before))
+        var after = (await session.TryChangeStatusesAsync([this], cancellationToken).ConfigureAwait(false))[0];
+        if (after is not null)
         {
-            return null;
+            await session.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        var after = Apply(before);
-        await session.SaveAsync(new ChangeSet { Updates = [new TargetWrite(after, before.Version)], History = [Entry with { OldStatus = before.Status }] }, cancellationToken).ConfigureAwait(false);
-        await session.CommitAsync(cancellationToken).ConfigureAwait(false);
         return after;
     }
+
+    /// <summary>
+    /// Applies guarded changes in a write session with its own means, for a store without a statement for them: locks the rows,
+    /// checks each, and saves those that pass with their entries (the store derives the stays from the entries, as for any
+    /// write). Does not commit.
+    /// </summary>
+    /// <param name="session">The write session.</param>
+    /// <param name="changes">The changes, each target at most once.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>For each change in order, the target after it, or <see langword="null"/> where a check failed and nothing was written for it.</returns>
+    public static async Task<IReadOnlyList<Target?>> ApplyInSessionAsync(ITargetWriteSession session, IReadOnlyList<GuardedStatusChange> changes, CancellationToken cancellationToken = default)
+    {
+        Guard.Against.Null(session);
+        Guard.Against.Null(changes);
+        var rows = await session.LockAsync([.. changes.Select(c => c.Id)], cancellationToken).ConfigureAwait(false);
+        var after = new Target?[changes.Count];
+        var updates = new List<TargetWrite>();
+        var history = new List<HistoryEntry>();
+        for (var i = 0; i < changes.Count; i++)
+        {
+            var change = changes[i];
+            if (rows.TryGetValue(change.Id, out var before) && change.Admits(before))
+            {
+                after[i] = change.Apply(before);
+                updates.Add(new TargetWrite(after[i]!, before.Version));
+                history.Add(change.Entry with { OldStatus = before.Status });
+            }
+        }
+
+        if (updates.Count > 0)
+        {
+            await session.SaveAsync(new ChangeSet { Updates = updates, History = history }, cancellationToken).ConfigureAwait(false);
+        }
+
+        return after;
+    }
+
+    /// <summary>Gets the target as the change leaves it, from the fields of the row that the change does not touch.</summary>
+    /// <param name="name">The stored name.</param>
+    /// <param name="description">The stored description.</param>
+    /// <param name="markets">The stored markets.</param>
+    /// <param name="createdAt">The stored creation time.</param>
+    /// <returns>The row after the change.</returns>
+    public Target Applied(string name, string? description, IReadOnlyList<string> markets, DateTimeOffset createdAt) => new()
+    {
+        Id = Id,
+        Name = name,
+        Description = description,
+        Markets = markets,
+        Status = Status,
+        Version = ExpectedVersion + 1,
+        CreatedAt = createdAt,
+        UpdatedAt = Entry.OccurredAt,
+        StatusChangedAt = Entry.OccurredAt,
+    };
 
     /// <summary>Tells whether a row passes the change's checks.</summary>
     /// <param name="row">The stored row.</param>

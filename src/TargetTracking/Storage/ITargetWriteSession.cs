@@ -25,6 +25,17 @@ public interface ITargetWriteSession : IAsyncDisposable
     /// <returns>A task that completes when the changes are written (not yet committed).</returns>
     Task SaveAsync(ChangeSet changes, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Applies guarded status changes in this session, not committed: each one's row, entry and stays where its checks pass
+    /// (<see cref="GuardedStatusChange"/>), nothing for it otherwise. A store with a statement for it applies them all in one
+    /// round trip; the default locks the rows and saves those that pass (<see cref="GuardedStatusChange.ApplyInSessionAsync"/>).
+    /// </summary>
+    /// <param name="changes">The changes, each target at most once.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>For each change in order, the target after it, or <see langword="null"/> where a check failed.</returns>
+    Task<IReadOnlyList<Target?>> TryChangeStatusesAsync(IReadOnlyList<GuardedStatusChange> changes, CancellationToken cancellationToken = default) =>
+        GuardedStatusChange.ApplyInSessionAsync(this, changes, cancellationToken);
+
     /// <summary>Commits the transaction.</summary>
     /// <param name="cancellationToken">Cancels the commit.</param>
     /// <returns>A task that completes when the changes are durable.</returns>
