@@ -28,28 +28,6 @@ internal sealed class PostgreSqlBulkWriter(Linq2DbDialect dialect, PostgreSqlSta
     {
         var connection = (NpgsqlConnection)await db.OpenDbConnectionAsync(cancellationToken).ConfigureAwait(false);
         var n = changes.Count;
-        var entries = changes.Select(c => c.Entry).ToArray();
-        var rows = new UnnestRows(n)
-            .Column("id", "uuid", NpgsqlDbType.Uuid, changes.Select(c => c.Id.Value).ToArray())
-            .Column("expected_version", "bigint", NpgsqlDbType.Bigint, changes.Select(c => c.ExpectedVersion).ToArray())
-            .Column("status", "text", NpgsqlDbType.Text, changes.Select(c => c.Status).ToArray())
-            .Column("entry_id", "uuid", NpgsqlDbType.Uuid, entries.Select(e => e.Id).ToArray())
-            .Column("at", "timestamptz", NpgsqlDbType.TimestampTz, entries.Select(e => e.OccurredAt.UtcDateTime).ToArray())
-            .Column("at_us", "bigint", NpgsqlDbType.Bigint, entries.Select(e => StayChanges.Micros(e.OccurredAt)).ToArray())
-            .Column("actor_id", "text", NpgsqlDbType.Text, entries.Select(e => e.ActorId).ToArray())
-            .Column("actor_name", "text", NpgsqlDbType.Text, entries.Select(e => e.ActorName).ToArray())
-            .Column("correlation_id", "text", NpgsqlDbType.Text, entries.Select(e => e.CorrelationId).ToArray())
-            .Column("operation_id", "text", NpgsqlDbType.Text, entries.Select(e => e.OperationId).ToArray())
-            .Column("client_address", "text", NpgsqlDbType.Text, entries.Select(e => e.ClientAddress).ToArray())
-            .Column("user_agent", "text", NpgsqlDbType.Text, entries.Select(e => e.UserAgent).ToArray())
-            .Column("ord", "integer", NpgsqlDbType.Integer, Enumerable.Range(0, n).ToArray());
-
-        // The statuses a move into each status asked for may come from: a few pairs, whatever the number of changes.
-        var moves = changes.DistinctBy(c => c.Status, StringComparer.Ordinal).SelectMany(c => c.From.Select(from => (From: from, To: c.Status))).ToArray();
-        var allowed = new UnnestRows(moves.Length, rows.Parameters.Length + 1)
-            .Column("from_status", "text", NpgsqlDbType.Text, moves.Select(m => m.From).ToArray())
-            .Column("to_status", "text", NpgsqlDbType.Text, moves.Select(m => m.To).ToArray());
-
         var batch = new NpgsqlBatch(connection, (NpgsqlTransaction?)db.Transaction);
         await using (batch.ConfigureAwait(false))
         {
@@ -60,7 +38,7 @@ internal sealed class PostgreSqlBulkWriter(Linq2DbDialect dialect, PostgreSqlSta
                 Add(batch, sql.LockTargets, [Array(NpgsqlDbType.Uuid, changes.Select(c => c.Id.Value))]);
             }
 
-            Add(batch, sql.ChangeStatusesGuarded(rows.Sql(), allowed.Sql()), [.. rows.Parameters, .. allowed.Parameters]);
+            batch.BatchCommands.Add(GuardedCommand(sql, changes));
             var after = new Target?[n];
             var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
@@ -83,6 +61,37 @@ internal sealed class PostgreSqlBulkWriter(Linq2DbDialect dialect, PostgreSqlSta
 
             return after;
         }
+    }
+
+    /// <summary>The statement of guarded status changes (<see cref="PostgreSqlStatements.ChangeStatusesGuarded"/>) with its parameters.</summary>
+    internal static NpgsqlBatchCommand GuardedCommand(PostgreSqlStatements sql, IReadOnlyList<GuardedStatusChange> changes)
+    {
+        var n = changes.Count;
+        var entries = changes.Select(c => c.Entry).ToArray();
+        var rows = new UnnestRows(n)
+            .Column("id", "uuid", NpgsqlDbType.Uuid, changes.Select(c => c.Id.Value).ToArray())
+            .Column("expected_version", "bigint", NpgsqlDbType.Bigint, changes.Select(c => c.ExpectedVersion).ToArray())
+            .Column("status", "text", NpgsqlDbType.Text, changes.Select(c => c.Status).ToArray())
+            .Column("entry_id", "uuid", NpgsqlDbType.Uuid, entries.Select(e => e.Id).ToArray())
+            .Column("at", "timestamptz", NpgsqlDbType.TimestampTz, entries.Select(e => e.OccurredAt.UtcDateTime).ToArray())
+            .Column("at_us", "bigint", NpgsqlDbType.Bigint, entries.Select(e => StayChanges.Micros(e.OccurredAt)).ToArray())
+            .Column("actor_id", "text", NpgsqlDbType.Text, entries.Select(e => e.ActorId).ToArray())
+            .Column("actor_name", "text", NpgsqlDbType.Text, entries.Select(e => e.ActorName).ToArray())
+            .Column("correlation_id", "text", NpgsqlDbType.Text, entries.Select(e => e.CorrelationId).ToArray())
+            .Column("operation_id", "text", NpgsqlDbType.Text, entries.Select(e => e.OperationId).ToArray())
+            .Column("client_address", "text", NpgsqlDbType.Text, entries.Select(e => e.ClientAddress).ToArray())
+            .Column("user_agent", "text", NpgsqlDbType.Text, entries.Select(e => e.UserAgent).ToArray())
+            .Column("ord", "integer", NpgsqlDbType.Integer, Enumerable.Range(0, n).ToArray());
+
+        // The statuses a move into each status asked for may come from: a few pairs, whatever the number of changes.
+        var moves = changes.DistinctBy(c => c.Status, StringComparer.Ordinal).SelectMany(c => c.From.Select(from => (From: from, To: c.Status))).ToArray();
+        var allowed = new UnnestRows(moves.Length, rows.Parameters.Length + 1)
+            .Column("from_status", "text", NpgsqlDbType.Text, moves.Select(m => m.From).ToArray())
+            .Column("to_status", "text", NpgsqlDbType.Text, moves.Select(m => m.To).ToArray());
+        var command = new NpgsqlBatchCommand(sql.ChangeStatusesGuarded(rows.Sql(), allowed.Sql()));
+        command.Parameters.AddRange(rows.Parameters);
+        command.Parameters.AddRange(allowed.Parameters);
+        return command;
     }
 
     /// <summary>

@@ -91,7 +91,8 @@ internal sealed class PostgreSqlStatements
     /// thousand, which commits itself when no transaction is open. A row is locked (in id order, so writers that overlap queue
     /// rather than deadlock) only where it passes its checks, and every other part reads those locked rows, so each change
     /// applies whole or not at all. The data-modifying parts of a WITH see the snapshot from before the statement, which holds
-    /// the open stays they close. Answers the changed rows' untouched fields, by the ordinal of their change.
+    /// the open stays they close. Answers the changed rows' untouched fields, by the ordinal of their change: each row found is
+    /// changed (it is locked, and the update joins it by its key), so the answer reads the found rows without joining the update's.
     /// </summary>
     /// <param name="rows">The changes (<see cref="UnnestRows"/>): id, expected_version, status, entry_id, at, at_us, the audit columns, ord.</param>
     /// <param name="moves">The allowed moves into the statuses asked for: from_status, to_status.</param>
@@ -115,7 +116,6 @@ internal sealed class PostgreSqlStatements
         ), changed AS (
             UPDATE {Targets} AS t SET status = f.status, version = f.expected_version + 1, updated_at = f.at, status_changed_at = f.at
             FROM found AS f WHERE t.id = f.id
-            RETURNING t.id
         ), entries AS (
             INSERT INTO {History} (id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note)
             SELECT f.entry_id, f.id, 'StatusChanged', f.old_status, f.status, f.expected_version + 1, f.at, f.actor_id, f.actor_name, f.correlation_id, f.operation_id,
@@ -128,7 +128,7 @@ internal sealed class PostgreSqlStatements
             INSERT INTO {Stays} (target_id, version, status, entered_us, exited_us, next_status, ended_by_delete)
             SELECT f.id, f.expected_version + 1, f.status, f.at_us, NULL, NULL, 0 FROM found AS f
         )
-        SELECT f.ord, f.name, f.description, f.markets, f.created_at FROM found AS f JOIN changed AS c ON c.id = f.id
+        SELECT f.ord, f.name, f.description, f.markets, f.created_at FROM found AS f
         """;
 
     public string DeleteTargetsPurgingHistory { get; }
