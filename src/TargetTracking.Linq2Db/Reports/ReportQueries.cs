@@ -89,10 +89,10 @@ internal static class ReportQueries
         const string open = "(exited IS NULL OR exited >= @cutus)";
         const string closedInWindow = "(exited >= @ws AND exited < @we AND exited < @cutus)";
         const string inWindow = "(entered >= @ws AND entered < @we)";
-        // A target's last won or lost stay in the window decides its outcome. Versions are unique per target, so the
-        // largest ver × 2 + (1 when won) finds that stay and its outcome in one aggregate, with no second pass.
         var durations = $"SELECT st, CASE WHEN {open} THEN 1 ELSE 0 END AS k, CASE WHEN {open} THEN @ageat - entered ELSE exited - entered END AS v FROM scope WHERE {open} OR {closedInWindow}";
         // The first member's columns are typed (zeros, not NULLs): PostgreSQL types a UNION's columns pairwise.
+        // A target's last won or lost stay in the window decides its outcome. Versions are unique per target, so the
+        // largest ver × 2 + (1 when won) finds that stay and its outcome in one aggregate, with no second pass.
         var sql = $"""
             WITH scope AS {dialect.Sql.ComputeOnce(cohort)} (
                 SELECT s.target_id AS tid, s.status AS st, s.version AS ver, s.entered_us AS entered, s.exited_us AS exited,
