@@ -315,6 +315,8 @@ public abstract class ReportConformance<TFixture>(TFixture fixture) : IClassFixt
             AssertSame(ReportModel.Pipeline(histories.Values, period), await store.ComputePipelineAsync(period));
             var cohort = period with { Cut = cut, AgeAt = now, WindowStart = null, WindowEnd = null, CohortFrom = d, CohortTo = to };
             AssertSame(ReportModel.Pipeline(histories.Values, cohort), await store.ComputePipelineAsync(cohort));
+            var edges = period with { Funnel = [], Won = ["Closed", "Passed"], Lost = ["Passed", null] }; // no funnel; won wins a tie
+            AssertSame(ReportModel.Pipeline(histories.Values, edges), await store.ComputePipelineAsync(edges));
 
             var report = await reports.GetCohortReportAsync(new ReportPeriod(d, to));
             Assert.All(report.Funnel, s => Assert.Equal(s.Reached, s.Converted + s.DroppedOff + s.StillIn));

@@ -56,10 +56,13 @@ internal abstract class DialectSql
     public virtual string Qualify(string table) => table;
 
     /// <summary>
-    /// Gets the temporary table a pipeline report fills once with the stays in scope (so its figures read the stays
-    /// table, and pick a cohort's targets, once), or <see langword="null"/> to read the stays table in each statement (the default).
+    /// Gets what follows <c>AS</c> in a CTE that a statement reads several times: computed once (<paramref name="once"/>:
+    /// a scope that costs a join to find, such as a cohort's stays) or inlined into each reader (a filter each reader
+    /// scans best on its own, in parallel where the database can). Empty by default: the database decides.
     /// </summary>
-    public virtual ReportScratch? ReportScratch => null;
+    /// <param name="once">Whether the CTE should be computed once.</param>
+    /// <returns>The keyword, or an empty string.</returns>
+    public virtual string ComputeOnce(bool once) => string.Empty;
 
     /// <summary>Gets an INSERT of one row that does nothing when the row's key exists (it affects 0 rows then).</summary>
     /// <param name="table">The qualified table.</param>
@@ -68,14 +71,3 @@ internal abstract class DialectSql
     /// <returns>The statement.</returns>
     public abstract string InsertIgnore(string table, string columns, string values);
 }
-
-/// <summary>A temporary table of the stays in a pipeline report's scope, dropped with the report's transaction.</summary>
-/// <param name="Name">The table's name.</param>
-/// <param name="Create">The statement that creates it (columns tid, st, ver, entered, exited, nst, del).</param>
-/// <param name="Analyze">A statement that gathers its statistics once filled, or <see langword="null"/>.</param>
-/// <param name="Inline">
-/// What follows <c>scope AS</c> in each statement's CTE over the table: PostgreSQL copies a CTE read twice (the funnel
-/// reads it twice) into a work table of its own unless told <c>NOT MATERIALIZED</c>, which cost a second of the report at
-/// 1,000,000 targets.
-/// </param>
-internal sealed record ReportScratch(string Name, string Create, string? Analyze, string Inline);

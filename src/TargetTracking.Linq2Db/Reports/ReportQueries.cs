@@ -48,12 +48,21 @@ internal static class ReportQueries
         return [.. rows.Select(r => new StatusCount(r.Status, r.N))];
     }
 
-    /// <summary>The facts of a pipeline report: one statement per kind of fact, all in the caller's snapshot.</summary>
+    /// <summary>
+    /// The facts of a pipeline report in one statement, so the scope of the stays table is read once and nothing is
+    /// copied: the stays begun before the cut that were open or exited since the window began (those that ended before
+    /// it count in no figure), as the CTE <c>scope</c>, and three aggregates over it, stacked by <c>UNION ALL</c> and
+    /// told apart by <c>kind</c>. <c>c</c>: per (status, next status, ended by delete), the stays open at the cut, open at
+    /// the window's start, entered in the window, and the moves in it. <c>d</c>: per status and <c>idx</c> (0 closed in
+    /// the window, 1 open at the cut), the durations. <c>f</c>: per furthest funnel step in the window (<c>idx</c>) and
+    /// last outcome (<c>won</c>: 1 won, 0 lost, NULL none), the targets and those still in that step; one row per target
+    /// first, so a target counts once. The caller folds the few rows into the facts.
+    /// </summary>
     public static async Task<PipelineFacts> PipelineAsync(DataConnection db, Linq2DbDialect dialect, PipelineFactsQuery query, CancellationToken cancellationToken)
     {
         var parameters = new List<DataParameter>
         {
-            dialect.Sql.TimeParameter("cut", query.Cut),
+            new("cutus", CutMicros(query.Cut), DataType.Int64),
             new("ageat", Micros(query.AgeAt), DataType.Int64),
             new("ws", query.WindowStart is { } ws ? Micros(ws) : NoStart, DataType.Int64),
             new("we", query.WindowEnd is { } we ? Micros(we) : NoEnd, DataType.Int64),
@@ -62,6 +71,7 @@ internal static class ReportQueries
         var history = dialect.Sql.Qualify(Tables.History);
         if (cohort)
         {
+            parameters.Add(dialect.Sql.TimeParameter("cut", query.Cut));
             parameters.Add(dialect.Sql.TimeParameter("cf", query.CohortFrom!.Value));
             parameters.Add(dialect.Sql.TimeParameter("ct", query.CohortTo!.Value));
         }
@@ -69,70 +79,68 @@ internal static class ReportQueries
         var step = StepOf("st", query.Funnel, "f", parameters);
         var won = InSet("st", query.Won, "w", parameters);
         var lost = InSet("st", query.Lost, "l", parameters);
-        // Stays that ended before the window cannot count in any figure: the scope keeps the others only.
-        parameters.Add(new("cutus", CutMicros(query.Cut), DataType.Int64));
         var cohortFilter = cohort
-            ? $"s.target_id IN (SELECT c.target_id FROM {history} c WHERE c.action = 'Created' AND c.occurred_at >= @cf AND c.occurred_at < @ct AND c.occurred_at < @cut"
+            ? $" AND s.target_id IN (SELECT c.target_id FROM {history} c WHERE c.action = 'Created' AND c.occurred_at >= @cf AND c.occurred_at < @ct AND c.occurred_at < @cut"
               + $" AND NOT EXISTS (SELECT 1 FROM {history} e WHERE e.target_id = c.target_id AND e.action = 'Created' AND e.occurred_at < @cf))"
-            : null;
-        var stays = AsOfCut(dialect, cohortFilter, "(s.exited_us IS NULL OR s.exited_us >= @ws OR s.exited_us >= @cutus)");
-        var scope = "SELECT tid, st, ver, entered, exited, nst, del FROM cut WHERE exited IS NULL OR exited >= @ws";
-        string prefix;
-        if (dialect.Sql.ReportScratch is { } scratch)
-        {
-            // Every figure then reads the scope from a temporary table of this transaction, filled once.
-            await db.ExecuteAsync(scratch.Create, cancellationToken).ConfigureAwait(false);
-            await db.ExecuteAsync($"INSERT INTO {scratch.Name} (tid, st, ver, entered, exited, nst, del) {stays}\n{scope}", cancellationToken, [.. parameters]).ConfigureAwait(false);
-            if (scratch.Analyze is { } analyze)
-            {
-                await db.ExecuteAsync(analyze, cancellationToken).ConfigureAwait(false);
-            }
+            : string.Empty;
 
-            prefix = $"WITH scope AS {scratch.Inline} (SELECT tid, st, ver, entered, exited, nst, del FROM {scratch.Name})\n";
-        }
-        else
-        {
-            prefix = $"{stays}, scope AS ({scope})\n";
-        }
+        // The scope keeps the stored columns, so the groups below are on columns the planner has statistics for; a stay
+        // that ended at or after the cut was still open then (see AsOfCut).
+        const string open = "(exited IS NULL OR exited >= @cutus)";
+        const string closedInWindow = "(exited >= @ws AND exited < @we AND exited < @cutus)";
+        const string inWindow = "(entered >= @ws AND entered < @we)";
+        var durations = $"SELECT st, CASE WHEN {open} THEN 1 ELSE 0 END AS k, CASE WHEN {open} THEN @ageat - entered ELSE exited - entered END AS v FROM scope WHERE {open} OR {closedInWindow}";
+        // The first member's columns are typed (zeros, not NULLs): PostgreSQL types a UNION's columns pairwise.
+        // A target's last won or lost stay in the window decides its outcome. Versions are unique per target, so the
+        // largest ver × 2 + (1 when won) finds that stay and its outcome in one aggregate, with no second pass.
+        var sql = $"""
+            WITH scope AS {dialect.Sql.ComputeOnce(cohort)} (
+                SELECT s.target_id AS tid, s.status AS st, s.version AS ver, s.entered_us AS entered, s.exited_us AS exited,
+                       s.next_status AS nst, s.ended_by_delete AS del
+                FROM {dialect.Sql.Qualify(Tables.Stays)} s
+                WHERE s.entered_us < @cutus AND (s.exited_us IS NULL OR s.exited_us >= @ws OR s.exited_us >= @cutus){cohortFilter}
+            )
+            SELECT 'c' AS kind, st AS status, nst AS status2, 0 AS idx, 0 AS won,
+                   COUNT(CASE WHEN {open} THEN 1 END) AS n,
+                   COUNT(CASE WHEN entered < @ws AND (exited IS NULL OR exited >= @ws) THEN 1 END) AS n_start,
+                   COUNT(CASE WHEN {inWindow} THEN 1 END) AS n_entered,
+                   COUNT(CASE WHEN del = 0 AND {closedInWindow} THEN 1 END) AS n_moves,
+                   0 AS total, 0 AS p50, 0 AS p90, 0 AS mx, 0 AS still
+            FROM scope GROUP BY st, nst, del
+            UNION ALL
+            {Durations(dialect, durations)}
+            UNION ALL
+            SELECT 'f', NULL, NULL, t.mx, t.oc % 2, COUNT(*), NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                   COUNT(CASE WHEN t.ci = t.mx THEN 1 END)
+            FROM (
+                SELECT tid, MAX(CASE WHEN {inWindow} THEN {step} END) AS mx, MAX(CASE WHEN {open} THEN {step} END) AS ci,
+                       MAX(CASE WHEN {inWindow} THEN CASE WHEN {won} THEN ver * 2 + 1 WHEN {lost} THEN ver * 2 END END) AS oc
+                FROM scope WHERE {inWindow} OR {open} GROUP BY tid
+            ) t
+            GROUP BY t.mx, t.oc % 2
+            """;
+        var rows = await ReadAsync(db, sql, parameters, cancellationToken).ConfigureAwait(false);
 
-        const string inWindow = "entered >= @ws AND entered < @we";
-        const string exitedInWindow = "exited IS NOT NULL AND exited >= @ws AND exited < @we";
-
-        async Task<List<ReportRow>> Read(string tail) =>
-            await ReadAsync(db, prefix + tail, parameters, cancellationToken).ConfigureAwait(false);
-
-        var counts = await Read("SELECT st AS status, COUNT(*) AS n FROM scope WHERE exited IS NULL GROUP BY st").ConfigureAwait(false);
-        var atStart = query.WindowStart is null
-            ? []
-            : await Read("SELECT st AS status, COUNT(*) AS n FROM scope WHERE entered < @ws AND (exited IS NULL OR exited >= @ws) GROUP BY st").ConfigureAwait(false);
-        var moves = await Read($"SELECT st AS status, nst AS status2, COUNT(*) AS n FROM scope WHERE del = 0 AND {exitedInWindow} GROUP BY st, nst").ConfigureAwait(false);
-        var entered = await Read($"SELECT st AS status, COUNT(*) AS n FROM scope WHERE {inWindow} GROUP BY st").ConfigureAwait(false);
-        var closed = await Read(Durations(dialect, $"SELECT st, exited - entered AS v FROM scope WHERE {exitedInWindow}")).ConfigureAwait(false);
-        var open = await Read(Durations(dialect, "SELECT st, @ageat - entered AS v FROM scope WHERE exited IS NULL")).ConfigureAwait(false);
-        var funnel = query.Funnel.Count == 0
-            ? []
-            : await Read(
-                $", fun AS (SELECT tid, MAX({step}) AS mx FROM scope WHERE {inWindow} GROUP BY tid),\n"
-                + $"cur AS (SELECT tid, {step} AS ci FROM scope WHERE exited IS NULL)\n"
-                + "SELECT f.mx AS idx, COUNT(*) AS n, SUM(CASE WHEN c.ci = f.mx THEN 1 ELSE 0 END) AS still, SUM(CASE WHEN c.ci = f.mx THEN 0 ELSE 1 END) AS dropped\n"
-                + "FROM fun f LEFT JOIN cur c ON c.tid = f.tid WHERE f.mx IS NOT NULL GROUP BY f.mx").ConfigureAwait(false);
-        var outcome = await Read(
-            $", wl AS (SELECT st, ROW_NUMBER() OVER (PARTITION BY tid ORDER BY ver DESC) AS rk FROM scope WHERE {inWindow} AND ({won} OR {lost}))\n"
-            + $"SELECT SUM(CASE WHEN {won} THEN 1 ELSE 0 END) AS won, SUM(CASE WHEN {won} THEN 0 ELSE 1 END) AS lost FROM wl WHERE rk = 1").ConfigureAwait(false);
-
+        var counts = rows.Where(r => r.Kind == "c").GroupBy(r => r.Status).ToList();
+        var funnel = rows.Where(r => r.Kind == "f" && r.Idx is not null).GroupBy(r => r.Idx!.Value);
+        var outcomes = rows.Where(r => r.Kind == "f").ToList();
         return new PipelineFacts
         {
-            Counts = [.. counts.Select(r => new StatusCount(r.Status, r.N))],
-            CountsAtStart = [.. atStart.Select(r => new StatusCount(r.Status, r.N))],
-            Transitions = [.. moves.Select(r => new TransitionCount(r.Status, r.Status2, r.N))],
-            Entered = [.. entered.Select(r => new StatusCount(r.Status, r.N))],
-            Closed = [.. closed.Select(ToDuration)],
-            Open = [.. open.Select(ToDuration)],
-            Funnel = [.. funnel.Select(r => new FunnelFacts(r.Idx!.Value, r.N, r.Still ?? 0, r.Dropped ?? 0))],
-            Won = outcome.FirstOrDefault()?.Won ?? 0,
-            Lost = outcome.FirstOrDefault()?.Lost ?? 0,
+            Counts = Positive(counts, r => r.N),
+            CountsAtStart = query.WindowStart is null ? [] : Positive(counts, r => r.NStart ?? 0),
+            Transitions = [.. rows.Where(r => r.Kind == "c" && r.NMoves > 0).GroupBy(r => (r.Status, r.Status2)).Select(g => new TransitionCount(g.Key.Status, g.Key.Status2, g.Sum(r => r.NMoves ?? 0)))],
+            Entered = Positive(counts, r => r.NEntered ?? 0),
+            Closed = [.. rows.Where(r => r.Kind == "d" && r.Idx == 0).Select(ToDuration)],
+            Open = [.. rows.Where(r => r.Kind == "d" && r.Idx == 1).Select(ToDuration)],
+            Funnel = [.. funnel.Select(g => new FunnelFacts(g.Key, g.Sum(r => r.N), g.Sum(r => r.Still ?? 0), g.Sum(r => r.N - (r.Still ?? 0))))],
+            Won = outcomes.Where(r => r.Won == 1).Sum(r => r.N),
+            Lost = outcomes.Where(r => r.Won == 0).Sum(r => r.N),
         };
     }
+
+    /// <summary>The statuses whose stays <paramref name="count"/> counts, with their sums; a status none counts is left out, as a <c>GROUP BY</c> leaves it.</summary>
+    private static List<StatusCount> Positive(IEnumerable<IGrouping<string?, ReportRow>> groups, Func<ReportRow, long> count) =>
+        [.. groups.Select(g => new StatusCount(g.Key, g.Sum(count))).Where(c => c.Count > 0)];
 
     /// <summary>
     /// The stays of the stays table (<see cref="StaysTable"/>) as the history stood just before the cut, as the CTE
@@ -163,15 +171,17 @@ internal static class ReportQueries
         return (ticks / 10) + (ticks % 10 > 0 ? 1 : 0);
     }
 
-    /// <summary>Count, sum, percentile_disc(0.5), percentile_disc(0.9) and max per status of the durations <c>v</c> the query yields.</summary>
+    /// <summary>
+    /// One <c>UNION ALL</c> member: count, sum, percentile_disc(0.5), percentile_disc(0.9) and max per status and
+    /// <c>k</c> (as <c>idx</c>) of the durations <c>v</c> that <paramref name="values"/> yields (columns st, k, v).
+    /// </summary>
     private static string Durations(Linq2DbDialect dialect, string values) =>
         dialect.Sql.Percentile(50, "v") is { } p50 && dialect.Sql.Percentile(90, "v") is { } p90
-            ? $", d AS ({values})\nSELECT st AS status, COUNT(*) AS n, SUM(v) AS total, {p50} AS p50, {p90} AS p90, MAX(v) AS mx FROM d GROUP BY st"
-            : $", d AS ({values}),\n"
-        + "r AS (SELECT st, v, ROW_NUMBER() OVER (PARTITION BY st ORDER BY v) AS rk, COUNT(*) OVER (PARTITION BY st) AS cnt FROM d)\n"
-        + "SELECT st AS status, COUNT(*) AS n, SUM(v) AS total, MIN(CASE WHEN rk * 100 >= cnt * 50 THEN v END) AS p50,\n"
-        + "       MIN(CASE WHEN rk * 100 >= cnt * 90 THEN v END) AS p90, MAX(v) AS mx\n"
-        + "FROM r GROUP BY st";
+            ? $"SELECT 'd', st, NULL, k, NULL, COUNT(*), NULL, NULL, NULL, SUM(v), {p50}, {p90}, MAX(v), NULL FROM ({values}) d GROUP BY st, k"
+            : "SELECT 'd', st, NULL, k, NULL, COUNT(*), NULL, NULL, NULL, SUM(v), MIN(CASE WHEN rk * 100 >= cnt * 50 THEN v END),\n"
+              + "       MIN(CASE WHEN rk * 100 >= cnt * 90 THEN v END), MAX(v), NULL\n"
+              + $"FROM (SELECT st, k, v, ROW_NUMBER() OVER (PARTITION BY st, k ORDER BY v) AS rk, COUNT(*) OVER (PARTITION BY st, k) AS cnt FROM ({values}) d) r\n"
+              + "GROUP BY st, k";
 
     private static DurationFacts ToDuration(ReportRow r) => new(r.Status, r.N, r.Total ?? 0, r.P50 ?? 0, r.P90 ?? 0, r.Mx ?? 0);
 
@@ -180,7 +190,7 @@ internal static class ReportQueries
     {
         if (funnel.Count == 0)
         {
-            return "NULL";
+            return "CASE WHEN 1 = 0 THEN 0 END"; // an integer NULL: the UNION's column types must agree
         }
 
         var sql = new StringBuilder("CASE");
@@ -216,6 +226,9 @@ internal static class ReportQueries
     /// <summary>One row of any report statement; each statement fills the columns it names.</summary>
     internal sealed class ReportRow
     {
+        [Column("kind")]
+        public string? Kind { get; set; }
+
         [Column("status")]
         public string? Status { get; set; }
 
@@ -224,6 +237,15 @@ internal static class ReportQueries
 
         [Column("n")]
         public long N { get; set; }
+
+        [Column("n_start")]
+        public long? NStart { get; set; }
+
+        [Column("n_entered")]
+        public long? NEntered { get; set; }
+
+        [Column("n_moves")]
+        public long? NMoves { get; set; }
 
         [Column("total")]
         public decimal? Total { get; set; }
@@ -243,14 +265,8 @@ internal static class ReportQueries
         [Column("still")]
         public long? Still { get; set; }
 
-        [Column("dropped")]
-        public long? Dropped { get; set; }
-
         [Column("won")]
         public long? Won { get; set; }
-
-        [Column("lost")]
-        public long? Lost { get; set; }
 
         [Column("entered")]
         public long? Entered { get; set; }

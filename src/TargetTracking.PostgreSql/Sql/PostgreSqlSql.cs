@@ -28,15 +28,9 @@ internal sealed class PostgreSqlSql(string schema) : DialectSql
     // EXTRACT(EPOCH …) is numeric since PostgreSQL 14: exact for whole microseconds.
     public override string ReportMicros(string column) => $"(EXTRACT(EPOCH FROM {column}) * 1000000)::bigint";
 
-    // A report's scope of the stays table once, in a temporary table the report's transaction drops: every figure then
-    // reads it. Measured at 100,000 targets with the stays table (docs/benchmarks.md, Reports): reading the table in
-    // each statement instead took as long for the pipeline report and three times as long for the cohort report
-    // (its targets picked again in each statement).
-    public override ReportScratch? ReportScratch { get; } = new(
-        "tt_report_scope",
-        "CREATE TEMP TABLE tt_report_scope (tid uuid, st text, ver bigint, entered bigint, exited bigint, nst text, del int) ON COMMIT DROP",
-        "ANALYZE tt_report_scope",
-        "NOT MATERIALIZED");
+    // PostgreSQL materializes a CTE read more than once, serially; inlined, each reader scans the stays table in
+    // parallel. A cohort's scope is a join worth doing once; a period's is a filter (docs/benchmarks.md, Reports).
+    public override string ComputeOnce(bool once) => once ? "MATERIALIZED" : "NOT MATERIALIZED";
 
     // percentile_disc(f) takes rank ceil(f × n) in double precision, and 0.9 × n lands just above a whole number for
     // some n (0.9 × 70 = 63.00000000000001): one value too far. Asking for a fraction 10⁻¹² below keeps the exact rule
