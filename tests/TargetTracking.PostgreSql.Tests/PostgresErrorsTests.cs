@@ -17,6 +17,7 @@ public sealed class PostgresErrorsTests
     [InlineData("08006")] // connection_failure
     [InlineData("08003")] // connection_does_not_exist
     [InlineData("53300")] // too_many_connections
+    [InlineData("25006")] // read_only_sql_transaction: a write reached a primary that a switchover turned into a standby
     public void IsTransient_ForRetryableServerErrors_IsTrue(string sqlState) =>
         Assert.True(new PostgresErrors().IsTransient(Postgres(sqlState)));
 

@@ -39,6 +39,7 @@ internal sealed class PostgresErrors : DialectErrors
             "57P02" => true, // crash_shutdown
             "57P03" => true, // cannot_connect_now (starting up, recovery)
             "53300" => true, // too_many_connections
+            "25006" => true, // read_only_sql_transaction: a failover or switchover turned the server into a standby
             _ => sqlState.StartsWith("08", StringComparison.Ordinal), // connection_exception class
         };
 }
