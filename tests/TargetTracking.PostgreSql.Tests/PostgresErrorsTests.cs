@@ -32,6 +32,16 @@ public sealed class PostgresErrorsTests
         Assert.False(new PostgresErrors().IsTransient(Postgres(sqlState)));
 
     [Fact]
+    public void IsTransient_WhenNoHostIsPrimaryDuringAnElection_IsTrue()
+    {
+        // Npgsql's multi-host data source reached every host and found no primary: Patroni is electing one.
+        Assert.True(new PostgresErrors().IsTransient(new NpgsqlException("No suitable host was found.")));
+        Assert.True(new PostgresErrors().IsTransient(new NpgsqlException(
+            "Unable to connect to a suitable host. Check inner exception for more details.",
+            new AggregateException(new NpgsqlException("Failed to connect", new SocketException((int)SocketError.ConnectionRefused))))));
+    }
+
+    [Fact]
     public void IsTransient_ForLostConnections_IsTrue()
     {
         Assert.True(new PostgresErrors().IsTransient(new NpgsqlException("Exception while reading from stream", new IOException("reset"))));
