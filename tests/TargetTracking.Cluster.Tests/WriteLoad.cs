@@ -4,13 +4,15 @@ using System.Diagnostics;
 namespace TargetTracking.Cluster.Tests;
 
 /// <summary>
-/// Writers that move shared targets between Active and Hot until stopped, each change under a correlation id of its own,
+/// Writers that move shared targets between Active and Hot until stopped, each unit of work under a correlation id of its own,
 /// and the ledger of what the library acknowledged (a success returned to the caller), refused (a typed conflict) or gave
 /// up on (<see cref="TargetStoreUnavailableException"/>, with what it said). <see cref="AssertHistoryAsync"/> then proves
 /// the ledger against the stored history: every acknowledged change is there once, no change is there twice.
 /// </summary>
-internal sealed class WriteLoad
+/// <param name="name">The load's targets are named after it (and found by it: no other target's name may contain it).</param>
+internal sealed class WriteLoad(string name = "load")
 {
+    private readonly string _name = name;
     private readonly ConcurrentQueue<Acknowledged> _acknowledged = new();
     private readonly ConcurrentQueue<Failure> _failures = new();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -22,15 +24,30 @@ internal sealed class WriteLoad
     /// <summary>Gets what gave up with <see cref="TargetStoreUnavailableException"/> (writes and reads).</summary>
     public IReadOnlyCollection<Failure> Failures => _failures;
 
-    /// <summary>Gets how many changes came back as a typed version conflict.</summary>
+    /// <summary>Gets how many changes came back as a typed version conflict (and wrote nothing).</summary>
     public int Conflicts => _conflicts;
 
     /// <summary>Gets the time since the load was made, the clock of <see cref="Acknowledged.At"/>.</summary>
     public TimeSpan Now => _clock.Elapsed;
 
-    /// <summary>Runs one writer per tracker over <paramref name="targets"/> until <paramref name="stop"/> is cancelled.</summary>
-    public Task RunAsync(IReadOnlyList<TargetTracker> writers, IReadOnlyList<TargetId> targets, CancellationToken stop) =>
-        Task.WhenAll(writers.Select((tracker, i) => Task.Run(() => WriteAsync(tracker, $"writer-{i}", targets, stop), CancellationToken.None)));
+    /// <summary>Creates the load's targets, all Cold, named after the load.</summary>
+    public async Task CreateTargetsAsync(TargetTracker tracker, int count)
+    {
+        var bulk = tracker.BeginBulk();
+        for (var i = 0; i < count; i++)
+        {
+            bulk.Create(new NewTarget($"{_name} {i}", Status: "Cold"));
+        }
+
+        Assert.True((await bulk.CommitAsync()).Succeeded);
+    }
+
+    /// <summary>
+    /// Runs one writer per tracker over the load's targets until <paramref name="stop"/> is cancelled; each unit of work
+    /// moves <paramref name="perUnit"/> of them picked at random, each at the version the writer just read.
+    /// </summary>
+    public Task RunAsync(IReadOnlyList<TargetTracker> writers, CancellationToken stop, int perUnit = 1) =>
+        Task.WhenAll(writers.Select((tracker, i) => Task.Run(() => WriteAsync(tracker, $"writer-{i}", perUnit, stop), CancellationToken.None)));
 
     /// <summary>Gets the longest time without an acknowledged change after <paramref name="since"/>, and when it ended.</summary>
     public (TimeSpan Gap, TimeSpan EndedAt) LongestGapAfter(TimeSpan since)
@@ -77,26 +94,35 @@ internal sealed class WriteLoad
         }
     }
 
-    private async Task WriteAsync(TargetTracker tracker, string writer, IReadOnlyList<TargetId> targets, CancellationToken stop)
+    private async Task WriteAsync(TargetTracker tracker, string writer, int perUnit, CancellationToken stop)
     {
-        // The stop token is only read between changes: a change cancelled while it commits would leave its outcome open.
+        // The stop token is only read between units: a unit cancelled while it commits would leave its outcome open.
         while (!stop.IsCancellationRequested)
         {
-            var id = targets[Random.Shared.Next(targets.Count)];
             try
             {
-                var current = (await tracker.GetAsync(id, CancellationToken.None)).Value!;
-                var correlation = Guid.NewGuid().ToString("N");
-                var moved = await tracker.ChangeStatusAsync(
-                    id, current.Version, current.Status == "Active" ? "Hot" : "Active", new AuditContext { ActorId = writer, CorrelationId = correlation }, CancellationToken.None);
-                if (moved.IsSuccess)
+                // One read of the load's targets (stale on a Galera node that has not applied the last commits: the write finds out).
+                var page = await tracker.QueryAsync(new TargetQuery { NameContains = _name, Take = TargetQuery.MaxTake }, CancellationToken.None);
+                var bulk = tracker.BeginBulk();
+                foreach (var current in page.Items.OrderBy(_ => Random.Shared.Next()).Take(perUnit))
                 {
-                    _acknowledged.Enqueue(new Acknowledged(id, moved.Value!.Version, correlation, _clock.Elapsed));
+                    bulk.ChangeStatus(current.Id, current.Version, current.Status == "Active" ? "Hot" : "Active");
                 }
-                else
+
+                var correlation = Guid.NewGuid().ToString("N");
+                // Partial: an item whose version moved on meanwhile fails typed, the others apply.
+                var result = await bulk.CommitAsync(BulkMode.Partial, new AuditContext { ActorId = writer, CorrelationId = correlation }, CancellationToken.None);
+                foreach (var item in result.Items)
                 {
-                    Assert.IsType<VersionConflictError>(moved.Error);
-                    Interlocked.Increment(ref _conflicts);
+                    if (item.State == BulkItemState.Applied)
+                    {
+                        _acknowledged.Enqueue(new Acknowledged(item.TargetId, item.Target!.Version, correlation, _clock.Elapsed));
+                    }
+                    else
+                    {
+                        Assert.IsType<VersionConflictError>(item.Error);
+                        Interlocked.Increment(ref _conflicts);
+                    }
                 }
             }
             catch (TargetStoreUnavailableException e)

@@ -28,14 +28,14 @@ public sealed class PatroniFailoverTests(PatroniCluster cluster, ITestOutputHelp
         // The retry budget a host on a cluster sets: a few attempts that span a switchover; an election outlasts it.
         TargetTracker Tracker() => TestTracker.For(store, o => { o.MaxRetryAttempts = 4; o.RetryBaseDelay = TimeSpan.FromMilliseconds(200); }, TimeProvider.System);
         var tracker = Tracker();
-        var writerTargets = await CreateAsync(tracker, 40, "Cold");
         var bulkTargets = await CreateAsync(tracker, BulkItems, "Cold");
         var operationTargets = await CreateAsync(tracker, OperationItems, "Cold");
 
-        var load = new WriteLoad();
+        var load = new WriteLoad("writer target");
+        await load.CreateTargetsAsync(tracker, 40);
         using var stop = new CancellationTokenSource();
         var watch = WatchAsync(load, stop.Token);
-        var writers = load.RunAsync([.. Enumerable.Range(0, 4).Select(_ => Tracker())], writerTargets, stop.Token);
+        var writers = load.RunAsync([.. Enumerable.Range(0, 4).Select(_ => Tracker())], stop.Token);
         await Task.Delay(1000);
 
         // A planned switchover while a 10,000-item unit of work runs.
