@@ -26,7 +26,8 @@ public sealed class PatroniFailoverTests(PatroniCluster cluster, ITestOutputHelp
         await store.InitializeAsync();
 
         // The retry budget a host on a cluster sets: a few attempts that span a switchover; an election outlasts it.
-        TargetTracker Tracker() => TestTracker.For(store, o => { o.MaxRetryAttempts = 4; o.RetryBaseDelay = TimeSpan.FromMilliseconds(200); }, TimeProvider.System);
+        var logs = new LogCapture();
+        TargetTracker Tracker() => TestTracker.For(store, o => { o.MaxRetryAttempts = 4; o.RetryBaseDelay = TimeSpan.FromMilliseconds(200); }, TimeProvider.System, logs.For<TargetTracker>());
         var tracker = Tracker();
         var bulkTargets = await CreateAsync(tracker, BulkItems, "Cold");
         var operationTargets = await CreateAsync(tracker, OperationItems, "Cold");
@@ -89,6 +90,8 @@ public sealed class PatroniFailoverTests(PatroniCluster cluster, ITestOutputHelp
         output.WriteLine(
             $"writers: {load.AcknowledgedChanges.Count} acknowledged, {load.Conflicts} conflicts, {load.Failures.Count} gave up; " +
             $"no write acknowledged for {outage.TotalSeconds:F1} s after the kill, the first {(firstWrite - killedAt).TotalSeconds:F1} s after it");
+        var retried = logs.Events.Where(e => e.EventId.Id is 1 or 4).GroupBy(e => What(e.Exception)).Select(g => $"{g.Key} x{g.Count()}");
+        output.WriteLine($"retried: {string.Join("; ", retried)}");
         foreach (var failure in load.Failures)
         {
             output.WriteLine($"gave up at +{failure.At.TotalSeconds:F1} s (write: {failure.Write}, commit outcome unknown: {failure.CommitOutcomeUnknown}): {failure.Message}");
@@ -113,6 +116,25 @@ public sealed class PatroniFailoverTests(PatroniCluster cluster, ITestOutputHelp
 
         var integrity = await new TargetHealth(TestTracker.For(check)).CheckIntegrityAsync();
         Assert.True(integrity.ProblemCount == 0, string.Join("\n", integrity.Problems.Take(5)));
+    }
+
+    /// <summary>Names a retried failure: the SQLSTATE of the server's error, or the innermost exception's type and message.</summary>
+    private static string What(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is PostgresException pg)
+            {
+                return $"{pg.SqlState} {pg.MessageText}";
+            }
+
+            if (e.InnerException is null)
+            {
+                return $"{e.GetType().Name}: {e.Message}";
+            }
+        }
+
+        return "none";
     }
 
     /// <summary>Writes each change of the cluster's roles to the test's output, on the load's clock.</summary>
