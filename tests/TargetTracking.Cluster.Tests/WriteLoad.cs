@@ -15,6 +15,7 @@ internal sealed class WriteLoad(string name = "load")
     private readonly string _name = name;
     private readonly ConcurrentQueue<Acknowledged> _acknowledged = new();
     private readonly ConcurrentQueue<Failure> _failures = new();
+    private readonly ConcurrentQueue<System.Data.Common.DbException> _unclassified = new();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private int _conflicts;
 
@@ -23,6 +24,9 @@ internal sealed class WriteLoad(string name = "load")
 
     /// <summary>Gets what gave up with <see cref="TargetStoreUnavailableException"/> (writes and reads).</summary>
     public IReadOnlyCollection<Failure> Failures => _failures;
+
+    /// <summary>Gets the driver's errors that reached a writer unclassified (neither retried nor turned into a value).</summary>
+    public IReadOnlyCollection<System.Data.Common.DbException> Unclassified => _unclassified;
 
     /// <summary>Gets how many changes came back as a typed version conflict (and wrote nothing).</summary>
     public int Conflicts => _conflicts;
@@ -128,6 +132,11 @@ internal sealed class WriteLoad(string name = "load")
             catch (TargetStoreUnavailableException e)
             {
                 _failures.Enqueue(new Failure(_clock.Elapsed, e.Changes.Count > 0, e.CommitOutcomeUnknown, e.Message));
+            }
+            catch (System.Data.Common.DbException e)
+            {
+                // A driver's error the dialect did not classify reached the caller: recorded for the test to judge.
+                _unclassified.Enqueue(e);
             }
         }
     }

@@ -56,6 +56,7 @@ public sealed class GaleraTests(GaleraCluster cluster, ITestOutputHelper output)
         output.WriteLine($"+{load.Now.TotalSeconds:F1} s: {Progress(load)}");
 
         Assert.True(Retried("1213") > 0, "no certification conflict was retried: the test did not provoke any");
+        AssertOnlyTheKnownUnclassifiedError(load);
         await AssertEveryNodeHoldsTheSameHistoryAsync(load);
     }
 
@@ -101,6 +102,7 @@ public sealed class GaleraTests(GaleraCluster cluster, ITestOutputHelper output)
 
         Assert.True(_logs.Events.Any(e => e.EventId.Id == 4 && Code(e.Exception) == "1047"), "no read was retried after 1047 (WSREP not ready)");
         Assert.All(gaveUp, message => Assert.Contains("WSREP has not yet prepared node for application use", message, StringComparison.Ordinal));
+        AssertOnlyTheKnownUnclassifiedError(load);
         await AssertEveryNodeHoldsTheSameHistoryAsync(load);
     }
 
@@ -123,6 +125,22 @@ public sealed class GaleraTests(GaleraCluster cluster, ITestOutputHelper output)
 
         Assert.Equal(histories[0].Select(e => e.Id).Order(), histories[1].Select(e => e.Id).Order());
         Assert.Equal(histories[0].Select(e => e.Id).Order(), histories[2].Select(e => e.Id).Order());
+    }
+
+    /// <summary>
+    /// Fails on a driver's error that reached a writer unclassified, but for the one open problem of docs/clusters.md: a
+    /// replicated write's brute-force abort that the unit of work meets as a duplicate of the stay it opens (1062 on the
+    /// stays' key, a target id and a version) instead of 1213. It wrote nothing; the history checks that follow prove it.
+    /// </summary>
+    private void AssertOnlyTheKnownUnclassifiedError(WriteLoad load)
+    {
+        output.WriteLine($"unclassified: {load.Unclassified.Count} (1062 on a stay: the open problem)");
+        Assert.All(load.Unclassified, e =>
+        {
+            var mysql = Assert.IsType<MySqlException>(e);
+            Assert.Equal(1062, mysql.Number);
+            Assert.Matches(@"(?s)^Duplicate entry '.*-\d+' for key 'PRIMARY'$", mysql.Message);
+        });
     }
 
     private int Retried(string code) => _logs.Events.Count(e => e.EventId.Id == 1 && Code(e.Exception) == code);

@@ -162,9 +162,6 @@ public sealed class PatroniCluster : IAsyncLifetime
         return leader;
     }
 
-    /// <summary>Starts a killed node's Patroni again: it rejoins as a standby (pg_rewind when it is ahead).</summary>
-    public void Restart(string name) => StartNode(_nodes.Single(n => n.Name == name));
-
     private void StartNode(Node node) =>
         ClusterProcesses.Start(Folder, node.Name, $"{FindBinaries().Patroni} {Path.Combine(Folder.Path, $"{node.Name}.yml")}");
 

@@ -39,8 +39,7 @@ public sealed class PatroniFailoverTests(PatroniCluster cluster, ITestOutputHelp
         var writers = load.RunAsync([.. Enumerable.Range(0, 4).Select(_ => Tracker())], stop.Token);
         await Task.Delay(1000);
 
-        // A planned switchover while a 10,000-item unit of work runs.
-        // A unit of work this large is worth a retry budget that outlasts a switchover.
+        // A planned switchover while a 10,000-item unit of work runs, with a retry budget that outlasts a switchover.
         var bulk = TestTracker.For(store, o => { o.MaxRetryAttempts = 6; o.RetryBaseDelay = TimeSpan.FromMilliseconds(250); }, TimeProvider.System).BeginBulk();
         foreach (var id in bulkTargets)
         {
@@ -96,6 +95,8 @@ public sealed class PatroniFailoverTests(PatroniCluster cluster, ITestOutputHelp
         {
             output.WriteLine($"gave up at +{failure.At.TotalSeconds:F1} s (write: {failure.Write}, commit outcome unknown: {failure.CommitOutcomeUnknown}): {failure.Message}");
         }
+
+        Assert.True(load.Unclassified.Count == 0, $"unclassified: {load.Unclassified.FirstOrDefault()}");
 
         // What the new primary holds, read through a new data source.
         await using var reading = NpgsqlDataSource.Create(cluster.ConnectionString);
