@@ -7,8 +7,8 @@ namespace TargetTracking.Cluster.Tests.PgBouncer;
 
 /// <summary>
 /// A throwaway PgBouncer in transaction mode (pool size 20) in front of the PostgreSQL tests' server, started once per
-/// test run as the <c>postgres</c> user in a temp folder (<see cref="ThrowawayServerFolder"/>) and stopped when the test
-/// process exits. Connections through it have no session of their own: each transaction may run on another server
+/// test run as the <c>postgres</c> user in a temp folder (<see cref="ThrowawayServerFolder"/>); it stops when the test
+/// process is gone, and the next run removes the folder. Connections through it have no session of their own: each transaction may run on another server
 /// connection.
 /// </summary>
 internal static class PgBouncer
@@ -52,7 +52,9 @@ internal static class PgBouncer
             ThrowawayServerFolder.Run("chown", $"-R postgres {folder.Path}");
         }
 
-        ClusterProcesses.Start(folder, "pgbouncer", $"{binary} {config}");
+        // It stops when the test process is gone: a handler at process exit may not get to run before the test host is killed.
+        ClusterProcesses.Start(
+            folder, "pgbouncer", $"sh -c '{binary} {config} & p=$!; while [ -d /proc/{Environment.ProcessId} ]; do sleep 1; done; kill $p'");
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < TimeSpan.FromSeconds(20))
         {
@@ -73,8 +75,6 @@ internal static class PgBouncer
             throw new InvalidOperationException($"PgBouncer did not listen on {port}: {ClusterProcesses.Log(folder, "pgbouncer")}");
         }
 
-
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => ClusterProcesses.Remove(folder.Path);
 
         // What a host writes behind a transaction-mode pooler: no reset on close (there is no session to reset).
         return new NpgsqlConnectionStringBuilder(direct) { Host = "127.0.0.1", Port = port, NoResetOnClose = true }.ConnectionString;
