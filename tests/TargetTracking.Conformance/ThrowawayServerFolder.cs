@@ -170,7 +170,9 @@ public sealed class ThrowawayServerFolder
         throw new InvalidOperationException($"Could not start a test server in {Path}.", last);
     }
 
-    private static int FreePort()
+    /// <summary>Gets a loopback port no one listens on now (another process may take it before the server binds it).</summary>
+    /// <returns>The port.</returns>
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

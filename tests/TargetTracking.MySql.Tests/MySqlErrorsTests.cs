@@ -40,6 +40,14 @@ public sealed class MySqlErrorsTests
         Assert.False(Errors.IsTransient(MySql(code)));
 
     [Fact]
+    public void IsTransient_ForGaleraNodeNotReady_IsTrue_ButNotForOtherUnknownCommands()
+    {
+        // A Galera node outside the primary component (lost its peers, or still joining) refuses every statement so.
+        Assert.True(Errors.IsTransient(MySql(1047, "WSREP has not yet prepared node for application use")));
+        Assert.False(Errors.IsTransient(MySql(1047, "Unknown command")));
+    }
+
+    [Fact]
     public void IsTransient_ForLostConnections_IsTrue()
     {
         Assert.True(Errors.IsTransient(new IOException("broken pipe")));

@@ -9,7 +9,7 @@ namespace TargetTracking.PostgreSql.Tests;
 /// (<c>initdb</c> into a temp folder, <c>pg_ctl</c> on a free loopback port), stopped and removed when the
 /// test process exits. Either way the run gets its own new database, dropped at the end.
 /// </summary>
-internal static class PostgreSqlServer
+internal static partial class PostgreSqlServer
 {
     public const string EnvironmentVariable = "TARGETTRACKING_POSTGRES";
 
@@ -42,8 +42,14 @@ internal static class PostgreSqlServer
             using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", connection);
             drop.ExecuteNonQuery();
         });
-        return new NpgsqlConnectionStringBuilder(admin) { Database = database, MaxPoolSize = 60 }.ConnectionString;
+        var connectionString = new NpgsqlConnectionStringBuilder(admin) { Database = database, MaxPoolSize = 60 }.ConnectionString;
+        Route(ref connectionString);
+        return connectionString;
     }
+
+    /// <summary>Lets a test project that compiles this file reach the database another way (the cluster tests: through PgBouncer).</summary>
+    /// <param name="connectionString">The database's connection string, changed in place.</param>
+    static partial void Route(ref string connectionString);
 
     /// <summary>A throwaway cluster in a temp folder (<see cref="ThrowawayServerFolder"/>), run as the <c>postgres</c> user when the tests run as root.</summary>
     private sealed class Cluster : IDisposable

@@ -17,6 +17,7 @@ public sealed class PostgresErrorsTests
     [InlineData("08006")] // connection_failure
     [InlineData("08003")] // connection_does_not_exist
     [InlineData("53300")] // too_many_connections
+    [InlineData("25006")] // read_only_sql_transaction: a write reached a primary that a switchover turned into a standby
     public void IsTransient_ForRetryableServerErrors_IsTrue(string sqlState) =>
         Assert.True(new PostgresErrors().IsTransient(Postgres(sqlState)));
 
@@ -29,6 +30,16 @@ public sealed class PostgresErrorsTests
     [InlineData("23001")] // restrict_violation: the append-only trigger
     public void IsTransient_ForConstraintAndProgrammingErrors_IsFalse(string sqlState) =>
         Assert.False(new PostgresErrors().IsTransient(Postgres(sqlState)));
+
+    [Fact]
+    public void IsTransient_WhenNoHostIsPrimaryDuringAnElection_IsTrue()
+    {
+        // Npgsql's multi-host data source reached every host and found no primary: Patroni is electing one.
+        Assert.True(new PostgresErrors().IsTransient(new NpgsqlException("No suitable host was found.")));
+        Assert.True(new PostgresErrors().IsTransient(new NpgsqlException(
+            "Unable to connect to a suitable host. Check inner exception for more details.",
+            new AggregateException(new NpgsqlException("Failed to connect", new SocketException((int)SocketError.ConnectionRefused))))));
+    }
 
     [Fact]
     public void IsTransient_ForLostConnections_IsTrue()

@@ -19,7 +19,7 @@ internal sealed class MySqlErrors : DialectErrors
     protected override bool? Classify(Exception exception) =>
         exception switch
         {
-            MySqlException mysql when IsTransientCode(mysql.Number) || mysql.IsTransient => true,
+            MySqlException mysql when IsTransientCode(mysql.Number) || mysql.IsTransient || IsGaleraNotReady(mysql) => true,
             MySqlEndOfStreamException or MySqlProtocolException => true,
             _ => null,
         };
@@ -37,10 +37,18 @@ internal sealed class MySqlErrors : DialectErrors
             ? new ConcurrentWriteException($"A target to insert exists already ({mysql.Message}).", mysql)
             : null;
 
+    /// <summary>
+    /// Galera's node that is not part of the primary component (it lost its peers, or is joining and receiving state)
+    /// refuses every statement with 1047 (ER_UNKNOWN_COM_ERROR) "WSREP has not yet prepared node for application use";
+    /// the same code means an unknown protocol command elsewhere, so only the WSREP message makes it transient.
+    /// </summary>
+    private static bool IsGaleraNotReady(MySqlException exception) =>
+        exception.Number == 1047 && exception.Message.Contains("WSREP", StringComparison.OrdinalIgnoreCase);
+
     private static bool IsTransientCode(int number) =>
         number switch
         {
-            1213 => true, // ER_LOCK_DEADLOCK: the transaction was rolled back
+            1213 => true, // ER_LOCK_DEADLOCK: the transaction was rolled back (also Galera's certification failure at commit)
             1205 => true, // ER_LOCK_WAIT_TIMEOUT
             1040 => true, // ER_CON_COUNT_ERROR: too many connections
             1053 => true, // ER_SERVER_SHUTDOWN

@@ -12,11 +12,19 @@ internal sealed class PostgresErrors : DialectErrors
 {
     private const string UniqueViolation = "23505";
 
+    /// <summary>
+    /// What Npgsql's multi-host data source throws when every host answered but none has the role asked for
+    /// (<c>Target Session Attributes=primary</c> while Patroni elects a new primary). Npgsql gives it no code or inner
+    /// exception, and does not call it transient; its message is a literal in Npgsql, not a translated resource.
+    /// </summary>
+    private const string NoSuitableHost = "No suitable host was found.";
+
     protected override bool? Classify(Exception exception) =>
         exception switch
         {
             PostgresException pg => IsTransientState(pg.SqlState) || pg.IsTransient,
             NpgsqlException { IsTransient: true } => true,
+            NpgsqlException { InnerException: null, Message: NoSuitableHost } => true,
             _ => null,
         };
 
@@ -39,6 +47,7 @@ internal sealed class PostgresErrors : DialectErrors
             "57P02" => true, // crash_shutdown
             "57P03" => true, // cannot_connect_now (starting up, recovery)
             "53300" => true, // too_many_connections
+            "25006" => true, // read_only_sql_transaction: a failover or switchover turned the server into a standby
             _ => sqlState.StartsWith("08", StringComparison.Ordinal), // connection_exception class
         };
 }

@@ -1,0 +1,4 @@
+global using TargetTracking.Conformance;
+global using TargetTracking.Linq2Db;
+global using Xunit;
+global using Xunit.Abstractions;

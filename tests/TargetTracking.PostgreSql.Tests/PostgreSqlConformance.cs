@@ -1,0 +1,42 @@
+using TargetTracking.Conformance;
+using Xunit.Abstractions;
+
+namespace TargetTracking.PostgreSql.Tests;
+
+// Every conformance suite, signed up on the run's database (PostgreSqlFixture). The cluster tests sign PostgreSqlFixture
+// up again, behind PgBouncer.
+
+public sealed class PostgreSqlConformance(PostgreSqlFixture f) : TargetRepositoryConformance<PostgreSqlFixture>(f);
+
+public sealed class PostgreSqlIntegrityConformance(PostgreSqlFixture f) : IntegrityConformance<PostgreSqlFixture>(f);
+
+public sealed class PostgreSqlHierarchyConformance(PostgreSqlFixture f) : HierarchyConformance<PostgreSqlFixture>(f);
+public sealed class PostgreSqlChangeFeedConformance(PostgreSqlFixture f, ITestOutputHelper output) : ChangeFeedConformance<PostgreSqlFixture>(f, output);
+
+public sealed class PostgreSqlHostTransactionConformance(PostgreSqlFixture f) : HostTransactionConformance<PostgreSqlFixture>(f);
+
+public sealed class PostgreSqlStaysTableConformance(PostgreSqlFixture f) : StaysTableConformance<PostgreSqlFixture>(f);
+
+public sealed class PostgreSqlOperationConformance(PostgreSqlFixture f) : OperationConformance<PostgreSqlFixture>(f);
+
+public sealed class PostgreSqlOperationCrashTests(PostgreSqlFixture f, ITestOutputHelper output) : OperationCrashTests<PostgreSqlFixture>(f, output);
+
+[CollectionDefinition(FirstCallConformance<PostgreSqlFixture>.Collection, DisableParallelization = true)]
+public sealed class QueryCacheCollection;
+
+[Collection(FirstCallConformance<PostgreSqlFixture>.Collection)]
+public sealed class PostgreSqlFirstCallConformance(PostgreSqlFixture f) : FirstCallConformance<PostgreSqlFixture>(f);
+
+public sealed class PostgreSqlReportConformance(PostgreSqlFixture f) : ReportConformance<PostgreSqlFixture>(f);
+
+public sealed class PostgreSqlFaultInjectionConformance(PostgreSqlFixture f) : FaultInjectionConformance<PostgreSqlFixture>(f);
+
+public sealed class PostgreSqlConcurrencyConformance(PostgreSqlFixture f) : ConcurrencyConformance<PostgreSqlFixture>(f);
+
+public sealed class PostgreSqlVerbatimStorageConformance(PostgreSqlFixture f) : VerbatimStorageConformance<PostgreSqlFixture>(f);
+
+public sealed class PostgreSqlSetBasedWriteConformance(PostgreSqlFixture f) : SetBasedWriteConformance<PostgreSqlFixture>(f);
+
+public sealed class PostgreSqlMigrationConformance(PostgreSqlFixture f) : MigrationConformance<PostgreSqlFixture>(f);
+
+public sealed class PostgreSqlRegistrationConformance(PostgreSqlFixture f) : RegistrationConformance<PostgreSqlFixture>(f);
