@@ -63,13 +63,15 @@ internal sealed class PostgreSqlSaboteur(NpgsqlDataSource dataSource, string sch
         await ExecuteAsync(connection, sql, parameters);
     }
 
-    // Foreign keys are triggers in PostgreSQL; a superuser's session in replica mode fires none of them.
+    // Foreign keys are triggers in PostgreSQL; a superuser's transaction in replica mode fires none of them. SET LOCAL, in one
+    // transaction: behind PgBouncer in transaction mode a session's SET would reach another server connection than the statement.
     private async Task WithoutForeignKeysAsync(string sql, params object[] parameters)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
-        await ExecuteAsync(connection, "SET session_replication_role = replica");
+        await using var transaction = await connection.BeginTransactionAsync();
+        await ExecuteAsync(connection, "SET LOCAL session_replication_role = replica");
         await ExecuteAsync(connection, sql, parameters);
-        await ExecuteAsync(connection, "RESET session_replication_role");
+        await transaction.CommitAsync();
     }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, params object[] parameters)
