@@ -74,14 +74,8 @@ internal sealed class PostgreSqlBulkWriter(Linq2DbDialect dialect, PostgreSqlSta
             .Column("status", "text", NpgsqlDbType.Text, changes.Select(c => c.Status).ToArray())
             .Column("entry_id", "uuid", NpgsqlDbType.Uuid, entries.Select(e => e.Id).ToArray())
             .Column("at", "timestamptz", NpgsqlDbType.TimestampTz, entries.Select(e => e.OccurredAt.UtcDateTime).ToArray())
-            .Column("at_us", "bigint", NpgsqlDbType.Bigint, entries.Select(e => StayChanges.Micros(e.OccurredAt)).ToArray())
-            .Column("actor_id", "text", NpgsqlDbType.Text, entries.Select(e => e.ActorId).ToArray())
-            .Column("actor_name", "text", NpgsqlDbType.Text, entries.Select(e => e.ActorName).ToArray())
-            .Column("correlation_id", "text", NpgsqlDbType.Text, entries.Select(e => e.CorrelationId).ToArray())
-            .Column("operation_id", "text", NpgsqlDbType.Text, entries.Select(e => e.OperationId).ToArray())
-            .Column("client_address", "text", NpgsqlDbType.Text, entries.Select(e => e.ClientAddress).ToArray())
-            .Column("user_agent", "text", NpgsqlDbType.Text, entries.Select(e => e.UserAgent).ToArray())
-            .Column("ord", "integer", NpgsqlDbType.Integer, Enumerable.Range(0, n).ToArray());
+            .Column("at_us", "bigint", NpgsqlDbType.Bigint, entries.Select(e => StayChanges.Micros(e.OccurredAt)).ToArray());
+        AuditColumns(rows, entries).Column("ord", "integer", NpgsqlDbType.Integer, Enumerable.Range(0, n).ToArray());
 
         // The statuses a move into each status asked for may come from: a few pairs, whatever the number of changes.
         var moves = changes.DistinctBy(c => c.Status, StringComparer.Ordinal).SelectMany(c => c.From.Select(from => (From: from, To: c.Status))).ToArray();
@@ -315,16 +309,19 @@ internal sealed class PostgreSqlBulkWriter(Linq2DbDialect dialect, PostgreSqlSta
             .Column("old_status", "text", NpgsqlDbType.Text, history.Select(h => h.OldStatus).ToArray())
             .Column("new_status", "text", NpgsqlDbType.Text, history.Select(h => h.NewStatus).ToArray())
             .Column("version", "bigint", NpgsqlDbType.Bigint, history.Select(h => h.Version).ToArray())
-            .Column("occurred_at", "timestamptz", NpgsqlDbType.TimestampTz, history.Select(h => h.OccurredAt.UtcDateTime).ToArray())
-            .Column("actor_id", "text", NpgsqlDbType.Text, history.Select(h => h.ActorId).ToArray())
-            .Column("actor_name", "text", NpgsqlDbType.Text, history.Select(h => h.ActorName).ToArray())
-            .Column("correlation_id", "text", NpgsqlDbType.Text, history.Select(h => h.CorrelationId).ToArray())
-            .Column("operation_id", "text", NpgsqlDbType.Text, history.Select(h => h.OperationId).ToArray())
-            .Column("client_address", "text", NpgsqlDbType.Text, history.Select(h => h.ClientAddress).ToArray())
-            .Column("user_agent", "text", NpgsqlDbType.Text, history.Select(h => h.UserAgent).ToArray())
-            .Column("note", "text", NpgsqlDbType.Text, history.Select(h => h.Note).ToArray());
+            .Column("occurred_at", "timestamptz", NpgsqlDbType.TimestampTz, history.Select(h => h.OccurredAt.UtcDateTime).ToArray());
+        AuditColumns(rows, history).Column("note", "text", NpgsqlDbType.Text, history.Select(h => h.Note).ToArray());
         Add(batch, sql.InsertHistory(rows.Sql()), rows.Parameters);
     }
+
+    /// <summary>The audit columns of entries, in the order the history table and the guarded statement name them.</summary>
+    private static UnnestRows AuditColumns(UnnestRows rows, IReadOnlyList<HistoryEntry> entries) => rows
+        .Column("actor_id", "text", NpgsqlDbType.Text, entries.Select(e => e.ActorId).ToArray())
+        .Column("actor_name", "text", NpgsqlDbType.Text, entries.Select(e => e.ActorName).ToArray())
+        .Column("correlation_id", "text", NpgsqlDbType.Text, entries.Select(e => e.CorrelationId).ToArray())
+        .Column("operation_id", "text", NpgsqlDbType.Text, entries.Select(e => e.OperationId).ToArray())
+        .Column("client_address", "text", NpgsqlDbType.Text, entries.Select(e => e.ClientAddress).ToArray())
+        .Column("user_agent", "text", NpgsqlDbType.Text, entries.Select(e => e.UserAgent).ToArray());
 
     private static NpgsqlParameter<T[]> Array<T>(NpgsqlDbType type, IEnumerable<T> values) =>
         new() { NpgsqlDbType = NpgsqlDbType.Array | type, TypedValue = values as T[] ?? values.ToArray() };

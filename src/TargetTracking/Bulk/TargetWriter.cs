@@ -290,24 +290,20 @@ internal sealed partial class TargetWriter
             return new BulkResult(BulkMode.AllOrNothing, [new BulkItemOutcome(0, command.Id, BulkItemState.Failed, null, invalid)]);
         }
 
-        var change = (ChangeStatusCommand)prepared;
-        var from = _pipeline.MovesInto(change.Status);
-        if (from.Count == 0)
+        if (ToGuarded((ChangeStatusCommand)prepared, audit, null, Now()) is not { } change)
         {
             return null;
         }
 
-        var expected = change.ExpectedVersion!.Value;
-        var entry = Entry(change.Id, HistoryAction.StatusChanged, null, change.Status, expected + 1, Now(), audit, audit.CorrelationId!, null, null);
         Target? after;
         try
         {
-            after = await _repository.TryChangeStatusAsync(new GuardedStatusChange(change.Id, expected, from, change.Status, entry), cancellationToken).ConfigureAwait(false);
+            after = await _repository.TryChangeStatusAsync(change, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (IsRetryable(e) && e is not StoreNotReachedException)
         {
             // The statement commits itself: a lost answer may hide a commit, which the next attempt looks for first.
-            unit.Probe = entry;
+            unit.Probe = change.Entry;
             throw;
         }
 
@@ -401,6 +397,22 @@ internal sealed partial class TargetWriter
     }
 
     /// <summary>
+    /// The guarded form of a prepared status change (<see cref="GuardedStatusChange"/>): its expected version, the stored statuses
+    /// a move into the asked one may come from, its entry. <see langword="null"/> without an expected version (a tracked
+    /// operation's move) or when no status moves into the asked one: only the locked decision can say why.
+    /// </summary>
+    private GuardedStatusChange? ToGuarded(ChangeStatusCommand change, AuditContext audit, string? operationId, DateTimeOffset now)
+    {
+        if (change.ExpectedVersion is not { } expected || _pipeline.MovesInto(change.Status) is not { Count: > 0 } from)
+        {
+            return null;
+        }
+
+        var entry = Entry(change.Id, HistoryAction.StatusChanged, null, change.Status, expected + 1, now, audit, audit.CorrelationId!, operationId, null);
+        return new GuardedStatusChange(change.Id, expected, from, change.Status, entry);
+    }
+
+    /// <summary>
     /// The status changes of a unit of work the store can check itself (<see cref="GuardedStatusChange"/>): valid input, an expected
     /// version, a move that can come from somewhere, and a target no other command of the unit touches (the others are decided in order).
     /// </summary>
@@ -413,15 +425,13 @@ internal sealed partial class TargetWriter
         }
 
         var guarded = new List<(int, GuardedStatusChange)>();
-        var correlationId = audit.CorrelationId ?? Guid.CreateVersion7(now).ToString("N");
         for (var i = 0; i < commands.Count; i++)
         {
-            if (commands[i] is ChangeStatusCommand { ExpectedVersion: { } expected } command && seen[command.Id] == 1
-                && Prepare(command) is (ChangeStatusCommand change, null)
-                && _pipeline.MovesInto(change.Status) is { Count: > 0 } from)
+            if (commands[i] is ChangeStatusCommand command && seen[command.Id] == 1
+                && Prepare(command) is (ChangeStatusCommand prepared, null)
+                && ToGuarded(prepared, audit, operationId, now) is { } change)
             {
-                var entry = Entry(change.Id, HistoryAction.StatusChanged, null, change.Status, expected + 1, now, audit, correlationId, operationId, null);
-                guarded.Add((i, new GuardedStatusChange(change.Id, expected, from, change.Status, entry)));
+                guarded.Add((i, change));
             }
         }
 

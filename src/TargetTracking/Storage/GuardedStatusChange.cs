@@ -23,7 +23,7 @@ public sealed record GuardedStatusChange(TargetId Id, long ExpectedVersion, IRea
     public Target Apply(Target before)
     {
         Guard.Against.Null(before);
-        return before with { Status = Status, Version = ExpectedVersion + 1, UpdatedAt = Entry.OccurredAt, StatusChangedAt = Entry.OccurredAt };
+        return Applied(before.Name, before.Description, before.Markets, before.CreatedAt);
     }
 
     /// <summary>
