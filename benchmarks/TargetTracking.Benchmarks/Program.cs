@@ -17,6 +17,7 @@ using TargetTracking.PostgreSql.Tests;
 // dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- --verify                 (check what every bulk competitor writes)
 // dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- [--short] --feed-latency (change feed latency on PostgreSQL, NOTIFY and polling)
 // dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- [--short] --growth       (a change vs the target's history length, a bulk vs table size; 3 databases)
+// dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- --profile [seconds] [library|floor|pair]  (a loop of single changes for a profiler; eng/profile-single)
 // dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- --smoke                  (every class once, Dry job, smallest sizes; eng/benchmark-smoke)
 var shortRun = args.Contains("--short");
 var operations = args.Contains("--operations");
@@ -28,7 +29,8 @@ var feedLatency = args.Contains("--feed-latency");
 var reports = args.Contains("--reports");
 var smoke = args.Contains("--smoke");
 var growth = args.Contains("--growth");
-var rest = args.Where(a => a is not "--short" and not "--operations" and not "--first-call" and not "--verify" and not "--integrity" and not "--hierarchy" and not "--feed-latency" and not "--reports" and not "--bdn" and not "--smoke" and not "--growth").ToArray();
+var profile = args.Contains("--profile");
+var rest = args.Where(a => a is not "--short" and not "--operations" and not "--first-call" and not "--verify" and not "--integrity" and not "--hierarchy" and not "--feed-latency" and not "--reports" and not "--bdn" and not "--smoke" and not "--growth" and not "--profile").ToArray();
 
 // Every benchmark runs in its own process; one throwaway cluster, started here, serves them all (each
 // process creates its own database on it). The cluster stops when this process exits.
@@ -38,7 +40,7 @@ if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(PostgreSqlServe
 }
 
 // Likewise one throwaway MariaDB server, when a MariaDB benchmark may run.
-if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(MariaDbServer.EnvironmentVariable)) && !InfoOnly(rest) && !operations && !firstCall && !hierarchy && !feedLatency && !reports
+if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(MariaDbServer.EnvironmentVariable)) && !InfoOnly(rest) && !operations && !firstCall && !hierarchy && !feedLatency && !reports && !profile
     && (verify || growth || !rest.Contains("--filter") || rest.SkipWhile(a => a != "--filter").Skip(1).TakeWhile(a => !a.StartsWith('-')).Any(f => f.Contains("MariaDb", StringComparison.OrdinalIgnoreCase) || f.Trim('*').Length == 0 || f.Contains("Bulk", StringComparison.OrdinalIgnoreCase))))
 {
     Environment.SetEnvironmentVariable(MariaDbServer.EnvironmentVariable, await MariaDbServer.GetAdminConnectionStringAsync());
@@ -115,6 +117,14 @@ if (verify)
     var mariaDb = await MariaDbBulkStatusChangeBenchmarks.VerifyAsync(Console.Out);
     Console.WriteLine(postgreSql && sqlite && mariaDb ? "All competitors wrote what they should." : "Some competitors did not write what they should.");
     return postgreSql && sqlite && mariaDb ? 0 : 1;
+}
+
+if (profile)
+{
+    // A steady loop of single status changes for a sampling profiler to attach to (eng/profile-single); seconds from the command line.
+    await PostgreSqlSingleStatusChangeBenchmarks.LoopAsync(
+        rest.Length > 1 ? rest[1] : "library", TimeSpan.FromSeconds(rest.Length > 0 ? int.Parse(rest[0], System.Globalization.CultureInfo.InvariantCulture) : 30), Console.Out);
+    return 0;
 }
 
 if (firstCall)

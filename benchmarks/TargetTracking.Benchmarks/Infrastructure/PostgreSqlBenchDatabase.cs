@@ -14,6 +14,7 @@ internal sealed class PostgreSqlBenchDatabase : IAsyncDisposable
     public const string Schema = PostgreSqlStoreOptions.DefaultSchema;
     public const string Targets = $"\"{Schema}\".targets";
     public const string History = $"\"{Schema}\".target_history";
+    public const string Stays = $"\"{Schema}\".target_stays";
 
     private PostgreSqlBenchDatabase(NpgsqlDataSource dataSource, Linq2DbTargetStore repository, Workload workload)
     {
@@ -28,9 +29,10 @@ internal sealed class PostgreSqlBenchDatabase : IAsyncDisposable
 
     public Workload Workload { get; }
 
-    public static async Task<PostgreSqlBenchDatabase> CreateAsync()
+    /// <param name="maxAutoPrepare">Npgsql's <c>Max Auto Prepare</c> for every connection of the data source (0: nothing prepared, Npgsql's default).</param>
+    public static async Task<PostgreSqlBenchDatabase> CreateAsync(int maxAutoPrepare = 0)
     {
-        var dataSource = NpgsqlDataSource.Create(await PostgreSqlServer.GetConnectionStringAsync());
+        var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(await PostgreSqlServer.GetConnectionStringAsync()) { MaxAutoPrepare = maxAutoPrepare }.ConnectionString);
         var repository = PostgreSqlDialect.CreateStore(dataSource, new PostgreSqlStoreOptions { Schema = Schema });
         await repository.MigrateAsync();
         var workload = Workload.Create();

@@ -30,6 +30,16 @@ public class MariaDbBulkStatusChangeBenchmarks
 
     private const int HistoryRows = 1000;
 
+    // The floor of what TargetTracking writes: the same batch, also closing each target's open stay (by the store's
+    // index) and opening the next.
+    private const string CloseStaysSql = """
+        UPDATE JSON_TABLE(?, '$[*]' COLUMNS (id CHAR(32) PATH '$[0]')) AS r
+        STRAIGHT_JOIN target_stays AS s FORCE INDEX (ix_target_stays_open_by_target) ON s.target_id = UNHEX(r.id) AND s.exited_us IS NULL
+        SET s.exited_us = ?, s.next_status = ?, s.ended_by_delete = 0
+        """;
+
+    private const string StaysColumns = "INSERT INTO target_stays (target_id, version, status, entered_us, exited_us, next_status, ended_by_delete) VALUES ";
+
     private const string SelectForUpdateSql = "SELECT status, version FROM targets WHERE id = @id FOR UPDATE";
 
     private const string UpdateRowSql =
@@ -84,7 +94,12 @@ public class MariaDbBulkStatusChangeBenchmarks
     }
 
     [Benchmark(Baseline = true, Description = "Hand-written UPDATE…JOIN JSON_TABLE + multi-row INSERT, one batch")]
-    public async Task<int> HandWrittenSetBased()
+    public Task<int> HandWrittenSetBased() => HandWrittenAsync(stays: false);
+
+    [Benchmark(Description = "Hand-written, the rows TargetTracking writes (with stays), one batch")]
+    public Task<int> HandWrittenSetBasedWithStays() => HandWrittenAsync(stays: true);
+
+    private async Task<int> HandWrittenAsync(bool stays)
     {
         var n = _items.Length;
         var rows = new StringBuilder(n * 42).Append('[');
@@ -129,6 +144,31 @@ public class MariaDbBulkStatusChangeBenchmarks
 
             insert.CommandText = sql.ToString();
             batch.BatchCommands.Add(insert);
+        }
+
+        if (stays)
+        {
+            var enteredUs = (now.Ticks - DateTime.UnixEpoch.Ticks) / 10;
+            batch.BatchCommands.Add(new MySqlBatchCommand(CloseStaysSql)
+            {
+                Parameters = { new MySqlParameter { Value = rows.ToString() }, new MySqlParameter { Value = enteredUs }, new MySqlParameter { Value = Workload.ToStatus } },
+            });
+            foreach (var chunk in _items.Chunk(HistoryRows))
+            {
+                var sql = new StringBuilder(StaysColumns);
+                var insert = new MySqlBatchCommand();
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    sql.Append(i == 0 ? "(?,?,?,?,NULL,NULL,0)" : ",(?,?,?,?,NULL,NULL,0)");
+                    foreach (var value in new object?[] { chunk[i].Id.Value.ToByteArray(bigEndian: true), chunk[i].Version + 1, Workload.ToStatus, enteredUs })
+                    {
+                        insert.Parameters.Add(new MySqlParameter { Value = value });
+                    }
+                }
+
+                insert.CommandText = sql.ToString();
+                batch.BatchCommands.Add(insert);
+            }
         }
 
         long written;

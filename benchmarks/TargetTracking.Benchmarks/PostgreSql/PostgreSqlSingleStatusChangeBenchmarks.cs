@@ -24,6 +24,32 @@ public class PostgreSqlSingleStatusChangeBenchmarks
         VALUES ($1, $2, 'StatusChanged', $3, $4, $5, $6, $7, $8, $9, NULL, $10, $11)
         """;
 
+    // The floor of what TargetTracking does for one change, written by hand: one statement, committing itself, that
+    // locks the row only if its version and status still allow the move, updates it, appends the entry, closes the open
+    // stay and opens the next (the rows the store writes; the history's trigger takes the feed's clock for both).
+    private static readonly string GuardedSql =
+        $"""
+        WITH found AS (
+            SELECT t.id, t.status AS old_status FROM {PostgreSqlBenchDatabase.Targets} AS t
+            WHERE t.id = $1 AND t.version = $5 AND t.status IS NOT DISTINCT FROM $3
+            FOR UPDATE
+        ), changed AS (
+            UPDATE {PostgreSqlBenchDatabase.Targets} AS t SET status = $2, version = $5 + 1, updated_at = $4, status_changed_at = $4
+            FROM found AS f WHERE t.id = f.id
+        ), entry AS (
+            INSERT INTO {PostgreSqlBenchDatabase.History}
+                (id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent)
+            SELECT $6, f.id, 'StatusChanged', f.old_status, $2, $5 + 1, $4, $7, $8, $9, NULL, $10, $11 FROM found AS f
+        ), closed AS (
+            UPDATE {PostgreSqlBenchDatabase.Stays} AS s SET exited_us = $12, next_status = $2, ended_by_delete = 0
+            FROM found AS f WHERE s.target_id = f.id AND s.exited_us IS NULL
+        ), opened AS (
+            INSERT INTO {PostgreSqlBenchDatabase.Stays} (target_id, version, status, entered_us, exited_us, next_status, ended_by_delete)
+            SELECT f.id, $5 + 1, $2, $12, NULL, NULL, 0 FROM found AS f
+        )
+        SELECT count(*) FROM found
+        """;
+
     private PostgreSqlBenchDatabase _database = null!;
     private ServiceProvider _services = null!;
     private TargetTracker _tracker = null!;
@@ -33,10 +59,18 @@ public class PostgreSqlSingleStatusChangeBenchmarks
     private string?[] _statuses = [];
     private int _next;
 
+    /// <summary>
+    /// Gets or sets whether every competitor's connections prepare what they run often (Npgsql's <c>Max Auto Prepare=20</c>,
+    /// which a host sets in its connection string when no transaction-mode pooler older than PgBouncer 1.21 is in between):
+    /// the server then no longer parses and plans each statement.
+    /// </summary>
+    [Params(false, true)]
+    public bool AutoPrepare { get; set; }
+
     [GlobalSetup]
     public async Task GlobalSetupAsync()
     {
-        _database = await PostgreSqlBenchDatabase.CreateAsync();
+        _database = await PostgreSqlBenchDatabase.CreateAsync(AutoPrepare ? 20 : 0);
         var services = new ServiceCollection();
         services.AddTargetTracking().UsePostgreSql(_database.DataSource);
         _services = services.BuildServiceProvider();
@@ -107,12 +141,101 @@ public class PostgreSqlSingleStatusChangeBenchmarks
         return Advance(index, next);
     }
 
+    [Benchmark(Description = "Hand-written, the rows TargetTracking writes (with stays), one statement")]
+    public async Task<long> HandWrittenWithStays()
+    {
+        var (index, id, version, status, next) = Next();
+        var now = Workload.UtcNow();
+        await using var command = _database.DataSource.CreateCommand(GuardedSql);
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id.Value });
+        command.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = next, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = status, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = now });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = version });
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = Guid.CreateVersion7() });
+        foreach (var value in new[] { _audit.ActorId, _audit.ActorName, _audit.CorrelationId, _audit.ClientAddress, _audit.UserAgent })
+        {
+            command.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = value, NpgsqlDbType = NpgsqlDbType.Text });
+        }
+
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (now.Ticks - DateTime.UnixEpoch.Ticks) / 10 });
+        return (long)(await command.ExecuteScalarAsync())! == 1 ? Advance(index, next) : throw new InvalidOperationException($"Target {id} changed concurrently.");
+    }
+
     [Benchmark(Description = "TargetTracking ChangeStatusAsync")]
     public async Task<long> TargetTracking()
     {
         var (index, id, version, _, next) = Next();
         var result = await _tracker.ChangeStatusAsync(id, version, next, _audit);
         return result.IsSuccess ? Advance(index, next) : throw new InvalidOperationException($"Target {id}: {result.Error}");
+    }
+
+    /// <summary>
+    /// Calls one competitor in a loop for <paramref name="duration"/> after a warm-up, so a sampling profiler can attach
+    /// (<c>--profile</c>, <c>eng/profile-single</c>): no measurement, only a steady workload.
+    /// </summary>
+    /// <param name="competitor">
+    /// <c>library</c> (<see cref="TargetTracking"/>), <c>floor</c> (<see cref="HandWrittenWithStays"/>), <c>pair</c> (<see cref="HandWritten"/>),
+    /// or <c>store</c>: the store's guarded change alone, without the core (what the core adds is <c>library</c> minus <c>store</c>).
+    /// </param>
+    /// <param name="duration">How long to loop after the warm-up.</param>
+    /// <param name="output">Where to say that the loop runs, and how many calls it made.</param>
+    internal static async Task LoopAsync(string competitor, TimeSpan duration, TextWriter output)
+    {
+        var benchmarks = new PostgreSqlSingleStatusChangeBenchmarks { AutoPrepare = Environment.GetEnvironmentVariable("TARGETTRACKING_BENCH_AUTO_PREPARE") == "1" };
+        Func<Task<long>> call = competitor switch
+        {
+            "library" => benchmarks.TargetTracking,
+            "floor" => benchmarks.HandWrittenWithStays,
+            "pair" => benchmarks.HandWritten,
+            "store" => () => benchmarks.StoreAlone(benchmarks._database.Repository),
+            "store-di" => () => benchmarks.StoreAlone(benchmarks._services.GetRequiredService<Linq2DbTargetStore>()),
+            _ => throw new ArgumentException($"Unknown competitor '{competitor}': library, floor or pair.", nameof(competitor)),
+        };
+        await benchmarks.GlobalSetupAsync();
+        try
+        {
+            for (var i = 0; i < 2000; i++)
+            {
+                await call();
+            }
+
+            output.WriteLine($"looping: pid {Environment.ProcessId}");
+            var calls = 0;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (clock.Elapsed < duration)
+            {
+                await call();
+                calls++;
+            }
+
+            output.WriteLine($"looped: {calls} calls in {clock.Elapsed.TotalSeconds:F1} s, {clock.Elapsed.TotalMicroseconds / calls:F0} µs per call");
+        }
+        finally
+        {
+            await benchmarks.GlobalCleanupAsync();
+        }
+    }
+
+    private async Task<long> StoreAlone(Linq2DbTargetStore store)
+    {
+        var (index, id, version, status, next) = Next();
+        var entry = new HistoryEntry
+        {
+            Id = Guid.CreateVersion7(),
+            TargetId = id,
+            Action = HistoryAction.StatusChanged,
+            NewStatus = next,
+            Version = version + 1,
+            OccurredAt = TimeProvider.System.GetUtcNow(),
+            ActorId = _audit.ActorId,
+            ActorName = _audit.ActorName,
+            CorrelationId = _audit.CorrelationId!,
+            ClientAddress = _audit.ClientAddress,
+            UserAgent = _audit.UserAgent,
+        };
+        var after = await store.TryChangeStatusAsync(new GuardedStatusChange(id, version, [status], next, entry));
+        return after is not null ? Advance(index, next) : throw new InvalidOperationException($"Target {id} changed concurrently.");
     }
 
     private (int Index, TargetId Id, long Version, string? Status, string Next) Next()

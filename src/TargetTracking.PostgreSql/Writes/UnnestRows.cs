@@ -9,7 +9,8 @@ namespace TargetTracking.PostgreSql;
 /// Rows for a set-based statement, column by column: a column whose value differs between rows travels as one array
 /// (<c>unnest</c>); a column with one value for every row (the audit context, the time, the new status of a bulk
 /// change) travels once, as a scalar. A 10,000-item bulk then sends what a hand-written statement would, not 10,000
-/// copies of its user agent.
+/// copies of its user agent. One row is all scalars, no <c>unnest</c> and no arrays to build: a single change travels as a
+/// hand-written statement with plain parameters would.
 /// </summary>
 /// <param name="count">How many rows.</param>
 /// <param name="firstParameter">The number of the first parameter, for rows that follow others' parameters in one statement.</param>
@@ -31,7 +32,7 @@ internal sealed class UnnestRows(int count, int firstParameter = 1)
     public UnnestRows Column<T>(string name, string type, NpgsqlDbType dbType, T[] values)
     {
         var position = (firstParameter + _parameters.Count).ToString(CultureInfo.InvariantCulture);
-        if (count > 1 && AllEqual(values))
+        if (count > 0 && AllEqual(values))
         {
             _parameters.Add(new NpgsqlParameter<T> { NpgsqlDbType = dbType, TypedValue = values[0] });
             _columns.Add($"${position}::{type} AS {name}");
@@ -46,9 +47,14 @@ internal sealed class UnnestRows(int count, int firstParameter = 1)
         return this;
     }
 
-    /// <summary>The rows as a subquery: <c>(SELECT … FROM unnest(…) AS u(c1, …))</c>.</summary>
+    /// <summary>The rows as a subquery: <c>(SELECT … FROM unnest(…) AS u(c1, …))</c>, or <c>(SELECT …)</c> when every column is one value.</summary>
     public string Sql()
     {
+        if (_arrays.Count == 0)
+        {
+            return $"(SELECT {string.Join(", ", _columns)})";
+        }
+
         var names = new StringBuilder();
         for (var i = 1; i <= _arrays.Count; i++)
         {
