@@ -43,7 +43,7 @@ public static class TargetTrackingEndpointRouteBuilderExtensions
         OperationsEndpoints.Map(groups);
         IntegrityEndpoints.Map(groups);
         FeedEndpoints.Map(groups);
-        groups.Read.MapHealthChecks("/health").WithTags("Health").WithSummary("The health checks' overall status: Healthy, Degraded or Unhealthy.");
+        HealthEndpoints.Map(groups);
         return api;
     }
 
