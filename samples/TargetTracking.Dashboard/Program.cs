@@ -1,12 +1,11 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http.Json;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using TargetTracking;
+using TargetTracking.AspNetCore;
 using TargetTracking.Dashboard;
-using TargetTracking.Dashboard.Api;
 
 const string DefaultUrl = "http://127.0.0.1:5080";
 
@@ -21,6 +20,21 @@ if (string.IsNullOrWhiteSpace(builder.Configuration[WebHostDefaults.ServerUrlsKe
 var tracking = builder.Services.AddTargetTracking();
 var store = DashboardStore.Configure(tracking, builder.Configuration);
 
+// The whole HTTP API comes from TargetTracking.AspNetCore; the sample only chooses its settings. It trusts the X-User-Id and
+// X-User-Name headers for the actor (the page has no sign-in), and its tracked operations can pause between batches so a
+// person can watch one and cancel it halfway.
+tracking.AddEndpoints(options =>
+{
+    options.TrustActorHeaders = true;
+    options.OperationPauseBetweenBatches = TimeSpan.FromMilliseconds(builder.Configuration.GetValue("Dashboard:Operations:PauseBetweenBatchesMs", 0));
+    options.OperationPollInterval = TimeSpan.FromSeconds(builder.Configuration.GetValue("Dashboard:Operations:PollSeconds", 5.0));
+    options.RequireIfMatch = builder.Configuration.GetValue("Dashboard:RequireIfMatch", false);
+    foreach (var setting in builder.Configuration.GetSection("Dashboard:StuckAfterDays").GetChildren())
+    {
+        options.StuckAfter[setting.Key] = TimeSpan.FromDays(double.Parse(setting.Value!, System.Globalization.CultureInfo.InvariantCulture));
+    }
+});
+
 builder.Services.AddHealthChecks().AddTargetTracking();
 
 // Metrics and traces go out over OTLP when an endpoint is configured (OTEL_EXPORTER_OTLP_ENDPOINT), and nowhere otherwise.
@@ -34,20 +48,7 @@ if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOIN
     #endregion
 }
 
-builder.Services.AddHttpContextAccessor();
-builder.Services.AddSingleton<IAuditContextAccessor, HttpAuditContextAccessor>();
-builder.Services.AddProblemDetails();
-builder.Services.AddExceptionHandler<ApiExceptionHandler>();
 builder.Services.AddOpenApi();
-builder.Services.Configure<JsonOptions>(options => ApiJson.Configure(options.SerializerOptions));
-
-// Binding failures (malformed JSON, an unknown property, a number that is not one) reach ApiExceptionHandler, which
-// answers 400 problem details with a code and the field in every environment.
-builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
-
-// Tracked operations started from the page run in the background, batch by batch (see OperationPump).
-builder.Services.AddSingleton<OperationPump>();
-builder.Services.AddHostedService(sp => sp.GetRequiredService<OperationPump>());
 
 if (builder.Configuration.GetValue("Dashboard:SeedDemoData", defaultValue: true))
 {
@@ -61,13 +62,7 @@ app.UseStatusCodePages();
 app.UseDefaultFiles();
 app.UseStaticFiles();
 app.MapOpenApi();
-app.MapTargetsApi();
-app.MapPipelineApi();
-app.MapGoalsApi();
-app.MapFeedApi();
-app.MapReportsApi();
-app.MapIntegrityApi();
-app.MapOperationsApi();
+app.MapTargetTracking("/api");
 app.MapHealthChecks("/health");
 
 app.Lifetime.ApplicationStarted.Register(() =>

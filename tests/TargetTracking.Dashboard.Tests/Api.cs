@@ -21,16 +21,16 @@ internal static class Api
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) } };
 
-    public static async Task<TargetDto> CreateAsync(this HttpClient client, string name, string[]? markets = null, string? status = null)
+    public static async Task<TargetDto> CreateAsync(this HttpClient client, string name, string[]? markets = null, string? status = null, string prefix = "/api")
     {
-        var response = await client.PostAsJsonAsync("/api/targets", new { name, markets, status }, Json);
+        var response = await client.PostAsJsonAsync($"{prefix}/targets", new { name, markets, status }, Json);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<TargetDto>(Json))!;
     }
 
-    public static Task<HttpResponseMessage> ChangeStatusAsync(this HttpClient client, Guid id, string? status, long? ifMatch = null, long? bodyVersion = null)
+    public static Task<HttpResponseMessage> ChangeStatusAsync(this HttpClient client, Guid id, string? status, long? ifMatch = null, long? bodyVersion = null, string prefix = "/api")
     {
-        var request = new HttpRequestMessage(HttpMethod.Put, $"/api/targets/{id}/status")
+        var request = new HttpRequestMessage(HttpMethod.Put, $"{prefix}/targets/{id}/status")
         {
             Content = JsonContent.Create(new { status, expectedVersion = bodyVersion }, options: Json),
         };
@@ -42,18 +42,18 @@ internal static class Api
         return client.SendAsync(request);
     }
 
-    public static async Task<TargetDto> ChangeStatusOkAsync(this HttpClient client, Guid id, string? status, long version)
+    public static async Task<TargetDto> ChangeStatusOkAsync(this HttpClient client, Guid id, string? status, long version, string prefix = "/api")
     {
-        var response = await client.ChangeStatusAsync(id, status, ifMatch: version);
+        var response = await client.ChangeStatusAsync(id, status, ifMatch: version, prefix: prefix);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<TargetDto>(Json))!;
     }
 
-    public static async Task<TargetDto> GetTargetAsync(this HttpClient client, Guid id) =>
-        (await client.GetFromJsonAsync<TargetDto>($"/api/targets/{id}", Json))!;
+    public static async Task<TargetDto> GetTargetAsync(this HttpClient client, Guid id, string prefix = "/api") =>
+        (await client.GetFromJsonAsync<TargetDto>($"{prefix}/targets/{id}", Json))!;
 
-    public static async Task<HistoryPageDto> GetHistoryAsync(this HttpClient client, Guid id, string query = "") =>
-        (await client.GetFromJsonAsync<HistoryPageDto>($"/api/targets/{id}/history{query}", Json))!;
+    public static async Task<HistoryPageDto> GetHistoryAsync(this HttpClient client, Guid id, string query = "", string prefix = "/api") =>
+        (await client.GetFromJsonAsync<HistoryPageDto>($"{prefix}/targets/{id}/history{query}", Json))!;
 
     public static async Task<TargetListDto> ListAsync(this HttpClient client, string query) =>
         (await client.GetFromJsonAsync<TargetListDto>($"/api/targets{query}", Json))!;

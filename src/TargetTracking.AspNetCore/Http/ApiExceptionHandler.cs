@@ -1,8 +1,9 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
 
-namespace TargetTracking.Dashboard.Api;
+namespace TargetTracking.AspNetCore;
 
 /// <summary>
 /// Turns the two failures a client should read as problem details instead of a 500: a request the framework could not
@@ -28,7 +29,7 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
         }
 
         httpContext.Response.StatusCode = problem.Status!.Value;
-        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception }).ConfigureAwait(false);
     }
 
     private static InvalidInputError BadRequest(BadHttpRequestException bad)
@@ -58,13 +59,14 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
     private static Microsoft.AspNetCore.Mvc.ProblemDetails Unavailable(HttpContext httpContext, TargetStoreUnavailableException unavailable)
     {
         httpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return new Microsoft.AspNetCore.Mvc.ProblemDetails
-        {
-            Status = StatusCodes.Status503ServiceUnavailable,
-            Title = "The store is unavailable",
-            Detail = $"The database did not answer after {unavailable.Attempts} attempts. Nothing was written unless said otherwise; try again in a few seconds.",
-            Extensions = { ["code"] = "store_unavailable", ["attempts"] = unavailable.Attempts, ["commitOutcomeUnknown"] = unavailable.CommitOutcomeUnknown },
-        };
+        var problem = TargetProblems.Problem(
+            StatusCodes.Status503ServiceUnavailable,
+            TargetProblems.StoreUnavailable,
+            "The store is unavailable",
+            $"The database did not answer after {unavailable.Attempts} attempts. Nothing was written unless said otherwise; try again in a few seconds.");
+        problem.Extensions["attempts"] = unavailable.Attempts;
+        problem.Extensions["commitOutcomeUnknown"] = unavailable.CommitOutcomeUnknown;
+        return problem;
     }
 
     [GeneratedRegex("The JSON property '(?<name>[^']*)' could not be mapped")]

@@ -1,37 +1,51 @@
-namespace TargetTracking.Dashboard.Api;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace TargetTracking.AspNetCore;
 
 /// <summary>
-/// Tracked operations under <c>/api/operations</c> (<see cref="TargetOperations"/>): start one (move every target that
-/// matches a filter, or a list of ids, to a status), read its progress, cancel it, list the recent ones. The sample's
+/// Tracked operations under <c>operations</c> (<see cref="TargetOperations"/>): start one (move every target that
+/// matches a filter, or a list of ids, to a status), read its progress and failures, cancel or resume it, list the recent
+/// ones. Reading is in the read group; starting, cancelling and resuming in the administration group. The
 /// <see cref="OperationPump"/> runs them in the background, batch by batch.
 /// </summary>
-internal static class OperationsApi
+internal static class OperationsEndpoints
 {
-    public static IEndpointRouteBuilder MapOperationsApi(this IEndpointRouteBuilder app)
+    public static void Map(ApiGroups groups)
     {
-        var group = app.MapGroup("/api/operations").WithTags("Operations");
-        group.MapPost("/", StartAsync);
-        group.MapGet("/", ListAsync);
-        group.MapGet("/{id}", async (string id, TargetOperations operations, OperationPump pump, CancellationToken cancellationToken) =>
-            (await operations.GetAsync(id, cancellationToken)).Match(o => TypedResults.Ok(OperationResponse.Of(o, pump)), TargetProblems.ToProblem));
-        group.MapGet("/{id}/failures", async (string id, int? limit, TargetOperations operations, CancellationToken cancellationToken) =>
+        var admin = groups.Admin.MapGroup("/operations").WithTags("Operations");
+        var read = groups.Read.MapGroup("/operations").WithTags("Operations");
+        admin.MapPost("/", StartAsync)
+            .WithSummary("Starts a tracked operation: moves every target that matches a filter, or a list of ids, to a status, batch by batch.")
+            .Produces<OperationResponse>(StatusCodes.Status202Accepted).Problems(400, 422);
+        read.MapGet("/", ListAsync)
+            .WithSummary("The operations created in the last days, newest first.")
+            .Produces<OperationListResponse>().Problems(400);
+        read.MapGet("/{id}", async (string id, TargetOperations operations, OperationPump pump, CancellationToken cancellationToken) =>
+            (await operations.GetAsync(id, cancellationToken).ConfigureAwait(false)).Match(o => TypedResults.Ok(OperationResponse.Of(o, pump)), TargetProblems.ToProblem))
+            .WithSummary("An operation's progress.")
+            .Produces<OperationResponse>().Problems(404);
+        read.MapGet("/{id}/failures", async (string id, int? limit, TargetOperations operations, CancellationToken cancellationToken) =>
         {
             if (limit is < 1 or > 1000)
             {
                 return TargetProblems.Invalid("limit", "limit must be between 1 and 1000.").ToProblem();
             }
 
-            var found = await operations.GetAsync(id, cancellationToken);
+            var found = await operations.GetAsync(id, cancellationToken).ConfigureAwait(false);
             return found.IsSuccess
-                ? TypedResults.Ok(await operations.GetFailuresAsync(id, limit: limit ?? 100, cancellationToken: cancellationToken))
+                ? TypedResults.Ok(await operations.GetFailuresAsync(id, limit: limit ?? 100, cancellationToken: cancellationToken).ConfigureAwait(false))
                 : found.Error.ToProblem();
-        });
+        })
+            .WithSummary("The items an operation could not apply, with their errors.")
+            .Produces<IReadOnlyList<OperationItemFailure>>().Problems(400, 404);
 
         // A failed operation (its batches kept failing, e.g. the store was down) resumes from its last committed batch;
         // an interrupted one resumes at once rather than when the pump deems it abandoned. A finished one is returned as is.
-        group.MapPost("/{id}/resume", async (string id, TargetOperations operations, OperationPump pump, CancellationToken cancellationToken) =>
+        admin.MapPost("/{id}/resume", async (string id, HttpContext http, TargetOperations operations, OperationPump pump, CancellationToken cancellationToken) =>
         {
-            var found = await operations.GetAsync(id, cancellationToken);
+            var found = await operations.GetAsync(id, cancellationToken).ConfigureAwait(false);
             if (!found.IsSuccess)
             {
                 return found.Error.ToProblem();
@@ -43,16 +57,32 @@ internal static class OperationsApi
             }
 
             pump.Wake(id);
-            return TypedResults.Accepted($"/api/operations/{Uri.EscapeDataString(id)}", OperationResponse.Of(found.Value, pump));
-        });
+            return TypedResults.Accepted(Location(http, id, "resume"), OperationResponse.Of(found.Value, pump));
+        })
+            .WithSummary("Resumes a failed or interrupted operation from its last committed batch; a finished one is returned as is.")
+            .Produces<OperationResponse>().Produces<OperationResponse>(StatusCodes.Status202Accepted).Problems(404);
 
         // A pending operation is cancelled at once; a running one stops after its current batch (what it moved stays moved).
-        group.MapPost("/{id}/cancel", async (string id, TargetOperations operations, OperationPump pump, CancellationToken cancellationToken) =>
-            (await operations.CancelAsync(id, cancellationToken)).Match(o => TypedResults.Ok(OperationResponse.Of(o, pump)), TargetProblems.ToProblem));
-        return app;
+        admin.MapPost("/{id}/cancel", async (string id, TargetOperations operations, OperationPump pump, CancellationToken cancellationToken) =>
+            (await operations.CancelAsync(id, cancellationToken).ConfigureAwait(false)).Match(o => TypedResults.Ok(OperationResponse.Of(o, pump)), TargetProblems.ToProblem))
+            .WithSummary("Cancels an operation: a pending one at once, a running one after its current batch.")
+            .Produces<OperationResponse>().Problems(404);
     }
 
-    private static async Task<IResult> StartAsync(StartOperationBody body, TargetOperations operations, OperationPump pump, CancellationToken cancellationToken)
+    /// <summary>Where an operation is read: the request's path up to the operations group, then the id.</summary>
+    private static string Location(HttpContext http, string id, string? suffix = null)
+    {
+        var path = http.Request.Path.Value!.TrimEnd('/');
+        if (suffix is not null)
+        {
+            path = path[..path.LastIndexOf('/')]; // .../operations/{id}/resume -> .../operations/{id}
+            path = path[..path.LastIndexOf('/')];
+        }
+
+        return $"{http.Request.PathBase}{path}/{Uri.EscapeDataString(id)}";
+    }
+
+    private static async Task<IResult> StartAsync(StartOperationBody body, HttpContext http, TargetOperations operations, OperationPump pump, CancellationToken cancellationToken)
     {
         var errors = new List<FieldError>();
         if (body.Status is null)
@@ -91,7 +121,7 @@ internal static class OperationsApi
         {
             started = await operations.StartAsync(
                 new StartOperationRequest(id, ApiStatus.Parse(body.Status), selection) { BatchSize = body.BatchSize },
-                cancellationToken: cancellationToken);
+                cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (ArgumentException unknown) when (hasFilter)
         {
@@ -105,7 +135,7 @@ internal static class OperationsApi
         }
 
         pump.Wake(started.Value.Id);
-        return TypedResults.Accepted($"/api/operations/{Uri.EscapeDataString(started.Value.Id)}", OperationResponse.Of(started.Value, pump));
+        return TypedResults.Accepted(Location(http, started.Value.Id), OperationResponse.Of(started.Value, pump));
     }
 
     /// <summary>The operations created in the last <c>days</c> days (default 7), newest first, at most <c>take</c> (default 20).</summary>
@@ -122,15 +152,17 @@ internal static class OperationsApi
         }
 
         var now = time.GetUtcNow();
-        var report = await reports.GetOperationsReportAsync(new ReportPeriod(now.AddDays(-(days ?? 7)), now.AddTicks(10)), TargetReports.DefaultMaxLines, cancellationToken);
+        var report = await reports.GetOperationsReportAsync(new ReportPeriod(now.AddDays(-(days ?? 7)), now.AddTicks(10)), TargetReports.DefaultMaxLines, cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok(new OperationListResponse([.. report.Operations.Reverse().Take(take ?? 20)], report.OperationCount));
     }
 }
 
 /// <summary>What to start: the status to move to, and either a filter or a list of target ids.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed record StartOperationBody(string? OperationId, string? Status, OperationFilter? Filter, IReadOnlyList<Guid>? Ids, int? BatchSize);
 
 /// <summary>Which targets: those in one of the statuses, with the market (whole value, ignoring case), whose name contains the text.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed record OperationFilter(IReadOnlyList<string>? Statuses, string? Market, string? NameContains);
 
 /// <summary>An operation as stored, and whether this host is running it now.</summary>

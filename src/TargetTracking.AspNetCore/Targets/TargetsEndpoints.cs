@@ -1,23 +1,44 @@
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
-using Microsoft.Net.Http.Headers;
 
-namespace TargetTracking.Dashboard.Api;
+namespace TargetTracking.AspNetCore;
 
-/// <summary>The target endpoints under <c>/api/targets</c>. Every expected failure goes through <see cref="TargetProblems"/>.</summary>
-internal static class TargetsApi
+/// <summary>The target endpoints under <c>targets</c>. Every expected failure goes through <see cref="TargetProblems"/>.</summary>
+internal static class TargetsEndpoints
 {
-    public static IEndpointRouteBuilder MapTargetsApi(this IEndpointRouteBuilder app)
+    public static void Map(ApiGroups groups)
     {
-        var targets = app.MapGroup("/api/targets").WithTags("Targets");
-        targets.MapGet("/", ListAsync);
-        targets.MapGet("/{id:guid}", GetAsync);
-        targets.MapPost("/", CreateAsync);
-        targets.MapPut("/{id:guid}", UpdateAsync);
-        targets.MapPut("/{id:guid}/status", ChangeStatusAsync);
-        targets.MapDelete("/{id:guid}", DeleteAsync);
-        targets.MapGet("/{id:guid}/history", HistoryAsync);
-        targets.MapPost("/bulk/status", BulkChangeStatusAsync);
-        return app;
+        var read = groups.Read.MapGroup("/targets").WithTags("Targets");
+        read.MapGet("/", ListAsync)
+            .WithSummary("Lists targets by status, market and name, sorted and paged.")
+            .Produces<TargetListResponse>().Problems(400, 422);
+        read.MapGet("/{id:guid}", GetAsync)
+            .WithSummary("Reads a target; its ETag is its version, and If-None-Match with it answers 304.")
+            .Produces<Target>().Produces(StatusCodes.Status304NotModified).Problems(404);
+        read.MapGet("/{id:guid}/history", HistoryAsync)
+            .WithSummary("A target's history, newest first, paged by version (nextBefore).")
+            .Produces<HistoryPageResponse>().Problems(400, 404);
+
+        var write = groups.Write.MapGroup("/targets").WithTags("Targets");
+        write.MapPost("/", CreateAsync)
+            .WithSummary("Creates a target (status optional; NotSet or null for Not Set).")
+            .Produces<Target>(StatusCodes.Status201Created).Problems(400, 422);
+        write.MapPut("/{id:guid}", UpdateAsync)
+            .WithSummary("Updates name, description and markets; names the version read in If-Match (or expectedVersion).")
+            .Produces<Target>().Problems(400, 404, 409, 412, 428);
+        write.MapPut("/{id:guid}/status", ChangeStatusAsync)
+            .WithSummary("Moves a target to a status the pipeline allows; names the version read in If-Match (or expectedVersion).")
+            .Produces<Target>().Problems(400, 404, 409, 412, 422, 428);
+        write.MapDelete("/{id:guid}", DeleteAsync)
+            .WithSummary("Deletes a target (its history stays, with a Deleted entry); names the version read in If-Match (or expectedVersion).")
+            .Produces(StatusCodes.Status204NoContent).Problems(400, 404, 409, 412, 428);
+        write.MapPost("/bulk/status", BulkChangeStatusAsync)
+            .WithSummary("Changes the status of many targets in one transaction, all-or-nothing or partial, with one outcome per item.")
+            .Produces<BulkStatusResponse>().Problems(400);
     }
 
     private static async Task<IResult> ListAsync([AsParameters] ListTargetsQuery query, TargetTracker tracker, CancellationToken cancellationToken)
@@ -30,7 +51,7 @@ internal static class TargetsApi
             if (!tracker.Pipeline.TryNormalize(status, out var canonical))
             {
                 // A status the pipeline no longer has can still be filtered by while targets are stored in it.
-                stored ??= await tracker.CountByStatusAsync(cancellationToken);
+                stored ??= await tracker.CountByStatusAsync(cancellationToken).ConfigureAwait(false);
                 if (!stored.Any(s => StatusStateMachine.SameStatus(s.Status, status)))
                 {
                     return new UnknownStatusError(token, tracker.Pipeline.Statuses).ToProblem();
@@ -83,19 +104,19 @@ internal static class TargetsApi
                 Skip = skip,
                 Take = take,
             },
-            cancellationToken);
+            cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok(new TargetListResponse(page.Items, page.TotalCount, skip, take));
     }
 
     private static async Task<IResult> GetAsync(Guid id, HttpContext http, TargetTracker tracker, CancellationToken cancellationToken)
     {
-        var result = await tracker.GetAsync(new TargetId(id), cancellationToken);
+        var result = await tracker.GetAsync(new TargetId(id), cancellationToken).ConfigureAwait(false);
         if (!result.IsSuccess)
         {
             return result.Error.ToProblem();
         }
 
-        var etag = ETag(result.Value.Version);
+        var etag = Preconditions.ETag(result.Value.Version);
         http.Response.Headers.ETag = etag;
         return http.Request.Headers.IfNoneMatch.Contains(etag)
             ? TypedResults.StatusCode(StatusCodes.Status304NotModified)
@@ -106,49 +127,49 @@ internal static class TargetsApi
     {
         var result = await tracker.CreateAsync(
             new NewTarget(body.Name!, body.Description, body.Markets, ApiStatus.Parse(body.Status)),
-            cancellationToken: cancellationToken);
+            cancellationToken: cancellationToken).ConfigureAwait(false);
         return result.Match(
             target =>
             {
-                http.Response.Headers.ETag = ETag(target.Version);
-                return TypedResults.Created($"/api/targets/{target.Id}", target);
+                http.Response.Headers.ETag = Preconditions.ETag(target.Version);
+                return TypedResults.Created($"{http.Request.PathBase}{http.Request.Path.Value?.TrimEnd('/')}/{target.Id}", target);
             },
             TargetProblems.ToProblem);
     }
 
-    private static async Task<IResult> UpdateAsync(Guid id, UpdateTargetRequest body, HttpContext http, TargetTracker tracker, CancellationToken cancellationToken)
+    private static async Task<IResult> UpdateAsync(Guid id, UpdateTargetRequest body, HttpContext http, Preconditions preconditions, TargetTracker tracker, CancellationToken cancellationToken)
     {
-        if (ExpectedVersion(http.Request, body.ExpectedVersion) is { } invalid)
+        if (preconditions.Check(http.Request, body.ExpectedVersion) is { } refused)
         {
-            return invalid.ToProblem();
+            return refused;
         }
 
         var result = await tracker.UpdateAsync(
-            new TargetId(id), ReadVersion(http.Request, body.ExpectedVersion), new TargetUpdate(body.Name!, body.Description, body.Markets), cancellationToken: cancellationToken);
-        return Written(http, result);
+            new TargetId(id), Preconditions.Version(http.Request, body.ExpectedVersion), new TargetUpdate(body.Name!, body.Description, body.Markets), cancellationToken: cancellationToken).ConfigureAwait(false);
+        return Preconditions.Written(http, result);
     }
 
-    private static async Task<IResult> ChangeStatusAsync(Guid id, ChangeStatusRequest body, HttpContext http, TargetTracker tracker, CancellationToken cancellationToken)
+    private static async Task<IResult> ChangeStatusAsync(Guid id, ChangeStatusRequest body, HttpContext http, Preconditions preconditions, TargetTracker tracker, CancellationToken cancellationToken)
     {
-        if (ExpectedVersion(http.Request, body.ExpectedVersion) is { } invalid)
+        if (preconditions.Check(http.Request, body.ExpectedVersion) is { } refused)
         {
-            return invalid.ToProblem();
+            return refused;
         }
 
         var result = await tracker.ChangeStatusAsync(
-            new TargetId(id), ReadVersion(http.Request, body.ExpectedVersion), ApiStatus.Parse(body.Status), cancellationToken: cancellationToken);
-        return Written(http, result);
+            new TargetId(id), Preconditions.Version(http.Request, body.ExpectedVersion), ApiStatus.Parse(body.Status), cancellationToken: cancellationToken).ConfigureAwait(false);
+        return Preconditions.Written(http, result);
     }
 
-    private static async Task<IResult> DeleteAsync(Guid id, long? expectedVersion, HttpContext http, TargetTracker tracker, CancellationToken cancellationToken)
+    private static async Task<IResult> DeleteAsync(Guid id, long? expectedVersion, HttpContext http, Preconditions preconditions, TargetTracker tracker, CancellationToken cancellationToken)
     {
-        if (ExpectedVersion(http.Request, expectedVersion) is { } invalid)
+        if (preconditions.Check(http.Request, expectedVersion) is { } refused)
         {
-            return invalid.ToProblem();
+            return refused;
         }
 
-        var result = await tracker.DeleteAsync(new TargetId(id), ReadVersion(http.Request, expectedVersion), cancellationToken: cancellationToken);
-        return result.Match(_ => TypedResults.NoContent(), error => error.ToProblem(http.Request));
+        var result = await tracker.DeleteAsync(new TargetId(id), Preconditions.Version(http.Request, expectedVersion), cancellationToken: cancellationToken).ConfigureAwait(false);
+        return result.Match(_ => TypedResults.NoContent(), error => Preconditions.Failed(http.Request, error));
     }
 
     private static async Task<IResult> HistoryAsync(Guid id, long? before, int? limit, TargetTracker tracker, CancellationToken cancellationToken)
@@ -171,10 +192,10 @@ internal static class TargetsApi
         }
 
         var targetId = new TargetId(id);
-        var entries = await tracker.GetHistoryAsync(targetId, new HistoryPageRequest(before, size), cancellationToken);
+        var entries = await tracker.GetHistoryAsync(targetId, new HistoryPageRequest(before, size), cancellationToken).ConfigureAwait(false);
 
         // History outlives its target, so only a target that never had any is unknown.
-        if (entries.Count == 0 && before is null && !(await tracker.GetAsync(targetId, cancellationToken)).IsSuccess)
+        if (entries.Count == 0 && before is null && !(await tracker.GetAsync(targetId, cancellationToken).ConfigureAwait(false)).IsSuccess)
         {
             return new NotFoundError(targetId).ToProblem();
         }
@@ -212,7 +233,7 @@ internal static class TargetsApi
             bulk.ChangeStatus(item.Id, item.ExpectedVersion, ApiStatus.Parse(item.Status));
         }
 
-        var result = await bulk.CommitAsync(mode, cancellationToken: cancellationToken);
+        var result = await bulk.CommitAsync(mode, cancellationToken: cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok(new BulkStatusResponse(
             result.Mode,
             result.Succeeded,
@@ -220,59 +241,9 @@ internal static class TargetsApi
             result.FailedCount,
             [.. result.Items.Select(i => new BulkItemResponse(i.Index, i.TargetId, i.State, i.Target, i.Error is null ? null : TargetProblems.ToProblemDetails(i.Error)))]));
     }
-
-    private static IResult Written(HttpContext http, Result<Target> result) => result.Match(
-        target =>
-        {
-            http.Response.Headers.ETag = ETag(target.Version);
-            return TypedResults.Ok(target);
-        },
-        error => error.ToProblem(http.Request));
-
-    private static string ETag(long version) => $"\"{version}\"";
-
-    /// <summary>Checks that the request names exactly one version: in <c>If-Match</c>, in the body or query, or in both alike.</summary>
-    private static InvalidInputError? ExpectedVersion(HttpRequest request, long? given)
-    {
-        if (request.Headers.IfMatch.Count == 0)
-        {
-            return given is null
-                ? TargetProblems.Invalid("expectedVersion", "Name the version you read: send its ETag in an If-Match header, or give expectedVersion.")
-                : null;
-        }
-
-        if (IfMatchVersion(request) is not { } header)
-        {
-            return TargetProblems.Invalid("If-Match", "If-Match must hold one ETag of the target, e.g. \"3\"; * is not accepted, a write names the version it read.");
-        }
-
-        return given is { } value && value != header
-            ? TargetProblems.Invalid("expectedVersion", $"If-Match names version {header} but expectedVersion is {value}; send one, or both alike.")
-            : null;
-    }
-
-    private static long ReadVersion(HttpRequest request, long? given) => IfMatchVersion(request) ?? given!.Value;
-
-    private static long? IfMatchVersion(HttpRequest request)
-    {
-        var raw = request.Headers.IfMatch;
-        if (raw.Count == 0)
-        {
-            return null;
-        }
-
-        if (EntityTagHeaderValue.TryParseStrictList(raw, out var tags) && tags is [{ IsWeak: false } tag] && !tag.Equals(EntityTagHeaderValue.Any)
-            && long.TryParse(tag.Tag.AsSpan().Trim('"'), out var version))
-        {
-            return version;
-        }
-
-        // Hand-typed requests often send the bare number.
-        return raw is [{ } bare] && long.TryParse(bare, out var plain) ? plain : null;
-    }
 }
 
-/// <summary>The query of <c>GET /api/targets</c>.</summary>
+/// <summary>The query of <c>GET targets</c>.</summary>
 /// <param name="Status">Statuses to match (repeat or comma-separate; <c>NotSet</c> matches Not Set).</param>
 /// <param name="Market">A market the target must have, ignoring case.</param>
 /// <param name="Name">Text the name must contain, ignoring case.</param>
@@ -284,17 +255,22 @@ internal sealed record ListTargetsQuery(string[]? Status, string? Market, string
 
 internal sealed record TargetListResponse(IReadOnlyList<Target> Items, long TotalCount, int Skip, int Take);
 
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed record CreateTargetRequest(string? Name, string? Description, string[]? Markets, string? Status);
 
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed record UpdateTargetRequest(string? Name, string? Description, string[]? Markets, long? ExpectedVersion);
 
 /// <summary>A status change; <c>null</c> or <c>"NotSet"</c> is Not Set.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed record ChangeStatusRequest(string? Status, long? ExpectedVersion);
 
 internal sealed record HistoryPageResponse(IReadOnlyList<HistoryEntry> Items, long? NextBefore);
 
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed record BulkStatusRequest(string? Mode, BulkStatusItem[]? Items);
 
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed record BulkStatusItem(TargetId Id, long ExpectedVersion, string? Status);
 
 internal sealed record BulkStatusResponse(BulkMode Mode, bool Succeeded, int AppliedCount, int FailedCount, IReadOnlyList<BulkItemResponse> Items);

@@ -1,15 +1,18 @@
-namespace TargetTracking.Dashboard.Api;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace TargetTracking.AspNetCore;
 
 /// <summary>
-/// The integrity check and its repair under <c>/api/integrity</c> (<see cref="TargetHealth"/>): the check lists what is
+/// The integrity check and its repair under <c>integrity</c> (administration) (<see cref="TargetHealth"/>): the check lists what is
 /// wrong, by kind, with a description per problem; the repair plans with a policy and applies, appending a
 /// <c>Repaired</c> history entry per target it fixes (history is never rewritten).
 /// </summary>
-internal static class IntegrityApi
+internal static class IntegrityEndpoints
 {
-    public static IEndpointRouteBuilder MapIntegrityApi(this IEndpointRouteBuilder app)
+    public static void Map(ApiGroups groups)
     {
-        var integrity = app.MapGroup("/api/integrity").WithTags("Integrity");
+        var integrity = groups.Admin.MapGroup("/integrity").WithTags("Integrity");
 
         // Runs the check in the store now (a read: it changes nothing); maxProblems caps the list, every problem is counted.
         integrity.MapPost("/check", async (int? maxProblems, TargetHealth health, CancellationToken cancellationToken) =>
@@ -19,11 +22,13 @@ internal static class IntegrityApi
                 return TargetProblems.Invalid("maxProblems", $"maxProblems must be between 1 and {TargetHealth.DefaultMaxProblems}.").ToProblem();
             }
 
-            var report = await health.CheckIntegrityAsync(maxProblems ?? 200, cancellationToken);
+            var report = await health.CheckIntegrityAsync(maxProblems ?? 200, cancellationToken).ConfigureAwait(false);
             return TypedResults.Ok(new IntegrityCheckResponse(
                 report.IsHealthy, report.TargetsChecked, report.EntriesChecked, report.ProblemCount, report.CountByKind,
                 [.. report.Problems.Select(ProblemLine.Of)]));
-        });
+        })
+            .WithSummary("Runs the integrity check in the store now (it changes nothing); every problem is counted, maxProblems listed.")
+            .Produces<IntegrityCheckResponse>().Problems(400);
 
         // Plans the repair with a policy and applies it: what was fixed, what was already sound, what no repair can fix.
         integrity.MapPost("/repair", async (RepairRequest body, TargetHealth health, CancellationToken cancellationToken) =>
@@ -33,20 +38,22 @@ internal static class IntegrityApi
                 return TargetProblems.Invalid("policy", "policy is required: trustHistory (the status becomes what the history says) or trustTarget (the history follows the row).").ToProblem();
             }
 
-            var plan = await health.PlanRepairAsync(policy, cancellationToken);
-            var result = await health.ApplyRepairAsync(plan, cancellationToken: cancellationToken);
+            var plan = await health.PlanRepairAsync(policy, cancellationToken).ConfigureAwait(false);
+            var result = await health.ApplyRepairAsync(plan, cancellationToken: cancellationToken).ConfigureAwait(false);
             return TypedResults.Ok(new RepairResponse(
                 policy,
                 [.. result.Applied.Select(r => new RepairLine(r.TargetId, [.. r.Problems.Select(ProblemLine.Of)], [.. r.Entries.Select(e => e.Note)]))],
                 result.AlreadySound,
                 [.. plan.NotRepairable.Select(ProblemLine.Of)],
                 result.EntriesAppended));
-        });
-        return app;
+        })
+            .WithSummary("Plans the repair with a policy and applies it, appending a Repaired entry per target it fixes.")
+            .Produces<RepairResponse>().Problems(400);
     }
 }
 
 /// <summary>The body of a repair: which side to believe.</summary>
+[System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
 internal sealed record RepairRequest(RepairPolicy? Policy);
 
 /// <summary>

@@ -1,30 +1,33 @@
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 
-namespace TargetTracking.Dashboard.Api;
+namespace TargetTracking.AspNetCore;
 
-/// <summary>The one place a <see cref="TargetError"/> becomes RFC 7807 problem details.</summary>
+/// <summary>
+/// The one place a <see cref="TargetError"/> becomes RFC 9457 problem details. Every problem carries a stable <c>type</c>,
+/// <c>urn:targettracking:problem:</c> and the error's code (<c>not_found</c>, <c>version_conflict</c>, …), and the code
+/// again as the <c>code</c> extension; docs/aspnetcore.md lists them.
+/// </summary>
 internal static class TargetProblems
 {
+    /// <summary>The prefix of every problem type this API answers with.</summary>
+    public const string TypePrefix = "urn:targettracking:problem:";
+
+    /// <summary>The codes of the problems the API itself answers with, beside the <see cref="TargetError"/> codes.</summary>
+    public const string PreconditionRequired = "precondition_required", StoreUnavailable = "store_unavailable";
+
     /// <summary>Answers the request with the problem details of <paramref name="error"/> (<c>application/problem+json</c>).</summary>
     public static IResult ToProblem(this TargetError error) => TypedResults.Problem(ToProblemDetails(error));
 
-    /// <summary>
-    /// Answers a write with the problem details of <paramref name="error"/>; a version conflict of a request that named its
-    /// version in <c>If-Match</c> is <c>412 Precondition Failed</c>, as HTTP says, with the current version's <c>ETag</c>.
-    /// A version given in the body or query stays a <c>409 Conflict</c>: no precondition header failed.
-    /// </summary>
-    public static IResult ToProblem(this TargetError error, HttpRequest request)
+    /// <summary>Problem details of the API's own (not a <see cref="TargetError"/>), with their type and code.</summary>
+    public static ProblemDetails Problem(int status, string code, string title, string detail) => new()
     {
-        if (error is not VersionConflictError conflict || request.Headers.IfMatch.Count == 0)
-        {
-            return error.ToProblem();
-        }
-
-        var problem = ToProblemDetails(error);
-        problem.Status = StatusCodes.Status412PreconditionFailed;
-        request.HttpContext.Response.Headers.ETag = $"\"{conflict.Current.Version}\"";
-        return TypedResults.Problem(problem);
-    }
+        Status = status,
+        Type = TypePrefix + code,
+        Title = title,
+        Detail = detail,
+        Extensions = { ["code"] = code },
+    };
 
     /// <summary>The problem details of an error: also used for the per-item errors of a bulk change.</summary>
     public static ProblemDetails ToProblemDetails(TargetError error)
@@ -106,6 +109,7 @@ internal static class TargetProblems
         };
 
         problem.Detail = error.Message;
+        problem.Type = TypePrefix + error.Code;
         problem.Extensions["code"] = error.Code;
         return problem;
     }

@@ -1,47 +1,62 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
-namespace TargetTracking.Dashboard;
+namespace TargetTracking.AspNetCore;
 
 /// <summary>
-/// Runs the tracked operations started from the dashboard, in the background. It wakes at once when one is started here
-/// (<see cref="Wake"/>) and also polls the store (<c>Dashboard:Operations:PollSeconds</c>), so operations started by another
-/// host or left unfinished by a restart (the library's <see cref="TargetOperations.FindRunnableAsync"/>) are resumed.
-/// Each operation runs through the library's <see cref="TargetOperations.RunAsync"/>, batch by batch; with
-/// <c>Dashboard:Operations:PauseBetweenBatchesMs</c> above 0 it stops after each committed batch and waits, so a person can
-/// watch the progress and cancel it halfway (a production host would use <c>AddOperationRunner()</c> without a pause).
+/// Runs tracked operations in the background (<see cref="TargetTrackingEndpointOptions.RunOperations"/>). It wakes at once
+/// when one is started or resumed over HTTP (<see cref="Wake"/>) and also polls the store
+/// (<see cref="TargetTrackingEndpointOptions.OperationPollInterval"/>), so operations started by another host or left
+/// unfinished by a restart (<see cref="TargetOperations.FindRunnableAsync"/>) are resumed. Each operation runs through
+/// <see cref="TargetOperations.RunAsync"/>, batch by batch; with <see cref="TargetTrackingEndpointOptions.OperationPauseBetweenBatches"/>
+/// above zero it stops after each committed batch and waits, so a person can watch the progress and cancel it halfway.
 /// A failing run is logged and retried at the next poll; what each run does is visible in <see cref="Running"/> and in the
-/// operation itself (<c>GET /api/operations/{id}</c>).
+/// operation itself (<c>GET operations/{id}</c>). Pauses and polls are wall-clock time: they pace work, they are not
+/// timestamps (a host that fakes <see cref="TimeProvider"/> in tests still has its operations run).
 /// </summary>
-internal sealed partial class OperationPump(TargetOperations operations, IConfiguration configuration, ILogger<OperationPump> logger) : BackgroundService
+internal sealed partial class OperationPump(TargetOperations operations, IOptions<TargetTrackingEndpointOptions> options, ILogger<OperationPump> logger) : BackgroundService
 {
     private readonly Channel<string> _started = Channel.CreateUnbounded<string>();
     private readonly ConcurrentDictionary<string, Task> _running = new(StringComparer.Ordinal);
 
-    private TimeSpan Pause => TimeSpan.FromMilliseconds(configuration.GetValue("Dashboard:Operations:PauseBetweenBatchesMs", 0));
+    private TimeSpan Pause => options.Value.OperationPauseBetweenBatches;
 
-    private TimeSpan Poll => TimeSpan.FromSeconds(configuration.GetValue("Dashboard:Operations:PollSeconds", 5.0));
+    private TimeSpan Poll => options.Value.OperationPollInterval;
 
     /// <summary>Gets the operations this host is running now.</summary>
     public IReadOnlyCollection<string> Running => [.. _running.Keys];
 
     /// <summary>Tells the pump an operation was started, so it begins at once rather than at the next poll.</summary>
-    public void Wake(string operationId) => _started.Writer.TryWrite(operationId);
+    public void Wake(string operationId)
+    {
+        if (options.Value.RunOperations)
+        {
+            _started.Writer.TryWrite(operationId);
+        }
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!options.Value.RunOperations)
+        {
+            return;
+        }
+
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                foreach (var runnable in await operations.FindRunnableAsync(10, stoppingToken))
+                foreach (var runnable in await operations.FindRunnableAsync(10, stoppingToken).ConfigureAwait(false))
                 {
                     Launch(runnable.Id, stoppingToken);
                 }
 
                 using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
                 wait.CancelAfter(Poll);
-                while (await _started.Reader.WaitToReadAsync(wait.Token))
+                while (await _started.Reader.WaitToReadAsync(wait.Token).ConfigureAwait(false))
                 {
                     while (_started.Reader.TryRead(out var id))
                     {
@@ -69,7 +84,7 @@ internal sealed partial class OperationPump(TargetOperations operations, IConfig
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        await base.StopAsync(cancellationToken);
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
         await Task.WhenAll(_running.Values).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
@@ -86,7 +101,7 @@ internal sealed partial class OperationPump(TargetOperations operations, IConfig
         {
             try
             {
-                await RunAsync(id, stoppingToken);
+                await RunAsync(id, stoppingToken).ConfigureAwait(false);
             }
             finally
             {
@@ -109,7 +124,7 @@ internal sealed partial class OperationPump(TargetOperations operations, IConfig
                 var progress = pause > TimeSpan.Zero ? new StopAfterBatch(batch) : null;
                 try
                 {
-                    var result = await operations.RunAsync(id, progress, batch.Token);
+                    var result = await operations.RunAsync(id, progress, batch.Token).ConfigureAwait(false);
                     if (result.IsSuccess)
                     {
                         LogRan(logger, id, result.Value.Status, result.Value.Processed, result.Value.Total);
@@ -119,7 +134,7 @@ internal sealed partial class OperationPump(TargetOperations operations, IConfig
                 }
                 catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested && batch.IsCancellationRequested)
                 {
-                    await Task.Delay(pause, stoppingToken);
+                    await Task.Delay(pause, stoppingToken).ConfigureAwait(false);
                 }
             }
         }

@@ -1,0 +1,212 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace TargetTracking.Dashboard.Tests.Package;
+
+/// <summary>The package on a host of its own: groups and policies, preconditions, problem types, the OpenAPI document, the audit context.</summary>
+public sealed partial class PackageEndpointsTests : IAsyncLifetime
+{
+    private PackageHost _host = null!;
+
+    public async Task InitializeAsync() => _host = await PackageHost.StartAsync();
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    [Fact]
+    public void MapTargetTracking_MapsEveryFamily_UnderThePrefix()
+    {
+        var routes = _host.Endpoints().Select(e => $"{e.Method} {e.Route}").ToHashSet();
+        string[] expected =
+        [
+            "GET /tt/targets/", "GET /tt/targets/{id:guid}", "POST /tt/targets/", "PUT /tt/targets/{id:guid}", "PUT /tt/targets/{id:guid}/status",
+            "DELETE /tt/targets/{id:guid}", "GET /tt/targets/{id:guid}/history", "GET /tt/targets/{id:guid}/stays", "POST /tt/targets/bulk/status",
+            "GET /tt/pipeline/", "GET /tt/pipeline/counts", "POST /tt/goals", "PUT /tt/targets/{targetId:guid}/links/{itemId:guid}",
+            "GET /tt/reports/pipeline", "POST /tt/operations/", "POST /tt/operations/{id}/cancel", "POST /tt/operations/{id}/resume",
+            "GET /tt/operations/{id}/failures", "POST /tt/integrity/check", "POST /tt/integrity/repair", "GET /tt/feed", "GET /tt/health",
+        ];
+        Assert.All(expected, e => Assert.Contains(e, routes));
+    }
+
+    [Fact]
+    public async Task EveryEndpoint_AnswersOnlyTheRoleOfItsGroup()
+    {
+        foreach (var (method, route) in _host.Endpoints())
+        {
+            var group = GroupOf(method, route);
+            var others = PackageHost.AllRoles.Where(r => r != group).ToArray();
+            var anonymous = await SendAsync(_host.Client(), method, route);
+            Assert.True(anonymous == HttpStatusCode.Unauthorized, $"{method} {route} anonymous: {anonymous}");
+            var wrongRole = await SendAsync(_host.Client(others), method, route);
+            Assert.True(wrongRole == HttpStatusCode.Forbidden, $"{method} {route} as {string.Join(",", others)}: {wrongRole}");
+            var allowed = await SendAsync(_host.Client(group), method, route);
+            Assert.True(allowed is not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden) && (int)allowed < 500, $"{method} {route} as {group}: {allowed}");
+        }
+    }
+
+    [Fact]
+    public async Task Problems_CarryAStableTypePerError()
+    {
+        var client = _host.Client(PackageHost.AllRoles);
+        var created = await client.CreateAsync("Typed problems", status: "Cold", prefix: "/tt");
+
+        await AssertTypeAsync(await client.GetAsync($"/tt/targets/{Guid.NewGuid()}"), HttpStatusCode.NotFound, "not_found");
+        await AssertTypeAsync(await client.GetAsync("/tt/operations/op-none"), HttpStatusCode.NotFound, "operation_not_found");
+        await AssertTypeAsync(await client.PostAsJsonAsync("/tt/targets", new { name = "" }, Api.Json), HttpStatusCode.BadRequest, "invalid_input");
+        await AssertTypeAsync(await client.PostAsync("/tt/targets", new StringContent("{\"name\":", Encoding.UTF8, "application/json")), HttpStatusCode.BadRequest, "invalid_input");
+        await AssertTypeAsync(await Put(client, created.Id, "{\"status\":\"Nope\"}", ifMatch: 1), (HttpStatusCode)422, "unknown_status");
+        await AssertTypeAsync(await Put(client, created.Id, "{\"status\":\"Closed\"}", ifMatch: 1), (HttpStatusCode)422, "transition_not_allowed");
+        await AssertTypeAsync(await Put(client, created.Id, "{\"status\":\"Hot\",\"expectedVersion\":7}"), HttpStatusCode.Conflict, "version_conflict");
+        await AssertTypeAsync(await client.PutAsync($"/tt/targets/{created.Id}/links/{Guid.NewGuid()}", null), HttpStatusCode.NotFound, "not_found");
+    }
+
+    [Fact]
+    public async Task StaleIfMatch_Is412_WithTheCurrentTargetAndItsETag()
+    {
+        var client = _host.Client(PackageHost.AllRoles);
+        var created = await client.CreateAsync("Stale", status: "Cold", prefix: "/tt");
+        var moved = await client.ChangeStatusOkAsync(created.Id, "Active", created.Version, "/tt");
+
+        var stale = await Put(client, created.Id, "{\"status\":\"Hot\"}", ifMatch: created.Version);
+        var problem = await AssertTypeAsync(stale, HttpStatusCode.PreconditionFailed, "version_conflict");
+        Assert.Equal($"\"{moved.Version}\"", stale.Headers.ETag?.Tag);
+        Assert.Equal(moved.Version, problem.GetProperty("current").GetProperty("version").GetInt64());
+        Assert.Equal("Active", problem.GetProperty("current").GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task RequireIfMatch_RefusesAWriteWithoutIt_428_AndTakesOneWithIt()
+    {
+        await using var host = await PackageHost.StartAsync(o => o.RequireIfMatch = true);
+        var client = host.Client(PackageHost.AllRoles);
+        var created = await client.CreateAsync("Preconditions", status: "Cold", prefix: "/tt");
+
+        var withBodyVersion = await Put(client, created.Id, $"{{\"status\":\"Active\",\"expectedVersion\":{created.Version}}}", prefix: "/tt");
+        await AssertTypeAsync(withBodyVersion, (HttpStatusCode)428, "precondition_required");
+        var delete = await client.DeleteAsync($"/tt/targets/{created.Id}?expectedVersion={created.Version}");
+        await AssertTypeAsync(delete, (HttpStatusCode)428, "precondition_required");
+        Assert.Equal(created.Version, (await client.GetTargetAsync(created.Id, "/tt")).Version);
+
+        var withIfMatch = await Put(client, created.Id, "{\"status\":\"Active\"}", ifMatch: created.Version);
+        Assert.Equal(HttpStatusCode.OK, withIfMatch.StatusCode);
+        Assert.Equal($"\"{created.Version + 1}\"", withIfMatch.Headers.ETag?.Tag);
+    }
+
+    [Fact]
+    public async Task AuditContext_IsTheAuthenticatedUser_NotTheActorHeaders_ByDefault()
+    {
+        var client = _host.Client(PackageHost.AllRoles);
+        client.DefaultRequestHeaders.Add("X-User-Id", "someone-else");
+        client.DefaultRequestHeaders.Add("X-Correlation-Id", "corr-7");
+        var created = await client.CreateAsync("Who did it", prefix: "/tt");
+
+        var entry = (await client.GetHistoryAsync(created.Id, prefix: "/tt")).Items.Single();
+        Assert.Equal(("user-1", "Test User", "corr-7"), (entry.ActorId, entry.ActorName, entry.CorrelationId));
+    }
+
+    [Fact]
+    public async Task AuditContext_IsReplaceable_ByTheHostsOwnAccessor()
+    {
+        await using var host = await PackageHost.StartAsync(services: s => s.AddSingleton<IAuditContextAccessor>(new FixedAudit()));
+        var client = host.Client(PackageHost.AllRoles);
+        var created = await client.CreateAsync("Host's own audit", prefix: "/tt");
+
+        var entry = (await client.GetHistoryAsync(created.Id, prefix: "/tt")).Items.Single();
+        Assert.Equal(("svc-42", "Nightly import"), (entry.ActorId, entry.ActorName));
+    }
+
+    [Fact]
+    public async Task OpenApiDocument_IsValid_AndDescribesExactlyTheEndpoints_WithTheirProblemAnswers()
+    {
+        var text = await _host.Client().GetStringAsync("/openapi/v1.json");
+        var read = Microsoft.OpenApi.OpenApiDocument.Parse(text, "json");
+        Assert.Empty(read.Diagnostic?.Errors ?? []);
+
+        var document = JsonDocument.Parse(text).RootElement;
+        var operations = document.GetProperty("paths").EnumerateObject()
+            .SelectMany(p => p.Value.EnumerateObject().Select(o => (Key: $"{o.Name.ToUpperInvariant()} {p.Name}", Operation: o.Value)))
+            .ToDictionary(o => o.Key, o => o.Operation);
+        var endpoints = _host.Endpoints().Select(e => $"{e.Method} {OpenApiPath(e.Route)}").ToHashSet();
+        Assert.Equal(endpoints.Order(), operations.Keys.Order());
+
+        foreach (var (key, operation) in operations)
+        {
+            var responses = operation.GetProperty("responses").EnumerateObject().ToDictionary(r => r.Name, r => r.Value);
+            Assert.True(operation.TryGetProperty("summary", out _), $"{key} has a summary");
+            Assert.True(responses.Keys.Any(k => k.StartsWith('2')), $"{key} describes its success");
+            // The pipeline's configuration is answered from memory, and health answers 503 with its own body: no store problem.
+            if (key is "GET /tt/pipeline" or "GET /tt/pipeline/mermaid" or "GET /tt/pipeline/statuses/{status}/next" or "GET /tt/health")
+            {
+                continue;
+            }
+
+            Assert.True(responses.ContainsKey("503"), $"{key} describes 503");
+            Assert.True(responses["503"].GetProperty("content").TryGetProperty("application/problem+json", out _), $"{key}: 503 is problem details");
+            if (!key.StartsWith("GET", StringComparison.Ordinal) && operation.TryGetProperty("requestBody", out _))
+            {
+                Assert.True(responses.ContainsKey("400"), $"{key} describes 400 for a malformed body");
+            }
+        }
+
+        foreach (var write in new[] { "PUT /tt/targets/{id}", "PUT /tt/targets/{id}/status", "DELETE /tt/targets/{id}" })
+        {
+            var responses = operations[write].GetProperty("responses");
+            Assert.All(new[] { "404", "409", "412", "428" }, code => Assert.True(responses.TryGetProperty(code, out _), $"{write} describes {code}"));
+        }
+
+        Assert.True(document.GetProperty("components").GetProperty("schemas").TryGetProperty("Target", out _));
+    }
+
+    private static string GroupOf(string method, string route) =>
+        route.StartsWith("/tt/integrity", StringComparison.Ordinal) || (method == "POST" && route.StartsWith("/tt/operations", StringComparison.Ordinal)) ? "admin"
+        : method == "GET" ? "reader"
+        : "writer";
+
+    /// <summary>Sends a request to a route with placeholder values; the feed's stream is cut once its headers came.</summary>
+    private static async Task<HttpStatusCode> SendAsync(HttpClient client, string method, string route)
+    {
+        var path = RouteParameter().Replace(route, m => m.Groups["constraint"].Value == ":guid" ? Guid.NewGuid().ToString() : m.Groups["name"].Value == "status" ? "Active" : "x");
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (method is "POST" or "PUT")
+        {
+            request.Content = new StringContent("{}", Encoding.UTF8, "application/json");
+        }
+
+        using var cut = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cut.Token);
+        return response.StatusCode;
+    }
+
+    private static Task<HttpResponseMessage> Put(HttpClient client, Guid id, string json, long? ifMatch = null, string prefix = "/tt")
+    {
+        var request = new HttpRequestMessage(HttpMethod.Put, $"{prefix}/targets/{id}/status") { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+        if (ifMatch is { } version)
+        {
+            request.Headers.IfMatch.Add(new EntityTagHeaderValue($"\"{version}\""));
+        }
+
+        return client.SendAsync(request);
+    }
+
+    private static async Task<JsonElement> AssertTypeAsync(HttpResponseMessage response, HttpStatusCode status, string code)
+    {
+        var problem = await response.ProblemAsync(status);
+        Assert.Equal(code, problem.GetProperty("code").GetString());
+        Assert.Equal("urn:targettracking:problem:" + code, problem.GetProperty("type").GetString());
+        return problem;
+    }
+
+    private static string OpenApiPath(string route) => Regex.Replace(route, "{([^:}]+)(:[^}]*)?}", "{$1}").TrimEnd('/');
+
+    [GeneratedRegex("{(?<name>[^:}]+)(?<constraint>:[^}]*)?}")]
+    private static partial Regex RouteParameter();
+
+    private sealed class FixedAudit : IAuditContextAccessor
+    {
+        public AuditContext? Current { get; } = new() { ActorId = "svc-42", ActorName = "Nightly import" };
+    }
+}
