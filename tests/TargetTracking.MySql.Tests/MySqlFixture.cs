@@ -204,3 +204,5 @@ public sealed class MySqlSetBasedWriteConformance(MySqlFixture f) : SetBasedWrit
 public sealed class MySqlMigrationConformance(MySqlFixture f) : MigrationConformance<MySqlFixture>(f);
 
 public sealed class MySqlRegistrationConformance(MySqlFixture f) : RegistrationConformance<MySqlFixture>(f);
+
+public sealed class MySqlTenancyConformance(MySqlFixture f) : TenancyConformance<MySqlFixture>(f);
