@@ -123,7 +123,9 @@ public sealed class LeastPrivilegeTests(LeastPrivilegeFixture fixture) : IClassF
             var tracker = store.ForTenant(tenant);
             var target = (await tracker.CreateAsync(new NewTarget(tenant, Status: "Cold"))).Value!;
             Assert.Equal("Hot", (await tracker.ChangeStatusAsync(target.Id, 1, "Hot")).Value?.Status);
-            Assert.True((await tracker.BeginBulk().ChangeStatus(target.Id, 2, "Active").Create(new NewTarget(tenant + " 2")).CommitAsync()).Succeeded);
+            var bulk = tracker.BeginBulk().ChangeStatus(target.Id, 2, "Active");
+            bulk.Create(new NewTarget(tenant + " 2"));
+            Assert.True((await bulk.CommitAsync()).Succeeded);
             var goal = (await new HierarchyTracker(tracker).CreateAsync(HierarchyKind.Goal, new HierarchyItemFields { Title = tenant })).Value!;
             Assert.Equal(BulkItemState.Applied, (await new HierarchyTracker(tracker).LinkAsync(target.Id, goal.Id)).State);
             Assert.True((await new TargetOperations(tracker).StartAsync(new StartOperationRequest("op", "Closed", OperationSelection.ForIds([target.Id])))).IsSuccess);
