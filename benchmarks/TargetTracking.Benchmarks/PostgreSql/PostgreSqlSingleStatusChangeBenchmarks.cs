@@ -15,13 +15,13 @@ namespace TargetTracking.Benchmarks.PostgreSql;
 public class PostgreSqlSingleStatusChangeBenchmarks
 {
     private static readonly string UpdateSql =
-        $"UPDATE {PostgreSqlBenchDatabase.Targets} SET status = $2, version = $3, updated_at = $4, status_changed_at = $4 WHERE id = $1 AND version = $5";
+        $"UPDATE {PostgreSqlBenchDatabase.Targets} SET status = $2, version = $3, updated_at = $4, status_changed_at = $4 WHERE tenant_id = 'default' AND id = $1 AND version = $5";
 
     private static readonly string InsertHistorySql =
         $"""
         INSERT INTO {PostgreSqlBenchDatabase.History}
-            (id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent)
-        VALUES ($1, $2, 'StatusChanged', $3, $4, $5, $6, $7, $8, $9, NULL, $10, $11)
+            (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent)
+        VALUES ('default', $1, $2, 'StatusChanged', $3, $4, $5, $6, $7, $8, $9, NULL, $10, $11)
         """;
 
     private PostgreSqlBenchDatabase _database = null!;
