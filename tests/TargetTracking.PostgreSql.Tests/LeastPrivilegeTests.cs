@@ -216,7 +216,7 @@ public sealed class LeastPrivilegeTests(LeastPrivilegeFixture fixture) : IClassF
     [InlineData("SET session_replication_role = replica; DELETE FROM {0}.target_history")]
     [InlineData("SET targettracking.allow_history_purge = on; DELETE FROM {0}.target_history")]
     [InlineData("SET targettracking.history_purge = on; DELETE FROM {0}.target_history")]
-    [InlineData("INSERT INTO {0}.target_history SELECT * FROM {0}.target_history ON CONFLICT (id) DO UPDATE SET actor_name = 'Mallory'")]
+    [InlineData("INSERT INTO {0}.target_history SELECT * FROM {0}.target_history ON CONFLICT (tenant_id, id) DO UPDATE SET actor_name = 'Mallory'")]
     [InlineData("DROP TRIGGER target_history_append_only ON {0}.target_history")]
     [InlineData("CREATE OR REPLACE FUNCTION {0}.target_history_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN OLD; END $$")]
     public async Task ApplicationRole_CannotRewriteHistory_WithRawSql(string attack)
@@ -281,11 +281,12 @@ public sealed class LeastPrivilegeTests(LeastPrivilegeFixture fixture) : IClassF
     {
         var (schema, tracker, kept, deleted) = await SeedAsync();
 
-        // A careless DBA grants everything on history to the application role: the triggers still refuse it.
+        // A careless DBA grants everything on history to the application role: the triggers still refuse it. The session names
+        // the rows' tenant first, as the store does (row-level security shows a session that names none no row to touch).
         await Db.ExecuteAsync(fixture.AsMigrator, $"GRANT ALL ON \"{schema}\".target_history TO {fixture.Application}");
         foreach (var attack in new[] { "UPDATE {0}.target_history SET actor_name = 'Mallory'", "TRUNCATE {0}.target_history", "SET targettracking.history_purge = on; DELETE FROM {0}.target_history", "SET targettracking.allow_history_purge = on; DELETE FROM {0}.target_history" })
         {
-            var error = await RefusedAsync(fixture.AsApplication, string.Format(System.Globalization.CultureInfo.InvariantCulture, attack, $"\"{schema}\""));
+            var error = await RefusedAsync(fixture.AsApplication, "SELECT set_config('targettracking.tenant', 'default', false); " + string.Format(System.Globalization.CultureInfo.InvariantCulture, attack, $"\"{schema}\""));
             Assert.Contains("append-only", error.MessageText, StringComparison.Ordinal);
         }
 
