@@ -23,7 +23,7 @@ namespace TargetTracking.Linq2Db;
 /// <see cref="InHostTransaction(DataConnection)"/> runs its reads and writes inside a host's own transaction. Thread-safe;
 /// dispose it to release what it owns (a data source it created, SQLite's idle connections).
 /// </summary>
-public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationStore, IIntegrityStore, IHierarchyStore, IChangeFeedStore, IReportStore, IStagnationClaims, IAsyncDisposable, IDisposable
+public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationStore, IIntegrityStore, IHierarchyStore, IChangeFeedStore, IReportStore, IStagnationClaims, ITenantStore, IAsyncDisposable, IDisposable
 {
     private static readonly OperationStatus[] Finished = [OperationStatus.Completed, OperationStatus.Failed, OperationStatus.Cancelled];
 
@@ -45,8 +45,12 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
     private readonly MigrationRunner _migrations;
     private readonly IDisposable? _owned;
 
-    // The store this one is a view of, inside a host's transaction; null for a store of its own connections.
+    // The store this one is a view of (in a tenant, or inside a host's transaction); null for the store itself.
     private readonly Linq2DbTargetStore? _root;
+
+    // The tenant of each call: asked once per read, and once per write session at its begin.
+    private readonly Func<string> _tenant;
+    private readonly bool _inHost;
     private readonly SemaphoreSlim _initGate = new(1, 1);
     private volatile bool _initialized;
     private int _disposed;
@@ -71,17 +75,20 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
         _mapping = StoreMapping.ForConnections(dialect);
         _applyMigrations = applyMigrations;
         _owned = owned;
-        _migrations = new MigrationRunner(Connect, dialect, migrations ?? dialect.Schema.Migrations, logger ?? NullLogger.Instance);
+        _tenant = static () => TenantIds.Default;
+        _migrations = new MigrationRunner(ConnectToMaintain, dialect, migrations ?? dialect.Schema.Migrations, logger ?? NullLogger.Instance);
     }
 
-    /// <summary>A view of <paramref name="root"/> whose connections join a host's open transaction.</summary>
-    private Linq2DbTargetStore(Linq2DbTargetStore root, DataOptions hostTransaction)
+    /// <summary>A view of <paramref name="root"/> in a tenant, whose connections may join a host's open transaction.</summary>
+    private Linq2DbTargetStore(Linq2DbTargetStore root, DataOptions options, Func<string> tenant, bool inHost)
     {
         _root = root;
         _dialect = root._dialect;
-        _options = hostTransaction;
+        _options = options;
         _mapping = root._mapping;
         _migrations = root._migrations;
+        _tenant = tenant;
+        _inHost = inHost;
     }
 
     /// <summary>Gets the dialect.</summary>
@@ -91,7 +98,7 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
     internal MigrationRunner Migrations => _migrations;
 
     /// <summary>Gets a value indicating whether this store is a view inside a host's transaction, which the host owns.</summary>
-    private bool InHost => _root is not null;
+    private bool InHost => _inHost;
 
     /// <summary>
     /// Applies the pending schema migrations now, whatever the store was told at construction. Safe to call from
@@ -155,7 +162,45 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
         }
 
         // linq2db does not own a connection it is given: disposing the view's DataConnections leaves the host's transaction alone.
-        return new Linq2DbTargetStore(_root ?? this, new DataOptions().UseTransaction(_dialect.Provider, transaction));
+        return new Linq2DbTargetStore(_root ?? this, new DataOptions().UseTransaction(_dialect.Provider, transaction), _tenant, inHost: true);
+    }
+
+    /// <summary>
+    /// Returns a view of this store in a tenant (<see cref="ITenantStore"/>): every read, write session, report, feed, integrity
+    /// check, operation and claim sees and writes the rows of the tenant <paramref name="tenant"/> gives, asked once per read and
+    /// once per write session. Inside a host's transaction, the view stays in it.
+    /// </summary>
+    /// <param name="tenant">Gives the tenant of the current call.</param>
+    /// <returns>The view; it owns nothing.</returns>
+    public ITargetRepository ForTenant(Func<string> tenant)
+    {
+        Guard.Against.Null(tenant);
+        return new Linq2DbTargetStore(_root ?? this, _options, tenant, _inHost);
+    }
+
+    /// <summary>Reads the change feed of every tenant (<see cref="ITenantStore.ReadAllTenantsFeedAsync"/>), in one consistent snapshot.</summary>
+    /// <param name="after">The position to read after.</param>
+    /// <param name="limit">How many entries at most.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The entries with their tenants and positions.</returns>
+    public Task<IReadOnlyList<TenantFeedEntry>> ReadAllTenantsFeedAsync(FeedToken after, int limit, CancellationToken cancellationToken = default)
+    {
+        Guard.Against.Null(after);
+        Guard.Against.OutOfRange(limit, nameof(limit), 1, ChangeFeedOptions.MaxBatchSize);
+        return RunAsync<IReadOnlyList<TenantFeedEntry>>(
+            async db => [.. (await ReadFeedRowsAsync(db, db.GetTable<HistoryRecord>().IgnoreFilters(), after, limit, cancellationToken).ConfigureAwait(false)).Select(r => new TenantFeedEntry(r.TenantId, r.Entry))],
+            cancellationToken,
+            ReadScope.Consistent);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<string>> FindTenantsWithOpenOperationsAsync(CancellationToken cancellationToken = default)
+    {
+        var open = new[] { OperationStatus.Pending, OperationStatus.Processing }.Select(s => s.ToString()).ToArray();
+        return RunAsync<IReadOnlyList<string>>(
+            async db => await db.GetTable<OperationRecord>().IgnoreFilters().Where(o => open.Contains(o.Status)).Select(o => o.TenantId).Distinct().OrderBy(t => t)
+                .ToListAsync(cancellationToken).ConfigureAwait(false),
+            cancellationToken);
     }
 
     /// <summary>Releases what the store owns: the dialect's hold on the database (SQLite's idle connections) and a data source it created. A view in a host's transaction owns nothing.</summary>
@@ -188,7 +233,7 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
 
     private bool BeginDispose()
     {
-        if (InHost || Interlocked.Exchange(ref _disposed, 1) != 0)
+        if (_root is not null || Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return false;
         }
@@ -383,8 +428,9 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
         // One statement, atomic on the key (target, stay start): of several hosts claiming at once, exactly one inserts.
         return RunAsync(
             async db => await db.ExecuteAsync(
-                _dialect.Sql.InsertIgnore(_dialect.Sql.Qualify(Tables.StagnationClaims), "target_id, stay_started_at, status, claimed_at", "@tid, @since, @status, @at"),
+                _dialect.Sql.InsertIgnore(_dialect.Sql.Qualify(Tables.StagnationClaims), "tenant_id, target_id, stay_started_at, status, claimed_at", "@tenant, @tid, @since, @status, @at"),
                 cancellationToken,
+                Tenancy.Parameter(db),
                 _dialect.Sql.IdParameter("tid", claim.TargetId.Value),
                 _dialect.Sql.TimeParameter("since", claim.StayStartedAt),
                 new DataParameter("status", claim.Status, DataType.NVarChar),
@@ -398,8 +444,9 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
         Guard.Against.Null(claim);
         return RunAsync(
             db => db.ExecuteAsync(
-                $"DELETE FROM {_dialect.Sql.Qualify(Tables.StagnationClaims)} WHERE target_id = @tid AND stay_started_at = @since",
+                $"DELETE FROM {_dialect.Sql.Qualify(Tables.StagnationClaims)} WHERE tenant_id = @tenant AND target_id = @tid AND stay_started_at = @since",
                 cancellationToken,
+                Tenancy.Parameter(db),
                 _dialect.Sql.IdParameter("tid", claim.TargetId.Value),
                 _dialect.Sql.TimeParameter("since", claim.StayStartedAt)),
             cancellationToken);
@@ -488,13 +535,20 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
     /// <summary>The history column that holds the commit sequence (migration 0008); not mapped, so writes never set it.</summary>
     internal const string FeedSequenceColumn = "feed_seq";
 
-    /// <summary>Opens a data connection with the store's mapping (opened lazily by linq2db); inside a host's transaction, on it.</summary>
-    internal DataConnection Connect()
+    /// <summary>Opens a data connection in the current call's tenant, with the store's mapping (opened lazily by linq2db); inside a host's transaction, on it.</summary>
+    internal DataConnection Connect() => ConnectIn(_tenant());
+
+    /// <summary>Opens a data connection in a tenant.</summary>
+    private TenantConnection ConnectIn(string tenant)
     {
-        var db = new DataConnection(_options);
+        var db = new TenantConnection(_options, tenant);
         ((IDataContext)db).SetMappingSchema(_mapping);
+        _dialect.Sessions.OnConnect(db, tenant);
         return db;
     }
+
+    /// <summary>A connection for the store's own upkeep (migrations, the dialect's start, the warm-up): no call's tenant is asked.</summary>
+    private DataConnection ConnectToMaintain() => ConnectIn(TenantIds.Default);
 
     /// <summary>Applies migrations up to a version; tests use it to build a schema of an earlier version.</summary>
     internal async Task<int> MigrateToAsync(int version, CancellationToken cancellationToken = default) =>
@@ -598,16 +652,20 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
         return [.. rows.Select(r => r.ToEntry())];
     }
 
-    private static async Task<IReadOnlyList<FeedEntry>> ReadFeedAsync(DataConnection db, FeedToken after, int limit, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<FeedEntry>> ReadFeedAsync(DataConnection db, FeedToken after, int limit, CancellationToken cancellationToken) =>
+        [.. (await ReadFeedRowsAsync(db, db.GetTable<HistoryRecord>(), after, limit, cancellationToken).ConfigureAwait(false)).Select(r => r.Entry)];
+
+    /// <summary>The feed after a position over a history table: the tenant's (filtered), or every tenant's (<c>IgnoreFilters</c>).</summary>
+    private static async Task<IReadOnlyList<(string TenantId, FeedEntry Entry)>> ReadFeedRowsAsync(DataConnection db, IQueryable<HistoryRecord> history, FeedToken after, int limit, CancellationToken cancellationToken)
     {
         var (sequence, version, id) = (after.Sequence, after.Version, after.Id);
-        var rows = await db.GetTable<HistoryRecord>()
+        var rows = await history
             .Select(h => new { Entry = h, Sequence = Sql.Property<long>(h, FeedSequenceColumn) })
             .Where(r => r.Sequence > sequence || (r.Sequence == sequence && (r.Entry.Version > version || (r.Entry.Version == version && r.Entry.Id > id))))
             .OrderBy(r => r.Sequence).ThenBy(r => r.Entry.Version).ThenBy(r => r.Entry.Id)
             .Take(limit)
             .ToListAsync(cancellationToken).ConfigureAwait(false);
-        return [.. rows.Select(r => new FeedEntry(r.Entry.ToEntry(), FeedToken.Of(r.Sequence, r.Entry.Version, r.Entry.Id)))];
+        return [.. rows.Select(r => (r.Entry.TenantId, new FeedEntry(r.Entry.ToEntry(), FeedToken.Of(r.Sequence, r.Entry.Version, r.Entry.Id))))];
     }
 
     private static async Task<IReadOnlyList<HistoryEntry>> ReadHistorySinceAsync(DataConnection db, HistoryFeedRequest request, CancellationToken cancellationToken)
@@ -641,7 +699,7 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
                 return;
             }
 
-            await _dialect.Sessions.StartAsync(Connect, cancellationToken).ConfigureAwait(false);
+            await _dialect.Sessions.StartAsync(ConnectToMaintain, cancellationToken).ConfigureAwait(false);
             var current = true;
             if (_applyMigrations)
             {
@@ -674,7 +732,7 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
     private async Task WarmUpAsync(CancellationToken cancellationToken)
     {
         var none = new TargetId(Guid.Empty);
-        using (var db = Connect())
+        using (var db = ConnectToMaintain())
         {
             await ReadTargetAsync(db, none, cancellationToken).ConfigureAwait(false);
             foreach (var query in WarmQueries)
@@ -689,7 +747,7 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
             await ReadFeedAsync(db, FeedToken.Of(long.MaxValue, 0, Guid.Empty), 1, cancellationToken).ConfigureAwait(false);
         }
 
-        var session = await Linq2DbWriteSession.BeginAsync(Connect, _dialect, cancellationToken).ConfigureAwait(false);
+        var session = await Linq2DbWriteSession.BeginAsync(ConnectToMaintain, _dialect, cancellationToken).ConfigureAwait(false);
         await using (session.ConfigureAwait(false))
         {
             // Rolled back on dispose: nothing is written.

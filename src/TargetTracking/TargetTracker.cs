@@ -12,6 +12,10 @@ namespace TargetTracking;
 public sealed class TargetTracker
 {
     private readonly ITargetRepository _repository;
+
+    // The store as registered, in every tenant: ForTenant views it through one.
+    private readonly ITargetRepository _store;
+    private readonly ITenantAccessor? _tenantAccessor;
     private readonly TargetWriter _writer;
     private readonly TargetTrackingOptions _options;
     private readonly TimeProvider _time;
@@ -24,14 +28,34 @@ public sealed class TargetTracker
     /// <param name="timeProvider">The clock; <see langword="null"/> for the system clock.</param>
     /// <param name="auditAccessor">Supplies the audit context when a call passes none.</param>
     /// <param name="logger">Logs retried transient failures.</param>
+    /// <param name="tenantAccessor">
+    /// Supplies the tenant of each call (<see cref="ITenantAccessor"/>); without it, and without
+    /// <see cref="TenancyOptions.Required"/>, every call works in <see cref="TenantIds.Default"/>.
+    /// </param>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The options are invalid.</exception>
+    /// <exception cref="NotSupportedException">Tenancy is asked for and the store holds one tenant only (it does not implement <see cref="ITenantStore"/>).</exception>
     public TargetTracker(
         ITargetRepository repository,
         TargetTrackingOptions options,
         TimeProvider? timeProvider = null,
         IAuditContextAccessor? auditAccessor = null,
-        ILogger<TargetTracker>? logger = null)
+        ILogger<TargetTracker>? logger = null,
+        ITenantAccessor? tenantAccessor = null)
+        : this(repository, null, options, timeProvider, auditAccessor, logger, tenantAccessor)
     {
+    }
+
+    /// <summary>A tracker over <paramref name="store"/>, seen through <paramref name="pinned"/> when given, else as the options and accessor say.</summary>
+    private TargetTracker(
+        ITargetRepository store,
+        string? pinned,
+        TargetTrackingOptions options,
+        TimeProvider? timeProvider,
+        IAuditContextAccessor? auditAccessor,
+        ILogger<TargetTracker>? logger,
+        ITenantAccessor? tenantAccessor)
+    {
+        var repository = store;
         Guard.Against.Null(repository);
         Guard.Against.Null(options);
         var problems = options.Validate();
@@ -40,7 +64,10 @@ public sealed class TargetTracker
             throw new Microsoft.Extensions.Options.OptionsValidationException(nameof(TargetTrackingOptions), typeof(TargetTrackingOptions), problems);
         }
 
-        _repository = repository;
+        _store = store;
+        _tenantAccessor = tenantAccessor;
+        _repository = Scope(store, pinned, options.Tenancy.Required, tenantAccessor);
+        repository = _repository;
         _options = options;
         _time = timeProvider ?? TimeProvider.System;
         _auditAccessor = auditAccessor;
@@ -58,7 +85,19 @@ public sealed class TargetTracker
     /// </summary>
     /// <param name="repository">The store to use.</param>
     /// <returns>The new tracker; this one is unchanged.</returns>
-    public TargetTracker WithRepository(ITargetRepository repository) => new(repository, _options, _time, _auditAccessor, _logger);
+    public TargetTracker WithRepository(ITargetRepository repository) => new(repository, null, _options, _time, _auditAccessor, _logger, _tenantAccessor);
+
+    /// <summary>
+    /// Returns a tracker pinned to one tenant: every call of it, and of the façades built over it (<see cref="TargetHealth"/>,
+    /// <see cref="HierarchyTracker"/>, <see cref="TargetReports"/>, <see cref="TargetOperations"/>, <see cref="ChangeFeed"/>,
+    /// <see cref="StagnationMonitor"/>), reads and writes that tenant's rows only; the <see cref="ITenantAccessor"/> is not asked.
+    /// An id of another tenant's row is not found, exactly as a missing id.
+    /// </summary>
+    /// <param name="tenant">The tenant (<see cref="TenantIds.IsValid"/>).</param>
+    /// <returns>The pinned tracker; this one is unchanged.</returns>
+    /// <exception cref="ArgumentException">The tenant id is not valid.</exception>
+    /// <exception cref="NotSupportedException">The store holds one tenant only and <paramref name="tenant"/> is not <see cref="TenantIds.Default"/>.</exception>
+    public TargetTracker ForTenant(string tenant) => new(_store, TenantIds.Check(tenant), _options, _time, _auditAccessor, _logger, null);
 
     /// <summary>Creates a target at version 1 and records a <see cref="HistoryAction.Created"/> entry.</summary>
     /// <param name="target">The fields of the new target.</param>
@@ -264,6 +303,41 @@ public sealed class TargetTracker
     }
 
     internal ITargetRepository Repository => _repository;
+
+    /// <summary>Gets the store in every tenant, for the all-tenants members (the back office feed, the operation runner).</summary>
+    internal ITargetRepository Store => _store;
+
+    /// <summary>
+    /// The one rule of where a call's tenant comes from: a pinned tenant; else the accessor's (none is an error where
+    /// tenancy is required, otherwise the default tenant); else, where tenancy is required, an error; else the store as it is.
+    /// </summary>
+    private static ITargetRepository Scope(ITargetRepository store, string? pinned, bool required, ITenantAccessor? accessor)
+    {
+        Guard.Against.Null(store);
+        if (pinned is null && accessor is null && !required)
+        {
+            return store;
+        }
+
+        if (store is not ITenantStore tenants)
+        {
+            return pinned == TenantIds.Default
+                ? store
+                : throw new NotSupportedException($"The store {store.GetType().Name} holds one tenant only (it does not implement {nameof(ITenantStore)}), so it cannot be seen through a tenant.");
+        }
+
+        if (pinned is not null)
+        {
+            return tenants.ForTenant(() => pinned);
+        }
+
+        return tenants.ForTenant(() => accessor?.Tenant switch
+        {
+            { } tenant => TenantIds.Check(tenant),
+            null when required => throw new TenantRequiredException(),
+            null => TenantIds.Default,
+        });
+    }
 
     /// <summary>
     /// Tells whether the store implements a storage port (<see cref="IReportStore"/>, <see cref="IHierarchyStore"/>, …). This

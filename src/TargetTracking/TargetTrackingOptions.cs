@@ -25,6 +25,9 @@ public sealed class TargetTrackingOptions
     /// <summary>Gets the options of tracked bulk operations.</summary>
     public OperationOptions Operations { get; } = new();
 
+    /// <summary>Gets the options of tenancy (whether every call must name its tenant).</summary>
+    public TenancyOptions Tenancy { get; } = new();
+
     /// <summary>Gets the options of the change feed.</summary>
     public ChangeFeedOptions Feed { get; } = new();
 

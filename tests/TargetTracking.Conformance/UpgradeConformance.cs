@@ -245,6 +245,28 @@ public abstract class UpgradeConformance<TFixture> : IClassFixture<TFixture>
     protected abstract Task AssertHistoryStillGuardedAsync(RestoredStore store, long historyRows);
 
     [Fact]
+    public async Task Upgrade_GivesEveryOldRow_TheDefaultTenant()
+    {
+        var repository = (await Fixture.OpenRestoredAsync()).Repository;
+        var tenants = Assert.IsAssignableFrom<TargetTracking.Storage.ITenantStore>(repository);
+        var inDefault = tenants.ForTenant(() => TenantIds.Default);
+        var elsewhere = tenants.ForTenant(() => "another-tenant");
+
+        // The default tenant is the store as a host that never names a tenant sees it: every old row is there, none elsewhere.
+        Assert.Equal(Targets.Length, (await inDefault.QueryAsync(new TargetQuery { Take = 100 })).TotalCount);
+        Assert.Equal(Feed, await inDefault.GetHistoryFeedAsync(new HistoryFeedRequest(DateTimeOffset.UnixEpoch, Limit: 1000)));
+        Assert.Equal(0, (await elsewhere.QueryAsync(new TargetQuery { Take = 100 })).TotalCount);
+        Assert.Empty(await elsewhere.GetHistoryFeedAsync(new HistoryFeedRequest(DateTimeOffset.UnixEpoch, Limit: 1000)));
+        foreach (var expected in Targets)
+        {
+            Assert.Null(await elsewhere.GetAsync(expected.Id));
+            Assert.Empty(await elsewhere.GetHistoryAsync(expected.Id, new HistoryPageRequest()));
+        }
+
+        Assert.Empty(await ((TargetTracking.Storage.IReportStore)elsewhere).CountAsOfAsync(DateTimeOffset.MaxValue));
+    }
+
+    [Fact]
     public async Task Targets_ReadBackVerbatim()
     {
         var repository = (await Fixture.OpenRestoredAsync()).Repository;

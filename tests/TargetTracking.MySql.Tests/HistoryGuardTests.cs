@@ -23,7 +23,7 @@ public sealed class HistoryGuardTests(MySqlFixture fixture) : IClassFixture<MySq
         "DELETE FROM target_history",
         "DELETE FROM target_history WHERE version = 1 LIMIT 1",
         // REPLACE of an existing entry deletes it first: the delete trigger refuses.
-        "REPLACE INTO target_history SELECT id, target_id, action, old_status, 'Hot', version, occurred_at, actor_id, 'forged', correlation_id, operation_id, client_address, user_agent, note, feed_seq FROM target_history",
+        "REPLACE INTO target_history SELECT tenant_id, id, target_id, action, old_status, 'Hot', version, occurred_at, actor_id, 'forged', correlation_id, operation_id, client_address, user_agent, note, feed_seq FROM target_history",
         // INSERT … ON DUPLICATE KEY UPDATE of an existing entry is an update: the update trigger refuses.
         "INSERT INTO target_history SELECT * FROM target_history AS h ON DUPLICATE KEY UPDATE actor_name = 'forged'",
         // Multi-table forms fire the same row triggers.
@@ -99,7 +99,7 @@ public sealed class HistoryGuardTests(MySqlFixture fixture) : IClassFixture<MySq
     [InlineData("DELETE FROM target_history", MySqlErrorCode.TableAccessDenied)]
     [InlineData("UPDATE target_history SET actor_name = 'forged'", MySqlErrorCode.TableAccessDenied)]
     [InlineData("DROP TRIGGER target_history_refuse_delete", MySqlErrorCode.TableAccessDenied)]
-    [InlineData("CALL targettracking_delete_targets_purging_history('[]')", (MySqlErrorCode)1370)] // ER_PROCACCESS_DENIED_ERROR
+    [InlineData("CALL targettracking_delete_targets_purging_history('default', '[]')", (MySqlErrorCode)1370)] // ER_PROCACCESS_DENIED_ERROR
     public async Task AppUser_CannotSwitchThePurgeOn_OrRewriteHistory(string sql, MySqlErrorCode refusal)
     {
         var (_, connectionString, tracker, target) = await NewStoreAsync();
@@ -119,7 +119,7 @@ public sealed class HistoryGuardTests(MySqlFixture fixture) : IClassFixture<MySq
         var gone = (await tracker.CreateAsync(new NewTarget("Deleted, history kept"))).Value!;
         Assert.True((await tracker.DeleteAsync(gone.Id, 1)).IsSuccess);
         var app = await AppUserAsync(connectionString, allowHistoryPurge: true);
-        string Call(Guid id, long version) => $"CALL targettracking_delete_targets_purging_history('[[\"{id:N}\", {version}]]')";
+        string Call(Guid id, long version) => $"CALL targettracking_delete_targets_purging_history('default', '[[\"{id:N}\", {version}]]')";
 
         // A target deleted earlier (history kept), or a live one at another version: nothing goes, the call is refused.
         foreach (var sql in new[] { Call(gone.Id.Value, 1), Call(target.Id.Value, 7) })

@@ -108,6 +108,13 @@ public sealed class MigrationTests(MySqlFixture fixture) : IClassFixture<MySqlFi
         Assert.Equal([new StayFacts("Cold", at, null, null, false, 1)], await ((IReportStore)upgraded).GetStaysAsync(target.Id, DateTimeOffset.MaxValue));
         Assert.True((await TestTracker.For(upgraded).ChangeStatusAsync(target.Id, 1, "Active")).IsSuccess);
         Assert.Equal(2L, await Db.ScalarAsync<long>(connectionString, "SELECT COUNT(*) FROM target_stays"));
+
+        // Version 11 gave the old rows the default tenant: another tenant sees none of them.
+        Assert.Equal(0L, await Db.ScalarAsync<long>(connectionString, "SELECT COUNT(*) FROM targets WHERE tenant_id <> 'default'"));
+        var elsewhere = upgraded.ForTenant(() => "another-tenant");
+        Assert.Null(await elsewhere.GetAsync(target.Id));
+        Assert.Empty(await elsewhere.GetHistoryAsync(target.Id, new HistoryPageRequest()));
+        Assert.Equal(0, (await elsewhere.QueryAsync(new TargetQuery())).TotalCount);
     }
 
     [Fact]

@@ -16,8 +16,8 @@ internal sealed class MySqlSaboteur(string connectionString) : IStoreSaboteur
 
     public Task InsertHistoryAsync(HistoryEntry e) => ExecuteAsync(
         $"""
-        INSERT INTO target_history (id, target_id, action, old_status, new_status, version, occurred_at, actor_name, correlation_id)
-        VALUES ({K("id")}, {K("target")}, @action, @old, @new, @version, @at, @actor, @correlation)
+        INSERT INTO target_history (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at, actor_name, correlation_id)
+        VALUES ('default', {K("id")}, {K("target")}, @action, @old, @new, @version, @at, @actor, @correlation)
         """,
         ("id", e.Id.ToString("D")), ("target", e.TargetId.Value.ToString("D")), ("action", e.Action.ToString()), ("old", e.OldStatus), ("new", e.NewStatus),
         ("version", e.Version), ("at", e.OccurredAt.UtcDateTime), ("actor", e.ActorName), ("correlation", e.CorrelationId));
@@ -28,15 +28,15 @@ internal sealed class MySqlSaboteur(string connectionString) : IStoreSaboteur
     public Task DeleteTargetRowAsync(TargetId id) => WithoutForeignKeysAsync($"DELETE FROM targets WHERE id = {K("id")}", ("id", id.Value.ToString("D")));
 
     public Task InsertLinkAsync(OutcomeLink link) => WithoutForeignKeysAsync(
-        $"INSERT INTO outcome_links (target_id, item_id, kind) VALUES ({K("target")}, {K("item")}, @kind)",
+        $"INSERT INTO outcome_links (tenant_id, target_id, item_id, kind) VALUES ('default', {K("target")}, {K("item")}, @kind)",
         ("target", link.TargetId.Value.ToString("D")), ("item", link.ItemId.ToString("D")), ("kind", link.Kind.ToString()));
 
     public Task DeleteItemRowAsync(Guid itemId) => WithoutForeignKeysAsync($"DELETE FROM hierarchy_items WHERE id = {K("id")}", ("id", itemId.ToString("D")));
 
     public Task InsertTargetRowAsync(Target t) => ExecuteAsync(
         $"""
-        INSERT INTO targets (id, name, name_norm, description, markets, status, version, created_at, updated_at, status_changed_at)
-        VALUES ({K("id")}, @name, UPPER(@name), NULL, '[]', @status, @version, @at, @at, @at)
+        INSERT INTO targets (tenant_id, id, name, name_norm, description, markets, status, version, created_at, updated_at, status_changed_at)
+        VALUES ('default', {K("id")}, @name, UPPER(@name), NULL, '[]', @status, @version, @at, @at, @at)
         """,
         ("id", t.Id.Value.ToString("D")), ("name", t.Name), ("status", t.Status), ("version", t.Version), ("at", t.CreatedAt.UtcDateTime));
 
@@ -56,7 +56,7 @@ internal sealed class MySqlSaboteur(string connectionString) : IStoreSaboteur
                 await ExecuteAsync(
                     $"""
                     SET SESSION check_constraint_checks = 0;
-                    INSERT INTO target_history (id, target_id, action, version, occurred_at, correlation_id) VALUES ({K("id")}, {K("target")}, 'Bogus', 99, UTC_TIMESTAMP(6), 'sabotage');
+                    INSERT INTO target_history (tenant_id, id, target_id, action, version, occurred_at, correlation_id) VALUES ('default', {K("id")}, {K("target")}, 'Bogus', 99, UTC_TIMESTAMP(6), 'sabotage');
                     SET SESSION check_constraint_checks = 1;
                     """,
                     ("id", id),

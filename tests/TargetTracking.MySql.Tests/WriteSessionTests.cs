@@ -21,7 +21,7 @@ public sealed class WriteSessionTests(MySqlFixture fixture) : IClassFixture<MySq
             // READ COMMITTED takes no gap lock on the missing row: the other writer's insert goes through.
             await Db.ExecuteAsync(
                 connectionString,
-                "INSERT INTO targets (id, name, name_norm, markets, version, created_at, updated_at) VALUES (?, 'Other', 'OTHER', '[]', 1, NOW(6), NOW(6))",
+                "INSERT INTO targets (tenant_id, id, name, name_norm, markets, version, created_at, updated_at) VALUES ('default', ?, 'Other', 'OTHER', '[]', 1, NOW(6), NOW(6))",
                 target.Id.Value.ToByteArray(bigEndian: true));
 
             var error = await Assert.ThrowsAsync<ConcurrentWriteException>(() => session.SaveAsync(new ChangeSet { Inserts = [target], History = [entry] }));

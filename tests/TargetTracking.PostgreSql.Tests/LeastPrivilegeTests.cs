@@ -105,6 +105,83 @@ public sealed class PostgreSqlLeastPrivilegeReportConformance(LeastPrivilegeFixt
 /// <summary>A session of the application role (and careless sessions of other roles) attack the history with raw SQL.</summary>
 public sealed class LeastPrivilegeTests(LeastPrivilegeFixture fixture) : IClassFixture<LeastPrivilegeFixture>
 {
+    private static readonly string[] TenantTables =
+    [
+        "targets", "target_history", "target_stays", "target_operations", "target_operation_items", "target_operation_failures",
+        "hierarchy_items", "outcome_links", "hierarchy_history", "stagnation_claims",
+    ];
+
+    [Fact]
+    public async Task ApplicationRole_InTenantAsTransaction_SeesAndWritesNoRowOfTenantB_EvenWithRawSql()
+    {
+        // Both tenants written by the store running as the application role: the single change's one statement, a bulk,
+        // the hierarchy and an operation, each under the row-level security policies (migration 0012).
+        var schema = await fixture.NewSchemaAsync();
+        var store = TestTracker.For(fixture.Store(schema));
+        foreach (var tenant in new[] { "tenant-a", "tenant-b" })
+        {
+            var tracker = store.ForTenant(tenant);
+            var target = (await tracker.CreateAsync(new NewTarget(tenant, Status: "Cold"))).Value!;
+            Assert.Equal("Hot", (await tracker.ChangeStatusAsync(target.Id, 1, "Hot")).Value?.Status);
+            var bulk = tracker.BeginBulk().ChangeStatus(target.Id, 2, "Active");
+            bulk.Create(new NewTarget(tenant + " 2"));
+            Assert.True((await bulk.CommitAsync()).Succeeded);
+            var goal = (await new HierarchyTracker(tracker).CreateAsync(HierarchyKind.Goal, new HierarchyItemFields { Title = tenant })).Value!;
+            Assert.Equal(BulkItemState.Applied, (await new HierarchyTracker(tracker).LinkAsync(target.Id, goal.Id)).State);
+            Assert.True((await new TargetOperations(tracker).StartAsync(new StartOperationRequest("op", "Closed", OperationSelection.ForIds([target.Id])))).IsSuccess);
+            Assert.Equal(2, (await tracker.QueryAsync()).TotalCount);
+        }
+
+        await using var connection = await fixture.AsApplication.OpenConnectionAsync();
+        async Task<long> CountAsync(NpgsqlTransaction? transaction, string table, string where = "true")
+        {
+            await using var command = new NpgsqlCommand($"SELECT count(*) FROM \"{schema}\".{table} WHERE {where}", connection, transaction);
+            return (long)(await command.ExecuteScalarAsync())!;
+        }
+
+        // Tenant A's transaction: every row of A, no row of B, whatever the SQL asks for.
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            await using (var setting = new NpgsqlCommand("SELECT set_config('targettracking.tenant', 'tenant-a', true)", connection, transaction))
+            {
+                await setting.ExecuteNonQueryAsync();
+            }
+
+            foreach (var table in TenantTables.Where(t => t is not "stagnation_claims" and not "target_operation_failures"))
+            {
+                Assert.True(await CountAsync(transaction, table) > 0, table);
+            }
+
+            foreach (var table in TenantTables)
+            {
+                Assert.Equal(0, await CountAsync(transaction, table, "tenant_id <> 'tenant-a'"));
+            }
+
+            await using (var update = new NpgsqlCommand($"UPDATE \"{schema}\".targets SET name = 'stolen' WHERE tenant_id = 'tenant-b'", connection, transaction))
+            {
+                Assert.Equal(0, await update.ExecuteNonQueryAsync());
+            }
+
+            await using (var insert = new NpgsqlCommand(
+                $"INSERT INTO \"{schema}\".targets (tenant_id, id, name, name_norm, markets, markets_norm, version, created_at, updated_at) VALUES ('tenant-b', gen_random_uuid(), 'x', 'X', '{{}}', '{{}}', 1, now(), now())",
+                connection,
+                transaction))
+            {
+                var refused = await Assert.ThrowsAsync<PostgresException>(() => insert.ExecuteNonQueryAsync());
+                Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
+            }
+        }
+
+        // A transaction that names no tenant sees nothing at all.
+        foreach (var table in TenantTables)
+        {
+            Assert.Equal(0, await CountAsync(null, table));
+        }
+
+        // Nothing of B changed.
+        Assert.Equal(["tenant-b", "tenant-b 2"], (await StoreContents.TargetsAsync(store.ForTenant("tenant-b"))).Select(t => t.Name).Order(StringComparer.Ordinal));
+    }
+
     private async Task<(string Schema, TargetTracker Tracker, Target Kept, Target Deleted)> SeedAsync(bool allowHistoryPurge = true)
     {
         var schema = await fixture.NewSchemaAsync(allowHistoryPurge);
@@ -139,7 +216,7 @@ public sealed class LeastPrivilegeTests(LeastPrivilegeFixture fixture) : IClassF
     [InlineData("SET session_replication_role = replica; DELETE FROM {0}.target_history")]
     [InlineData("SET targettracking.allow_history_purge = on; DELETE FROM {0}.target_history")]
     [InlineData("SET targettracking.history_purge = on; DELETE FROM {0}.target_history")]
-    [InlineData("INSERT INTO {0}.target_history SELECT * FROM {0}.target_history ON CONFLICT (id) DO UPDATE SET actor_name = 'Mallory'")]
+    [InlineData("INSERT INTO {0}.target_history SELECT * FROM {0}.target_history ON CONFLICT (tenant_id, id) DO UPDATE SET actor_name = 'Mallory'")]
     [InlineData("DROP TRIGGER target_history_append_only ON {0}.target_history")]
     [InlineData("CREATE OR REPLACE FUNCTION {0}.target_history_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN OLD; END $$")]
     public async Task ApplicationRole_CannotRewriteHistory_WithRawSql(string attack)
@@ -204,11 +281,12 @@ public sealed class LeastPrivilegeTests(LeastPrivilegeFixture fixture) : IClassF
     {
         var (schema, tracker, kept, deleted) = await SeedAsync();
 
-        // A careless DBA grants everything on history to the application role: the triggers still refuse it.
+        // A careless DBA grants everything on history to the application role: the triggers still refuse it. The session names
+        // the rows' tenant first, as the store does (row-level security shows a session that names none no row to touch).
         await Db.ExecuteAsync(fixture.AsMigrator, $"GRANT ALL ON \"{schema}\".target_history TO {fixture.Application}");
         foreach (var attack in new[] { "UPDATE {0}.target_history SET actor_name = 'Mallory'", "TRUNCATE {0}.target_history", "SET targettracking.history_purge = on; DELETE FROM {0}.target_history", "SET targettracking.allow_history_purge = on; DELETE FROM {0}.target_history" })
         {
-            var error = await RefusedAsync(fixture.AsApplication, string.Format(System.Globalization.CultureInfo.InvariantCulture, attack, $"\"{schema}\""));
+            var error = await RefusedAsync(fixture.AsApplication, "SELECT set_config('targettracking.tenant', 'default', false); " + string.Format(System.Globalization.CultureInfo.InvariantCulture, attack, $"\"{schema}\""));
             Assert.Contains("append-only", error.MessageText, StringComparison.Ordinal);
         }
 

@@ -40,3 +40,5 @@ public sealed class PostgreSqlSetBasedWriteConformance(PostgreSqlFixture f) : Se
 public sealed class PostgreSqlMigrationConformance(PostgreSqlFixture f) : MigrationConformance<PostgreSqlFixture>(f);
 
 public sealed class PostgreSqlRegistrationConformance(PostgreSqlFixture f) : RegistrationConformance<PostgreSqlFixture>(f);
+
+public sealed class PostgreSqlTenancyConformance(PostgreSqlFixture f) : TenancyConformance<PostgreSqlFixture>(f);

@@ -17,8 +17,8 @@ internal sealed class PostgreSqlSaboteur(NpgsqlDataSource dataSource, string sch
 
     public Task InsertHistoryAsync(HistoryEntry e) => ExecuteAsync(
         $"""
-        INSERT INTO {_s}.target_history (id, target_id, action, old_status, new_status, version, occurred_at, actor_name, correlation_id)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        INSERT INTO {_s}.target_history (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at, actor_name, correlation_id)
+        VALUES ('default', $1, $2, $3, $4, $5, $6, $7, $8, $9)
         """,
         e.Id, e.TargetId.Value, e.Action.ToString(), Text(e.OldStatus), Text(e.NewStatus), e.Version, e.OccurredAt, Text(e.ActorName), e.CorrelationId);
 
@@ -28,14 +28,14 @@ internal sealed class PostgreSqlSaboteur(NpgsqlDataSource dataSource, string sch
     public Task DeleteTargetRowAsync(TargetId id) => WithoutForeignKeysAsync($"DELETE FROM {_s}.targets WHERE id = $1", id.Value);
 
     public Task InsertLinkAsync(OutcomeLink link) => WithoutForeignKeysAsync(
-        $"INSERT INTO {_s}.outcome_links (target_id, item_id, kind) VALUES ($1, $2, $3)", link.TargetId.Value, link.ItemId, link.Kind.ToString());
+        $"INSERT INTO {_s}.outcome_links (tenant_id, target_id, item_id, kind) VALUES ('default', $1, $2, $3)", link.TargetId.Value, link.ItemId, link.Kind.ToString());
 
     public Task DeleteItemRowAsync(Guid itemId) => WithoutForeignKeysAsync($"DELETE FROM {_s}.hierarchy_items WHERE id = $1", itemId);
 
     public Task InsertTargetRowAsync(Target t) => ExecuteAsync(
         $"""
-        INSERT INTO {_s}.targets (id, name, name_norm, description, markets, markets_norm, status, version, created_at, updated_at, status_changed_at)
-        VALUES ($1, $2, upper($2), NULL, ARRAY['EU'], ARRAY['EU'], $3, $4, $5, $5, $5)
+        INSERT INTO {_s}.targets (tenant_id, id, name, name_norm, description, markets, markets_norm, status, version, created_at, updated_at, status_changed_at)
+        VALUES ('default', $1, $2, upper($2), NULL, ARRAY['EU'], ARRAY['EU'], $3, $4, $5, $5, $5)
         """,
         t.Id.Value, t.Name, Text(t.Status), t.Version, t.CreatedAt);
 
@@ -50,7 +50,7 @@ internal sealed class PostgreSqlSaboteur(NpgsqlDataSource dataSource, string sch
 
         var id = Guid.CreateVersion7();
         await ExecuteAsync(
-            $"INSERT INTO {_s}.target_history (id, target_id, action, version, occurred_at, correlation_id) VALUES ($1, $2, 'Bogus', 99, now(), 'sabotage')",
+            $"INSERT INTO {_s}.target_history (tenant_id, id, target_id, action, version, occurred_at, correlation_id) VALUES ('default', $1, $2, 'Bogus', 99, now(), 'sabotage')",
             id, target.Value);
         return id.ToString("D");
     }

@@ -184,15 +184,23 @@ public sealed partial class SchemaNamesUpgradeTests(PostgreSqlFixture fixture) :
         Assert.Equal(9, await Store(schema, applyMigrations: false).MigrateToAsync(9));
         var (to, from) = ($"\"{schema}\"", $"\"{written}\"");
         await Db.ExecuteAsync(DataSource, $"ALTER TABLE {to}.target_tracking_migrations RENAME TO schema_version; ALTER TABLE {to}.schema_version RENAME CONSTRAINT target_tracking_migrations_pkey TO schema_version_pkey");
+        // Today's tables have the tenant column last (migration 0012), which version 9 has not: every column but it, in order.
+        async Task<string> ColumnsAsync(string table) => await Db.ScalarAsync<string>(
+            DataSource,
+            "SELECT string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name <> 'tenant_id'",
+            written,
+            table);
         foreach (var (old, renamed) in Tables.Where(t => t.Old is not "history" and not "feed_clock"))
         {
-            await Db.ExecuteAsync(DataSource, $"INSERT INTO {to}.{old} OVERRIDING SYSTEM VALUE SELECT * FROM {from}.{renamed}");
+            await Db.ExecuteAsync(DataSource, $"INSERT INTO {to}.{old} OVERRIDING SYSTEM VALUE SELECT {await ColumnsAsync(renamed)} FROM {from}.{renamed}");
         }
+
+        var historyColumns = await ColumnsAsync("target_history");
 
         await Db.ExecuteAsync(DataSource, $"SELECT setval(pg_get_serial_sequence('{to}.operation_failures', 'seq'), (SELECT max(seq) FROM {to}.operation_failures))");
         foreach (var seq in await Db.ScalarAsync<long[]>(DataSource, $"SELECT array_agg(DISTINCT feed_seq ORDER BY feed_seq) FROM {from}.target_history"))
         {
-            await Db.ExecuteAsync(DataSource, $"INSERT INTO {to}.history SELECT * FROM {from}.target_history WHERE feed_seq = $1", seq);
+            await Db.ExecuteAsync(DataSource, $"INSERT INTO {to}.history SELECT {historyColumns} FROM {from}.target_history WHERE feed_seq = $1", seq);
         }
 
         return schema;

@@ -34,7 +34,7 @@ public sealed class WritePlanTests(PostgreSqlFixture fixture, ITestOutputHelper 
         {
             Id = Guid.CreateVersion7(), TargetId = id, Action = HistoryAction.StatusChanged, NewStatus = "Active", Version = 2, OccurredAt = at, CorrelationId = "plan",
         })).ToList();
-        var statement = PostgreSqlBulkWriter.GuardedCommand(new PostgreSqlStatements(store.Schema), changes);
+        var statement = PostgreSqlBulkWriter.GuardedCommand(new PostgreSqlStatements(store.Schema), changes, TenantIds.Default);
 
         // Run for real (ANALYZE), rolled back: the plan of the rows it actually changes.
         await using var transaction = await connection.BeginTransactionAsync();

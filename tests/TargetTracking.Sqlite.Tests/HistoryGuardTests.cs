@@ -46,10 +46,10 @@ public sealed class HistoryGuardTests(SqliteFileFixture fixture) : IClassFixture
     /// <summary>Every ordinary SQL statement that could rewrite an entry, each refused by the database.</summary>
     public static TheoryData<string, string> Rewrites => new()
     {
-        { "INSERT OR REPLACE, same id", "INSERT OR REPLACE INTO target_history SELECT id, target_id, action, old_status, 'Forged', version, occurred_at, actor_id, 'Mallory', correlation_id, operation_id, client_address, user_agent, note, feed_seq FROM target_history" },
-        { "REPLACE INTO, same target and version", "REPLACE INTO target_history SELECT lower(hex(randomblob(16))), target_id, action, old_status, 'Forged', version, occurred_at, actor_id, 'Mallory', correlation_id, operation_id, client_address, user_agent, note, feed_seq FROM target_history" },
-        { "upsert on the id", "INSERT INTO target_history SELECT * FROM target_history WHERE true ON CONFLICT (id) DO UPDATE SET actor_name = 'Mallory'" },
-        { "upsert on target and version", "INSERT INTO target_history SELECT lower(hex(randomblob(16))), target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note, feed_seq FROM target_history WHERE true ON CONFLICT (target_id, version) DO UPDATE SET actor_name = 'Mallory'" },
+        { "INSERT OR REPLACE, same id", "INSERT OR REPLACE INTO target_history SELECT tenant_id, id, target_id, action, old_status, 'Forged', version, occurred_at, actor_id, 'Mallory', correlation_id, operation_id, client_address, user_agent, note, feed_seq FROM target_history" },
+        { "REPLACE INTO, same target and version", "REPLACE INTO target_history SELECT tenant_id, lower(hex(randomblob(16))), target_id, action, old_status, 'Forged', version, occurred_at, actor_id, 'Mallory', correlation_id, operation_id, client_address, user_agent, note, feed_seq FROM target_history" },
+        { "upsert on the id", "INSERT INTO target_history SELECT * FROM target_history WHERE true ON CONFLICT (tenant_id, id) DO UPDATE SET actor_name = 'Mallory'" },
+        { "upsert on target and version", "INSERT INTO target_history SELECT tenant_id, lower(hex(randomblob(16))), target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note, feed_seq FROM target_history WHERE true ON CONFLICT (tenant_id, target_id, version) DO UPDATE SET actor_name = 'Mallory'" },
         { "upsert doing nothing, then replacing", "INSERT OR REPLACE INTO target_history SELECT * FROM target_history WHERE true ON CONFLICT DO NOTHING" },
         { "UPDATE OR REPLACE", "UPDATE OR REPLACE target_history SET actor_name = 'Mallory'" },
         { "the old purge permit", "INSERT INTO history_purge_permit (id) VALUES (1); DELETE FROM target_history" },

@@ -61,8 +61,11 @@ public sealed class QueryPlanTests(SqliteFileFixture fixture) : IClassFixture<Sq
         string?[] statuses = [.. filter.Split(',').Select(s => PipelineOptions.IsNotSet(s) ? null : s)];
         var plan = await PlanAsync(store => store.QueryAsync(new TargetQuery { Statuses = statuses }));
 
-        Assert.True(plan.Any(d => d.Contains("ix_targets_status_upper", StringComparison.Ordinal)), string.Join("\n", plan));
-        Assert.DoesNotContain(plan, d => d.StartsWith("SCAN targets", StringComparison.Ordinal));
+        // With the tenant leading both indexes (migration 0011), SQLite reads a Not Set filter through the tenant's names in
+        // order rather than sort what the status index finds (it weighs IS NULL as less selective than =): a search of the
+        // tenant's rows either way, never a scan of the table.
+        Assert.True(statuses.Contains(null) || plan.Any(d => d.Contains("ix_targets_status_upper", StringComparison.Ordinal)), string.Join("\n", plan));
+        Assert.DoesNotContain(plan, d => d.StartsWith("SCAN t", StringComparison.Ordinal));
     }
 
     [Theory]
@@ -108,7 +111,7 @@ public sealed class QueryPlanTests(SqliteFileFixture fixture) : IClassFixture<Sq
         await using var connection = new SqliteConnection(connectionString);
         await connection.OpenAsync();
         await using var explain = connection.CreateCommand();
-        explain.CommandText = "EXPLAIN QUERY PLAN " + SqliteBulkWriter.UpdateStatesFrom + "('a', 'Hot', 2, 1, 1, 1), ('b', 'Hot', 2, 1, 1, 1)" + SqliteBulkWriter.UpdateStatesWhere;
+        explain.CommandText = "EXPLAIN QUERY PLAN " + SqliteBulkWriter.UpdateStatesFrom + "('a', 'Hot', 2, 1, 1, 1, 'default'), ('b', 'Hot', 2, 1, 1, 1, 'default')" + SqliteBulkWriter.UpdateStatesWhere;
         var plan = new List<string>();
         await using var reader = await explain.ExecuteReaderAsync();
         while (await reader.ReadAsync())
@@ -122,7 +125,7 @@ public sealed class QueryPlanTests(SqliteFileFixture fixture) : IClassFixture<Sq
 
     [Theory]
     [InlineData(nameof(SqliteBulkWriter.CloseStay), "ix_target_stays_open_by_target")]
-    [InlineData(nameof(SqliteBulkWriter.DeleteStays), "PRIMARY KEY (target_id=?)")]
+    [InlineData(nameof(SqliteBulkWriter.DeleteStays), "PRIMARY KEY (tenant_id=? AND target_id=?)")]
     public async Task TheWritesOfTheStaysTable_FindATargetsRowsByIndex_WithoutAScan(string statement, string index)
     {
         var connectionString = fixture.NewConnectionString();
@@ -131,7 +134,7 @@ public sealed class QueryPlanTests(SqliteFileFixture fixture) : IClassFixture<Sq
         await connection.OpenAsync();
         await using var explain = connection.CreateCommand();
         explain.CommandText = "EXPLAIN QUERY PLAN " + (statement == nameof(SqliteBulkWriter.CloseStay) ? SqliteBulkWriter.CloseStay : SqliteBulkWriter.DeleteStays);
-        foreach (var name in new[] { "@Id", "@Exited", "@Next", "@ByDelete" })
+        foreach (var name in new[] { "@Tenant", "@Id", "@Exited", "@Next", "@ByDelete" })
         {
             explain.Parameters.AddWithValue(name, DBNull.Value);
         }

@@ -14,8 +14,8 @@ internal sealed class SqliteSaboteur(Linq2DbTargetStore repository) : IStoreSabo
 
     public Task InsertHistoryAsync(HistoryEntry e) => ExecuteAsync(
         """
-        INSERT INTO target_history (id, target_id, action, old_status, new_status, version, occurred_at, actor_name, correlation_id)
-        VALUES (@Id, @TargetId, @Action, @OldStatus, @NewStatus, @Version, @OccurredAt, @ActorName, @CorrelationId)
+        INSERT INTO target_history (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at, actor_name, correlation_id)
+        VALUES ('default', @Id, @TargetId, @Action, @OldStatus, @NewStatus, @Version, @OccurredAt, @ActorName, @CorrelationId)
         """,
         new
         {
@@ -37,7 +37,7 @@ internal sealed class SqliteSaboteur(Linq2DbTargetStore repository) : IStoreSabo
         WithoutForeignKeysAsync("DELETE FROM targets WHERE id = @id", new { id = id.Value.ToString("D") });
 
     public Task InsertLinkAsync(OutcomeLink link) => WithoutForeignKeysAsync(
-        "INSERT INTO outcome_links (target_id, item_id, kind) VALUES (@target, @item, @kind)",
+        "INSERT INTO outcome_links (tenant_id, target_id, item_id, kind) VALUES ('default', @target, @item, @kind)",
         new { target = link.TargetId.Value.ToString("D"), item = link.ItemId.ToString("D"), kind = link.Kind.ToString() });
 
     public Task DeleteItemRowAsync(Guid itemId) =>
@@ -45,8 +45,8 @@ internal sealed class SqliteSaboteur(Linq2DbTargetStore repository) : IStoreSabo
 
     public Task InsertTargetRowAsync(Target t) => ExecuteAsync(
         """
-        INSERT INTO targets (id, name, name_norm, description, markets, status, version, created_at, updated_at, status_changed_at)
-        VALUES (@Id, @Name, @Name, NULL, '[]', @Status, @Version, @At, @At, @At)
+        INSERT INTO targets (tenant_id, id, name, name_norm, description, markets, status, version, created_at, updated_at, status_changed_at)
+        VALUES ('default', @Id, @Name, @Name, NULL, '[]', @Status, @Version, @At, @At, @At)
         """,
         new { Id = t.Id.Value.ToString("D"), t.Name, t.Status, t.Version, At = t.CreatedAt.UtcTicks });
 
@@ -62,7 +62,7 @@ internal sealed class SqliteSaboteur(Linq2DbTargetStore repository) : IStoreSabo
         {
             case Malformation.HistoryTargetIdNotGuid:
                 await ExecuteAsync(
-                    "INSERT INTO target_history (id, target_id, action, version, occurred_at, correlation_id) VALUES (@id, 'not-a-guid', 'Created', 1, @at, 'sabotage')",
+                    "INSERT INTO target_history (tenant_id, id, target_id, action, version, occurred_at, correlation_id) VALUES ('default', @id, 'not-a-guid', 'Created', 1, @at, 'sabotage')",
                     new { id, at });
                 return id;
 
@@ -76,7 +76,7 @@ internal sealed class SqliteSaboteur(Linq2DbTargetStore repository) : IStoreSabo
                 {
                     await connection.ExecuteAsync("PRAGMA ignore_check_constraints = ON");
                     await connection.ExecuteAsync(
-                        "INSERT INTO target_history (id, target_id, action, version, occurred_at, correlation_id) VALUES (@id, @target, 'Bogus', 99, @at, 'sabotage')",
+                        "INSERT INTO target_history (tenant_id, id, target_id, action, version, occurred_at, correlation_id) VALUES ('default', @id, @target, 'Bogus', 99, @at, 'sabotage')",
                         new { id, target = target.Value.ToString("D"), at });
                     await connection.ExecuteAsync("PRAGMA ignore_check_constraints = OFF");
                 }

@@ -92,3 +92,5 @@ public sealed class InMemoryChangeFeedConformance(InMemoryFixture fixture, ITest
 
     /// <inheritdoc />
 public sealed class InMemoryReportConformance(InMemoryFixture fixture) : ReportConformance<InMemoryFixture>(fixture);
+
+public sealed class InMemoryTenancyConformance(InMemoryFixture fixture) : TenancyConformance<InMemoryFixture>(fixture);

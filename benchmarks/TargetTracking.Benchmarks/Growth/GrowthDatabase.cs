@@ -101,7 +101,7 @@ internal abstract class GrowthDatabase : IAsyncDisposable
         await using (var db = Store.Connect())
         {
             db.CommandTimeout = 1800;
-            await db.ExecuteAsync(StaysTable.Backfill(Store.Dialect));
+            await db.ExecuteAsync(StaysTable.Backfill(Store.Dialect, tenanted: true));
         }
 
         await SettleAsync();
@@ -161,7 +161,8 @@ internal abstract class GrowthDatabase : IAsyncDisposable
         db.CommandTimeout = 1800;
         var disagreeing = await db.ExecuteAsync<long>(
             $"SELECT COUNT(*) FROM ({StaysTable.Disagreeing(Store.Dialect, column => $"{column} IN (SELECT s.id FROM {sql.IdSet("@ids")} AS s)")}) d",
-            sql.IdsParameter("ids", indexes.Distinct().Select(i => Id(i).Value)));
+            sql.IdsParameter("ids", indexes.Distinct().Select(i => Id(i).Value)),
+            new LinqToDB.Data.DataParameter("tenant", TenantIds.Default, LinqToDB.DataType.NVarChar));
         if (disagreeing > 0)
         {
             throw new InvalidOperationException($"The stays of {disagreeing} targets disagree with their history.");

@@ -58,13 +58,13 @@ internal sealed class MariaDbGrowthDatabase : GrowthDatabase
         // which the administrator inserts for the reset only (the store's procedure does the same).
         await using var reset = new MySqlCommand(
             $"""
-            UPDATE {Changed} targets AS t FORCE INDEX (PRIMARY) ON t.id = UNHEX(r.id)
+            UPDATE {Changed} targets AS t FORCE INDEX (PRIMARY) ON t.tenant_id = 'default' AND t.id = UNHEX(r.id)
                 SET t.status = '{Workload.FromStatus}', t.version = 1, t.updated_at = t.created_at, t.status_changed_at = t.created_at;
             INSERT INTO target_history_purge_permit (connection_id) VALUES (CONNECTION_ID());
-            DELETE h FROM {Changed} target_history AS h ON h.target_id = UNHEX(r.id) AND h.version > 1;
+            DELETE h FROM {Changed} target_history AS h ON h.tenant_id = 'default' AND h.target_id = UNHEX(r.id) AND h.version > 1;
             DELETE FROM target_history_purge_permit WHERE connection_id = CONNECTION_ID();
-            DELETE s FROM {Changed} target_stays AS s ON s.target_id = UNHEX(r.id) AND s.version > 1;
-            UPDATE {Changed} target_stays AS s ON s.target_id = UNHEX(r.id) AND s.version = 1
+            DELETE s FROM {Changed} target_stays AS s ON s.tenant_id = 'default' AND s.target_id = UNHEX(r.id) AND s.version > 1;
+            UPDATE {Changed} target_stays AS s ON s.tenant_id = 'default' AND s.target_id = UNHEX(r.id) AND s.version = 1
                 SET s.exited_us = NULL, s.next_status = NULL, s.ended_by_delete = 0;
             """,
             connection,
@@ -89,13 +89,13 @@ internal sealed class MariaDbGrowthDatabase : GrowthDatabase
         await using var transaction = await connection.BeginTransactionAsync();
         await using var insert = new MySqlCommand(
             $"""
-            INSERT INTO targets (id, name, name_norm, description, markets, status, version, created_at, updated_at, status_changed_at)
-            SELECT {Id}, CONCAT('Target ', i.seq), CONCAT('TARGET ', i.seq), NULL, '["Europe"]', '{Workload.FromStatus}', {Number(entries)},
+            INSERT INTO targets (tenant_id, id, name, name_norm, description, markets, status, version, created_at, updated_at, status_changed_at)
+            SELECT 'default', {Id}, CONCAT('Target ', i.seq), CONCAT('TARGET ', i.seq), NULL, '["Europe"]', '{Workload.FromStatus}', {Number(entries)},
                    {At("0")}, {lastAt}, {lastAt}
             FROM {targets};
-            INSERT INTO target_markets (target_id, market_norm) SELECT {Id}, 'EUROPE' FROM {targets};
-            INSERT INTO target_history (id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id)
-            SELECT UNHEX(CONCAT(LPAD(HEX(i.seq), 8, '0'), LPAD(HEX(e.seq), 4, '0'), '70009000000000000000')), {Id},
+            INSERT INTO target_markets (tenant_id, target_id, market_norm) SELECT 'default', {Id}, 'EUROPE' FROM {targets};
+            INSERT INTO target_history (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id)
+            SELECT 'default', UNHEX(CONCAT(LPAD(HEX(i.seq), 8, '0'), LPAD(HEX(e.seq), 4, '0'), '70009000000000000000')), {Id},
                    {Action("e.seq")}, {OldStatus("e.seq", entries)}, {NewStatus("e.seq", entries)}, e.seq,
                    {At("(e.seq - 1) * 1000000")}, 'seed', 'Seeder', 'seed'
             FROM {targets} CROSS JOIN seq_1_to_{Number(entries)} AS e;

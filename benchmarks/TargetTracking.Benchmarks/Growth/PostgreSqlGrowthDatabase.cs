@@ -31,10 +31,10 @@ internal sealed class PostgreSqlGrowthDatabase : GrowthDatabase
             await using var reset = new NpgsqlCommand(
                 $"""
                 SET LOCAL session_replication_role = replica;
-                UPDATE {Schema}.targets SET status = '{Workload.FromStatus}', version = 1, updated_at = created_at, status_changed_at = created_at WHERE id = ANY(@ids);
-                DELETE FROM {Schema}.target_history WHERE target_id = ANY(@ids) AND version > 1;
-                DELETE FROM {Schema}.target_stays WHERE target_id = ANY(@ids) AND version > 1;
-                UPDATE {Schema}.target_stays SET exited_us = NULL, next_status = NULL, ended_by_delete = 0 WHERE target_id = ANY(@ids) AND version = 1;
+                UPDATE {Schema}.targets SET status = '{Workload.FromStatus}', version = 1, updated_at = created_at, status_changed_at = created_at WHERE tenant_id = 'default' AND id = ANY(@ids);
+                DELETE FROM {Schema}.target_history WHERE tenant_id = 'default' AND target_id = ANY(@ids) AND version > 1;
+                DELETE FROM {Schema}.target_stays WHERE tenant_id = 'default' AND target_id = ANY(@ids) AND version > 1;
+                UPDATE {Schema}.target_stays SET exited_us = NULL, next_status = NULL, ended_by_delete = 0 WHERE tenant_id = 'default' AND target_id = ANY(@ids) AND version = 1;
                 """,
                 connection,
                 transaction)
@@ -58,12 +58,12 @@ internal sealed class PostgreSqlGrowthDatabase : GrowthDatabase
         var series = $"generate_series({Number(first)}, {Number(last)}) i";
         return _dataSource.RunAsync(
             $"""
-            INSERT INTO {Schema}.targets (id, name, name_norm, description, markets, markets_norm, status, version, created_at, updated_at, status_changed_at)
-            SELECT {id}, 'Target ' || i, 'TARGET ' || i, NULL, ARRAY['Europe'], ARRAY['EUROPE'], '{Workload.FromStatus}', {Number(entries)},
+            INSERT INTO {Schema}.targets (tenant_id, id, name, name_norm, description, markets, markets_norm, status, version, created_at, updated_at, status_changed_at)
+            SELECT 'default', {id}, 'Target ' || i, 'TARGET ' || i, NULL, ARRAY['Europe'], ARRAY['EUROPE'], '{Workload.FromStatus}', {Number(entries)},
                    {at}, {at} + {Number(entries - 1)} * interval '1 second', {at} + {Number(entries - 1)} * interval '1 second'
             FROM {series};
-            INSERT INTO {Schema}.target_history (id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id)
-            SELECT (lpad(to_hex(i), 8, '0') || '-' || lpad(to_hex(v), 4, '0') || '-7000-9000-000000000000')::uuid, {id},
+            INSERT INTO {Schema}.target_history (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id)
+            SELECT 'default', (lpad(to_hex(i), 8, '0') || '-' || lpad(to_hex(v), 4, '0') || '-7000-9000-000000000000')::uuid, {id},
                    {Action("v")}, {OldStatus("v", entries)}, {NewStatus("v", entries)}, v, {at} + (v - 1) * interval '1 second', 'seed', 'Seeder', 'seed'
             FROM {series} CROSS JOIN generate_series(1, {Number(entries)}) v;
             """);

@@ -33,10 +33,10 @@ internal sealed class SqliteGrowthDatabase : GrowthDatabase
             reset.CommandText =
                 $"""
                 BEGIN IMMEDIATE;
-                UPDATE targets SET status = '{Workload.FromStatus}', version = 1, updated_at = created_at, status_changed_at = created_at WHERE id {Changed};
-                DELETE FROM target_history WHERE target_id {Changed} AND version > 1;
-                DELETE FROM target_stays WHERE target_id {Changed} AND version > 1;
-                UPDATE target_stays SET exited_us = NULL, next_status = NULL, ended_by_delete = 0 WHERE target_id {Changed} AND version = 1;
+                UPDATE targets SET status = '{Workload.FromStatus}', version = 1, updated_at = created_at, status_changed_at = created_at WHERE tenant_id = 'default' AND id {Changed};
+                DELETE FROM target_history WHERE tenant_id = 'default' AND target_id {Changed} AND version > 1;
+                DELETE FROM target_stays WHERE tenant_id = 'default' AND target_id {Changed} AND version > 1;
+                UPDATE target_stays SET exited_us = NULL, next_status = NULL, ended_by_delete = 0 WHERE tenant_id = 'default' AND target_id {Changed} AND version = 1;
                 COMMIT;
                 """;
             reset.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(indexes.Select(i => Id(i).Value.ToString("D"))));
@@ -68,13 +68,13 @@ internal sealed class SqliteGrowthDatabase : GrowthDatabase
             $"""
             BEGIN IMMEDIATE;
             {targets}
-            INSERT INTO targets (id, name, name_norm, description, markets, status, version, created_at, updated_at, status_changed_at)
-            SELECT {Id}, 'Target ' || i, 'TARGET ' || i, NULL, '["Europe"]', '{Workload.FromStatus}', {Number(entries)}, {at}, {lastAt}, {lastAt} FROM n;
+            INSERT INTO targets (tenant_id, id, name, name_norm, description, markets, status, version, created_at, updated_at, status_changed_at)
+            SELECT 'default', {Id}, 'Target ' || i, 'TARGET ' || i, NULL, '["Europe"]', '{Workload.FromStatus}', {Number(entries)}, {at}, {lastAt}, {lastAt} FROM n;
             {targets}
-            INSERT INTO target_markets (target_id, market_norm) SELECT {Id}, 'EUROPE' FROM n;
+            INSERT INTO target_markets (tenant_id, target_id, market_norm) SELECT 'default', {Id}, 'EUROPE' FROM n;
             {targets}, e(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM e WHERE v < {Number(entries)})
-            INSERT INTO target_history (id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id)
-            SELECT printf('%08x-%04x-7000-9000-000000000000', i, v), {Id}, {Action("v")}, {OldStatus("v", entries)}, {NewStatus("v", entries)}, v,
+            INSERT INTO target_history (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id)
+            SELECT 'default', printf('%08x-%04x-7000-9000-000000000000', i, v), {Id}, {Action("v")}, {OldStatus("v", entries)}, {NewStatus("v", entries)}, v,
                    {at} + (v - 1) * {Number(TimeSpan.TicksPerSecond)}, 'seed', 'Seeder', 'seed'
             FROM n CROSS JOIN e;
             COMMIT;

@@ -54,8 +54,8 @@ internal sealed class ReportScaleDatabase : IAsyncDisposable
                 $"""
                 SET session_replication_role = replica;
                 TRUNCATE {s}.targets, {s}.target_history, {s}.target_stays CASCADE; -- CASCADE: outcome_links (0006) refers to targets
-                INSERT INTO {s}.target_history (id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id)
-                SELECT md5(i::text || '-' || e.v)::uuid, md5(i::text)::uuid,
+                INSERT INTO {s}.target_history (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id)
+                SELECT 'default', md5(i::text || '-' || e.v)::uuid, md5(i::text)::uuid,
                        CASE WHEN e.v = 1 THEN 'Created' WHEN e.v = 5 AND i % 10 = 0 THEN 'Deleted' ELSE 'StatusChanged' END,
                        (ARRAY[NULL, 'Cold', 'Active', 'Hot', 'Active'])[e.v],
                        CASE e.v WHEN 1 THEN 'Cold' WHEN 2 THEN 'Active' WHEN 3 THEN 'Hot' WHEN 4 THEN 'Active'
@@ -65,8 +65,8 @@ internal sealed class ReportScaleDatabase : IAsyncDisposable
                 FROM generate_series(1, {sizeText}) i
                 {days}
                 CROSS JOIN LATERAL (VALUES (1, 0), (2, k.d2), (3, k.d3), (4, k.d4), (5, k.d5)) e(v, d);
-                INSERT INTO {s}.targets (id, name, name_norm, description, markets, markets_norm, status, version, created_at, updated_at, status_changed_at)
-                SELECT md5(i::text)::uuid, 'Target ' || i, 'target ' || i, NULL, ARRAY['EU'], ARRAY['eu'],
+                INSERT INTO {s}.targets (tenant_id, id, name, name_norm, description, markets, markets_norm, status, version, created_at, updated_at, status_changed_at)
+                SELECT 'default', md5(i::text)::uuid, 'Target ' || i, 'target ' || i, NULL, ARRAY['EU'], ARRAY['eu'],
                        CASE WHEN i % 3 = 0 THEN 'Closed' ELSE 'Passed' END, 5, k.c, k.c + k.d5 * interval '1 day', k.c + k.d5 * interval '1 day'
                 FROM generate_series(1, {sizeText}) i
                 {days}
@@ -74,7 +74,7 @@ internal sealed class ReportScaleDatabase : IAsyncDisposable
                 SET session_replication_role = origin;
                 """);
             // The stays table as the migration fills it (the store's one definition of a stay), not a copy of its rules.
-            await database.ExecuteAsync(StaysTable.Backfill(PostgreSqlDialect.Create(schema)));
+            await database.ExecuteAsync(StaysTable.Backfill(PostgreSqlDialect.Create(schema), tenanted: true));
             await database.ExecuteAsync($"ALTER TABLE {s}.targets SET (autovacuum_enabled = false); ALTER TABLE {s}.target_history SET (autovacuum_enabled = false); ALTER TABLE {s}.target_stays SET (autovacuum_enabled = false)");
             await database.ExecuteAsync($"VACUUM (ANALYZE) {s}.targets");
             await database.ExecuteAsync($"VACUUM (ANALYZE) {s}.target_history");

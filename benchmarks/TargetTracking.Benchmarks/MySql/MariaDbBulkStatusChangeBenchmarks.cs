@@ -21,12 +21,12 @@ public class MariaDbBulkStatusChangeBenchmarks
     // INSERT … SELECT FROM JSON_TABLE or LOAD DATA LOCAL INFILE no faster (docs/adapters-mysql.md).
     private const string UpdateSql = """
         UPDATE JSON_TABLE(?, '$[*]' COLUMNS (id CHAR(32) PATH '$[0]', expected BIGINT PATH '$[1]')) AS r
-        STRAIGHT_JOIN targets AS t FORCE INDEX (PRIMARY) ON t.id = UNHEX(r.id) AND t.version = r.expected
+        STRAIGHT_JOIN targets AS t FORCE INDEX (PRIMARY) ON t.tenant_id = 'default' AND t.id = UNHEX(r.id) AND t.version = r.expected
         SET t.status = ?, t.version = t.version + 1, t.updated_at = ?, t.status_changed_at = ?
         """;
 
     private const string HistoryColumns =
-        "INSERT INTO target_history (id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent) VALUES ";
+        "INSERT INTO target_history (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent) VALUES ";
 
     private const int HistoryRows = 1000;
 
@@ -34,21 +34,21 @@ public class MariaDbBulkStatusChangeBenchmarks
     // index) and opening the next.
     private const string CloseStaysSql = """
         UPDATE JSON_TABLE(?, '$[*]' COLUMNS (id CHAR(32) PATH '$[0]')) AS r
-        STRAIGHT_JOIN target_stays AS s FORCE INDEX (ix_target_stays_open_by_target) ON s.target_id = UNHEX(r.id) AND s.exited_us IS NULL
+        STRAIGHT_JOIN target_stays AS s FORCE INDEX (ix_target_stays_open_by_target) ON s.tenant_id = 'default' AND s.target_id = UNHEX(r.id) AND s.exited_us IS NULL
         SET s.exited_us = ?, s.next_status = ?, s.ended_by_delete = 0
         """;
 
-    private const string StaysColumns = "INSERT INTO target_stays (target_id, version, status, entered_us, exited_us, next_status, ended_by_delete) VALUES ";
+    private const string StaysColumns = "INSERT INTO target_stays (tenant_id, target_id, version, status, entered_us, exited_us, next_status, ended_by_delete) VALUES ";
 
-    private const string SelectForUpdateSql = "SELECT status, version FROM targets WHERE id = @id FOR UPDATE";
+    private const string SelectForUpdateSql = "SELECT status, version FROM targets WHERE tenant_id = 'default' AND id = @id FOR UPDATE";
 
     private const string UpdateRowSql =
-        "UPDATE targets SET status = @status, version = @version, updated_at = @now, status_changed_at = @now WHERE id = @id AND version = @expected";
+        "UPDATE targets SET status = @status, version = @version, updated_at = @now, status_changed_at = @now WHERE tenant_id = 'default' AND id = @id AND version = @expected";
 
     private const string InsertHistoryRowSql =
         """
-        INSERT INTO target_history (id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent)
-        VALUES (@id, @target, 'StatusChanged', @old, @new, @version, @now, @actorId, @actorName, @correlation, NULL, @client, @agent)
+        INSERT INTO target_history (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent)
+        VALUES ('default', @id, @target, 'StatusChanged', @old, @new, @version, @now, @actorId, @actorName, @correlation, NULL, @client, @agent)
         """;
 
     private const string PartialDescription = "TargetTracking bulk, partial";
@@ -131,7 +131,7 @@ public class MariaDbBulkStatusChangeBenchmarks
             var insert = new MySqlBatchCommand();
             for (var i = 0; i < chunk.Length; i++)
             {
-                sql.Append(i == 0 ? "(?,?,'StatusChanged',?,?,?,?,?,?,?,NULL,?,?)" : ",(?,?,'StatusChanged',?,?,?,?,?,?,?,NULL,?,?)");
+                sql.Append(i == 0 ? "('default',?,?,'StatusChanged',?,?,?,?,?,?,?,NULL,?,?)" : ",('default',?,?,'StatusChanged',?,?,?,?,?,?,?,NULL,?,?)");
                 foreach (var value in new object?[]
                 {
                     Guid.CreateVersion7().ToByteArray(bigEndian: true), chunk[i].Id.Value.ToByteArray(bigEndian: true), chunk[i].Status, Workload.ToStatus,
@@ -159,7 +159,7 @@ public class MariaDbBulkStatusChangeBenchmarks
                 var insert = new MySqlBatchCommand();
                 for (var i = 0; i < chunk.Length; i++)
                 {
-                    sql.Append(i == 0 ? "(?,?,?,?,NULL,NULL,0)" : ",(?,?,?,?,NULL,NULL,0)");
+                    sql.Append(i == 0 ? "('default',?,?,?,?,NULL,NULL,0)" : ",('default',?,?,?,?,NULL,NULL,0)");
                     foreach (var value in new object?[] { chunk[i].Id.Value.ToByteArray(bigEndian: true), chunk[i].Version + 1, Workload.ToStatus, enteredUs })
                     {
                         insert.Parameters.Add(new MySqlParameter { Value = value });
@@ -302,7 +302,7 @@ public class MariaDbBulkStatusChangeBenchmarks
     private async Task MakeLastItemStaleAsync()
     {
         await using var connection = await _database.DataSource.OpenConnectionAsync();
-        await using var command = new MySqlCommand("UPDATE targets SET version = version + 1 WHERE id = @id", connection);
+        await using var command = new MySqlCommand("UPDATE targets SET version = version + 1 WHERE tenant_id = 'default' AND id = @id", connection);
         command.Parameters.AddWithValue("@id", _items[^1].Id.Value.ToByteArray(bigEndian: true));
         await command.ExecuteNonQueryAsync();
     }
@@ -317,10 +317,10 @@ public class MariaDbBulkStatusChangeBenchmarks
             SELECT
                 (SELECT COUNT(*) FROM targets WHERE version <> 1),
                 (SELECT COUNT(*) FROM targets
-                 WHERE id IN {sample} AND status = @to AND version = 2 AND status_changed_at = updated_at AND updated_at > created_at),
+                 WHERE tenant_id = 'default' AND id IN {sample} AND status = @to AND version = 2 AND status_changed_at = updated_at AND updated_at > created_at),
                 (SELECT COUNT(*) FROM target_history),
                 (SELECT COUNT(*) FROM target_history AS h JOIN targets AS t ON t.id = h.target_id
-                 WHERE h.target_id IN {sample} AND h.action = 'StatusChanged' AND h.old_status = @from AND h.new_status = @to
+                 WHERE h.tenant_id = 'default' AND h.target_id IN {sample} AND h.action = 'StatusChanged' AND h.old_status = @from AND h.new_status = @to
                    AND h.version = t.version AND h.occurred_at = t.updated_at AND h.actor_id = @actorId AND h.actor_name = @actorName
                    AND h.correlation_id = @correlation AND h.operation_id IS NULL AND h.client_address = @client AND h.user_agent = @agent)
             """,

@@ -17,7 +17,7 @@ public partial class PostgreSqlBulkStatusChangeBenchmarks
     /// <summary>
     /// What a linq2db user writes by hand for the same job, with their own mapped classes (<see cref="TargetRow"/>,
     /// <see cref="HistoryRow"/>): one transaction; the sample's rows read with <c>FOR UPDATE</c>; each version
-    /// checked; then per row an <c>UPDATE … WHERE id = @id AND version = @expected</c> and an <c>INSERT</c> of its
+    /// checked; then per row an <c>UPDATE … WHERE tenant_id = 'default' AND id = @id AND version = @expected</c> and an <c>INSERT</c> of its
     /// history row; commit, or roll back if any row is stale.
     /// </summary>
     /// <returns>The number of history rows written.</returns>
@@ -36,7 +36,7 @@ public partial class PostgreSqlBulkStatusChangeBenchmarks
         // One uuid[] parameter (id = ANY(@ids)): ids.Contains(t.Id) would inline every id as a literal. Locked in id
         // order, so two such jobs cannot deadlock; only what the decision needs is read.
         var current = await db.GetTable<TargetRow>()
-            .Where(t => Sql.Ext.PostgreSQL().ValueIsEqualToAny(t.Id, ids))
+            .Where(t => t.TenantId == "default" && Sql.Ext.PostgreSQL().ValueIsEqualToAny(t.Id, ids))
             .OrderBy(t => t.Id)
             .AsPostgreSQL()
             .ForUpdateHint()
@@ -57,7 +57,7 @@ public partial class PostgreSqlBulkStatusChangeBenchmarks
             var id = row.Id;
             var expected = row.Version;
             var updated = await db.GetTable<TargetRow>()
-                .Where(t => t.Id == id && t.Version == expected)
+                .Where(t => t.TenantId == "default" && t.Id == id && t.Version == expected)
                 .Set(t => t.Status, Workload.ToStatus)
                 .Set(t => t.Version, expected + 1)
                 .Set(t => t.UpdatedAt, now)

@@ -25,12 +25,12 @@ public partial class PostgreSqlBulkStatusChangeBenchmarks
             UPDATE {PostgreSqlBenchDatabase.Targets} AS t
             SET status = r.new_status, version = t.version + 1, updated_at = $6, status_changed_at = $6
             FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::uuid[]) AS r(id, expected_version, old_status, new_status, history_id)
-            WHERE t.id = r.id AND t.version = r.expected_version
+            WHERE t.tenant_id = 'default' AND t.id = r.id AND t.version = r.expected_version
             RETURNING r.history_id, t.id, r.old_status, r.new_status, t.version
         )
         INSERT INTO {PostgreSqlBenchDatabase.History}
-            (id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent)
-        SELECT c.history_id, c.id, 'StatusChanged', c.old_status, c.new_status, c.version, $6, $7, $8, $9, NULL, $10, $11
+            (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent)
+        SELECT 'default', c.history_id, c.id, 'StatusChanged', c.old_status, c.new_status, c.version, $6, $7, $8, $9, NULL, $10, $11
         FROM changed AS c
         """;
 
@@ -42,19 +42,19 @@ public partial class PostgreSqlBulkStatusChangeBenchmarks
             UPDATE {PostgreSqlBenchDatabase.Targets} AS t
             SET status = r.new_status, version = t.version + 1, updated_at = $6, status_changed_at = $6
             FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::uuid[]) AS r(id, expected_version, old_status, new_status, history_id)
-            WHERE t.id = r.id AND t.version = r.expected_version
+            WHERE t.tenant_id = 'default' AND t.id = r.id AND t.version = r.expected_version
             RETURNING r.history_id, t.id, r.old_status, r.new_status, t.version
         ), entries AS (
             INSERT INTO {PostgreSqlBenchDatabase.History}
-                (id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent)
-            SELECT c.history_id, c.id, 'StatusChanged', c.old_status, c.new_status, c.version, $6, $7, $8, $9, NULL, $10, $11
+                (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent)
+            SELECT 'default', c.history_id, c.id, 'StatusChanged', c.old_status, c.new_status, c.version, $6, $7, $8, $9, NULL, $10, $11
             FROM changed AS c
         ), closed AS (
             UPDATE {PostgreSqlBenchDatabase.Stays} AS s SET exited_us = $12, next_status = c.new_status, ended_by_delete = 0
-            FROM changed AS c WHERE s.target_id = c.id AND s.exited_us IS NULL
+            FROM changed AS c WHERE s.tenant_id = 'default' AND s.target_id = c.id AND s.exited_us IS NULL
         ), opened AS (
-            INSERT INTO {PostgreSqlBenchDatabase.Stays} (target_id, version, status, entered_us, exited_us, next_status, ended_by_delete)
-            SELECT c.id, c.version, c.new_status, $12, NULL, NULL, 0 FROM changed AS c
+            INSERT INTO {PostgreSqlBenchDatabase.Stays} (tenant_id, target_id, version, status, entered_us, exited_us, next_status, ended_by_delete)
+            SELECT 'default', c.id, c.version, c.new_status, $12, NULL, NULL, 0 FROM changed AS c
         )
         SELECT count(*) FROM changed
         """;
@@ -62,13 +62,13 @@ public partial class PostgreSqlBulkStatusChangeBenchmarks
     private static readonly string SelectForUpdateSql = $"SELECT status, version FROM {PostgreSqlBenchDatabase.Targets} WHERE id = $1 FOR UPDATE";
 
     private static readonly string UpdateRowSql =
-        $"UPDATE {PostgreSqlBenchDatabase.Targets} SET status = $2, version = $3, updated_at = $4, status_changed_at = $4 WHERE id = $1 AND version = $5";
+        $"UPDATE {PostgreSqlBenchDatabase.Targets} SET status = $2, version = $3, updated_at = $4, status_changed_at = $4 WHERE tenant_id = 'default' AND id = $1 AND version = $5";
 
     private static readonly string InsertHistoryRowSql =
         $"""
         INSERT INTO {PostgreSqlBenchDatabase.History}
-            (id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent)
-        VALUES ($1, $2, 'StatusChanged', $3, $4, $5, $6, $7, $8, $9, NULL, $10, $11)
+            (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent)
+        VALUES ('default', $1, $2, 'StatusChanged', $3, $4, $5, $6, $7, $8, $9, NULL, $10, $11)
         """;
 
     private const string PartialDescription = "TargetTracking bulk, partial";
@@ -137,7 +137,7 @@ public partial class PostgreSqlBulkStatusChangeBenchmarks
         }
 
         await using var db = new TrackingDbContext(_efOptions);
-        var targets = await db.Targets.Where(t => ids.Contains(t.Id)).ToDictionaryAsync(t => t.Id);
+        var targets = await db.Targets.Where(t => t.TenantId == "default" && ids.Contains(t.Id)).ToDictionaryAsync(t => t.Id);
         var now = Workload.UtcNow();
         foreach (var item in _items)
         {
@@ -361,7 +361,7 @@ public partial class PostgreSqlBulkStatusChangeBenchmarks
 
     private async Task MakeLastItemStaleAsync()
     {
-        await using var command = _database.DataSource.CreateCommand($"UPDATE {PostgreSqlBenchDatabase.Targets} SET version = version + 1 WHERE id = $1");
+        await using var command = _database.DataSource.CreateCommand($"UPDATE {PostgreSqlBenchDatabase.Targets} SET version = version + 1 WHERE tenant_id = 'default' AND id = $1");
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = _items[^1].Id.Value });
         await command.ExecuteNonQueryAsync();
     }
@@ -373,10 +373,10 @@ public partial class PostgreSqlBulkStatusChangeBenchmarks
             SELECT
                 (SELECT count(*) FROM {PostgreSqlBenchDatabase.Targets} WHERE version <> 1),
                 (SELECT count(*) FROM {PostgreSqlBenchDatabase.Targets}
-                 WHERE id = ANY($1) AND status = $3 AND version = 2 AND status_changed_at = updated_at AND updated_at > created_at),
+                 WHERE tenant_id = 'default' AND id = ANY($1) AND status = $3 AND version = 2 AND status_changed_at = updated_at AND updated_at > created_at),
                 (SELECT count(*) FROM {PostgreSqlBenchDatabase.History}),
                 (SELECT count(*) FROM {PostgreSqlBenchDatabase.History} AS h JOIN {PostgreSqlBenchDatabase.Targets} AS t ON t.id = h.target_id
-                 WHERE h.target_id = ANY($1) AND h.action = 'StatusChanged' AND h.old_status = $2 AND h.new_status = $3
+                 WHERE h.tenant_id = 'default' AND h.target_id = ANY($1) AND h.action = 'StatusChanged' AND h.old_status = $2 AND h.new_status = $3
                    AND h.version = t.version AND h.occurred_at = t.updated_at AND h.actor_id = $4 AND h.actor_name = $5
                    AND h.correlation_id = $6 AND h.operation_id IS NULL AND h.client_address = $7 AND h.user_agent = $8)
             """);

@@ -29,8 +29,8 @@ public class PostgreSqlFirstCallBenchmarks
     private static readonly string SeedSql =
         $"""
         INSERT INTO {PostgreSqlBenchDatabase.Targets}
-            (id, name, name_norm, description, markets, markets_norm, status, version, created_at, updated_at, status_changed_at)
-        SELECT gen_random_uuid(), 'Target ' || i, 'target ' || i, NULL, ARRAY['Europe'], ARRAY['europe'], $1, 1, now(), now(), now()
+            (tenant_id, id, name, name_norm, description, markets, markets_norm, status, version, created_at, updated_at, status_changed_at)
+        SELECT 'default', gen_random_uuid(), 'Target ' || i, 'target ' || i, NULL, ARRAY['Europe'], ARRAY['europe'], $1, 1, now(), now(), now()
         FROM generate_series(1, {TargetCount}) AS i
         """;
 

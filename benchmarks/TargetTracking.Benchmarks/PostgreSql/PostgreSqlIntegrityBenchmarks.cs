@@ -82,7 +82,7 @@ public class PostgreSqlIntegrityBenchmarks
                OR (w.pos = w.n AND CASE WHEN t.id IS NULL THEN w.action <> 'Deleted'
                                         ELSE w.action = 'Deleted' OR w.new_status IS DISTINCT FROM t.status OR w.version <> t.version END)
             """,
-            $"SELECT t.id FROM {s}.targets t WHERE NOT EXISTS (SELECT 1 FROM {s}.target_history h WHERE h.target_id = t.id AND h.action IN {known})",
+            $"SELECT t.id FROM {s}.targets t WHERE NOT EXISTS (SELECT 1 FROM {s}.target_history h WHERE h.tenant_id = 'default' AND h.target_id = t.id AND h.action IN {known})",
             $"SELECT t.id FROM {s}.targets t WHERE t.status IS NOT NULL AND t.status NOT IN ('" + string.Join("', '", _statuses) + "')",
             $"SELECT h.id FROM {s}.target_history h WHERE h.action NOT IN {known}",
         })

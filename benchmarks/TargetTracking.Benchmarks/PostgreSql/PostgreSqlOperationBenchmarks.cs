@@ -53,7 +53,7 @@ public class PostgreSqlOperationBenchmarks
     [Benchmark(Baseline = true, Description = "Bulk unit of work, 10,000 per commit")]
     public async Task<long> BulkUnitOfWork()
     {
-        var sql = $"SELECT id, version FROM \"{_database.Schema}\".targets WHERE id > $1 ORDER BY id LIMIT 10000";
+        var sql = $"SELECT id, version FROM \"{_database.Schema}\".targets WHERE tenant_id = 'default' AND id > $1 ORDER BY id LIMIT 10000";
         var after = Guid.Empty;
         long applied = 0;
         while (true)

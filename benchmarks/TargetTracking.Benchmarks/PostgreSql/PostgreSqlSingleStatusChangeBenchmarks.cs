@@ -15,13 +15,13 @@ namespace TargetTracking.Benchmarks.PostgreSql;
 public class PostgreSqlSingleStatusChangeBenchmarks
 {
     private static readonly string UpdateSql =
-        $"UPDATE {PostgreSqlBenchDatabase.Targets} SET status = $2, version = $3, updated_at = $4, status_changed_at = $4 WHERE id = $1 AND version = $5";
+        $"UPDATE {PostgreSqlBenchDatabase.Targets} SET status = $2, version = $3, updated_at = $4, status_changed_at = $4 WHERE tenant_id = 'default' AND id = $1 AND version = $5";
 
     private static readonly string InsertHistorySql =
         $"""
         INSERT INTO {PostgreSqlBenchDatabase.History}
-            (id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent)
-        VALUES ($1, $2, 'StatusChanged', $3, $4, $5, $6, $7, $8, $9, NULL, $10, $11)
+            (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent)
+        VALUES ('default', $1, $2, 'StatusChanged', $3, $4, $5, $6, $7, $8, $9, NULL, $10, $11)
         """;
 
     // The floor of what TargetTracking does for one change, written by hand: one statement, committing itself, that
@@ -31,21 +31,21 @@ public class PostgreSqlSingleStatusChangeBenchmarks
         $"""
         WITH found AS (
             SELECT t.id, t.status AS old_status FROM {PostgreSqlBenchDatabase.Targets} AS t
-            WHERE t.id = $1 AND t.version = $5 AND t.status IS NOT DISTINCT FROM $3
+            WHERE t.tenant_id = 'default' AND t.id = $1 AND t.version = $5 AND t.status IS NOT DISTINCT FROM $3
             FOR UPDATE
         ), changed AS (
             UPDATE {PostgreSqlBenchDatabase.Targets} AS t SET status = $2, version = $5 + 1, updated_at = $4, status_changed_at = $4
-            FROM found AS f WHERE t.id = f.id
+            FROM found AS f WHERE t.tenant_id = 'default' AND t.id = f.id
         ), entry AS (
             INSERT INTO {PostgreSqlBenchDatabase.History}
-                (id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent)
-            SELECT $6, f.id, 'StatusChanged', f.old_status, $2, $5 + 1, $4, $7, $8, $9, NULL, $10, $11 FROM found AS f
+                (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent)
+            SELECT 'default', $6, f.id, 'StatusChanged', f.old_status, $2, $5 + 1, $4, $7, $8, $9, NULL, $10, $11 FROM found AS f
         ), closed AS (
             UPDATE {PostgreSqlBenchDatabase.Stays} AS s SET exited_us = $12, next_status = $2, ended_by_delete = 0
-            FROM found AS f WHERE s.target_id = f.id AND s.exited_us IS NULL
+            FROM found AS f WHERE s.tenant_id = 'default' AND s.target_id = f.id AND s.exited_us IS NULL
         ), opened AS (
-            INSERT INTO {PostgreSqlBenchDatabase.Stays} (target_id, version, status, entered_us, exited_us, next_status, ended_by_delete)
-            SELECT f.id, $5 + 1, $2, $12, NULL, NULL, 0 FROM found AS f
+            INSERT INTO {PostgreSqlBenchDatabase.Stays} (tenant_id, target_id, version, status, entered_us, exited_us, next_status, ended_by_delete)
+            SELECT 'default', f.id, $5 + 1, $2, $12, NULL, NULL, 0 FROM found AS f
         )
         SELECT count(*) FROM found
         """;

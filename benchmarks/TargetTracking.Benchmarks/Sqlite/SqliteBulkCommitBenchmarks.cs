@@ -21,13 +21,13 @@ namespace TargetTracking.Benchmarks.Sqlite;
 public class SqliteBulkCommitBenchmarks
 {
     private const string UpdateSql =
-        "UPDATE targets SET status = $status, version = $version, updated_at = $now, status_changed_at = $now WHERE id = $id AND version = $expected";
+        "UPDATE targets SET status = $status, version = $version, updated_at = $now, status_changed_at = $now WHERE tenant_id = 'default' AND id = $id AND version = $expected";
 
     private const string InsertHistorySql =
         """
-        INSERT INTO target_history (id, target_id, action, old_status, new_status, version, occurred_at,
+        INSERT INTO target_history (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at,
                                     actor_id, actor_name, correlation_id, operation_id, client_address, user_agent)
-        VALUES ($id, $target, 'StatusChanged', $old, $new, $version, $now, $actorId, $actorName, $correlation, NULL, $address, $agent)
+        VALUES ('default', $id, $target, 'StatusChanged', $old, $new, $version, $now, $actorId, $actorName, $correlation, NULL, $address, $agent)
         """;
 
     private string _file = "";
@@ -160,13 +160,13 @@ public class SqliteBulkCommitBenchmarks
         insert.Parameters.AddWithValue("$agent", _audit.UserAgent);
         await using var close = connection.CreateCommand();
         close.Transaction = transaction;
-        close.CommandText = "UPDATE target_stays INDEXED BY ix_target_stays_open_by_target SET exited_us = $exited, next_status = $next, ended_by_delete = 0 WHERE target_id = $id AND exited_us IS NULL";
+        close.CommandText = "UPDATE target_stays INDEXED BY ix_target_stays_open_by_target SET exited_us = $exited, next_status = $next, ended_by_delete = 0 WHERE tenant_id = 'default' AND target_id = $id AND exited_us IS NULL";
         var closeId = close.Parameters.Add("$id", SqliteType.Text);
         var closeNext = close.Parameters.Add("$next", SqliteType.Text);
         var closeExited = close.Parameters.Add("$exited", SqliteType.Integer);
         await using var open = connection.CreateCommand();
         open.Transaction = transaction;
-        open.CommandText = "INSERT INTO target_stays (target_id, version, status, entered_us, exited_us, next_status, ended_by_delete) VALUES ($id, $version, $status, $entered, NULL, NULL, 0)";
+        open.CommandText = "INSERT INTO target_stays (tenant_id, target_id, version, status, entered_us, exited_us, next_status, ended_by_delete) VALUES ('default', $id, $version, $status, $entered, NULL, NULL, 0)";
         var openId = open.Parameters.Add("$id", SqliteType.Text);
         var openVersion = open.Parameters.Add("$version", SqliteType.Integer);
         var openStatus = open.Parameters.Add("$status", SqliteType.Text);
@@ -241,7 +241,7 @@ public class SqliteBulkCommitBenchmarks
     /// <summary>
     /// What a linq2db user writes by hand for the same job, with their own mapped classes (<see cref="TargetRow"/>,
     /// <see cref="HistoryRow"/>): one <c>BEGIN IMMEDIATE</c> transaction (SQLite's write lock is the row lock); the
-    /// sample's rows read in one query; each version checked; then per row an <c>UPDATE … WHERE id = @id AND version =
+    /// sample's rows read in one query; each version checked; then per row an <c>UPDATE … WHERE tenant_id = 'default' AND id = @id AND version =
     /// @expected</c> and an <c>INSERT</c> of its history row; commit, or roll back if any row is stale.
     /// </summary>
     /// <returns>The number of history rows written.</returns>
@@ -347,7 +347,7 @@ public class SqliteBulkCommitBenchmarks
         await using var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE targets SET version = version + 1 WHERE id = $id";
+        command.CommandText = "UPDATE targets SET version = version + 1 WHERE tenant_id = 'default' AND id = $id";
         command.Parameters.AddWithValue("$id", _items[^1].Id.Value.ToString("D"));
         await command.ExecuteNonQueryAsync();
     }
@@ -362,11 +362,11 @@ public class SqliteBulkCommitBenchmarks
             SELECT
                 (SELECT count(*) FROM targets WHERE version <> 1),
                 (SELECT count(*) FROM targets
-                 WHERE id IN (SELECT value FROM json_each($ids)) AND status = $to AND version = 2
+                 WHERE tenant_id = 'default' AND id IN (SELECT value FROM json_each($ids)) AND status = $to AND version = 2
                    AND status_changed_at = updated_at AND updated_at > created_at),
                 (SELECT count(*) FROM target_history),
                 (SELECT count(*) FROM target_history AS h JOIN targets AS t ON t.id = h.target_id
-                 WHERE h.target_id IN (SELECT value FROM json_each($ids)) AND h.action = 'StatusChanged' AND h.old_status = $from
+                 WHERE h.tenant_id = 'default' AND h.target_id IN (SELECT value FROM json_each($ids)) AND h.action = 'StatusChanged' AND h.old_status = $from
                    AND h.new_status = $to AND h.version = t.version AND h.occurred_at = t.updated_at AND h.actor_id = $actorId
                    AND h.actor_name = $actorName AND h.correlation_id = $correlation AND h.operation_id IS NULL
                    AND h.client_address = $address AND h.user_agent = $agent)

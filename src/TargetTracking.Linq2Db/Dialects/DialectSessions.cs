@@ -41,6 +41,17 @@ internal abstract class DialectSessions
         return new Turn(_writeGate);
     }
 
+    /// <summary>
+    /// Prepares a new connection of the store in a tenant, before its first command: PostgreSQL makes every command set the
+    /// transaction's tenant for its row-level security policies. Nothing by default (the keys and the store's filters keep
+    /// tenants apart; SQLite and MariaDB have no row-level security).
+    /// </summary>
+    /// <param name="db">The new connection.</param>
+    /// <param name="tenant">Its tenant, valid (<see cref="TenantIds.IsValid"/>).</param>
+    public virtual void OnConnect(DataConnection db, string tenant)
+    {
+    }
+
     /// <summary>Begins the transaction of a write session: one that keeps other writers off the rows it locks.</summary>
     public abstract Task BeginWriteAsync(DataConnection db, CancellationToken cancellationToken);
 

@@ -82,8 +82,8 @@ internal static class IntegrityScanner
     {
         var sql = StaysTable.Disagreeing(dialect, ids is null ? null : column => $"{column} IN (SELECT s.id FROM {dialect.Sql.IdSet("@ids")} AS s)");
         var keys = ids is null
-            ? await db.QueryToListAsync<StayKeyRecord>(sql, cancellationToken).ConfigureAwait(false)
-            : await db.QueryToListAsync<StayKeyRecord>(sql, cancellationToken, dialect.Sql.IdsParameter("ids", ids)).ConfigureAwait(false);
+            ? await db.QueryToListAsync<StayKeyRecord>(sql, cancellationToken, Tenancy.Parameter(db)).ConfigureAwait(false)
+            : await db.QueryToListAsync<StayKeyRecord>(sql, cancellationToken, dialect.Sql.IdsParameter("ids", ids), Tenancy.Parameter(db)).ConfigureAwait(false);
         if (keys.Count == 0)
         {
             return;

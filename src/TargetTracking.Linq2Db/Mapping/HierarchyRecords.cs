@@ -1,8 +1,11 @@
 namespace TargetTracking.Linq2Db;
 
 /// <summary>A row of <c>hierarchy_items</c>: goals, sprints and commitments. Dates are day numbers (<see cref="DateOnly.DayNumber"/>) on every database.</summary>
-internal sealed class ItemRecord
+internal sealed class ItemRecord : ITenantRow
 {
+    /// <summary>The tenant the row belongs to: the first column of every key.</summary>
+    public string TenantId { get; set; } = string.Empty;
+
     public Guid Id { get; set; }
 
     public string Kind { get; set; } = string.Empty;
@@ -79,8 +82,11 @@ internal sealed class ItemRecord
 }
 
 /// <summary>A row of <c>outcome_links</c>: one outcome (target) linked to one item; the kind repeats the item's (a foreign key checks it).</summary>
-internal sealed class LinkRecord
+internal sealed class LinkRecord : ITenantRow
 {
+    /// <summary>The tenant the row belongs to: the first column of every key.</summary>
+    public string TenantId { get; set; } = string.Empty;
+
     public Guid TargetId { get; set; }
 
     public Guid ItemId { get; set; }
@@ -93,8 +99,11 @@ internal sealed class LinkRecord
 }
 
 /// <summary>A row of the append-only <c>hierarchy_history</c>.</summary>
-internal sealed class ItemHistoryRecord
+internal sealed class ItemHistoryRecord : ITenantRow
 {
+    /// <summary>The tenant the row belongs to: the first column of every key.</summary>
+    public string TenantId { get; set; } = string.Empty;
+
     public Guid Id { get; set; }
 
     public Guid ItemId { get; set; }

@@ -3,8 +3,11 @@ using System.Runtime.InteropServices;
 namespace TargetTracking.Linq2Db;
 
 /// <summary>A row of the targets table. Column names are shared by every dialect; types are mapped per dialect.</summary>
-internal sealed class TargetRecord
+internal sealed class TargetRecord : ITenantRow
 {
+    /// <summary>The tenant the row belongs to: the first column of every key.</summary>
+    public string TenantId { get; set; } = string.Empty;
+
     public Guid Id { get; set; }
 
     public string Name { get; set; } = string.Empty;
@@ -81,16 +84,22 @@ internal sealed class TargetRecord
 }
 
 /// <summary>A row of the side table that indexes normalized markets, for dialects without array columns.</summary>
-internal sealed class MarketRecord
+internal sealed class MarketRecord : ITenantRow
 {
+    /// <summary>The tenant the row belongs to: the first column of every key.</summary>
+    public string TenantId { get; set; } = string.Empty;
+
     public Guid TargetId { get; set; }
 
     public string MarketNorm { get; set; } = string.Empty;
 }
 
 /// <summary>A row of the append-only history table.</summary>
-internal sealed class HistoryRecord
+internal sealed class HistoryRecord : ITenantRow
 {
+    /// <summary>The tenant the row belongs to: the first column of every key.</summary>
+    public string TenantId { get; set; } = string.Empty;
+
     public Guid Id { get; set; }
 
     public Guid TargetId { get; set; }
@@ -157,8 +166,11 @@ internal sealed class HistoryRecord
 }
 
 /// <summary>A row of the tracked operations table.</summary>
-internal sealed class OperationRecord
+internal sealed class OperationRecord : ITenantRow
 {
+    /// <summary>The tenant the row belongs to: the first column of every key.</summary>
+    public string TenantId { get; set; } = string.Empty;
+
     public string Id { get; set; } = string.Empty;
 
     public string Status { get; set; } = string.Empty;
@@ -261,16 +273,22 @@ internal sealed class OperationRecord
 }
 
 /// <summary>A target id in an operation's fixed selection.</summary>
-internal sealed class OperationItemRecord
+internal sealed class OperationItemRecord : ITenantRow
 {
+    /// <summary>The tenant the row belongs to: the first column of every key.</summary>
+    public string TenantId { get; set; } = string.Empty;
+
     public string OperationId { get; set; } = string.Empty;
 
     public Guid TargetId { get; set; }
 }
 
 /// <summary>A failed item of an operation.</summary>
-internal sealed class OperationFailureRecord
+internal sealed class OperationFailureRecord : ITenantRow
 {
+    /// <summary>The tenant the row belongs to: the first column of every key.</summary>
+    public string TenantId { get; set; } = string.Empty;
+
     public string OperationId { get; set; } = string.Empty;
 
     /// <summary>Insertion order among the failures of one target (an identity, or SQLite's rowid); never written.</summary>

@@ -85,7 +85,8 @@ internal static class StoreMapping
         var builder = new FluentMappingBuilder(schema);
 
         var targets = builder.Entity<TargetRecord>().HasTableName(Tables.Targets);
-        targets.Property(t => t.Id).HasColumnName("id").IsPrimaryKey().IsNullable(false);
+        targets.Property(t => t.TenantId).HasColumnName("tenant_id").IsPrimaryKey(0).IsNullable(false);
+        targets.Property(t => t.Id).HasColumnName("id").IsPrimaryKey(1).IsNullable(false);
         targets.Property(t => t.Name).HasColumnName("name").IsNullable(false);
         targets.Property(t => t.NameNorm).HasColumnName("name_norm").IsNullable(false);
         targets.Property(t => t.Description).HasColumnName("description").IsNullable(true);
@@ -98,8 +99,10 @@ internal static class StoreMapping
         {
             targets.Property(t => t.MarketsNorm).IsNotColumn();
             var markets = builder.Entity<MarketRecord>().HasTableName(Tables.Markets);
-            markets.Property(m => m.TargetId).HasColumnName("target_id").IsPrimaryKey(0).IsNullable(false);
-            markets.Property(m => m.MarketNorm).HasColumnName("market_norm").IsPrimaryKey(1).IsNullable(false);
+            markets.Property(m => m.TenantId).HasColumnName("tenant_id").IsPrimaryKey(0).IsNullable(false);
+            markets.Property(m => m.TargetId).HasColumnName("target_id").IsPrimaryKey(1).IsNullable(false);
+            markets.Property(m => m.MarketNorm).HasColumnName("market_norm").IsPrimaryKey(2).IsNullable(false);
+            markets.HasQueryFilter<TenantConnection>((m, db) => m.TenantId == db.Tenant);
         }
 
         targets.Property(t => t.Status).HasColumnName("status").IsNullable(true);
@@ -119,7 +122,8 @@ internal static class StoreMapping
         targets.Property(t => t.StatusChangedAt).HasColumnName("status_changed_at").IsNullable(true);
 
         var history = builder.Entity<HistoryRecord>().HasTableName(Tables.History);
-        history.Property(h => h.Id).HasColumnName("id").IsPrimaryKey().IsNullable(false);
+        history.Property(h => h.TenantId).HasColumnName("tenant_id").IsPrimaryKey(0).IsNullable(false);
+        history.Property(h => h.Id).HasColumnName("id").IsPrimaryKey(1).IsNullable(false);
         history.Property(h => h.TargetId).HasColumnName("target_id").IsNullable(false);
         history.Property(h => h.Action).HasColumnName("action").IsNullable(false);
         history.Property(h => h.OldStatus).HasColumnName("old_status").IsNullable(true);
@@ -135,7 +139,8 @@ internal static class StoreMapping
         history.Property(h => h.Note).HasColumnName("note").IsNullable(true);
 
         var operations = builder.Entity<OperationRecord>().HasTableName(Tables.Operations);
-        operations.Property(o => o.Id).HasColumnName("id").IsPrimaryKey().IsNullable(false);
+        operations.Property(o => o.TenantId).HasColumnName("tenant_id").IsPrimaryKey(0).IsNullable(false);
+        operations.Property(o => o.Id).HasColumnName("id").IsPrimaryKey(1).IsNullable(false);
         operations.Property(o => o.Status).HasColumnName("status").IsNullable(false);
         operations.Property(o => o.TargetStatus).HasColumnName("target_status").IsNullable(true);
         operations.Property(o => o.Selection).HasColumnName("selection").IsNullable(false);
@@ -160,10 +165,12 @@ internal static class StoreMapping
         operations.Property(o => o.UserAgent).HasColumnName("user_agent").IsNullable(true);
 
         var items = builder.Entity<OperationItemRecord>().HasTableName(Tables.OperationItems);
-        items.Property(i => i.OperationId).HasColumnName("operation_id").IsPrimaryKey(0).IsNullable(false);
-        items.Property(i => i.TargetId).HasColumnName("target_id").IsPrimaryKey(1).IsNullable(false);
+        items.Property(i => i.TenantId).HasColumnName("tenant_id").IsPrimaryKey(0).IsNullable(false);
+        items.Property(i => i.OperationId).HasColumnName("operation_id").IsPrimaryKey(1).IsNullable(false);
+        items.Property(i => i.TargetId).HasColumnName("target_id").IsPrimaryKey(2).IsNullable(false);
 
         var failures = builder.Entity<OperationFailureRecord>().HasTableName(Tables.OperationFailures);
+        failures.Property(f => f.TenantId).HasColumnName("tenant_id").IsNullable(false);
         failures.Property(f => f.OperationId).HasColumnName("operation_id").IsNullable(false);
         failures.Property(f => f.Seq).HasColumnName(names.FailureSeq).HasSkipOnInsert().HasSkipOnUpdate();
         failures.Property(f => f.TargetId).HasColumnName("target_id").IsNullable(false);
@@ -172,7 +179,8 @@ internal static class StoreMapping
         failures.Property(f => f.OccurredAt).HasColumnName("occurred_at");
 
         var hierarchyItems = builder.Entity<ItemRecord>().HasTableName(Tables.HierarchyItems);
-        hierarchyItems.Property(i => i.Id).HasColumnName("id").IsPrimaryKey().IsNullable(false);
+        hierarchyItems.Property(i => i.TenantId).HasColumnName("tenant_id").IsPrimaryKey(0).IsNullable(false);
+        hierarchyItems.Property(i => i.Id).HasColumnName("id").IsPrimaryKey(1).IsNullable(false);
         hierarchyItems.Property(i => i.Kind).HasColumnName("kind").IsNullable(false);
         hierarchyItems.Property(i => i.Title).HasColumnName("title").IsNullable(false);
         hierarchyItems.Property(i => i.TitleNorm).HasColumnName("title_norm").IsNullable(false);
@@ -190,12 +198,14 @@ internal static class StoreMapping
         hierarchyItems.Property(i => i.UpdatedAt).HasColumnName("updated_at");
 
         var links = builder.Entity<LinkRecord>().HasTableName(Tables.Links);
-        links.Property(l => l.TargetId).HasColumnName("target_id").IsPrimaryKey(0).IsNullable(false);
-        links.Property(l => l.ItemId).HasColumnName("item_id").IsPrimaryKey(1).IsNullable(false);
+        links.Property(l => l.TenantId).HasColumnName("tenant_id").IsPrimaryKey(0).IsNullable(false);
+        links.Property(l => l.TargetId).HasColumnName("target_id").IsPrimaryKey(1).IsNullable(false);
+        links.Property(l => l.ItemId).HasColumnName("item_id").IsPrimaryKey(2).IsNullable(false);
         links.Property(l => l.Kind).HasColumnName("kind").IsNullable(false);
 
         var itemHistory = builder.Entity<ItemHistoryRecord>().HasTableName(Tables.HierarchyHistory);
-        itemHistory.Property(h => h.Id).HasColumnName("id").IsPrimaryKey().IsNullable(false);
+        itemHistory.Property(h => h.TenantId).HasColumnName("tenant_id").IsPrimaryKey(0).IsNullable(false);
+        itemHistory.Property(h => h.Id).HasColumnName("id").IsPrimaryKey(1).IsNullable(false);
         itemHistory.Property(h => h.ItemId).HasColumnName("item_id").IsNullable(false);
         itemHistory.Property(h => h.Kind).HasColumnName("kind").IsNullable(false);
         itemHistory.Property(h => h.Action).HasColumnName("action").IsNullable(false);
@@ -206,6 +216,17 @@ internal static class StoreMapping
         itemHistory.Property(h => h.ActorId).HasColumnName("actor_id").IsNullable(true);
         itemHistory.Property(h => h.ActorName).HasColumnName("actor_name").IsNullable(true);
         itemHistory.Property(h => h.CorrelationId).HasColumnName("correlation_id").IsNullable(false);
+
+        // Every LINQ read, update and delete of a connection sees its tenant's rows only (TenantConnection); the all-tenants
+        // reads of the back office say IgnoreFilters() where they are written.
+        targets.HasQueryFilter<TenantConnection>((t, db) => t.TenantId == db.Tenant);
+        history.HasQueryFilter<TenantConnection>((h, db) => h.TenantId == db.Tenant);
+        operations.HasQueryFilter<TenantConnection>((o, db) => o.TenantId == db.Tenant);
+        items.HasQueryFilter<TenantConnection>((i, db) => i.TenantId == db.Tenant);
+        failures.HasQueryFilter<TenantConnection>((f, db) => f.TenantId == db.Tenant);
+        hierarchyItems.HasQueryFilter<TenantConnection>((i, db) => i.TenantId == db.Tenant);
+        links.HasQueryFilter<TenantConnection>((l, db) => l.TenantId == db.Tenant);
+        itemHistory.HasQueryFilter<TenantConnection>((h, db) => h.TenantId == db.Tenant);
 
         if (names.Schema is { } name)
         {

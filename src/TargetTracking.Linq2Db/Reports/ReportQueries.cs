@@ -40,7 +40,7 @@ internal static class ReportQueries
                 SELECT h.action AS act, h.new_status AS st,
                        ROW_NUMBER() OVER (PARTITION BY h.target_id ORDER BY h.version DESC, h.id DESC) AS rn
                 FROM {dialect.Sql.Qualify(Tables.History)} h
-                WHERE h.action IN ({StaysTable.RelevantActions}) AND h.occurred_at < @cut
+                WHERE h.tenant_id = @tenant AND h.action IN ({StaysTable.RelevantActions}) AND h.occurred_at < @cut
             )
             SELECT st AS status, COUNT(*) AS n FROM last WHERE rn = 1 AND act <> 'Deleted' GROUP BY st
             """;
@@ -80,8 +80,8 @@ internal static class ReportQueries
         var won = InSet("st", query.Won, "w", parameters);
         var lost = InSet("st", query.Lost, "l", parameters);
         var cohortFilter = cohort
-            ? $" AND s.target_id IN (SELECT c.target_id FROM {history} c WHERE c.action = 'Created' AND c.occurred_at >= @cf AND c.occurred_at < @ct AND c.occurred_at < @cut"
-              + $" AND NOT EXISTS (SELECT 1 FROM {history} e WHERE e.target_id = c.target_id AND e.action = 'Created' AND e.occurred_at < @cf))"
+            ? $" AND s.target_id IN (SELECT c.target_id FROM {history} c WHERE c.tenant_id = @tenant AND c.action = 'Created' AND c.occurred_at >= @cf AND c.occurred_at < @ct AND c.occurred_at < @cut"
+              + $" AND NOT EXISTS (SELECT 1 FROM {history} e WHERE e.tenant_id = c.tenant_id AND e.target_id = c.target_id AND e.action = 'Created' AND e.occurred_at < @cf))"
             : string.Empty;
 
         // The scope keeps the stored columns, so the groups below are on columns the planner has statistics for; a stay
@@ -98,7 +98,7 @@ internal static class ReportQueries
                 SELECT s.target_id AS tid, s.status AS st, s.version AS ver, s.entered_us AS entered, s.exited_us AS exited,
                        s.next_status AS nst, s.ended_by_delete AS del
                 FROM {dialect.Sql.Qualify(Tables.Stays)} s
-                WHERE s.entered_us < @cutus AND (s.exited_us IS NULL OR s.exited_us >= @ws OR s.exited_us >= @cutus){cohortFilter}
+                WHERE s.tenant_id = @tenant AND s.entered_us < @cutus AND (s.exited_us IS NULL OR s.exited_us >= @ws OR s.exited_us >= @cutus){cohortFilter}
             )
             SELECT 'c' AS kind, st AS status, nst AS status2, 0 AS idx, 0 AS won,
                    COUNT(CASE WHEN {open} THEN 1 END) AS n,
@@ -159,7 +159,7 @@ internal static class ReportQueries
                        CASE WHEN s.exited_us < @cutus THEN s.next_status END AS nst,
                        CASE WHEN s.exited_us < @cutus THEN s.ended_by_delete ELSE 0 END AS del
                 FROM {dialect.Sql.Qualify(Tables.Stays)} s
-                WHERE s.entered_us < @cutus{where}
+                WHERE s.tenant_id = @tenant AND s.entered_us < @cutus{where}
             )
             """;
     }
@@ -217,7 +217,7 @@ internal static class ReportQueries
     }
 
     private static Task<List<ReportRow>> ReadAsync(DataConnection db, string sql, IReadOnlyList<DataParameter> parameters, CancellationToken cancellationToken) =>
-        db.QueryToListAsync<ReportRow>(sql, cancellationToken, [.. parameters]);
+        db.QueryToListAsync<ReportRow>(sql, cancellationToken, [.. parameters, Tenancy.Parameter(db)]);
 
     private static long Micros(DateTimeOffset at) => (at.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
 

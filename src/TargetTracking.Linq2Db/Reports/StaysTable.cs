@@ -17,7 +17,10 @@ namespace TargetTracking.Linq2Db;
 internal static class StaysTable
 {
     /// <summary>The columns of the table, in the order <see cref="Definition"/> yields them.</summary>
-    public const string Columns = "target_id, version, status, entered_us, exited_us, next_status, ended_by_delete";
+    public const string Columns = "tenant_id, target_id, version, status, entered_us, exited_us, next_status, ended_by_delete";
+
+    /// <summary>The columns of the table before tenancy (migrations 0009 to the tenancy migration), which the first backfill fills.</summary>
+    private const string ColumnsBeforeTenancy = "target_id, version, status, entered_us, exited_us, next_status, ended_by_delete";
 
     /// <summary>
     /// The line in a migration script after which the runner fills the table (<see cref="Backfill"/>): the script
@@ -40,27 +43,29 @@ internal static class StaysTable
     /// </summary>
     /// <param name="dialect">The database.</param>
     /// <param name="where">A filter on the history row <c>h</c>, or <see langword="null"/> for every target.</param>
+    /// <param name="tenanted">Whether the history has its tenant column (every schema since the tenancy migration), which then leads each row.</param>
     /// <returns>The <c>SELECT</c>.</returns>
-    public static string Definition(Linq2DbDialect dialect, string? where)
+    public static string Definition(Linq2DbDialect dialect, string? where, bool tenanted = true)
     {
-        const string Window = "OVER (PARTITION BY tid ORDER BY ver, hid)";
+        var (ten, tenant, partition) = tenanted ? ("h.tenant_id AS ten, ", "e.ten AS tenant_id, ", "h.tenant_id, ") : (string.Empty, string.Empty, string.Empty);
+        var window = $"OVER (PARTITION BY {(tenanted ? "ten, " : string.Empty)}tid ORDER BY ver, hid)";
         var history = dialect.Sql.Qualify(Tables.History);
         var filter = where is null ? string.Empty : $" AND {where}";
         return $"""
-            SELECT e.tid AS target_id, e.ver AS version, e.st AS status,
+            SELECT {tenant}e.tid AS target_id, e.ver AS version, e.st AS status,
                    {dialect.Sql.ReportMicros("e.at")} AS entered_us, {dialect.Sql.ReportMicros("e.exited")} AS exited_us,
                    CASE WHEN e.nact = 'Deleted' THEN NULL ELSE e.nst END AS next_status,
                    CASE WHEN e.nact = 'Deleted' THEN 1 ELSE 0 END AS ended_by_delete
             FROM (
-                SELECT b.tid, b.act, b.st, b.ver, b.at,
-                       LEAD(b.at) {Window} AS exited, LEAD(b.act) {Window} AS nact, LEAD(b.st) {Window} AS nst
+                SELECT {(tenanted ? "b.ten, " : string.Empty)}b.tid, b.act, b.st, b.ver, b.at,
+                       LEAD(b.at) {window} AS exited, LEAD(b.act) {window} AS nact, LEAD(b.st) {window} AS nst
                 FROM (
-                    SELECT l.tid, l.act, l.st, l.ver, l.hid, l.at
+                    SELECT {(tenanted ? "l.ten, " : string.Empty)}l.tid, l.act, l.st, l.ver, l.hid, l.at
                     FROM (
-                        SELECT h.target_id AS tid, h.action AS act, h.new_status AS st, h.version AS ver, h.id AS hid, h.occurred_at AS at,
-                               ROW_NUMBER() OVER (PARTITION BY h.target_id ORDER BY h.version, h.id) AS rn,
-                               LAG(h.action) OVER (PARTITION BY h.target_id ORDER BY h.version, h.id) AS pact,
-                               LAG(h.new_status) OVER (PARTITION BY h.target_id ORDER BY h.version, h.id) AS pst
+                        SELECT {ten}h.target_id AS tid, h.action AS act, h.new_status AS st, h.version AS ver, h.id AS hid, h.occurred_at AS at,
+                               ROW_NUMBER() OVER (PARTITION BY {partition}h.target_id ORDER BY h.version, h.id) AS rn,
+                               LAG(h.action) OVER (PARTITION BY {partition}h.target_id ORDER BY h.version, h.id) AS pact,
+                               LAG(h.new_status) OVER (PARTITION BY {partition}h.target_id ORDER BY h.version, h.id) AS pst
                         FROM {history} h
                         WHERE h.action IN ({RelevantActions}){filter}
                     ) l
@@ -74,14 +79,16 @@ internal static class StaysTable
 
     /// <summary>
     /// Fills the table from the whole history, emptying it first (a migration that re-runs after its DDL committed on
-    /// its own, as on MariaDB, fills it once): the migration that creates it, and the benchmark's seeding.
+    /// its own, as on MariaDB, fills it once): the migration that creates it (before tenancy, so without the tenant
+    /// column: the tenancy migration gives its rows the default tenant), and the benchmark's seeding.
     /// </summary>
     /// <param name="dialect">The database.</param>
+    /// <param name="tenanted">Whether the schema has the tenant columns.</param>
     /// <returns>The <c>DELETE</c> and the <c>INSERT … SELECT</c>, as one script.</returns>
-    public static string Backfill(Linq2DbDialect dialect)
+    public static string Backfill(Linq2DbDialect dialect, bool tenanted = false)
     {
         var stays = dialect.Sql.Qualify(Tables.Stays);
-        return $"DELETE FROM {stays};\nINSERT INTO {stays} ({Columns})\n{Definition(dialect, null)};";
+        return $"DELETE FROM {stays};\nINSERT INTO {stays} ({(tenanted ? Columns : ColumnsBeforeTenancy)})\n{Definition(dialect, null, tenanted)};";
     }
 
     /// <summary>
@@ -91,13 +98,14 @@ internal static class StaysTable
     /// </summary>
     /// <param name="dialect">The database.</param>
     /// <param name="targetIn">Turns a column into the predicate that it is one of the touched targets.</param>
+    /// <param name="tenant">The SQL of the unit of work's tenant (a parameter).</param>
     /// <returns>The <c>DELETE</c> and the <c>INSERT … SELECT</c>.</returns>
-    public static (string Delete, string Insert) Refresh(Linq2DbDialect dialect, Func<string, string> targetIn)
+    public static (string Delete, string Insert) Refresh(Linq2DbDialect dialect, Func<string, string> targetIn, string tenant = "@tenant")
     {
         var stays = dialect.Sql.Qualify(Tables.Stays);
         return (
-            $"DELETE FROM {stays} WHERE {targetIn("target_id")}",
-            $"INSERT INTO {stays} ({Columns})\n{Definition(dialect, targetIn("h.target_id"))}");
+            $"DELETE FROM {stays} WHERE tenant_id = {tenant} AND {targetIn("target_id")}",
+            $"INSERT INTO {stays} ({Columns})\n{Definition(dialect, $"h.tenant_id = {tenant} AND {targetIn("h.target_id")}")}");
     }
 
     /// <summary>
@@ -105,12 +113,12 @@ internal static class StaysTable
     /// missing, extra or different): set-based, both ways, as <c>EXCEPT</c>s over the whole table.
     /// </summary>
     /// <param name="dialect">The database.</param>
-    /// <param name="targetIn">Turns a column into the predicate that it is one of the targets to compare, or <see langword="null"/> for all.</param>
-    /// <returns>A <c>SELECT</c> of the distinct <c>target_id</c>s.</returns>
+    /// <param name="targetIn">Turns a column into the predicate that it is one of the targets to compare, or <see langword="null"/> for all of the tenant's.</param>
+    /// <returns>A <c>SELECT</c> of the distinct <c>target_id</c>s of the tenant <c>@tenant</c>.</returns>
     public static string Disagreeing(Linq2DbDialect dialect, Func<string, string>? targetIn = null)
     {
-        var stays = $"SELECT {Columns} FROM {dialect.Sql.Qualify(Tables.Stays)}" + (targetIn is null ? string.Empty : $" WHERE {targetIn("target_id")}");
-        var definition = Definition(dialect, targetIn?.Invoke("h.target_id"));
+        var stays = $"SELECT {Columns} FROM {dialect.Sql.Qualify(Tables.Stays)} WHERE tenant_id = @tenant" + (targetIn is null ? string.Empty : $" AND {targetIn("target_id")}");
+        var definition = Definition(dialect, "h.tenant_id = @tenant" + (targetIn is null ? string.Empty : $" AND {targetIn("h.target_id")}"));
         return $"""
             SELECT DISTINCT d.target_id FROM (
                 SELECT x.target_id FROM ({stays} EXCEPT SELECT {Columns} FROM ({definition}) dx) x

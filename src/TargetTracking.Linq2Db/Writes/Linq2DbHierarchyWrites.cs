@@ -70,7 +70,7 @@ internal sealed partial class Linq2DbWriteSession
             var rows = new BulkCopyOptions { BulkCopyType = BulkCopyType.MultipleRows };
             if (changes.Inserts.Count > 0)
             {
-                await Connection.BulkCopyAsync(rows, changes.Inserts.Select(ItemRecord.From), cancellationToken).ConfigureAwait(false);
+                await Connection.BulkCopyAsync(rows, changes.Inserts.Select(i => ItemRecord.From(i).In(Connection)), cancellationToken).ConfigureAwait(false);
             }
 
             foreach (var write in changes.Updates)
@@ -107,7 +107,7 @@ internal sealed partial class Linq2DbWriteSession
 
             if (changes.AddedLinks.Count > 0)
             {
-                await Connection.BulkCopyAsync(rows, changes.AddedLinks.Select(LinkRecord.From), cancellationToken).ConfigureAwait(false);
+                await Connection.BulkCopyAsync(rows, changes.AddedLinks.Select(l => LinkRecord.From(l).In(Connection)), cancellationToken).ConfigureAwait(false);
             }
 
             foreach (var delete in changes.Deletes)
@@ -118,7 +118,7 @@ internal sealed partial class Linq2DbWriteSession
 
             if (changes.History.Count > 0)
             {
-                await Connection.BulkCopyAsync(rows, changes.History.Select(ItemHistoryRecord.From), cancellationToken).ConfigureAwait(false);
+                await Connection.BulkCopyAsync(rows, changes.History.Select(h => ItemHistoryRecord.From(h).In(Connection)), cancellationToken).ConfigureAwait(false);
             }
 
             return true;

@@ -190,13 +190,13 @@ internal sealed partial class Linq2DbWriteSession : IHierarchyWriteSession, IOpe
         return Guarded(async () =>
         {
             await FlushAsync(cancellationToken).ConfigureAwait(false);
-            var r = OperationRecord.From(operation);
+            var r = OperationRecord.From(operation).In(Connection);
 
             // A concurrent start with the same id waits on the key, then inserts nothing; the caller then reads the winner's row.
             var inserted = await Connection.GetTable<OperationRecord>().InsertOrUpdateAsync(
                 () => new OperationRecord
                 {
-                    Id = r.Id, Status = r.Status, TargetStatus = r.TargetStatus, Selection = r.Selection, Total = r.Total,
+                    TenantId = r.TenantId, Id = r.Id, Status = r.Status, TargetStatus = r.TargetStatus, Selection = r.Selection, Total = r.Total,
                     Processed = r.Processed, Succeeded = r.Succeeded, Failed = r.Failed, BatchSize = r.BatchSize,
                     CurrentBatch = r.CurrentBatch, Cursor = r.Cursor, CreatedAt = r.CreatedAt, StartedAt = r.StartedAt,
                     LastUpdatedAt = r.LastUpdatedAt, CompletedAt = r.CompletedAt, Error = r.Error, RetryCount = r.RetryCount,
@@ -215,17 +215,18 @@ internal sealed partial class Linq2DbWriteSession : IHierarchyWriteSession, IOpe
             {
                 // One statement over one parameter, whatever the number of ids; a new operation has no items, so DISTINCT is all it needs.
                 return (long?)await Connection.ExecuteAsync(
-                    $"INSERT INTO {_dialect.Sql.Qualify(Tables.OperationItems)} (operation_id, target_id) SELECT DISTINCT @op, s.id FROM {_dialect.Sql.IdSet("@ids")} AS s",
+                    $"INSERT INTO {_dialect.Sql.Qualify(Tables.OperationItems)} (tenant_id, operation_id, target_id) SELECT DISTINCT @tenant, @op, s.id FROM {_dialect.Sql.IdSet("@ids")} AS s",
                     cancellationToken,
+                    Tenancy.Parameter(Connection),
                     new DataParameter("op", operation.Id, DataType.NVarChar),
                     _dialect.Sql.IdsParameter("ids", ids.Select(i => i.Value))).ConfigureAwait(false);
             }
 
-            var operationId = operation.Id;
+            var (operationId, tenant) = (operation.Id, r.TenantId);
             var store = Connection.GetTable<TargetRecord>();
             var matches = TargetFilter.Apply(_dialect, Connection, store, selection.Filter!);
             return (long?)await matches
-                .Select(t => new OperationItemRecord { OperationId = operationId, TargetId = t.Id })
+                .Select(t => new OperationItemRecord { TenantId = tenant, OperationId = operationId, TargetId = t.Id })
                 .InsertAsync(Connection.GetTable<OperationItemRecord>(), i => i, cancellationToken).ConfigureAwait(false);
         });
     }
@@ -261,7 +262,7 @@ internal sealed partial class Linq2DbWriteSession : IHierarchyWriteSession, IOpe
         await Guarded(async () =>
         {
             await FlushAsync(cancellationToken).ConfigureAwait(false);
-            if (await Connection.UpdateAsync(OperationRecord.From(operation), token: cancellationToken).ConfigureAwait(false) != 1)
+            if (await Connection.UpdateAsync(OperationRecord.From(operation).In(Connection), token: cancellationToken).ConfigureAwait(false) != 1)
             {
                 throw new InvalidOperationException($"Operation '{operation.Id}' does not exist.");
             }
@@ -272,6 +273,7 @@ internal sealed partial class Linq2DbWriteSession : IHierarchyWriteSession, IOpe
                     new BulkCopyOptions { BulkCopyType = BulkCopyType.MultipleRows },
                     failures.Select(f => new OperationFailureRecord
                     {
+                        TenantId = Connection.TenantOf(),
                         OperationId = f.OperationId,
                         TargetId = f.TargetId.Value,
                         Code = f.Code,

@@ -18,5 +18,8 @@ internal sealed class PostgreSqlSessions(string schema) : DialectSessions
 
     public override IQueryable<T> ForUpdate<T>(IQueryable<T> query) => query.AsPostgreSQL().ForUpdateHint();
 
+    // Every command sets the transaction's tenant for the row-level security policies (TenantSetting).
+    public override void OnConnect(DataConnection db, string tenant) => db.AddInterceptor(new TenantSetting(tenant));
+
     public override IFeedListener? Listen(Func<DataConnection> connect) => new PostgreSqlFeedListener(connect, schema);
 }

@@ -11,8 +11,8 @@ namespace TargetTracking.PostgreSql;
 /// </summary>
 internal sealed class PostgreSqlBulkWriter(Linq2DbDialect dialect, PostgreSqlStatements sql) : DialectWriter
 {
-    // The statements that recompute the stays of the targets in the array $1 (StaysTable.Refresh).
-    private readonly (string Delete, string Insert) _staysRefresh = StaysTable.Refresh(dialect, column => $"{column} = ANY($1::uuid[])");
+    // The statements that recompute the stays of the targets in the array $1 of the tenant $2 (StaysTable.Refresh).
+    private readonly (string Delete, string Insert) _staysRefresh = StaysTable.Refresh(dialect, column => $"{column} = ANY($1::uuid[])", "$2::text");
 
     public override bool CommitsWithLastWrite => true;
 
@@ -28,21 +28,28 @@ internal sealed class PostgreSqlBulkWriter(Linq2DbDialect dialect, PostgreSqlSta
     {
         var connection = (NpgsqlConnection)await db.OpenDbConnectionAsync(cancellationToken).ConfigureAwait(false);
         var n = changes.Count;
+        var tenant = db.TenantOf();
         var batch = new NpgsqlBatch(connection, (NpgsqlTransaction?)db.Transaction);
         await using (batch.ConfigureAwait(false))
         {
+            // The tenant for the row-level security policies, in the same round trip: without a transaction the batch is
+            // one implicit transaction, which the transaction-local setting covers.
+            SetTenant(batch, tenant);
+
             // Every row locked first, in id order, in the same round trip (PostgreSqlStatements.ChangeStatusesGuarded says why).
             var locking = db.Transaction is not null && n > 1;
             if (locking)
             {
-                Add(batch, sql.LockTargets, [Array(NpgsqlDbType.Uuid, changes.Select(c => c.Id.Value))]);
+                Add(batch, sql.LockTargets, [Array(NpgsqlDbType.Uuid, changes.Select(c => c.Id.Value)), Text(tenant)]);
             }
 
-            batch.BatchCommands.Add(GuardedCommand(sql, changes));
+            batch.BatchCommands.Add(GuardedCommand(sql, changes, tenant));
             var after = new Target?[n];
             var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
             {
+                // Past the setting's row, and the locked ids.
+                await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
                 if (locking)
                 {
                     await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
@@ -64,11 +71,12 @@ internal sealed class PostgreSqlBulkWriter(Linq2DbDialect dialect, PostgreSqlSta
     }
 
     /// <summary>The statement of guarded status changes (<see cref="PostgreSqlStatements.ChangeStatusesGuarded"/>) with its parameters.</summary>
-    internal static NpgsqlBatchCommand GuardedCommand(PostgreSqlStatements sql, IReadOnlyList<GuardedStatusChange> changes)
+    internal static NpgsqlBatchCommand GuardedCommand(PostgreSqlStatements sql, IReadOnlyList<GuardedStatusChange> changes, string tenant)
     {
         var n = changes.Count;
         var entries = changes.Select(c => c.Entry).ToArray();
         var rows = new UnnestRows(n)
+            .Constant("tenant_id", "text", NpgsqlDbType.Text, tenant)
             .Column("id", "uuid", NpgsqlDbType.Uuid, changes.Select(c => c.Id.Value).ToArray())
             .Column("expected_version", "bigint", NpgsqlDbType.Bigint, changes.Select(c => c.ExpectedVersion).ToArray())
             .Column("status", "text", NpgsqlDbType.Text, changes.Select(c => c.Status).ToArray())
@@ -97,30 +105,34 @@ internal sealed class PostgreSqlBulkWriter(Linq2DbDialect dialect, PostgreSqlSta
     private async Task<WriteCounts> WriteAsync(DataConnection db, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> locked, bool commit, CancellationToken cancellationToken)
     {
         var (connection, transaction) = ((NpgsqlConnection)Linq2DbDialect.ConnectionOf(db)!, (NpgsqlTransaction)db.Transaction!);
+        var tenant = db.TenantOf();
+
         // Targets whose history goes with them are deleted by the purge function, the only way history can be deleted.
         var (deletes, purging) = SplitDeletes(changes);
-        var purgedTargets = purging.Count > 0 ? await DeletePurgingHistoryAsync(connection, transaction, sql, purging, cancellationToken).ConfigureAwait(false) : 0;
+        var purgedTargets = purging.Count > 0 ? await DeletePurgingHistoryAsync(connection, transaction, sql, purging, tenant, cancellationToken).ConfigureAwait(false) : 0;
 
         var batch = new NpgsqlBatch(connection, transaction);
         await using (batch.ConfigureAwait(false))
         {
-            var inserts = changes.Inserts.Count > 0 ? Add(batch, sql.InsertTargets, TargetParameters(changes.Inserts, null)) : null;
+            // A unit of work that only creates has sent nothing before this batch: the tenant rides in it.
+            SetTenant(batch, tenant);
+            var inserts = changes.Inserts.Count > 0 ? Add(batch, sql.InsertTargets, [.. TargetParameters(changes.Inserts, null), Text(tenant)]) : null;
             var (stateUpdates, fullUpdates) = StateUpdates.Split(changes.Updates, locked);
-            var states = stateUpdates.Count > 0 ? AddStates(batch, sql, stateUpdates) : null;
+            var states = stateUpdates.Count > 0 ? AddStates(batch, sql, stateUpdates, tenant) : null;
             var updates = fullUpdates.Count > 0
-                ? Add(batch, sql.UpdateTargets, TargetParameters([.. fullUpdates.Select(u => u.Target)], [.. fullUpdates.Select(u => u.ExpectedVersion)]))
+                ? Add(batch, sql.UpdateTargets, [.. TargetParameters([.. fullUpdates.Select(u => u.Target)], [.. fullUpdates.Select(u => u.ExpectedVersion)]), Text(tenant)])
                 : null;
             var deleted = deletes.Count > 0
-                ? Add(batch, sql.DeleteTargets, [Array(NpgsqlDbType.Uuid, deletes.Select(d => d.Id.Value)), Array(NpgsqlDbType.Bigint, deletes.Select(d => d.ExpectedVersion))])
+                ? Add(batch, sql.DeleteTargets, [Array(NpgsqlDbType.Uuid, deletes.Select(d => d.Id.Value)), Array(NpgsqlDbType.Bigint, deletes.Select(d => d.ExpectedVersion)), Text(tenant)])
                 : null;
 
             if (changes.History.Count > 0)
             {
-                AddHistory(batch, sql, changes.History);
+                AddHistory(batch, sql, changes.History, tenant);
             }
 
             // Before the COMMIT: the stays the unit opens and closes (StayChanges), then those rebuilt from their entries.
-            AddStays(batch, sql, StayChanges.Of(changes));
+            AddStays(batch, sql, StayChanges.Of(changes), tenant);
 
             if (commit)
             {
@@ -149,16 +161,28 @@ internal sealed class PostgreSqlBulkWriter(Linq2DbDialect dialect, PostgreSqlSta
     }
 
     private static async Task<long> DeletePurgingHistoryAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, PostgreSqlStatements sql, List<TargetDelete> purging, CancellationToken cancellationToken)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, PostgreSqlStatements sql, List<TargetDelete> purging, string tenant, CancellationToken cancellationToken)
     {
-        var command = new NpgsqlCommand(sql.DeleteTargetsPurgingHistory, connection, transaction);
-        await using (command.ConfigureAwait(false))
+        // The function deletes in the transaction's tenant: the setting goes first, in the same round trip.
+        var batch = new NpgsqlBatch(connection, transaction);
+        await using (batch.ConfigureAwait(false))
         {
-            command.Parameters.Add(Array(NpgsqlDbType.Uuid, purging.Select(d => d.Id.Value)));
-            command.Parameters.Add(Array(NpgsqlDbType.Bigint, purging.Select(d => d.ExpectedVersion)));
-            return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            SetTenant(batch, tenant);
+            Add(batch, sql.DeleteTargetsPurgingHistory, [Array(NpgsqlDbType.Uuid, purging.Select(d => d.Id.Value)), Array(NpgsqlDbType.Bigint, purging.Select(d => d.ExpectedVersion))]);
+            var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+                await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                return reader.GetInt64(0);
+            }
         }
     }
+
+    /// <summary>Adds <see cref="PostgreSqlStatements.SetTenant"/>: its one row is read past, or ignored by a non-query.</summary>
+    private static void SetTenant(NpgsqlBatch batch, string tenant) => Add(batch, PostgreSqlStatements.SetTenant, [Text(tenant)]);
+
+    private static NpgsqlParameter<string> Text(string value) => new() { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = value };
 
     private static NpgsqlBatchCommand Add(NpgsqlBatch batch, string sql, NpgsqlParameter[] parameters)
     {
@@ -229,7 +253,7 @@ internal sealed class PostgreSqlBulkWriter(Linq2DbDialect dialect, PostgreSqlSta
     }
 
     /// <summary>Status changes: only the state columns travel, joined to the rows by id at their expected version.</summary>
-    private static NpgsqlBatchCommand AddStates(NpgsqlBatch batch, PostgreSqlStatements sql, List<TargetWrite> updates)
+    private static NpgsqlBatchCommand AddStates(NpgsqlBatch batch, PostgreSqlStatements sql, List<TargetWrite> updates, string tenant)
     {
         var n = updates.Count;
         var ids = new Guid[n];
@@ -250,6 +274,7 @@ internal sealed class PostgreSqlBulkWriter(Linq2DbDialect dialect, PostgreSqlSta
         }
 
         var rows = new UnnestRows(n)
+            .Constant("tenant_id", "text", NpgsqlDbType.Text, tenant)
             .Column("id", "uuid", NpgsqlDbType.Uuid, ids)
             .Column("status", "text", NpgsqlDbType.Text, statuses)
             .Column("version", "bigint", NpgsqlDbType.Bigint, versions)
@@ -259,12 +284,13 @@ internal sealed class PostgreSqlBulkWriter(Linq2DbDialect dialect, PostgreSqlSta
         return Add(batch, sql.UpdateTargetStates(rows.Sql()), rows.Parameters);
     }
 
-    private void AddStays(NpgsqlBatch batch, PostgreSqlStatements sql, StayChanges stays)
+    private void AddStays(NpgsqlBatch batch, PostgreSqlStatements sql, StayChanges stays, string tenant)
     {
         if (stays.Closes.Count > 0)
         {
             var closes = stays.Closes;
             var rows = new UnnestRows(closes.Count)
+                .Constant("tenant_id", "text", NpgsqlDbType.Text, tenant)
                 .Column("target_id", "uuid", NpgsqlDbType.Uuid, closes.Select(c => c.TargetId).ToArray())
                 .Column("exited_us", "bigint", NpgsqlDbType.Bigint, closes.Select(c => c.ExitedUs).ToArray())
                 .Column("next_status", "text", NpgsqlDbType.Text, closes.Select(c => c.NextStatus).ToArray())
@@ -276,6 +302,7 @@ internal sealed class PostgreSqlBulkWriter(Linq2DbDialect dialect, PostgreSqlSta
         {
             var opens = stays.Opens;
             var rows = new UnnestRows(opens.Count)
+                .Constant("tenant_id", "text", NpgsqlDbType.Text, tenant)
                 .Column("target_id", "uuid", NpgsqlDbType.Uuid, opens.Select(s => s.TargetId).ToArray())
                 .Column("version", "bigint", NpgsqlDbType.Bigint, opens.Select(s => s.Version).ToArray())
                 .Column("status", "text", NpgsqlDbType.Text, opens.Select(s => s.Status).ToArray())
@@ -288,21 +315,22 @@ internal sealed class PostgreSqlBulkWriter(Linq2DbDialect dialect, PostgreSqlSta
 
         if (stays.Purged.Count > 0)
         {
-            Add(batch, sql.DeleteStays, [Array(NpgsqlDbType.Uuid, stays.Purged)]);
+            Add(batch, sql.DeleteStays, [Array(NpgsqlDbType.Uuid, stays.Purged), Text(tenant)]);
         }
 
         // After the history insert: the definition reads the entries this batch wrote.
         if (stays.Rebuild.Count > 0)
         {
-            Add(batch, _staysRefresh.Delete, [Array(NpgsqlDbType.Uuid, stays.Rebuild)]);
-            Add(batch, _staysRefresh.Insert, [Array(NpgsqlDbType.Uuid, stays.Rebuild)]);
+            Add(batch, _staysRefresh.Delete, [Array(NpgsqlDbType.Uuid, stays.Rebuild), Text(tenant)]);
+            Add(batch, _staysRefresh.Insert, [Array(NpgsqlDbType.Uuid, stays.Rebuild), Text(tenant)]);
         }
     }
 
     /// <summary>The history entries, with the columns every entry shares (audit context, time, action) sent once.</summary>
-    private static void AddHistory(NpgsqlBatch batch, PostgreSqlStatements sql, IReadOnlyList<HistoryEntry> history)
+    private static void AddHistory(NpgsqlBatch batch, PostgreSqlStatements sql, IReadOnlyList<HistoryEntry> history, string tenant)
     {
         var rows = new UnnestRows(history.Count)
+            .Constant("tenant_id", "text", NpgsqlDbType.Text, tenant)
             .Column("id", "uuid", NpgsqlDbType.Uuid, history.Select(h => h.Id).ToArray())
             .Column("target_id", "uuid", NpgsqlDbType.Uuid, history.Select(h => h.TargetId.Value).ToArray())
             .Column("action", "text", NpgsqlDbType.Text, history.Select(h => h.Action.ToString()).ToArray())

@@ -2,7 +2,8 @@ namespace TargetTracking.PostgreSql;
 
 /// <summary>
 /// The write statements of one store (reads are LINQ, in TargetTracking.Linq2Db), built once for its schema. Only the validated, quoted schema name is placed
-/// into the text; every value travels as a parameter.
+/// into the text; every value travels as a parameter. Every statement names the unit of work's tenant, the first column of
+/// every key: a parameter of its own (the last), or the rows' <c>tenant_id</c> (<see cref="UnnestRows.Constant{T}"/>).
 /// </summary>
 internal sealed class PostgreSqlStatements
 {
@@ -25,8 +26,8 @@ internal sealed class PostgreSqlStatements
 
         InsertTargets =
             $"""
-            INSERT INTO {Targets} (id, name, name_norm, description, markets, markets_norm, status, version, created_at, updated_at, status_changed_at)
-            SELECT r.id, r.name, r.name_norm, r.description, COALESCE(m.markets, ARRAY[]::text[]), COALESCE(m.markets_norm, ARRAY[]::text[]),
+            INSERT INTO {Targets} (tenant_id, id, name, name_norm, description, markets, markets_norm, status, version, created_at, updated_at, status_changed_at)
+            SELECT $13::text, r.id, r.name, r.name_norm, r.description, COALESCE(m.markets, ARRAY[]::text[]), COALESCE(m.markets_norm, ARRAY[]::text[]),
                    r.status, r.version, r.created_at, r.updated_at, r.status_changed_at
             FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $9::bigint[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[])
                  WITH ORDINALITY AS r(id, name, name_norm, description, status, version, created_at, updated_at, status_changed_at, row_no)
@@ -42,7 +43,7 @@ internal sealed class PostgreSqlStatements
             FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $9::bigint[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[], $13::bigint[])
                  WITH ORDINALITY AS r(id, name, name_norm, description, status, version, created_at, updated_at, status_changed_at, expected_version, row_no)
             LEFT JOIN ({marketsByRow}) AS m ON m.row_no = r.row_no
-            WHERE t.id = r.id AND t.version = r.expected_version
+            WHERE t.tenant_id = $14::text AND t.id = r.id AND t.version = r.expected_version
             """;
 
         // Rows whose name, description, markets and creation time are as locked (every status change): only the
@@ -51,11 +52,12 @@ internal sealed class PostgreSqlStatements
             $"""
             DELETE FROM {Targets} AS t
             USING unnest($1::uuid[], $2::bigint[]) AS r(id, expected_version)
-            WHERE t.id = r.id AND t.version = r.expected_version
+            WHERE t.tenant_id = $3::text AND t.id = r.id AND t.version = r.expected_version
             """;
 
         // The append-only trigger lets a DELETE of history through only inside this function (migration 0004), which
-        // deletes the targets at their expected versions and the history of exactly those; it returns how many it deleted.
+        // deletes the targets at their expected versions and the history of exactly those, in the transaction's tenant
+        // (the setting SetTenant makes; migration 0012); it returns how many it deleted.
         DeleteTargetsPurgingHistory = $"SELECT {s}.delete_targets_purging_history($1::uuid[], $2::bigint[])";
 
 
@@ -78,13 +80,20 @@ internal sealed class PostgreSqlStatements
         UPDATE {Targets} AS t
         SET status = r.status, version = r.version, updated_at = r.updated_at, status_changed_at = r.status_changed_at
         FROM {rows} AS r
-        WHERE t.id = r.id AND t.version = r.expected_version
+        WHERE t.tenant_id = r.tenant_id AND t.id = r.id AND t.version = r.expected_version
         """;
 
     public string DeleteTargets { get; }
 
-    /// <summary>Locks the targets in the array <c>$1</c>, in id order (as the write session's lock does).</summary>
-    public string LockTargets => $"SELECT id FROM {Targets} WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE";
+    /// <summary>Locks the targets in the array <c>$1</c> of the tenant <c>$2</c>, in id order (as the write session's lock does).</summary>
+    public string LockTargets => $"SELECT id FROM {Targets} WHERE tenant_id = $2::text AND id = ANY($1::uuid[]) ORDER BY id FOR UPDATE";
+
+    /// <summary>
+    /// Sets the transaction's tenant (<c>$1</c>) for the row-level security policies (migration 0012) and the purge function:
+    /// transaction-local, so nothing outlives the transaction on a pooled connection. Sent first in a batch without a
+    /// transaction, it covers the batch, which PostgreSQL runs as one implicit transaction.
+    /// </summary>
+    public const string SetTenant = "SELECT set_config('targettracking.tenant', $1, true)";
 
     /// <summary>
     /// Guarded status changes (<see cref="GuardedStatusChange"/>) in one statement: one round trip for one change or ten
@@ -94,7 +103,7 @@ internal sealed class PostgreSqlStatements
     /// the open stays they close. Answers the changed rows' untouched fields, by the ordinal of their change: each row found is
     /// changed (it is locked, and the update joins it by its key), so the answer reads the found rows without joining the update's.
     /// </summary>
-    /// <param name="rows">The changes (<see cref="UnnestRows"/>): id, expected_version, status, entry_id, at, at_us, the audit columns, ord.</param>
+    /// <param name="rows">The changes (<see cref="UnnestRows"/>): tenant_id, id, expected_version, status, entry_id, at, at_us, the audit columns, ord.</param>
     /// <param name="moves">The allowed moves into the statuses asked for: from_status, to_status.</param>
     /// <returns>The statement.</returns>
     /// <remarks>
@@ -105,28 +114,28 @@ internal sealed class PostgreSqlStatements
     public string ChangeStatusesGuarded(string rows, string moves) =>
         $"""
         WITH found AS (
-            SELECT i.ord, i.id, i.expected_version, i.status, i.entry_id, i.at, i.at_us, i.actor_id, i.actor_name, i.correlation_id, i.operation_id,
+            SELECT i.ord, i.tenant_id, i.id, i.expected_version, i.status, i.entry_id, i.at, i.at_us, i.actor_id, i.actor_name, i.correlation_id, i.operation_id,
                    i.client_address, i.user_agent, t.name, t.description, t.markets, t.status AS old_status, t.created_at
             FROM {rows} AS i
-            JOIN {Targets} AS t ON t.id = i.id
+            JOIN {Targets} AS t ON t.tenant_id = i.tenant_id AND t.id = i.id
             WHERE t.version = i.expected_version
               AND EXISTS (SELECT 1 FROM {moves} AS m WHERE m.to_status IS NOT DISTINCT FROM i.status AND m.from_status IS NOT DISTINCT FROM t.status)
             ORDER BY t.id
             FOR UPDATE OF t
         ), changed AS (
             UPDATE {Targets} AS t SET status = f.status, version = f.expected_version + 1, updated_at = f.at, status_changed_at = f.at
-            FROM found AS f WHERE t.id = f.id
+            FROM found AS f WHERE t.tenant_id = f.tenant_id AND t.id = f.id
         ), entries AS (
-            INSERT INTO {History} (id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note)
-            SELECT f.entry_id, f.id, 'StatusChanged', f.old_status, f.status, f.expected_version + 1, f.at, f.actor_id, f.actor_name, f.correlation_id, f.operation_id,
+            INSERT INTO {History} (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note)
+            SELECT f.tenant_id, f.entry_id, f.id, 'StatusChanged', f.old_status, f.status, f.expected_version + 1, f.at, f.actor_id, f.actor_name, f.correlation_id, f.operation_id,
                    f.client_address, f.user_agent, NULL
             FROM found AS f ORDER BY f.ord
         ), closed AS (
             UPDATE {Stays} AS s SET exited_us = f.at_us, next_status = f.status, ended_by_delete = 0
-            FROM found AS f WHERE s.target_id = f.id AND s.exited_us IS NULL
+            FROM found AS f WHERE s.tenant_id = f.tenant_id AND s.target_id = f.id AND s.exited_us IS NULL
         ), opened AS (
-            INSERT INTO {Stays} (target_id, version, status, entered_us, exited_us, next_status, ended_by_delete)
-            SELECT f.id, f.expected_version + 1, f.status, f.at_us, NULL, NULL, 0 FROM found AS f
+            INSERT INTO {Stays} (tenant_id, target_id, version, status, entered_us, exited_us, next_status, ended_by_delete)
+            SELECT f.tenant_id, f.id, f.expected_version + 1, f.status, f.at_us, NULL, NULL, 0 FROM found AS f
         )
         SELECT f.ord, f.name, f.description, f.markets, f.created_at FROM found AS f
         """;
@@ -136,8 +145,8 @@ internal sealed class PostgreSqlStatements
     /// <summary>History entries from rows (<see cref="UnnestRows"/>).</summary>
     public string InsertHistory(string rows) =>
         $"""
-        INSERT INTO {History} (id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note)
-        SELECT r.id, r.target_id, r.action, r.old_status, r.new_status, r.version, r.occurred_at, r.actor_id, r.actor_name, r.correlation_id, r.operation_id, r.client_address, r.user_agent, r.note
+        INSERT INTO {History} (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note)
+        SELECT r.tenant_id, r.id, r.target_id, r.action, r.old_status, r.new_status, r.version, r.occurred_at, r.actor_id, r.actor_name, r.correlation_id, r.operation_id, r.client_address, r.user_agent, r.note
         FROM {rows} AS r
         """;
 
@@ -147,18 +156,18 @@ internal sealed class PostgreSqlStatements
         UPDATE {Stays} AS s
         SET exited_us = r.exited_us, next_status = r.next_status, ended_by_delete = r.ended_by_delete
         FROM {rows} AS r
-        WHERE s.target_id = r.target_id AND s.exited_us IS NULL
+        WHERE s.tenant_id = r.tenant_id AND s.target_id = r.target_id AND s.exited_us IS NULL
         """;
 
     /// <summary>Stays from rows (<see cref="UnnestRows"/>).</summary>
     public string InsertStays(string rows) =>
         $"""
-        INSERT INTO {Stays} (target_id, version, status, entered_us, exited_us, next_status, ended_by_delete)
-        SELECT r.target_id, r.version, r.status, r.entered_us, r.exited_us, r.next_status, r.ended_by_delete FROM {rows} AS r
+        INSERT INTO {Stays} (tenant_id, target_id, version, status, entered_us, exited_us, next_status, ended_by_delete)
+        SELECT r.tenant_id, r.target_id, r.version, r.status, r.entered_us, r.exited_us, r.next_status, r.ended_by_delete FROM {rows} AS r
         """;
 
-    /// <summary>The stays of the targets in the array <c>$1</c>, whose history a purge removed.</summary>
-    public string DeleteStays => $"DELETE FROM {Stays} WHERE target_id = ANY($1::uuid[])";
+    /// <summary>The stays of the targets in the array <c>$1</c> of the tenant <c>$2</c>, whose history a purge removed.</summary>
+    public string DeleteStays => $"DELETE FROM {Stays} WHERE tenant_id = $2::text AND target_id = ANY($1::uuid[])";
 
     /// <summary>Quotes a schema name that <see cref="PostgreSqlStoreOptions.Validate"/> accepted (no quote can occur in it).</summary>
     public static string Quote(string schema) => $"\"{schema}\"";

@@ -47,6 +47,20 @@ internal sealed class UnnestRows(int count, int firstParameter = 1)
         return this;
     }
 
+    /// <summary>Adds a column with one value for every row, sent once as a scalar whatever the number of rows (the tenant).</summary>
+    /// <param name="name">The column's name in the rows.</param>
+    /// <param name="type">Its PostgreSQL type, as written in a cast.</param>
+    /// <param name="dbType">Its Npgsql type.</param>
+    /// <param name="value">The value.</param>
+    /// <returns>This.</returns>
+    public UnnestRows Constant<T>(string name, string type, NpgsqlDbType dbType, T value)
+    {
+        var position = (firstParameter + _parameters.Count).ToString(CultureInfo.InvariantCulture);
+        _parameters.Add(new NpgsqlParameter<T> { NpgsqlDbType = dbType, TypedValue = value });
+        _columns.Add($"${position}::{type} AS {name}");
+        return this;
+    }
+
     /// <summary>The rows as a subquery: <c>(SELECT … FROM unnest(…) AS u(c1, …))</c>, or <c>(SELECT …)</c> when every column is one value.</summary>
     public string Sql()
     {

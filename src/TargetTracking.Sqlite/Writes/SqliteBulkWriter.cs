@@ -7,42 +7,43 @@ namespace TargetTracking.Sqlite;
 
 /// <summary>
 /// The unit-of-work write of SQLite: each kind of write is one prepared statement run per row inside the session's
-/// transaction (<see cref="PreparedBatch{T}"/>). SQLite has no network round trip, so this is its set-based write.
+/// transaction (<see cref="PreparedBatch{T}"/>). SQLite has no network round trip, so this is its set-based write. Every
+/// statement names the unit of work's tenant (<c>@Tenant</c>, or a column of the VALUES rows), the first column of every key.
 /// </summary>
 internal sealed class SqliteBulkWriter(Linq2DbDialect dialect) : DialectWriter
 {
     private const string InsertTarget = """
-        INSERT INTO targets (id, name, name_norm, description, markets, status, version, created_at, updated_at, status_changed_at)
-        VALUES (@Id, @Name, @NameNorm, @Description, @Markets, @Status, @Version, @CreatedAt, @UpdatedAt, @StatusChangedAt)
-        ON CONFLICT (id) DO NOTHING
+        INSERT INTO targets (tenant_id, id, name, name_norm, description, markets, status, version, created_at, updated_at, status_changed_at)
+        VALUES (@Tenant, @Id, @Name, @NameNorm, @Description, @Markets, @Status, @Version, @CreatedAt, @UpdatedAt, @StatusChangedAt)
+        ON CONFLICT (tenant_id, id) DO NOTHING
         """;
 
     private const string UpdateTarget = """
         UPDATE targets
         SET name = @Name, name_norm = @NameNorm, description = @Description, markets = @Markets, status = @Status,
             version = @Version, updated_at = @UpdatedAt, status_changed_at = @StatusChangedAt
-        WHERE id = @Id AND version = @ExpectedVersion
+        WHERE tenant_id = @Tenant AND id = @Id AND version = @ExpectedVersion
         """;
 
-    private const string DeleteTarget = "DELETE FROM targets WHERE id = @Id AND version = @ExpectedVersion";
+    private const string DeleteTarget = "DELETE FROM targets WHERE tenant_id = @Tenant AND id = @Id AND version = @ExpectedVersion";
 
-    private const string DeleteMarkets = "DELETE FROM target_markets WHERE target_id = @Id";
+    private const string DeleteMarkets = "DELETE FROM target_markets WHERE tenant_id = @Tenant AND target_id = @Id";
 
     // Two markets that differ only in case are refused by the core; the conflict clause only guards the key.
-    private const string InsertMarket = "INSERT INTO target_markets (target_id, market_norm) VALUES (@TargetId, @MarketNorm) ON CONFLICT DO NOTHING";
+    private const string InsertMarket = "INSERT INTO target_markets (tenant_id, target_id, market_norm) VALUES (@Tenant, @TargetId, @MarketNorm) ON CONFLICT DO NOTHING";
 
-    private const string PurgeHistory = "DELETE FROM target_history WHERE target_id = @Id";
+    private const string PurgeHistory = "DELETE FROM target_history WHERE tenant_id = @Tenant AND target_id = @Id";
 
-    // A target's open stay, by ix_target_stays_open_by_target (migration 0010; named, since without statistics SQLite may
+    // A target's open stay, by ix_target_stays_open_by_target (migrations 0010, 0011; named, since without statistics SQLite may
     // pick the index on exited_us, which holds every target's open stay): one row, however long the target's history.
-    internal const string CloseStay = "UPDATE target_stays INDEXED BY ix_target_stays_open_by_target SET exited_us = @Exited, next_status = @Next, ended_by_delete = @ByDelete WHERE target_id = @Id AND exited_us IS NULL";
+    internal const string CloseStay = "UPDATE target_stays INDEXED BY ix_target_stays_open_by_target SET exited_us = @Exited, next_status = @Next, ended_by_delete = @ByDelete WHERE tenant_id = @Tenant AND target_id = @Id AND exited_us IS NULL";
 
     private const string InsertStay = """
-        INSERT INTO target_stays (target_id, version, status, entered_us, exited_us, next_status, ended_by_delete)
-        VALUES (@Id, @Version, @Status, @Entered, @Exited, @Next, @ByDelete)
+        INSERT INTO target_stays (tenant_id, target_id, version, status, entered_us, exited_us, next_status, ended_by_delete)
+        VALUES (@Tenant, @Id, @Version, @Status, @Entered, @Exited, @Next, @ByDelete)
         """;
 
-    internal const string DeleteStays = "DELETE FROM target_stays WHERE target_id = @Id";
+    internal const string DeleteStays = "DELETE FROM target_stays WHERE tenant_id = @Tenant AND target_id = @Id";
 
     /// <summary>The SQL function the history delete trigger asks (migration 0004); no database defines it, only the purge does, for its statement.</summary>
     internal const string PurgePermit = "targettracking_history_purge_permit";
@@ -69,10 +70,10 @@ internal sealed class SqliteBulkWriter(Linq2DbDialect dialect) : DialectWriter
         FROM (VALUES 
         """;
 
-    internal const string UpdateStatesWhere = ") AS v WHERE targets.id = v.column1 AND targets.version = v.column6";
+    internal const string UpdateStatesWhere = ") AS v WHERE targets.tenant_id = v.column7 AND targets.id = v.column1 AND targets.version = v.column6";
 
     private const string InsertHistoryPrefix = """
-        INSERT INTO target_history (id, target_id, action, old_status, new_status, version, occurred_at,
+        INSERT INTO target_history (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at,
                                     actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note, feed_seq)
         VALUES 
         """;
@@ -107,43 +108,44 @@ internal sealed class SqliteBulkWriter(Linq2DbDialect dialect) : DialectWriter
     ];
 
     // The statements that recompute the stays of the targets in the JSON array @ids (StaysTable.Refresh).
-    private readonly (string Delete, string Insert) _staysRefresh = StaysTable.Refresh(dialect, column => $"{column} IN (SELECT value FROM json_each(@ids))");
+    private readonly (string Delete, string Insert) _staysRefresh = StaysTable.Refresh(dialect, column => $"{column} IN (SELECT value FROM json_each(@ids))", "@Tenant");
 
     public override Task<WriteCounts> WriteAsync(DataConnection db, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> locked, CancellationToken cancellationToken) =>
-        WriteAsync((SqliteConnection)Linq2DbDialect.ConnectionOf(db)!, (SqliteTransaction)db.Transaction!, _staysRefresh, changes, locked, cancellationToken);
+        WriteAsync(new Unit((SqliteConnection)Linq2DbDialect.ConnectionOf(db)!, (SqliteTransaction)db.Transaction!, db.TenantOf()), _staysRefresh, changes, locked, cancellationToken);
 
 
     /// <summary>Writes a unit of work's changes: each kind of write one prepared statement run per row.</summary>
     private static async Task<WriteCounts> WriteAsync(
-        SqliteConnection connection, SqliteTransaction transaction, (string Delete, string Insert) staysRefresh, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> known, CancellationToken cancellationToken)
+        Unit unit, (string Delete, string Insert) staysRefresh, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> known, CancellationToken cancellationToken)
     {
+        var (connection, transaction, tenant) = (unit.Connection, unit.Transaction, unit.Tenant);
         long inserted = 0, updated = 0, deleted = 0;
 
         if (changes.Inserts.Count > 0)
         {
-            inserted = await ExecuteAsync(connection, transaction, InsertTarget, TargetParameters, changes.Inserts.Select(t => new TargetWrite(t, 0)), cancellationToken).ConfigureAwait(false);
-            await ExecuteAsync(connection, transaction, InsertMarket, MarketParameters, changes.Inserts.SelectMany(Markets), cancellationToken).ConfigureAwait(false);
+            inserted = await ExecuteAsync(unit, InsertTarget, TargetParameters, changes.Inserts.Select(t => new TargetWrite(t, 0)), cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(unit, InsertMarket, MarketParameters, changes.Inserts.SelectMany(Markets), cancellationToken).ConfigureAwait(false);
         }
 
         if (changes.Updates.Count > 0)
         {
             var (states, full) = StateUpdates.Split(changes.Updates, known);
-            updated = await UpdateStatesAsync(connection, transaction, states, cancellationToken).ConfigureAwait(false);
-            updated += await ExecuteAsync(connection, transaction, UpdateTarget, TargetParameters, full, cancellationToken).ConfigureAwait(false);
+            updated = await UpdateStatesAsync(connection, transaction, states, tenant, cancellationToken).ConfigureAwait(false);
+            updated += await ExecuteAsync(unit, UpdateTarget, TargetParameters, full, cancellationToken).ConfigureAwait(false);
 
             // A status change leaves the markets alone: rewrite the side table only for targets whose markets changed.
             var remarketed = StateUpdates.Remarketed(full, known);
             if (remarketed.Count > 0)
             {
-                await ExecuteAsync(connection, transaction, DeleteMarkets, IdParameter, remarketed.Select(t => t.Id), cancellationToken).ConfigureAwait(false);
-                await ExecuteAsync(connection, transaction, InsertMarket, MarketParameters, remarketed.SelectMany(Markets), cancellationToken).ConfigureAwait(false);
+                await ExecuteAsync(unit, DeleteMarkets, IdParameter, remarketed.Select(t => t.Id), cancellationToken).ConfigureAwait(false);
+                await ExecuteAsync(unit, InsertMarket, MarketParameters, remarketed.SelectMany(Markets), cancellationToken).ConfigureAwait(false);
             }
         }
 
         if (changes.Deletes.Count > 0)
         {
             // target_markets rows go with their target (ON DELETE CASCADE).
-            deleted = await ExecuteAsync(connection, transaction, DeleteTarget, DeleteParameters, changes.Deletes, cancellationToken).ConfigureAwait(false);
+            deleted = await ExecuteAsync(unit, DeleteTarget, DeleteParameters, changes.Deletes, cancellationToken).ConfigureAwait(false);
         }
 
         if (changes.PurgeHistory.Count > 0)
@@ -153,7 +155,7 @@ internal sealed class SqliteBulkWriter(Linq2DbDialect dialect) : DialectWriter
             connection.CreateFunction<long?>(PurgePermit, () => 1);
             try
             {
-                await ExecuteAsync(connection, transaction, PurgeHistory, IdParameter, changes.PurgeHistory, cancellationToken).ConfigureAwait(false);
+                await ExecuteAsync(unit, PurgeHistory, IdParameter, changes.PurgeHistory, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -164,32 +166,32 @@ internal sealed class SqliteBulkWriter(Linq2DbDialect dialect) : DialectWriter
 
         if (changes.History.Count > 0)
         {
-            await InsertHistoryAsync(connection, transaction, changes.History, cancellationToken).ConfigureAwait(false);
+            await InsertHistoryAsync(connection, transaction, changes.History, tenant, cancellationToken).ConfigureAwait(false);
         }
 
         // After the history: the stays the unit opens and closes (StayChanges), then those rebuilt from their entries.
         var stays = StayChanges.Of(changes);
-        await ExecuteAsync(connection, transaction, CloseStay, CloseStayParameters, stays.Closes, cancellationToken).ConfigureAwait(false);
-        await ExecuteAsync(connection, transaction, InsertStay, StayParameters, stays.Opens, cancellationToken).ConfigureAwait(false);
-        await ExecuteAsync(connection, transaction, DeleteStays, IdParameter, stays.Purged.Select(id => new TargetId(id)), cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(unit, CloseStay, CloseStayParameters, stays.Closes, cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(unit, InsertStay, StayParameters, stays.Opens, cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(unit, DeleteStays, IdParameter, stays.Purged.Select(id => new TargetId(id)), cancellationToken).ConfigureAwait(false);
         if (stays.Rebuild.Count > 0)
         {
             string[] ids = [Stored.Ids(stays.Rebuild)];
-            await ExecuteAsync(connection, transaction, staysRefresh.Delete, IdsParameter, ids, cancellationToken).ConfigureAwait(false);
-            await ExecuteAsync(connection, transaction, staysRefresh.Insert, IdsParameter, ids, cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(unit, staysRefresh.Delete, IdsParameter, ids, cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(unit, staysRefresh.Insert, IdsParameter, ids, cancellationToken).ConfigureAwait(false);
         }
 
         return new WriteCounts(inserted, updated, deleted);
     }
 
-    private static async Task<int> UpdateStatesAsync(SqliteConnection connection, SqliteTransaction transaction, List<TargetWrite> states, CancellationToken cancellationToken)
+    private static async Task<int> UpdateStatesAsync(SqliteConnection connection, SqliteTransaction transaction, List<TargetWrite> states, string tenant, CancellationToken cancellationToken)
     {
         var statement = new ValuesStatement();
         var updated = 0;
         foreach (var write in states)
         {
             var t = write.Target;
-            statement.Row().Id(t.Id.Value).Text(t.Status).Integer(t.Version).Integer(Stored.Time(t.UpdatedAt)).Integer(Stored.Time(t.StatusChangedAt)).Integer(write.ExpectedVersion);
+            statement.Row().Id(t.Id.Value).Text(t.Status).Integer(t.Version).Integer(Stored.Time(t.UpdatedAt)).Integer(Stored.Time(t.StatusChangedAt)).Integer(write.ExpectedVersion).Text(tenant);
             if (statement.IsFull)
             {
                 updated += await statement.FlushAsync(connection, transaction, UpdateStates, cancellationToken).ConfigureAwait(false);
@@ -199,7 +201,7 @@ internal sealed class SqliteBulkWriter(Linq2DbDialect dialect) : DialectWriter
         return updated + await statement.FlushAsync(connection, transaction, UpdateStates, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task InsertHistoryAsync(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<HistoryEntry> history, CancellationToken cancellationToken)
+    private static async Task InsertHistoryAsync(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<HistoryEntry> history, string tenant, CancellationToken cancellationToken)
     {
         // The change feed's commit sequence (migration 0008): one writer holds the database at a time, so taking the
         // next value inside the write transaction orders units of work as they commit.
@@ -215,7 +217,7 @@ internal sealed class SqliteBulkWriter(Linq2DbDialect dialect) : DialectWriter
         var statement = new ValuesStatement();
         foreach (var h in history)
         {
-            statement.Row().Id(h.Id).Id(h.TargetId.Value).Text(h.Action.ToString()).Text(h.OldStatus).Text(h.NewStatus).Integer(h.Version).Integer(Stored.Time(h.OccurredAt))
+            statement.Row().Text(tenant).Id(h.Id).Id(h.TargetId.Value).Text(h.Action.ToString()).Text(h.OldStatus).Text(h.NewStatus).Integer(h.Version).Integer(Stored.Time(h.OccurredAt))
                 .Text(h.ActorId).Text(h.ActorName).Text(h.CorrelationId).Text(h.OperationId).Text(h.ClientAddress).Text(h.UserAgent).Text(h.Note).Integer(sequence);
             if (statement.IsFull)
             {
@@ -237,7 +239,11 @@ internal sealed class SqliteBulkWriter(Linq2DbDialect dialect) : DialectWriter
     }
 
 
+    /// <summary>Runs a statement per row with the unit of work's tenant as <c>@Tenant</c>.</summary>
     private static Task<int> ExecuteAsync<T>(
-        SqliteConnection connection, SqliteTransaction transaction, string sql, BatchParameter<T>[] parameters, IEnumerable<T> rows, CancellationToken cancellationToken) =>
-        PreparedBatch<T>.ExecuteAsync(connection, transaction, sql, parameters, rows, cancellationToken);
+        Unit unit, string sql, BatchParameter<T>[] parameters, IEnumerable<T> rows, CancellationToken cancellationToken) =>
+        PreparedBatch<T>.ExecuteAsync(unit.Connection, unit.Transaction, sql, [.. parameters, new BatchParameter<T>("@Tenant", _ => unit.Tenant)], rows, cancellationToken);
+
+    /// <summary>What every statement of a unit of work runs on, and in which tenant.</summary>
+    private sealed record Unit(SqliteConnection Connection, SqliteTransaction Transaction, string Tenant);
 }

@@ -39,7 +39,8 @@ public static class TargetTrackingServiceCollectionExtensions
                 sp.GetRequiredService<IOptions<TargetTrackingOptions>>().Value,
                 sp.GetRequiredService<TimeProvider>(),
                 sp.GetService<IAuditContextAccessor>(),
-                sp.GetService<ILogger<TargetTracker>>());
+                sp.GetService<ILogger<TargetTracker>>(),
+                sp.GetService<ITenantAccessor>());
         });
         services.TryAddSingleton(sp => sp.GetRequiredService<TargetTracker>().Pipeline);
         services.TryAddSingleton(sp => new TargetHealth(sp.GetRequiredService<TargetTracker>()));

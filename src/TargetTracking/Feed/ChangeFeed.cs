@@ -68,6 +68,26 @@ public sealed partial class ChangeFeed
     }
 
     /// <summary>
+    /// Reads one page of the feed of every tenant, for the host's own back office (never a tenant's user): each entry with
+    /// its tenant. Only this member reads across tenants; <see cref="ReadAsync"/> reads the tracker's tenant.
+    /// </summary>
+    /// <param name="after">The position to read after; <see langword="null"/> for the start of the feed.</param>
+    /// <param name="limit">How many entries at most; <see langword="null"/> for <see cref="ChangeFeedOptions.BatchSize"/>.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The entries with their tenants, in feed order; resume after the last one's token.</returns>
+    /// <exception cref="NotSupportedException">The store holds one tenant (<see cref="ITenantStore"/>): read <see cref="ReadAsync"/>.</exception>
+    /// <exception cref="TargetStoreUnavailableException">The store kept failing with transient errors.</exception>
+    public Task<IReadOnlyList<TenantFeedEntry>> ReadAllTenantsAsync(FeedToken? after = null, int? limit = null, CancellationToken cancellationToken = default)
+    {
+        var take = limit ?? _options.BatchSize;
+        Guard.Against.OutOfRange(take, nameof(limit), 1, ChangeFeedOptions.MaxBatchSize);
+        var store = _tracker.Store as ITenantStore
+            ?? throw new NotSupportedException($"The store {_tracker.Store.GetType().Name} holds one tenant only (it does not implement {nameof(ITenantStore)}): read its feed with ReadAsync.");
+        var from = after ?? FeedToken.Start;
+        return _tracker.Writer.ReadAsync(ct => store.ReadAllTenantsFeedAsync(from, take, ct), cancellationToken);
+    }
+
+    /// <summary>
     /// Follows the feed from a position, forever: yields every entry after it in commit order, then waits for more. A
     /// caught-up subscription waits efficiently: where the store notifies (PostgreSQL <c>LISTEN</c>/<c>NOTIFY</c>) it reads
     /// when told, and at least every <see cref="ChangeFeedOptions.MaxPollInterval"/>; elsewhere it polls, backing off from

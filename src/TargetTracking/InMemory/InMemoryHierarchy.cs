@@ -9,7 +9,7 @@ public sealed partial class InMemoryTargetStore
     public Task<HierarchyItem?> GetItemAsync(Guid id, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(Volatile.Read(ref _state).Items.GetValueOrDefault(id));
+        return Task.FromResult(Volatile.Read(ref Here.State).Items.GetValueOrDefault(id));
     }
 
     /// <inheritdoc />
@@ -17,7 +17,7 @@ public sealed partial class InMemoryTargetStore
     {
         Guard.Against.Null(query);
         cancellationToken.ThrowIfCancellationRequested();
-        var matches = Volatile.Read(ref _state).Items.Values.Where(i =>
+        var matches = Volatile.Read(ref Here.State).Items.Values.Where(i =>
             i.Kind == query.Kind
             && (query.Statuses is not { } statuses || statuses.Any(s => StatusStateMachine.SameStatus(s, i.Status)))
             && (query.TitleContains is not { } text || TextSearch.Normalize(i.Title).Contains(text, StringComparison.Ordinal))
@@ -31,7 +31,7 @@ public sealed partial class InMemoryTargetStore
     {
         Guard.Against.Null(page);
         cancellationToken.ThrowIfCancellationRequested();
-        var entries = Volatile.Read(ref _state).ItemHistory.GetValueOrDefault(id, []);
+        var entries = Volatile.Read(ref Here.State).ItemHistory.GetValueOrDefault(id, []);
         IReadOnlyList<HierarchyHistoryEntry> result = [.. entries.Reverse().Where(e => page.BeforeVersion is not { } before || e.Version < before).Take(page.Limit)];
         return Task.FromResult(result);
     }
@@ -40,7 +40,7 @@ public sealed partial class InMemoryTargetStore
     public Task<TargetPage> GetOutcomesAsync(Guid itemId, int skip, int take, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var state = Volatile.Read(ref _state);
+        var state = Volatile.Read(ref Here.State);
         var outcomes = state.Links.Keys.Where(k => k.ItemId == itemId).Select(k => state.Targets[k.TargetId]).OrderBy(t => t.Id).ToList();
         return Task.FromResult(new TargetPage([.. outcomes.Skip(skip).Take(take)], outcomes.Count));
     }
@@ -49,7 +49,7 @@ public sealed partial class InMemoryTargetStore
     public Task<HierarchyItemPage> GetRelatedItemsAsync(Guid itemId, HierarchyKind kind, int skip, int take, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var state = Volatile.Read(ref _state);
+        var state = Volatile.Read(ref Here.State);
         var outcomes = state.Links.Keys.Where(k => k.ItemId == itemId).Select(k => k.TargetId).ToHashSet();
         var related = state.Links.Values.Where(l => outcomes.Contains(l.TargetId) && l.Kind == kind && l.ItemId != itemId).Select(l => state.Items[l.ItemId]).Distinct();
         return Task.FromResult(Page(related, skip, take));
@@ -60,7 +60,7 @@ public sealed partial class InMemoryTargetStore
     {
         Guard.Against.Null(targetIds);
         cancellationToken.ThrowIfCancellationRequested();
-        var state = Volatile.Read(ref _state);
+        var state = Volatile.Read(ref Here.State);
         var wanted = targetIds.ToHashSet();
         IReadOnlyList<LinkedItem> found =
         [
@@ -74,7 +74,7 @@ public sealed partial class InMemoryTargetStore
     public Task<OutcomeTreePage> GetOutcomeTreeAsync(Guid itemId, int skip, int take, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var state = Volatile.Read(ref _state);
+        var state = Volatile.Read(ref Here.State);
         var outcomes = state.Links.Keys.Where(k => k.ItemId == itemId).Select(k => state.Targets[k.TargetId]).OrderBy(t => t.Id).ToList();
         var page = outcomes.Skip(skip).Take(take).Select(t => t.Id).ToHashSet();
         IReadOnlyList<LinkedItem> items =
@@ -89,7 +89,7 @@ public sealed partial class InMemoryTargetStore
     public Task<HierarchyItemPage> GetOrphansAsync(HierarchyKind kind, int skip, int take, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var state = Volatile.Read(ref _state);
+        var state = Volatile.Read(ref Here.State);
         var linked = state.Links.Keys.Select(k => k.ItemId).ToHashSet();
         return Task.FromResult(Page(state.Items.Values.Where(i => i.Kind == kind && !linked.Contains(i.Id)), skip, take));
     }
@@ -99,7 +99,7 @@ public sealed partial class InMemoryTargetStore
     {
         Guard.Against.Null(itemIds);
         cancellationToken.ThrowIfCancellationRequested();
-        var state = Volatile.Read(ref _state);
+        var state = Volatile.Read(ref Here.State);
         var tallies = new List<StatusTally>();
         foreach (var id in itemIds.Distinct())
         {
@@ -125,7 +125,7 @@ public sealed partial class InMemoryTargetStore
     }
 
     /// <summary>Test hook: the links as stored, as a database's links table holds them.</summary>
-    internal IReadOnlyCollection<OutcomeLink> Links => [.. Volatile.Read(ref _state).Links.Values];
+    internal IReadOnlyCollection<OutcomeLink> Links => [.. Volatile.Read(ref Here.State).Links.Values];
 
     private sealed partial class Session
     {
@@ -133,7 +133,7 @@ public sealed partial class InMemoryTargetStore
         {
             Guard.Against.Null(ids);
             cancellationToken.ThrowIfCancellationRequested();
-            var state = _pending ?? owner._state;
+            var state = _pending ?? partition.State;
             IReadOnlyDictionary<Guid, HierarchyItem> found = ids.Distinct().Where(state.Items.ContainsKey).ToDictionary(id => id, id => state.Items[id]);
             return Task.FromResult(found);
         }
@@ -143,7 +143,7 @@ public sealed partial class InMemoryTargetStore
             Guard.Against.Null(targetIds);
             Guard.Against.Null(itemIds);
             cancellationToken.ThrowIfCancellationRequested();
-            var state = _pending ?? owner._state;
+            var state = _pending ?? partition.State;
             var targets = targetIds.ToHashSet();
             var items = itemIds.ToHashSet();
             IReadOnlyList<OutcomeLink> found = [.. state.Links.Values.Where(l => targets.Contains(l.TargetId) || items.Contains(l.ItemId))];
@@ -154,7 +154,7 @@ public sealed partial class InMemoryTargetStore
         {
             Guard.Against.Null(changes);
             cancellationToken.ThrowIfCancellationRequested();
-            var state = _pending ?? owner._state;
+            var state = _pending ?? partition.State;
             var items = state.Items.ToBuilder();
             var links = state.Links.ToBuilder();
             var history = state.ItemHistory.ToBuilder();

@@ -8,17 +8,67 @@ namespace TargetTracking.InMemory;
 /// the write lock from <see cref="BeginWriteAsync"/> until the session ends, as row locks would serialize
 /// writers to the same rows in a database. Thread-safe; data lives as long as the instance.
 /// </summary>
-public sealed partial class InMemoryTargetStore : ITargetRepository, IOperationStore, IIntegrityStore, IHierarchyStore, IChangeFeedStore, IReportStore, IStagnationClaims
+public sealed partial class InMemoryTargetStore : ITargetRepository, IOperationStore, IIntegrityStore, IHierarchyStore, IChangeFeedStore, IReportStore, IStagnationClaims, ITenantStore
 {
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(TargetId, DateTimeOffset), StagnationClaim> _claims = new();
-    private State _state = State.Empty;
+    // What every tenant's view shares: the tenants' data, one writer at a time, one commit sequence.
+    private readonly Tenants _tenants;
+    private readonly Func<string> _tenant;
+
+    /// <summary>Initializes a new, empty store; its members work in <see cref="TenantIds.Default"/> (<see cref="ForTenant"/> for another).</summary>
+    public InMemoryTargetStore()
+        : this(new Tenants(), static () => TenantIds.Default)
+    {
+    }
+
+    private InMemoryTargetStore(Tenants tenants, Func<string> tenant)
+    {
+        _tenants = tenants;
+        _tenant = tenant;
+    }
+
+    private SemaphoreSlim _writeLock => _tenants.WriteLock;
+
+    /// <summary>Gets the data of the current call's tenant: the tenant leads every key, as a partition of its own.</summary>
+    private Partition Here => _tenants.Partitions.GetOrAdd(_tenant(), static _ => new Partition());
+
+    /// <inheritdoc />
+    public ITargetRepository ForTenant(Func<string> tenant)
+    {
+        Guard.Against.Null(tenant);
+        return new InMemoryTargetStore(_tenants, tenant);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<TenantFeedEntry>> ReadAllTenantsFeedAsync(FeedToken after, int limit, CancellationToken cancellationToken = default)
+    {
+        Guard.Against.Null(after);
+        cancellationToken.ThrowIfCancellationRequested();
+        IReadOnlyList<TenantFeedEntry> page =
+        [
+            .. _tenants.Partitions.SelectMany(p => Volatile.Read(ref p.Value.State).Feed.Select(row => new TenantFeedEntry(p.Key, new FeedEntry(row.Entry, FeedToken.Of(row.Sequence, row.Entry.Version, row.Entry.Id)))))
+                .Where(e => e.Entry.Token.CompareTo(after) > 0)
+                .OrderBy(e => e.Entry.Token)
+                .Take(limit),
+        ];
+        return Task.FromResult(page);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<string>> FindTenantsWithOpenOperationsAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        IReadOnlyList<string> tenants =
+        [
+            .. _tenants.Partitions.Where(p => Volatile.Read(ref p.Value.State).Operations.Values.Any(o => !o.Operation.IsFinished)).Select(p => p.Key).Order(StringComparer.Ordinal),
+        ];
+        return Task.FromResult(tenants);
+    }
 
     /// <inheritdoc />
     public Task<Target?> GetAsync(TargetId id, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(Volatile.Read(ref _state).Targets.GetValueOrDefault(id));
+        return Task.FromResult(Volatile.Read(ref Here.State).Targets.GetValueOrDefault(id));
     }
 
     /// <inheritdoc />
@@ -26,7 +76,7 @@ public sealed partial class InMemoryTargetStore : ITargetRepository, IOperationS
     {
         Guard.Against.Null(query);
         cancellationToken.ThrowIfCancellationRequested();
-        var matches = Volatile.Read(ref _state).Targets.Values.Where(t => Matches(t, query));
+        var matches = Volatile.Read(ref Here.State).Targets.Values.Where(t => Matches(t, query));
         var list = matches.ToList();
         list.Sort((a, b) =>
         {
@@ -46,7 +96,7 @@ public sealed partial class InMemoryTargetStore : ITargetRepository, IOperationS
     public Task<IReadOnlyList<StatusCount>> CountByStatusAsync(CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        IReadOnlyList<StatusCount> counts = [.. Volatile.Read(ref _state).Targets.Values.GroupBy(t => t.Status, StringComparer.Ordinal).Select(g => new StatusCount(g.Key, g.LongCount()))];
+        IReadOnlyList<StatusCount> counts = [.. Volatile.Read(ref Here.State).Targets.Values.GroupBy(t => t.Status, StringComparer.Ordinal).Select(g => new StatusCount(g.Key, g.LongCount()))];
         return Task.FromResult(counts);
     }
 
@@ -60,7 +110,7 @@ public sealed partial class InMemoryTargetStore : ITargetRepository, IOperationS
     public Task<BulkOperation?> GetOperationAsync(string operationId, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(Volatile.Read(ref _state).Operations.GetValueOrDefault(operationId)?.Operation);
+        return Task.FromResult(Volatile.Read(ref Here.State).Operations.GetValueOrDefault(operationId)?.Operation);
     }
 
     /// <inheritdoc />
@@ -70,7 +120,7 @@ public sealed partial class InMemoryTargetStore : ITargetRepository, IOperationS
         cancellationToken.ThrowIfCancellationRequested();
         IReadOnlyList<BulkOperation> found =
         [
-            .. Volatile.Read(ref _state).Operations.Values.Select(o => o.Operation)
+            .. Volatile.Read(ref Here.State).Operations.Values.Select(o => o.Operation)
                 .Where(o => statuses.Contains(o.Status) && (updatedBefore is not { } before || o.LastUpdatedAt < before))
                 .OrderBy(o => o.LastUpdatedAt).ThenBy(o => o.Id, StringComparer.Ordinal)
                 .Take(limit),
@@ -82,7 +132,7 @@ public sealed partial class InMemoryTargetStore : ITargetRepository, IOperationS
     public Task<IReadOnlyList<OperationItemFailure>> GetOperationFailuresAsync(string operationId, TargetId? after, int limit, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var failures = Volatile.Read(ref _state).Operations.GetValueOrDefault(operationId)?.Failures ?? [];
+        var failures = Volatile.Read(ref Here.State).Operations.GetValueOrDefault(operationId)?.Failures ?? [];
         IReadOnlyList<OperationItemFailure> page = [.. failures.Where(f => after is not { } a || f.TargetId.CompareTo(a) > 0).OrderBy(f => f.TargetId).Take(limit)];
         return Task.FromResult(page);
     }
@@ -93,9 +143,10 @@ public sealed partial class InMemoryTargetStore : ITargetRepository, IOperationS
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var state = _state;
+            var here = Here;
+            var state = here.State;
             var expired = state.Operations.Values.Where(o => o.Operation.IsFinished && o.Operation.CompletedAt < completedBefore).Select(o => o.Operation.Id).ToList();
-            Volatile.Write(ref _state, state with { Operations = state.Operations.RemoveRange(expired) });
+            Volatile.Write(ref here.State, state with { Operations = state.Operations.RemoveRange(expired) });
             return expired.Count;
         }
         finally
@@ -109,7 +160,7 @@ public sealed partial class InMemoryTargetStore : ITargetRepository, IOperationS
     {
         Guard.Against.Null(page);
         cancellationToken.ThrowIfCancellationRequested();
-        var entries = Volatile.Read(ref _state).History.GetValueOrDefault(id, []);
+        var entries = Volatile.Read(ref Here.State).History.GetValueOrDefault(id, []);
         IReadOnlyList<HistoryEntry> result = [.. entries.Reverse().Where(e => page.BeforeVersion is not { } before || e.Version < before).Take(page.Limit)];
         return Task.FromResult(result);
     }
@@ -121,7 +172,7 @@ public sealed partial class InMemoryTargetStore : ITargetRepository, IOperationS
         cancellationToken.ThrowIfCancellationRequested();
         IReadOnlyList<HistoryEntry> result =
         [
-            .. Volatile.Read(ref _state).History.Values.SelectMany(e => e)
+            .. Volatile.Read(ref Here.State).History.Values.SelectMany(e => e)
                 .Where(e => e.OccurredAt > request.Since || (e.OccurredAt == request.Since && (request.AfterId is not { } after || e.Id.CompareTo(after) > 0)))
                 .OrderBy(e => e.OccurredAt).ThenBy(e => e.Id)
                 .Take(request.Limit),
@@ -143,7 +194,7 @@ public sealed partial class InMemoryTargetStore : ITargetRepository, IOperationS
         cancellationToken.ThrowIfCancellationRequested();
         IReadOnlyList<FeedEntry> page =
         [
-            .. Volatile.Read(ref _state).Feed
+            .. Volatile.Read(ref Here.State).Feed
                 .Select(row => new FeedEntry(row.Entry, FeedToken.Of(row.Sequence, row.Entry.Version, row.Entry.Id)))
                 .Where(e => e.Token.CompareTo(after) > 0)
                 .OrderBy(e => e.Token)
@@ -155,8 +206,9 @@ public sealed partial class InMemoryTargetStore : ITargetRepository, IOperationS
     /// <inheritdoc />
     public async Task<ITargetWriteSession> BeginWriteAsync(CancellationToken cancellationToken = default)
     {
+        var here = Here;
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return new Session(this);
+        return new Session(this, here);
     }
 
     /// <inheritdoc />
@@ -180,7 +232,7 @@ public sealed partial class InMemoryTargetStore : ITargetRepository, IOperationS
         Guard.Against.Null(scan);
         Guard.Against.Null(found);
         cancellationToken.ThrowIfCancellationRequested();
-        var state = Volatile.Read(ref _state);
+        var state = Volatile.Read(ref Here.State);
         return Task.FromResult(IntegrityModel.Scan(state.Targets, state.History, state.Items, state.Links.Values, scan, found));
     }
 
@@ -192,7 +244,7 @@ public sealed partial class InMemoryTargetStore : ITargetRepository, IOperationS
     public Task<IReadOnlyList<StayFacts>> GetStaysAsync(TargetId id, DateTimeOffset cut, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        IReadOnlyList<StayFacts> stays = ReportModel.Stays(Volatile.Read(ref _state).History.GetValueOrDefault(id, []), cut);
+        IReadOnlyList<StayFacts> stays = ReportModel.Stays(Volatile.Read(ref Here.State).History.GetValueOrDefault(id, []), cut);
         return Task.FromResult(stays);
     }
 
@@ -203,7 +255,7 @@ public sealed partial class InMemoryTargetStore : ITargetRepository, IOperationS
     public Task<IReadOnlyList<StatusCount>> CountAsOfAsync(DateTimeOffset cut, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(ReportModel.CountAsOf(Volatile.Read(ref _state).History.Values, cut));
+        return Task.FromResult(ReportModel.CountAsOf(Volatile.Read(ref Here.State).History.Values, cut));
     }
 
     /// <summary>Computes pipeline facts by brute force over one snapshot (the model).</summary>
@@ -214,7 +266,7 @@ public sealed partial class InMemoryTargetStore : ITargetRepository, IOperationS
     {
         Guard.Against.Null(query);
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(ReportModel.Pipeline(Volatile.Read(ref _state).History.Values, query));
+        return Task.FromResult(ReportModel.Pipeline(Volatile.Read(ref Here.State).History.Values, query));
     }
 
     /// <summary>Streams the operations of a period and computes how they touched targets, over one snapshot (the model).</summary>
@@ -227,7 +279,7 @@ public sealed partial class InMemoryTargetStore : ITargetRepository, IOperationS
         Guard.Against.Null(query);
         Guard.Against.Null(operation);
         cancellationToken.ThrowIfCancellationRequested();
-        var state = Volatile.Read(ref _state);
+        var state = Volatile.Read(ref Here.State);
         foreach (var o in state.Operations.Values.Select(o => o.Operation).Where(o => o.CreatedAt >= query.From && o.CreatedAt < query.To).OrderBy(o => o.CreatedAt).ThenBy(o => o.Id, StringComparer.Ordinal))
         {
             operation(o);
@@ -241,7 +293,7 @@ public sealed partial class InMemoryTargetStore : ITargetRepository, IOperationS
     {
         Guard.Against.Null(claim);
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(_claims.TryAdd((claim.TargetId, claim.StayStartedAt), claim));
+        return Task.FromResult(Here.Claims.TryAdd((claim.TargetId, claim.StayStartedAt), claim));
     }
 
     /// <inheritdoc />
@@ -249,7 +301,7 @@ public sealed partial class InMemoryTargetStore : ITargetRepository, IOperationS
     {
         Guard.Against.Null(claim);
         cancellationToken.ThrowIfCancellationRequested();
-        _claims.TryRemove((claim.TargetId, claim.StayStartedAt), out _);
+        Here.Claims.TryRemove((claim.TargetId, claim.StayStartedAt), out _);
         return Task.CompletedTask;
     }
 
@@ -278,10 +330,11 @@ public sealed partial class InMemoryTargetStore : ITargetRepository, IOperationS
     /// <summary>Replaces the state under the write lock, for the test hooks.</summary>
     private void Rewrite(Func<State, State> change)
     {
+        var here = Here;
         _writeLock.Wait();
         try
         {
-            Volatile.Write(ref _state, change(_state));
+            Volatile.Write(ref here.State, change(here.State));
         }
         finally
         {
@@ -315,17 +368,33 @@ public sealed partial class InMemoryTargetStore : ITargetRepository, IOperationS
 
         /// <summary>Gets every stored entry with the commit sequence of its unit of work, in commit order.</summary>
         public ImmutableList<FeedRow> Feed { get; init; } = [];
-
-        /// <summary>Gets the last commit sequence taken.</summary>
-        public long FeedClock { get; init; }
     }
 
     private sealed record FeedRow(long Sequence, HistoryEntry Entry);
 
+    /// <summary>One tenant's data.</summary>
+    private sealed class Partition
+    {
+        public readonly System.Collections.Concurrent.ConcurrentDictionary<(TargetId, DateTimeOffset), StagnationClaim> Claims = new();
+#pragma warning disable SA1401 // A field, so readers and the committing writer use Volatile on it.
+        public State State = State.Empty;
+#pragma warning restore SA1401
+    }
+
+    /// <summary>Every tenant's data, the one write lock and the commit sequence all tenants share (as a database's are).</summary>
+    private sealed class Tenants
+    {
+        public readonly System.Collections.Concurrent.ConcurrentDictionary<string, Partition> Partitions = new(StringComparer.Ordinal);
+        public readonly SemaphoreSlim WriteLock = new(1, 1);
+#pragma warning disable SA1401 // Taken under the write lock.
+        public long FeedClock;
+#pragma warning restore SA1401
+    }
+
     /// <summary>An operation with its fixed selection (sorted ids) and its failures.</summary>
     private sealed record StoredOperation(BulkOperation Operation, ImmutableArray<TargetId> Items, ImmutableList<OperationItemFailure> Failures);
 
-    private sealed partial class Session(InMemoryTargetStore owner) : IHierarchyWriteSession, IOperationWriteSession
+    private sealed partial class Session(InMemoryTargetStore owner, InMemoryTargetStore.Partition partition) : IHierarchyWriteSession, IOperationWriteSession
     {
         private readonly List<HistoryEntry> _added = [];
         private State? _pending;
@@ -335,7 +404,7 @@ public sealed partial class InMemoryTargetStore : ITargetRepository, IOperationS
         {
             Guard.Against.Null(ids);
             cancellationToken.ThrowIfCancellationRequested();
-            var state = _pending ?? owner._state;
+            var state = _pending ?? partition.State;
             IReadOnlyDictionary<TargetId, Target> found = ids.Where(state.Targets.ContainsKey).Distinct().ToDictionary(id => id, id => state.Targets[id]);
             return Task.FromResult(found);
         }
@@ -344,7 +413,7 @@ public sealed partial class InMemoryTargetStore : ITargetRepository, IOperationS
         {
             Guard.Against.Null(changes);
             cancellationToken.ThrowIfCancellationRequested();
-            var state = _pending ?? owner._state;
+            var state = _pending ?? partition.State;
             var targets = state.Targets.ToBuilder();
             var history = state.History.ToBuilder();
 
@@ -415,7 +484,7 @@ public sealed partial class InMemoryTargetStore : ITargetRepository, IOperationS
             Guard.Against.Null(operation);
             Guard.Against.Null(selection);
             cancellationToken.ThrowIfCancellationRequested();
-            var state = _pending ?? owner._state;
+            var state = _pending ?? partition.State;
             if (state.Operations.ContainsKey(operation.Id))
             {
                 return Task.FromResult<long?>(null);
@@ -431,13 +500,13 @@ public sealed partial class InMemoryTargetStore : ITargetRepository, IOperationS
         public Task<BulkOperation?> LockOperationAsync(string operationId, CancellationToken cancellationToken = default)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            return Task.FromResult((_pending ?? owner._state).Operations.GetValueOrDefault(operationId)?.Operation);
+            return Task.FromResult((_pending ?? partition.State).Operations.GetValueOrDefault(operationId)?.Operation);
         }
 
         public Task<IReadOnlyList<TargetId>> ReadOperationItemsAsync(string operationId, TargetId? after, int limit, CancellationToken cancellationToken = default)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var items = (_pending ?? owner._state).Operations.GetValueOrDefault(operationId)?.Items ?? [];
+            var items = (_pending ?? partition.State).Operations.GetValueOrDefault(operationId)?.Items ?? [];
             var start = after is { } a ? items.BinarySearch(a) is var i && i >= 0 ? i + 1 : ~i : 0;
             IReadOnlyList<TargetId> page = [.. items.Skip(start).Take(limit)];
             return Task.FromResult(page);
@@ -448,7 +517,7 @@ public sealed partial class InMemoryTargetStore : ITargetRepository, IOperationS
             Guard.Against.Null(operation);
             Guard.Against.Null(failures);
             cancellationToken.ThrowIfCancellationRequested();
-            var state = _pending ?? owner._state;
+            var state = _pending ?? partition.State;
             var stored = state.Operations.GetValueOrDefault(operation.Id) ?? throw new InvalidOperationException($"Operation '{operation.Id}' does not exist.");
             _pending = state with { Operations = state.Operations.SetItem(operation.Id, stored with { Operation = operation, Failures = stored.Failures.AddRange(failures) }) };
             return Task.CompletedTask;
@@ -463,12 +532,12 @@ public sealed partial class InMemoryTargetStore : ITargetRepository, IOperationS
                 // The commit sequence is taken at the commit, one writer at a time: commit order is feed order.
                 if (_added.Count > 0)
                 {
-                    var sequence = pending.FeedClock + 1;
-                    pending = pending with { FeedClock = sequence, Feed = pending.Feed.AddRange(_added.Select(e => new FeedRow(sequence, e))) };
+                    var sequence = ++owner._tenants.FeedClock;
+                    pending = pending with { Feed = pending.Feed.AddRange(_added.Select(e => new FeedRow(sequence, e))) };
                     _added.Clear();
                 }
 
-                Volatile.Write(ref owner._state, pending);
+                Volatile.Write(ref partition.State, pending);
                 _pending = null;
             }
 

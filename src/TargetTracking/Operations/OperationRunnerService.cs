@@ -39,9 +39,10 @@ public sealed partial class OperationRunnerService : BackgroundService
         {
             try
             {
-                foreach (var operation in await _operations.FindRunnableAsync(10, stoppingToken).ConfigureAwait(false))
+                // Every tenant's, each run in its own tenant.
+                foreach (var (operations, operation) in await _operations.FindRunnableInEveryTenantAsync(10, stoppingToken).ConfigureAwait(false))
                 {
-                    var result = await _operations.RunAsync(operation.Id, null, stoppingToken).ConfigureAwait(false);
+                    var result = await operations.RunAsync(operation.Id, null, stoppingToken).ConfigureAwait(false);
                     if (result.IsSuccess)
                     {
                         LogRan(_logger, operation.Id, result.Value.Status, result.Value.Processed, result.Value.Total);

@@ -23,12 +23,43 @@ public sealed partial class TargetOperations
     /// <param name="logger">Logs failed batch attempts.</param>
     /// <exception cref="NotSupportedException">The store does not support tracked operations.</exception>
     public TargetOperations(TargetTracker tracker, ILogger<TargetOperations>? logger = null)
+        : this(tracker, (ILogger?)logger ?? NullLogger.Instance)
+    {
+    }
+
+    private TargetOperations(TargetTracker tracker, ILogger logger)
     {
         Guard.Against.Null(tracker);
         _tracker = tracker;
         _operations = tracker.Port<IOperationStore>();
         _options = tracker.Options.Operations;
-        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _logger = logger;
+    }
+
+    /// <summary>Returns the operations of one tenant (<see cref="TargetTracker.ForTenant"/>).</summary>
+    /// <param name="tenant">The tenant.</param>
+    /// <returns>The operations of that tenant; this instance is unchanged.</returns>
+    public TargetOperations ForTenant(string tenant) => new(_tracker.ForTenant(tenant), _logger);
+
+    /// <summary>
+    /// Finds the runnable operations of every tenant, each with the operations of its own tenant to run it with (a runner
+    /// handles one tenant's operation at a time); a store of one tenant answers <see cref="FindRunnableAsync"/>.
+    /// </summary>
+    internal async Task<IReadOnlyList<(TargetOperations Tenant, BulkOperation Operation)>> FindRunnableInEveryTenantAsync(int limit, CancellationToken cancellationToken)
+    {
+        if (_tracker.Store is not ITenantStore tenants)
+        {
+            return [.. (await FindRunnableAsync(limit, cancellationToken).ConfigureAwait(false)).Select(o => (this, o))];
+        }
+
+        var found = new List<(TargetOperations, BulkOperation)>();
+        foreach (var tenant in await _tracker.Writer.ReadAsync(tenants.FindTenantsWithOpenOperationsAsync, cancellationToken).ConfigureAwait(false))
+        {
+            var scoped = ForTenant(tenant);
+            found.AddRange((await scoped.FindRunnableAsync(limit, cancellationToken).ConfigureAwait(false)).Select(o => (scoped, o)));
+        }
+
+        return found;
     }
 
     /// <summary>

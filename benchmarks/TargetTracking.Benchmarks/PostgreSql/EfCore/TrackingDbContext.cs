@@ -7,6 +7,8 @@ namespace TargetTracking.Benchmarks.PostgreSql.EfCore;
 /// <summary>A target row as a hand-rolled EF Core model maps it.</summary>
 internal sealed class TargetEntity
 {
+    public string TenantId { get; set; } = "default";
+
     public Guid Id { get; set; }
 
     public string Name { get; set; } = "";
@@ -34,6 +36,8 @@ internal sealed class TargetEntity
 /// <summary>A history row as a hand-rolled EF Core model maps it.</summary>
 internal sealed class HistoryEntity
 {
+    public string TenantId { get; set; } = "default";
+
     public Guid Id { get; set; }
 
     public Guid TargetId { get; set; }
@@ -77,7 +81,8 @@ internal sealed class TrackingDbContext(DbContextOptions<TrackingDbContext> opti
         modelBuilder.Entity<TargetEntity>(target =>
         {
             target.ToTable("targets");
-            target.HasKey(t => t.Id);
+            target.HasKey(t => new { t.TenantId, t.Id });
+            target.Property(t => t.TenantId).HasColumnName("tenant_id");
             target.Property(t => t.Id).HasColumnName("id").ValueGeneratedNever();
             target.Property(t => t.Name).HasColumnName("name");
             target.Property(t => t.NameNorm).HasColumnName("name_norm");
@@ -93,7 +98,8 @@ internal sealed class TrackingDbContext(DbContextOptions<TrackingDbContext> opti
         modelBuilder.Entity<HistoryEntity>(history =>
         {
             history.ToTable("target_history");
-            history.HasKey(h => h.Id);
+            history.HasKey(h => new { h.TenantId, h.Id });
+            history.Property(h => h.TenantId).HasColumnName("tenant_id");
             history.Property(h => h.Id).HasColumnName("id").ValueGeneratedNever();
             history.Property(h => h.TargetId).HasColumnName("target_id");
             history.Property(h => h.Action).HasColumnName("action");

@@ -11,7 +11,10 @@ namespace TargetTracking.Benchmarks.PostgreSql.Linq2Db;
 [Table("targets", Schema = PostgreSqlBenchDatabase.Schema)]
 internal sealed class TargetRow
 {
-    [Column("id"), PrimaryKey, NotNull]
+    [Column("tenant_id"), PrimaryKey(0), NotNull]
+    public string TenantId { get; set; } = "default";
+
+    [Column("id"), PrimaryKey(1), NotNull]
     public Guid Id { get; set; }
 
     [Column("status"), Nullable]
@@ -32,7 +35,10 @@ internal sealed class TargetRow
 [Table("target_history", Schema = PostgreSqlBenchDatabase.Schema)]
 internal sealed class HistoryRow
 {
-    [Column("id"), PrimaryKey, NotNull]
+    [Column("tenant_id"), PrimaryKey(0), NotNull]
+    public string TenantId { get; set; } = "default";
+
+    [Column("id"), PrimaryKey(1), NotNull]
     public Guid Id { get; set; }
 
     [Column("target_id"), NotNull]
