@@ -11,8 +11,11 @@ namespace TargetTracking.Benchmarks.Sqlite.Linq2Db;
 [Table("targets")]
 internal sealed class TargetRow
 {
+    [Column("tenant_id"), PrimaryKey(0), NotNull]
+    public string TenantId { get; set; } = "default";
+
     // A string key marked not-null: otherwise linq2db makes comparisons on it null-safe (… OR id IS NULL …).
-    [Column("id"), PrimaryKey, NotNull]
+    [Column("id"), PrimaryKey(1), NotNull]
     public string Id { get; set; } = "";
 
     [Column("status"), Nullable]
@@ -32,7 +35,10 @@ internal sealed class TargetRow
 [Table("target_history")]
 internal sealed class HistoryRow
 {
-    [Column("id"), PrimaryKey, NotNull]
+    [Column("tenant_id"), PrimaryKey(0), NotNull]
+    public string TenantId { get; set; } = "default";
+
+    [Column("id"), PrimaryKey(1), NotNull]
     public string Id { get; set; } = "";
 
     [Column("target_id"), NotNull]
