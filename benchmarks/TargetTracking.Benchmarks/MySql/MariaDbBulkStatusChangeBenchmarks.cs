@@ -319,7 +319,7 @@ public class MariaDbBulkStatusChangeBenchmarks
                 (SELECT COUNT(*) FROM targets
                  WHERE tenant_id = 'default' AND id IN {sample} AND status = @to AND version = 2 AND status_changed_at = updated_at AND updated_at > created_at),
                 (SELECT COUNT(*) FROM target_history),
-                (SELECT COUNT(*) FROM target_history AS h JOIN targets AS t ON t.id = h.target_id
+                (SELECT COUNT(*) FROM target_history AS h JOIN targets AS t ON t.tenant_id = h.tenant_id AND t.id = h.target_id
                  WHERE h.tenant_id = 'default' AND h.target_id IN {sample} AND h.action = 'StatusChanged' AND h.old_status = @from AND h.new_status = @to
                    AND h.version = t.version AND h.occurred_at = t.updated_at AND h.actor_id = @actorId AND h.actor_name = @actorName
                    AND h.correlation_id = @correlation AND h.operation_id IS NULL AND h.client_address = @client AND h.user_agent = @agent)

@@ -375,7 +375,7 @@ public partial class PostgreSqlBulkStatusChangeBenchmarks
                 (SELECT count(*) FROM {PostgreSqlBenchDatabase.Targets}
                  WHERE tenant_id = 'default' AND id = ANY($1) AND status = $3 AND version = 2 AND status_changed_at = updated_at AND updated_at > created_at),
                 (SELECT count(*) FROM {PostgreSqlBenchDatabase.History}),
-                (SELECT count(*) FROM {PostgreSqlBenchDatabase.History} AS h JOIN {PostgreSqlBenchDatabase.Targets} AS t ON t.id = h.target_id
+                (SELECT count(*) FROM {PostgreSqlBenchDatabase.History} AS h JOIN {PostgreSqlBenchDatabase.Targets} AS t ON t.tenant_id = h.tenant_id AND t.id = h.target_id
                  WHERE h.tenant_id = 'default' AND h.target_id = ANY($1) AND h.action = 'StatusChanged' AND h.old_status = $2 AND h.new_status = $3
                    AND h.version = t.version AND h.occurred_at = t.updated_at AND h.actor_id = $4 AND h.actor_name = $5
                    AND h.correlation_id = $6 AND h.operation_id IS NULL AND h.client_address = $7 AND h.user_agent = $8)
