@@ -10,6 +10,8 @@ namespace TargetTracking.PostgreSql.Tests;
 /// </summary>
 public sealed class LeastPrivilegeFixture : IStoreFixture, IAsyncLifetime
 {
+    private const long CatalogLock = 7_428_001;
+
     private readonly string _suffix = Guid.NewGuid().ToString("N")[..10];
     private readonly List<NpgsqlDataSource> _dataSources = [];
 
@@ -31,9 +33,17 @@ public sealed class LeastPrivilegeFixture : IStoreFixture, IAsyncLifetime
         var admin = new NpgsqlConnectionStringBuilder(await PostgreSqlServer.GetConnectionStringAsync());
         Admin = Track(NpgsqlDataSource.Create(admin.ConnectionString));
         var password = Guid.NewGuid().ToString("N");
-        await Db.ExecuteAsync(Admin, $"CREATE ROLE {Migrator} LOGIN PASSWORD '{password}'");
-        await Db.ExecuteAsync(Admin, $"CREATE ROLE {Application} LOGIN PASSWORD '{password}'");
-        await Db.ExecuteAsync(Admin, $"GRANT CREATE ON DATABASE \"{admin.Database}\" TO {Migrator}");
+        // Several classes use this fixture and start together: two GRANTs on the one database row at once fail with
+        // "tuple concurrently updated" (XX000), so the catalog changes of every fixture take turns on one lock, held
+        // to the end of the batch's implicit transaction.
+        await Db.ExecuteAsync(
+            Admin,
+            $"""
+            SELECT pg_advisory_xact_lock({CatalogLock});
+            CREATE ROLE {Migrator} LOGIN PASSWORD '{password}';
+            CREATE ROLE {Application} LOGIN PASSWORD '{password}';
+            GRANT CREATE ON DATABASE "{admin.Database}" TO {Migrator}
+            """);
         AsMigrator = Track(NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(admin.ConnectionString) { Username = Migrator, Password = password }.ConnectionString));
         AsApplication = Track(NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(admin.ConnectionString) { Username = Application, Password = password }.ConnectionString));
     }
@@ -54,7 +64,7 @@ public sealed class LeastPrivilegeFixture : IStoreFixture, IAsyncLifetime
         {
             try
             {
-                await Db.ExecuteAsync(Admin, $"DROP OWNED BY {Migrator}, {Application} CASCADE; DROP ROLE {Application}; DROP ROLE {Migrator}");
+                await Db.ExecuteAsync(Admin, $"SELECT pg_advisory_xact_lock({CatalogLock}); DROP OWNED BY {Migrator}, {Application} CASCADE; DROP ROLE {Application}; DROP ROLE {Migrator}");
                 break;
             }
             catch (PostgresException) when (attempt < 5)

@@ -21,6 +21,7 @@ internal sealed class RoundTripCounter : IAsyncDisposable
     private readonly List<Task> _relays = [];
     private readonly Task _accepting;
     private int _roundTrips;
+    private MemoryStream _sent = new();
 
     public RoundTripCounter(string host, int port)
     {
@@ -34,7 +35,35 @@ internal sealed class RoundTripCounter : IAsyncDisposable
 
     public int RoundTrips => Volatile.Read(ref _roundTrips);
 
-    public void Reset() => Interlocked.Exchange(ref _roundTrips, 0);
+    public void Reset()
+    {
+        Interlocked.Exchange(ref _roundTrips, 0);
+        lock (_relays)
+        {
+            _sent = new MemoryStream();
+        }
+    }
+
+    /// <summary>Counts the times <paramref name="text"/> crossed the wire from client to server since the last <see cref="Reset"/>.</summary>
+    public int SentCount(string text)
+    {
+        byte[] sent;
+        lock (_relays)
+        {
+            sent = _sent.ToArray();
+        }
+
+        var marker = System.Text.Encoding.UTF8.GetBytes(text);
+        var count = 0;
+        var rest = sent.AsSpan();
+        for (var at = rest.IndexOf(marker); at >= 0; at = rest.IndexOf(marker))
+        {
+            count++;
+            rest = rest[(at + marker.Length)..];
+        }
+
+        return count;
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -78,11 +107,11 @@ internal sealed class RoundTripCounter : IAsyncDisposable
         await server.ConnectAsync(_host, _port, _stop.Token);
         var exchange = new Exchange(() => Interlocked.Increment(ref _roundTrips));
         await Task.WhenAny(
-            PumpAsync(client.GetStream(), server.GetStream(), new MessageReader(startsUntyped: true, exchange.FromClient)),
-            PumpAsync(server.GetStream(), client.GetStream(), new MessageReader(startsUntyped: false, exchange.FromServer)));
+            PumpAsync(client.GetStream(), server.GetStream(), new MessageReader(startsUntyped: true, exchange.FromClient), record: true),
+            PumpAsync(server.GetStream(), client.GetStream(), new MessageReader(startsUntyped: false, exchange.FromServer), record: false));
     }
 
-    private async Task PumpAsync(NetworkStream from, NetworkStream to, MessageReader messages)
+    private async Task PumpAsync(NetworkStream from, NetworkStream to, MessageReader messages, bool record)
     {
         var buffer = new byte[64 * 1024];
         try
@@ -96,6 +125,14 @@ internal sealed class RoundTripCounter : IAsyncDisposable
                 }
 
                 messages.Feed(buffer.AsSpan(0, read));
+                if (record)
+                {
+                    lock (_relays)
+                    {
+                        _sent.Write(buffer, 0, read);
+                    }
+                }
+
                 await to.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
             }
         }

@@ -100,4 +100,34 @@ public sealed class RoundTripTests(PostgreSqlFixture fixture, ITestOutputHelper 
         Assert.Equal(2, large.Changes);  // SELECT … FOR UPDATE (BEGIN rides along), one batch of writes ending in COMMIT
         Assert.Equal(1 + 10 + 10_000, (await tracker.QueryAsync(new TargetQuery { Statuses = ["Cold"], Take = 1 })).TotalCount);
     }
+
+    [Fact]
+    public async Task TheTenant_IsSetWithTheFirstCommandOfEachTransaction_NotWithEveryCommand()
+    {
+        const string TenantBlock = "DO $tt$";
+        var server = new NpgsqlConnectionStringBuilder(fixture.ConnectionString);
+        await using var counter = new RoundTripCounter(server.Host!, server.Port);
+        await using var dataSource = Proxied(fixture, counter);
+        var tracker = TestTracker.For(await fixture.CreatePostgreSqlRepositoryAsync(dataSource));
+        var ids = new List<TargetId>();
+        for (var i = 0; i < 3; i++)
+        {
+            ids.Add((await tracker.CreateAsync(new NewTarget($"T{i}", Status: "Cold"))).Value!.Id);
+        }
+
+        counter.Reset();
+        var page = await tracker.QueryAsync(new TargetQuery { Statuses = ["Cold"] });
+        var query = (counter.RoundTrips, counter.SentCount(TenantBlock));
+
+        counter.Reset();
+        await tracker.GetAsync(ids[1]);
+        await tracker.GetAsync(ids[2]);
+        var reads = (counter.RoundTrips, counter.SentCount(TenantBlock));
+        output.WriteLine($"query (count, then page, in one snapshot): {query}; two reads: {reads}");
+
+        Assert.Equal(3, page.Items.Count);
+        Assert.True(query.RoundTrips >= 2, "the query counts, then reads the page, in one snapshot transaction");
+        Assert.Equal(1, query.Item2);
+        Assert.Equal((2, 2), reads); // a command outside a transaction is a transaction of its own: each sets it
+    }
 }

@@ -10,16 +10,22 @@ namespace TargetTracking.PostgreSql;
 internal sealed class PostgreSqlSessions(string schema) : DialectSessions
 {
     // Npgsql sends BEGIN with the session's first statement: no round trip of its own.
-    public override Task BeginWriteAsync(DataConnection db, CancellationToken cancellationToken) =>
-        db.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+    public override async Task BeginWriteAsync(DataConnection db, CancellationToken cancellationToken)
+    {
+        await db.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
+        TenantSetting.Begun(db);
+    }
 
-    public override Task BeginSnapshotReadAsync(DataConnection db, CancellationToken cancellationToken) =>
-        db.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
+    public override async Task BeginSnapshotReadAsync(DataConnection db, CancellationToken cancellationToken)
+    {
+        await db.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
+        TenantSetting.Begun(db);
+    }
 
     public override IQueryable<T> ForUpdate<T>(IQueryable<T> query) => query.AsPostgreSQL().ForUpdateHint();
 
-    // Every command sets the transaction's tenant for the row-level security policies (TenantSetting).
-    public override void OnConnect(DataConnection db, string tenant) => db.AddInterceptor(new TenantSetting(tenant));
+    // Every transaction sets its tenant for the row-level security policies with its first command (TenantSetting).
+    public override void OnConnect(DataConnection db, string tenant) => TenantSetting.Attach(db, tenant);
 
     public override IFeedListener? Listen(Func<DataConnection> connect) => new PostgreSqlFeedListener(connect, schema);
 }
