@@ -17,7 +17,7 @@ using TargetTracking.PostgreSql.Tests;
 // dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- --verify                 (check what every bulk competitor writes)
 // dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- [--short] --feed-latency (change feed latency on PostgreSQL, NOTIFY and polling)
 // dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- [--short] --growth       (a change vs the target's history length, a bulk vs table size; 3 databases)
-// dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- --profile [seconds] [library|floor|pair]  (a loop of single changes for a profiler; eng/profile-single)
+// dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- --profile [seconds] [library|store|store-di|floor|pair] [prepared]  (a loop of single changes for a profiler; eng/profile-single)
 // dotnet run -c Release --project benchmarks/TargetTracking.Benchmarks -- --smoke                  (every class once, Dry job, smallest sizes; eng/benchmark-smoke)
 var shortRun = args.Contains("--short");
 var operations = args.Contains("--operations");
@@ -123,7 +123,9 @@ if (profile)
 {
     // A steady loop of single status changes for a sampling profiler to attach to (eng/profile-single); seconds from the command line.
     await PostgreSqlSingleStatusChangeBenchmarks.LoopAsync(
-        rest.Length > 1 ? rest[1] : "library", TimeSpan.FromSeconds(rest.Length > 0 ? int.Parse(rest[0], System.Globalization.CultureInfo.InvariantCulture) : 30), Console.Out);
+        rest.Length > 1 ? rest[1] : "library",
+        autoPrepare: rest.Length > 2 && rest[2] == "prepared",
+        TimeSpan.FromSeconds(rest.Length > 0 ? int.Parse(rest[0], System.Globalization.CultureInfo.InvariantCulture) : 30), Console.Out);
     return 0;
 }
 

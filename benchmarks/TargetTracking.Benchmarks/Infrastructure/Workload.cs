@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+
 namespace TargetTracking.Benchmarks.Infrastructure;
 
 /// <summary>One item of a bulk change: a target as the caller read it.</summary>
@@ -97,6 +99,18 @@ internal sealed class Workload
         UserAgent = "TargetTracking.Benchmarks/1.0",
     };
 
+    /// <summary>
+    /// A container whose tracker asks a host's accessor for the tenant of every call (with <c>Tenancy.Required</c> in
+    /// <paramref name="register"/>): tenancy on. The accessor names the default tenant, whose rows every competitor writes.
+    /// </summary>
+    public static ServiceProvider TenantServices(Action<IServiceCollection> register)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<ITenantAccessor>(new HostTenant());
+        register(services);
+        return services.BuildServiceProvider();
+    }
+
     /// <summary>The transition check hand-written code makes before writing (the core makes its own).</summary>
     public static bool IsAllowed(string? from, string? to) =>
         (from, to) is (FromStatus, ToStatus) or (ToStatus, FromStatus);
@@ -124,5 +138,10 @@ internal sealed class Workload
         b[8] = (byte)(0x80 | (random[2] & 0x3F));
         random.AsSpan(3, 7).CopyTo(b[9..]);
         return new Guid(b, bigEndian: true);
+    }
+
+    private sealed class HostTenant : ITenantAccessor
+    {
+        public string? Tenant => TenantIds.Default;
     }
 }

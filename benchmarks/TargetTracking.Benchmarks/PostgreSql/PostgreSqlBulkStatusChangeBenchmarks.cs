@@ -19,7 +19,7 @@ public partial class PostgreSqlBulkStatusChangeBenchmarks
     // The practical limit: one statement updates the targets whose version still matches and feeds the
     // changed rows into the history insert. The caller read status and version; a matching version proves
     // the status is still the one read.
-    private static readonly string SetBasedSql =
+    private static readonly string Changed =
         $"""
         WITH changed AS (
             UPDATE {PostgreSqlBenchDatabase.Targets} AS t
@@ -28,27 +28,24 @@ public partial class PostgreSqlBulkStatusChangeBenchmarks
             WHERE t.tenant_id = 'default' AND t.id = r.id AND t.version = r.expected_version
             RETURNING r.history_id, t.id, r.old_status, r.new_status, t.version
         )
+        """;
+
+    private static readonly string InsertChangedHistory =
+        $"""
         INSERT INTO {PostgreSqlBenchDatabase.History}
             (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent)
         SELECT 'default', c.history_id, c.id, 'StatusChanged', c.old_status, c.new_status, c.version, $6, $7, $8, $9, NULL, $10, $11
         FROM changed AS c
         """;
 
+    private static readonly string SetBasedSql = Changed + "\n" + InsertChangedHistory;
+
     // The floor of what TargetTracking writes, by hand: the same statement, also closing each target's open stay and
     // opening the next (the store keeps the stays table for the reports in the same transaction).
     private static readonly string SetBasedWithStaysSql =
         $"""
-        WITH changed AS (
-            UPDATE {PostgreSqlBenchDatabase.Targets} AS t
-            SET status = r.new_status, version = t.version + 1, updated_at = $6, status_changed_at = $6
-            FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::uuid[]) AS r(id, expected_version, old_status, new_status, history_id)
-            WHERE t.tenant_id = 'default' AND t.id = r.id AND t.version = r.expected_version
-            RETURNING r.history_id, t.id, r.old_status, r.new_status, t.version
-        ), entries AS (
-            INSERT INTO {PostgreSqlBenchDatabase.History}
-                (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent)
-            SELECT 'default', c.history_id, c.id, 'StatusChanged', c.old_status, c.new_status, c.version, $6, $7, $8, $9, NULL, $10, $11
-            FROM changed AS c
+        {Changed}, entries AS (
+        {InsertChangedHistory}
         ), closed AS (
             UPDATE {PostgreSqlBenchDatabase.Stays} AS s SET exited_us = $12, next_status = c.new_status, ended_by_delete = 0
             FROM changed AS c WHERE s.tenant_id = 'default' AND s.target_id = c.id AND s.exited_us IS NULL
@@ -59,7 +56,7 @@ public partial class PostgreSqlBulkStatusChangeBenchmarks
         SELECT count(*) FROM changed
         """;
 
-    private static readonly string SelectForUpdateSql = $"SELECT status, version FROM {PostgreSqlBenchDatabase.Targets} WHERE id = $1 FOR UPDATE";
+    private static readonly string SelectForUpdateSql = $"SELECT status, version FROM {PostgreSqlBenchDatabase.Targets} WHERE tenant_id = 'default' AND id = $1 FOR UPDATE";
 
     private static readonly string UpdateRowSql =
         $"UPDATE {PostgreSqlBenchDatabase.Targets} SET status = $2, version = $3, updated_at = $4, status_changed_at = $4 WHERE tenant_id = 'default' AND id = $1 AND version = $5";
@@ -76,6 +73,8 @@ public partial class PostgreSqlBulkStatusChangeBenchmarks
     private PostgreSqlBenchDatabase _database = null!;
     private ServiceProvider _services = null!;
     private TargetTracker _tracker = null!;
+    private ServiceProvider _tenantServices = null!;
+    private TargetTracker _tenantTracker = null!;
     private DbContextOptions<TrackingDbContext> _efOptions = null!;
     private WorkItem[] _items = [];
     private AuditContext _audit = Workload.Audit();
@@ -96,6 +95,8 @@ public partial class PostgreSqlBulkStatusChangeBenchmarks
         services.AddTargetTracking().UsePostgreSql(_database.DataSource);
         _services = services.BuildServiceProvider();
         _tracker = _services.GetRequiredService<TargetTracker>();
+        _tenantServices = Workload.TenantServices(services => services.AddTargetTracking(o => o.Tenancy.Required = true).UsePostgreSql(_database.DataSource));
+        _tenantTracker = _tenantServices.GetRequiredService<TargetTracker>();
         _efOptions = TrackingDbContext.CreateOptions(_database.DataSource);
         SetUpLinq2Db();
     }
@@ -112,6 +113,7 @@ public partial class PostgreSqlBulkStatusChangeBenchmarks
     public async Task GlobalCleanupAsync()
     {
         await _services.DisposeAsync();
+        await _tenantServices.DisposeAsync();
         await _database.DisposeAsync();
     }
 
@@ -122,10 +124,13 @@ public partial class PostgreSqlBulkStatusChangeBenchmarks
     public Task<int> HandWrittenSetBasedWithStays() => HandWrittenAsync(SetBasedWithStaysSql, stays: true);
 
     [Benchmark(Description = "TargetTracking bulk, all-or-nothing")]
-    public async Task<int> TargetTrackingAllOrNothing() => await CommitBulkAsync(BulkMode.AllOrNothing);
+    public async Task<int> TargetTrackingAllOrNothing() => await CommitBulkAsync(_tracker, BulkMode.AllOrNothing);
 
     [Benchmark(Description = PartialDescription)]
-    public async Task<int> TargetTrackingPartial() => await CommitBulkAsync(BulkMode.Partial);
+    public async Task<int> TargetTrackingPartial() => await CommitBulkAsync(_tracker, BulkMode.Partial);
+
+    [Benchmark(Description = "TargetTracking bulk, all-or-nothing, tenant from the host's accessor (Tenancy.Required)")]
+    public async Task<int> TargetTrackingAllOrNothingWithTenancy() => await CommitBulkAsync(_tenantTracker, BulkMode.AllOrNothing);
 
     [Benchmark(Description = "EF Core 10: load, change, SaveChanges")]
     public async Task<int> EfCore()
@@ -346,9 +351,9 @@ public partial class PostgreSqlBulkStatusChangeBenchmarks
         return written;
     }
 
-    private async Task<int> CommitBulkAsync(BulkMode mode)
+    private async Task<int> CommitBulkAsync(TargetTracker tracker, BulkMode mode)
     {
-        var bulk = _tracker.BeginBulk();
+        var bulk = tracker.BeginBulk();
         foreach (var item in _items)
         {
             bulk.ChangeStatus(item.Id, item.Version, Workload.ToStatus);

@@ -53,6 +53,8 @@ public class PostgreSqlSingleStatusChangeBenchmarks
     private PostgreSqlBenchDatabase _database = null!;
     private ServiceProvider _services = null!;
     private TargetTracker _tracker = null!;
+    private ServiceProvider _tenantServices = null!;
+    private TargetTracker _tenantTracker = null!;
     private readonly AuditContext _audit = Workload.Audit();
     private int[] _order = [];
     private long[] _versions = [];
@@ -75,6 +77,8 @@ public class PostgreSqlSingleStatusChangeBenchmarks
         services.AddTargetTracking().UsePostgreSql(_database.DataSource);
         _services = services.BuildServiceProvider();
         _tracker = _services.GetRequiredService<TargetTracker>();
+        _tenantServices = Workload.TenantServices(services => services.AddTargetTracking(o => o.Tenancy.Required = true).UsePostgreSql(_database.DataSource));
+        _tenantTracker = _tenantServices.GetRequiredService<TargetTracker>();
         _order = Workload.SampleIndexes(Workload.TableSize, 7);
         _versions = [.. Enumerable.Repeat(1L, Workload.TableSize)];
         _statuses = [.. Enumerable.Repeat<string?>(Workload.FromStatus, Workload.TableSize)];
@@ -84,6 +88,7 @@ public class PostgreSqlSingleStatusChangeBenchmarks
     public async Task GlobalCleanupAsync()
     {
         await _services.DisposeAsync();
+        await _tenantServices.DisposeAsync();
         await _database.DisposeAsync();
     }
 
@@ -163,10 +168,15 @@ public class PostgreSqlSingleStatusChangeBenchmarks
     }
 
     [Benchmark(Description = "TargetTracking ChangeStatusAsync")]
-    public async Task<long> TargetTracking()
+    public Task<long> TargetTracking() => ChangeAsync(_tracker);
+
+    [Benchmark(Description = "TargetTracking ChangeStatusAsync, tenant from the host's accessor (Tenancy.Required)")]
+    public Task<long> TargetTrackingWithTenancy() => ChangeAsync(_tenantTracker);
+
+    private async Task<long> ChangeAsync(TargetTracker tracker)
     {
         var (index, id, version, _, next) = Next();
-        var result = await _tracker.ChangeStatusAsync(id, version, next, _audit);
+        var result = await tracker.ChangeStatusAsync(id, version, next, _audit);
         return result.IsSuccess ? Advance(index, next) : throw new InvalidOperationException($"Target {id}: {result.Error}");
     }
 
@@ -178,11 +188,12 @@ public class PostgreSqlSingleStatusChangeBenchmarks
     /// <c>library</c> (<see cref="TargetTracking"/>), <c>floor</c> (<see cref="HandWrittenWithStays"/>), <c>pair</c> (<see cref="HandWritten"/>),
     /// or <c>store</c>: the store's guarded change alone, without the core (what the core adds is <c>library</c> minus <c>store</c>).
     /// </param>
+    /// <param name="autoPrepare">Whether the connections prepare statements (<see cref="AutoPrepare"/>).</param>
     /// <param name="duration">How long to loop after the warm-up.</param>
     /// <param name="output">Where to say that the loop runs, and how many calls it made.</param>
-    internal static async Task LoopAsync(string competitor, TimeSpan duration, TextWriter output)
+    internal static async Task LoopAsync(string competitor, bool autoPrepare, TimeSpan duration, TextWriter output)
     {
-        var benchmarks = new PostgreSqlSingleStatusChangeBenchmarks { AutoPrepare = Environment.GetEnvironmentVariable("TARGETTRACKING_BENCH_AUTO_PREPARE") == "1" };
+        var benchmarks = new PostgreSqlSingleStatusChangeBenchmarks { AutoPrepare = autoPrepare };
         Func<Task<long>> call = competitor switch
         {
             "library" => benchmarks.TargetTracking,
@@ -190,7 +201,7 @@ public class PostgreSqlSingleStatusChangeBenchmarks
             "pair" => benchmarks.HandWritten,
             "store" => () => benchmarks.StoreAlone(benchmarks._database.Repository),
             "store-di" => () => benchmarks.StoreAlone(benchmarks._services.GetRequiredService<Linq2DbTargetStore>()),
-            _ => throw new ArgumentException($"Unknown competitor '{competitor}': library, floor or pair.", nameof(competitor)),
+            _ => throw new ArgumentException($"Unknown competitor '{competitor}': library, store, store-di, floor or pair.", nameof(competitor)),
         };
         await benchmarks.GlobalSetupAsync();
         try
@@ -219,22 +230,10 @@ public class PostgreSqlSingleStatusChangeBenchmarks
 
     private async Task<long> StoreAlone(Linq2DbTargetStore store)
     {
-        var (index, id, version, status, next) = Next();
-        var entry = new HistoryEntry
-        {
-            Id = Guid.CreateVersion7(),
-            TargetId = id,
-            Action = HistoryAction.StatusChanged,
-            NewStatus = next,
-            Version = version + 1,
-            OccurredAt = TimeProvider.System.GetUtcNow(),
-            ActorId = _audit.ActorId,
-            ActorName = _audit.ActorName,
-            CorrelationId = _audit.CorrelationId!,
-            ClientAddress = _audit.ClientAddress,
-            UserAgent = _audit.UserAgent,
-        };
-        var after = await store.TryChangeStatusAsync(new GuardedStatusChange(id, version, [status], next, entry));
+        var (index, id, version, _, next) = Next();
+        var change = _tracker.Writer.ToGuarded(new ChangeStatusCommand(id, version, next), _audit, null, TimeProvider.System.GetUtcNow())
+            ?? throw new InvalidOperationException($"Target {id}: no guarded form of the move to {next}.");
+        var after = await store.TryChangeStatusAsync(change);
         return after is not null ? Advance(index, next) : throw new InvalidOperationException($"Target {id} changed concurrently.");
     }
 

@@ -401,7 +401,7 @@ internal sealed partial class TargetWriter
     /// a move into the asked one may come from, its entry. <see langword="null"/> without an expected version (a tracked
     /// operation's move) or when no status moves into the asked one: only the locked decision can say why.
     /// </summary>
-    private GuardedStatusChange? ToGuarded(ChangeStatusCommand change, AuditContext audit, string? operationId, DateTimeOffset now)
+    internal GuardedStatusChange? ToGuarded(ChangeStatusCommand change, AuditContext audit, string? operationId, DateTimeOffset now)
     {
         if (change.ExpectedVersion is not { } expected || _pipeline.MovesInto(change.Status) is not { Count: > 0 } from)
         {
