@@ -106,7 +106,7 @@ public sealed class RoundTripTests(PostgreSqlFixture fixture, ITestOutputHelper 
     {
         const string TenantBlock = "DO $tt$";
         var server = new NpgsqlConnectionStringBuilder(fixture.ConnectionString);
-        await using var counter = new RoundTripCounter(server.Host!, server.Port);
+        await using var counter = new RoundTripCounter(server.Host!, server.Port) { Recording = true };
         await using var dataSource = Proxied(fixture, counter);
         var tracker = TestTracker.For(await fixture.CreatePostgreSqlRepositoryAsync(dataSource));
         var ids = new List<TargetId>();

@@ -87,10 +87,10 @@ internal sealed class PostgreSqlBulkWriter(Linq2DbDialect dialect, PostgreSqlSta
 
         // The statuses a move into each status asked for may come from: a few pairs, whatever the number of changes.
         var moves = changes.DistinctBy(c => c.Status, StringComparer.Ordinal).SelectMany(c => c.From.Select(from => (From: from, To: c.Status))).ToArray();
-        var allowed = new UnnestRows(moves.Length, rows.Parameters.Length + 1)
+        var allowed = new UnnestRows(moves.Length, rows.ParameterCount + 1)
             .Column("from_status", "text", NpgsqlDbType.Text, moves.Select(m => m.From).ToArray())
             .Column("to_status", "text", NpgsqlDbType.Text, moves.Select(m => m.To).ToArray());
-        var command = new NpgsqlBatchCommand(sql.ChangeStatusesGuarded(rows.Sql(), allowed.Sql()));
+        var command = new NpgsqlBatchCommand(sql.ChangeStatusesGuarded(rows, allowed));
         command.Parameters.AddRange(rows.Parameters);
         command.Parameters.AddRange(allowed.Parameters);
         return command;

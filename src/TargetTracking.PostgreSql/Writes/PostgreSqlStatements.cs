@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+
 namespace TargetTracking.PostgreSql;
 
 /// <summary>
@@ -7,6 +9,8 @@ namespace TargetTracking.PostgreSql;
 /// </summary>
 internal sealed class PostgreSqlStatements
 {
+    private readonly ConcurrentDictionary<(ulong Rows, ulong Moves), string> _guardedByShape = new();
+
     public PostgreSqlStatements(string schema)
     {
         var s = Quote(schema);
@@ -103,15 +107,18 @@ internal sealed class PostgreSqlStatements
     /// the open stays they close. Answers the changed rows' untouched fields, by the ordinal of their change: each row found is
     /// changed (it is locked, and the update joins it by its key), so the answer reads the found rows without joining the update's.
     /// </summary>
-    /// <param name="rows">The changes (<see cref="UnnestRows"/>): tenant_id, id, expected_version, status, entry_id, at, at_us, the audit columns, ord.</param>
+    /// <param name="rows">The changes: tenant_id, id, expected_version, status, entry_id, at, at_us, the audit columns, ord.</param>
     /// <param name="moves">The allowed moves into the statuses asked for: from_status, to_status.</param>
-    /// <returns>The statement.</returns>
+    /// <returns>The statement, its text built once per shape of the rows (a single change's text is not rebuilt per call).</returns>
     /// <remarks>
     /// Inside a transaction with more than one change, <see cref="LockTargets"/> goes first in the same batch: the statement's
     /// history insert takes the change feed's clock (migration 0008) while its row locks are still being taken, so without all
     /// rows locked up front two such statements could each hold what the other waits for.
     /// </remarks>
-    public string ChangeStatusesGuarded(string rows, string moves) =>
+    public string ChangeStatusesGuarded(UnnestRows rows, UnnestRows moves) =>
+        _guardedByShape.GetOrAdd((rows.Shape, moves.Shape), static (_, a) => a.Self.GuardedText(a.Rows.Sql(), a.Moves.Sql()), (Self: this, Rows: rows, Moves: moves));
+
+    private string GuardedText(string rows, string moves) =>
         $"""
         WITH found AS (
             SELECT i.ord, i.tenant_id, i.id, i.expected_version, i.status, i.entry_id, i.at, i.at_us, i.actor_id, i.actor_name, i.correlation_id, i.operation_id,

@@ -17,11 +17,19 @@ namespace TargetTracking.PostgreSql;
 internal sealed class UnnestRows(int count, int firstParameter = 1)
 {
     private readonly List<NpgsqlParameter> _parameters = [];
-    private readonly List<string> _arrays = [];
-    private readonly List<string> _columns = [];
+    private readonly List<(string Name, string Type, bool IsArray)> _columns = [];
 
     /// <summary>Gets the parameters, in order (<c>$1</c>, <c>$2</c>, … from the first parameter's number).</summary>
     public NpgsqlParameter[] Parameters => [.. _parameters];
+
+    /// <summary>Gets how many parameters the rows take.</summary>
+    public int ParameterCount => _parameters.Count;
+
+    /// <summary>
+    /// Gets which columns travel as arrays, one bit per column in order. With the same columns added in the same order (one
+    /// call site), the rows' text (<see cref="Sql"/>) depends on this alone, so a statement's text can be kept per shape.
+    /// </summary>
+    public ulong Shape { get; private set; }
 
     /// <summary>Adds a column.</summary>
     /// <param name="name">The column's name in the rows.</param>
@@ -31,19 +39,14 @@ internal sealed class UnnestRows(int count, int firstParameter = 1)
     /// <returns>This.</returns>
     public UnnestRows Column<T>(string name, string type, NpgsqlDbType dbType, T[] values)
     {
-        var position = (firstParameter + _parameters.Count).ToString(CultureInfo.InvariantCulture);
         if (count > 0 && AllEqual(values))
         {
-            _parameters.Add(new NpgsqlParameter<T> { NpgsqlDbType = dbType, TypedValue = values[0] });
-            _columns.Add($"${position}::{type} AS {name}");
-        }
-        else
-        {
-            _parameters.Add(new NpgsqlParameter<T[]> { NpgsqlDbType = NpgsqlDbType.Array | dbType, TypedValue = values });
-            _arrays.Add($"${position}::{type}[]");
-            _columns.Add($"u.c{_arrays.Count} AS {name}");
+            return Constant(name, type, dbType, values[0]);
         }
 
+        Shape |= 1UL << _columns.Count;
+        _parameters.Add(new NpgsqlParameter<T[]> { NpgsqlDbType = NpgsqlDbType.Array | dbType, TypedValue = values });
+        _columns.Add((name, type, true));
         return this;
     }
 
@@ -55,27 +58,43 @@ internal sealed class UnnestRows(int count, int firstParameter = 1)
     /// <returns>This.</returns>
     public UnnestRows Constant<T>(string name, string type, NpgsqlDbType dbType, T value)
     {
-        var position = (firstParameter + _parameters.Count).ToString(CultureInfo.InvariantCulture);
         _parameters.Add(new NpgsqlParameter<T> { NpgsqlDbType = dbType, TypedValue = value });
-        _columns.Add($"${position}::{type} AS {name}");
+        _columns.Add((name, type, false));
         return this;
     }
 
     /// <summary>The rows as a subquery: <c>(SELECT … FROM unnest(…) AS u(c1, …))</c>, or <c>(SELECT …)</c> when every column is one value.</summary>
     public string Sql()
     {
-        if (_arrays.Count == 0)
+        var columns = new List<string>(_columns.Count);
+        var arrays = new List<string>();
+        for (var i = 0; i < _columns.Count; i++)
         {
-            return $"(SELECT {string.Join(", ", _columns)})";
+            var (name, type, isArray) = _columns[i];
+            var position = (firstParameter + i).ToString(CultureInfo.InvariantCulture);
+            if (isArray)
+            {
+                arrays.Add($"${position}::{type}[]");
+                columns.Add($"u.c{arrays.Count} AS {name}");
+            }
+            else
+            {
+                columns.Add($"${position}::{type} AS {name}");
+            }
+        }
+
+        if (arrays.Count == 0)
+        {
+            return $"(SELECT {string.Join(", ", columns)})";
         }
 
         var names = new StringBuilder();
-        for (var i = 1; i <= _arrays.Count; i++)
+        for (var i = 1; i <= arrays.Count; i++)
         {
             names.Append(i == 1 ? "c1" : $", c{i}");
         }
 
-        return $"(SELECT {string.Join(", ", _columns)} FROM unnest({string.Join(", ", _arrays)}) AS u({names}))";
+        return $"(SELECT {string.Join(", ", columns)} FROM unnest({string.Join(", ", arrays)}) AS u({names}))";
     }
 
     private static bool AllEqual<T>(T[] values)
