@@ -206,3 +206,7 @@ public sealed class MySqlMigrationConformance(MySqlFixture f) : MigrationConform
 public sealed class MySqlRegistrationConformance(MySqlFixture f) : RegistrationConformance<MySqlFixture>(f);
 
 public sealed class MySqlTenancyConformance(MySqlFixture f) : TenancyConformance<MySqlFixture>(f);
+
+public sealed class MySqlWebhookConformance(MySqlFixture f) : WebhookConformance<MySqlFixture>(f);
+
+public sealed class MySqlWebhookCrashTests(MySqlFixture f) : WebhookCrashTests<MySqlFixture>(f);

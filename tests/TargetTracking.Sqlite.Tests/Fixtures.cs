@@ -219,3 +219,9 @@ public sealed class SqliteFileRegistrationConformance(SqliteFileFixture fixture)
 public sealed class SqliteFileTenancyConformance(SqliteFileFixture fixture) : TenancyConformance<SqliteFileFixture>(fixture);
 
 public sealed class SqliteMemoryTenancyConformance(SqliteMemoryFixture fixture) : TenancyConformance<SqliteMemoryFixture>(fixture);
+
+public sealed class SqliteFileWebhookConformance(SqliteFileFixture fixture) : WebhookConformance<SqliteFileFixture>(fixture);
+
+public sealed class SqliteMemoryWebhookConformance(SqliteMemoryFixture fixture) : WebhookConformance<SqliteMemoryFixture>(fixture);
+
+public sealed class SqliteWebhookCrashTests(SqliteFileFixture fixture) : WebhookCrashTests<SqliteFileFixture>(fixture);
