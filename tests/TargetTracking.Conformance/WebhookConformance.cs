@@ -287,6 +287,7 @@ public abstract class WebhookConformance<TFixture>(TFixture fixture) : IClassFix
         {
             var t = (await tracker.CreateAsync(new NewTarget($"T{round}", null, [], "Cold"), Alice)).Value!;
             Assert.True((await tracker.ChangeStatusAsync(t.Id, 1, "Active", Alice)).IsSuccess);
+            // A second pass of one sender waits for its first; the other sender finds the lease taken, or takes it after.
             await Task.WhenAll(a.DeliverOnceAsync(), b.DeliverOnceAsync(), a.DeliverOnceAsync());
         }
 
@@ -319,7 +320,7 @@ public abstract class WebhookConformance<TFixture>(TFixture fixture) : IClassFix
         Assert.Equal(1, subjects.Count(s => s == (g.Id.ToString(), "globex")));
 
         // Each subscription's position lives in its tenant (the back office's in the default tenant).
-        Assert.NotNull(await acme.Port<IWebhookStore>().TryLeaseAsync(new WebhookLease("acme-crm", "probe", Clock.GetUtcNow().AddMinutes(1)), Clock.GetUtcNow()) is { Position: not null } ? "ok" : null);
+        Assert.NotNull((await acme.Port<IWebhookStore>().TryLeaseAsync(new WebhookLease("acme-crm", "probe", Clock.GetUtcNow().AddMinutes(1)), Clock.GetUtcNow()))?.Position);
         Assert.NotNull((await tracker.ForTenant(TenantIds.Default).Port<IWebhookStore>().TryLeaseAsync(new WebhookLease("back-office", "probe", Clock.GetUtcNow().AddMinutes(1)), Clock.GetUtcNow()))?.Position);
     }
 }

@@ -38,9 +38,9 @@ public sealed class WebhookDocsSamples
                 {
                     context = await listener.GetContextAsync();
                 }
-                catch (HttpListenerException)
+                catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
                 {
-                    return;
+                    return;     // stopped
                 }
 
                 await ReceiveAsync(context, secretFromConfiguration);

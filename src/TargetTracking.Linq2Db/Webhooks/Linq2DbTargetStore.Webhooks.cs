@@ -1,3 +1,4 @@
+using Ardalis.GuardClauses;
 using LinqToDB;
 using LinqToDB.Async;
 using LinqToDB.Data;
@@ -16,7 +17,7 @@ public sealed partial class Linq2DbTargetStore : IWebhookStore
     {
         Guard.Against.Null(lease);
         var (id, owner, until) = (lease.SubscriptionId, lease.Owner, lease.Until);
-        return RunAsync(async db =>
+        return RunAsync<WebhookState?>(async db =>
         {
             // A subscription never seen starts at the start of the feed; of several hosts creating it at once, one inserts.
             await db.ExecuteAsync(
@@ -94,7 +95,7 @@ public sealed partial class Linq2DbTargetStore : IWebhookStore
     public Task<WebhookDeadLetter?> TakeDeadLetterAsync(string subscriptionId, Guid eventId, CancellationToken cancellationToken = default)
     {
         Guard.Against.Null(subscriptionId);
-        return RunAsync(async db =>
+        return RunAsync<WebhookDeadLetter?>(async db =>
         {
             var row = await db.GetTable<DeadLetterRecord>().FirstOrDefaultAsync(d => d.SubscriptionId == subscriptionId && d.EventId == eventId, cancellationToken).ConfigureAwait(false);
 

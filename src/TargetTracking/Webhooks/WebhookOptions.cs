@@ -48,8 +48,9 @@ public sealed class WebhookOptions
     /// <summary>The wait after <paramref name="attempts"/> failed attempts: <see cref="FirstRetryDelay"/> doubled per further failure, capped.</summary>
     internal TimeSpan RetryDelay(int attempts)
     {
-        var delay = FirstRetryDelay * Math.Pow(2, Math.Min(attempts - 1, 30));
-        return delay < MaxRetryDelay ? delay : MaxRetryDelay;
+        // In seconds, as a double: a long back-off doubled many times must cap, not overflow.
+        var seconds = FirstRetryDelay.TotalSeconds * Math.Pow(2, Math.Max(attempts - 1, 0));
+        return seconds < MaxRetryDelay.TotalSeconds ? TimeSpan.FromSeconds(seconds) : MaxRetryDelay;
     }
 
     internal IReadOnlyList<string> Validate()

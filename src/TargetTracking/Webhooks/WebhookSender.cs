@@ -39,6 +39,9 @@ public sealed partial class WebhookSender : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
+    // One pass at a time per sender: the lease excludes other senders, not a second pass of this one (same owner).
+    private readonly SemaphoreSlim _passGate = new(1, 1);
+
     /// <summary>Initializes a new instance.</summary>
     /// <param name="tracker">The tracker whose store holds the feed and the subscriptions' state; it must implement <see cref="IWebhookStore"/>.</param>
     /// <param name="httpClient">Posts the events; <see cref="WebhookOptions.RequestTimeout"/> bounds each request, whatever the client's own timeout.</param>
@@ -163,22 +166,30 @@ public sealed partial class WebhookSender : BackgroundService
 
     private async Task<(int Delivered, int Handled)> PassAsync(CancellationToken cancellationToken)
     {
-        var (delivered, handled) = (0, 0);
-        foreach (var subscription in _options.Subscriptions)
+        await _passGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            try
+            var (delivered, handled) = (0, 0);
+            foreach (var subscription in _options.Subscriptions)
             {
-                var (d, h) = await PassAsync(subscription, cancellationToken).ConfigureAwait(false);
-                (delivered, handled) = (delivered + d, handled + h);
+                try
+                {
+                    var (d, h) = await PassAsync(subscription, cancellationToken).ConfigureAwait(false);
+                    (delivered, handled) = (delivered + d, handled + h);
+                }
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // The store failed (or the feed): this subscription waits for the next pass; the others go on.
+                    LogSubscriptionFailed(_logger, ex, subscription.Id);
+                }
             }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                // The store failed (or the feed): this subscription waits for the next pass; the others go on.
-                LogSubscriptionFailed(_logger, ex, subscription.Id);
-            }
-        }
 
-        return (delivered, handled);
+            return (delivered, handled);
+        }
+        finally
+        {
+            _passGate.Release();
+        }
     }
 
     private async Task<(int Delivered, int Handled)> PassAsync(WebhookSubscription subscription, CancellationToken cancellationToken)
