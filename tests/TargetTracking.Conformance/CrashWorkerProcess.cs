@@ -60,7 +60,10 @@ internal sealed class CrashWorkerProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the worker with <c>dotnet</c> (the SDK's host when run under <c>dotnet test</c>).</summary>
-    public static CrashWorkerProcess Start(SharedStore store, params string[] arguments)
+    public static CrashWorkerProcess Start(SharedStore store, params string[] arguments) => Start(store, new Dictionary<string, string>(), arguments);
+
+    /// <summary>Starts the worker with more environment variables (secrets stay out of the process list).</summary>
+    public static CrashWorkerProcess Start(SharedStore store, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
         {
@@ -83,6 +86,11 @@ internal sealed class CrashWorkerProcess : IAsyncDisposable
         }
 
         start.Environment["TARGETTRACKING_CRASH_CONNECTION"] = store.ConnectionString;
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         return new CrashWorkerProcess(Process.Start(start) ?? throw new InvalidOperationException("Could not start the crash worker."));
     }
 

@@ -36,6 +36,11 @@ internal static class Program
         }
 
         await using var store = await OpenAsync(arguments);
+        if (arguments.Mode == "webhooks")
+        {
+            return await RunWebhooksAsync(store.Repository, arguments);
+        }
+
         var traced = new TracingRepository(store.Repository, arguments.HangAtSession);
         var tracker = new TargetTracker(traced, new TargetTrackingOptions());
         var operations = new TargetOperations(tracker);
@@ -77,6 +82,38 @@ internal static class Program
     {
         Console.Out.WriteLine(line);
         Console.Out.Flush();
+    }
+
+    /// <summary>
+    /// Runs a webhook sender over the store until killed, printing <c>pass n delivered=d</c> after each pass. Its requests
+    /// wait minutes for an answer and its lease lasts ten, so a test that holds a request kills it mid-request.
+    /// </summary>
+    private static async Task<int> RunWebhooksAsync(ITargetRepository repository, WorkerArguments arguments)
+    {
+        var options = new WebhookOptions
+        {
+            InstanceId = "crash-worker",
+            BatchSize = 5,
+            RequestTimeout = TimeSpan.FromMinutes(5),
+            LeaseDuration = TimeSpan.FromMinutes(10),
+        };
+        options.Subscriptions.Add(new WebhookSubscription
+        {
+            Id = "crash",
+            Url = arguments.Url ?? throw new ArgumentException("--url is required in --mode webhooks."),
+            Secret = Environment.GetEnvironmentVariable(WorkerArguments.SecretVariable) ?? throw new ArgumentException($"{WorkerArguments.SecretVariable} is required in --mode webhooks."),
+        });
+        using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        var sender = new WebhookSender(new TargetTracker(repository, new TargetTrackingOptions()), http, options);
+        for (var pass = 1; ; pass++)
+        {
+            var delivered = await sender.DeliverOnceAsync();
+            Report(string.Create(CultureInfo.InvariantCulture, $"pass {pass} delivered={delivered}"));
+            if (delivered == 0)
+            {
+                await Task.Delay(50);
+            }
+        }
     }
 
     private static async Task<OpenStore> OpenAsync(WorkerArguments arguments)

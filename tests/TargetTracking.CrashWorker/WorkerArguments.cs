@@ -29,6 +29,12 @@ internal sealed record WorkerArguments
 
     public int DelayMs { get; init; }
 
+    /// <summary>Gets the subscriber's URL in <c>--mode webhooks</c> (the secret comes from <see cref="SecretVariable"/>).</summary>
+    public Uri? Url { get; init; }
+
+    /// <summary>The environment variable that holds the webhook secret in <c>--mode webhooks</c>.</summary>
+    public const string SecretVariable = "TARGETTRACKING_CRASH_SECRET";
+
     public static WorkerArguments Parse(IReadOnlyList<string> args)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -52,12 +58,13 @@ internal sealed record WorkerArguments
             Connection = values.GetValueOrDefault("connection") ?? Environment.GetEnvironmentVariable(ConnectionVariable)
                 ?? throw new ArgumentException($"--connection or the {ConnectionVariable} environment variable is required.", nameof(args)),
             Schema = values.GetValueOrDefault("schema"),
-            OperationId = Required("operation"),
+            OperationId = values.GetValueOrDefault("operation") ?? string.Empty,
             Mode = Required("mode"),
             From = values.GetValueOrDefault("from") ?? "Active",
             To = values.GetValueOrDefault("to") ?? "Hot",
             BatchSize = Number("batch-size", 100),
             HangAtSession = Number("hang-at-session", 0),
+            Url = values.TryGetValue("url", out var url) ? new Uri(url) : null,
             DelayMs = Number("delay-ms", 0),
         };
         if (parsed.Store is not ("sqlite" or "postgres" or "mariadb"))
@@ -65,9 +72,9 @@ internal sealed record WorkerArguments
             throw new ArgumentException($"--store must be sqlite, postgres or mariadb; it is '{parsed.Store}'.", nameof(args));
         }
 
-        if (parsed.Mode is not ("start" or "run" or "start-run"))
+        if (parsed.Mode is not ("start" or "run" or "start-run" or "webhooks"))
         {
-            throw new ArgumentException($"--mode must be start, run or start-run; it is '{parsed.Mode}'.", nameof(args));
+            throw new ArgumentException($"--mode must be start, run, start-run or webhooks; it is '{parsed.Mode}'.", nameof(args));
         }
 
         return parsed;

@@ -118,7 +118,7 @@ public sealed class LeastPrivilegeTests(LeastPrivilegeFixture fixture) : IClassF
     private static readonly string[] TenantTables =
     [
         "targets", "target_history", "target_stays", "target_operations", "target_operation_items", "target_operation_failures",
-        "hierarchy_items", "outcome_links", "hierarchy_history", "stagnation_claims",
+        "hierarchy_items", "outcome_links", "hierarchy_history", "stagnation_claims", "webhook_subscriptions", "webhook_dead_letters",
     ];
 
     [Fact]
@@ -127,7 +127,8 @@ public sealed class LeastPrivilegeTests(LeastPrivilegeFixture fixture) : IClassF
         // Both tenants written by the store running as the application role: the single change's one statement, a bulk,
         // the hierarchy and an operation, each under the row-level security policies (migration 0012).
         var schema = await fixture.NewSchemaAsync();
-        var store = TestTracker.For(fixture.Store(schema));
+        var raw = fixture.Store(schema);
+        var store = TestTracker.For(raw);
         foreach (var tenant in new[] { "tenant-a", "tenant-b" })
         {
             var tracker = store.ForTenant(tenant);
@@ -140,6 +141,14 @@ public sealed class LeastPrivilegeTests(LeastPrivilegeFixture fixture) : IClassF
             Assert.Equal(BulkItemState.Applied, (await new HierarchyTracker(tracker).LinkAsync(target.Id, goal.Id)).State);
             Assert.True((await new TargetOperations(tracker).StartAsync(new StartOperationRequest("op", "Closed", OperationSelection.ForIds([target.Id])))).IsSuccess);
             Assert.Equal(2, (await tracker.QueryAsync()).TotalCount);
+
+            // Webhook state (migration 0013): a lease, a save and a dead letter, in the tenant's rows.
+            var hooks = (TargetTracking.Storage.IWebhookStore)raw.ForTenant(() => tenant);
+            var at = DateTimeOffset.UnixEpoch;
+            var lease = new TargetTracking.Storage.WebhookLease("crm", "host-1", at.AddMinutes(1));
+            Assert.NotNull(await hooks.TryLeaseAsync(lease, at));
+            var letter = new WebhookDeadLetter("crm", Guid.CreateVersion7(), target.Id, FeedToken.Of(1, 1, Guid.Empty), "{}", 8, "HTTP 500", at);
+            Assert.True(await hooks.SaveAsync(new TargetTracking.Storage.WebhookState("crm", null, 0, null, null), lease, at, letter));
         }
 
         await using var connection = await fixture.AsApplication.OpenConnectionAsync();

@@ -42,3 +42,7 @@ public sealed class PostgreSqlMigrationConformance(PostgreSqlFixture f) : Migrat
 public sealed class PostgreSqlRegistrationConformance(PostgreSqlFixture f) : RegistrationConformance<PostgreSqlFixture>(f);
 
 public sealed class PostgreSqlTenancyConformance(PostgreSqlFixture f) : TenancyConformance<PostgreSqlFixture>(f);
+
+public sealed class PostgreSqlWebhookConformance(PostgreSqlFixture f) : WebhookConformance<PostgreSqlFixture>(f);
+
+public sealed class PostgreSqlWebhookCrashTests(PostgreSqlFixture f) : WebhookCrashTests<PostgreSqlFixture>(f);

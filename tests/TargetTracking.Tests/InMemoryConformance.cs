@@ -94,3 +94,5 @@ public sealed class InMemoryChangeFeedConformance(InMemoryFixture fixture, ITest
 public sealed class InMemoryReportConformance(InMemoryFixture fixture) : ReportConformance<InMemoryFixture>(fixture);
 
 public sealed class InMemoryTenancyConformance(InMemoryFixture fixture) : TenancyConformance<InMemoryFixture>(fixture);
+
+public sealed class InMemoryWebhookConformance(InMemoryFixture fixture) : WebhookConformance<InMemoryFixture>(fixture);

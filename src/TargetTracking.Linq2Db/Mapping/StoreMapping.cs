@@ -18,6 +18,8 @@ internal static class Tables
     public const string HierarchyHistory = "hierarchy_history";
     public const string Migrations = "target_tracking_migrations";
     public const string StagnationClaims = "stagnation_claims";
+    public const string WebhookSubscriptions = "webhook_subscriptions";
+    public const string WebhookDeadLetters = "webhook_dead_letters";
 
     /// <summary>
     /// The least-privilege grants of the store's run-time role, table by table, the same rule on every database: it reads
@@ -37,6 +39,7 @@ internal static class Tables
             (Migrations, "SELECT"), (Targets, Write), .. marketsTable ? [(Markets, Write)] : Array.Empty<(string, string)>(), (History, Append),
             (Operations, Write), (OperationItems, Write), (OperationFailures, Write), (HierarchyItems, Write), (Links, Write),
             (HierarchyHistory, Append), (StagnationClaims, "SELECT, INSERT, DELETE"), (Stays, Write),
+            (WebhookSubscriptions, Write), (WebhookDeadLetters, Write),
         ];
         return string.Concat(grants.Select(g => $"GRANT {g.Privileges} ON {qualify(g.Table)} TO {grantee};\n"));
     }
@@ -217,6 +220,27 @@ internal static class StoreMapping
         itemHistory.Property(h => h.ActorName).HasColumnName("actor_name").IsNullable(true);
         itemHistory.Property(h => h.CorrelationId).HasColumnName("correlation_id").IsNullable(false);
 
+        var hooks = builder.Entity<WebhookRecord>().HasTableName(Tables.WebhookSubscriptions);
+        hooks.Property(w => w.TenantId).HasColumnName("tenant_id").IsPrimaryKey(0).IsNullable(false);
+        hooks.Property(w => w.SubscriptionId).HasColumnName("subscription_id").IsPrimaryKey(1).IsNullable(false);
+        hooks.Property(w => w.Position).HasColumnName("feed_position").IsNullable(true);
+        hooks.Property(w => w.Attempts).HasColumnName("attempts");
+        hooks.Property(w => w.NextAttemptAt).HasColumnName("next_attempt_at").IsNullable(true);
+        hooks.Property(w => w.LastError).HasColumnName("last_error").IsNullable(true);
+        hooks.Property(w => w.LeaseOwner).HasColumnName("lease_owner").IsNullable(true);
+        hooks.Property(w => w.LeaseUntil).HasColumnName("lease_until").IsNullable(true);
+
+        var deadLetters = builder.Entity<DeadLetterRecord>().HasTableName(Tables.WebhookDeadLetters);
+        deadLetters.Property(d => d.TenantId).HasColumnName("tenant_id").IsPrimaryKey(0).IsNullable(false);
+        deadLetters.Property(d => d.SubscriptionId).HasColumnName("subscription_id").IsPrimaryKey(1).IsNullable(false);
+        deadLetters.Property(d => d.EventId).HasColumnName("event_id").IsPrimaryKey(2).IsNullable(false);
+        deadLetters.Property(d => d.TargetId).HasColumnName("target_id").IsNullable(false);
+        deadLetters.Property(d => d.Position).HasColumnName("feed_position").IsNullable(false);
+        deadLetters.Property(d => d.Body).HasColumnName("body").IsNullable(false);
+        deadLetters.Property(d => d.Attempts).HasColumnName("attempts");
+        deadLetters.Property(d => d.LastError).HasColumnName("last_error").IsNullable(true);
+        deadLetters.Property(d => d.DeadAt).HasColumnName("dead_at");
+
         // Every LINQ read, update and delete of a connection sees its tenant's rows only (TenantConnection); the all-tenants
         // reads of the back office say IgnoreFilters() where they are written.
         targets.HasQueryFilter<TenantConnection>((t, db) => t.TenantId == db.Tenant);
@@ -227,6 +251,8 @@ internal static class StoreMapping
         hierarchyItems.HasQueryFilter<TenantConnection>((i, db) => i.TenantId == db.Tenant);
         links.HasQueryFilter<TenantConnection>((l, db) => l.TenantId == db.Tenant);
         itemHistory.HasQueryFilter<TenantConnection>((h, db) => h.TenantId == db.Tenant);
+        hooks.HasQueryFilter<TenantConnection>((w, db) => w.TenantId == db.Tenant);
+        deadLetters.HasQueryFilter<TenantConnection>((d, db) => d.TenantId == db.Tenant);
 
         if (names.Schema is { } name)
         {
@@ -238,6 +264,8 @@ internal static class StoreMapping
             builder.Entity<OperationRecord>().HasSchemaName(name);
             builder.Entity<OperationItemRecord>().HasSchemaName(name);
             builder.Entity<OperationFailureRecord>().HasSchemaName(name);
+            builder.Entity<WebhookRecord>().HasSchemaName(name);
+            builder.Entity<DeadLetterRecord>().HasSchemaName(name);
             if (names.MarketsTable)
             {
                 builder.Entity<MarketRecord>().HasSchemaName(name);
@@ -291,5 +319,12 @@ internal static class StoreMapping
         types.MapId(itemHistory.Property(h => h.Id));
         types.MapId(itemHistory.Property(h => h.ItemId));
         types.MapTime(itemHistory.Property(h => h.OccurredAt));
+        var hooks = builder.Entity<WebhookRecord>();
+        types.MapTime(hooks.Property(w => w.NextAttemptAt));
+        types.MapTime(hooks.Property(w => w.LeaseUntil));
+        var deadLetters = builder.Entity<DeadLetterRecord>();
+        types.MapId(deadLetters.Property(d => d.EventId));
+        types.MapId(deadLetters.Property(d => d.TargetId));
+        types.MapTime(deadLetters.Property(d => d.DeadAt));
     }
 }

@@ -113,6 +113,39 @@ public sealed class TargetTrackingBuilder
         return this;
     }
 
+    /// <summary>
+    /// Adds the hosted <see cref="WebhookSender"/> (opt-in): it delivers history entries to the subscribers the options
+    /// name, signed, at least once and in order, from the store's position of each subscription. Options are validated at
+    /// start-up. Resolve <see cref="WebhookSender"/> to read and replay dead letters.
+    /// </summary>
+    /// <param name="configure">Adds the subscriptions and sets the delivery settings.</param>
+    /// <returns>This builder.</returns>
+    public TargetTrackingBuilder AddWebhooks(Action<WebhookOptions> configure)
+    {
+        Guard.Against.Null(configure);
+        Services.AddOptions<WebhookOptions>().Configure(configure).ValidateOnStart();
+        Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidator>());
+        Services.TryAddSingleton(sp => new WebhookSender(
+            sp.GetRequiredService<TargetTracker>(),
+
+            // The sender bounds each request with its own timeout (WebhookOptions.RequestTimeout), on the host's clock.
+            new HttpClient { Timeout = Timeout.InfiniteTimeSpan },
+            sp.GetRequiredService<IOptions<WebhookOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ILogger<WebhookSender>>()));
+        Services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, WebhookSender>(sp => sp.GetRequiredService<WebhookSender>()));
+        return this;
+    }
+
+    private sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, WebhookOptions options)
+        {
+            var problems = options.Validate();
+            return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+        }
+    }
+
     private sealed class StagnationMonitorOptionsValidator : IValidateOptions<StagnationMonitorOptions>
     {
         public ValidateOptionsResult Validate(string? name, StagnationMonitorOptions options)

@@ -63,6 +63,16 @@ public static class TargetTrackingTelemetry
         "targettracking.feed.lag", "s", "Change feed lag at each read: now minus when the oldest new entry was written; 0 when caught up.",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LagBuckets });
 
+    private static readonly Counter<long> WebhookAttempts = Meter.CreateCounter<long>(
+        "targettracking.webhook.attempts", "{attempt}", "Webhook posts to subscribers, by subscription and outcome (delivered, failed).");
+
+    private static readonly Histogram<double> WebhookDuration = Meter.CreateHistogram(
+        "targettracking.webhook.duration", "s", "Duration of webhook posts until the subscriber answered or the timeout, by subscription and outcome.",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
+
+    private static readonly Counter<long> WebhookDeadLetters = Meter.CreateCounter<long>(
+        "targettracking.webhook.dead_letters", "{event}", "Webhook events moved to the dead letters after their last attempt, by subscription.");
+
     private static readonly Counter<long> FeedEntries = Meter.CreateCounter<long>(
         "targettracking.feed.entries", "{entry}", "Entries the change feed delivered.");
 
@@ -128,6 +138,15 @@ public static class TargetTrackingTelemetry
     }
 
     /// <summary>Counts one stagnant stay the monitor notified, tagged with its status (a configured status: low cardinality).</summary>
+    internal static void WebhookAttempt(string subscription, string outcome, TimeSpan elapsed)
+    {
+        var tags = new TagList { { "subscription", subscription }, { "outcome", outcome } };
+        WebhookAttempts.Add(1, tags);
+        WebhookDuration.Record(elapsed.TotalSeconds, tags);
+    }
+
+    internal static void WebhookDeadLettered(string subscription) => WebhookDeadLetters.Add(1, new KeyValuePair<string, object?>("subscription", subscription));
+
     internal static void StagnationNotified(string status) => StagnationNotifications.Add(1, new KeyValuePair<string, object?>("status", status));
 
     /// <summary>Counts problems an integrity check found, by kind.</summary>
