@@ -12,7 +12,7 @@ internal static class HierarchyEndpoints
 {
     public static void Map(ApiGroups groups)
     {
-        var write = groups.Write.MapGroup(string.Empty).WithTags("Goals");
+        var write = groups.Writes(string.Empty, "Goals");
         foreach (var kind in new[] { HierarchyKind.Goal, HierarchyKind.Sprint, HierarchyKind.Commitment })
         {
             write.MapPost($"/{Plural(kind)}", (ItemRequest body, HttpContext http, HierarchyTracker tracker, CancellationToken cancellationToken) => CreateAsync(kind, body, http, tracker, cancellationToken))
@@ -29,7 +29,7 @@ internal static class HierarchyEndpoints
             .WithSummary("Unlinks a target from a goal, sprint or commitment.")
             .Produces<LinkResponse>().Problems(400, 404, 409, 422);
 
-        var read = groups.Read.MapGroup(string.Empty).WithTags("Goals");
+        var read = groups.Reads(string.Empty, "Goals");
         read.MapGet("/goals", ListGoalsAsync)
             .WithSummary("Goals by target date, each with its progress rolled up from its outcomes.")
             .Produces<GoalListResponse>().Problems(400);

@@ -20,14 +20,8 @@ internal static class TargetProblems
     public static IResult ToProblem(this TargetError error) => TypedResults.Problem(ToProblemDetails(error));
 
     /// <summary>Problem details of the API's own (not a <see cref="TargetError"/>), with their type and code.</summary>
-    public static ProblemDetails Problem(int status, string code, string title, string detail) => new()
-    {
-        Status = status,
-        Type = TypePrefix + code,
-        Title = title,
-        Detail = detail,
-        Extensions = { ["code"] = code },
-    };
+    public static ProblemDetails Problem(int status, string code, string title, string detail) =>
+        Typed(new ProblemDetails { Status = status, Title = title }, code, detail);
 
     /// <summary>The problem details of an error: also used for the per-item errors of a bulk change.</summary>
     public static ProblemDetails ToProblemDetails(TargetError error)
@@ -108,9 +102,15 @@ internal static class TargetProblems
             _ => throw new InvalidOperationException($"No problem mapping for {error.GetType().Name}."),
         };
 
-        problem.Detail = error.Message;
-        problem.Type = TypePrefix + error.Code;
-        problem.Extensions["code"] = error.Code;
+        return Typed(problem, error.Code, error.Message);
+    }
+
+    /// <summary>Gives a problem its stable type and code, and its detail.</summary>
+    private static ProblemDetails Typed(ProblemDetails problem, string code, string detail)
+    {
+        problem.Type = TypePrefix + code;
+        problem.Detail = detail;
+        problem.Extensions["code"] = code;
         return problem;
     }
 

@@ -12,7 +12,7 @@ internal static class IntegrityEndpoints
 {
     public static void Map(ApiGroups groups)
     {
-        var integrity = groups.Admin.MapGroup("/integrity").WithTags("Integrity");
+        var integrity = groups.Administration("/integrity", "Integrity");
 
         // Runs the check in the store now (a read: it changes nothing); maxProblems caps the list, every problem is counted.
         integrity.MapPost("/check", async (int? maxProblems, TargetHealth health, CancellationToken cancellationToken) =>

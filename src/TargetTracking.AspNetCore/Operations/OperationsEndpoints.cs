@@ -14,8 +14,8 @@ internal static class OperationsEndpoints
 {
     public static void Map(ApiGroups groups)
     {
-        var admin = groups.Admin.MapGroup("/operations").WithTags("Operations");
-        var read = groups.Read.MapGroup("/operations").WithTags("Operations");
+        var admin = groups.Administration("/operations", "Operations");
+        var read = groups.Reads("/operations", "Operations");
         admin.MapPost("/", StartAsync)
             .WithSummary("Starts a tracked operation: moves every target that matches a filter, or a list of ids, to a status, batch by batch.")
             .Produces<OperationResponse>(StatusCodes.Status202Accepted).Problems(400, 422);

@@ -9,7 +9,7 @@ internal static class PipelineEndpoints
 {
     public static void Map(ApiGroups groups)
     {
-        var pipeline = groups.Read.MapGroup("/pipeline").WithTags("Pipeline");
+        var pipeline = groups.Reads("/pipeline", "Pipeline");
 
         pipeline.MapGet("/", (StatusStateMachine machine) => TypedResults.Ok(new PipelineResponse(
             machine.Statuses,

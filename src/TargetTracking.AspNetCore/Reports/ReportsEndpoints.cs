@@ -15,7 +15,7 @@ internal static class ReportsEndpoints
 
     public static void Map(ApiGroups groups)
     {
-        var reports = groups.Read.MapGroup("/reports").WithTags("Reports");
+        var reports = groups.Reads("/reports", "Reports");
 
         // Moves, funnel, time in status, open stays and win rate of the events in [from, to); counts at its start and end.
         reports.MapGet("/pipeline", (DateTimeOffset? from, DateTimeOffset? to, TargetReports targetReports, CancellationToken cancellationToken) =>

@@ -12,7 +12,7 @@ internal static class TargetsEndpoints
 {
     public static void Map(ApiGroups groups)
     {
-        var read = groups.Read.MapGroup("/targets").WithTags("Targets");
+        var read = groups.Reads("/targets", "Targets");
         read.MapGet("/", ListAsync)
             .WithSummary("Lists targets by status, market and name, sorted and paged.")
             .Produces<TargetListResponse>().Problems(400, 422);
@@ -23,7 +23,7 @@ internal static class TargetsEndpoints
             .WithSummary("A target's history, newest first, paged by version (nextBefore).")
             .Produces<HistoryPageResponse>().Problems(400, 404);
 
-        var write = groups.Write.MapGroup("/targets").WithTags("Targets");
+        var write = groups.Writes("/targets", "Targets");
         write.MapPost("/", CreateAsync)
             .WithSummary("Creates a target (status optional; NotSet or null for Not Set).")
             .Produces<Target>(StatusCodes.Status201Created).Problems(400, 422);
