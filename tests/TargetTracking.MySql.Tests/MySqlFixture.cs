@@ -206,3 +206,5 @@ public sealed class MySqlMigrationConformance(MySqlFixture f) : MigrationConform
 public sealed class MySqlRegistrationConformance(MySqlFixture f) : RegistrationConformance<MySqlFixture>(f);
 
 public sealed class MySqlTenancyConformance(MySqlFixture f) : TenancyConformance<MySqlFixture>(f);
+
+public sealed class MySqlTenantExportConformance(MySqlFixture f) : TenantExportConformance<MySqlFixture>(f);
