@@ -277,7 +277,7 @@ public abstract class TenancyConformance<TFixture>(TFixture fixture) : IClassFix
         Assert.Equal([deal.Id.ToString()], Ids(TenantRecordKinds.Link, "targetId"));
         Assert.Equal((await new HierarchyTracker(acme).GetHistoryAsync(goal.Id)).Count, lines.Count(l => l.Kind == TenantRecordKinds.ItemHistory));
         Assert.Equal(["op-1"], Ids(TenantRecordKinds.Operation, "id"));
-        Assert.Equal([deal.Id.ToString(), other.Id.ToString()], Ids(TenantRecordKinds.OperationItem, "targetId"));
+        Assert.Equal(new[] { deal.Id.ToString(), other.Id.ToString() }.Order(StringComparer.Ordinal), Ids(TenantRecordKinds.OperationItem, "targetId"));
         Assert.Equal([other.Id.ToString()], Ids(TenantRecordKinds.OperationFailure, "targetId"));
         var exported = lines.First(l => l.Kind == TenantRecordKinds.Target && l.Data.GetProperty("id").GetString() == deal.Id.ToString()).Data;
         Assert.Equal(("Acme deal", "secret", "Active"), (exported.GetProperty("name").GetString(), exported.GetProperty("description").GetString(), exported.GetProperty("status").GetString()));

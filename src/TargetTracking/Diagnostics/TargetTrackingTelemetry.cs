@@ -93,32 +93,32 @@ public static class TargetTrackingTelemetry
             activity.Dispose();
         }
 
-        UnitOfWorkDuration.Record(elapsed.TotalSeconds, Tags(tenant, new("targettracking.unit_of_work.kind", kind), new("targettracking.unit_of_work.outcome", outcome)));
+        UnitOfWorkDuration.Record(elapsed.TotalSeconds, Tags(tenant, "targettracking.unit_of_work.kind", kind, "targettracking.unit_of_work.outcome", outcome));
     }
 
-    internal static void Retry(string kind, string? tenant) => Retries.Add(1, Tags(tenant, new("targettracking.unit_of_work.kind", kind)));
+    internal static void Retry(string kind, string? tenant) => Retries.Add(1, Tags(tenant, "targettracking.unit_of_work.kind", kind));
 
     internal static void Write(string kind, string outcome, TimeSpan elapsed, string? tenant) =>
-        WriteDuration.Record(elapsed.TotalSeconds, Tags(tenant, new("targettracking.write.kind", kind), new("targettracking.write.outcome", outcome)));
+        WriteDuration.Record(elapsed.TotalSeconds, Tags(tenant, "targettracking.write.kind", kind, "targettracking.write.outcome", outcome));
 
     internal static void BulkItem(BulkMode mode, string outcome, long count, string? tenant) =>
-        BulkItems.Add(count, Tags(tenant, new("targettracking.bulk.mode", mode == BulkMode.Partial ? "partial" : "all_or_nothing"), new("targettracking.write.outcome", outcome)));
+        BulkItems.Add(count, Tags(tenant, "targettracking.bulk.mode", mode == BulkMode.Partial ? "partial" : "all_or_nothing", "targettracking.write.outcome", outcome));
 
     internal static void OperationProgress(long succeeded, long failed, string? tenant)
     {
         if (succeeded > 0)
         {
-            OperationItems.Add(succeeded, Tags(tenant, new("targettracking.write.outcome", "applied")));
+            OperationItems.Add(succeeded, Tags(tenant, "targettracking.write.outcome", "applied"));
         }
 
         if (failed > 0)
         {
-            OperationItems.Add(failed, Tags(tenant, new("targettracking.write.outcome", "failed")));
+            OperationItems.Add(failed, Tags(tenant, "targettracking.write.outcome", "failed"));
         }
     }
 
     internal static void OperationFinished(OperationStatus status, TimeSpan elapsed, string? tenant) =>
-        OperationDuration.Record(elapsed.TotalSeconds, Tags(tenant, new("targettracking.operation.status", Lower(status.ToString()))));
+        OperationDuration.Record(elapsed.TotalSeconds, Tags(tenant, "targettracking.operation.status", Lower(status.ToString())));
 
     internal static void OperationResumed(string? tenant) => OperationResumes.Add(1, Tags(tenant));
 
@@ -132,7 +132,7 @@ public static class TargetTrackingTelemetry
     }
 
     /// <summary>Counts one stagnant stay the monitor notified, tagged with its status (a configured status: low cardinality).</summary>
-    internal static void StagnationNotified(string status, string? tenant) => StagnationNotifications.Add(1, Tags(tenant, new("status", status)));
+    internal static void StagnationNotified(string status, string? tenant) => StagnationNotifications.Add(1, Tags(tenant, "status", status));
 
     /// <summary>Counts problems an integrity check found, by kind.</summary>
     internal static void IntegrityProblemsFound(IReadOnlyDictionary<IntegrityProblemKind, long> byKind, string? tenant)
@@ -141,7 +141,7 @@ public static class TargetTrackingTelemetry
         {
             if (count > 0)
             {
-                IntegrityProblems.Add(count, Tags(tenant, new("targettracking.integrity.problem_kind", Lower(kind.ToString()))));
+                IntegrityProblems.Add(count, Tags(tenant, "targettracking.integrity.problem_kind", Lower(kind.ToString())));
             }
         }
     }
@@ -155,10 +155,20 @@ public static class TargetTrackingTelemetry
         }
     }
 
-    /// <summary>The tags of one measurement, with the tenant's when it is tagged (<see langword="null"/> when the host switched it off).</summary>
-    private static TagList Tags(string? tenant, params ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    /// <summary>The tags of one measurement: the given pairs (name, value), and the tenant's when it is tagged (<see langword="null"/> when the host switched it off).</summary>
+    private static TagList Tags(string? tenant, string? name1 = null, object? value1 = null, string? name2 = null, object? value2 = null)
     {
-        var list = new TagList(tags);
+        var list = default(TagList);
+        if (name1 is not null)
+        {
+            list.Add(name1, value1);
+        }
+
+        if (name2 is not null)
+        {
+            list.Add(name2, value2);
+        }
+
         if (tenant is not null)
         {
             list.Add(TenantTag, tenant);

@@ -1,3 +1,4 @@
+using TargetTracking.Linq2Db;
 using System.Collections.Concurrent;
 using LinqToDB.Data;
 using Microsoft.Extensions.Logging;

@@ -1,3 +1,4 @@
+using TargetTracking.Linq2Db;
 namespace TargetTracking.Conformance;
 
 /// <summary>
