@@ -9,13 +9,6 @@ namespace TargetTracking.Linq2Db;
 
 /// <summary>
 /// The relational store on linq2db: every read written once in LINQ, write sessions that lock, save set-based and
-/// commit in one <see cref="DataConnection"/> and transaction, and the migration runner. A
-/// <see cref="Linq2DbDialect"/> supplies what differs per database. Thread-safe. Hosts normally register it with
-/// <c>UsePostgreSql(...)</c>, <c>UseSqlite(...)</c> or <c>UseLinq2Db(...)</c>; <see cref="InHostTransaction(DataConnection)"/> runs
-/// writes inside a host's own transaction.
-/// </summary>
-/// <summary>
-/// The relational store on linq2db: every read written once in LINQ, write sessions that lock, save set-based and
 /// commit in one <see cref="DataConnection"/> and transaction, and the migration runner. A <see cref="Linq2DbDialect"/>
 /// configures what differs per database; the store packages build it for their database
 /// (<c>SqliteDialect.CreateStore</c>, <c>PostgreSqlDialect.CreateStore</c>, <c>MySqlDialect.CreateStore</c>) and register it
@@ -44,6 +37,9 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
     private readonly bool _applyMigrations;
     private readonly MigrationRunner _migrations;
     private readonly IDisposable? _owned;
+
+    // With a database per tenant, the tenants' stores; null for a store of one database.
+    private readonly TenantDatabases? _databases;
 
     // The store this one is a view of (in a tenant, or inside a host's transaction); null for the store itself.
     private readonly Linq2DbTargetStore? _root;
@@ -79,6 +75,33 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
         _migrations = new MigrationRunner(ConnectToMaintain, dialect, migrations ?? dialect.Schema.Migrations, logger ?? NullLogger.Instance);
     }
 
+    /// <summary>A store with a database per tenant, each opened by <paramref name="openDatabase"/>.</summary>
+    private Linq2DbTargetStore(Linq2DbDialect dialect, Func<string, Linq2DbTargetStore> openDatabase, ILogger? logger)
+        : this(new DataOptions(), dialect, applyMigrations: false, logger, owned: null)
+    {
+        _databases = new TenantDatabases(dialect, openDatabase);
+    }
+
+    /// <summary>
+    /// Builds a store with a database per tenant (the other style of tenancy, beside tenant keys in shared tables): every call
+    /// works in the database of its tenant, which <paramref name="openDatabase"/> opens the first time the tenant is seen (a
+    /// SQLite file, a PostgreSQL database or schema, a MariaDB database per tenant), once per process. Each database is migrated
+    /// on its first use, as its store's options say, under the dialect's migration lock (two first calls at once, or two host
+    /// instances, migrate it once). The API is the same: <see cref="ITenantAccessor"/>, <see cref="TargetTracker.ForTenant"/>.
+    /// The rows still carry their tenant, so a database can later move into shared tables. Disposing this store disposes the
+    /// tenants' stores.
+    /// </summary>
+    /// <param name="dialect">The dialect of every tenant's database (the resolver's stores must be of the same kind).</param>
+    /// <param name="openDatabase">Opens the store of a tenant's database, for example <c>tenant =&gt; SqliteDialect.CreateStore(new() { ConnectionString = $"Data Source={tenant}.db" })</c>.</param>
+    /// <param name="logger">Logs what the store does.</param>
+    /// <returns>The store.</returns>
+    public static Linq2DbTargetStore DatabasePerTenant(Linq2DbDialect dialect, Func<string, Linq2DbTargetStore> openDatabase, ILogger<Linq2DbTargetStore>? logger = null)
+    {
+        Guard.Against.Null(dialect);
+        Guard.Against.Null(openDatabase);
+        return new Linq2DbTargetStore(dialect, openDatabase, logger);
+    }
+
     /// <summary>A view of <paramref name="root"/> in a tenant, whose connections may join a host's open transaction.</summary>
     private Linq2DbTargetStore(Linq2DbTargetStore root, DataOptions options, Func<string> tenant, bool inHost)
     {
@@ -94,6 +117,18 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
     /// <summary>Gets the dialect.</summary>
     public Linq2DbDialect Dialect => _dialect;
 
+    /// <summary>Gets a value indicating whether this is a store of one database: not a view, and not a store with a database per tenant.</summary>
+    internal bool IsOneDatabase => _root is null && _databases is null;
+
+    /// <summary>Gets the linq2db options of the store's database (tests read it with plain SQL, unfiltered).</summary>
+    internal DataOptions Options => _options;
+
+    /// <summary>Gets the store of a tenant's database: with a database per tenant the tenant's, opened if need be; otherwise this store's root.</summary>
+    internal Linq2DbTargetStore DatabaseOf(string tenant) => Root._databases?.Of(tenant) ?? Root;
+
+    /// <summary>Gets the store of the root, the one views are made from.</summary>
+    private Linq2DbTargetStore Root => _root ?? this;
+
     /// <summary>Gets the migration runner (tests build schemas of earlier versions with it).</summary>
     internal MigrationRunner Migrations => _migrations;
 
@@ -106,8 +141,22 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
     /// </summary>
     /// <param name="cancellationToken">Cancels the migration; the one in progress rolls back where the database's DDL is transactional.</param>
     /// <returns>How many migrations this call applied (0 when the schema is up to date).</returns>
-    public async Task<int> MigrateAsync(CancellationToken cancellationToken = default) =>
-        (await _migrations.MigrateAsync(null, cancellationToken).ConfigureAwait(false)).Count;
+    /// <remarks>With a database per tenant, it migrates the databases of the tenants this store has seen; the others migrate on first use.</remarks>
+    public async Task<int> MigrateAsync(CancellationToken cancellationToken = default)
+    {
+        if (Root._databases is not { } databases)
+        {
+            return (await _migrations.MigrateAsync(null, cancellationToken).ConfigureAwait(false)).Count;
+        }
+
+        var applied = 0;
+        foreach (var database in databases.Opened)
+        {
+            applied += await database.MigrateAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return applied;
+    }
 
     /// <summary>
     /// Prepares the store once: lets the dialect prepare the database (SQLite: WAL mode, or a connection that keeps an
@@ -126,7 +175,9 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
         }
 
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        return _initialized ? Task.CompletedTask : InitializeSlowAsync(cancellationToken);
+
+        // With a database per tenant there is nothing to prepare up front: each database is prepared on its tenant's first call.
+        return _initialized || _databases is not null ? Task.CompletedTask : InitializeSlowAsync(cancellationToken);
     }
 
     /// <summary>
@@ -187,6 +238,12 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
     {
         Guard.Against.Null(after);
         Guard.Against.OutOfRange(limit, nameof(limit), 1, ChangeFeedOptions.MaxBatchSize);
+        if (Root._databases is not null)
+        {
+            // Positions are a commit sequence per database: there is no one order across the tenants' databases.
+            throw new NotSupportedException("A store with a database per tenant has no all-tenants feed (each database has positions of its own): read each tenant's feed with ChangeFeed.ReadAsync.");
+        }
+
         return RunAsync<IReadOnlyList<TenantFeedEntry>>(
             async db => [.. (await ReadFeedRowsAsync(db, db.GetTable<HistoryRecord>().IgnoreFilters(), after, limit, cancellationToken).ConfigureAwait(false)).Select(r => new TenantFeedEntry(r.TenantId, r.Entry))],
             cancellationToken,
@@ -194,13 +251,30 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
     }
 
     /// <inheritdoc />
+    /// <remarks>With a database per tenant, it searches the databases of the tenants this store has seen in this process.</remarks>
     public Task<IReadOnlyList<string>> FindTenantsWithOpenOperationsAsync(CancellationToken cancellationToken = default)
     {
         var open = new[] { OperationStatus.Pending, OperationStatus.Processing }.Select(s => s.ToString()).ToArray();
-        return RunAsync<IReadOnlyList<string>>(
-            async db => await db.GetTable<OperationRecord>().IgnoreFilters().Where(o => open.Contains(o.Status)).Select(o => o.TenantId).Distinct().OrderBy(t => t)
-                .ToListAsync(cancellationToken).ConfigureAwait(false),
-            cancellationToken);
+        return FindTenantsAsync(db => db.GetTable<OperationRecord>().IgnoreFilters().Where(o => open.Contains(o.Status)).Select(o => o.TenantId), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>With a database per tenant, it searches the databases of the tenants this store has seen in this process.</remarks>
+    public Task<IReadOnlyList<string>> FindTenantsWithTargetsAsync(CancellationToken cancellationToken = default) =>
+        FindTenantsAsync(db => db.GetTable<TargetRecord>().IgnoreFilters().Select(t => t.TenantId), cancellationToken);
+
+    /// <summary>The distinct tenants of rows, across every tenant: in this database, or in each tenant's database this store has opened.</summary>
+    private async Task<IReadOnlyList<string>> FindTenantsAsync(Func<DataConnection, IQueryable<string>> tenantsOfRows, CancellationToken cancellationToken)
+    {
+        var tenants = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var database in Root._databases?.Opened ?? [this])
+        {
+            tenants.UnionWith(await database.RunAsync(
+                async db => await tenantsOfRows(db).Distinct().ToListAsync(cancellationToken).ConfigureAwait(false),
+                cancellationToken).ConfigureAwait(false));
+        }
+
+        return [.. tenants];
     }
 
     /// <summary>Releases what the store owns: the dialect's hold on the database (SQLite's idle connections) and a data source it created. A view in a host's transaction owns nothing.</summary>
@@ -210,6 +284,11 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
         if (!BeginDispose())
         {
             return;
+        }
+
+        foreach (var database in _databases?.Opened ?? [])
+        {
+            await database.DisposeAsync().ConfigureAwait(false);
         }
 
         if (_owned is IAsyncDisposable owned)
@@ -227,6 +306,11 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
     {
         if (BeginDispose())
         {
+            foreach (var database in _databases?.Opened ?? [])
+            {
+                database.Dispose();
+            }
+
             _owned?.Dispose();
         }
     }
@@ -283,10 +367,10 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
     /// <inheritdoc />
     public async Task<ITargetWriteSession> BeginWriteAsync(CancellationToken cancellationToken = default)
     {
-        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        var call = await EnterAsync(cancellationToken).ConfigureAwait(false);
         return InHost
-            ? Linq2DbWriteSession.Join(Connect(), _dialect)
-            : await Linq2DbWriteSession.BeginAsync(Connect, _dialect, cancellationToken).ConfigureAwait(false);
+            ? Linq2DbWriteSession.Join(call.Connect(), call.Dialect)
+            : await Linq2DbWriteSession.BeginAsync(call.Connect, call.Dialect, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -308,25 +392,25 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
             }
         }
 
-        await InitializeAsync(cancellationToken).ConfigureAwait(false);
-        using var turn = InHost ? null : await _dialect.Sessions.EnterWriterAsync(cancellationToken).ConfigureAwait(false);
-        var db = Connect();
+        var call = await EnterAsync(cancellationToken).ConfigureAwait(false);
+        using var turn = InHost ? null : await call.Dialect.Sessions.EnterWriterAsync(cancellationToken).ConfigureAwait(false);
+        var db = call.Connect();
         await using (db.ConfigureAwait(false))
         {
             try
             {
                 await db.OpenDbConnectionAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (!InHost && _dialect.Errors.IsTransient(e))
+            catch (Exception e) when (!InHost && call.Dialect.Errors.IsTransient(e))
             {
                 throw new StoreNotReachedException($"No connection to the store could be opened, so the status change of target {change.Id} was not sent: {e.Message}", e);
             }
 
             try
             {
-                return (await _dialect.Writer.ChangeStatusesAsync(db, [change], cancellationToken).ConfigureAwait(false))[0];
+                return (await call.Dialect.Writer.ChangeStatusesAsync(db, [change], cancellationToken).ConfigureAwait(false))[0];
             }
-            catch (Exception e) when (_dialect.Errors.Translate(e) is { } translated)
+            catch (Exception e) when (call.Dialect.Errors.Translate(e) is { } translated)
             {
                 throw translated;
             }
@@ -361,7 +445,7 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
                 // A scan of the whole store can wait longer than a command's usual timeout for its first row (a sort over
                 // millions of entries on a busy server); the caller's token bounds it instead.
                 db.CommandTimeout = 0;
-                return IntegrityScanner.ScanAsync(db, _dialect, scan, found, cancellationToken);
+                return IntegrityScanner.ScanAsync(db, db.DialectOf(), scan, found, cancellationToken);
             },
             cancellationToken,
             scan.Targets is null ? ReadScope.Consistent : ReadScope.Snapshot);
@@ -373,14 +457,14 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The stays, oldest first.</returns>
     public Task<IReadOnlyList<StayFacts>> GetStaysAsync(TargetId id, DateTimeOffset cut, CancellationToken cancellationToken = default) =>
-        RunAsync(db => ReportQueries.StaysAsync(db, _dialect, id, cut, cancellationToken), cancellationToken, ReadScope.Consistent);
+        RunAsync(db => ReportQueries.StaysAsync(db, db.DialectOf(), id, cut, cancellationToken), cancellationToken, ReadScope.Consistent);
 
     /// <summary>Counts targets per status as of a cut in the database (<see cref="IReportStore"/>).</summary>
     /// <param name="cut">Entries at or after it are not read.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The counts.</returns>
     public Task<IReadOnlyList<StatusCount>> CountAsOfAsync(DateTimeOffset cut, CancellationToken cancellationToken = default) =>
-        RunAsync(db => ReportQueries.CountAsOfAsync(db, _dialect, cut, cancellationToken), cancellationToken, ReadScope.Consistent);
+        RunAsync(db => ReportQueries.CountAsOfAsync(db, db.DialectOf(), cut, cancellationToken), cancellationToken, ReadScope.Consistent);
 
     /// <summary>Computes pipeline facts in the database (<see cref="IReportStore"/>), every statement in one snapshot.</summary>
     /// <param name="query">What to compute.</param>
@@ -389,7 +473,7 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
     public Task<PipelineFacts> ComputePipelineAsync(PipelineFactsQuery query, CancellationToken cancellationToken = default)
     {
         Guard.Against.Null(query);
-        return RunAsync(db => ReportQueries.PipelineAsync(db, _dialect, query, cancellationToken), cancellationToken, ReadScope.Consistent);
+        return RunAsync(db => ReportQueries.PipelineAsync(db, db.DialectOf(), query, cancellationToken), cancellationToken, ReadScope.Consistent);
     }
 
     /// <summary>Streams the operations of a period and groups the history's operation entries per target, in one snapshot (<see cref="IReportStore"/>).</summary>
@@ -428,13 +512,13 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
         // One statement, atomic on the key (target, stay start): of several hosts claiming at once, exactly one inserts.
         return RunAsync(
             async db => await db.ExecuteAsync(
-                _dialect.Sql.InsertIgnore(_dialect.Sql.Qualify(Tables.StagnationClaims), "tenant_id, target_id, stay_started_at, status, claimed_at", "@tenant, @tid, @since, @status, @at"),
+                db.DialectOf().Sql.InsertIgnore(db.DialectOf().Sql.Qualify(Tables.StagnationClaims), "tenant_id, target_id, stay_started_at, status, claimed_at", "@tenant, @tid, @since, @status, @at"),
                 cancellationToken,
                 Tenancy.Parameter(db),
-                _dialect.Sql.IdParameter("tid", claim.TargetId.Value),
-                _dialect.Sql.TimeParameter("since", claim.StayStartedAt),
+                db.DialectOf().Sql.IdParameter("tid", claim.TargetId.Value),
+                db.DialectOf().Sql.TimeParameter("since", claim.StayStartedAt),
                 new DataParameter("status", claim.Status, DataType.NVarChar),
-                _dialect.Sql.TimeParameter("at", claim.ClaimedAt)).ConfigureAwait(false) == 1,
+                db.DialectOf().Sql.TimeParameter("at", claim.ClaimedAt)).ConfigureAwait(false) == 1,
             cancellationToken);
     }
 
@@ -444,11 +528,11 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
         Guard.Against.Null(claim);
         return RunAsync(
             db => db.ExecuteAsync(
-                $"DELETE FROM {_dialect.Sql.Qualify(Tables.StagnationClaims)} WHERE tenant_id = @tenant AND target_id = @tid AND stay_started_at = @since",
+                $"DELETE FROM {db.DialectOf().Sql.Qualify(Tables.StagnationClaims)} WHERE tenant_id = @tenant AND target_id = @tid AND stay_started_at = @since",
                 cancellationToken,
                 Tenancy.Parameter(db),
-                _dialect.Sql.IdParameter("tid", claim.TargetId.Value),
-                _dialect.Sql.TimeParameter("since", claim.StayStartedAt)),
+                db.DialectOf().Sql.IdParameter("tid", claim.TargetId.Value),
+                db.DialectOf().Sql.TimeParameter("since", claim.StayStartedAt)),
             cancellationToken);
     }
 
@@ -530,25 +614,56 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
 
     /// <summary>Listens for commits where the dialect can (PostgreSQL <c>LISTEN</c>); otherwise, and inside a host's transaction, the feed polls.</summary>
     /// <returns>A listener, or <see langword="null"/>.</returns>
-    public IFeedListener? Listen() => InHost ? null : _dialect.Sessions.Listen(Connect);
+    public IFeedListener? Listen()
+    {
+        if (InHost)
+        {
+            return null;
+        }
+
+        var call = Enter();
+        return call.Dialect.Sessions.Listen(call.Connect);
+    }
 
     /// <summary>The history column that holds the commit sequence (migration 0008); not mapped, so writes never set it.</summary>
     internal const string FeedSequenceColumn = "feed_seq";
 
     /// <summary>Opens a data connection in the current call's tenant, with the store's mapping (opened lazily by linq2db); inside a host's transaction, on it.</summary>
-    internal DataConnection Connect() => ConnectIn(_tenant());
+    internal DataConnection Connect() => Enter().Connect();
 
-    /// <summary>Opens a data connection in a tenant.</summary>
-    private TenantConnection ConnectIn(string tenant)
+    /// <summary>
+    /// Where a call works, asking its tenant once: the tenant, and the store of the tenant's database (this store's root, or
+    /// with a database per tenant the tenant's store, not yet initialized).
+    /// </summary>
+    private Call Enter()
     {
-        var db = new TenantConnection(_options, tenant);
-        ((IDataContext)db).SetMappingSchema(_mapping);
-        _dialect.Sessions.OnConnect(db, tenant);
+        var tenant = _tenant();
+        return new Call(this, DatabaseOf(tenant), tenant);
+    }
+
+    /// <summary>Enters a call (<see cref="Enter"/>) and makes sure its database is ready (migrated on its first use).</summary>
+    private async Task<Call> EnterAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref Root._disposed) != 0, this);
+        var call = Enter();
+        await call.Database.InitializeAsync(cancellationToken).ConfigureAwait(false);
+        return call;
+    }
+
+    /// <summary>Opens a connection of a call.</summary>
+    internal DataConnection ConnectOf(Call call) => ConnectIn(call.Database, call.Tenant);
+
+    /// <summary>Opens a data connection in a tenant on a database's store; a view inside a host's transaction opens it on the host's.</summary>
+    private TenantConnection ConnectIn(Linq2DbTargetStore database, string tenant)
+    {
+        var db = new TenantConnection(_inHost ? _options : database._options, tenant, database._dialect);
+        ((IDataContext)db).SetMappingSchema(database._mapping);
+        database._dialect.Sessions.OnConnect(db, tenant);
         return db;
     }
 
     /// <summary>A connection for the store's own upkeep (migrations, the dialect's start, the warm-up): no call's tenant is asked.</summary>
-    private DataConnection ConnectToMaintain() => ConnectIn(TenantIds.Default);
+    private DataConnection ConnectToMaintain() => ConnectIn(this, TenantIds.Default);
 
     /// <summary>Applies migrations up to a version; tests use it to build a schema of an earlier version.</summary>
     internal async Task<int> MigrateToAsync(int version, CancellationToken cancellationToken = default) =>
@@ -568,8 +683,8 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
     /// </summary>
     private async Task<T> RunAsync<T>(Func<DataConnection, Task<T>> read, CancellationToken cancellationToken, ReadScope scope = ReadScope.Plain)
     {
-        await InitializeAsync(cancellationToken).ConfigureAwait(false);
-        using var db = Connect();
+        var call = await EnterAsync(cancellationToken).ConfigureAwait(false);
+        using var db = call.Connect();
         if (InHost || scope == ReadScope.Plain)
         {
             return await read(db).ConfigureAwait(false);
@@ -601,14 +716,14 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
             return true;
         }, cancellationToken);
 
-    private async Task<IDisposable?> BeginReadAsync(DataConnection db, ReadScope scope, CancellationToken cancellationToken)
+    private static async Task<IDisposable?> BeginReadAsync(DataConnection db, ReadScope scope, CancellationToken cancellationToken)
     {
         if (scope == ReadScope.Consistent)
         {
-            return await _dialect.Sessions.BeginConsistentReadAsync(db, cancellationToken).ConfigureAwait(false);
+            return await db.DialectOf().Sessions.BeginConsistentReadAsync(db, cancellationToken).ConfigureAwait(false);
         }
 
-        await _dialect.Sessions.BeginSnapshotReadAsync(db, cancellationToken).ConfigureAwait(false);
+        await db.DialectOf().Sessions.BeginSnapshotReadAsync(db, cancellationToken).ConfigureAwait(false);
         return null;
     }
 
@@ -619,22 +734,23 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
         return row?.ToTarget();
     }
 
-    private async Task<TargetPage> QueryPageAsync(DataConnection db, TargetQuery query, CancellationToken cancellationToken)
+    private static async Task<TargetPage> QueryPageAsync(DataConnection db, TargetQuery query, CancellationToken cancellationToken)
     {
-        var total = await TargetFilter.Apply(_dialect, db, db.GetTable<TargetRecord>(), query).LongCountAsync(cancellationToken).ConfigureAwait(false);
+        var total = await TargetFilter.Apply(db.DialectOf(), db, db.GetTable<TargetRecord>(), query).LongCountAsync(cancellationToken).ConfigureAwait(false);
         var page = total <= query.Skip ? [] : await ReadPageAsync(db, query, cancellationToken).ConfigureAwait(false);
         return new TargetPage(page, total);
     }
 
-    private async Task<IReadOnlyList<Target>> ReadPageAsync(DataConnection db, TargetQuery query, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<Target>> ReadPageAsync(DataConnection db, TargetQuery query, CancellationToken cancellationToken)
     {
-        var matches = TargetFilter.Apply(_dialect, db, db.GetTable<TargetRecord>(), query);
+        var dialect = db.DialectOf();
+        var matches = TargetFilter.Apply(dialect, db, db.GetTable<TargetRecord>(), query);
         var desc = query.Descending;
         var ordered = query.SortBy switch
         {
             TargetSort.CreatedAt => desc ? matches.OrderByDescending(t => t.CreatedAt).ThenByDescending(t => t.Id) : matches.OrderBy(t => t.CreatedAt).ThenBy(t => t.Id),
             TargetSort.UpdatedAt => desc ? matches.OrderByDescending(t => t.UpdatedAt).ThenByDescending(t => t.Id) : matches.OrderBy(t => t.UpdatedAt).ThenBy(t => t.Id),
-            _ => desc ? matches.OrderByDescending(_dialect.Sql.NameKey).ThenByDescending(t => t.Id) : matches.OrderBy(_dialect.Sql.NameKey).ThenBy(t => t.Id),
+            _ => desc ? matches.OrderByDescending(dialect.Sql.NameKey).ThenByDescending(t => t.Id) : matches.OrderBy(dialect.Sql.NameKey).ThenBy(t => t.Id),
         };
         var rows = await ordered.Skip(query.Skip).Take(query.Take).Select(TargetRecord.Readable).ToListAsync(cancellationToken).ConfigureAwait(false);
         return [.. rows.Select(r => r.ToTarget())];
@@ -784,4 +900,17 @@ internal enum ReadScope
 
     /// <summary>A long read over one consistent snapshot: the dialect's consistent read (reports, the feed, the integrity check).</summary>
     Consistent,
+}
+
+/// <summary>Where one call of the store works: its tenant, asked once, on the store of the tenant's database.</summary>
+/// <param name="Store">The store (or view) the call was made on.</param>
+/// <param name="Database">The store of the database: the root's, or with a database per tenant the tenant's.</param>
+/// <param name="Tenant">The tenant.</param>
+internal readonly record struct Call(Linq2DbTargetStore Store, Linq2DbTargetStore Database, string Tenant)
+{
+    /// <summary>Gets the dialect of the call's database.</summary>
+    public Linq2DbDialect Dialect => Database.Dialect;
+
+    /// <summary>Opens a connection of the call.</summary>
+    public DataConnection Connect() => Store.ConnectOf(this);
 }

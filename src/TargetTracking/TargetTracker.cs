@@ -16,6 +16,9 @@ public sealed class TargetTracker
     // The store as registered, in every tenant: ForTenant views it through one.
     private readonly ITargetRepository _store;
     private readonly ITenantAccessor? _tenantAccessor;
+
+    // The tenant this tracker is pinned to, if any.
+    private readonly string? _pinned;
     private readonly TargetWriter _writer;
     private readonly TargetTrackingOptions _options;
     private readonly TimeProvider _time;
@@ -66,6 +69,7 @@ public sealed class TargetTracker
 
         _store = store;
         _tenantAccessor = tenantAccessor;
+        _pinned = pinned;
         _repository = Scope(store, pinned, options.Tenancy.Required, tenantAccessor);
         repository = _repository;
         _options = options;
@@ -73,7 +77,7 @@ public sealed class TargetTracker
         _auditAccessor = auditAccessor;
         _logger = logger;
         Pipeline = new StatusStateMachine(options.Pipeline);
-        _writer = new TargetWriter(repository, Pipeline, options, _time, (ILogger?)logger ?? NullLogger.Instance);
+        _writer = new TargetWriter(repository, Pipeline, options, _time, (ILogger?)logger ?? NullLogger.Instance, () => MetricsTenant);
     }
 
     /// <summary>Gets the status state machine: allowed moves, next statuses, Mermaid graph.</summary>
@@ -359,6 +363,21 @@ public sealed class TargetTracker
         ?? throw new NotSupportedException($"The store {_repository.GetType().Name} does not implement {typeof(TPort).Name}, which this needs (every store TargetTracking ships implements it).");
 
     internal TargetWriter Writer => _writer;
+
+    /// <summary>Gets the tenant this tracker is pinned to (<see cref="ForTenant"/>), or <see langword="null"/>.</summary>
+    internal string? Pinned => _pinned;
+
+    /// <summary>
+    /// Gets the tenant the metrics of the current call are tagged with (<see cref="TargetTrackingTelemetry.TenantTag"/>), or
+    /// <see langword="null"/> when the host switched the tag off (<see cref="TenancyOptions.TagMetrics"/>). Read after the call
+    /// reached the store, so it names the tenant the call worked in; an accessor's missing or invalid tenant tags nothing.
+    /// </summary>
+    internal string? MetricsTenant =>
+        !_options.Tenancy.TagMetrics ? null
+        : _pinned is not null ? _pinned
+        : _tenantAccessor is null ? TenantIds.Default
+        : _tenantAccessor.Tenant is { } tenant ? (TenantIds.IsValid(tenant) ? tenant : null)
+        : _options.Tenancy.Required ? null : TenantIds.Default;
 
     internal TimeProvider Time => _time;
 

@@ -210,3 +210,5 @@ public sealed class MySqlTenancyConformance(MySqlFixture f) : TenancyConformance
 public sealed class MySqlWebhookConformance(MySqlFixture f) : WebhookConformance<MySqlFixture>(f);
 
 public sealed class MySqlWebhookCrashTests(MySqlFixture f) : WebhookCrashTests<MySqlFixture>(f);
+
+public sealed class MySqlTenantExportConformance(MySqlFixture f) : TenantExportConformance<MySqlFixture>(f);

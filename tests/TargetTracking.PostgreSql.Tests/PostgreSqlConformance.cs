@@ -1,3 +1,4 @@
+using Npgsql;
 using TargetTracking.Conformance;
 using Xunit.Abstractions;
 
@@ -46,3 +47,33 @@ public sealed class PostgreSqlTenancyConformance(PostgreSqlFixture f) : TenancyC
 public sealed class PostgreSqlWebhookConformance(PostgreSqlFixture f) : WebhookConformance<PostgreSqlFixture>(f);
 
 public sealed class PostgreSqlWebhookCrashTests(PostgreSqlFixture f) : WebhookCrashTests<PostgreSqlFixture>(f);
+
+/// <summary>A schema per tenant, per store, on the run's database (each tenant's store migrates its own schema).</summary>
+public sealed class PostgreSqlDatabasePerTenantFixture : DatabasePerTenantFixture
+{
+    private NpgsqlDataSource? _dataSource;
+
+    public override async Task InitializeAsync() => _dataSource = NpgsqlDataSource.Create(await PostgreSqlServer.GetConnectionStringAsync());
+
+    protected override Linq2DbDialect NewDialect() => PostgreSqlDialect.Create();
+
+    protected override Linq2DbTargetStore OpenDatabase(string store, string tenant, Microsoft.Extensions.Logging.ILogger<Linq2DbTargetStore> logger) =>
+        PostgreSqlDialect.CreateStore(_dataSource!, new PostgreSqlStoreOptions { Schema = $"{store}_{tenant}" }, logger);
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (_dataSource is not null)
+        {
+            await _dataSource.DisposeAsync();
+        }
+    }
+}
+
+public sealed class PostgreSqlDatabasePerTenantConformance(PostgreSqlDatabasePerTenantFixture f) : DatabasePerTenantConformance<PostgreSqlDatabasePerTenantFixture>(f);
+
+public sealed class PostgreSqlDatabasePerTenantTenancyConformance(PostgreSqlDatabasePerTenantFixture f) : TenancyConformance<PostgreSqlDatabasePerTenantFixture>(f);
+
+public sealed class PostgreSqlDatabasePerTenantRepositoryConformance(PostgreSqlDatabasePerTenantFixture f) : TargetRepositoryConformance<PostgreSqlDatabasePerTenantFixture>(f);
+
+public sealed class PostgreSqlTenantExportConformance(PostgreSqlFixture f) : TenantExportConformance<PostgreSqlFixture>(f);

@@ -225,3 +225,34 @@ public sealed class SqliteFileWebhookConformance(SqliteFileFixture fixture) : We
 public sealed class SqliteMemoryWebhookConformance(SqliteMemoryFixture fixture) : WebhookConformance<SqliteMemoryFixture>(fixture);
 
 public sealed class SqliteWebhookCrashTests(SqliteFileFixture fixture) : WebhookCrashTests<SqliteFileFixture>(fixture);
+
+/// <summary>A database file per tenant, per store, all removed when the fixture ends.</summary>
+public sealed class SqliteDatabasePerTenantFixture : DatabasePerTenantFixture
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "tt-sqlite-tenants-" + Guid.NewGuid().ToString("N"));
+
+    public override Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_directory);
+        return Task.CompletedTask;
+    }
+
+    protected override Linq2DbDialect NewDialect() => SqliteDialect.Create();
+
+    protected override Linq2DbTargetStore OpenDatabase(string store, string tenant, Microsoft.Extensions.Logging.ILogger<Linq2DbTargetStore> logger) =>
+        SqliteDialect.CreateStore(new SqliteStoreOptions { ConnectionString = $"Data Source={Path.Combine(_directory, $"{store}-{tenant}.db")}" }, logger);
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Directory.Delete(_directory, recursive: true);
+    }
+}
+
+public sealed class SqliteDatabasePerTenantConformance(SqliteDatabasePerTenantFixture fixture) : DatabasePerTenantConformance<SqliteDatabasePerTenantFixture>(fixture);
+
+public sealed class SqliteDatabasePerTenantTenancyConformance(SqliteDatabasePerTenantFixture fixture) : TenancyConformance<SqliteDatabasePerTenantFixture>(fixture);
+
+public sealed class SqliteDatabasePerTenantRepositoryConformance(SqliteDatabasePerTenantFixture fixture) : TargetRepositoryConformance<SqliteDatabasePerTenantFixture>(fixture);
+
+public sealed class SqliteFileTenantExportConformance(SqliteFileFixture fixture) : TenantExportConformance<SqliteFileFixture>(fixture);

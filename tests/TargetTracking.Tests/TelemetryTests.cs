@@ -155,6 +155,43 @@ public sealed class TelemetryTests
         Assert.Equal(1, recorder.Of("targettracking.feed.entries").Sum(m => m.Value));
     }
 
+    [Fact]
+    public async Task Metrics_CarryTheCallsTenant()
+    {
+        using var recorder = new Recorder();
+        var accessor = new Accessor { Tenant = "acme" };
+        var tracker = new TargetTracker(new InMemoryTargetStore(), new TargetTrackingOptions { RetryBaseDelay = TimeSpan.Zero }, _clock, tenantAccessor: accessor);
+        await tracker.CreateAsync(new NewTarget("Acme", Status: "Cold"), Alice);
+        await tracker.ForTenant("globex").CreateManyAsync([new NewTarget("Globex", Status: "Cold"), new NewTarget("Globex 2", Status: "Cold")], BulkMode.Partial, Alice);
+        await new ChangeFeed(tracker.ForTenant("globex")).ReadAsync();
+        await Tracker().CreateAsync(new NewTarget("Nobody's", Status: "Cold"), Alice);
+
+        Assert.Equal(["acme", "default"], recorder.Of("targettracking.write.duration").Select(m => m.Tag(TargetTrackingTelemetry.TenantTag)));
+        Assert.Equal(["acme", "globex", "default"], recorder.Of("targettracking.unit_of_work.duration").Select(m => m.Tag("targettracking.tenant")));
+        Assert.Equal(["globex"], recorder.Of("targettracking.bulk.items").Select(m => m.Tag("targettracking.tenant")));
+        Assert.Equal(["globex"], recorder.Of("targettracking.feed.lag").Select(m => m.Tag("targettracking.tenant")));
+    }
+
+    [Fact]
+    public async Task Metrics_WithoutTheTenantTag_WhenTheHostSwitchesItOff()
+    {
+        using var recorder = new Recorder();
+        var options = new TargetTrackingOptions { RetryBaseDelay = TimeSpan.Zero, Tenancy = { TagMetrics = false } };
+        var tracker = new TargetTracker(new InMemoryTargetStore(), options, _clock).ForTenant("acme");
+        await tracker.CreateAsync(new NewTarget("Acme", Status: "Cold"), Alice);
+        await tracker.CreateManyAsync([new NewTarget("More", Status: "Cold"), new NewTarget("More 2", Status: "Cold")], BulkMode.Partial, Alice);
+        await new ChangeFeed(tracker).ReadAsync();
+
+        var all = new[] { "targettracking.write.duration", "targettracking.unit_of_work.duration", "targettracking.bulk.items", "targettracking.feed.lag" }.SelectMany(recorder.Of).ToList();
+        Assert.Equal(5, all.Count);
+        Assert.All(all, m => Assert.DoesNotContain(m.Tags, t => t.Key == TargetTrackingTelemetry.TenantTag));
+    }
+
+    private sealed class Accessor : ITenantAccessor
+    {
+        public string? Tenant { get; set; }
+    }
+
     private sealed class Progress(Action onReport) : IProgress<OperationProgress>
     {
         public void Report(OperationProgress value) => onReport();

@@ -82,10 +82,41 @@ public sealed class TenancyDocsSamples
         Assert.Equal("acme", Assert.Single(everyTenant).Tenant);
     }
 
+    [Fact]
+    public async Task ExportOfATenant_AsJsonLines()
+    {
+        var services = new ServiceCollection();
+        services.AddTargetTracking().UseInMemory();
+        await using var provider = services.BuildServiceProvider();
+        var tracker = provider.GetRequiredService<TargetTracker>();
+        await tracker.ForTenant("acme").CreateAsync(new NewTarget("Valves deal", null, ["EU"], "Cold"));
+        var path = Path.Combine(Path.GetTempPath(), $"tt-export-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(path);
+        try
+        {
+            #region sample_tenancy_export
+            await using (var file = File.Create(Path.Combine(path, "acme.jsonl")))
+            {
+                // One JSON object per line: {"kind":"target","data":{…}}, then history, goals…, operations; one page in memory at a time.
+                var rows = await new TenantExport(tracker.ForTenant("acme")).WriteJsonLinesAsync(file);
+                Console.WriteLine($"Exported {rows} rows of acme");
+            }
+            #endregion
+
+            var lines = await File.ReadAllLinesAsync(Path.Combine(path, "acme.jsonl"));
+            Assert.Equal([TenantRecordKinds.Target, TenantRecordKinds.History], lines.Select(l => TenantExport.ParseLine(l).Kind));
+        }
+        finally
+        {
+            Directory.Delete(path, recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("sample_tenancy_accessor_type")]
     [InlineData("sample_tenancy_accessor")]
     [InlineData("sample_tenancy_pinned")]
     [InlineData("sample_tenancy_back_office")]
+    [InlineData("sample_tenancy_export")]
     public void TheDocsShowTheSamplesVerbatim(string region) => DocSync.AssertShown("TenancyDocsSamples.cs.txt", "tenancy.md", region);
 }

@@ -34,6 +34,26 @@ public static class Linq2DbTargetTrackingBuilderExtensions
     }
 
     /// <summary>
+    /// Uses a database per tenant (<see cref="Linq2DbTargetStore.DatabasePerTenant"/>): every call works in the database of its
+    /// tenant (from the <see cref="ITenantAccessor"/> or a tracker pinned with <see cref="TargetTracker.ForTenant"/>), which
+    /// <paramref name="openDatabase"/> opens on the tenant's first call and the store migrates then, once, as that store's
+    /// options say. Nothing is opened at start-up. The container disposes the tenants' stores.
+    /// </summary>
+    /// <param name="builder">The builder <c>AddTargetTracking</c> returned.</param>
+    /// <param name="dialect">The dialect of every tenant's database, for example <c>SqliteDialect.Create()</c>.</param>
+    /// <param name="openDatabase">Opens the store of a tenant's database, for example with <c>SqliteDialect.CreateStore</c> or <c>PostgreSqlDialect.CreateStore</c>.</param>
+    /// <returns>The builder.</returns>
+    public static TargetTrackingBuilder UseDatabasePerTenant(this TargetTrackingBuilder builder, Linq2DbDialect dialect, Func<IServiceProvider, string, Linq2DbTargetStore> openDatabase)
+    {
+        Guard.Against.Null(builder);
+        Guard.Against.Null(dialect);
+        Guard.Against.Null(openDatabase);
+        return builder.UseLinq2DbStore<Linq2DbStoreOptions>(
+            null,
+            (sp, _) => Linq2DbTargetStore.DatabasePerTenant(dialect, tenant => openDatabase(sp, tenant), sp.GetService<ILogger<Linq2DbTargetStore>>()));
+    }
+
+    /// <summary>
     /// The one registration path of every relational store: the options (configured, validated at start-up with their own
     /// messages), the store as a singleton that the container disposes (with a data source it owns), the store as the
     /// tracker's repository, and a hosted service that initializes it when the host starts.

@@ -5,12 +5,16 @@ namespace TargetTracking.Linq2Db;
 
 /// <summary>
 /// A connection of the store in one tenant: the mapping's query filters (<see cref="StoreMapping"/>) keep every LINQ read,
-/// update and delete of it to the tenant's rows, and the writers stamp the tenant on every row they insert.
+/// update and delete of it to the tenant's rows, and the writers stamp the tenant on every row they insert. It carries the
+/// dialect of its database, which with a database per tenant is the tenant's (a PostgreSQL schema per tenant has its own SQL).
 /// </summary>
-internal sealed class TenantConnection(DataOptions options, string tenant) : DataConnection(options)
+internal sealed class TenantConnection(DataOptions options, string tenant, Linq2DbDialect dialect) : DataConnection(options)
 {
     /// <summary>Gets the tenant.</summary>
     public string Tenant { get; } = tenant;
+
+    /// <summary>Gets the dialect of the connection's database.</summary>
+    public Linq2DbDialect Dialect { get; } = dialect;
 }
 
 /// <summary>A row that belongs to a tenant.</summary>
@@ -28,6 +32,12 @@ internal static class Tenancy
     /// <returns>The tenant.</returns>
     public static string TenantOf(this DataConnection db) =>
         db is TenantConnection connection ? connection.Tenant : throw new InvalidOperationException("A connection of the store names its tenant.");
+
+    /// <summary>Gets the dialect of a store's connection's database.</summary>
+    /// <param name="db">A connection the store opened.</param>
+    /// <returns>The dialect.</returns>
+    public static Linq2DbDialect DialectOf(this DataConnection db) =>
+        db is TenantConnection connection ? connection.Dialect : throw new InvalidOperationException("A connection of the store names its dialect.");
 
     /// <summary>Stamps a row with a connection's tenant, for an insert.</summary>
     /// <param name="row">The row.</param>

@@ -19,8 +19,12 @@ internal sealed partial class TargetWriter
     private readonly ResiliencePipeline _readRetry;
     private readonly ILogger _logger;
 
-    public TargetWriter(ITargetRepository repository, StatusStateMachine pipeline, TargetTrackingOptions options, TimeProvider time, ILogger logger)
+    // The tenant tag of the current call's metrics (null when off).
+    private readonly Func<string?> _metricsTenant;
+
+    public TargetWriter(ITargetRepository repository, StatusStateMachine pipeline, TargetTrackingOptions options, TimeProvider time, ILogger logger, Func<string?> metricsTenant)
     {
+        _metricsTenant = metricsTenant;
         _repository = repository;
         _pipeline = pipeline;
         _options = options;
@@ -28,7 +32,7 @@ internal sealed partial class TargetWriter
         _logger = logger;
         _retry = Retry(IsRetryable, (attempt, delay, e) =>
         {
-            TargetTrackingTelemetry.Retry(CurrentKind.Value ?? "write");
+            TargetTrackingTelemetry.Retry(CurrentKind.Value ?? "write", _metricsTenant());
             LogRetry(logger, attempt, options.MaxRetryAttempts + 1, delay, e);
         });
         _readRetry = Retry(repository.IsTransient, (attempt, delay, e) => LogReadRetry(logger, attempt, options.MaxRetryAttempts + 1, delay, e));
@@ -81,7 +85,7 @@ internal sealed partial class TargetWriter
         var result = await RetryAsync(ct => AttemptAsync(commands, mode, audit, operationId, unit, ct), unit, cancellationToken).ConfigureAwait(false);
         if (commands.Count == 1 && operationId is null)
         {
-            TargetTrackingTelemetry.Write(KindOf(commands[0]), TargetTrackingTelemetry.Outcome(result.Items[0]), _time.GetElapsedTime(started));
+            TargetTrackingTelemetry.Write(KindOf(commands[0]), TargetTrackingTelemetry.Outcome(result.Items[0]), _time.GetElapsedTime(started), _metricsTenant());
         }
 
         return result;
@@ -91,9 +95,10 @@ internal sealed partial class TargetWriter
     public async Task<BulkResult> ExecuteBulkAsync(IReadOnlyList<WriteCommand> commands, BulkMode mode, AuditContext audit, CancellationToken cancellationToken)
     {
         var result = await ExecuteAsync(commands, mode, audit, null, cancellationToken).ConfigureAwait(false);
+        var tenant = _metricsTenant();
         foreach (var group in result.Items.GroupBy(TargetTrackingTelemetry.Outcome))
         {
-            TargetTrackingTelemetry.BulkItem(mode, group.Key, group.LongCount());
+            TargetTrackingTelemetry.BulkItem(mode, group.Key, group.LongCount(), tenant);
         }
 
         return result;
@@ -129,12 +134,12 @@ internal sealed partial class TargetWriter
         try
         {
             var result = await _retry.ExecuteAsync(async ct => await attempt(ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-            TargetTrackingTelemetry.EndUnitOfWork(activity, kind, result is BulkResult { Succeeded: false, Mode: BulkMode.AllOrNothing } ? "rolled_back" : "committed", _time.GetElapsedTime(started));
+            TargetTrackingTelemetry.EndUnitOfWork(activity, kind, result is BulkResult { Succeeded: false, Mode: BulkMode.AllOrNothing } ? "rolled_back" : "committed", _time.GetElapsedTime(started), _metricsTenant());
             return result;
         }
         catch (Exception e)
         {
-            TargetTrackingTelemetry.EndUnitOfWork(activity, kind, e is OperationCanceledException ? "cancelled" : "failed", _time.GetElapsedTime(started), e);
+            TargetTrackingTelemetry.EndUnitOfWork(activity, kind, e is OperationCanceledException ? "cancelled" : "failed", _time.GetElapsedTime(started), _metricsTenant(), e);
             if (!IsRetryable(e))
             {
                 throw;

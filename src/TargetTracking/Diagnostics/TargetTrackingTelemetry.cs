@@ -6,13 +6,17 @@ namespace TargetTracking;
 /// <summary>
 /// The library's one <see cref="Meter"/> and one <see cref="ActivitySource"/>, both named <see cref="Name"/>, and every
 /// instrument on them (docs/observability.md lists them). Tags are low-cardinality only: kinds, outcomes, modes and
-/// statuses of operations, never ids or names. Durations are in seconds, with the buckets the OpenTelemetry HTTP
+/// statuses of operations, never ids or names; and the tenant (<see cref="TenantTag"/>), which a host with many tenants
+/// switches off (<see cref="TenancyOptions.TagMetrics"/>). Durations are in seconds, with the buckets the OpenTelemetry HTTP
 /// conventions advise. Code elsewhere records through the static methods here, so each instrument is defined once.
 /// </summary>
 public static class TargetTrackingTelemetry
 {
     /// <summary>The name of the meter and of the activity source: <c>TargetTracking</c>.</summary>
     public const string Name = "TargetTracking";
+
+    /// <summary>The tag of every metric that names the call's tenant, unless <see cref="TenancyOptions.TagMetrics"/> is off: <c>targettracking.tenant</c>.</summary>
+    public const string TenantTag = "targettracking.tenant";
 
     // OpenTelemetry's advised boundaries for request durations, in seconds.
     private static readonly double[] DurationBuckets = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
@@ -85,7 +89,7 @@ public static class TargetTrackingTelemetry
     }
 
     /// <summary>Ends a unit of work: its span's outcome and the duration histogram.</summary>
-    internal static void EndUnitOfWork(Activity? activity, string kind, string outcome, TimeSpan elapsed, Exception? error = null)
+    internal static void EndUnitOfWork(Activity? activity, string kind, string outcome, TimeSpan elapsed, string? tenant, Exception? error = null)
     {
         if (activity is not null)
         {
@@ -99,45 +103,45 @@ public static class TargetTrackingTelemetry
             activity.Dispose();
         }
 
-        UnitOfWorkDuration.Record(elapsed.TotalSeconds, new("targettracking.unit_of_work.kind", kind), new("targettracking.unit_of_work.outcome", outcome));
+        UnitOfWorkDuration.Record(elapsed.TotalSeconds, Tags(tenant, "targettracking.unit_of_work.kind", kind, "targettracking.unit_of_work.outcome", outcome));
     }
 
-    internal static void Retry(string kind) => Retries.Add(1, new KeyValuePair<string, object?>("targettracking.unit_of_work.kind", kind));
+    internal static void Retry(string kind, string? tenant) => Retries.Add(1, Tags(tenant, "targettracking.unit_of_work.kind", kind));
 
-    internal static void Write(string kind, string outcome, TimeSpan elapsed) =>
-        WriteDuration.Record(elapsed.TotalSeconds, new("targettracking.write.kind", kind), new("targettracking.write.outcome", outcome));
+    internal static void Write(string kind, string outcome, TimeSpan elapsed, string? tenant) =>
+        WriteDuration.Record(elapsed.TotalSeconds, Tags(tenant, "targettracking.write.kind", kind, "targettracking.write.outcome", outcome));
 
-    internal static void BulkItem(BulkMode mode, string outcome, long count) =>
-        BulkItems.Add(count, new("targettracking.bulk.mode", mode == BulkMode.Partial ? "partial" : "all_or_nothing"), new("targettracking.write.outcome", outcome));
+    internal static void BulkItem(BulkMode mode, string outcome, long count, string? tenant) =>
+        BulkItems.Add(count, Tags(tenant, "targettracking.bulk.mode", mode == BulkMode.Partial ? "partial" : "all_or_nothing", "targettracking.write.outcome", outcome));
 
-    internal static void OperationProgress(long succeeded, long failed)
+    internal static void OperationProgress(long succeeded, long failed, string? tenant)
     {
         if (succeeded > 0)
         {
-            OperationItems.Add(succeeded, new KeyValuePair<string, object?>("targettracking.write.outcome", "applied"));
+            OperationItems.Add(succeeded, Tags(tenant, "targettracking.write.outcome", "applied"));
         }
 
         if (failed > 0)
         {
-            OperationItems.Add(failed, new KeyValuePair<string, object?>("targettracking.write.outcome", "failed"));
+            OperationItems.Add(failed, Tags(tenant, "targettracking.write.outcome", "failed"));
         }
     }
 
-    internal static void OperationFinished(OperationStatus status, TimeSpan elapsed) =>
-        OperationDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("targettracking.operation.status", Lower(status.ToString())));
+    internal static void OperationFinished(OperationStatus status, TimeSpan elapsed, string? tenant) =>
+        OperationDuration.Record(elapsed.TotalSeconds, Tags(tenant, "targettracking.operation.status", Lower(status.ToString())));
 
-    internal static void OperationResumed() => OperationResumes.Add(1);
+    internal static void OperationResumed(string? tenant) => OperationResumes.Add(1, Tags(tenant));
 
     /// <summary>Counts stagnant targets a stagnation check found (the stagnation monitor calls it).</summary>
-    internal static void StagnantTargetsFound(long count)
+    internal static void StagnantTargetsFound(long count, string? tenant)
     {
         if (count > 0)
         {
-            StagnantTargets.Add(count);
+            StagnantTargets.Add(count, Tags(tenant));
         }
     }
 
-    /// <summary>Counts one stagnant stay the monitor notified, tagged with its status (a configured status: low cardinality).</summary>
+    /// <summary>Counts one delivery attempt of a webhook and its duration, tagged with the subscription and the outcome.</summary>
     internal static void WebhookAttempt(string subscription, string outcome, TimeSpan elapsed)
     {
         var tags = new TagList { { "subscription", subscription }, { "outcome", outcome } };
@@ -145,29 +149,53 @@ public static class TargetTrackingTelemetry
         WebhookDuration.Record(elapsed.TotalSeconds, tags);
     }
 
+    /// <summary>Counts one event a subscription gave up on (a dead letter).</summary>
     internal static void WebhookDeadLettered(string subscription) => WebhookDeadLetters.Add(1, new KeyValuePair<string, object?>("subscription", subscription));
 
-    internal static void StagnationNotified(string status) => StagnationNotifications.Add(1, new KeyValuePair<string, object?>("status", status));
+    /// <summary>Counts one stagnant stay the monitor notified, tagged with its status (a configured status: low cardinality).</summary>
+    internal static void StagnationNotified(string status, string? tenant) => StagnationNotifications.Add(1, Tags(tenant, "status", status));
 
     /// <summary>Counts problems an integrity check found, by kind.</summary>
-    internal static void IntegrityProblemsFound(IReadOnlyDictionary<IntegrityProblemKind, long> byKind)
+    internal static void IntegrityProblemsFound(IReadOnlyDictionary<IntegrityProblemKind, long> byKind, string? tenant)
     {
         foreach (var (kind, count) in byKind)
         {
             if (count > 0)
             {
-                IntegrityProblems.Add(count, new KeyValuePair<string, object?>("targettracking.integrity.problem_kind", Lower(kind.ToString())));
+                IntegrityProblems.Add(count, Tags(tenant, "targettracking.integrity.problem_kind", Lower(kind.ToString())));
             }
         }
     }
 
-    internal static void FeedRead(int entries, TimeSpan lag)
+    internal static void FeedRead(int entries, TimeSpan lag, string? tenant)
     {
-        FeedLag.Record(lag.TotalSeconds);
+        FeedLag.Record(lag.TotalSeconds, Tags(tenant));
         if (entries > 0)
         {
-            FeedEntries.Add(entries);
+            FeedEntries.Add(entries, Tags(tenant));
         }
+    }
+
+    /// <summary>The tags of one measurement: the given pairs (name, value), and the tenant's when it is tagged (<see langword="null"/> when the host switched it off).</summary>
+    private static TagList Tags(string? tenant, string? name1 = null, object? value1 = null, string? name2 = null, object? value2 = null)
+    {
+        var list = default(TagList);
+        if (name1 is not null)
+        {
+            list.Add(name1, value1);
+        }
+
+        if (name2 is not null)
+        {
+            list.Add(name2, value2);
+        }
+
+        if (tenant is not null)
+        {
+            list.Add(TenantTag, tenant);
+        }
+
+        return list;
     }
 
     /// <summary>The outcome tag of one item: applied, unchanged, conflict, not_found, rejected (by the pipeline), invalid, rolled_back.</summary>

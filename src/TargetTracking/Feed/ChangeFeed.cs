@@ -63,7 +63,7 @@ public sealed partial class ChangeFeed
         var lag = entries.Count == 0 ? TimeSpan.Zero : Max(now - entries[0].Entry.OccurredAt, TimeSpan.Zero);
         Interlocked.Exchange(ref _lagTicks, lag.Ticks);
         Interlocked.Exchange(ref _lastReadTicks, now.UtcTicks);
-        TargetTrackingTelemetry.FeedRead(entries.Count, lag);
+        TargetTrackingTelemetry.FeedRead(entries.Count, lag, _tracker.MetricsTenant);
         return new FeedPage(entries, entries.Count == 0 ? from : entries[^1].Token, lag);
     }
 

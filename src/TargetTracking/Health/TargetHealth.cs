@@ -85,7 +85,7 @@ public sealed class TargetHealth
             ProblemCount = total,
             CountByKind = counts.Count == 0 ? NoCounts : counts.AsReadOnly(),
         };
-        TargetTrackingTelemetry.IntegrityProblemsFound(report.CountByKind);
+        TargetTrackingTelemetry.IntegrityProblemsFound(report.CountByKind, _tracker.MetricsTenant);
         _lastCheck = new LastIntegrityCheck(report.ProblemCount, report.CountByKind, _tracker.Writer.Now());
         return report;
     }
@@ -327,7 +327,7 @@ public sealed class TargetHealth
             }
         }
 
-        TargetTrackingTelemetry.StagnantTargetsFound(stagnant.Count);
+        TargetTrackingTelemetry.StagnantTargetsFound(stagnant.Count, _tracker.MetricsTenant);
         return [.. stagnant.OrderByDescending(s => s.Age).ThenBy(s => s.Target.Id)];
     }
 

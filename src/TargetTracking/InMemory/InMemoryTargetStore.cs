@@ -54,6 +54,17 @@ public sealed partial class InMemoryTargetStore : ITargetRepository, IOperationS
     }
 
     /// <inheritdoc />
+    public Task<IReadOnlyList<string>> FindTenantsWithTargetsAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        IReadOnlyList<string> tenants =
+        [
+            .. _tenants.Partitions.Where(p => Volatile.Read(ref p.Value.State).Targets.Count > 0).Select(p => p.Key).Order(StringComparer.Ordinal),
+        ];
+        return Task.FromResult(tenants);
+    }
+
+    /// <inheritdoc />
     public Task<IReadOnlyList<string>> FindTenantsWithOpenOperationsAsync(CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();

@@ -179,7 +179,7 @@ public sealed partial class TargetOperations
         // A failed operation resumes here: its next batch sets it processing again.
         if (operation.StartedAt is not null)
         {
-            TargetTrackingTelemetry.OperationResumed();
+            TargetTrackingTelemetry.OperationResumed(_tracker.MetricsTenant);
         }
 
         var failures = 0;
@@ -195,10 +195,10 @@ public sealed partial class TargetOperations
                     return new OperationNotFoundError(operationId);
                 }
 
-                TargetTrackingTelemetry.OperationProgress(next.Succeeded - operation.Succeeded, next.Failed - operation.Failed);
+                TargetTrackingTelemetry.OperationProgress(next.Succeeded - operation.Succeeded, next.Failed - operation.Failed, _tracker.MetricsTenant);
                 if (next.IsFinished && next.CompletedAt is { } completed)
                 {
-                    TargetTrackingTelemetry.OperationFinished(next.Status, completed - next.CreatedAt);
+                    TargetTrackingTelemetry.OperationFinished(next.Status, completed - next.CreatedAt, _tracker.MetricsTenant);
                 }
 
                 operation = next;

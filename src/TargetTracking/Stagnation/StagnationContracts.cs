@@ -20,7 +20,12 @@ public interface IStagnationNotifier
 /// <param name="Age">How long the latest stay has lasted (what the threshold is compared with).</param>
 /// <param name="Cumulative">The target's cumulative time in the status over all its stays (open stay up to now).</param>
 /// <param name="Threshold">The threshold of the status.</param>
-public sealed record StagnationNotice(Target Target, string? Status, DateTimeOffset InStatusSince, TimeSpan Age, TimeSpan Cumulative, TimeSpan Threshold);
+public sealed record StagnationNotice(Target Target, string? Status, DateTimeOffset InStatusSince, TimeSpan Age, TimeSpan Cumulative, TimeSpan Threshold)
+{
+    /// <summary>Gets the tenant whose target it is.</summary>
+    /// <value>The default value is <see cref="TenantIds.Default"/>.</value>
+    public string Tenant { get; init; } = TenantIds.Default;
+}
 
 /// <summary>Options of the <see cref="StagnationMonitor"/>.</summary>
 public sealed class StagnationMonitorOptions

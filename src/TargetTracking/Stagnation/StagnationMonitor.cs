@@ -7,7 +7,7 @@ namespace TargetTracking;
 /// <summary>
 /// An opt-in hosted service (<c>AddStagnationMonitor</c>) that checks on a schedule for targets stuck in a status
 /// longer than its threshold (<see cref="TargetHealth.FindStagnantAsync"/>: the latest stay's age) and notifies the
-/// host's <see cref="IStagnationNotifier"/> once per stay: it claims each stay in the store first
+/// host's <see cref="IStagnationNotifier"/> once per stay, in every tenant (or the one its tracker is pinned to), with the tenant: it claims each stay in the store first
 /// (<see cref="IStagnationClaims"/>), so restarts and several host instances never notify a stay twice. Each notice
 /// logs event 4101 (<c>StagnantTargetNotified</c>) and adds one to the counter
 /// <c>targettracking.stagnation.notifications</c> (meter <c>TargetTracking</c>, tag <c>status</c>). A notifier that
@@ -54,7 +54,10 @@ public sealed partial class StagnationMonitor : BackgroundService
     }
 
     /// <summary>
-    /// Checks once: finds the stagnant targets, claims each stay not claimed before, and notifies the claimed ones.
+    /// Checks once: finds the stagnant targets, claims each stay not claimed before, and notifies the claimed ones. A monitor
+    /// over a tracker pinned to a tenant (<see cref="TargetTracker.ForTenant"/>) checks that tenant; otherwise it checks every
+    /// tenant that has targets (<see cref="ITenantStore.FindTenantsWithTargetsAsync"/>), each in its own tenant, and each
+    /// notice names its tenant (<see cref="StagnationNotice.Tenant"/>).
     /// </summary>
     /// <param name="cancellationToken">Cancels the check.</param>
     /// <returns>How many notices the host took.</returns>
@@ -66,40 +69,59 @@ public sealed partial class StagnationMonitor : BackgroundService
         }
 
         var thresholds = new Dictionary<string, TimeSpan>(_options.Thresholds, StringComparer.OrdinalIgnoreCase);
-        var stagnant = await _health.FindStagnantAsync(thresholds, cancellationToken).ConfigureAwait(false);
+        if (_tracker.Pinned is not null || _tracker.Store is not ITenantStore tenants)
+        {
+            return await CheckAsync(_tracker, _health, _reports, _claims, _tracker.Pinned ?? TenantIds.Default, thresholds, cancellationToken).ConfigureAwait(false);
+        }
+
+        var notified = 0;
+        foreach (var tenant in await _tracker.Writer.ReadAsync(tenants.FindTenantsWithTargetsAsync, cancellationToken).ConfigureAwait(false))
+        {
+            var scoped = _tracker.ForTenant(tenant);
+            var reports = scoped.Supports<IReportStore>() ? new TargetReports(scoped) : null;
+            notified += await CheckAsync(scoped, new TargetHealth(scoped), reports, scoped.Port<IStagnationClaims>(), tenant, thresholds, cancellationToken).ConfigureAwait(false);
+        }
+
+        return notified;
+    }
+
+    /// <summary>Checks one tenant through a tracker in it.</summary>
+    private async Task<int> CheckAsync(TargetTracker tracker, TargetHealth health, TargetReports? reports, IStagnationClaims claims, string tenant, Dictionary<string, TimeSpan> thresholds, CancellationToken cancellationToken)
+    {
+        var stagnant = await health.FindStagnantAsync(thresholds, cancellationToken).ConfigureAwait(false);
         var notified = 0;
         foreach (var s in stagnant)
         {
-            _tracker.Pipeline.TryNormalize(s.Target.Status, out var status);
-            var claim = new StagnationClaim(s.Target.Id, s.InStatusSince, status, _tracker.Writer.Now());
-            if (!await _claims.TryClaimAsync(claim, cancellationToken).ConfigureAwait(false))
+            tracker.Pipeline.TryNormalize(s.Target.Status, out var status);
+            var claim = new StagnationClaim(s.Target.Id, s.InStatusSince, status, tracker.Writer.Now());
+            if (!await claims.TryClaimAsync(claim, cancellationToken).ConfigureAwait(false))
             {
                 continue;
             }
 
             var threshold = thresholds[status ?? PipelineOptions.NotSet];
             var cumulative = s.Age;
-            if (_reports is not null)
+            if (reports is not null)
             {
-                var stays = await _reports.GetStaysAsync(s.Target.Id, cancellationToken).ConfigureAwait(false);
+                var stays = await reports.GetStaysAsync(s.Target.Id, cancellationToken).ConfigureAwait(false);
                 cumulative = stays.ByStatus.FirstOrDefault(t => StatusStateMachine.SameStatus(t.Status, s.Target.Status))?.Cumulative ?? s.Age;
             }
 
             try
             {
-                await _notifier.NotifyAsync(new StagnationNotice(s.Target, status, s.InStatusSince, s.Age, cumulative, threshold), cancellationToken).ConfigureAwait(false);
+                await _notifier.NotifyAsync(new StagnationNotice(s.Target, status, s.InStatusSince, s.Age, cumulative, threshold) { Tenant = tenant }, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // The host did not take it: give the claim back, so the next check offers the stay again.
-                await _claims.ReleaseAsync(claim, CancellationToken.None).ConfigureAwait(false);
-                LogNotifierFailed(_logger, ex, s.Target.Id, StatusStateMachine.Display(status));
+                await claims.ReleaseAsync(claim, CancellationToken.None).ConfigureAwait(false);
+                LogNotifierFailed(_logger, ex, s.Target.Id, StatusStateMachine.Display(status), tenant);
                 continue;
             }
 
             notified++;
-            TargetTrackingTelemetry.StagnationNotified(StatusStateMachine.Display(status));
-            LogNotified(_logger, s.Target.Id, StatusStateMachine.Display(status), s.Age, threshold, s.InStatusSince);
+            TargetTrackingTelemetry.StagnationNotified(StatusStateMachine.Display(status), tracker.MetricsTenant);
+            LogNotified(_logger, s.Target.Id, StatusStateMachine.Display(status), s.Age, threshold, s.InStatusSince, tenant);
         }
 
         return notified;
@@ -132,12 +154,12 @@ public sealed partial class StagnationMonitor : BackgroundService
     }
 
     [LoggerMessage(EventId = 4101, EventName = "StagnantTargetNotified", Level = LogLevel.Information,
-        Message = "Target {TargetId} has been {Status} for {Age} (threshold {Threshold}, since {Since}); notified.")]
-    private static partial void LogNotified(ILogger logger, TargetId targetId, string status, TimeSpan age, TimeSpan threshold, DateTimeOffset since);
+        Message = "Target {TargetId} of tenant {Tenant} has been {Status} for {Age} (threshold {Threshold}, since {Since}); notified.")]
+    private static partial void LogNotified(ILogger logger, TargetId targetId, string status, TimeSpan age, TimeSpan threshold, DateTimeOffset since, string tenant);
 
     [LoggerMessage(EventId = 4102, EventName = "StagnationNotifierFailed", Level = LogLevel.Warning,
-        Message = "The stagnation notifier failed for target {TargetId} ({Status}); the stay is offered again at the next check.")]
-    private static partial void LogNotifierFailed(ILogger logger, Exception exception, TargetId targetId, string status);
+        Message = "The stagnation notifier failed for target {TargetId} of tenant {Tenant} ({Status}); the stay is offered again at the next check.")]
+    private static partial void LogNotifierFailed(ILogger logger, Exception exception, TargetId targetId, string status, string tenant);
 
     [LoggerMessage(EventId = 4103, EventName = "StagnationCheckFailed", Level = LogLevel.Warning,
         Message = "A stagnation check failed; the next runs at the next interval.")]

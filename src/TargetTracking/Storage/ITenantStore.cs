@@ -27,6 +27,11 @@ public interface ITenantStore
     /// <returns>The entries with their tenants and positions.</returns>
     Task<IReadOnlyList<TenantFeedEntry>> ReadAllTenantsFeedAsync(FeedToken after, int limit, CancellationToken cancellationToken = default);
 
+    /// <summary>Lists the tenants that have targets, for the host's own background work over every tenant (the stagnation monitor).</summary>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The tenants, ordered ordinally.</returns>
+    Task<IReadOnlyList<string>> FindTenantsWithTargetsAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Lists the tenants that have tracked operations which are not finished, for a host's operation runner.</summary>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The tenants, ordered ordinally.</returns>

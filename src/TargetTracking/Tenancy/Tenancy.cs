@@ -20,6 +20,14 @@ public sealed class TenancyOptions
     /// </summary>
     /// <value>The default value is <see langword="false"/>: a call without a tenant works in <see cref="TenantIds.Default"/>.</value>
     public bool Required { get; set; }
+
+    /// <summary>
+    /// Gets or sets a value indicating whether the library's metrics carry the call's tenant as a tag
+    /// (<see cref="TargetTrackingTelemetry.TenantTag"/>). Switch it off when the host has so many tenants that a series per
+    /// tenant costs too much (cardinality); the metrics are then summed over all tenants.
+    /// </summary>
+    /// <value>The default value is <see langword="true"/>.</value>
+    public bool TagMetrics { get; set; } = true;
 }
 
 /// <summary>The rules of tenant ids, in one place.</summary>
