@@ -4,7 +4,15 @@ using TargetTracking.PostgreSql.Tests;
 
 namespace TargetTracking.Cluster.Tests.PgBouncer;
 
+/// <summary>
+/// Runs alone, after the classes that run in parallel: the test counts every server connection to the database, and other
+/// classes hold direct ones of their own (the change feed's LISTEN sessions bypass the pooler).
+/// </summary>
+[CollectionDefinition(nameof(PgBouncerTests), DisableParallelization = true)]
+public sealed class PgBouncerAloneCollection;
+
 /// <summary>What PgBouncer in transaction mode does for a host: many callers, few server connections.</summary>
+[Collection(nameof(PgBouncerTests))]
 public sealed class PgBouncerTests(PostgreSqlFixture fixture, ITestOutputHelper output) : IClassFixture<PostgreSqlFixture>
 {
     private const int Callers = 200;
