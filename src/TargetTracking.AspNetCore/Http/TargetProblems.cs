@@ -28,81 +28,43 @@ internal static class TargetProblems
     {
         ProblemDetails problem = error switch
         {
-            NotFoundError e => new ProblemDetails
-            {
-                Status = StatusCodes.Status404NotFound,
-                Title = "Target not found",
-                Extensions = { ["targetId"] = e.Id },
-            },
-            VersionConflictError e => new ProblemDetails
-            {
-                Status = StatusCodes.Status409Conflict,
-                Title = "Someone changed this target",
-                Extensions =
-                {
-                    ["expectedVersion"] = e.ExpectedVersion,
-                    ["currentVersion"] = e.Current.Version,
-                    ["current"] = e.Current,
-                },
-            },
-            UnknownStatusError e => new ProblemDetails
-            {
-                Status = StatusCodes.Status422UnprocessableEntity,
-                Title = "Unknown status",
-                Extensions = { ["unknownStatus"] = e.Status, ["knownStatuses"] = e.KnownStatuses },
-            },
-            TransitionNotAllowedError e => new ProblemDetails
-            {
-                Status = StatusCodes.Status422UnprocessableEntity,
-                Title = "Status change not allowed",
-                Extensions = { ["targetId"] = e.Id, ["from"] = e.From, ["to"] = e.To, ["allowedNext"] = e.AllowedNext },
-            },
-            StatusNotConfiguredError e => new ProblemDetails
-            {
-                Status = StatusCodes.Status422UnprocessableEntity,
-                Title = "Status no longer configured",
-                Extensions = { ["targetId"] = e.Id, ["status"] = e.Status, ["to"] = e.To, ["knownStatuses"] = e.KnownStatuses },
-            },
+            NotFoundError e => Of(StatusCodes.Status404NotFound, "Target not found", ("targetId", e.Id)),
+            VersionConflictError e => Of(
+                StatusCodes.Status409Conflict, "Someone changed this target", ("expectedVersion", e.ExpectedVersion), ("currentVersion", e.Current.Version), ("current", e.Current)),
+            UnknownStatusError e => Of(StatusCodes.Status422UnprocessableEntity, "Unknown status", ("unknownStatus", e.Status), ("knownStatuses", e.KnownStatuses)),
+            TransitionNotAllowedError e => Of(
+                StatusCodes.Status422UnprocessableEntity, "Status change not allowed", ("targetId", e.Id), ("from", e.From), ("to", e.To), ("allowedNext", e.AllowedNext)),
+            StatusNotConfiguredError e => Of(
+                StatusCodes.Status422UnprocessableEntity, "Status no longer configured", ("targetId", e.Id), ("status", e.Status), ("to", e.To), ("knownStatuses", e.KnownStatuses)),
             InvalidInputError e => new HttpValidationProblemDetails(
                 e.Errors.GroupBy(f => f.Field).ToDictionary(g => g.Key, g => g.Select(f => f.Message).ToArray()))
             {
                 Status = StatusCodes.Status400BadRequest,
                 Title = "Invalid input",
             },
-            ItemNotFoundError e => new ProblemDetails
-            {
-                Status = StatusCodes.Status404NotFound,
-                Title = $"{e.Kind?.ToString() ?? "Item"} not found",
-                Extensions = { ["itemId"] = e.Id },
-            },
-            ItemVersionConflictError e => new ProblemDetails
-            {
-                Status = StatusCodes.Status409Conflict,
-                Title = "Someone changed this item",
-                Extensions = { ["expectedVersion"] = e.ExpectedVersion, ["currentVersion"] = e.Current.Version, ["current"] = e.Current },
-            },
-            ItemTransitionNotAllowedError e => new ProblemDetails
-            {
-                Status = StatusCodes.Status422UnprocessableEntity,
-                Title = "Status change not allowed",
-                Extensions = { ["itemId"] = e.Id, ["from"] = e.From, ["to"] = e.To, ["allowedNext"] = e.AllowedNext },
-            },
-            LinksExistError e => new ProblemDetails
-            {
-                Status = StatusCodes.Status409Conflict,
-                Title = "Links exist",
-                Extensions = { ["links"] = e.Links, ["totalLinks"] = e.TotalLinks },
-            },
-            OperationNotFoundError e => new ProblemDetails
-            {
-                Status = StatusCodes.Status404NotFound,
-                Title = "Operation not found",
-                Extensions = { ["operationId"] = e.OperationId },
-            },
+            ItemNotFoundError e => Of(StatusCodes.Status404NotFound, $"{e.Kind?.ToString() ?? "Item"} not found", ("itemId", e.Id)),
+            ItemVersionConflictError e => Of(
+                StatusCodes.Status409Conflict, "Someone changed this item", ("expectedVersion", e.ExpectedVersion), ("currentVersion", e.Current.Version), ("current", e.Current)),
+            ItemTransitionNotAllowedError e => Of(
+                StatusCodes.Status422UnprocessableEntity, "Status change not allowed", ("itemId", e.Id), ("from", e.From), ("to", e.To), ("allowedNext", e.AllowedNext)),
+            LinksExistError e => Of(StatusCodes.Status409Conflict, "Links exist", ("links", e.Links), ("totalLinks", e.TotalLinks)),
+            OperationNotFoundError e => Of(StatusCodes.Status404NotFound, "Operation not found", ("operationId", e.OperationId)),
             _ => throw new InvalidOperationException($"No problem mapping for {error.GetType().Name}."),
         };
 
         return Typed(problem, error.Code, error.Message);
+    }
+
+    /// <summary>A problem with its status, title and the error's own fields as extensions.</summary>
+    private static ProblemDetails Of(int status, string title, params (string Name, object? Value)[] extensions)
+    {
+        var problem = new ProblemDetails { Status = status, Title = title };
+        foreach (var (name, value) in extensions)
+        {
+            problem.Extensions[name] = value;
+        }
+
+        return problem;
     }
 
     /// <summary>Gives a problem its stable type and code, and its detail.</summary>
