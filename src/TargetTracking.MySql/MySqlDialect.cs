@@ -91,7 +91,10 @@ public sealed class MySqlDialect : Linq2DbDialect
     /// <param name="database">The database that holds the tables: letters, digits and underscores, at most 64 characters.</param>
     /// <param name="user">The run-time user's name: letters, digits and underscores, at most 80 characters.</param>
     /// <param name="host">The user's host part (<c>%</c>, an address or a name): letters, digits, <c>.</c>, <c>-</c>, <c>_</c>, <c>:</c> and <c>%</c>.</param>
-    /// <param name="allowHistoryPurge">Whether the user may run the <see cref="DeletePolicy.PurgeHistory"/> policy (delete a target together with its history).</param>
+    /// <param name="allowHistoryPurge">
+    /// Whether the user may purge history: run the <see cref="DeletePolicy.PurgeHistory"/> policy (delete a target together
+    /// with its history) and delete a whole tenant (<see cref="TenantPurge"/>).
+    /// </param>
     /// <returns>The SQL script (<c>GRANT</c> statements).</returns>
     /// <exception cref="ArgumentException">A name holds a character outside those allowed.</exception>
     public static string ApplicationUserGrants(string database, string user, string host, bool allowHistoryPurge)
@@ -102,7 +105,9 @@ public sealed class MySqlDialect : Linq2DbDialect
         var d = $"`{database}`";
         var to = $"'{user}'@'{host}'";
         var grants = Tables.Grants(table => $"{d}.{table}", to, marketsTable: true);
-        return allowHistoryPurge ? grants + $"GRANT EXECUTE ON PROCEDURE {d}.targettracking_delete_targets_purging_history TO {to};\n" : grants;
+        return allowHistoryPurge
+            ? grants + $"GRANT EXECUTE ON PROCEDURE {d}.targettracking_delete_targets_purging_history TO {to};\nGRANT EXECUTE ON PROCEDURE {d}.targettracking_delete_tenant TO {to};\n"
+            : grants;
     }
 
     /// <summary>Refuses a connection string without a database: the store's tables live in it.</summary>

@@ -287,6 +287,72 @@ public abstract class TenancyConformance<TFixture>(TFixture fixture) : IClassFix
         Assert.Equal(2, await new TenantExport(globex).WriteJsonLinesAsync(globexStream));
     }
 
+    [Fact]
+    public async Task Delete_OfATenant_RemovesAllOfIt_RecordsWhoAndWhy_AndLeavesAnotherAsItWas()
+    {
+        var store = await NewTrackerAsync(o => o.DeletePolicy = DeletePolicy.KeepHistory);
+        var acme = store.ForTenant("acme");
+        var globex = store.ForTenant("globex");
+        var deal = (await acme.CreateAsync(new NewTarget("Acme deal", "secret", ["EU"], "Cold"), Who)).Value!;
+        var gone = (await acme.CreateAsync(new NewTarget("Acme gone", null, [], "Cold"), Who)).Value!;
+        Clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.True((await acme.ChangeStatusAsync(deal.Id, 1, "Active", Who)).IsSuccess);
+        Assert.True((await acme.DeleteAsync(gone.Id, 1, Who)).IsSuccess); // its history stays until the tenant goes
+        var goal = (await new HierarchyTracker(acme).CreateAsync(HierarchyKind.Goal, new HierarchyItemFields { Title = "Acme goal" }, Who)).Value!;
+        Assert.Equal(BulkItemState.Applied, (await new HierarchyTracker(acme).LinkAsync(deal.Id, goal.Id, Who)).State);
+        var operation = (await new TargetOperations(acme).StartAsync(new StartOperationRequest("op-1", "Hot", OperationSelection.ForIds([deal.Id])), Who)).Value!;
+        var kept = (await globex.CreateAsync(new NewTarget("Globex deal", null, ["EU"], "Cold"), Who)).Value!;
+        using var globexBefore = new MemoryStream();
+        await new TenantExport(globex).WriteJsonLinesAsync(globexBefore);
+        var acmeHistory = (await StoreContents.HistoryAsync(acme)).Count;
+        Clock.Advance(TimeSpan.FromMinutes(1));
+
+        var admin = new AuditContext { ActorId = "admin-7", ActorName = "Back office", CorrelationId = "ticket-42", ClientAddress = "10.0.0.9", UserAgent = "ops-cli" };
+        var deleted = await new TenantPurge(acme).DeleteAsync("  Contract ended  ", admin);
+
+        Assert.Equal(("acme", 1L, (long)acmeHistory, "Contract ended", Clock.GetUtcNow()), (deleted.Tenant, deleted.Targets, deleted.HistoryEntries, deleted.Reason, deleted.DeletedAt));
+        Assert.Equal(admin, deleted.Audit);
+
+        // Nothing of the tenant is left, in any API.
+        Assert.Empty(await StoreContents.TargetsAsync(acme));
+        Assert.Empty(await StoreContents.HistoryAsync(acme));
+        Assert.Empty(await acme.GetHistoryAsync(gone.Id));
+        Assert.Empty(await acme.CountByStatusAsync());
+        Assert.Equal("not_found", (await new HierarchyTracker(acme).GetAsync(goal.Id)).Error!.Code);
+        Assert.Empty(await new HierarchyTracker(acme).GetHistoryAsync(goal.Id));
+        Assert.NotNull((await new TargetOperations(acme).GetAsync(operation.Id)).Error);
+        Assert.Empty((await new ChangeFeed(acme).ReadAsync()).Entries);
+        Assert.Empty((await new TargetReports(acme).GetStaysAsync(deal.Id)).Stays);
+        using var acmeAfter = new MemoryStream();
+        Assert.Equal(0, await new TenantExport(acme).WriteJsonLinesAsync(acmeAfter));
+
+        // The other tenant is exactly as it was.
+        using var globexAfter = new MemoryStream();
+        await new TenantExport(globex).WriteJsonLinesAsync(globexAfter);
+        Assert.Equal(globexBefore.ToArray(), globexAfter.ToArray());
+        Assert.Equal(kept.Version, (await globex.GetAsync(kept.Id)).Value!.Version);
+
+        // The record outlives the tenant's data, is seen from the tenant only, and stays when the id is used again.
+        Assert.Equal([deleted], await new TenantPurge(acme).GetDeletionsAsync());
+        Assert.Empty(await new TenantPurge(globex).GetDeletionsAsync());
+        Assert.True((await acme.CreateAsync(new NewTarget("Acme again"), Who)).IsSuccess);
+        Assert.Equal([deleted], await new TenantPurge(acme).GetDeletionsAsync());
+        Assert.True((await new TargetHealth(acme).CheckIntegrityAsync()).IsHealthy);
+    }
+
+    [Fact]
+    public async Task Delete_WithoutAReason_IsRefused_AndDeletesNothing()
+    {
+        var store = await NewTrackerAsync();
+        var acme = store.ForTenant("acme");
+        await acme.CreateAsync(new NewTarget("Acme deal"), Who);
+
+        await Assert.ThrowsAsync<ArgumentException>(() => new TenantPurge(acme).DeleteAsync("  ", Who));
+
+        Assert.Single(await StoreContents.TargetsAsync(acme));
+        Assert.Empty(await new TenantPurge(acme).GetDeletionsAsync());
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]

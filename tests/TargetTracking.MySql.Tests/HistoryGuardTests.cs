@@ -100,6 +100,8 @@ public sealed class HistoryGuardTests(MySqlFixture fixture) : IClassFixture<MySq
     [InlineData("UPDATE target_history SET actor_name = 'forged'", MySqlErrorCode.TableAccessDenied)]
     [InlineData("DROP TRIGGER target_history_refuse_delete", MySqlErrorCode.TableAccessDenied)]
     [InlineData("CALL targettracking_delete_targets_purging_history('default', '[]')", (MySqlErrorCode)1370)] // ER_PROCACCESS_DENIED_ERROR
+    [InlineData("CALL targettracking_delete_tenant('default', UNHEX(REPLACE(UUID(), '-', '')), NOW(6), 'x', NULL, NULL, 'c', NULL, NULL)", (MySqlErrorCode)1370)]
+    [InlineData("INSERT INTO target_history_purge_permit (connection_id) VALUES (CONNECTION_ID()); DELETE FROM hierarchy_history", MySqlErrorCode.TableAccessDenied)]
     public async Task AppUser_CannotSwitchThePurgeOn_OrRewriteHistory(string sql, MySqlErrorCode refusal)
     {
         var (_, connectionString, tracker, target) = await NewStoreAsync();
@@ -147,6 +149,37 @@ public sealed class HistoryGuardTests(MySqlFixture fixture) : IClassFixture<MySq
         Assert.Single(await tracker.GetHistoryAsync(kept.Id));
         Assert.Equal(0, await Db.CountAsync(connectionString, "target_history_purge_permit"));
         await Assert.ThrowsAsync<MySqlException>(() => Db.ExecuteAsync(connectionString, "DELETE FROM target_history"));
+    }
+
+    [Fact]
+    public async Task AppUser_WithThePurgeGrant_DeletesATenant_AndCannotTouchItsRecord()
+    {
+        var (_, connectionString, tracker, target) = await NewStoreAsync();
+        var app = await AppUserAsync(connectionString, allowHistoryPurge: true);
+        await using var dataSource = new MySqlDataSource(app);
+        var asApp = TestTracker.For(MySqlDialect.CreateStore(dataSource, new MySqlStoreOptions { ApplyMigrations = false }));
+        var other = asApp.ForTenant("globex");
+        await other.CreateAsync(new NewTarget("Globex's"));
+
+        var deletion = await new TenantPurge(other).DeleteAsync("Contract ended");
+
+        Assert.Equal(("globex", 1L, 1L), (deletion.Tenant, deletion.Targets, deletion.HistoryEntries));
+        Assert.Empty(await StoreContents.TargetsAsync(other));
+        Assert.Single(await tracker.GetHistoryAsync(target.Id));
+        Assert.Equal([deletion], await new TenantPurge(other).GetDeletionsAsync());
+        Assert.Equal(0, await Db.CountAsync(connectionString, "target_history_purge_permit"));
+        foreach (var sql in new[] { "UPDATE tenant_deletions SET reason = 'x'", "DELETE FROM tenant_deletions", "INSERT INTO tenant_deletions SELECT * FROM tenant_deletions" })
+        {
+            var error = await Assert.ThrowsAsync<MySqlException>(() => Db.ExecuteAsync(app, sql));
+            Assert.Equal(MySqlErrorCode.TableAccessDenied, error.ErrorCode);
+        }
+
+        // Without the grant the user cannot delete a tenant at all.
+        var plain = await AppUserAsync(connectionString, allowHistoryPurge: false);
+        await using var plainSource = new MySqlDataSource(plain);
+        var refused = await Assert.ThrowsAsync<MySqlException>(() => new TenantPurge(TestTracker.For(MySqlDialect.CreateStore(plainSource, new MySqlStoreOptions { ApplyMigrations = false }))).DeleteAsync("x"));
+        Assert.Equal(1370, refused.Number);
+        Assert.Single(await tracker.GetHistoryAsync(target.Id));
     }
 
     [Fact]

@@ -93,7 +93,7 @@ public sealed class MySqlFixture : ISharedStoreFixture, ILinq2DbDatabaseFixture,
     public IReadOnlyList<string> ShippedMigrationNames { get; } =
     [
         "0001_targets_and_history", "0002_history_append_only", "0003_operations", "0004_append_only_and_status_case", "0005_history_repaired",
-        "0006_hierarchy", "0007_reports_and_stagnation_claims", "0008_change_feed", "0009_stays", "0010_open_stay_by_target", "0011_tenants", "0012_webhooks",
+        "0006_hierarchy", "0007_reports_and_stagnation_claims", "0008_change_feed", "0009_stays", "0010_open_stay_by_target", "0011_tenants", "0012_webhooks", "0013_tenant_deletions",
     ];
 
     public async Task<Linq2DbTestDatabase> CreateEmptyDatabaseAsync() => new Database(this, await NewDatabaseAsync());
@@ -164,6 +164,9 @@ public sealed class MySqlFixture : ISharedStoreFixture, ILinq2DbDatabaseFixture,
 
         public override Task<string> DescribeSchemaAsync() => MySqlFixture.DescribeSchemaAsync(connectionString);
 
+        public override async Task<IReadOnlyList<string>> TenantTablesAsync() =>
+            await ListAsync<string>("SELECT c.TABLE_NAME FROM information_schema.COLUMNS AS c JOIN information_schema.TABLES AS t ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME WHERE c.TABLE_SCHEMA = DATABASE() AND c.COLUMN_NAME = 'tenant_id' AND t.TABLE_TYPE = 'BASE TABLE'");
+
         // A session lock (GET_LOCK): held until released, whatever became of the transaction.
         public override async Task<bool> MigrationLockHeldAsync() =>
             await Db.ScalarAsync<long?>(connectionString, $"SELECT IS_USED_LOCK({MigrationLockName})") is not null;
@@ -212,3 +215,5 @@ public sealed class MySqlWebhookConformance(MySqlFixture f) : WebhookConformance
 public sealed class MySqlWebhookCrashTests(MySqlFixture f) : WebhookCrashTests<MySqlFixture>(f);
 
 public sealed class MySqlTenantExportConformance(MySqlFixture f) : TenantExportConformance<MySqlFixture>(f);
+
+public sealed class MySqlTenantPurgeConformance(MySqlFixture f) : TenantPurgeConformance<MySqlFixture>(f);

@@ -119,6 +119,7 @@ public sealed class LeastPrivilegeTests(LeastPrivilegeFixture fixture) : IClassF
     [
         "targets", "target_history", "target_stays", "target_operations", "target_operation_items", "target_operation_failures",
         "hierarchy_items", "outcome_links", "hierarchy_history", "stagnation_claims", "webhook_subscriptions", "webhook_dead_letters",
+        "tenant_deletions",
     ];
 
     [Fact]
@@ -166,7 +167,7 @@ public sealed class LeastPrivilegeTests(LeastPrivilegeFixture fixture) : IClassF
                 await setting.ExecuteNonQueryAsync();
             }
 
-            foreach (var table in TenantTables.Where(t => t is not "stagnation_claims" and not "target_operation_failures"))
+            foreach (var table in TenantTables.Where(t => t is not "stagnation_claims" and not "target_operation_failures" and not "tenant_deletions"))
             {
                 Assert.True(await CountAsync(transaction, table) > 0, table);
             }
@@ -331,6 +332,45 @@ public sealed class LeastPrivilegeTests(LeastPrivilegeFixture fixture) : IClassF
         Assert.Empty(await tracker.GetHistoryAsync(doomed.Id));
         Assert.Equal(4, await Db.CountAsync(fixture.Admin, schema, "target_history"));
         Assert.Equal(2, (await tracker.GetHistoryAsync(kept.Id)).Count);
+    }
+
+    [Fact]
+    public async Task ApplicationRole_WithoutThePurgeGrant_CannotDeleteATenant()
+    {
+        var (schema, tracker, kept, deleted) = await SeedAsync(allowHistoryPurge: false);
+
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => new TenantPurge(tracker).DeleteAsync("Contract ended"));
+
+        Assert.Equal("42501", refused.SqlState);
+        await AssertHistoryIntactAsync(schema, tracker, kept, deleted);
+        Assert.Equal(0, await Db.CountAsync(fixture.Admin, schema, "tenant_deletions"));
+    }
+
+    [Fact]
+    public async Task Store_RunningAsTheApplicationRole_DeletesItsTenantOnly_AndCannotTouchTheRecord()
+    {
+        var (schema, tracker, kept, deleted) = await SeedAsync();
+        var other = tracker.ForTenant("tenant-b");
+        await other.CreateAsync(new NewTarget("Tenant B's"));
+        var goal = (await new HierarchyTracker(other).CreateAsync(HierarchyKind.Goal, new HierarchyItemFields { Title = "B's goal" })).Value!;
+
+        var deletion = await new TenantPurge(other).DeleteAsync("Contract ended");
+
+        Assert.Equal(("tenant-b", 1L, 1L), (deletion.Tenant, deletion.Targets, deletion.HistoryEntries));
+        Assert.Empty(await StoreContents.TargetsAsync(other));
+        Assert.Empty(await new HierarchyTracker(other).GetHistoryAsync(goal.Id));
+        await AssertHistoryIntactAsync(schema, tracker, kept, deleted);
+
+        // The record is the application role's to read, in its tenant, never to change.
+        Assert.Equal([deletion], await new TenantPurge(other).GetDeletionsAsync());
+        Assert.Empty(await new TenantPurge(tracker).GetDeletionsAsync());
+        foreach (var attack in new[] { "UPDATE {0}.tenant_deletions SET reason = 'x'", "DELETE FROM {0}.tenant_deletions", "TRUNCATE {0}.tenant_deletions", "INSERT INTO {0}.tenant_deletions SELECT * FROM {0}.tenant_deletions" })
+        {
+            var error = await RefusedAsync(fixture.AsApplication, "SELECT set_config('targettracking.tenant', 'tenant-b', false); " + string.Format(System.Globalization.CultureInfo.InvariantCulture, attack, $"\"{schema}\""));
+            Assert.Equal("42501", error.SqlState);
+        }
+
+        Assert.Equal(1, await Db.CountAsync(fixture.Admin, schema, "tenant_deletions"));
     }
 
     [Fact]

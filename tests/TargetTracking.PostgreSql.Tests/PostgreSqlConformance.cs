@@ -77,3 +77,5 @@ public sealed class PostgreSqlDatabasePerTenantTenancyConformance(PostgreSqlData
 public sealed class PostgreSqlDatabasePerTenantRepositoryConformance(PostgreSqlDatabasePerTenantFixture f) : TargetRepositoryConformance<PostgreSqlDatabasePerTenantFixture>(f);
 
 public sealed class PostgreSqlTenantExportConformance(PostgreSqlFixture f) : TenantExportConformance<PostgreSqlFixture>(f);
+
+public sealed class PostgreSqlTenantPurgeConformance(PostgreSqlFixture f) : TenantPurgeConformance<PostgreSqlFixture>(f);

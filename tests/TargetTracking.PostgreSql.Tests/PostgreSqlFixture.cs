@@ -25,7 +25,7 @@ public sealed partial class PostgreSqlFixture : ISharedStoreFixture, ILinq2DbDat
     public IReadOnlyList<string> ShippedMigrationNames { get; } =
     [
         "0001_targets_and_history", "0002_history_append_only", "0003_operations", "0004_append_only_and_status_case", "0005_history_repaired",
-        "0006_hierarchy", "0007_reports_and_stagnation_claims", "0008_change_feed", "0009_stays", "0010_one_schema_names", "0011_open_stay_by_target", "0012_tenants", "0013_webhooks",
+        "0006_hierarchy", "0007_reports_and_stagnation_claims", "0008_change_feed", "0009_stays", "0010_one_schema_names", "0011_open_stay_by_target", "0012_tenants", "0013_webhooks", "0014_tenant_deletions",
     ];
 
     public async Task InitializeAsync()
@@ -142,6 +142,9 @@ public sealed partial class PostgreSqlFixture : ISharedStoreFixture, ILinq2DbDat
         public override void UseTheDatabase(TargetTrackingBuilder builder) => builder.UsePostgreSql(fixture.ConnectionString, o => o.Schema = name);
 
         public override Task<string> DescribeSchemaAsync() => fixture.DescribeSchemaAsync(name);
+
+        public override async Task<IReadOnlyList<string>> TenantTablesAsync() =>
+            await ListAsync<string>($"SELECT table_name::text FROM information_schema.columns WHERE table_schema = '{name}' AND column_name = 'tenant_id' AND table_name IN (SELECT table_name FROM information_schema.tables WHERE table_schema = '{name}' AND table_type = 'BASE TABLE')");
 
         // The store takes a transaction-scoped advisory lock keyed by the schema's name (its second key).
         public override Task<bool> MigrationLockHeldAsync() => Db.ScalarAsync<bool>(

@@ -53,7 +53,7 @@ public sealed partial class SqliteFileFixture : ISharedStoreFixture, ILinq2DbDat
     public IReadOnlyList<string> ShippedMigrationNames { get; } =
     [
         "0001_tables", "0002_indexes_and_history_guards", "0003_operations", "0004_append_only_and_status_case", "0005_history_repaired",
-        "0006_hierarchy", "0007_reports_and_stagnation_claims", "0008_change_feed", "0009_stays", "0010_open_stay_by_target", "0011_tenants", "0012_webhooks",
+        "0006_hierarchy", "0007_reports_and_stagnation_claims", "0008_change_feed", "0009_stays", "0010_open_stay_by_target", "0011_tenants", "0012_webhooks", "0013_tenant_deletions",
     ];
 
     public Task<Linq2DbTestDatabase> CreateEmptyDatabaseAsync() => Task.FromResult<Linq2DbTestDatabase>(new DatabaseFile(this, NewConnectionString()));
@@ -110,6 +110,9 @@ public sealed partial class SqliteFileFixture : ISharedStoreFixture, ILinq2DbDat
         public override void UseTheDatabase(TargetTrackingBuilder builder) => builder.UseSqlite(connectionString, o => o.BusyTimeout = TimeSpan.FromSeconds(2));
 
         public override Task<string> DescribeSchemaAsync() => SqliteFileFixture.DescribeSchemaAsync(connectionString);
+
+        public override async Task<IReadOnlyList<string>> TenantTablesAsync() =>
+            await ListAsync<string>("SELECT m.name FROM sqlite_master AS m JOIN pragma_table_info(m.name) AS c WHERE m.type = 'table' AND c.name = 'tenant_id'");
 
         // Migrators take turns on the file's write lock, which goes with their transaction: free when a write can start.
         public override async Task<bool> MigrationLockHeldAsync()
@@ -256,3 +259,5 @@ public sealed class SqliteDatabasePerTenantTenancyConformance(SqliteDatabasePerT
 public sealed class SqliteDatabasePerTenantRepositoryConformance(SqliteDatabasePerTenantFixture fixture) : TargetRepositoryConformance<SqliteDatabasePerTenantFixture>(fixture);
 
 public sealed class SqliteFileTenantExportConformance(SqliteFileFixture fixture) : TenantExportConformance<SqliteFileFixture>(fixture);
+
+public sealed class SqliteFileTenantPurgeConformance(SqliteFileFixture fixture) : TenantPurgeConformance<SqliteFileFixture>(fixture);

@@ -105,6 +105,20 @@ public sealed class TenancyDocsSamples
 
             var lines = await File.ReadAllLinesAsync(Path.Combine(path, "acme.jsonl"));
             Assert.Equal([TenantRecordKinds.Target, TenantRecordKinds.History], lines.Select(l => TenantExport.ParseLine(l).Kind));
+
+            #region sample_tenancy_delete
+            // After the export: every row of acme goes, in one transaction, through the privileged purge path.
+            var back = new AuditContext { ActorId = "ops-7", ActorName = "Back office", CorrelationId = "ticket-4711" };
+            var deletion = await new TenantPurge(tracker.ForTenant("acme")).DeleteAsync("Contract ended 2026-11-30", back);
+            Console.WriteLine($"Deleted {deletion.Targets} targets and {deletion.HistoryEntries} history entries of {deletion.Tenant}");
+
+            // The record outlives the tenant's data, outside it; a later tenant with the same id sees it.
+            var records = await new TenantPurge(tracker.ForTenant("acme")).GetDeletionsAsync();
+            #endregion
+
+            Assert.Equal((1L, 1L), (deletion.Targets, deletion.HistoryEntries));
+            Assert.Equal("ticket-4711", Assert.Single(records).Audit.CorrelationId);
+            Assert.Empty((await tracker.ForTenant("acme").QueryAsync()).Items);
         }
         finally
         {
@@ -118,5 +132,6 @@ public sealed class TenancyDocsSamples
     [InlineData("sample_tenancy_pinned")]
     [InlineData("sample_tenancy_back_office")]
     [InlineData("sample_tenancy_export")]
+    [InlineData("sample_tenancy_delete")]
     public void TheDocsShowTheSamplesVerbatim(string region) => DocSync.AssertShown("TenancyDocsSamples.cs.txt", "tenancy.md", region);
 }

@@ -1,3 +1,4 @@
+using LinqToDB;
 using LinqToDB.Data;
 
 namespace TargetTracking.Linq2Db;
@@ -38,6 +39,36 @@ internal abstract class DialectWriter
     /// <returns>For each change in order, the target after it, or <see langword="null"/> where a check failed.</returns>
     public virtual Task<IReadOnlyList<Target?>> ChangeStatusesAsync(DataConnection db, IReadOnlyList<GuardedStatusChange> changes, CancellationToken cancellationToken) =>
         throw new NotSupportedException("This dialect applies guarded status changes in a write session.");
+
+    /// <summary>
+    /// Deletes every row of the connection's tenant (<see cref="Tables.TenantRows"/>) through the database's privileged purge
+    /// path, the only one that may delete history, and records <paramref name="deletion"/> in <see cref="Tables.TenantDeletions"/>
+    /// with the counts, in the connection's transaction.
+    /// </summary>
+    /// <returns>How many targets and target history entries were deleted.</returns>
+    public abstract Task<(long Targets, long HistoryEntries)> DeleteTenantAsync(DataConnection db, TenantDeletion deletion, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Calls a database's tenant deletion routine, which answers one row (targets, history entries deleted): its parameters
+    /// are <paramref name="leading"/> (the id and time as the database stores them) then the deletion's reason and audit fields.
+    /// </summary>
+    protected static async Task<(long Targets, long HistoryEntries)> CallDeleteTenantAsync(
+        DataConnection db, string sql, TenantDeletion deletion, IEnumerable<DataParameter> leading, CancellationToken cancellationToken)
+    {
+        var audit = deletion.Audit;
+        DataParameter[] parameters =
+        [
+            .. leading,
+            new("reason", deletion.Reason, DataType.NVarChar),
+            new("actor_id", audit.ActorId, DataType.NVarChar),
+            new("actor_name", audit.ActorName, DataType.NVarChar),
+            new("correlation_id", audit.CorrelationId, DataType.NVarChar),
+            new("client_address", audit.ClientAddress, DataType.NVarChar),
+            new("user_agent", audit.UserAgent, DataType.NVarChar),
+        ];
+        var rows = await db.QueryToListAsync(r => (r.GetInt64(0), r.GetInt64(1)), sql, cancellationToken, parameters).ConfigureAwait(false);
+        return rows.Single();
+    }
 }
 
 /// <summary>How many rows each kind of write matched.</summary>

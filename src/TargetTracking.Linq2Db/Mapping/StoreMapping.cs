@@ -20,11 +20,24 @@ internal static class Tables
     public const string StagnationClaims = "stagnation_claims";
     public const string WebhookSubscriptions = "webhook_subscriptions";
     public const string WebhookDeadLetters = "webhook_dead_letters";
+    public const string TenantDeletions = "tenant_deletions";
+
+    /// <summary>
+    /// Every table that holds a tenant's rows, children first: the order a tenant's deletion empties them in (the store's
+    /// own path; PostgreSQL's <c>delete_tenant</c> and MariaDB's <c>targettracking_delete_tenant</c> name the same tables,
+    /// and a test compares each list with the database's catalog). Not <see cref="TenantDeletions"/>, which outlives them.
+    /// </summary>
+    public static IReadOnlyList<string> TenantRows(bool marketsTable) =>
+    [
+        Links, Stays, History, HierarchyHistory, OperationFailures, OperationItems, Operations, HierarchyItems,
+        .. marketsTable ? [Markets] : Array.Empty<string>(), Targets, StagnationClaims, WebhookDeadLetters, WebhookSubscriptions,
+    ];
 
     /// <summary>
     /// The least-privilege grants of the store's run-time role, table by table, the same rule on every database: it reads
     /// the version table, reads and appends history (never updates or deletes it), and reads and writes the rest. The
-    /// purge of history is a separate grant each dialect adds only where the host uses the policy.
+    /// purge of history (and the deletion of a tenant, the only writer of <see cref="TenantDeletions"/>) is a separate grant
+    /// each dialect adds only where the host uses it.
     /// </summary>
     /// <param name="qualify">How the database names a table in SQL.</param>
     /// <param name="grantee">The role or user, as the database spells it.</param>
@@ -39,7 +52,7 @@ internal static class Tables
             (Migrations, "SELECT"), (Targets, Write), .. marketsTable ? [(Markets, Write)] : Array.Empty<(string, string)>(), (History, Append),
             (Operations, Write), (OperationItems, Write), (OperationFailures, Write), (HierarchyItems, Write), (Links, Write),
             (HierarchyHistory, Append), (StagnationClaims, "SELECT, INSERT, DELETE"), (Stays, Write),
-            (WebhookSubscriptions, Write), (WebhookDeadLetters, Write),
+            (WebhookSubscriptions, Write), (WebhookDeadLetters, Write), (TenantDeletions, "SELECT"),
         ];
         return string.Concat(grants.Select(g => $"GRANT {g.Privileges} ON {qualify(g.Table)} TO {grantee};\n"));
     }
@@ -241,6 +254,19 @@ internal static class StoreMapping
         deadLetters.Property(d => d.LastError).HasColumnName("last_error").IsNullable(true);
         deadLetters.Property(d => d.DeadAt).HasColumnName("dead_at");
 
+        var deletions = builder.Entity<TenantDeletionRecord>().HasTableName(Tables.TenantDeletions);
+        deletions.Property(d => d.TenantId).HasColumnName("tenant_id").IsPrimaryKey(0).IsNullable(false);
+        deletions.Property(d => d.Id).HasColumnName("id").IsPrimaryKey(1).IsNullable(false);
+        deletions.Property(d => d.DeletedAt).HasColumnName("deleted_at");
+        deletions.Property(d => d.Reason).HasColumnName("reason").IsNullable(false);
+        deletions.Property(d => d.ActorId).HasColumnName("actor_id").IsNullable(true);
+        deletions.Property(d => d.ActorName).HasColumnName("actor_name").IsNullable(true);
+        deletions.Property(d => d.CorrelationId).HasColumnName("correlation_id").IsNullable(false);
+        deletions.Property(d => d.ClientAddress).HasColumnName("client_address").IsNullable(true);
+        deletions.Property(d => d.UserAgent).HasColumnName("user_agent").IsNullable(true);
+        deletions.Property(d => d.Targets).HasColumnName("targets");
+        deletions.Property(d => d.HistoryEntries).HasColumnName("target_history_entries");
+
         // Every LINQ read, update and delete of a connection sees its tenant's rows only (TenantConnection); the all-tenants
         // reads of the back office say IgnoreFilters() where they are written.
         targets.HasQueryFilter<TenantConnection>((t, db) => t.TenantId == db.Tenant);
@@ -253,6 +279,7 @@ internal static class StoreMapping
         itemHistory.HasQueryFilter<TenantConnection>((h, db) => h.TenantId == db.Tenant);
         hooks.HasQueryFilter<TenantConnection>((w, db) => w.TenantId == db.Tenant);
         deadLetters.HasQueryFilter<TenantConnection>((d, db) => d.TenantId == db.Tenant);
+        deletions.HasQueryFilter<TenantConnection>((d, db) => d.TenantId == db.Tenant);
 
         if (names.Schema is { } name)
         {
@@ -266,6 +293,7 @@ internal static class StoreMapping
             builder.Entity<OperationFailureRecord>().HasSchemaName(name);
             builder.Entity<WebhookRecord>().HasSchemaName(name);
             builder.Entity<DeadLetterRecord>().HasSchemaName(name);
+            builder.Entity<TenantDeletionRecord>().HasSchemaName(name);
             if (names.MarketsTable)
             {
                 builder.Entity<MarketRecord>().HasSchemaName(name);
@@ -326,5 +354,8 @@ internal static class StoreMapping
         types.MapId(deadLetters.Property(d => d.EventId));
         types.MapId(deadLetters.Property(d => d.TargetId));
         types.MapTime(deadLetters.Property(d => d.DeadAt));
+        var deletions = builder.Entity<TenantDeletionRecord>();
+        types.MapId(deletions.Property(d => d.Id));
+        types.MapTime(deletions.Property(d => d.DeletedAt));
     }
 }

@@ -77,10 +77,21 @@ internal sealed class MySqlBulkWriter(Linq2DbDialect dialect) : DialectWriter
     // and the history of exactly those, and refuses a count that differs.
     private const string DeleteTargetsPurgingHistory = "CALL targettracking_delete_targets_purging_history(?, ?)";
 
+    private const string DeleteTenant = "CALL targettracking_delete_tenant(@tenant, @id, @deleted_at, @reason, @actor_id, @actor_name, @correlation_id, @client_address, @user_agent)";
+
     // The statements that recompute the stays of the targets in the JSON array parameter (StaysTable.Refresh); the tenant,
     // then the ids.
     private readonly (string Delete, string Insert) _staysRefresh =
         StaysTable.Refresh(dialect, column => $"{column} IN {IdsOf}", "?");
+
+    /// <summary>The privileged path: <c>targettracking_delete_tenant</c>, a definer procedure the run-time user runs only when granted.</summary>
+    public override Task<(long Targets, long HistoryEntries)> DeleteTenantAsync(DataConnection db, TenantDeletion deletion, CancellationToken cancellationToken) =>
+        CallDeleteTenantAsync(
+            db,
+            DeleteTenant,
+            deletion,
+            [Tenancy.Parameter(db), new("id", Stored.Id(deletion.Id), DataType.VarBinary), new("deleted_at", Stored.Time(deletion.DeletedAt), DataType.DateTime2)],
+            cancellationToken);
 
     public override Task<WriteCounts> WriteAsync(DataConnection db, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> locked, CancellationToken cancellationToken) =>
         WriteAsync((MySqlConnection)Linq2DbDialect.ConnectionOf(db)!, db.Transaction as MySqlTransaction, _staysRefresh, changes, locked, db.TenantOf(), cancellationToken);

@@ -1,3 +1,4 @@
+using LinqToDB;
 using LinqToDB.Data;
 using Npgsql;
 using NpgsqlTypes;
@@ -146,6 +147,10 @@ internal sealed class PostgreSqlBulkWriter(Linq2DbDialect dialect, PostgreSqlSta
                 (deleted?.RecordsAffected ?? 0) + purgedTargets);
         }
     }
+
+    /// <summary>The privileged path: <c>delete_tenant</c>, a SECURITY DEFINER function the application role runs only when granted.</summary>
+    public override Task<(long Targets, long HistoryEntries)> DeleteTenantAsync(DataConnection db, TenantDeletion deletion, CancellationToken cancellationToken) =>
+        CallDeleteTenantAsync(db, sql.DeleteTenant, deletion, [new("id", deletion.Id, DataType.Guid), new("deleted_at", deletion.DeletedAt, DataType.DateTimeOffset)], cancellationToken);
 
     /// <summary>Splits the deletes into those that keep their history and those whose history goes with them.</summary>
     private static (List<TargetDelete> Keeping, List<TargetDelete> Purging) SplitDeletes(ChangeSet changes)

@@ -64,6 +64,10 @@ internal sealed class PostgreSqlStatements
         // (the setting SetTenant makes; migration 0012); it returns how many it deleted.
         DeleteTargetsPurgingHistory = $"SELECT {s}.delete_targets_purging_history($1::uuid[], $2::bigint[])";
 
+        // Every row of the transaction's tenant and the record of its deletion (migration 0014), through linq2db: its
+        // first command of the transaction sets the tenant (TenantSetting).
+        DeleteTenant = $"SELECT deleted_targets, deleted_history_entries FROM {s}.delete_tenant(@id, @deleted_at, @reason, @actor_id, @actor_name, @correlation_id, @client_address, @user_agent)";
+
 
     }
 
@@ -148,6 +152,8 @@ internal sealed class PostgreSqlStatements
         """;
 
     public string DeleteTargetsPurgingHistory { get; }
+
+    public string DeleteTenant { get; }
 
     /// <summary>History entries from rows (<see cref="UnnestRows"/>).</summary>
     public string InsertHistory(string rows) =>

@@ -114,6 +114,38 @@ internal sealed class SqliteBulkWriter(Linq2DbDialect dialect) : DialectWriter
         WriteAsync(new Unit((SqliteConnection)Linq2DbDialect.ConnectionOf(db)!, (SqliteTransaction)db.Transaction!, db.TenantOf()), _staysRefresh, changes, locked, cancellationToken);
 
 
+    /// <summary>
+    /// The library's own purge path: the history delete triggers (migrations 0004, 0013) let a delete through only while the
+    /// permit function answers 1, and only this connection defines it, only for these statements.
+    /// </summary>
+    public override async Task<(long Targets, long HistoryEntries)> DeleteTenantAsync(DataConnection db, TenantDeletion deletion, CancellationToken cancellationToken)
+    {
+        var connection = (SqliteConnection)Linq2DbDialect.ConnectionOf(db)!;
+        long targets = 0, historyEntries = 0;
+        connection.CreateFunction<long?>(PurgePermit, () => 1);
+        try
+        {
+            foreach (var table in Tables.TenantRows(dialect.Schema.Shape.MarketsTable))
+            {
+                var deleted = await db.ExecuteAsync($"DELETE FROM {table} WHERE tenant_id = @tenant", cancellationToken, Tenancy.Parameter(db)).ConfigureAwait(false);
+                (targets, historyEntries) = table switch
+                {
+                    Tables.Targets => (deleted, historyEntries),
+                    Tables.History => (targets, deleted),
+                    _ => (targets, historyEntries),
+                };
+            }
+        }
+        finally
+        {
+            // Withdrawn, not removed: a pooled connection that meets the trigger again is refused as append-only.
+            connection.CreateFunction<long?>(PurgePermit, () => null);
+        }
+
+        await db.InsertAsync(TenantDeletionRecord.From(deletion with { Targets = targets, HistoryEntries = historyEntries }), token: cancellationToken).ConfigureAwait(false);
+        return (targets, historyEntries);
+    }
+
     /// <summary>Writes a unit of work's changes: each kind of write one prepared statement run per row.</summary>
     private static async Task<WriteCounts> WriteAsync(
         Unit unit, (string Delete, string Insert) staysRefresh, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> known, CancellationToken cancellationToken)

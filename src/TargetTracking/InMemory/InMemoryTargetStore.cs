@@ -400,6 +400,9 @@ public sealed partial class InMemoryTargetStore : ITargetRepository, IOperationS
         public readonly SemaphoreSlim WriteLock = new(1, 1);
 #pragma warning disable SA1401 // Taken under the write lock.
         public long FeedClock;
+
+        // The deleted tenants' records (TenantPurge): outside every partition, so no deletion removes them.
+        public ImmutableList<TenantDeletion> Deletions = [];
 #pragma warning restore SA1401
     }
 

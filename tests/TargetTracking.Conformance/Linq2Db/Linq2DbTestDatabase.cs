@@ -47,6 +47,10 @@ public abstract class Linq2DbTestDatabase
     /// <returns>The description.</returns>
     public abstract Task<string> DescribeSchemaAsync();
 
+    /// <summary>Lists the store's tables that have a <c>tenant_id</c> column, from the database's own catalog.</summary>
+    /// <returns>The table names, unqualified.</returns>
+    public abstract Task<IReadOnlyList<string>> TenantTablesAsync();
+
     /// <summary>Tells whether anyone holds this database's migration lock now.</summary>
     /// <returns><see langword="true"/> while a migrator holds it.</returns>
     public abstract Task<bool> MigrationLockHeldAsync();
