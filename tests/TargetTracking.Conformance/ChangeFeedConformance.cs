@@ -28,7 +28,7 @@ public abstract class ChangeFeedConformance<TFixture>(TFixture fixture, ITestOut
 
     private async Task<(ITargetRepository Repository, TargetTracker Tracker, ChangeFeed Feed)> NewAsync(TimeProvider? time = null)
     {
-        var repository = await fixture.CreateRepositoryAsync();
+        var repository = await fixture.CreateRepositoryBesideANeighbourAsync();
         var tracker = new TargetTracker(repository, Options(), time ?? Clock);
         return (repository, tracker, new ChangeFeed(tracker));
     }

@@ -20,7 +20,7 @@ public abstract partial class HierarchyConformance<TFixture>
         var options = new TargetTrackingOptions { RetryBaseDelay = TimeSpan.Zero };
         options.Hierarchy.TargetDeletePolicy = scenario.TargetDeletes;
         var modelTargets = new TargetTracker(new InMemoryTargetStore(), options, clock);
-        var storeTargets = new TargetTracker(await fixture.CreateRepositoryAsync(), options, clock);
+        var storeTargets = new TargetTracker(await fixture.CreateRepositoryBesideANeighbourAsync(), options, clock);
         var twins = new HierarchyTwins(modelTargets, new HierarchyTracker(modelTargets), storeTargets, new HierarchyTracker(storeTargets));
 
         foreach (var step in scenario.Steps)

@@ -22,7 +22,7 @@ public abstract partial class HierarchyConformance<TFixture>(TFixture fixture) :
     {
         var options = new TargetTrackingOptions { RetryBaseDelay = TimeSpan.Zero };
         options.Hierarchy.TargetDeletePolicy = targetDeletes;
-        var tracker = new TargetTracker(await fixture.CreateRepositoryAsync(), options, Clock);
+        var tracker = new TargetTracker(await fixture.CreateRepositoryBesideANeighbourAsync(), options, Clock);
         return new Store(tracker, new HierarchyTracker(tracker), new TargetHealth(tracker));
     }
 

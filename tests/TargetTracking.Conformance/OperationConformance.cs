@@ -13,7 +13,7 @@ public abstract class OperationConformance<TFixture>(TFixture fixture) : IClassF
 
     private async Task<(TargetTracker Tracker, TargetOperations Operations)> NewAsync()
     {
-        var tracker = new TargetTracker(await fixture.CreateRepositoryAsync(), new TargetTrackingOptions { RetryBaseDelay = TimeSpan.Zero }, Clock);
+        var tracker = new TargetTracker(await fixture.CreateRepositoryBesideANeighbourAsync(), new TargetTrackingOptions { RetryBaseDelay = TimeSpan.Zero }, Clock);
         return (tracker, new TargetOperations(tracker));
     }
 

@@ -22,7 +22,7 @@ public abstract class ReportConformance<TFixture>(TFixture fixture) : IClassFixt
 
     private async Task<(ITargetRepository Repository, TargetTracker Tracker, TargetReports Reports)> NewAsync()
     {
-        var repository = await fixture.CreateRepositoryAsync();
+        var repository = await fixture.CreateRepositoryBesideANeighbourAsync();
         var tracker = new TargetTracker(repository, new TargetTrackingOptions { RetryBaseDelay = TimeSpan.Zero }, Clock);
         return (repository, tracker, new TargetReports(tracker));
     }

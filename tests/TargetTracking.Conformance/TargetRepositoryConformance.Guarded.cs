@@ -83,7 +83,7 @@ public abstract partial class TargetRepositoryConformance<TFixture>
     /// <summary>A store and a tracker over it, for calls to the storage port itself.</summary>
     private async Task<(ITargetRepository Repository, TargetTracker Tracker)> NewRepositoryAsync()
     {
-        var repository = await Fixture.CreateRepositoryAsync();
+        var repository = await Fixture.CreateRepositoryBesideANeighbourAsync();
         return (repository, new TargetTracker(repository, new TargetTrackingOptions { RetryBaseDelay = TimeSpan.Zero }, Clock));
     }
 

@@ -17,7 +17,7 @@ public abstract partial class TargetRepositoryConformance<TFixture>
         var storeClock = new FakeTimeProvider();
         var options = new TargetTrackingOptions { DeletePolicy = scenario.DeletePolicy, RetryBaseDelay = TimeSpan.Zero };
         var model = new TargetTracker(new InMemoryTargetStore(), options, modelClock);
-        var store = new TargetTracker(await Fixture.CreateRepositoryAsync(), options, storeClock);
+        var store = new TargetTracker(await Fixture.CreateRepositoryBesideANeighbourAsync(), options, storeClock);
         var twins = new Twins();
 
         for (var i = 0; i < scenario.Steps.Length; i++)

@@ -37,7 +37,7 @@ public abstract partial class TargetRepositoryConformance<TFixture>
     [Fact]
     public async Task StatusRenamedOnlyInCase_FindsStoredTargets_InQueriesOperationsAndStagnation()
     {
-        var repository = await Fixture.CreateRepositoryAsync();
+        var repository = await Fixture.CreateRepositoryBesideANeighbourAsync();
         var before = new TargetTracker(repository, Options(), Clock);
         var a = await CreateAsync(before, "A", "Hot");
         var b = await CreateAsync(before, "B", "Hot", "EU");
@@ -79,7 +79,7 @@ public abstract partial class TargetRepositoryConformance<TFixture>
     [Fact]
     public async Task StatusRemoved_StrandsNothing_ReadsWork_MovesSayItIsNotConfigured_AndATrackedOperationMovesThem()
     {
-        var repository = await Fixture.CreateRepositoryAsync();
+        var repository = await Fixture.CreateRepositoryBesideANeighbourAsync();
         var before = new TargetTracker(repository, Options(), Clock);
         var x = await CreateAsync(before, "X", "Hot", "EU");
         var y = await CreateAsync(before, "Y", "Hot");
@@ -140,7 +140,7 @@ public abstract partial class TargetRepositoryConformance<TFixture>
             pipeline.Permit(PipelineOptions.NotSet, status);
         }
 
-        var repository = await Fixture.CreateRepositoryAsync();
+        var repository = await Fixture.CreateRepositoryBesideANeighbourAsync();
         var before = new TargetTracker(repository, Options(p => Pipeline(p, stored)), Clock);
         var target = await CreateAsync(before, "Summer", stored);
         var after = new TargetTracker(repository, Options(p => Pipeline(p, renamed)), Clock);

@@ -27,7 +27,7 @@ public abstract partial class TargetRepositoryConformance<TFixture>(TFixture fix
     {
         var options = new TargetTrackingOptions { RetryBaseDelay = TimeSpan.Zero };
         configure?.Invoke(options);
-        return new TargetTracker(await Fixture.CreateRepositoryAsync(), options, Clock);
+        return new TargetTracker(await Fixture.CreateRepositoryBesideANeighbourAsync(), options, Clock);
     }
 
     protected static async Task<Target> CreateAsync(TargetTracker tracker, string name, string? status = null, params string[] markets)
