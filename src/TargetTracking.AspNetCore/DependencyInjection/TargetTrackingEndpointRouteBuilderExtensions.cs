@@ -13,7 +13,7 @@ public static class TargetTrackingEndpointRouteBuilderExtensions
     /// <summary>
     /// Maps the whole TargetTracking API on a route group under <paramref name="prefix"/>: targets (CRUD, query, history,
     /// stays), status changes and bulk, the pipeline, goals/sprints/commitments and links, reports, tracked operations,
-    /// integrity check and repair, the change feed as Server-Sent Events, and health. Read, write and administration
+    /// integrity check and repair, the tenant's deletion, the change feed as Server-Sent Events, and health. Read, write and administration
     /// endpoints sit in three inner groups with the policies of <see cref="TargetTrackingEndpointOptions"/>. Needs
     /// <c>AddEndpoints()</c> on the TargetTracking builder.
     /// </summary>
@@ -42,6 +42,7 @@ public static class TargetTrackingEndpointRouteBuilderExtensions
         ReportsEndpoints.Map(groups);
         OperationsEndpoints.Map(groups);
         IntegrityEndpoints.Map(groups);
+        TenantEndpoints.Map(groups);
         FeedEndpoints.Map(groups);
         HealthEndpoints.Map(groups);
         return api;

@@ -48,6 +48,7 @@ public static class TargetTrackingServiceCollectionExtensions
         services.TryAddSingleton(sp => new ChangeFeed(sp.GetRequiredService<TargetTracker>(), sp.GetService<ILogger<ChangeFeed>>()));
         services.TryAddSingleton(sp => new TargetReports(sp.GetRequiredService<TargetTracker>(), sp.GetService<IOptions<ReportOptions>>()?.Value));
         services.TryAddSingleton(sp => new TargetOperations(sp.GetRequiredService<TargetTracker>(), sp.GetService<ILogger<TargetOperations>>()));
+        services.TryAddSingleton(sp => new TenantPurge(sp.GetRequiredService<TargetTracker>(), sp.GetService<ILogger<TenantPurge>>()));
 
         // At start-up, log the stored statuses the pipeline does not have (EventId 20); never stops the host.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, UnconfiguredStatusCheck>(

@@ -27,7 +27,7 @@ public sealed partial class PackageEndpointsTests : IAsyncLifetime
             "DELETE /tt/targets/{id:guid}", "GET /tt/targets/{id:guid}/history", "GET /tt/targets/{id:guid}/stays", "POST /tt/targets/bulk/status",
             "GET /tt/pipeline/", "GET /tt/pipeline/counts", "POST /tt/goals", "PUT /tt/targets/{targetId:guid}/links/{itemId:guid}",
             "GET /tt/reports/pipeline", "POST /tt/operations/", "POST /tt/operations/{id}/cancel", "POST /tt/operations/{id}/resume",
-            "GET /tt/operations/{id}/failures", "POST /tt/integrity/check", "POST /tt/integrity/repair", "GET /tt/feed", "GET /tt/health",
+            "GET /tt/operations/{id}/failures", "POST /tt/integrity/check", "POST /tt/integrity/repair", "POST /tt/tenant/delete", "GET /tt/tenant/deletions", "GET /tt/feed", "GET /tt/health",
         ];
         Assert.All(expected, e => Assert.Contains(e, routes));
     }
@@ -109,6 +109,30 @@ public sealed partial class PackageEndpointsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TenantDelete_RemovesTheTenantsRows_AndRecordsWhoAndWhy_ForAdminsOnly()
+    {
+        await using var host = await PackageHost.StartAsync();
+        var client = host.Client(PackageHost.AllRoles);
+        client.DefaultRequestHeaders.Add("X-Correlation-Id", "ticket-9");
+        var created = await client.CreateAsync("Doomed with its tenant", status: "Cold", prefix: "/tt");
+        await client.ChangeStatusOkAsync(created.Id, "Active", created.Version, "/tt");
+
+        await (await client.PostAsJsonAsync("/tt/tenant/delete", new { reason = " " }, Api.Json)).AssertInvalidFieldAsync("reason");
+        Assert.Equal(HttpStatusCode.Forbidden, (await host.Client("writer").PostAsJsonAsync("/tt/tenant/delete", new { reason = "x" }, Api.Json)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/tt/targets/{created.Id}")).StatusCode);
+
+        var response = await client.PostAsJsonAsync("/tt/tenant/delete", new { reason = "Contract ended" }, Api.Json);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var deletion = await response.Content.ReadFromJsonAsync<JsonElement>(Api.Json);
+        Assert.Equal(("default", "Contract ended", 1L, 2L), (deletion.GetProperty("tenant").GetString(), deletion.GetProperty("reason").GetString(), deletion.GetProperty("targets").GetInt64(), deletion.GetProperty("historyEntries").GetInt64()));
+        Assert.Equal(("user-1", "ticket-9"), (deletion.GetProperty("actorId").GetString(), deletion.GetProperty("correlationId").GetString()));
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/tt/targets/{created.Id}")).StatusCode);
+        var records = await client.GetFromJsonAsync<JsonElement>("/tt/tenant/deletions", Api.Json);
+        Assert.Equal(deletion.GetProperty("id").GetString(), Assert.Single(records.EnumerateArray()).GetProperty("id").GetString());
+    }
+
+    [Fact]
     public async Task AuditContext_IsReplaceable_ByTheHostsOwnAccessor()
     {
         await using var host = await PackageHost.StartAsync(services: s => s.AddSingleton<IAuditContextAccessor>(new FixedAudit()));
@@ -162,7 +186,7 @@ public sealed partial class PackageEndpointsTests : IAsyncLifetime
     }
 
     private static string GroupOf(string method, string route) =>
-        route.StartsWith("/tt/integrity", StringComparison.Ordinal) || (method == "POST" && route.StartsWith("/tt/operations", StringComparison.Ordinal)) ? "admin"
+        route.StartsWith("/tt/integrity", StringComparison.Ordinal) || route.StartsWith("/tt/tenant", StringComparison.Ordinal) || (method == "POST" && route.StartsWith("/tt/operations", StringComparison.Ordinal)) ? "admin"
         : method == "GET" ? "reader"
         : "writer";
 
