@@ -17,7 +17,7 @@ public static class AspNetCoreTargetTrackingBuilderExtensions
     /// (<see cref="IAuditContextAccessor"/>, unless the host registered its own first), problem details for the errors
     /// binding throws (malformed JSON, a wrong type) and for a store still unavailable after the retries (503 with
     /// <c>Retry-After</c>) — the host calls <c>app.UseExceptionHandler()</c> —, the JSON converters of the API's types,
-    /// the background runner of tracked operations (<see cref="TargetTrackingEndpointOptions.RunOperations"/>) and health checks.
+    /// the examples of every OpenAPI document the host adds (<c>AddOpenApi</c>), the background runner of tracked operations (<see cref="TargetTrackingEndpointOptions.RunOperations"/>) and health checks.
     /// Calling it twice does no harm. Options are validated at start-up.
     /// </summary>
     /// <param name="builder">The TargetTracking builder.</param>
@@ -43,12 +43,22 @@ public static class AspNetCoreTargetTrackingBuilderExtensions
         services.AddHealthChecks();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<JsonOptions>, ApiJson>());
 
+        // Every OpenAPI document of the host (AddOpenApi) shows the API's examples; configured once however often this runs.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<Microsoft.AspNetCore.OpenApi.OpenApiOptions>, ApiExamplesOption>());
+
         // Binding failures (malformed JSON, an unknown property, a number that is not one) reach ApiExceptionHandler, which
         // answers 400 problem details with a code and the field in every environment, instead of an empty 400.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.TryAddSingleton<OperationPump>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, OperationPump>(sp => sp.GetRequiredService<OperationPump>()));
         return builder;
+    }
+
+    private sealed class ApiExamplesOption : IConfigureNamedOptions<Microsoft.AspNetCore.OpenApi.OpenApiOptions>
+    {
+        public void Configure(string? name, Microsoft.AspNetCore.OpenApi.OpenApiOptions options) => options.AddSchemaTransformer(ApiExamples.TransformAsync);
+
+        public void Configure(Microsoft.AspNetCore.OpenApi.OpenApiOptions options) => Configure(string.Empty, options);
     }
 
     private sealed class EndpointOptionsValidator : IValidateOptions<TargetTrackingEndpointOptions>

@@ -183,6 +183,24 @@ public sealed partial class PackageEndpointsTests : IAsyncLifetime
         }
 
         Assert.True(document.GetProperty("components").GetProperty("schemas").TryGetProperty("Target", out _));
+
+        // Every request body has an example, and so have the resources: each exactly what the endpoint reads or writes.
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        JsonElement Resolve(JsonElement schema) =>
+            schema.TryGetProperty("$ref", out var reference) ? schemas.GetProperty(reference.GetString()!.Split('/')[^1]) : schema;
+        foreach (var (key, operation) in operations.Where(o => o.Value.TryGetProperty("requestBody", out _)))
+        {
+            var body = Resolve(operation.GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema"));
+            Assert.True(body.TryGetProperty("examples", out var examples) && examples.GetArrayLength() == 1, $"{key}: its body has an example");
+        }
+
+        Assert.All(new[] { "Target", "HistoryEntry", "TargetListResponse", "HistoryPageResponse", "TenantDeletionLine" }, name => Assert.True(schemas.GetProperty(name).TryGetProperty("examples", out _), $"{name} has an example"));
+        var create = schemas.GetProperty("CreateTargetRequest").GetProperty("examples")[0].GetRawText();
+        var created = await _host.Client(PackageHost.AllRoles).PostAsync("/tt/targets", new StringContent(create, Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var target = schemas.GetProperty("Target").GetProperty("examples")[0];
+        Assert.Equal("Acme valves", target.GetProperty("name").GetString());
+        Assert.Equal(2, target.GetProperty("version").GetInt64());
     }
 
     private static string GroupOf(string method, string route) =>
