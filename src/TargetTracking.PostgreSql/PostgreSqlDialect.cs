@@ -18,12 +18,12 @@ public sealed class PostgreSqlDialect : Linq2DbDialect
 {
     private readonly string _quoted;
 
-    private PostgreSqlDialect(string schema)
+    private PostgreSqlDialect(string schema, string? listenConnectionString = null)
     {
         SchemaName = schema;
         _quoted = PostgreSqlStatements.Quote(schema);
         Schema = new PostgreSqlSchema(schema);
-        Sessions = new PostgreSqlSessions(schema);
+        Sessions = new PostgreSqlSessions(schema, listenConnectionString);
         Sql = new PostgreSqlSql(schema);
         Writer = new PostgreSqlBulkWriter(this, new PostgreSqlStatements(schema));
     }
@@ -83,7 +83,7 @@ public sealed class PostgreSqlDialect : Linq2DbDialect
         Guard.Against.Null(dataSource);
         options ??= new PostgreSqlStoreOptions();
         options.ThrowIfInvalid();
-        return new Linq2DbTargetStore(Options(dataSource), new PostgreSqlDialect(options.Schema), options.ApplyMigrations, logger, owned ? dataSource : null, migrations);
+        return new Linq2DbTargetStore(Options(dataSource), new PostgreSqlDialect(options.Schema, options.ListenConnectionString), options.ApplyMigrations, logger, owned ? dataSource : null, migrations);
     }
 
     /// <summary>

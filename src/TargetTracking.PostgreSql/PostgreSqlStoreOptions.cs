@@ -16,6 +16,16 @@ public sealed partial class PostgreSqlStoreOptions : Linq2DbStoreOptions
     /// <value>The default value is <c>targettracking</c>.</value>
     public string Schema { get; set; } = DefaultSchema;
 
+    /// <summary>
+    /// Gets or sets a connection string direct to the PostgreSQL server for the change feed's <c>LISTEN</c>, which needs a
+    /// session of its own: set it when the store's connections go through a transaction-mode pooler (PgBouncer), which
+    /// keeps no session. The feed then wakes on each commit's notification as without a pooler; its reads, and every
+    /// other statement, still go through the pooler. One connection per store, while a feed subscription runs.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: <c>LISTEN</c> on the store's own connections (behind a pooler,
+    /// subscriptions then wake on their polling timer only).</value>
+    public string? ListenConnectionString { get; set; }
+
     /// <inheritdoc />
     public override IReadOnlyList<string> Validate()
     {
@@ -28,6 +38,18 @@ public sealed partial class PostgreSqlStoreOptions : Linq2DbStoreOptions
         {
             problems.Add(
                 $"PostgreSqlStoreOptions.Schema '{Schema}' is not a valid schema name: use letters, digits and underscores, not starting with a digit, at most 63 characters.");
+        }
+
+        if (ListenConnectionString is { } listen)
+        {
+            try
+            {
+                _ = new Npgsql.NpgsqlConnectionStringBuilder(listen);
+            }
+            catch (ArgumentException e)
+            {
+                problems.Add($"PostgreSqlStoreOptions.ListenConnectionString is not a valid connection string: {e.Message}");
+            }
         }
 
         return problems;

@@ -18,6 +18,31 @@ public sealed class PgBouncerTests(PostgreSqlFixture fixture, ITestOutputHelper 
     private const int Callers = 200;
 
     [Fact]
+    public async Task Feed_BehindThePooler_WakesOnNotify_OverItsDirectListenConnection()
+    {
+        // The store goes through PgBouncer; only LISTEN goes direct. Subscriptions poll once an hour: an entry that arrives
+        // in the test's time was announced by the commit's NOTIFY, which reached the direct session.
+        await using var pooled = NpgsqlDataSource.Create(fixture.ConnectionString);
+        await using var store = PostgreSqlDialect.CreateStore(pooled, new PostgreSqlStoreOptions { Schema = PostgreSqlFixture.NewSchema(), ListenConnectionString = PgBouncer.Direct });
+        await store.InitializeAsync();
+        var tracker = TestTracker.For(store, o => (o.Feed.MinPollInterval, o.Feed.MaxPollInterval) = (TimeSpan.FromHours(1), TimeSpan.FromHours(1)));
+        var first = (await tracker.CreateAsync(new NewTarget("Before"))).Value!;
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await using var subscription = new ChangeFeed(tracker).SubscribeAsync(null, stop.Token).GetAsyncEnumerator(stop.Token);
+        Assert.True(await subscription.MoveNextAsync());
+        Assert.Equal(first.Id, subscription.Current.Entry.TargetId);
+
+        var next = subscription.MoveNextAsync().AsTask();
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var second = (await tracker.CreateAsync(new NewTarget("After"))).Value!;
+
+        Assert.True(await next);
+        Assert.Equal(second.Id, subscription.Current.Entry.TargetId);
+        Assert.False(stop.IsCancellationRequested);
+        output.WriteLine($"woken by NOTIFY over {new NpgsqlConnectionStringBuilder(PgBouncer.Direct).Port}, store through {new NpgsqlConnectionStringBuilder(fixture.ConnectionString).Port}");
+    }
+
+    [Fact]
     public async Task TwoHundredConcurrentCallers_UseNoMoreServerConnectionsThanThePool()
     {
         Assert.NotEqual(new NpgsqlConnectionStringBuilder(PgBouncer.Direct).Port, new NpgsqlConnectionStringBuilder(fixture.ConnectionString).Port);
