@@ -12,7 +12,7 @@ namespace TargetTracking.Conformance;
 public static class Neighbour
 {
     /// <summary>The tenant every conformance test runs in.</summary>
-    public const string TestTenant = "tenant-under-test";
+    public const string TestTenant = "tenant_under_test";
 
     /// <summary>The neighbouring tenant.</summary>
     public const string Tenant = "neighbour";
