@@ -33,7 +33,7 @@ public sealed class MalformedRequestTests : IAsyncLifetime
 
     private PackageHost _host = null!;
 
-    public static TheoryData<string> Families => ["targets", "bulk", "pipeline", "hierarchy", "reports", "operations", "integrity", "feed", "health"];
+    public static TheoryData<string> Families => ["targets", "bulk", "pipeline", "hierarchy", "reports", "operations", "integrity", "tenant", "feed", "health"];
 
     public async Task InitializeAsync() => _host = await PackageHost.StartAsync();
 
@@ -98,6 +98,11 @@ public sealed class MalformedRequestTests : IAsyncLifetime
             {
                 ("POST", $"/integrity/check?{Query(random, "maxProblems")}", false),
                 ("POST", "/integrity/repair", true),
+            }),
+            "tenant" => Pick(random, new (string, string, bool)[]
+            {
+                ("POST", "/tenant/delete", true),
+                ("GET", $"/tenant/deletions?{Query(random, "x")}", false),
             }),
             "feed" => ("GET", $"/feed?after={Segment(random)}", false),
             "health" => ("GET", $"/health?{Query(random, "x")}", true),
