@@ -20,6 +20,8 @@ internal static class Tables
     public const string StagnationClaims = "stagnation_claims";
     public const string WebhookSubscriptions = "webhook_subscriptions";
     public const string WebhookDeadLetters = "webhook_dead_letters";
+    public const string LedgerHeads = "ledger_heads";
+    public const string LedgerSeals = "ledger_seals";
 
     /// <summary>
     /// The least-privilege grants of the store's run-time role, table by table, the same rule on every database: it reads
@@ -39,7 +41,7 @@ internal static class Tables
             (Migrations, "SELECT"), (Targets, Write), .. marketsTable ? [(Markets, Write)] : Array.Empty<(string, string)>(), (History, Append),
             (Operations, Write), (OperationItems, Write), (OperationFailures, Write), (HierarchyItems, Write), (Links, Write),
             (HierarchyHistory, Append), (StagnationClaims, "SELECT, INSERT, DELETE"), (Stays, Write),
-            (WebhookSubscriptions, Write), (WebhookDeadLetters, Write),
+            (WebhookSubscriptions, Write), (WebhookDeadLetters, Write), (LedgerHeads, Write), (LedgerSeals, Append),
         ];
         return string.Concat(grants.Select(g => $"GRANT {g.Privileges} ON {qualify(g.Table)} TO {grantee};\n"));
     }
@@ -241,6 +243,22 @@ internal static class StoreMapping
         deadLetters.Property(d => d.LastError).HasColumnName("last_error").IsNullable(true);
         deadLetters.Property(d => d.DeadAt).HasColumnName("dead_at");
 
+        var heads = builder.Entity<LedgerHeadRecord>().HasTableName(Tables.LedgerHeads);
+        heads.Property(h => h.TenantId).HasColumnName("tenant_id").IsPrimaryKey(0).IsNullable(false);
+        heads.Property(h => h.Position).HasColumnName("position");
+        heads.Property(h => h.Hash).HasColumnName("hash").IsNullable(false);
+        heads.Property(h => h.SealedThrough).HasColumnName("sealed_through").IsNullable(true);
+        heads.Property(h => h.SealedAt).HasColumnName("sealed_at").IsNullable(true);
+        heads.Property(h => h.LeaseOwner).HasColumnName("lease_owner").IsNullable(true);
+        heads.Property(h => h.LeaseUntil).HasColumnName("lease_until").IsNullable(true);
+
+        var seals = builder.Entity<LedgerSealRecord>().HasTableName(Tables.LedgerSeals);
+        seals.Property(s => s.TenantId).HasColumnName("tenant_id").IsPrimaryKey(0).IsNullable(false);
+        seals.Property(s => s.Position).HasColumnName("position").IsPrimaryKey(1);
+        seals.Property(s => s.EntryId).HasColumnName("entry_id").IsNullable(false);
+        seals.Property(s => s.PersonalHash).HasColumnName("personal_hash").IsNullable(false);
+        seals.Property(s => s.Hash).HasColumnName("hash").IsNullable(false);
+
         // Every LINQ read, update and delete of a connection sees its tenant's rows only (TenantConnection); the all-tenants
         // reads of the back office say IgnoreFilters() where they are written.
         targets.HasQueryFilter<TenantConnection>((t, db) => t.TenantId == db.Tenant);
@@ -253,6 +271,8 @@ internal static class StoreMapping
         itemHistory.HasQueryFilter<TenantConnection>((h, db) => h.TenantId == db.Tenant);
         hooks.HasQueryFilter<TenantConnection>((w, db) => w.TenantId == db.Tenant);
         deadLetters.HasQueryFilter<TenantConnection>((d, db) => d.TenantId == db.Tenant);
+        heads.HasQueryFilter<TenantConnection>((h, db) => h.TenantId == db.Tenant);
+        seals.HasQueryFilter<TenantConnection>((s, db) => s.TenantId == db.Tenant);
 
         if (names.Schema is { } name)
         {
@@ -266,6 +286,8 @@ internal static class StoreMapping
             builder.Entity<OperationFailureRecord>().HasSchemaName(name);
             builder.Entity<WebhookRecord>().HasSchemaName(name);
             builder.Entity<DeadLetterRecord>().HasSchemaName(name);
+            builder.Entity<LedgerHeadRecord>().HasSchemaName(name);
+            builder.Entity<LedgerSealRecord>().HasSchemaName(name);
             if (names.MarketsTable)
             {
                 builder.Entity<MarketRecord>().HasSchemaName(name);
@@ -326,5 +348,9 @@ internal static class StoreMapping
         types.MapId(deadLetters.Property(d => d.EventId));
         types.MapId(deadLetters.Property(d => d.TargetId));
         types.MapTime(deadLetters.Property(d => d.DeadAt));
+        var heads = builder.Entity<LedgerHeadRecord>();
+        types.MapTime(heads.Property(h => h.SealedAt));
+        types.MapTime(heads.Property(h => h.LeaseUntil));
+        types.MapId(builder.Entity<LedgerSealRecord>().Property(s => s.EntryId));
     }
 }

@@ -1,0 +1,234 @@
+namespace TargetTracking;
+
+/// <summary>
+/// The ledger of one tenant's history (docs/ledger.md): seals committed entries in commit order into a hash chain, and
+/// verifies the chain. <see cref="LedgerSealer"/> runs <see cref="SealOnceAsync"/> for every tenant as a hosted service;
+/// a host with a scheduler of its own calls it. Works in the tracker's tenant (pinned, or the accessor's).
+/// </summary>
+public sealed class Ledger
+{
+    private const int MostTargetsPlaced = 100;
+
+    private readonly TargetTracker _tracker;
+    private readonly LedgerOptions _options;
+    private readonly byte[] _key;
+    private readonly TimeProvider _time;
+    private LedgerVerification? _last;
+
+    /// <summary>Initializes a new instance.</summary>
+    /// <param name="tracker">The tracker whose store keeps the history and the seals; it must implement <see cref="ILedgerStore"/>.</param>
+    /// <param name="options">The key and the sealing settings.</param>
+    /// <param name="timeProvider">The clock of leases and seals; <see langword="null"/> for the tracker's.</param>
+    /// <exception cref="ArgumentException">The options are not valid; the message names each setting.</exception>
+    /// <exception cref="NotSupportedException">The store keeps no seals.</exception>
+    public Ledger(TargetTracker tracker, LedgerOptions options, TimeProvider? timeProvider = null)
+    {
+        Guard.Against.Null(tracker);
+        Guard.Against.Null(options);
+        var problems = options.Validate();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", problems), nameof(options));
+        }
+
+        _ = tracker.Port<ILedgerStore>();
+        _tracker = tracker;
+        _options = options;
+        _key = [.. options.PersonalDataKey!];
+        _time = timeProvider ?? tracker.Time;
+    }
+
+    /// <summary>Gets the result of the last verification this instance ran, or <see langword="null"/> before the first; the ledger health check reports it.</summary>
+    public LedgerVerification? LastVerification => Volatile.Read(ref _last);
+
+    /// <summary>
+    /// Seals every committed entry not sealed yet, in commit order, in batches of <see cref="LedgerOptions.BatchSize"/> (one
+    /// transaction each), while this sealer holds the lease on the tenant's chain.
+    /// </summary>
+    /// <param name="cancellationToken">Stops between batches; what was sealed stays sealed.</param>
+    /// <returns>How many entries were sealed; 0 when none waited or another sealer holds the chain.</returns>
+    public async Task<long> SealOnceAsync(CancellationToken cancellationToken = default)
+    {
+        var store = _tracker.Port<ILedgerStore>();
+        var feed = _tracker.Port<IChangeFeedStore>();
+        var tenant = _tracker.CurrentTenant;
+        long sealedCount = 0;
+        while (true)
+        {
+            var now = _time.GetUtcNow();
+            var lease = new LedgerLease(_options.InstanceId, now + _options.LeaseDuration);
+            if (await store.TryLeaseLedgerAsync(lease, now, cancellationToken).ConfigureAwait(false) is not { } head)
+            {
+                return sealedCount;
+            }
+
+            var page = await feed.ReadFeedAsync(head.SealedThrough ?? FeedToken.Start, _options.BatchSize, cancellationToken).ConfigureAwait(false);
+            if (page.Count == 0)
+            {
+                return sealedCount;
+            }
+
+            var seals = new List<LedgerSeal>(page.Count);
+            var hash = head.Hash;
+            foreach (var entry in page)
+            {
+                var position = head.Position + seals.Count + 1;
+                var personal = LedgerEncoding.PersonalHash(_key, entry.Entry);
+                hash = LedgerEncoding.Chain(hash, tenant, position, entry, personal);
+                seals.Add(new LedgerSeal(position, entry.Entry.Id, personal, hash));
+            }
+
+            var to = new LedgerHead(head.Position + seals.Count, hash, page[^1].Token, now);
+            if (!await store.AppendSealsAsync(head, seals, to, lease, now, cancellationToken).ConfigureAwait(false))
+            {
+                return sealedCount;
+            }
+
+            sealedCount += seals.Count;
+            if (page.Count < _options.BatchSize)
+            {
+                return sealedCount;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Verifies the tenant's chain: streams the seals with their entries (memory flat in the size of the history),
+    /// recomputes each entry's personal hash with the key and each chain hash, looks for an entry put among the sealed
+    /// ones, and checks every target row against its newest entry (the integrity check's rule). Reports the first broken
+    /// position. Entries not sealed yet are not judged.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the verification.</param>
+    /// <returns>What was found.</returns>
+    public async Task<LedgerVerification> VerifyAsync(CancellationToken cancellationToken = default)
+    {
+        var store = _tracker.Port<ILedgerStore>();
+        var tenant = _tracker.CurrentTenant;
+        var head = await store.ReadLedgerHeadAsync(cancellationToken).ConfigureAwait(false) ?? LedgerHead.Start;
+
+        // An entry among the sealed ones is found first, and placed while the seals stream past its feed position.
+        var inserted = head.SealedThrough is { } through ? await store.FindUnsealedAsync(through, cancellationToken).ConfigureAwait(false) : null;
+        var (found, verified, previous) = await VerifyChainAsync(store, tenant, inserted, cancellationToken).ConfigureAwait(false);
+        if (found is null && verified != head.Position)
+        {
+            found = verified < head.Position
+                ? new LedgerBreak(LedgerBreakKind.Missing, verified + 1, null, null, $"The head says {head.Position} entries are sealed; the seals end at {verified}.")
+                : new LedgerBreak(LedgerBreakKind.Changed, head.Position + 1, null, null, $"Seals go on after the head's position {head.Position}.");
+        }
+        else if (found is null && previous != head.Hash)
+        {
+            found = new LedgerBreak(LedgerBreakKind.Changed, head.Position, null, null, "The head's hash is not the chain's hash at its position.");
+        }
+        else if (found is null && inserted is not null)
+        {
+            found = Inserted(head.Position + 1, inserted);
+        }
+
+        var disagreeing = await FirstDisagreeingTargetAsync(store, head, cancellationToken).ConfigureAwait(false);
+        if (disagreeing is not null && (found is null || disagreeing.Position < found.Position))
+        {
+            found = disagreeing;
+        }
+
+        var result = new LedgerVerification
+        {
+            Tenant = tenant,
+            Position = head.Position,
+            Hash = head.Hash,
+            Verified = found is null ? verified : Math.Min(verified, found.Position - 1),
+            FirstBreak = found,
+            VerifiedAt = _time.GetUtcNow(),
+        };
+        Volatile.Write(ref _last, result);
+        return result;
+    }
+
+    private static LedgerBreak Inserted(long position, FeedEntry entry) =>
+        new(LedgerBreakKind.Inserted, position, entry.Entry.Id, entry.Entry.TargetId, $"Entry {entry.Entry.Id} (version {entry.Entry.Version}) has no seal but sits among the sealed entries, before position {position}.");
+
+    private async Task<(LedgerBreak? Found, long Verified, string Previous)> VerifyChainAsync(ILedgerStore store, string tenant, FeedEntry? inserted, CancellationToken cancellationToken)
+    {
+        var previous = LedgerEncoding.Genesis;
+        long verified = 0;
+        long after = 0;
+        while (true)
+        {
+            var page = await store.ReadSealsAsync(after, _options.BatchSize, cancellationToken).ConfigureAwait(false);
+            foreach (var (seal, entry) in page)
+            {
+                var position = verified + 1;
+                if (seal.Position != position)
+                {
+                    return (new LedgerBreak(LedgerBreakKind.Missing, position, null, null, $"No seal at position {position} (the next is at {seal.Position})."), verified, previous);
+                }
+
+                if (entry is null)
+                {
+                    return (new LedgerBreak(LedgerBreakKind.Missing, position, seal.EntryId, null, $"Entry {seal.EntryId}, sealed at position {position}, is gone."), verified, previous);
+                }
+
+                if (inserted is not null && inserted.Token.CompareTo(entry.Token) < 0)
+                {
+                    return (Inserted(position, inserted), verified, previous);
+                }
+
+                var e = entry.Entry;
+                if (LedgerEncoding.PersonalHash(_key, e) != seal.PersonalHash)
+                {
+                    return (new LedgerBreak(LedgerBreakKind.Changed, position, e.Id, e.TargetId, $"A personal field of entry {e.Id} (actor, client address, user agent or note) is not what was sealed at position {position}."), verified, previous);
+                }
+
+                if (LedgerEncoding.Chain(previous, tenant, position, entry, seal.PersonalHash) != seal.Hash)
+                {
+                    return (new LedgerBreak(LedgerBreakKind.Changed, position, e.Id, e.TargetId, $"Entry {e.Id} is not what was sealed at position {position}."), verified, previous);
+                }
+
+                previous = seal.Hash;
+                verified = position;
+            }
+
+            if (page.Count < _options.BatchSize)
+            {
+                return (null, verified, previous);
+            }
+
+            after = page[^1].Seal.Position;
+        }
+    }
+
+    /// <summary>The target row that disagrees with its newest entry at the lowest position, by the integrity check's rule.</summary>
+    private async Task<LedgerBreak?> FirstDisagreeingTargetAsync(ILedgerStore store, LedgerHead head, CancellationToken cancellationToken)
+    {
+        if (!_tracker.Supports<IIntegrityStore>())
+        {
+            return null;
+        }
+
+        var findings = new List<IntegrityFinding>();
+        await _tracker.Port<IIntegrityStore>().ScanIntegrityAsync(new IntegrityScan { KnownStatuses = _tracker.Pipeline.Statuses }, finding =>
+        {
+            if (finding.Kind == IntegrityProblemKind.StatusDisagreesWithHistory && finding.TargetId is not null && findings.Count < MostTargetsPlaced)
+            {
+                findings.Add(finding);
+            }
+        }, cancellationToken).ConfigureAwait(false);
+
+        LedgerBreak? first = null;
+        foreach (var finding in findings)
+        {
+            var entryId = finding.Entry?.Id;
+            var position = (entryId is { } id ? await store.FindSealPositionAsync(id, cancellationToken).ConfigureAwait(false) : null) ?? head.Position + 1;
+            if (first is null || position < first.Position)
+            {
+                first = new LedgerBreak(
+                    LedgerBreakKind.TargetDisagrees,
+                    position,
+                    entryId,
+                    finding.TargetId,
+                    $"Target {finding.TargetId} is at status '{finding.Row?.Status}' version {finding.Row?.Version}; its newest entry says otherwise.");
+            }
+        }
+
+        return first;
+    }
+}
