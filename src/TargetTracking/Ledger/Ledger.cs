@@ -124,18 +124,16 @@ public sealed class Ledger
             found = Inserted(head.Position + 1, inserted);
         }
 
-        var disagreeing = await FirstDisagreeingTargetAsync(store, head, cancellationToken).ConfigureAwait(false);
-        if (disagreeing is not null && (found is null || disagreeing.Position < found.Position))
-        {
-            found = disagreeing;
-        }
+        // The rows are judged against a chain that holds: once history is broken, a row that disagrees with what is left
+        // of it says nothing new (truncated entries leave their targets' rows ahead of their history).
+        found ??= await FirstDisagreeingTargetAsync(store, head, cancellationToken).ConfigureAwait(false);
 
         var result = new LedgerVerification
         {
             Tenant = tenant,
             Position = head.Position,
             Hash = head.Hash,
-            Verified = found is null ? verified : Math.Min(verified, found.Position - 1),
+            Verified = verified,
             FirstBreak = found,
             VerifiedAt = _time.GetUtcNow(),
         };

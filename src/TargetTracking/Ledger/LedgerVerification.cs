@@ -36,7 +36,7 @@ public sealed record LedgerVerification
     /// <summary>Gets the chain hash at <see cref="Position"/> as stored.</summary>
     public required string Hash { get; init; }
 
-    /// <summary>Gets how many seals were recomputed before the first break (all of them when the chain holds).</summary>
+    /// <summary>Gets how many seals were recomputed before the first break of the chain (all of them when the chain holds, even if a target row disagrees).</summary>
     public required long Verified { get; init; }
 
     /// <summary>Gets the first broken position, or <see langword="null"/> when the chain holds.</summary>
