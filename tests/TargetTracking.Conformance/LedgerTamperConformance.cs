@@ -105,8 +105,10 @@ public abstract class LedgerTamperConformance<TFixture>(TFixture fixture) : ICla
     public async Task EditedTargetVersion_IsFoundAtItsNewestEntry()
     {
         var store = await SealedStoreAsync();
-        var created = store.Entries[1].Entry;
+        // The one target of the three created at positions 1 to 3 that was neither moved nor deleted: its creation is its newest entry.
+        var position = 1 + Enumerable.Range(0, 3).Single(i => store.Entries.Skip(3).All(e => e.Entry.TargetId != store.Entries[i].Entry.TargetId));
+        var created = store.Entries[position - 1].Entry;
         await store.Saboteur.SetTargetStateAsync(created.TargetId, created.NewStatus, 7);
-        Assert.Equal(created.TargetId, (await BrokenAsync(store, LedgerBreakKind.TargetDisagrees, 2)).TargetId);
+        Assert.Equal(created.TargetId, (await BrokenAsync(store, LedgerBreakKind.TargetDisagrees, position)).TargetId);
     }
 }
