@@ -21,8 +21,8 @@ public abstract class LedgerTamperConformance<TFixture>(TFixture fixture) : ICla
     {
         var (repository, saboteur) = await fixture.CreateCorruptibleAsync();
         var tracker = new TargetTracker(repository, new TargetTrackingOptions { RetryBaseDelay = TimeSpan.Zero }, Clock);
-        await LedgerConformance<TFixture>.WriteSomeAsync(tracker, Clock);
-        var ledger = new Ledger(tracker, LedgerConformance<TFixture>.Options(), Clock);
+        await LedgerSamples.WriteSomeAsync(tracker, Clock);
+        var ledger = new Ledger(tracker, LedgerSamples.Options(), Clock);
         Assert.Equal(6, await ledger.SealOnceAsync());
         Assert.True((await ledger.VerifyAsync()).IsIntact);
         var entries = (await new ChangeFeed(tracker).ReadAsync(limit: 100)).Entries;

@@ -63,9 +63,8 @@ internal sealed class PostgreSqlSaboteur(NpgsqlDataSource dataSource, string sch
 
     public Task CopyEntryAsync(Guid entryId, Guid newId) => WithoutTriggersAsync(
         $"""
-        CREATE TEMP TABLE forged ON COMMIT DROP AS SELECT * FROM {_s}.target_history WHERE id = $1;
-        UPDATE forged SET id = $2, version = version + 1000;
-        INSERT INTO {_s}.target_history SELECT * FROM forged;
+        INSERT INTO {_s}.target_history
+        SELECT (jsonb_populate_record(h, jsonb_build_object('id', $2::uuid, 'version', h.version + 1000))).* FROM {_s}.target_history AS h WHERE h.id = $1
         """,
         entryId, newId);
 
