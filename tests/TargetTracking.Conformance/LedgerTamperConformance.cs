@@ -65,10 +65,15 @@ public abstract class LedgerTamperConformance<TFixture>(TFixture fixture) : ICla
     {
         var store = await SealedStoreAsync();
 
-        // A copy of the first creation, 1000 versions on, in the same unit of work: it sorts after the 3 creations.
+        // A copy of the first creation, 1000 versions on, with its commit sequence: it sorts right after the entries of that
+        // sequence (the 3 creations where a unit of work takes one sequence, the first creation alone on MariaDB, whose
+        // clock advances per entry).
+        var source = store.Entries[0];
         var forged = Guid.CreateVersion7();
-        await store.Tamperer.CopyEntryAsync(store.Entries[0].Entry.Id, forged);
-        Assert.Equal(forged, (await BrokenAsync(store, LedgerBreakKind.Inserted, 4)).EntryId);
+        await store.Tamperer.CopyEntryAsync(source.Entry.Id, forged);
+        var position = 1 + store.Entries.Count(e => e.Token.Sequence <= source.Token.Sequence);
+        Assert.True(position < store.Entries.Count);
+        Assert.Equal(forged, (await BrokenAsync(store, LedgerBreakKind.Inserted, position)).EntryId);
     }
 
     [Fact]
