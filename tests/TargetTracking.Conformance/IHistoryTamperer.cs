@@ -18,4 +18,7 @@ public interface IHistoryTamperer
 
     /// <summary>Swaps two entries' commit sequences and times: their order.</summary>
     Task SwapOrderAsync(Guid first, Guid second);
+
+    /// <summary>Deletes the seals after a position and moves the head of the default tenant's chain (the ledger tables have no guard: a digest is what catches this).</summary>
+    Task RewindLedgerAsync(long position, string hash, string? sealedThrough);
 }

@@ -143,6 +143,35 @@ public abstract class LedgerConformance<TFixture>(TFixture fixture) : IClassFixt
         Assert.True(report.IsHealthy);
         Assert.Null((await new TargetHealth(tracker).CheckIntegrityAsync()).Ledger);
     }
+
+    [Fact]
+    public async Task Digest_IsSignedAndReadBack_AndALaterChainVerifiesAgainstIt()
+    {
+        var tracker = await NewTrackerAsync();
+        await LedgerSamples.WriteSomeAsync(tracker, Clock);
+        var ledger = new Ledger(tracker, LedgerSamples.Options(), Clock);
+        await ledger.SealOnceAsync();
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var document = (await ledger.IssueDigestAsync(key)).ToString();
+
+        var digest = SignedLedgerDigest.Parse(document).Verify(key);
+        Assert.Equal((TenantIds.Default, 6L, (await ledger.VerifyAsync()).Hash, Clock.GetUtcNow()), (digest.Tenant, digest.Position, digest.Hash, digest.IssuedAt));
+
+        await LedgerSamples.WriteSomeAsync(tracker, Clock);
+        await ledger.SealOnceAsync();
+        var later = await ledger.VerifyAsync(digest);
+        Assert.True(later.IsIntact, later.FirstBreak?.ToString());
+        Assert.Equal(12, later.Position);
+
+        // Another key, or a body changed after signing, is refused.
+        using var other = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        Assert.Throws<CryptographicException>(() => SignedLedgerDigest.Parse(document).Verify(other));
+        var forged = SignedLedgerDigest.Parse(document) is var signed ? signed with { Body = signed.Body.Replace("\"position\":6", "\"position\":5", StringComparison.Ordinal) } : null;
+        Assert.NotEqual(SignedLedgerDigest.Parse(document).Body, forged!.Body);
+        Assert.Throws<CryptographicException>(() => forged.Verify(key));
+        Assert.Throws<FormatException>(() => SignedLedgerDigest.Parse("{}"));
+        await Assert.ThrowsAsync<ArgumentException>(() => ledger.VerifyAsync(digest with { Tenant = "acme" }));
+    }
 }
 
 /// <summary>What the ledger's tests share: the key, the options, and a history with every kind of entry.</summary>

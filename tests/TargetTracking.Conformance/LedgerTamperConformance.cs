@@ -1,10 +1,11 @@
+using System.Security.Cryptography;
 using TargetTracking;
 
 namespace TargetTracking.Conformance;
 
 /// <summary>
 /// Tamper probes on every relational store, as a database owner would do them (docs/ledger.md, the probe table): each
-/// tamper with sealed history is found by <see cref="Ledger.VerifyAsync"/> at the right position and of the right kind,
+/// tamper with sealed history is found by <see cref="Ledger.VerifyAsync(CancellationToken)"/> at the right position and of the right kind,
 /// and the integrity report is unhealthy. An adapter whose saboteur is an <see cref="IHistoryTamperer"/> signs up with an
 /// empty subclass.
 /// </summary>
@@ -115,5 +116,43 @@ public abstract class LedgerTamperConformance<TFixture>(TFixture fixture) : ICla
         var created = store.Entries[position - 1].Entry;
         await store.Saboteur.SetTargetStateAsync(created.TargetId, created.NewStatus, 7);
         Assert.Equal(created.TargetId, (await BrokenAsync(store, LedgerBreakKind.TargetDisagrees, position)).TargetId);
+    }
+
+    [Fact]
+    public async Task RewrittenChain_PassesAlone_ButNotAgainstAnOlderDigest()
+    {
+        var store = await SealedStoreAsync();
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var digest = (await store.Ledger.IssueDigestAsync(key)).Verify(key);
+
+        // The owner edits an entry, then reseals the whole history from scratch: a chain that holds.
+        await store.Tamperer.SetEntryTextAsync(store.Entries[1].Entry.Id, "correlation_id", "forged");
+        await store.Tamperer.RewindLedgerAsync(0, LedgerHead.Start.Hash, null);
+        Assert.Equal(6, await store.Ledger.SealOnceAsync());
+        Assert.True((await store.Ledger.VerifyAsync()).IsIntact);
+
+        var broken = (await store.Ledger.VerifyAsync(digest)).FirstBreak;
+        Assert.NotNull(broken);
+        Assert.Equal((LedgerBreakKind.Rewritten, 6L), (broken.Kind, broken.Position));
+    }
+
+    [Fact]
+    public async Task NewestEntriesTruncatedWithTheirSeals_AreFoundAgainstAnOlderDigest()
+    {
+        var store = await SealedStoreAsync();
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var digest = SignedLedgerDigest.Parse((await store.Ledger.IssueDigestAsync(key)).ToString()).Verify(key);
+        var seals = await store.Tracker.Port<ILedgerStore>().ReadSealsAsync(0, 100);
+
+        foreach (var entry in store.Entries.Skip(3))
+        {
+            await store.Tamperer.DeleteEntryAsync(entry.Entry.Id);
+        }
+
+        await store.Tamperer.RewindLedgerAsync(3, seals[2].Seal.Hash, store.Entries[2].Token.ToString());
+
+        var broken = (await store.Ledger.VerifyAsync(digest)).FirstBreak;
+        Assert.NotNull(broken);
+        Assert.Equal((LedgerBreakKind.Truncated, 4L), (broken.Kind, broken.Position));
     }
 }

@@ -89,6 +89,13 @@ internal sealed class MySqlSaboteur(string connectionString) : IStoreSaboteur, I
         """,
         ("first", first.ToString("D")), ("second", second.ToString("D")));
 
+    public Task RewindLedgerAsync(long position, string hash, string? sealedThrough) => ExecuteAsync(
+        """
+        DELETE FROM ledger_seals WHERE tenant_id = 'default' AND position > @position;
+        UPDATE ledger_heads SET position = @position, hash = @hash, sealed_through = @sealedThrough WHERE tenant_id = 'default'
+        """,
+        ("position", position), ("hash", hash), ("sealedThrough", sealedThrough));
+
     // The owner drops the append-only triggers (and the feed's stamp, which would renumber a copy) and edits as it likes.
     private Task WithoutGuardsAsync(string sql, params (string Name, object? Value)[] parameters) => WithoutForeignKeysAsync(
         "DROP TRIGGER IF EXISTS target_history_refuse_update; DROP TRIGGER IF EXISTS target_history_refuse_delete; DROP TRIGGER IF EXISTS target_history_feed_stamp; " + sql,

@@ -75,6 +75,13 @@ internal sealed class PostgreSqlSaboteur(NpgsqlDataSource dataSource, string sch
         """,
         first, second);
 
+    public Task RewindLedgerAsync(long position, string hash, string? sealedThrough) => WithoutTriggersAsync(
+        $"""
+        WITH gone AS (DELETE FROM {_s}.ledger_seals WHERE tenant_id = 'default' AND position > $1)
+        UPDATE {_s}.ledger_heads SET position = $1, hash = $2, sealed_through = $3 WHERE tenant_id = 'default'
+        """,
+        position, hash, Text(sealedThrough));
+
     private static NpgsqlParameter Text(string? value) => new() { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)value ?? DBNull.Value };
 
     private async Task ExecuteAsync(string sql, params object[] parameters)

@@ -110,6 +110,13 @@ internal sealed class SqliteSaboteur(Linq2DbTargetStore repository) : IStoreSabo
         """,
         new { first = first.ToString("D"), second = second.ToString("D") });
 
+    public Task RewindLedgerAsync(long position, string hash, string? sealedThrough) => ExecuteAsync(
+        """
+        DELETE FROM ledger_seals WHERE tenant_id = 'default' AND position > @position;
+        UPDATE ledger_heads SET position = @position, hash = @hash, sealed_through = @sealedThrough WHERE tenant_id = 'default';
+        """,
+        new { position, hash, sealedThrough });
+
     // The owner of the file drops the append-only triggers and edits as it likes.
     private Task WithoutGuardsAsync(string sql, object parameters) => ExecuteAsync(
         "DROP TRIGGER IF EXISTS target_history_refuse_update; DROP TRIGGER IF EXISTS target_history_refuse_overwrite; DROP TRIGGER IF EXISTS target_history_refuse_delete;\n" + sql,

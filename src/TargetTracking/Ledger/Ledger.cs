@@ -100,7 +100,20 @@ public sealed class Ledger
     /// </summary>
     /// <param name="cancellationToken">Cancels the verification.</param>
     /// <returns>What was found.</returns>
-    public async Task<LedgerVerification> VerifyAsync(CancellationToken cancellationToken = default)
+    public Task<LedgerVerification> VerifyAsync(CancellationToken cancellationToken = default) => VerifyAsync(null, cancellationToken);
+
+    /// <summary>
+    /// Verifies the tenant's chain as <see cref="VerifyAsync(CancellationToken)"/> does, and against a digest issued before
+    /// (<see cref="IssueDigestAsync"/>, checked with <see cref="SignedLedgerDigest.Verify"/>): the chain must reach the
+    /// digest's position (else <see cref="LedgerBreakKind.Truncated"/>) with the digest's hash there (else
+    /// <see cref="LedgerBreakKind.Rewritten"/>), which proves that nothing up to it changed since, even a chain recomputed
+    /// after an edit.
+    /// </summary>
+    /// <param name="since">The digest; <see langword="null"/> for none.</param>
+    /// <param name="cancellationToken">Cancels the verification.</param>
+    /// <returns>What was found.</returns>
+    /// <exception cref="ArgumentException">The digest is of another tenant.</exception>
+    public async Task<LedgerVerification> VerifyAsync(LedgerDigest? since, CancellationToken cancellationToken = default)
     {
         var store = _tracker.Port<ILedgerStore>();
         var tenant = _tracker.CurrentTenant;
@@ -108,7 +121,12 @@ public sealed class Ledger
 
         // An entry among the sealed ones is found first, and placed while the seals stream past its feed position.
         var inserted = head.SealedThrough is { } through ? await store.FindUnsealedAsync(through, cancellationToken).ConfigureAwait(false) : null;
-        var (found, verified, previous) = await VerifyChainAsync(store, tenant, inserted, cancellationToken).ConfigureAwait(false);
+        if (since is not null && since.Tenant != tenant)
+        {
+            throw new ArgumentException($"The digest is of tenant '{since.Tenant}'; this ledger verifies tenant '{tenant}'.", nameof(since));
+        }
+
+        var (found, verified, previous) = await VerifyChainAsync(store, tenant, inserted, since, cancellationToken).ConfigureAwait(false);
         if (found is null && verified != head.Position)
         {
             found = verified < head.Position
@@ -122,6 +140,10 @@ public sealed class Ledger
         else if (found is null && inserted is not null)
         {
             found = Inserted(head.Position + 1, inserted);
+        }
+        else if (found is null && since is not null && verified < since.Position)
+        {
+            found = new LedgerBreak(LedgerBreakKind.Truncated, verified + 1, null, null, $"The chain ends at position {verified}; the digest of {since.IssuedAt:O} saw it at {since.Position}.");
         }
 
         // The rows are judged against a chain that holds: once history is broken, a row that disagrees with what is left
@@ -141,10 +163,22 @@ public sealed class Ledger
         return result;
     }
 
+    /// <summary>Issues a signed digest of the tenant's chain as sealed now, for the host to keep outside the database.</summary>
+    /// <param name="signingKey">The host's ECDSA P-256 private key.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The signed digest; <see cref="SignedLedgerDigest.ToString"/> writes it.</returns>
+    public async Task<SignedLedgerDigest> IssueDigestAsync(System.Security.Cryptography.ECDsa signingKey, CancellationToken cancellationToken = default)
+    {
+        Guard.Against.Null(signingKey);
+        var head = await _tracker.Port<ILedgerStore>().ReadLedgerHeadAsync(cancellationToken).ConfigureAwait(false) ?? LedgerHead.Start;
+        var digest = new LedgerDigest { Tenant = _tracker.CurrentTenant, Position = head.Position, Hash = head.Hash, IssuedAt = _time.GetUtcNow() };
+        return SignedLedgerDigest.Sign(digest, signingKey);
+    }
+
     private static LedgerBreak Inserted(long position, FeedEntry entry) =>
         new(LedgerBreakKind.Inserted, position, entry.Entry.Id, entry.Entry.TargetId, $"Entry {entry.Entry.Id} (version {entry.Entry.Version}) has no seal but sits among the sealed entries, before position {position}.");
 
-    private async Task<(LedgerBreak? Found, long Verified, string Previous)> VerifyChainAsync(ILedgerStore store, string tenant, FeedEntry? inserted, CancellationToken cancellationToken)
+    private async Task<(LedgerBreak? Found, long Verified, string Previous)> VerifyChainAsync(ILedgerStore store, string tenant, FeedEntry? inserted, LedgerDigest? since, CancellationToken cancellationToken)
     {
         var previous = LedgerEncoding.Genesis;
         long verified = 0;
@@ -179,6 +213,11 @@ public sealed class Ledger
                 if (LedgerEncoding.Chain(previous, tenant, position, entry, seal.PersonalHash) != seal.Hash)
                 {
                     return (new LedgerBreak(LedgerBreakKind.Changed, position, e.Id, e.TargetId, $"Entry {e.Id} is not what was sealed at position {position}."), verified, previous);
+                }
+
+                if (since is not null && position == since.Position && seal.Hash != since.Hash)
+                {
+                    return (new LedgerBreak(LedgerBreakKind.Rewritten, position, e.Id, e.TargetId, $"The chain hash at position {position} is not the one the digest of {since.IssuedAt:O} signed: the chain was recomputed after a change at or before it."), verified, previous);
                 }
 
                 previous = seal.Hash;

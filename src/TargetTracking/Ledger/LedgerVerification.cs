@@ -14,6 +14,12 @@ public enum LedgerBreakKind
 
     /// <summary>A target row's status or version disagrees with its newest history entry, at that entry's position.</summary>
     TargetDisagrees = 3,
+
+    /// <summary>The chain ends before a digest's position: the newest entries and their seals were removed (or an older backup was restored).</summary>
+    Truncated = 4,
+
+    /// <summary>The chain hash at a digest's position is not the digest's: the chain was recomputed after a change at or before that position.</summary>
+    Rewritten = 5,
 }
 
 /// <summary>The first broken position of a chain.</summary>
@@ -24,7 +30,7 @@ public enum LedgerBreakKind
 /// <param name="Detail">What was found, for a person.</param>
 public sealed record LedgerBreak(LedgerBreakKind Kind, long Position, Guid? EntryId, TargetId? TargetId, string Detail);
 
-/// <summary>What <see cref="Ledger.VerifyAsync"/> found in one tenant's chain.</summary>
+/// <summary>What <see cref="Ledger.VerifyAsync(CancellationToken)"/> found in one tenant's chain.</summary>
 public sealed record LedgerVerification
 {
     /// <summary>Gets the tenant whose chain was verified.</summary>
