@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using FsCheck.Xunit;
 using TargetTracking;
 
 namespace TargetTracking.Conformance;
@@ -154,5 +155,61 @@ public abstract class LedgerTamperConformance<TFixture>(TFixture fixture) : ICla
         var broken = (await store.Ledger.VerifyAsync(digest)).FirstBreak;
         Assert.NotNull(broken);
         Assert.Equal((LedgerBreakKind.Truncated, 4L), (broken.Kind, broken.Position));
+    }
+
+    /// <summary>
+    /// Random histories (the report tests' script: creates, moves, updates, deletes, bulk units of work, tracked operations,
+    /// equal timestamps) seal into a chain that verifies, which the independent verifier recomputes; then one random tamper
+    /// of the probe table is applied, and verification never passes.
+    /// </summary>
+    [Property(MaxTest = 10)]
+    public async Task RandomHistories_Verify_AndARandomSingleTamperNeverDoes(int seed)
+    {
+        var (repository, saboteur) = await fixture.CreateCorruptibleAsync();
+        var tracker = new TargetTracker(repository, new TargetTrackingOptions { RetryBaseDelay = TimeSpan.Zero }, Clock);
+        await ReportScript.RunAsync(tracker, Clock, seed, 30);
+        var ledger = new Ledger(tracker, LedgerSamples.Options(batchSize: 7), Clock);
+        await ledger.SealOnceAsync();
+        var verification = await ledger.VerifyAsync();
+        Assert.True(verification.IsIntact, verification.FirstBreak?.ToString());
+        Assert.Equal(verification.Hash, IndependentVerifier.Recompute(TenantIds.Default, LedgerSamples.Key, await tracker.Port<ILedgerStore>().ReadSealsAsync(0, 10_000)));
+
+        var entries = (await new ChangeFeed(tracker).ReadAsync(limit: 10_000)).Entries;
+        var random = new Random(seed);
+        var tamperer = (IHistoryTamperer)saboteur;
+        var victim = entries[random.Next(entries.Count)];
+        var older = entries.Where(e => e.Token.Sequence < entries[^1].Token.Sequence).ToList();
+        var pairs = entries.SelectMany(a => entries.Where(b => a.Token.CompareTo(b.Token) < 0 && (a.Token.Sequence, a.Entry.OccurredAt) != (b.Token.Sequence, b.Entry.OccurredAt)).Select(b => (a, b))).ToList();
+        var live = (await tracker.QueryAsync(new TargetQuery { Take = TargetQuery.MaxTake })).Items;
+        string done;
+        switch (random.Next(5))
+        {
+            case 1:
+                await tamperer.DeleteEntryAsync(victim.Entry.Id);
+                done = "deleted " + victim.Entry.Id;
+                break;
+            case 2 when older.Count > 0:
+                var copied = older[random.Next(older.Count)];
+                await tamperer.CopyEntryAsync(copied.Entry.Id, Guid.CreateVersion7());
+                done = "copied " + copied.Entry.Id;
+                break;
+            case 3 when pairs.Count > 0:
+                var (a, b) = pairs[random.Next(pairs.Count)];
+                await tamperer.SwapOrderAsync(a.Entry.Id, b.Entry.Id);
+                done = $"swapped {a.Entry.Id} and {b.Entry.Id}";
+                break;
+            case 4 when live.Count > 0:
+                var row = live[random.Next(live.Count)];
+                await saboteur.SetTargetStateAsync(row.Id, random.Next(2) == 0 ? "Tampered" : row.Status, row.Version + 1 + random.Next(3));
+                done = "edited the row of " + row.Id;
+                break;
+            default:
+                var column = new[] { "new_status", "old_status", "correlation_id", "actor_id", "actor_name", "client_address", "user_agent", "note", "operation_id" }[random.Next(9)];
+                await tamperer.SetEntryTextAsync(victim.Entry.Id, column, "tampered-" + seed);
+                done = $"set {column} of {victim.Entry.Id}";
+                break;
+        }
+
+        Assert.False((await ledger.VerifyAsync()).IsIntact, $"Seed {seed}: {done} went unnoticed.");
     }
 }
