@@ -117,21 +117,20 @@ public sealed class Ledger
     {
         var store = _tracker.Port<ILedgerStore>();
         var tenant = _tracker.CurrentTenant;
-        var head = await store.ReadLedgerHeadAsync(cancellationToken).ConfigureAwait(false) ?? LedgerHead.Start;
-
-        // An entry among the sealed ones is found first, and placed while the seals stream past its feed position.
-        var inserted = head.SealedThrough is { } through ? await store.FindUnsealedAsync(through, cancellationToken).ConfigureAwait(false) : null;
         if (since is not null && since.Tenant != tenant)
         {
             throw new ArgumentException($"The digest is of tenant '{since.Tenant}'; this ledger verifies tenant '{tenant}'.", nameof(since));
         }
 
-        var (found, verified, previous) = await VerifyChainAsync(store, tenant, inserted, since, cancellationToken).ConfigureAwait(false);
-        if (found is null && verified != head.Position)
+        var head = await store.ReadLedgerHeadAsync(cancellationToken).ConfigureAwait(false) ?? LedgerHead.Start;
+
+        // An entry among the sealed ones is found first, and placed while the seals stream past its feed position. The
+        // chain is read up to the head read here: a sealer running meanwhile appends after it.
+        var inserted = head.SealedThrough is { } through ? await store.FindUnsealedAsync(through, cancellationToken).ConfigureAwait(false) : null;
+        var (found, verified, previous) = await VerifyChainAsync(store, tenant, head.Position, inserted, since, cancellationToken).ConfigureAwait(false);
+        if (found is null && verified < head.Position)
         {
-            found = verified < head.Position
-                ? new LedgerBreak(LedgerBreakKind.Missing, verified + 1, null, null, $"The head says {head.Position} entries are sealed; the seals end at {verified}.")
-                : new LedgerBreak(LedgerBreakKind.Changed, head.Position + 1, null, null, $"Seals go on after the head's position {head.Position}.");
+            found = new LedgerBreak(LedgerBreakKind.Missing, verified + 1, null, null, $"The head says {head.Position} entries are sealed; the seals end at {verified}.");
         }
         else if (found is null && previous != head.Hash)
         {
@@ -178,7 +177,7 @@ public sealed class Ledger
     private static LedgerBreak Inserted(long position, FeedEntry entry) =>
         new(LedgerBreakKind.Inserted, position, entry.Entry.Id, entry.Entry.TargetId, $"Entry {entry.Entry.Id} (version {entry.Entry.Version}) has no seal but sits among the sealed entries, before position {position}.");
 
-    private async Task<(LedgerBreak? Found, long Verified, string Previous)> VerifyChainAsync(ILedgerStore store, string tenant, FeedEntry? inserted, LedgerDigest? since, CancellationToken cancellationToken)
+    private async Task<(LedgerBreak? Found, long Verified, string Previous)> VerifyChainAsync(ILedgerStore store, string tenant, long headPosition, FeedEntry? inserted, LedgerDigest? since, CancellationToken cancellationToken)
     {
         var previous = LedgerEncoding.Genesis;
         long verified = 0;
@@ -188,6 +187,11 @@ public sealed class Ledger
             var page = await store.ReadSealsAsync(after, _options.BatchSize, cancellationToken).ConfigureAwait(false);
             foreach (var (seal, entry) in page)
             {
+                if (seal.Position > headPosition)
+                {
+                    return (null, verified, previous);
+                }
+
                 var position = verified + 1;
                 if (seal.Position != position)
                 {
