@@ -379,6 +379,13 @@ public sealed class TargetTracker
         : _tenantAccessor.Tenant is { } tenant ? (TenantIds.IsValid(tenant) ? tenant : null)
         : _options.Tenancy.Required ? null : TenantIds.Default;
 
+    /// <summary>Gets the tenant a call of this tracker works in now: the pinned one, the accessor's, or the default tenant (the rule of <see cref="Scope"/>).</summary>
+    internal string CurrentTenant =>
+        _pinned
+        ?? (_tenantAccessor?.Tenant is { } tenant ? TenantIds.Check(tenant)
+            : _options.Tenancy.Required ? throw new TenantRequiredException()
+            : TenantIds.Default);
+
     internal TimeProvider Time => _time;
 
     internal TargetTrackingOptions Options => _options;

@@ -8,7 +8,7 @@ namespace TargetTracking.MySql.Tests;
 /// the rest), the unique version key can be dropped, ids are binary (always a GUID), markets are JSON but need not be
 /// an array of text, and the CHECK on action can be switched off for a session.
 /// </summary>
-internal sealed class MySqlSaboteur(string connectionString) : IStoreSaboteur
+internal sealed class MySqlSaboteur(string connectionString) : IStoreSaboteur, IHistoryTamperer
 {
     private const string Key = "UNHEX(REPLACE(@{0}, '-', ''))";
 
@@ -67,6 +67,39 @@ internal sealed class MySqlSaboteur(string connectionString) : IStoreSaboteur
                 throw new NotSupportedException($"MariaDB's binary ids refuse {malformation}.");
         }
     }
+
+    public Task SetEntryTextAsync(Guid entryId, string column, string? value) =>
+        WithoutGuardsAsync($"UPDATE target_history SET `{column}` = @value WHERE id = {K("id")}", ("id", entryId.ToString("D")), ("value", value));
+
+    public Task DeleteEntryAsync(Guid entryId) => WithoutGuardsAsync($"DELETE FROM target_history WHERE id = {K("id")}", ("id", entryId.ToString("D")));
+
+    public Task CopyEntryAsync(Guid entryId, Guid newId) => WithoutGuardsAsync(
+        $"""
+        CREATE TEMPORARY TABLE forged AS SELECT * FROM target_history WHERE id = {K("id")};
+        UPDATE forged SET id = {K("newId")}, version = version + 1000;
+        INSERT INTO target_history SELECT * FROM forged;
+        DROP TEMPORARY TABLE forged
+        """,
+        ("id", entryId.ToString("D")), ("newId", newId.ToString("D")));
+
+    public Task SwapOrderAsync(Guid first, Guid second) => WithoutGuardsAsync(
+        $"""
+        UPDATE target_history AS h JOIN target_history AS o ON (h.id = {K("first")} AND o.id = {K("second")}) OR (h.id = {K("second")} AND o.id = {K("first")})
+        SET h.feed_seq = o.feed_seq, h.occurred_at = o.occurred_at
+        """,
+        ("first", first.ToString("D")), ("second", second.ToString("D")));
+
+    public Task RewindLedgerAsync(long position, string hash, string? sealedThrough) => ExecuteAsync(
+        """
+        DELETE FROM ledger_seals WHERE tenant_id = 'default' AND position > @position;
+        UPDATE ledger_heads SET position = @position, hash = @hash, sealed_through = @sealedThrough WHERE tenant_id = 'default'
+        """,
+        ("position", position), ("hash", hash), ("sealedThrough", sealedThrough));
+
+    // The owner drops the append-only triggers (and the feed's stamp, which would renumber a copy) and edits as it likes.
+    private Task WithoutGuardsAsync(string sql, params (string Name, object? Value)[] parameters) => WithoutForeignKeysAsync(
+        "DROP TRIGGER IF EXISTS target_history_refuse_update; DROP TRIGGER IF EXISTS target_history_refuse_delete; DROP TRIGGER IF EXISTS target_history_feed_stamp; " + sql,
+        parameters);
 
     private static string K(string name) => string.Format(System.Globalization.CultureInfo.InvariantCulture, Key, name);
 

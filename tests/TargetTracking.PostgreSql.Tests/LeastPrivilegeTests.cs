@@ -112,6 +112,9 @@ public sealed class PostgreSqlLeastPrivilegeHierarchyConformance(LeastPrivilegeF
 /// <summary>The reports, and the writes that keep the stays table, as the application role.</summary>
 public sealed class PostgreSqlLeastPrivilegeReportConformance(LeastPrivilegeFixture f) : ReportConformance<LeastPrivilegeFixture>(f);
 
+/// <summary>The ledger sealed and verified as the application role: it may insert seals and move its chain's head.</summary>
+public sealed class PostgreSqlLeastPrivilegeLedgerConformance(LeastPrivilegeFixture f) : LedgerConformance<LeastPrivilegeFixture>(f);
+
 /// <summary>A session of the application role (and careless sessions of other roles) attack the history with raw SQL.</summary>
 public sealed class LeastPrivilegeTests(LeastPrivilegeFixture fixture) : IClassFixture<LeastPrivilegeFixture>
 {
@@ -119,7 +122,7 @@ public sealed class LeastPrivilegeTests(LeastPrivilegeFixture fixture) : IClassF
     [
         "targets", "target_history", "target_stays", "target_operations", "target_operation_items", "target_operation_failures",
         "hierarchy_items", "outcome_links", "hierarchy_history", "stagnation_claims", "webhook_subscriptions", "webhook_dead_letters",
-        "tenant_deletions",
+        "tenant_deletions", "ledger_heads", "ledger_seals",
     ];
 
     [Fact]
@@ -150,6 +153,7 @@ public sealed class LeastPrivilegeTests(LeastPrivilegeFixture fixture) : IClassF
             Assert.NotNull(await hooks.TryLeaseAsync(lease, at));
             var letter = new WebhookDeadLetter("crm", Guid.CreateVersion7(), target.Id, FeedToken.Of(1, 1, Guid.Empty), "{}", 8, "HTTP 500", at);
             Assert.True(await hooks.SaveAsync(new TargetTracking.Storage.WebhookState("crm", null, 0, null, null), lease, at, letter));
+            Assert.True(await new Ledger(tracker, new LedgerOptions { PersonalDataKey = new byte[32] }).SealOnceAsync() > 0);
         }
 
         await using var connection = await fixture.AsApplication.OpenConnectionAsync();

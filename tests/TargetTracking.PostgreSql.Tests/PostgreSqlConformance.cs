@@ -11,6 +11,10 @@ public sealed class PostgreSqlConformance(PostgreSqlFixture f) : TargetRepositor
 
 public sealed class PostgreSqlIntegrityConformance(PostgreSqlFixture f) : IntegrityConformance<PostgreSqlFixture>(f);
 
+public sealed class PostgreSqlLedgerConformance(PostgreSqlFixture f) : LedgerConformance<PostgreSqlFixture>(f);
+
+public sealed class PostgreSqlLedgerTamperConformance(PostgreSqlFixture f) : LedgerTamperConformance<PostgreSqlFixture>(f);
+
 public sealed class PostgreSqlHierarchyConformance(PostgreSqlFixture f) : HierarchyConformance<PostgreSqlFixture>(f);
 public sealed class PostgreSqlChangeFeedConformance(PostgreSqlFixture f, ITestOutputHelper output) : ChangeFeedConformance<PostgreSqlFixture>(f, output);
 

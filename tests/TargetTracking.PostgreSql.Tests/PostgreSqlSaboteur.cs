@@ -9,7 +9,7 @@ namespace TargetTracking.PostgreSql.Tests;
 /// triggers refuse the rest), the unique version key can be dropped, and of the malformed rows only an unknown action
 /// fits the column types (ids are uuid, markets text[]).
 /// </summary>
-internal sealed class PostgreSqlSaboteur(NpgsqlDataSource dataSource, string schema) : IStoreSaboteur
+internal sealed class PostgreSqlSaboteur(NpgsqlDataSource dataSource, string schema) : IStoreSaboteur, IHistoryTamperer
 {
     private readonly string _s = $"\"{schema}\"";
 
@@ -55,6 +55,33 @@ internal sealed class PostgreSqlSaboteur(NpgsqlDataSource dataSource, string sch
         return id.ToString("D");
     }
 
+    // The owner's way past the append-only triggers: a superuser's transaction in replica mode fires none (the feed's stamp neither).
+    public Task SetEntryTextAsync(Guid entryId, string column, string? value) =>
+        WithoutTriggersAsync($"UPDATE {_s}.target_history SET \"{column}\" = $2 WHERE id = $1", entryId, Text(value));
+
+    public Task DeleteEntryAsync(Guid entryId) => WithoutTriggersAsync($"DELETE FROM {_s}.target_history WHERE id = $1", entryId);
+
+    public Task CopyEntryAsync(Guid entryId, Guid newId) => WithoutTriggersAsync(
+        $"""
+        INSERT INTO {_s}.target_history
+        SELECT (jsonb_populate_record(h, jsonb_build_object('id', $2::uuid, 'version', h.version + 1000))).* FROM {_s}.target_history AS h WHERE h.id = $1
+        """,
+        entryId, newId);
+
+    public Task SwapOrderAsync(Guid first, Guid second) => WithoutTriggersAsync(
+        $"""
+        UPDATE {_s}.target_history AS h SET feed_seq = o.feed_seq, occurred_at = o.occurred_at
+        FROM {_s}.target_history AS o WHERE (h.id, o.id) IN (($1, $2), ($2, $1))
+        """,
+        first, second);
+
+    public Task RewindLedgerAsync(long position, string hash, string? sealedThrough) => WithoutTriggersAsync(
+        $"""
+        WITH gone AS (DELETE FROM {_s}.ledger_seals WHERE tenant_id = 'default' AND position > $1)
+        UPDATE {_s}.ledger_heads SET position = $1, hash = $2, sealed_through = $3 WHERE tenant_id = 'default'
+        """,
+        position, hash, Text(sealedThrough));
+
     private static NpgsqlParameter Text(string? value) => new() { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)value ?? DBNull.Value };
 
     private async Task ExecuteAsync(string sql, params object[] parameters)
@@ -65,6 +92,8 @@ internal sealed class PostgreSqlSaboteur(NpgsqlDataSource dataSource, string sch
 
     // Foreign keys are triggers in PostgreSQL; a superuser's transaction in replica mode fires none of them. SET LOCAL, in one
     // transaction: behind PgBouncer in transaction mode a session's SET would reach another server connection than the statement.
+    private Task WithoutTriggersAsync(string sql, params object[] parameters) => WithoutForeignKeysAsync(sql, parameters);
+
     private async Task WithoutForeignKeysAsync(string sql, params object[] parameters)
     {
         await using var connection = await dataSource.OpenConnectionAsync();

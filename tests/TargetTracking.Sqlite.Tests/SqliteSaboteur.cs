@@ -8,7 +8,7 @@ namespace TargetTracking.Sqlite.Tests;
 /// Corrupts a SQLite store with raw SQL on its own connection, as a script would: history only gains rows (its
 /// guards refuse the rest), the unique version key can be dropped, and the column types let any text in.
 /// </summary>
-internal sealed class SqliteSaboteur(Linq2DbTargetStore repository) : IStoreSaboteur
+internal sealed class SqliteSaboteur(Linq2DbTargetStore repository) : IStoreSaboteur, IHistoryTamperer
 {
     public IReadOnlySet<Malformation> Plantable { get; } = new HashSet<Malformation>(Enum.GetValues<Malformation>());
 
@@ -84,6 +84,43 @@ internal sealed class SqliteSaboteur(Linq2DbTargetStore repository) : IStoreSabo
                 return id;
         }
     }
+
+    public Task SetEntryTextAsync(Guid entryId, string column, string? value) =>
+        WithoutGuardsAsync($"UPDATE target_history SET \"{column}\" = @value WHERE id = @id", new { id = entryId.ToString("D"), value });
+
+    public Task DeleteEntryAsync(Guid entryId) => WithoutGuardsAsync("DELETE FROM target_history WHERE id = @id", new { id = entryId.ToString("D") });
+
+    public Task CopyEntryAsync(Guid entryId, Guid newId) => WithoutGuardsAsync(
+        """
+        CREATE TEMP TABLE forged AS SELECT * FROM target_history WHERE id = @id;
+        UPDATE forged SET id = @newId, version = version + 1000;
+        INSERT INTO target_history SELECT * FROM forged;
+        DROP TABLE forged;
+        """,
+        new { id = entryId.ToString("D"), newId = newId.ToString("D") });
+
+    public Task SwapOrderAsync(Guid first, Guid second) => WithoutGuardsAsync(
+        """
+        CREATE TEMP TABLE swapped AS SELECT id, feed_seq, occurred_at FROM target_history WHERE id IN (@first, @second);
+        UPDATE target_history SET
+            feed_seq = (SELECT feed_seq FROM swapped WHERE swapped.id <> target_history.id),
+            occurred_at = (SELECT occurred_at FROM swapped WHERE swapped.id <> target_history.id)
+        WHERE id IN (@first, @second);
+        DROP TABLE swapped;
+        """,
+        new { first = first.ToString("D"), second = second.ToString("D") });
+
+    public Task RewindLedgerAsync(long position, string hash, string? sealedThrough) => ExecuteAsync(
+        """
+        DELETE FROM ledger_seals WHERE tenant_id = 'default' AND position > @position;
+        UPDATE ledger_heads SET position = @position, hash = @hash, sealed_through = @sealedThrough WHERE tenant_id = 'default';
+        """,
+        new { position, hash, sealedThrough });
+
+    // The owner of the file drops the append-only triggers and edits as it likes.
+    private Task WithoutGuardsAsync(string sql, object parameters) => ExecuteAsync(
+        "DROP TRIGGER IF EXISTS target_history_refuse_update; DROP TRIGGER IF EXISTS target_history_refuse_overwrite; DROP TRIGGER IF EXISTS target_history_refuse_delete;\n" + sql,
+        parameters);
 
     private async Task ExecuteAsync(string sql, object? parameters)
     {

@@ -69,7 +69,7 @@ public sealed class FeedDocsSamples
         await using var provider = services.BuildServiceProvider();
         var report = await provider.GetRequiredService<HealthCheckService>().CheckHealthAsync();
         Assert.Equal(HealthStatus.Healthy, report.Status);
-        Assert.Equal(5, report.Entries.Count);
+        Assert.Equal(6, report.Entries.Count);
     }
 
     [Theory]

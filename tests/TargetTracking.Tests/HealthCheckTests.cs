@@ -35,7 +35,7 @@ public sealed class HealthCheckTests
         await using var services = Services(new InMemoryTargetStore());
         var report = await services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
         Assert.Equal(
-            ["targettracking.feed", "targettracking.integrity", "targettracking.operations", "targettracking.statuses", "targettracking.store"],
+            ["targettracking.feed", "targettracking.integrity", "targettracking.ledger", "targettracking.operations", "targettracking.statuses", "targettracking.store"],
             report.Entries.Keys.Order());
         Assert.Equal(HealthStatus.Healthy, report.Status);
         Assert.All(report.Entries.Values, e => Assert.Contains("targettracking", e.Tags));

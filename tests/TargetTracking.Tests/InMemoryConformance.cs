@@ -87,6 +87,8 @@ public sealed class InMemoryOperationConformance(InMemoryFixture fixture) : Oper
 
 public sealed class InMemoryIntegrityConformance(InMemoryFixture fixture) : IntegrityConformance<InMemoryFixture>(fixture);
 
+public sealed class InMemoryLedgerConformance(InMemoryFixture fixture) : LedgerConformance<InMemoryFixture>(fixture);
+
 public sealed class InMemoryHierarchyConformance(InMemoryFixture fixture) : HierarchyConformance<InMemoryFixture>(fixture);
 public sealed class InMemoryChangeFeedConformance(InMemoryFixture fixture, ITestOutputHelper output) : ChangeFeedConformance<InMemoryFixture>(fixture, output);
 

@@ -21,6 +21,8 @@ internal static class Tables
     public const string WebhookSubscriptions = "webhook_subscriptions";
     public const string WebhookDeadLetters = "webhook_dead_letters";
     public const string TenantDeletions = "tenant_deletions";
+    public const string LedgerHeads = "ledger_heads";
+    public const string LedgerSeals = "ledger_seals";
 
     /// <summary>
     /// Every table that holds a tenant's rows, children first: the order a tenant's deletion empties them in (the store's
@@ -30,7 +32,7 @@ internal static class Tables
     public static IReadOnlyList<string> TenantRows(bool marketsTable) =>
     [
         Links, Stays, History, HierarchyHistory, OperationFailures, OperationItems, Operations, HierarchyItems,
-        .. marketsTable ? [Markets] : Array.Empty<string>(), Targets, StagnationClaims, WebhookDeadLetters, WebhookSubscriptions,
+        .. marketsTable ? [Markets] : Array.Empty<string>(), Targets, StagnationClaims, WebhookDeadLetters, WebhookSubscriptions, LedgerSeals, LedgerHeads,
     ];
 
     /// <summary>
@@ -52,7 +54,7 @@ internal static class Tables
             (Migrations, "SELECT"), (Targets, Write), .. marketsTable ? [(Markets, Write)] : Array.Empty<(string, string)>(), (History, Append),
             (Operations, Write), (OperationItems, Write), (OperationFailures, Write), (HierarchyItems, Write), (Links, Write),
             (HierarchyHistory, Append), (StagnationClaims, "SELECT, INSERT, DELETE"), (Stays, Write),
-            (WebhookSubscriptions, Write), (WebhookDeadLetters, Write), (TenantDeletions, "SELECT"),
+            (WebhookSubscriptions, Write), (WebhookDeadLetters, Write), (TenantDeletions, "SELECT"), (LedgerHeads, Write), (LedgerSeals, Append),
         ];
         return string.Concat(grants.Select(g => $"GRANT {g.Privileges} ON {qualify(g.Table)} TO {grantee};\n"));
     }
@@ -266,6 +268,21 @@ internal static class StoreMapping
         deletions.Property(d => d.UserAgent).HasColumnName("user_agent").IsNullable(true);
         deletions.Property(d => d.Targets).HasColumnName("targets");
         deletions.Property(d => d.HistoryEntries).HasColumnName("target_history_entries");
+        var heads = builder.Entity<LedgerHeadRecord>().HasTableName(Tables.LedgerHeads);
+        heads.Property(h => h.TenantId).HasColumnName("tenant_id").IsPrimaryKey(0).IsNullable(false);
+        heads.Property(h => h.Position).HasColumnName("position");
+        heads.Property(h => h.Hash).HasColumnName("hash").IsNullable(false);
+        heads.Property(h => h.SealedThrough).HasColumnName("sealed_through").IsNullable(true);
+        heads.Property(h => h.SealedAt).HasColumnName("sealed_at").IsNullable(true);
+        heads.Property(h => h.LeaseOwner).HasColumnName("lease_owner").IsNullable(true);
+        heads.Property(h => h.LeaseUntil).HasColumnName("lease_until").IsNullable(true);
+
+        var seals = builder.Entity<LedgerSealRecord>().HasTableName(Tables.LedgerSeals);
+        seals.Property(s => s.TenantId).HasColumnName("tenant_id").IsPrimaryKey(0).IsNullable(false);
+        seals.Property(s => s.Position).HasColumnName("position").IsPrimaryKey(1);
+        seals.Property(s => s.EntryId).HasColumnName("entry_id").IsNullable(false);
+        seals.Property(s => s.PersonalHash).HasColumnName("personal_hash").IsNullable(false);
+        seals.Property(s => s.Hash).HasColumnName("hash").IsNullable(false);
 
         // Every LINQ read, update and delete of a connection sees its tenant's rows only (TenantConnection); the all-tenants
         // reads of the back office say IgnoreFilters() where they are written.
@@ -280,6 +297,8 @@ internal static class StoreMapping
         hooks.HasQueryFilter<TenantConnection>((w, db) => w.TenantId == db.Tenant);
         deadLetters.HasQueryFilter<TenantConnection>((d, db) => d.TenantId == db.Tenant);
         deletions.HasQueryFilter<TenantConnection>((d, db) => d.TenantId == db.Tenant);
+        heads.HasQueryFilter<TenantConnection>((h, db) => h.TenantId == db.Tenant);
+        seals.HasQueryFilter<TenantConnection>((s, db) => s.TenantId == db.Tenant);
 
         if (names.Schema is { } name)
         {
@@ -294,6 +313,8 @@ internal static class StoreMapping
             builder.Entity<WebhookRecord>().HasSchemaName(name);
             builder.Entity<DeadLetterRecord>().HasSchemaName(name);
             builder.Entity<TenantDeletionRecord>().HasSchemaName(name);
+            builder.Entity<LedgerHeadRecord>().HasSchemaName(name);
+            builder.Entity<LedgerSealRecord>().HasSchemaName(name);
             if (names.MarketsTable)
             {
                 builder.Entity<MarketRecord>().HasSchemaName(name);
@@ -357,5 +378,9 @@ internal static class StoreMapping
         var deletions = builder.Entity<TenantDeletionRecord>();
         types.MapId(deletions.Property(d => d.Id));
         types.MapTime(deletions.Property(d => d.DeletedAt));
+        var heads = builder.Entity<LedgerHeadRecord>();
+        types.MapTime(heads.Property(h => h.SealedAt));
+        types.MapTime(heads.Property(h => h.LeaseUntil));
+        types.MapId(builder.Entity<LedgerSealRecord>().Property(s => s.EntryId));
     }
 }

@@ -9,7 +9,10 @@ namespace TargetTracking.Linq2Db;
 /// <param name="Sql">The script.</param>
 internal sealed record Migration(int Version, string Name, string Sql)
 {
-    /// <summary>Loads the scripts embedded under <paramref name="prefix"/> (<c>NNNN_name.sql</c>), numbered 1, 2, 3… without gaps.</summary>
+    /// <summary>
+    /// Loads the scripts embedded under <paramref name="prefix"/> (<c>NNNN_name.sql</c>), each number once. Numbers may
+    /// skip: work on parallel branches reserves its numbers ahead, and the runner applies every version a database lacks.
+    /// </summary>
     public static IReadOnlyList<Migration> Embedded(Assembly assembly, string prefix)
     {
         var migrations = new List<Migration>();
@@ -33,11 +36,11 @@ internal sealed record Migration(int Version, string Name, string Sql)
         }
 
         migrations.Sort((a, b) => a.Version.CompareTo(b.Version));
-        for (var i = 0; i < migrations.Count; i++)
+        for (var i = 1; i < migrations.Count; i++)
         {
-            if (migrations[i].Version != i + 1)
+            if (migrations[i].Version == migrations[i - 1].Version)
             {
-                throw new InvalidOperationException($"Migration scripts must be numbered 1, 2, 3… without gaps; found {migrations[i].Name} at position {i + 1}.");
+                throw new InvalidOperationException($"Migration scripts must each have a number of their own; {migrations[i - 1].Name} and {migrations[i].Name} share one.");
             }
         }
 

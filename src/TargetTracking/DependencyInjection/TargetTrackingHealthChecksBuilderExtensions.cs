@@ -33,14 +33,16 @@ public static class TargetTrackingHealthChecksBuilderExtensions
             sp.GetRequiredService<TargetTracker>(),
             sp.GetRequiredService<ChangeFeed>(),
             sp.GetRequiredService<TargetHealth>(),
-            sp.GetRequiredService<IOptions<TargetTrackingHealthCheckOptions>>().Value));
+            sp.GetRequiredService<IOptions<TargetTrackingHealthCheckOptions>>().Value,
+            sp.GetService<Ledger>()));
         string[] tags = ["targettracking"];
         return builder
             .Add(Check(TargetTrackingHealthChecks.Store, HealthStatus.Unhealthy, tags, (c, ct) => c.StoreAsync(ct)))
             .Add(Check(TargetTrackingHealthChecks.Operations, HealthStatus.Degraded, tags, (c, ct) => c.OperationsAsync(ct)))
             .Add(Check(TargetTrackingHealthChecks.Feed, HealthStatus.Degraded, tags, (c, ct) => c.FeedAsync(ct)))
             .Add(Check(TargetTrackingHealthChecks.Statuses, HealthStatus.Degraded, tags, (c, ct) => c.StatusesAsync(ct)))
-            .Add(Check(TargetTrackingHealthChecks.Integrity, HealthStatus.Unhealthy, tags, (c, ct) => c.IntegrityAsync(ct)));
+            .Add(Check(TargetTrackingHealthChecks.Integrity, HealthStatus.Unhealthy, tags, (c, ct) => c.IntegrityAsync(ct)))
+            .Add(Check(TargetTrackingHealthChecks.LedgerCheck, HealthStatus.Unhealthy, tags, (c, ct) => c.LedgerAsync(ct)));
     }
 
     private static HealthCheckRegistration Check(string name, HealthStatus failure, string[] tags, Func<TargetTrackingHealthChecks, CancellationToken, Task<HealthCheckResult>> check) =>

@@ -43,7 +43,8 @@ public static class TargetTrackingServiceCollectionExtensions
                 sp.GetService<ITenantAccessor>());
         });
         services.TryAddSingleton(sp => sp.GetRequiredService<TargetTracker>().Pipeline);
-        services.TryAddSingleton(sp => new TargetHealth(sp.GetRequiredService<TargetTracker>()));
+        // With AddLedger, the integrity check verifies the ledger too.
+        services.TryAddSingleton(sp => new TargetHealth(sp.GetRequiredService<TargetTracker>(), sp.GetService<Ledger>()));
         services.TryAddSingleton(sp => new HierarchyTracker(sp.GetRequiredService<TargetTracker>()));
         services.TryAddSingleton(sp => new ChangeFeed(sp.GetRequiredService<TargetTracker>(), sp.GetService<ILogger<ChangeFeed>>()));
         services.TryAddSingleton(sp => new TargetReports(sp.GetRequiredService<TargetTracker>(), sp.GetService<IOptions<ReportOptions>>()?.Value));
@@ -136,6 +137,37 @@ public sealed class TargetTrackingBuilder
             sp.GetService<ILogger<WebhookSender>>()));
         Services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, WebhookSender>(sp => sp.GetRequiredService<WebhookSender>()));
         return this;
+    }
+
+    /// <summary>
+    /// Adds the ledger (opt-in, docs/ledger.md): the hosted <see cref="LedgerSealer"/>, which seals committed history entries
+    /// shortly after their commit, every tenant under its own lease, and <see cref="Ledger"/> for verification (in the
+    /// tracker's tenant), which the integrity check then runs too. Options are validated at start-up.
+    /// </summary>
+    /// <param name="configure">Sets the key of the personal fields' hash and the sealing settings.</param>
+    /// <returns>This builder.</returns>
+    public TargetTrackingBuilder AddLedger(Action<LedgerOptions> configure)
+    {
+        Guard.Against.Null(configure);
+        Services.AddOptions<LedgerOptions>().Configure(configure).ValidateOnStart();
+        Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LedgerOptions>, LedgerOptionsValidator>());
+        Services.TryAddSingleton(sp => new Ledger(sp.GetRequiredService<TargetTracker>(), sp.GetRequiredService<IOptions<LedgerOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
+        Services.TryAddSingleton(sp => new LedgerSealer(
+            sp.GetRequiredService<TargetTracker>(),
+            sp.GetRequiredService<IOptions<LedgerOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ILogger<LedgerSealer>>()));
+        Services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, LedgerSealer>(sp => sp.GetRequiredService<LedgerSealer>()));
+        return this;
+    }
+
+    private sealed class LedgerOptionsValidator : IValidateOptions<LedgerOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, LedgerOptions options)
+        {
+            var problems = options.Validate();
+            return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+        }
     }
 
     private sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>

@@ -201,8 +201,14 @@ public sealed record IntegrityReport
     /// <summary>Gets how many problems of each kind were found, listed or not.</summary>
     public required IReadOnlyDictionary<IntegrityProblemKind, long> CountByKind { get; init; }
 
+    /// <summary>
+    /// Gets the verification of the tenant's ledger (docs/ledger.md), when the check ran with one
+    /// (<see cref="TargetHealth(TargetTracker, Ledger?)"/>); <see langword="null"/> otherwise. A broken chain makes the report unhealthy.
+    /// </summary>
+    public LedgerVerification? Ledger { get; init; }
+
     /// <summary>Gets a value indicating whether no problem was found.</summary>
-    public bool IsHealthy => ProblemCount == 0;
+    public bool IsHealthy => ProblemCount == 0 && Ledger?.IsIntact != false;
 
     /// <summary>Gets a value indicating whether <see cref="Problems"/> lists every problem found.</summary>
     public bool IsComplete => Problems.Count == ProblemCount;

@@ -26,6 +26,7 @@ public sealed class TargetHealth
 
     private static readonly IReadOnlyDictionary<IntegrityProblemKind, long> NoCounts = new Dictionary<IntegrityProblemKind, long>();
     private readonly TargetTracker _tracker;
+    private readonly Ledger? _ledger;
     private LastIntegrityCheck? _lastCheck;
 
     /// <summary>Initializes a new instance.</summary>
@@ -34,6 +35,15 @@ public sealed class TargetHealth
     {
         Guard.Against.Null(tracker);
         _tracker = tracker;
+    }
+
+    /// <summary>Initializes a new instance whose integrity check also verifies the tenant's ledger (<see cref="IntegrityReport.Ledger"/>).</summary>
+    /// <param name="tracker">The tracker whose store is checked.</param>
+    /// <param name="ledger">The ledger to verify with each check; <see langword="null"/> for none.</param>
+    public TargetHealth(TargetTracker tracker, Ledger? ledger)
+        : this(tracker)
+    {
+        _ledger = ledger;
     }
 
     /// <summary>
@@ -84,6 +94,7 @@ public sealed class TargetHealth
             Problems = listed.AsReadOnly(),
             ProblemCount = total,
             CountByKind = counts.Count == 0 ? NoCounts : counts.AsReadOnly(),
+            Ledger = _ledger is null ? null : await _ledger.VerifyAsync(cancellationToken).ConfigureAwait(false),
         };
         TargetTrackingTelemetry.IntegrityProblemsFound(report.CountByKind, _tracker.MetricsTenant);
         _lastCheck = new LastIntegrityCheck(report.ProblemCount, report.CountByKind, _tracker.Writer.Now());

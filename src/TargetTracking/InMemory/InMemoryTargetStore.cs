@@ -8,7 +8,7 @@ namespace TargetTracking.InMemory;
 /// the write lock from <see cref="BeginWriteAsync"/> until the session ends, as row locks would serialize
 /// writers to the same rows in a database. Thread-safe; data lives as long as the instance.
 /// </summary>
-public sealed partial class InMemoryTargetStore : ITargetRepository, IOperationStore, IIntegrityStore, IHierarchyStore, IChangeFeedStore, IReportStore, IStagnationClaims, ITenantStore, IWebhookStore
+public sealed partial class InMemoryTargetStore : ITargetRepository, IOperationStore, IIntegrityStore, IHierarchyStore, IChangeFeedStore, IReportStore, IStagnationClaims, ITenantStore, IWebhookStore, ILedgerStore
 {
     // What every tenant's view shares: the tenants' data, one writer at a time, one commit sequence.
     private readonly Tenants _tenants;
@@ -388,6 +388,7 @@ public sealed partial class InMemoryTargetStore : ITargetRepository, IOperationS
     {
         public readonly System.Collections.Concurrent.ConcurrentDictionary<(TargetId, DateTimeOffset), StagnationClaim> Claims = new();
         public readonly Webhooks Webhooks = new();
+        public readonly LedgerChain Ledger = new();
 #pragma warning disable SA1401 // A field, so readers and the committing writer use Volatile on it.
         public State State = State.Empty;
 #pragma warning restore SA1401

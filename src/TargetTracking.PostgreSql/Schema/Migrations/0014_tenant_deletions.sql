@@ -79,6 +79,10 @@ BEGIN
     DELETE FROM stagnation_claims WHERE tenant_id = tenant;
     DELETE FROM webhook_dead_letters WHERE tenant_id = tenant;
     DELETE FROM webhook_subscriptions WHERE tenant_id = tenant;
+    -- The tenant's hash chain (the ledger's tables, created by a later migration of the same release: the routine
+    -- names them only when it runs).
+    DELETE FROM ledger_seals WHERE tenant_id = tenant;
+    DELETE FROM ledger_heads WHERE tenant_id = tenant;
     INSERT INTO tenant_deletions (tenant_id, id, deleted_at, reason, actor_id, actor_name, correlation_id, client_address, user_agent, targets, target_history_entries)
     VALUES (tenant, p_id, p_deleted_at, p_reason, p_actor_id, p_actor_name, p_correlation_id, p_client_address, p_user_agent, deleted_targets, deleted_history_entries);
 END;

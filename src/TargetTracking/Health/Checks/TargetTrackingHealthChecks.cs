@@ -6,13 +6,14 @@ namespace TargetTracking;
 /// The TargetTracking health checks. Each reads little: one indexed read, one bounded query, or state this process
 /// already holds (the feed's last lag, the last integrity check). Names and thresholds: docs/observability.md.
 /// </summary>
-internal sealed class TargetTrackingHealthChecks(TargetTracker tracker, ChangeFeed feed, TargetHealth health, TargetTrackingHealthCheckOptions options)
+internal sealed class TargetTrackingHealthChecks(TargetTracker tracker, ChangeFeed feed, TargetHealth health, TargetTrackingHealthCheckOptions options, Ledger? ledger = null)
 {
     internal const string Store = "targettracking.store";
     internal const string Operations = "targettracking.operations";
     internal const string Feed = "targettracking.feed";
     internal const string Statuses = "targettracking.statuses";
     internal const string Integrity = "targettracking.integrity";
+    internal const string LedgerCheck = "targettracking.ledger";
 
     /// <summary>The store answers a read (one primary-key lookup).</summary>
     public async Task<HealthCheckResult> StoreAsync(CancellationToken cancellationToken)
@@ -96,5 +97,20 @@ internal sealed class TargetTrackingHealthChecks(TargetTracker tracker, ChangeFe
         return Task.FromResult(last.ProblemCount > options.MaxIntegrityProblems
             ? HealthCheckResult.Unhealthy($"The last integrity check ({last.CheckedAt:O}) found {last.ProblemCount} problem(s).", data: data)
             : HealthCheckResult.Healthy($"The last integrity check ({last.CheckedAt:O}) found {last.ProblemCount} problem(s).", data));
+    }
+
+    /// <summary>The last ledger verification of this process found the chain intact (docs/ledger.md).</summary>
+    public Task<HealthCheckResult> LedgerAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (ledger?.LastVerification is not { } last)
+        {
+            return Task.FromResult(HealthCheckResult.Healthy(ledger is null ? "No ledger is configured." : "No ledger verification has run in this process."));
+        }
+
+        var data = new Dictionary<string, object> { ["tenant"] = last.Tenant, ["position"] = last.Position, ["verified_at"] = last.VerifiedAt };
+        return Task.FromResult(last.FirstBreak is { } broken
+            ? HealthCheckResult.Unhealthy($"The ledger of tenant '{last.Tenant}' is broken at position {broken.Position} ({broken.Kind}): {broken.Detail}", data: data)
+            : HealthCheckResult.Healthy($"The ledger of tenant '{last.Tenant}' verified through position {last.Position} ({last.VerifiedAt:O}).", data));
     }
 }
