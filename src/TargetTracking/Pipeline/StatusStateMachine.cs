@@ -22,6 +22,8 @@ public sealed class StatusStateMachine
     private readonly ReadOnlyCollection<string?> _nextFromNotSet;
     private readonly FrozenDictionary<string, string?[]> _into;
     private readonly string?[] _intoNotSet;
+    private readonly FrozenDictionary<string, StatusMetadata> _metadata;
+    private readonly StatusMetadata _notSetMetadata;
 
     /// <summary>Initializes a new instance from validated options.</summary>
     /// <param name="options">The pipeline.</param>
@@ -69,7 +71,32 @@ public sealed class StatusStateMachine
 
         _into = into.ToFrozenDictionary(p => p.Key, p => p.Value.ToArray(), Comparer);
         _intoNotSet = [.. intoNotSet];
+
+        // Spelled as configured: a status without an entry is open, 0 %, in the first forecast category.
+        ForecastCategories = Array.AsReadOnly([.. options.ForecastCategories]);
+        var unset = new StatusMetadata(0, ForecastCategories[0]);
+        StatusMetadata Spelled(StatusMetadata m) => m with { ForecastCategory = ForecastCategories.First(c => Comparer.Equals(c, m.ForecastCategory)) };
+        _metadata = Statuses.ToFrozenDictionary(s => s, s => options.Metadata.TryGetValue(s, out var m) ? Spelled(m) : unset, Comparer);
+        _notSetMetadata = options.Metadata.FirstOrDefault(p => PipelineOptions.IsNotSet(p.Key)).Value is { } notSet ? Spelled(notSet) : unset;
+        Won = Array.AsReadOnly([.. Statuses.Where(s => _metadata[s].Outcome == StatusOutcome.Won)]);
+        Lost = Array.AsReadOnly([.. Statuses.Where(s => _metadata[s].Outcome == StatusOutcome.Lost)]);
     }
+
+    /// <summary>Gets the forecast categories, in display order; a read-only list.</summary>
+    public IReadOnlyList<string> ForecastCategories { get; }
+
+    /// <summary>Gets the closed-won statuses, in display order; a read-only list.</summary>
+    public IReadOnlyList<string> Won { get; }
+
+    /// <summary>Gets the closed-lost statuses, in display order; a read-only list.</summary>
+    public IReadOnlyList<string> Lost { get; }
+
+    /// <summary>Gets what a status means: its win probability, forecast category (as configured) and outcome.</summary>
+    /// <param name="status">The status; any spelling of Not Set.</param>
+    /// <returns>The metadata; a status without an entry is open, 0 %, in the first forecast category.</returns>
+    /// <exception cref="ArgumentException"><paramref name="status"/> is not a configured status.</exception>
+    public StatusMetadata MetadataOf(string? status) =>
+        NormalizeArgument(status, nameof(status), $"'{status}' is not a pipeline status.") is { } canonical ? _metadata[canonical] : _notSetMetadata;
 
     /// <summary>Gets the configured statuses, in display order (Not Set is not listed); a read-only list.</summary>
     public IReadOnlyList<string> Statuses { get; }
