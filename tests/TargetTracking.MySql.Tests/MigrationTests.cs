@@ -11,7 +11,7 @@ namespace TargetTracking.MySql.Tests;
 /// </summary>
 public sealed class MigrationTests(MySqlFixture fixture) : IClassFixture<MySqlFixture>
 {
-    private static readonly int LatestVersion = MySqlSchema.EmbeddedMigrations.Count;
+    private static readonly int LatestVersion = MySqlSchema.EmbeddedMigrations[^1].Version;
 
     private Linq2DbTargetStore Store(string connectionString, bool applyMigrations = true, IReadOnlyList<Migration>? migrations = null, TimeSpan? lockTimeout = null) =>
         MySqlDialect.BuildStore(
@@ -92,7 +92,7 @@ public sealed class MigrationTests(MySqlFixture fixture) : IClassFixture<MySqlFi
             Guid.CreateVersion7().ToByteArray(bigEndian: true), id.ToByteArray(bigEndian: true), at.UtcDateTime);
 
         var upgraded = Store(connectionString);
-        Assert.Equal(LatestVersion - 1, await upgraded.MigrateAsync());
+        Assert.Equal(MySqlSchema.EmbeddedMigrations.Count - 1, await upgraded.MigrateAsync());
 
         var target = await upgraded.GetAsync(new TargetId(id));
         Assert.NotNull(target);

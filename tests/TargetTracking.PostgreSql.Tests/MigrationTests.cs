@@ -11,7 +11,7 @@ namespace TargetTracking.PostgreSql.Tests;
 /// </summary>
 public sealed class MigrationTests(PostgreSqlFixture fixture) : IClassFixture<PostgreSqlFixture>
 {
-    private static readonly int LatestVersion = PostgreSqlSchema.EmbeddedMigrations.Count;
+    private static readonly int LatestVersion = PostgreSqlSchema.EmbeddedMigrations[^1].Version;
 
     private Linq2DbTargetStore Store(string schema, bool applyMigrations = true, IReadOnlyList<Migration>? migrations = null) =>
         PostgreSqlDialect.BuildStore(fixture.DataSource, new PostgreSqlStoreOptions { Schema = schema, ApplyMigrations = applyMigrations }, NullLogger.Instance, owned: false, migrations ?? PostgreSqlSchema.EmbeddedMigrations);
@@ -57,7 +57,7 @@ public sealed class MigrationTests(PostgreSqlFixture fixture) : IClassFixture<Po
         var rowsBefore = await DumpAsync(schema, "history");
 
         var upgraded = Store(schema);
-        Assert.Equal(LatestVersion - 1, await upgraded.MigrateAsync());
+        Assert.Equal(PostgreSqlSchema.EmbeddedMigrations.Count - 1, await upgraded.MigrateAsync());
         var after = TestTracker.For(upgraded);
         var targetsAfter = await after.QueryAsync(new TargetQuery { SortBy = TargetSort.Name });
         var historyAfter = await after.GetHistoryFeedAsync(new HistoryFeedRequest(DateTimeOffset.MinValue, Limit: 1000));

@@ -100,7 +100,7 @@ public sealed class MigrationTests(SqliteFileFixture fixture) : IClassFixture<Sq
 
         await using var repository = SqliteDialect.CreateStore(new SqliteStoreOptions { ConnectionString = database.ConnectionString });
         await repository.InitializeAsync();
-        Assert.Equal(Enumerable.Range(1, SqliteSchema.EmbeddedMigrations.Count), await new SqliteMigrator(database).GetAppliedVersionsAsync());
+        Assert.Equal(SqliteSchema.EmbeddedMigrations.Select(m => m.Version), await new SqliteMigrator(database).GetAppliedVersionsAsync());
 
         var tracker = new TargetTracker(repository, new TargetTrackingOptions(), new FakeTimeProvider());
         var target = (await tracker.GetAsync(new TargetId(id))).Ok();

@@ -9,7 +9,11 @@ namespace TargetTracking.Linq2Db;
 /// <param name="Sql">The script.</param>
 internal sealed record Migration(int Version, string Name, string Sql)
 {
-    /// <summary>Loads the scripts embedded under <paramref name="prefix"/> (<c>NNNN_name.sql</c>), numbered 1, 2, 3… without gaps.</summary>
+    /// <summary>
+    /// Loads the scripts embedded under <paramref name="prefix"/> (<c>NNNN_name.sql</c>), in ascending order, each number once.
+    /// A gap is allowed: work done in parallel reserves its numbers, and the runner applies every version a database lacks
+    /// (<see cref="MigrationRunner"/>), so a database that has 13 and 15 gets 14 when a later package brings it.
+    /// </summary>
     public static IReadOnlyList<Migration> Embedded(Assembly assembly, string prefix)
     {
         var migrations = new List<Migration>();
@@ -35,9 +39,9 @@ internal sealed record Migration(int Version, string Name, string Sql)
         migrations.Sort((a, b) => a.Version.CompareTo(b.Version));
         for (var i = 0; i < migrations.Count; i++)
         {
-            if (migrations[i].Version != i + 1)
+            if (migrations[i].Version < 1 || (i > 0 && migrations[i].Version == migrations[i - 1].Version))
             {
-                throw new InvalidOperationException($"Migration scripts must be numbered 1, 2, 3… without gaps; found {migrations[i].Name} at position {i + 1}.");
+                throw new InvalidOperationException($"Migration scripts must be numbered from 1, each number once; found {migrations[i].Name}.");
             }
         }
 

@@ -11,11 +11,13 @@ public abstract class MigrationConformance<TFixture>(TFixture fixture) : IClassF
     where TFixture : class, ILinq2DbDatabaseFixture
 {
     [Fact]
-    public async Task EmbeddedMigrations_AreNumberedWithoutGaps()
+    public async Task EmbeddedMigrations_AreNumberedInOrder_EachNumberOnce()
     {
         var migrations = (await fixture.CreateEmptyDatabaseAsync()).Dialect.Schema.Migrations;
 
-        Assert.Equal(Enumerable.Range(1, migrations.Count), migrations.Select(m => m.Version));
+        // Gaps are allowed (numbers reserved by parallel work; the runner applies whatever a database lacks).
+        Assert.Equal(1, migrations[0].Version);
+        Assert.All(migrations.Skip(1).Zip(migrations), p => Assert.True(p.First.Version > p.Second.Version, $"{p.First.Name} after {p.Second.Name}"));
         Assert.All(migrations, m => Assert.False(string.IsNullOrWhiteSpace(m.Sql)));
     }
 
@@ -23,10 +25,10 @@ public abstract class MigrationConformance<TFixture>(TFixture fixture) : IClassF
     public async Task Migrate_OnNewDatabase_AppliesEveryScriptInOrder_AndRecordsEach()
     {
         var database = await fixture.CreateEmptyDatabaseAsync();
-        var latest = database.Dialect.Schema.Migrations.Count;
+        var (count, latest) = (database.Dialect.Schema.Migrations.Count, database.Dialect.Schema.Migrations[^1].Version);
         var store = database.CreateStore();
 
-        Assert.Equal(latest, await store.MigrateAsync());
+        Assert.Equal(count, await store.MigrateAsync());
         Assert.Equal(latest, await store.GetSchemaVersionAsync());
         var names = await database.ListAsync<string>($"SELECT name FROM {database.VersionTable} ORDER BY version");
         Assert.Equal(database.Dialect.Schema.Migrations.Select(m => m.Name), names);
@@ -50,7 +52,7 @@ public abstract class MigrationConformance<TFixture>(TFixture fixture) : IClassF
     public async Task Migrate_RacedByManyStarters_AppliesEachMigrationOnce_AndReleasesTheLock()
     {
         var database = await fixture.CreateEmptyDatabaseAsync();
-        var latest = database.Dialect.Schema.Migrations.Count;
+        var (count, latest) = (database.Dialect.Schema.Migrations.Count, database.Dialect.Schema.Migrations[^1].Version);
 
         // Stores of their own connection pools: separate host instances starting at the same moment.
         var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -63,8 +65,8 @@ public abstract class MigrationConformance<TFixture>(TFixture fixture) : IClassF
         start.SetResult();
         var applied = await Task.WhenAll(starters);
 
-        Assert.Equal(latest, applied.Sum());
-        Assert.Equal(latest, await database.ScalarAsync<long>($"SELECT COUNT(*) FROM {database.VersionTable}"));
+        Assert.Equal(count, applied.Sum());
+        Assert.Equal(count, await database.ScalarAsync<long>($"SELECT COUNT(*) FROM {database.VersionTable}"));
         Assert.Equal(latest, await database.CreateStore().GetSchemaVersionAsync());
 
         // The lock went with each run, not with its pooled connection (a session lock would otherwise stay).

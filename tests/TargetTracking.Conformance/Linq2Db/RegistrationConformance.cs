@@ -29,7 +29,7 @@ public abstract class RegistrationConformance<TFixture>(TFixture fixture) : ICla
         {
             await HostStart.StartAsync(provider);
 
-            Assert.Equal(database.Dialect.Schema.Migrations.Count, await SchemaVersionAsync(database));
+            Assert.Equal(database.Dialect.Schema.Migrations[^1].Version, await SchemaVersionAsync(database));
             var store = Assert.IsType<Linq2DbTargetStore>(provider.GetRequiredService<ITargetRepository>());
             Assert.Same(database.Dialect, store.Dialect);
             Assert.True((await provider.GetRequiredService<TargetTracker>().CreateAsync(new NewTarget("Through linq2db"))).IsSuccess);
@@ -48,7 +48,7 @@ public abstract class RegistrationConformance<TFixture>(TFixture fixture) : ICla
         {
             await HostStart.StartAsync(provider);
 
-            Assert.Equal(database.Dialect.Schema.Migrations.Count, await SchemaVersionAsync(database));
+            Assert.Equal(database.Dialect.Schema.Migrations[^1].Version, await SchemaVersionAsync(database));
             Assert.IsType<Linq2DbTargetStore>(provider.GetRequiredService<ITargetRepository>());
             Assert.True((await provider.GetRequiredService<TargetTracker>().CreateAsync(new NewTarget("Via DI"))).IsSuccess);
         }
