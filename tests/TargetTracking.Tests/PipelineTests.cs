@@ -116,6 +116,26 @@ public sealed class PipelineTests
     }
 
     [Fact]
+    public void RequiredFields_AreEmptyByDefault_AndValidatedByName()
+    {
+        Assert.Empty(new PipelineOptions().RequiredFields);
+        Assert.Empty(Default.RequiredFieldsOf("Hot"));
+        var options = new PipelineOptions().Require("hot", TargetField.Amount, TargetField.Owner, TargetField.Amount).Require("Tepid", TargetField.Owner).Require(PipelineOptions.NotSet, TargetField.Owner);
+        options.RequiredFields["Cold"] = [(TargetField)9];
+        Assert.Equal(
+            [
+                "Pipeline:RequiredFields:Tepid names an unknown status 'Tepid' (Not Set requires nothing).",
+                "Pipeline:RequiredFields:NotSet names an unknown status 'NotSet' (Not Set requires nothing).",
+                "Pipeline:RequiredFields:Cold lists '9', which is not a TargetField.",
+            ],
+            options.Validate());
+        options.RequiredFields.Remove("Tepid");
+        options.RequiredFields.Remove(PipelineOptions.NotSet);
+        options.RequiredFields.Remove("Cold");
+        Assert.Equal([TargetField.Amount, TargetField.Owner], new StatusStateMachine(options).RequiredFieldsOf("HOT"));
+    }
+
+    [Fact]
     public async Task Metadata_ThatIsInvalid_StopsTheHostAtStart_NamingTheSetting()
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();

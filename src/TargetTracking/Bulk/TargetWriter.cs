@@ -410,7 +410,8 @@ internal sealed partial class TargetWriter
     /// </summary>
     internal GuardedStatusChange? ToGuarded(ChangeStatusCommand change, AuditContext audit, string? operationId, DateTimeOffset now)
     {
-        if (change.ExpectedVersion is not { } expected || _pipeline.MovesInto(change.Status) is not { Count: > 0 } from)
+        // A status that requires fields is checked against the row, which only the locked decision reads.
+        if (change.ExpectedVersion is not { } expected || _pipeline.MovesInto(change.Status) is not { Count: > 0 } from || _pipeline.RequiresFields(change.Status))
         {
             return null;
         }
@@ -544,6 +545,12 @@ internal sealed partial class TargetWriter
                     Amount = create.Target.Amount,
                     OwnerId = create.Target.OwnerId,
                 };
+                if (_pipeline.CheckRequired(target, target.Status) is { } missing)
+                {
+                    outcomes[i] = Fail(missing);
+                    continue;
+                }
+
                 Record(target.Id, target, HistoryAction.Created, null, target.Status, 1);
                 if (target.Amount is not null || target.OwnerId is not null)
                 {
@@ -589,6 +596,10 @@ internal sealed partial class TargetWriter
                     else if (StatusStateMachine.SameStatus(change.Status, current.Status))
                     {
                         outcomes[i] = Done(BulkItemState.Unchanged, current);
+                    }
+                    else if (_pipeline.CheckRequired(current, change.Status) is { } missing)
+                    {
+                        outcomes[i] = Fail(missing);
                     }
                     else
                     {

@@ -17,7 +17,8 @@ namespace TargetTracking;
 /// Each status also has metadata (<see cref="Metadata"/>): win probability, forecast category and outcome. The default is
 /// Passed 0 % Omitted closed-lost, Cold 10 % Pipeline, Active 30 % Pipeline, Hot 60 % Best case, Closed 100 % Closed
 /// closed-won. A status without an entry (Not Set included) is open, 0 %, in the first forecast category.
-/// To define your own pipeline, clear <see cref="Statuses"/>, <see cref="Transitions"/> and <see cref="Metadata"/> and fill them.
+/// To define your own pipeline, clear <see cref="Statuses"/>, <see cref="Transitions"/> and <see cref="Metadata"/> and fill them;
+/// <see cref="RequiredFields"/> is empty by default.
 /// </remarks>
 public sealed class PipelineOptions
 {
@@ -57,6 +58,35 @@ public sealed class PipelineOptions
         ["Hot"] = new(60, "Best case"),
         ["Closed"] = new(100, "Closed", StatusOutcome.Won),
     };
+
+    /// <summary>
+    /// Gets the fields a target must have to enter a status (by a move, a create or a tracked operation), by status ignoring
+    /// case: for example Hot requires <see cref="TargetField.Amount"/> and <see cref="TargetField.Owner"/>. A move without them
+    /// is refused with <see cref="RequiredFieldsMissingError"/> naming each missing field; nothing is written.
+    /// </summary>
+    /// <value>The default value is empty: no status requires a field.</value>
+    public IDictionary<string, IList<TargetField>> RequiredFields { get; } = new Dictionary<string, IList<TargetField>>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Requires fields of a target entering a status (<see cref="RequiredFields"/>).</summary>
+    /// <param name="status">A configured status.</param>
+    /// <param name="fields">The fields it requires.</param>
+    /// <returns>These options, for chaining.</returns>
+    public PipelineOptions Require(string status, params TargetField[] fields)
+    {
+        Guard.Against.NullOrWhiteSpace(status);
+        Guard.Against.Null(fields);
+        if (!RequiredFields.TryGetValue(status, out var list))
+        {
+            RequiredFields[status] = list = [];
+        }
+
+        foreach (var field in fields)
+        {
+            list.Add(field);
+        }
+
+        return this;
+    }
 
     /// <summary>Sets the metadata of a status.</summary>
     /// <param name="status">The status, or <see cref="NotSet"/>.</param>
@@ -158,6 +188,19 @@ public sealed class PipelineOptions
         }
 
         ValidateMetadata(known, problems);
+        foreach (var (status, fields) in RequiredFields)
+        {
+            if (IsNotSet(status) || !known.Contains(status))
+            {
+                problems.Add($"Pipeline:RequiredFields:{status} names an unknown status '{status}' (Not Set requires nothing).");
+            }
+
+            foreach (var field in (fields ?? []).Where(f => !Enum.IsDefined(f)))
+            {
+                problems.Add($"Pipeline:RequiredFields:{status} lists '{field}', which is not a {nameof(TargetField)}.");
+            }
+        }
+
         return problems;
     }
 

@@ -18,3 +18,19 @@ public enum StatusOutcome
 /// <param name="ForecastCategory">The forecast category (one of <see cref="PipelineOptions.ForecastCategories"/>).</param>
 /// <param name="Outcome">Whether the status is open, closed-won or closed-lost.</param>
 public sealed record StatusMetadata(int WinProbability, string ForecastCategory, StatusOutcome Outcome = StatusOutcome.Open);
+
+/// <summary>A field of a target that a status can require (<see cref="PipelineOptions.RequiredFields"/>).</summary>
+public enum TargetField
+{
+    /// <summary>The amount (<see cref="Target.Amount"/>).</summary>
+    Amount = 0,
+
+    /// <summary>The owner (<see cref="Target.OwnerId"/>).</summary>
+    Owner = 1,
+
+    /// <summary>The description (<see cref="Target.Description"/>).</summary>
+    Description = 2,
+
+    /// <summary>At least one market (<see cref="Target.Markets"/>).</summary>
+    Markets = 3,
+}
