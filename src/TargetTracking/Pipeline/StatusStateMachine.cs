@@ -104,7 +104,7 @@ public sealed class StatusStateMachine
     /// <returns><see langword="null"/> when it has them (or the status requires none); otherwise the error naming each missing field.</returns>
     internal RequiredFieldsMissingError? CheckRequired(Target target, string? status)
     {
-        if (status is null || !_required.TryGetValue(status, out var fields))
+        if (_required.Count == 0 || status is null || !_required.TryGetValue(status, out var fields))
         {
             return null;
         }
