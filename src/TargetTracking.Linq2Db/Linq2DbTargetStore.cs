@@ -750,6 +750,11 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
         {
             TargetSort.CreatedAt => desc ? matches.OrderByDescending(t => t.CreatedAt).ThenByDescending(t => t.Id) : matches.OrderBy(t => t.CreatedAt).ThenBy(t => t.Id),
             TargetSort.UpdatedAt => desc ? matches.OrderByDescending(t => t.UpdatedAt).ThenByDescending(t => t.Id) : matches.OrderBy(t => t.UpdatedAt).ThenBy(t => t.Id),
+
+            // NULLs order differently per database: without an amount is made the lowest explicitly, as in the model.
+            TargetSort.Amount => desc
+                ? matches.OrderByDescending(t => t.AmountUnits == null ? 0 : 1).ThenByDescending(t => t.AmountUnits).ThenByDescending(t => t.Id)
+                : matches.OrderBy(t => t.AmountUnits == null ? 0 : 1).ThenBy(t => t.AmountUnits).ThenBy(t => t.Id),
             _ => desc ? matches.OrderByDescending(dialect.Sql.NameKey).ThenByDescending(t => t.Id) : matches.OrderBy(dialect.Sql.NameKey).ThenBy(t => t.Id),
         };
         var rows = await ordered.Skip(query.Skip).Take(query.Take).Select(TargetRecord.Readable).ToListAsync(cancellationToken).ConfigureAwait(false);

@@ -303,6 +303,7 @@ public sealed class TargetTracker
             Statuses = statuses?.AsReadOnly(),
             Market = string.IsNullOrWhiteSpace(query.Market) ? null : TextSearch.Normalize(query.Market.Trim()),
             NameContains = string.IsNullOrEmpty(query.NameContains) ? null : TextSearch.Normalize(query.NameContains),
+            Currency = query.Currency?.ToUpperInvariant(),
         };
     }
 

@@ -211,12 +211,33 @@ public abstract class ReportConformance<TFixture>(TFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task WonAndLost_ComeFromThePipelineMetadata()
+    {
+        var repository = await fixture.CreateRepositoryAsync();
+        var options = new TargetTrackingOptions { RetryBaseDelay = TimeSpan.Zero };
+
+        // Hot counts as won, Passed stays lost, Cold is lost too: the funnel leaves out both lost statuses.
+        options.Pipeline.Describe("Hot", 100, "Closed", StatusOutcome.Won).Describe("Cold", 0, "Omitted", StatusOutcome.Lost);
+        var tracker = new TargetTracker(repository, options, Clock);
+        var reports = new TargetReports(tracker);
+        Assert.Equal(["Active", "Hot", "Closed"], reports.Funnel);
+        await CreateAsync(tracker, 0, "Won hot", "Hot");
+        var lost = await CreateAsync(tracker, 0, "Lost cold", "Active");
+        var closed = await CreateAsync(tracker, 0, "Won closed", "Active");
+        await CreateAsync(tracker, 0, "Open", "Active");
+        await MoveAsync(tracker, lost, 1, "Cold");
+        await MoveAsync(tracker, closed, 1, "Closed");
+        var report = await reports.GetPipelineReportAsync(new ReportPeriod(Day(0), Day(2)));
+        Assert.Equal((2L, 1L), (report.Won, report.Lost));
+    }
+
+    [Fact]
     public async Task Reports_RejectAnEmptyPeriod_AndAStatusThePipelineDoesNotHave()
     {
         var (_, tracker, reports) = await NewAsync();
         await Assert.ThrowsAsync<ArgumentException>(() => reports.GetPipelineReportAsync(new ReportPeriod(Day(1), Day(1))));
         var options = new ReportOptions();
-        options.Won.Add("Warm");
+        options.Funnel.Add("Warm");
         Assert.Throws<ArgumentException>(() => new TargetReports(tracker, options));
         Assert.True(tracker.Supports<IReportStore>());
         Assert.Equal(["Cold", "Active", "Hot", "Closed"], reports.Funnel);

@@ -28,6 +28,7 @@ public abstract partial class TargetRepositoryConformance<TFixture>
     {
         pipeline.Statuses.Remove("Hot");
         pipeline.Transitions.Remove("Hot");
+        pipeline.Metadata.Remove("Hot");
         foreach (var targets in pipeline.Transitions.Values)
         {
             targets.Remove("Hot");
@@ -136,6 +137,7 @@ public abstract partial class TargetRepositoryConformance<TFixture>
         {
             pipeline.Statuses.Clear();
             pipeline.Transitions.Clear();
+            pipeline.Metadata.Clear();
             pipeline.Statuses.Add(status);
             pipeline.Permit(PipelineOptions.NotSet, status);
         }

@@ -64,11 +64,94 @@ public sealed class PipelineTests
     }
 
     [Fact]
+    public void DefaultPipeline_HasTheDocumentedMetadata()
+    {
+        Assert.Equal(["Pipeline", "Best case", "Commit", "Closed", "Omitted"], Default.ForecastCategories);
+        Assert.Equal(new StatusMetadata(0, "Omitted", StatusOutcome.Lost), Default.MetadataOf("passed"));
+        Assert.Equal(new StatusMetadata(10, "Pipeline"), Default.MetadataOf("Cold"));
+        Assert.Equal(new StatusMetadata(30, "Pipeline"), Default.MetadataOf("Active"));
+        Assert.Equal(new StatusMetadata(60, "Best case"), Default.MetadataOf("Hot"));
+        Assert.Equal(new StatusMetadata(100, "Closed", StatusOutcome.Won), Default.MetadataOf("Closed"));
+        Assert.Equal(new StatusMetadata(0, "Pipeline"), Default.MetadataOf(null));
+        Assert.Equal(["Closed"], Default.Won);
+        Assert.Equal(["Passed"], Default.Lost);
+        Assert.Throws<ArgumentException>(() => Default.MetadataOf("Tepid"));
+    }
+
+    [Fact]
+    public void Metadata_WithoutAnEntry_IsOpenAtZeroInTheFirstCategory_AndKeepsTheConfiguredSpelling()
+    {
+        var options = new PipelineOptions();
+        options.Metadata.Remove("Hot");
+        options.ForecastCategories.Insert(0, "Upside");
+        options.Describe("cold", 15, "COMMIT").Describe(PipelineOptions.NotSet, 5, "omitted");
+        var machine = new StatusStateMachine(options);
+        Assert.Equal(new StatusMetadata(0, "Upside"), machine.MetadataOf("Hot"));
+        Assert.Equal(new StatusMetadata(15, "Commit"), machine.MetadataOf("Cold"));
+        Assert.Equal(new StatusMetadata(5, "Omitted"), machine.MetadataOf("Not Set"));
+    }
+
+    [Fact]
+    public void Metadata_Validation_NamesEverySetting()
+    {
+        var options = new PipelineOptions();
+        options.ForecastCategories.Add("pipeline");
+        options.ForecastCategories.Add(" ");
+        options.Describe("Hot", 101, "Maybe").Describe("Tepid", 10, "Pipeline").Describe(PipelineOptions.NotSet, -1, "Pipeline", StatusOutcome.Won);
+        options.Metadata["Cold"] = new StatusMetadata(10, "Pipeline", (StatusOutcome)7);
+        Assert.Equal(
+            [
+                "Pipeline:ForecastCategories[5] 'pipeline' is listed twice (ignoring case).",
+                "Pipeline:ForecastCategories[6] ' ' must be 1 to 64 characters without leading or trailing white space.",
+                "Pipeline:Metadata:Cold:Outcome '7' is not a defined outcome.",
+                "Pipeline:Metadata:Hot:WinProbability must be between 0 and 100 (percent); it is 101.",
+                "Pipeline:Metadata:Hot:ForecastCategory 'Maybe' is not one of Pipeline:ForecastCategories (Pipeline, Best case, Commit, Closed, Omitted, pipeline,  ).",
+                "Pipeline:Metadata:Tepid names an unknown status 'Tepid' (a custom pipeline clears Metadata with Statuses and Transitions).",
+                "Pipeline:Metadata:NotSet:WinProbability must be between 0 and 100 (percent); it is -1.",
+                "Pipeline:Metadata:NotSet:Outcome must be Open: Not Set cannot be closed-won or closed-lost.",
+            ],
+            options.Validate());
+        options.ForecastCategories.Clear();
+        Assert.Contains("Pipeline:ForecastCategories is empty: every status needs a forecast category.", options.Validate());
+    }
+
+    [Fact]
+    public void RequiredFields_AreEmptyByDefault_AndValidatedByName()
+    {
+        Assert.Empty(new PipelineOptions().RequiredFields);
+        Assert.Empty(Default.RequiredFieldsOf("Hot"));
+        var options = new PipelineOptions().Require("hot", TargetField.Amount, TargetField.Owner, TargetField.Amount).Require("Tepid", TargetField.Owner).Require(PipelineOptions.NotSet, TargetField.Owner);
+        options.RequiredFields["Cold"] = [(TargetField)9];
+        Assert.Equal(
+            [
+                "Pipeline:RequiredFields:Tepid names an unknown status 'Tepid' (Not Set requires nothing).",
+                "Pipeline:RequiredFields:NotSet names an unknown status 'NotSet' (Not Set requires nothing).",
+                "Pipeline:RequiredFields:Cold lists '9', which is not a TargetField.",
+            ],
+            options.Validate());
+        options.RequiredFields.Remove("Tepid");
+        options.RequiredFields.Remove(PipelineOptions.NotSet);
+        options.RequiredFields.Remove("Cold");
+        Assert.Equal([TargetField.Amount, TargetField.Owner], new StatusStateMachine(options).RequiredFieldsOf("HOT"));
+    }
+
+    [Fact]
+    public async Task Metadata_ThatIsInvalid_StopsTheHostAtStart_NamingTheSetting()
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        builder.Services.AddTargetTracking(o => o.Pipeline.Statuses.Remove("Passed")).UseInMemory();
+        using var host = builder.Build();
+        var invalid = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.Contains("Pipeline:Metadata:Passed names an unknown status 'Passed'", invalid.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void CustomPipeline_ReplacesTheDefault()
     {
         var options = new PipelineOptions();
         options.Statuses.Clear();
         options.Transitions.Clear();
+        options.Metadata.Clear();
         options.Statuses.Add("Lead");
         options.Statuses.Add("Won");
         options.Permit(PipelineOptions.NotSet, "Lead").Permit("Lead", "Won", PipelineOptions.NotSet);
@@ -184,6 +267,7 @@ public sealed class UnconfiguredStatusCheckTests
         {
             o.Pipeline.Statuses.Remove("Hot");
             o.Pipeline.Transitions.Remove("Hot");
+            o.Pipeline.Metadata.Remove("Hot");
             foreach (var next in o.Pipeline.Transitions.Values)
             {
                 next.Remove("Hot");

@@ -28,6 +28,7 @@ public sealed class PropertyTests
         {
             options.Statuses.Clear();
             options.Transitions.Clear();
+            options.Metadata.Clear();
             foreach (var status in Statuses)
             {
                 options.Statuses.Add(status);

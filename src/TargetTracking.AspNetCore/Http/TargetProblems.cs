@@ -34,6 +34,8 @@ internal static class TargetProblems
             UnknownStatusError e => Of(StatusCodes.Status422UnprocessableEntity, "Unknown status", ("unknownStatus", e.Status), ("knownStatuses", e.KnownStatuses)),
             TransitionNotAllowedError e => Of(
                 StatusCodes.Status422UnprocessableEntity, "Status change not allowed", ("targetId", e.Id), ("from", e.From), ("to", e.To), ("allowedNext", e.AllowedNext)),
+            RequiredFieldsMissingError e => Of(
+                StatusCodes.Status422UnprocessableEntity, "Required fields missing", ("targetId", e.Id), ("status", e.Status), ("missing", e.Missing.Select(f => f.ToString()).ToArray())),
             StatusNotConfiguredError e => Of(
                 StatusCodes.Status422UnprocessableEntity, "Status no longer configured", ("targetId", e.Id), ("status", e.Status), ("to", e.To), ("knownStatuses", e.KnownStatuses)),
             InvalidInputError e => new HttpValidationProblemDetails(

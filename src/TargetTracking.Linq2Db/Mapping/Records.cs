@@ -35,6 +35,13 @@ internal sealed class TargetRecord : ITenantRow
 
     public DateTimeOffset? StatusChangedAt { get; set; }
 
+    /// <summary>The amount in ten-thousandths of <see cref="Currency"/> (<see cref="MoneyUnits"/>).</summary>
+    public long? AmountUnits { get; set; }
+
+    public string? Currency { get; set; }
+
+    public string? OwnerId { get; set; }
+
     /// <summary>
     /// The columns a <see cref="Target"/> is made of: reads leave out the search columns (normalized name and markets),
     /// which only filters use; decoding a 10,000-row lock's second text array is measurable.
@@ -50,6 +57,9 @@ internal sealed class TargetRecord : ITenantRow
         CreatedAt = t.CreatedAt,
         UpdatedAt = t.UpdatedAt,
         StatusChangedAt = t.StatusChangedAt,
+        AmountUnits = t.AmountUnits,
+        Currency = t.Currency,
+        OwnerId = t.OwnerId,
     };
 
     public static TargetRecord From(Target target) => new()
@@ -65,6 +75,9 @@ internal sealed class TargetRecord : ITenantRow
         CreatedAt = target.CreatedAt,
         UpdatedAt = target.UpdatedAt,
         StatusChangedAt = target.StatusChangedAt,
+        AmountUnits = MoneyUnits.Of(target.Amount),
+        Currency = target.Amount?.Currency,
+        OwnerId = target.OwnerId,
     };
 
     public Target ToTarget() => new()
@@ -80,6 +93,8 @@ internal sealed class TargetRecord : ITenantRow
         CreatedAt = CreatedAt,
         UpdatedAt = UpdatedAt,
         StatusChangedAt = StatusChangedAt,
+        Amount = MoneyUnits.ToMoney(AmountUnits, Currency),
+        OwnerId = OwnerId,
     };
 }
 
@@ -128,6 +143,18 @@ internal sealed class HistoryRecord : ITenantRow
 
     public string? Note { get; set; }
 
+    public long? OldAmountUnits { get; set; }
+
+    public string? OldCurrency { get; set; }
+
+    public long? NewAmountUnits { get; set; }
+
+    public string? NewCurrency { get; set; }
+
+    public string? OldOwnerId { get; set; }
+
+    public string? NewOwnerId { get; set; }
+
     public static HistoryRecord From(HistoryEntry entry) => new()
     {
         Id = entry.Id,
@@ -144,6 +171,12 @@ internal sealed class HistoryRecord : ITenantRow
         ClientAddress = entry.ClientAddress,
         UserAgent = entry.UserAgent,
         Note = entry.Note,
+        OldAmountUnits = MoneyUnits.Of(entry.OldAmount),
+        OldCurrency = entry.OldAmount?.Currency,
+        NewAmountUnits = MoneyUnits.Of(entry.NewAmount),
+        NewCurrency = entry.NewAmount?.Currency,
+        OldOwnerId = entry.OldOwnerId,
+        NewOwnerId = entry.NewOwnerId,
     };
 
     public HistoryEntry ToEntry() => new()
@@ -162,6 +195,10 @@ internal sealed class HistoryRecord : ITenantRow
         ClientAddress = ClientAddress,
         UserAgent = UserAgent,
         Note = Note,
+        OldAmount = MoneyUnits.ToMoney(OldAmountUnits, OldCurrency),
+        NewAmount = MoneyUnits.ToMoney(NewAmountUnits, NewCurrency),
+        OldOwnerId = OldOwnerId,
+        NewOwnerId = NewOwnerId,
     };
 }
 

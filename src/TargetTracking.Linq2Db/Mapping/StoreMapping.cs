@@ -138,6 +138,9 @@ internal static class StoreMapping
         targets.Property(t => t.CreatedAt).HasColumnName("created_at");
         targets.Property(t => t.UpdatedAt).HasColumnName("updated_at");
         targets.Property(t => t.StatusChangedAt).HasColumnName("status_changed_at").IsNullable(true);
+        targets.Property(t => t.AmountUnits).HasColumnName("amount_units").IsNullable(true);
+        targets.Property(t => t.Currency).HasColumnName("currency").IsNullable(true);
+        targets.Property(t => t.OwnerId).HasColumnName("owner_id").IsNullable(true);
 
         var history = builder.Entity<HistoryRecord>().HasTableName(Tables.History);
         history.Property(h => h.TenantId).HasColumnName("tenant_id").IsPrimaryKey(0).IsNullable(false);
@@ -155,6 +158,12 @@ internal static class StoreMapping
         history.Property(h => h.ClientAddress).HasColumnName("client_address").IsNullable(true);
         history.Property(h => h.UserAgent).HasColumnName("user_agent").IsNullable(true);
         history.Property(h => h.Note).HasColumnName("note").IsNullable(true);
+        history.Property(h => h.OldAmountUnits).HasColumnName("old_amount_units").IsNullable(true);
+        history.Property(h => h.OldCurrency).HasColumnName("old_currency").IsNullable(true);
+        history.Property(h => h.NewAmountUnits).HasColumnName("new_amount_units").IsNullable(true);
+        history.Property(h => h.NewCurrency).HasColumnName("new_currency").IsNullable(true);
+        history.Property(h => h.OldOwnerId).HasColumnName("old_owner_id").IsNullable(true);
+        history.Property(h => h.NewOwnerId).HasColumnName("new_owner_id").IsNullable(true);
 
         var operations = builder.Entity<OperationRecord>().HasTableName(Tables.Operations);
         operations.Property(o => o.TenantId).HasColumnName("tenant_id").IsPrimaryKey(0).IsNullable(false);

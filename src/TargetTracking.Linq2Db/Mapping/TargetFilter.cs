@@ -39,6 +39,29 @@ internal static class TargetFilter
             targets = targets.Where(t => Sql.CharIndex(text, t.NameNorm) > 0);
         }
 
+        if (query.OwnerId is { } owner)
+        {
+            targets = targets.Where(t => t.OwnerId == owner);
+        }
+
+        if (query.Currency is { } currency)
+        {
+            targets = targets.Where(t => t.Currency == currency);
+        }
+
+        // Amounts compare as stored, in ten-thousandths: a bound between two counts is rounded inward.
+        if (query.AmountAtLeast is { } least)
+        {
+            var units = MoneyUnits.AtLeast(least);
+            targets = targets.Where(t => t.AmountUnits >= units);
+        }
+
+        if (query.AmountAtMost is { } most)
+        {
+            var units = MoneyUnits.AtMost(most);
+            targets = targets.Where(t => t.AmountUnits <= units);
+        }
+
         return targets;
     }
 

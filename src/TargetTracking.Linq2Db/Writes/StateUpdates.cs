@@ -5,7 +5,7 @@ internal static class StateUpdates
 {
     /// <summary>
     /// Splits updates into those that change only the state columns (status, version, times) of a row the session
-    /// read at the expected version, which a dialect writes with a narrow statement, and the rest.
+    /// read at the expected version (name, description, markets, amount and owner unchanged), which a dialect writes with a narrow statement, and the rest.
     /// </summary>
     /// <param name="updates">The updates of a change set.</param>
     /// <param name="known">The rows as the session last read or wrote them.</param>
@@ -22,7 +22,9 @@ internal static class StateUpdates
                 && string.Equals(before.Name, after.Name, StringComparison.Ordinal)
                 && string.Equals(before.Description, after.Description, StringComparison.Ordinal)
                 && before.CreatedAt == after.CreatedAt
-                && before.Markets.SequenceEqual(after.Markets, StringComparer.Ordinal);
+                && before.Markets.SequenceEqual(after.Markets, StringComparer.Ordinal)
+                && before.Amount == after.Amount
+                && string.Equals(before.OwnerId, after.OwnerId, StringComparison.Ordinal);
             (sameFields ? states : full).Add(update);
         }
 

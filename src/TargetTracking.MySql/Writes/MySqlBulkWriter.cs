@@ -21,12 +21,17 @@ internal sealed class MySqlBulkWriter(Linq2DbDialect dialect) : DialectWriter
     internal const int JsonRows = 5000;
 
     private const string InsertTargets =
-        "INSERT INTO targets (tenant_id, id, name, name_norm, description, markets, status, version, created_at, updated_at, status_changed_at) VALUES";
+        "INSERT INTO targets (tenant_id, id, name, name_norm, description, markets, status, version, created_at, updated_at, status_changed_at, amount_units, currency, owner_id) VALUES";
 
     private const string InsertMarkets = "INSERT INTO target_markets (tenant_id, target_id, market_norm) VALUES";
 
     private const string InsertHistory =
         "INSERT INTO target_history (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note) VALUES";
+
+    // Entries with an amount or owner (creates and updates): the columns of migration 0014 too.
+    private const string InsertDealHistory =
+        "INSERT INTO target_history (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note, " +
+        "old_amount_units, old_currency, new_amount_units, new_currency, old_owner_id, new_owner_id) VALUES";
 
     // Status changes (StateUpdates.Split): JSON_TABLE drives (STRAIGHT_JOIN), each row found by primary key at its expected version.
     private const string UpdateStates = """
@@ -41,10 +46,12 @@ internal sealed class MySqlBulkWriter(Linq2DbDialect dialect) : DialectWriter
         UPDATE JSON_TABLE(?, '$[*]' COLUMNS (
                    id CHAR(32) PATH '$[0]', name VARCHAR(255) PATH '$[1]', name_norm VARCHAR(255) PATH '$[2]', description TEXT PATH '$[3]',
                    markets LONGTEXT PATH '$[4]', status VARCHAR(64) PATH '$[5]', version BIGINT PATH '$[6]', created_at DATETIME(6) PATH '$[7]',
-                   updated_at DATETIME(6) PATH '$[8]', status_changed_at DATETIME(6) PATH '$[9]', expected BIGINT PATH '$[10]')) AS v
+                   updated_at DATETIME(6) PATH '$[8]', status_changed_at DATETIME(6) PATH '$[9]', expected BIGINT PATH '$[10]',
+                   amount_units BIGINT PATH '$[11]', currency CHAR(3) PATH '$[12]', owner_id VARCHAR(256) PATH '$[13]')) AS v
         STRAIGHT_JOIN targets AS t FORCE INDEX (PRIMARY) ON t.tenant_id = ? AND t.id = UNHEX(v.id) AND t.version = v.expected
         SET t.name = v.name, t.name_norm = v.name_norm, t.description = v.description, t.markets = v.markets, t.status = v.status,
-            t.version = v.version, t.created_at = v.created_at, t.updated_at = v.updated_at, t.status_changed_at = v.status_changed_at
+            t.version = v.version, t.created_at = v.created_at, t.updated_at = v.updated_at, t.status_changed_at = v.status_changed_at,
+            t.amount_units = v.amount_units, t.currency = v.currency, t.owner_id = v.owner_id
         """;
 
     // target_markets rows go with their target (ON DELETE CASCADE).
@@ -238,6 +245,17 @@ internal sealed class MySqlBulkWriter(Linq2DbDialect dialect) : DialectWriter
         Stored.Time(w, t.UpdatedAt);
         Stored.Time(w, t.StatusChangedAt);
         w.WriteNumberValue(update.ExpectedVersion);
+        if (MoneyUnits.Of(t.Amount) is { } units)
+        {
+            w.WriteNumberValue(units);
+        }
+        else
+        {
+            w.WriteNullValue();
+        }
+
+        w.WriteStringValue(t.Amount?.Currency);
+        w.WriteStringValue(t.OwnerId);
         w.WriteEndArray();
     }
 
@@ -250,11 +268,11 @@ internal sealed class MySqlBulkWriter(Linq2DbDialect dialect) : DialectWriter
     }
 
     private static long TargetSize(Target t) =>
-        100 + (2 * MySqlStatements.Size(t.Name)) + MySqlStatements.Size(t.Description) + t.Markets.Sum(m => 2 * MySqlStatements.Size(m));
+        130 + (2 * MySqlStatements.Size(t.Name)) + MySqlStatements.Size(t.Description) + t.Markets.Sum(m => 2 * MySqlStatements.Size(m)) + MySqlStatements.Size(t.OwnerId);
 
     private static Task<RowCount?> AddTargetInsertAsync(MySqlStatements statements, Target[] targets, string tenant, CancellationToken cancellationToken)
     {
-        var values = new List<object?>(targets.Length * 11);
+        var values = new List<object?>(targets.Length * 14);
         foreach (var t in targets)
         {
             values.Add(tenant);
@@ -268,11 +286,14 @@ internal sealed class MySqlBulkWriter(Linq2DbDialect dialect) : DialectWriter
             values.Add(Stored.Time(t.CreatedAt));
             values.Add(Stored.Time(t.UpdatedAt));
             values.Add(Stored.Time(t.StatusChangedAt));
+            values.Add(MoneyUnits.Of(t.Amount));
+            values.Add(t.Amount?.Currency);
+            values.Add(t.OwnerId);
         }
 
         // In a batch of their own: a duplicate key there is a target's, which MySqlErrors.Translate makes a conflict.
         return statements.AddAsync(
-            MySqlStatements.Values(InsertTargets, targets.Length, 11), values, targets.Sum(TargetSize), MySqlErrors.TargetsTable, counted: false, cancellationToken);
+            MySqlStatements.Values(InsertTargets, targets.Length, 14), values, targets.Sum(TargetSize), MySqlErrors.TargetsTable, counted: false, cancellationToken);
     }
 
     private static async Task AddMarketInsertsAsync(MySqlStatements statements, IEnumerable<Target> targets, string tenant, CancellationToken cancellationToken)
@@ -296,7 +317,10 @@ internal sealed class MySqlBulkWriter(Linq2DbDialect dialect) : DialectWriter
 
     private static Task<RowCount?> AddHistoryInsertAsync(MySqlStatements statements, HistoryEntry[] entries, string tenant, CancellationToken cancellationToken)
     {
-        var values = new List<object?>(entries.Length * 15);
+        // Amount and owner columns only with entries that carry them (creates and updates), not with status changes.
+        var deals = entries.Any(h => h.NewAmount is not null || h.OldAmount is not null || h.NewOwnerId is not null || h.OldOwnerId is not null);
+        var columns = deals ? 21 : 15;
+        var values = new List<object?>(entries.Length * columns);
         long size = 0;
         foreach (var e in entries)
         {
@@ -315,10 +339,21 @@ internal sealed class MySqlBulkWriter(Linq2DbDialect dialect) : DialectWriter
             values.Add(e.ClientAddress);
             values.Add(e.UserAgent);
             values.Add(e.Note);
+            if (deals)
+            {
+                values.Add(MoneyUnits.Of(e.OldAmount));
+                values.Add(e.OldAmount?.Currency);
+                values.Add(MoneyUnits.Of(e.NewAmount));
+                values.Add(e.NewAmount?.Currency);
+                values.Add(e.OldOwnerId);
+                values.Add(e.NewOwnerId);
+                size += 60 + MySqlStatements.Size(e.OldOwnerId) + MySqlStatements.Size(e.NewOwnerId);
+            }
+
             size += 120 + MySqlStatements.Size(e.ActorId) + MySqlStatements.Size(e.ActorName) + MySqlStatements.Size(e.CorrelationId)
                 + MySqlStatements.Size(e.OperationId) + MySqlStatements.Size(e.ClientAddress) + MySqlStatements.Size(e.UserAgent) + MySqlStatements.Size(e.Note);
         }
 
-        return statements.AddAsync(MySqlStatements.Values(InsertHistory, entries.Length, 15), values, size, null, counted: false, cancellationToken);
+        return statements.AddAsync(MySqlStatements.Values(deals ? InsertDealHistory : InsertHistory, entries.Length, columns), values, size, null, counted: false, cancellationToken);
     }
 }

@@ -63,7 +63,9 @@ internal sealed class PostgreSqlBulkWriter(Linq2DbDialect dialect, PostgreSqlSta
                         reader.GetString(1),
                         reader.IsDBNull(2) ? null : reader.GetString(2),
                         reader.GetFieldValue<string[]>(3),
-                        new DateTimeOffset(reader.GetFieldValue<DateTime>(4)));
+                        new DateTimeOffset(reader.GetFieldValue<DateTime>(4)),
+                        MoneyUnits.ToMoney(reader.IsDBNull(5) ? null : reader.GetInt64(5), reader.IsDBNull(6) ? null : reader.GetString(6)),
+                        reader.IsDBNull(7) ? null : reader.GetString(7));
                 }
             }
 
@@ -117,11 +119,13 @@ internal sealed class PostgreSqlBulkWriter(Linq2DbDialect dialect, PostgreSqlSta
         {
             // A unit of work that only creates has sent nothing before this batch: the tenant rides in it.
             SetTenant(batch, tenant);
-            var inserts = changes.Inserts.Count > 0 ? Add(batch, sql.InsertTargets, [.. TargetParameters(changes.Inserts, null), Text(tenant)]) : null;
+            var inserts = changes.Inserts.Count > 0 ? Add(batch, sql.InsertTargets, [.. TargetParameters(changes.Inserts, null), Text(tenant), .. DealParameters(changes.Inserts)]) : null;
             var (stateUpdates, fullUpdates) = StateUpdates.Split(changes.Updates, locked);
             var states = stateUpdates.Count > 0 ? AddStates(batch, sql, stateUpdates, tenant) : null;
             var updates = fullUpdates.Count > 0
-                ? Add(batch, sql.UpdateTargets, [.. TargetParameters([.. fullUpdates.Select(u => u.Target)], [.. fullUpdates.Select(u => u.ExpectedVersion)]), Text(tenant)])
+                ? Add(batch, sql.UpdateTargets, [
+                    .. TargetParameters([.. fullUpdates.Select(u => u.Target)], [.. fullUpdates.Select(u => u.ExpectedVersion)]), Text(tenant),
+                    .. DealParameters([.. fullUpdates.Select(u => u.Target)])])
                 : null;
             var deleted = deletes.Count > 0
                 ? Add(batch, sql.DeleteTargets, [Array(NpgsqlDbType.Uuid, deletes.Select(d => d.Id.Value)), Array(NpgsqlDbType.Bigint, deletes.Select(d => d.ExpectedVersion)), Text(tenant)])
@@ -257,6 +261,14 @@ internal sealed class PostgreSqlBulkWriter(Linq2DbDialect dialect, PostgreSqlSta
         return [.. parameters];
     }
 
+    /// <summary>The amount and owner parameters of <see cref="PostgreSqlStatements.InsertTargets"/> and <see cref="PostgreSqlStatements.UpdateTargets"/>, after the tenant.</summary>
+    private static NpgsqlParameter[] DealParameters(IReadOnlyList<Target> targets) =>
+    [
+        Array(NpgsqlDbType.Bigint, targets.Select(t => MoneyUnits.Of(t.Amount)).ToArray()),
+        Array(NpgsqlDbType.Text, targets.Select(t => t.Amount?.Currency).ToArray()),
+        Array(NpgsqlDbType.Text, targets.Select(t => t.OwnerId).ToArray()),
+    ];
+
     /// <summary>Status changes: only the state columns travel, joined to the rows by id at their expected version.</summary>
     private static NpgsqlBatchCommand AddStates(NpgsqlBatch batch, PostgreSqlStatements sql, List<TargetWrite> updates, string tenant)
     {
@@ -344,7 +356,20 @@ internal sealed class PostgreSqlBulkWriter(Linq2DbDialect dialect, PostgreSqlSta
             .Column("version", "bigint", NpgsqlDbType.Bigint, history.Select(h => h.Version).ToArray())
             .Column("occurred_at", "timestamptz", NpgsqlDbType.TimestampTz, history.Select(h => h.OccurredAt.UtcDateTime).ToArray());
         AuditColumns(rows, history).Column("note", "text", NpgsqlDbType.Text, history.Select(h => h.Note).ToArray());
-        Add(batch, sql.InsertHistory(rows.Sql()), rows.Parameters);
+
+        // Amount and owner columns travel only with entries that carry them (creates and updates), not with status changes.
+        var deals = history.Any(h => h.NewAmount is not null || h.OldAmount is not null || h.NewOwnerId is not null || h.OldOwnerId is not null);
+        if (deals)
+        {
+            rows.Column("old_amount_units", "bigint", NpgsqlDbType.Bigint, history.Select(h => MoneyUnits.Of(h.OldAmount)).ToArray())
+                .Column("old_currency", "text", NpgsqlDbType.Text, history.Select(h => h.OldAmount?.Currency).ToArray())
+                .Column("new_amount_units", "bigint", NpgsqlDbType.Bigint, history.Select(h => MoneyUnits.Of(h.NewAmount)).ToArray())
+                .Column("new_currency", "text", NpgsqlDbType.Text, history.Select(h => h.NewAmount?.Currency).ToArray())
+                .Column("old_owner_id", "text", NpgsqlDbType.Text, history.Select(h => h.OldOwnerId).ToArray())
+                .Column("new_owner_id", "text", NpgsqlDbType.Text, history.Select(h => h.NewOwnerId).ToArray());
+        }
+
+        Add(batch, sql.InsertHistory(rows.Sql(), deals), rows.Parameters);
     }
 
     /// <summary>The audit columns of entries, in the order the history table and the guarded statement name them.</summary>

@@ -30,11 +30,13 @@ internal sealed class PostgreSqlStatements
 
         InsertTargets =
             $"""
-            INSERT INTO {Targets} (tenant_id, id, name, name_norm, description, markets, markets_norm, status, version, created_at, updated_at, status_changed_at)
+            INSERT INTO {Targets} (tenant_id, id, name, name_norm, description, markets, markets_norm, status, version, created_at, updated_at, status_changed_at,
+                                   amount_units, currency, owner_id)
             SELECT $13::text, r.id, r.name, r.name_norm, r.description, COALESCE(m.markets, ARRAY[]::text[]), COALESCE(m.markets_norm, ARRAY[]::text[]),
-                   r.status, r.version, r.created_at, r.updated_at, r.status_changed_at
-            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $9::bigint[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[])
-                 WITH ORDINALITY AS r(id, name, name_norm, description, status, version, created_at, updated_at, status_changed_at, row_no)
+                   r.status, r.version, r.created_at, r.updated_at, r.status_changed_at, r.amount_units, r.currency, r.owner_id
+            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $9::bigint[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[],
+                        $14::bigint[], $15::text[], $16::text[])
+                 WITH ORDINALITY AS r(id, name, name_norm, description, status, version, created_at, updated_at, status_changed_at, amount_units, currency, owner_id, row_no)
             LEFT JOIN ({marketsByRow}) AS m ON m.row_no = r.row_no
             """;
 
@@ -43,9 +45,12 @@ internal sealed class PostgreSqlStatements
             UPDATE {Targets} AS t
             SET name = r.name, name_norm = r.name_norm, description = r.description,
                 markets = COALESCE(m.markets, ARRAY[]::text[]), markets_norm = COALESCE(m.markets_norm, ARRAY[]::text[]),
-                status = r.status, version = r.version, created_at = r.created_at, updated_at = r.updated_at, status_changed_at = r.status_changed_at
-            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $9::bigint[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[], $13::bigint[])
-                 WITH ORDINALITY AS r(id, name, name_norm, description, status, version, created_at, updated_at, status_changed_at, expected_version, row_no)
+                status = r.status, version = r.version, created_at = r.created_at, updated_at = r.updated_at, status_changed_at = r.status_changed_at,
+                amount_units = r.amount_units, currency = r.currency, owner_id = r.owner_id
+            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $9::bigint[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[], $13::bigint[],
+                        $15::bigint[], $16::text[], $17::text[])
+                 WITH ORDINALITY AS r(id, name, name_norm, description, status, version, created_at, updated_at, status_changed_at, expected_version,
+                                      amount_units, currency, owner_id, row_no)
             LEFT JOIN ({marketsByRow}) AS m ON m.row_no = r.row_no
             WHERE t.tenant_id = $14::text AND t.id = r.id AND t.version = r.expected_version
             """;
@@ -126,7 +131,7 @@ internal sealed class PostgreSqlStatements
         $"""
         WITH found AS (
             SELECT i.ord, i.tenant_id, i.id, i.expected_version, i.status, i.entry_id, i.at, i.at_us, i.actor_id, i.actor_name, i.correlation_id, i.operation_id,
-                   i.client_address, i.user_agent, t.name, t.description, t.markets, t.status AS old_status, t.created_at
+                   i.client_address, i.user_agent, t.name, t.description, t.markets, t.status AS old_status, t.created_at, t.amount_units, t.currency, t.owner_id
             FROM {rows} AS i
             JOIN {Targets} AS t ON t.tenant_id = i.tenant_id AND t.id = i.id
             WHERE t.version = i.expected_version
@@ -148,20 +153,27 @@ internal sealed class PostgreSqlStatements
             INSERT INTO {Stays} (tenant_id, target_id, version, status, entered_us, exited_us, next_status, ended_by_delete)
             SELECT f.tenant_id, f.id, f.expected_version + 1, f.status, f.at_us, NULL, NULL, 0 FROM found AS f
         )
-        SELECT f.ord, f.name, f.description, f.markets, f.created_at FROM found AS f
+        SELECT f.ord, f.name, f.description, f.markets, f.created_at, f.amount_units, f.currency, f.owner_id FROM found AS f
         """;
 
     public string DeleteTargetsPurgingHistory { get; }
 
     public string DeleteTenant { get; }
 
-    /// <summary>History entries from rows (<see cref="UnnestRows"/>).</summary>
-    public string InsertHistory(string rows) =>
-        $"""
-        INSERT INTO {History} (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note)
-        SELECT r.tenant_id, r.id, r.target_id, r.action, r.old_status, r.new_status, r.version, r.occurred_at, r.actor_id, r.actor_name, r.correlation_id, r.operation_id, r.client_address, r.user_agent, r.note
-        FROM {rows} AS r
-        """;
+    /// <summary>History entries from rows (<see cref="UnnestRows"/>); with <paramref name="deals"/>, the rows carry the amount and owner columns too.</summary>
+    public string InsertHistory(string rows, bool deals) => deals
+        ? $"""
+          INSERT INTO {History} (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note,
+                                 old_amount_units, old_currency, new_amount_units, new_currency, old_owner_id, new_owner_id)
+          SELECT r.tenant_id, r.id, r.target_id, r.action, r.old_status, r.new_status, r.version, r.occurred_at, r.actor_id, r.actor_name, r.correlation_id, r.operation_id, r.client_address, r.user_agent, r.note,
+                 r.old_amount_units, r.old_currency, r.new_amount_units, r.new_currency, r.old_owner_id, r.new_owner_id
+          FROM {rows} AS r
+          """
+        : $"""
+          INSERT INTO {History} (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note)
+          SELECT r.tenant_id, r.id, r.target_id, r.action, r.old_status, r.new_status, r.version, r.occurred_at, r.actor_id, r.actor_name, r.correlation_id, r.operation_id, r.client_address, r.user_agent, r.note
+          FROM {rows} AS r
+          """;
 
     /// <summary>Closes the open stay of each target in the rows (found through target_stays_open_by_target_ix, migration 0011).</summary>
     public string CloseStays(string rows) =>

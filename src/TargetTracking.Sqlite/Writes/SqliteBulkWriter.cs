@@ -13,15 +13,18 @@ namespace TargetTracking.Sqlite;
 internal sealed class SqliteBulkWriter(Linq2DbDialect dialect) : DialectWriter
 {
     private const string InsertTarget = """
-        INSERT INTO targets (tenant_id, id, name, name_norm, description, markets, status, version, created_at, updated_at, status_changed_at)
-        VALUES (@Tenant, @Id, @Name, @NameNorm, @Description, @Markets, @Status, @Version, @CreatedAt, @UpdatedAt, @StatusChangedAt)
+        INSERT INTO targets (tenant_id, id, name, name_norm, description, markets, status, version, created_at, updated_at, status_changed_at,
+                             amount_units, currency, owner_id)
+        VALUES (@Tenant, @Id, @Name, @NameNorm, @Description, @Markets, @Status, @Version, @CreatedAt, @UpdatedAt, @StatusChangedAt,
+                @AmountUnits, @Currency, @OwnerId)
         ON CONFLICT (tenant_id, id) DO NOTHING
         """;
 
     private const string UpdateTarget = """
         UPDATE targets
         SET name = @Name, name_norm = @NameNorm, description = @Description, markets = @Markets, status = @Status,
-            version = @Version, updated_at = @UpdatedAt, status_changed_at = @StatusChangedAt
+            version = @Version, updated_at = @UpdatedAt, status_changed_at = @StatusChangedAt,
+            amount_units = @AmountUnits, currency = @Currency, owner_id = @OwnerId
         WHERE tenant_id = @Tenant AND id = @Id AND version = @ExpectedVersion
         """;
 
@@ -61,6 +64,9 @@ internal sealed class SqliteBulkWriter(Linq2DbDialect dialect) : DialectWriter
         new("@UpdatedAt", w => Stored.Time(w.Target.UpdatedAt)),
         new("@StatusChangedAt", w => Stored.Time(w.Target.StatusChangedAt)),
         new("@ExpectedVersion", w => w.ExpectedVersion),
+        new("@AmountUnits", w => MoneyUnits.Of(w.Target.Amount)),
+        new("@Currency", w => w.Target.Amount?.Currency),
+        new("@OwnerId", w => w.Target.OwnerId),
     ];
 
     // Status changes: only the state columns travel, joined to the rows by id at their expected version.
@@ -75,6 +81,14 @@ internal sealed class SqliteBulkWriter(Linq2DbDialect dialect) : DialectWriter
     private const string InsertHistoryPrefix = """
         INSERT INTO target_history (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at,
                                     actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note, feed_seq)
+        VALUES 
+        """;
+
+    // Entries with an amount or owner (creates and updates): the columns of migration 0014 too.
+    private const string InsertDealHistoryPrefix = """
+        INSERT INTO target_history (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at,
+                                    actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note, feed_seq,
+                                    old_amount_units, old_currency, new_amount_units, new_currency, old_owner_id, new_owner_id)
         VALUES 
         """;
 
@@ -246,23 +260,34 @@ internal sealed class SqliteBulkWriter(Linq2DbDialect dialect) : DialectWriter
             sequence = (long)(await tick.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         }
 
+        // Amount and owner columns only with entries that carry them (creates and updates), not with status changes.
+        var deals = history.Any(h => h.NewAmount is not null || h.OldAmount is not null || h.NewOwnerId is not null || h.OldOwnerId is not null);
+        Func<string, string> insert = deals ? InsertDealHistoryValues : InsertHistoryValues;
         var statement = new ValuesStatement();
         foreach (var h in history)
         {
             statement.Row().Text(tenant).Id(h.Id).Id(h.TargetId.Value).Text(h.Action.ToString()).Text(h.OldStatus).Text(h.NewStatus).Integer(h.Version).Integer(Stored.Time(h.OccurredAt))
                 .Text(h.ActorId).Text(h.ActorName).Text(h.CorrelationId).Text(h.OperationId).Text(h.ClientAddress).Text(h.UserAgent).Text(h.Note).Integer(sequence);
+            if (deals)
+            {
+                statement.Integer(MoneyUnits.Of(h.OldAmount)).Text(h.OldAmount?.Currency).Integer(MoneyUnits.Of(h.NewAmount)).Text(h.NewAmount?.Currency)
+                    .Text(h.OldOwnerId).Text(h.NewOwnerId);
+            }
+
             if (statement.IsFull)
             {
-                await statement.FlushAsync(connection, transaction, InsertHistoryValues, cancellationToken).ConfigureAwait(false);
+                await statement.FlushAsync(connection, transaction, insert, cancellationToken).ConfigureAwait(false);
             }
         }
 
-        await statement.FlushAsync(connection, transaction, InsertHistoryValues, cancellationToken).ConfigureAwait(false);
+        await statement.FlushAsync(connection, transaction, insert, cancellationToken).ConfigureAwait(false);
     }
 
     private static string UpdateStates(string values) => UpdateStatesFrom + values + UpdateStatesWhere;
 
     private static string InsertHistoryValues(string values) => InsertHistoryPrefix + values;
+
+    private static string InsertDealHistoryValues(string values) => InsertDealHistoryPrefix + values;
 
     private static IEnumerable<(string TargetId, string MarketNorm)> Markets(Target target)
     {

@@ -204,18 +204,19 @@ internal sealed partial class TargetWriter
         {
             case CreateCommand create:
                 {
-                    var error = TargetRules.Validate(create.Target.Name, create.Target.Description, create.Target.Markets, out var markets);
+                    var fields = create.Target;
+                    var error = TargetRules.Validate(fields.Name, fields.Description, fields.Markets, fields.Amount, fields.OwnerId, out var markets, out var amount);
                     if (error is not null)
                     {
                         return (command, error);
                     }
 
-                    if (!_pipeline.TryNormalize(create.Target.Status, out var status))
+                    if (!_pipeline.TryNormalize(fields.Status, out var status))
                     {
-                        return (command, new UnknownStatusError(create.Target.Status!, _pipeline.Statuses));
+                        return (command, new UnknownStatusError(fields.Status!, _pipeline.Statuses));
                     }
 
-                    return (create with { Target = create.Target with { Markets = markets, Status = status } }, null);
+                    return (create with { Target = fields with { Markets = markets, Status = status, Amount = amount } }, null);
                 }
 
             case UpdateCommand update:
@@ -225,8 +226,9 @@ internal sealed partial class TargetWriter
                         return (command, versionError);
                     }
 
-                    var error = TargetRules.Validate(update.Update.Name, update.Update.Description, update.Update.Markets, out var markets);
-                    return error is not null ? (command, error) : (update with { Update = update.Update with { Markets = markets } }, null);
+                    var fields = update.Update;
+                    var error = TargetRules.Validate(fields.Name, fields.Description, fields.Markets, fields.Amount, fields.OwnerId, out var markets, out var amount);
+                    return error is not null ? (command, error) : (update with { Update = fields with { Markets = markets, Amount = amount } }, null);
                 }
 
             case ChangeStatusCommand change:
@@ -408,7 +410,8 @@ internal sealed partial class TargetWriter
     /// </summary>
     internal GuardedStatusChange? ToGuarded(ChangeStatusCommand change, AuditContext audit, string? operationId, DateTimeOffset now)
     {
-        if (change.ExpectedVersion is not { } expected || _pipeline.MovesInto(change.Status) is not { Count: > 0 } from)
+        // A status that requires fields is checked against the row, which only the locked decision reads.
+        if (change.ExpectedVersion is not { } expected || _pipeline.MovesInto(change.Status) is not { Count: > 0 } from || _pipeline.RequiresFields(change.Status))
         {
             return null;
         }
@@ -539,8 +542,21 @@ internal sealed partial class TargetWriter
                     CreatedAt = now,
                     UpdatedAt = now,
                     StatusChangedAt = create.Target.Status is null ? null : now,
+                    Amount = create.Target.Amount,
+                    OwnerId = create.Target.OwnerId,
                 };
+                if (_pipeline.CheckRequired(target, target.Status) is { } missing)
+                {
+                    outcomes[i] = Fail(missing);
+                    continue;
+                }
+
                 Record(target.Id, target, HistoryAction.Created, null, target.Status, 1);
+                if (target.Amount is not null || target.OwnerId is not null)
+                {
+                    history[^1] = history[^1] with { NewAmount = target.Amount, NewOwnerId = target.OwnerId };
+                }
+
                 outcomes[i] = Done(BulkItemState.Applied, target);
                 continue;
             }
@@ -581,6 +597,10 @@ internal sealed partial class TargetWriter
                     {
                         outcomes[i] = Done(BulkItemState.Unchanged, current);
                     }
+                    else if (_pipeline.CheckRequired(current, change.Status) is { } missing)
+                    {
+                        outcomes[i] = Fail(missing);
+                    }
                     else
                     {
                         var next = current with { Status = change.Status, Version = current.Version + 1, UpdatedAt = now, StatusChangedAt = now };
@@ -592,17 +612,22 @@ internal sealed partial class TargetWriter
 
                 case UpdateCommand update:
                     var fields = update.Update;
-                    if (string.Equals(fields.Name, current.Name, StringComparison.Ordinal)
-                        && string.Equals(fields.Description, current.Description, StringComparison.Ordinal)
-                        && fields.Markets!.SequenceEqual(current.Markets, StringComparer.Ordinal))
+                    var edited = current with
+                    {
+                        Name = fields.Name, Description = fields.Description, Markets = fields.Markets!, Amount = fields.Amount, OwnerId = fields.OwnerId,
+                        Version = current.Version + 1, UpdatedAt = now,
+                    };
+                    if (edited.SameAs(current with { Version = edited.Version, UpdatedAt = now }))
                     {
                         outcomes[i] = Done(BulkItemState.Unchanged, current);
                     }
                     else
                     {
-                        var next = current with { Name = fields.Name, Description = fields.Description, Markets = fields.Markets!, Version = current.Version + 1, UpdatedAt = now };
-                        Record(next.Id, next, HistoryAction.Updated, current.Status, current.Status, next.Version);
-                        outcomes[i] = Done(BulkItemState.Applied, next);
+                        Record(edited.Id, edited, HistoryAction.Updated, current.Status, current.Status, edited.Version);
+
+                        // Amount and owner are audited before and after, as a status is.
+                        history[^1] = history[^1] with { OldAmount = current.Amount, NewAmount = edited.Amount, OldOwnerId = current.OwnerId, NewOwnerId = edited.OwnerId };
+                        outcomes[i] = Done(BulkItemState.Applied, edited);
                     }
 
                     break;

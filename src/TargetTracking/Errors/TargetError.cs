@@ -54,6 +54,20 @@ public sealed record UnknownStatusError(string Status, IReadOnlyList<string> Kno
         $"'{Status}' is not a pipeline status. Known statuses: {string.Join(", ", KnownStatuses)} (or Not Set).";
 }
 
+/// <summary>The target lacks fields the status it would enter requires (<see cref="PipelineOptions.RequiredFields"/>); nothing was written.</summary>
+/// <param name="Id">The target.</param>
+/// <param name="Status">The status asked for.</param>
+/// <param name="Missing">The required fields the target does not have, in the order configured.</param>
+public sealed record RequiredFieldsMissingError(TargetId Id, string Status, IReadOnlyList<TargetField> Missing) : TargetError
+{
+    /// <inheritdoc />
+    public override string Code => "required_fields_missing";
+
+    /// <inheritdoc />
+    public override string Message =>
+        $"Target {Id} cannot enter {Status} without {string.Join(", ", Missing.Select(f => f.ToString().ToLowerInvariant()))}: set {(Missing.Count == 1 ? "it" : "them")} first, or in the same unit of work.";
+}
+
 /// <summary>The pipeline does not allow this move.</summary>
 /// <param name="Id">The target.</param>
 /// <param name="From">The current status (<see langword="null"/>: Not Set).</param>

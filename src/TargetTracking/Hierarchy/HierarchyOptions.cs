@@ -109,6 +109,7 @@ public sealed class HierarchyOptions
         var options = new PipelineOptions();
         options.Statuses.Clear();
         options.Transitions.Clear();
+        options.Metadata.Clear();
         foreach (var status in statuses)
         {
             options.Statuses.Add(status);

@@ -9,7 +9,7 @@ public enum HistoryAction
     /// <summary>The status changed.</summary>
     StatusChanged = 1,
 
-    /// <summary>Name, description or markets changed.</summary>
+    /// <summary>Name, description, markets, amount or owner changed.</summary>
     Updated = 2,
 
     /// <summary>The target was deleted.</summary>
@@ -61,6 +61,24 @@ public sealed record HistoryEntry
 
     /// <summary>Gets the status after the change (<see langword="null"/>: Not Set, and always after a delete).</summary>
     public string? NewStatus { get; init; }
+
+    /// <summary>
+    /// Gets the amount before the change, on <see cref="HistoryAction.Updated"/> entries (<see langword="null"/>: none then);
+    /// <see langword="null"/> on every other entry.
+    /// </summary>
+    public Money? OldAmount { get; init; }
+
+    /// <summary>
+    /// Gets the amount after the change, on <see cref="HistoryAction.Created"/> and <see cref="HistoryAction.Updated"/> entries
+    /// (<see langword="null"/>: none); <see langword="null"/> on every other entry.
+    /// </summary>
+    public Money? NewAmount { get; init; }
+
+    /// <summary>Gets the owner before the change, on <see cref="HistoryAction.Updated"/> entries; <see langword="null"/> otherwise.</summary>
+    public string? OldOwnerId { get; init; }
+
+    /// <summary>Gets the owner after the change, on <see cref="HistoryAction.Created"/> and <see cref="HistoryAction.Updated"/> entries; <see langword="null"/> otherwise.</summary>
+    public string? NewOwnerId { get; init; }
 
     /// <summary>Gets the version of the target after the change; for <see cref="HistoryAction.Deleted"/>, one past the last version.</summary>
     public required long Version { get; init; }

@@ -95,6 +95,9 @@ public sealed partial class InMemoryTargetStore : ITargetRepository, IOperationS
             {
                 TargetSort.CreatedAt => a.CreatedAt.CompareTo(b.CreatedAt),
                 TargetSort.UpdatedAt => a.UpdatedAt.CompareTo(b.UpdatedAt),
+
+                // Without an amount sorts lowest, as the stores' explicit NULL ordering does.
+                TargetSort.Amount => Nullable.Compare(a.Amount?.Value, b.Amount?.Value),
                 _ => CodePointComparer.Instance.Compare(a.Name, b.Name),
             };
             order = order != 0 ? order : a.Id.CompareTo(b.Id);
@@ -115,7 +118,11 @@ public sealed partial class InMemoryTargetStore : ITargetRepository, IOperationS
     private static bool Matches(Target target, TargetQuery filter) =>
         (filter.Statuses is not { } statuses || statuses.Any(s => StatusStateMachine.SameStatus(s, target.Status)))
         && (filter.Market is not { } market || target.Markets.Any(m => TextSearch.Normalize(m) == market))
-        && (filter.NameContains is not { } text || TextSearch.Normalize(target.Name).Contains(text, StringComparison.Ordinal));
+        && (filter.NameContains is not { } text || TextSearch.Normalize(target.Name).Contains(text, StringComparison.Ordinal))
+        && (filter.OwnerId is not { } owner || string.Equals(target.OwnerId, owner, StringComparison.Ordinal))
+        && (filter.Currency is not { } currency || string.Equals(target.Amount?.Currency, currency, StringComparison.Ordinal))
+        && (filter.AmountAtLeast is not { } least || target.Amount?.Value >= least)
+        && (filter.AmountAtMost is not { } most || target.Amount?.Value <= most);
 
     /// <inheritdoc />
     public Task<BulkOperation?> GetOperationAsync(string operationId, CancellationToken cancellationToken = default)

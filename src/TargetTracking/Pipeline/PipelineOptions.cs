@@ -14,7 +14,11 @@ namespace TargetTracking;
 /// <item><term>Passed</term><description>Cold, Active (a passed target can be reopened)</description></item>
 /// <item><term>Closed</term><description>none: Closed is final</description></item>
 /// </list>
-/// To define your own, clear both collections and fill them.
+/// Each status also has metadata (<see cref="Metadata"/>): win probability, forecast category and outcome. The default is
+/// Passed 0 % Omitted closed-lost, Cold 10 % Pipeline, Active 30 % Pipeline, Hot 60 % Best case, Closed 100 % Closed
+/// closed-won. A status without an entry (Not Set included) is open, 0 %, in the first forecast category.
+/// To define your own pipeline, clear <see cref="Statuses"/>, <see cref="Transitions"/> and <see cref="Metadata"/> and fill them;
+/// <see cref="RequiredFields"/> is empty by default.
 /// </remarks>
 public sealed class PipelineOptions
 {
@@ -36,6 +40,66 @@ public sealed class PipelineOptions
         ["Passed"] = ["Cold", "Active"],
         ["Closed"] = [],
     };
+
+    /// <summary>Gets the forecast categories, in display order.</summary>
+    /// <value>The default value is Pipeline, Best case, Commit, Closed, Omitted.</value>
+    public IList<string> ForecastCategories { get; } = ["Pipeline", "Best case", "Commit", "Closed", "Omitted"];
+
+    /// <summary>
+    /// Gets what each status means (win probability, forecast category, outcome), by status ignoring case; Not Set may be given
+    /// metadata as <see cref="NotSet"/> (it cannot be closed). Reports take won and lost from here, and only from here.
+    /// </summary>
+    /// <value>The default table is described in the remarks.</value>
+    public IDictionary<string, StatusMetadata> Metadata { get; } = new Dictionary<string, StatusMetadata>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["Passed"] = new(0, "Omitted", StatusOutcome.Lost),
+        ["Cold"] = new(10, "Pipeline"),
+        ["Active"] = new(30, "Pipeline"),
+        ["Hot"] = new(60, "Best case"),
+        ["Closed"] = new(100, "Closed", StatusOutcome.Won),
+    };
+
+    /// <summary>
+    /// Gets the fields a target must have to enter a status (by a move, a create or a tracked operation), by status ignoring
+    /// case: for example Hot requires <see cref="TargetField.Amount"/> and <see cref="TargetField.Owner"/>. A move without them
+    /// is refused with <see cref="RequiredFieldsMissingError"/> naming each missing field; nothing is written.
+    /// </summary>
+    /// <value>The default value is empty: no status requires a field.</value>
+    public IDictionary<string, IList<TargetField>> RequiredFields { get; } = new Dictionary<string, IList<TargetField>>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Requires fields of a target entering a status (<see cref="RequiredFields"/>).</summary>
+    /// <param name="status">A configured status.</param>
+    /// <param name="fields">The fields it requires.</param>
+    /// <returns>These options, for chaining.</returns>
+    public PipelineOptions Require(string status, params TargetField[] fields)
+    {
+        Guard.Against.NullOrWhiteSpace(status);
+        Guard.Against.Null(fields);
+        if (!RequiredFields.TryGetValue(status, out var list))
+        {
+            RequiredFields[status] = list = [];
+        }
+
+        foreach (var field in fields)
+        {
+            list.Add(field);
+        }
+
+        return this;
+    }
+
+    /// <summary>Sets the metadata of a status.</summary>
+    /// <param name="status">The status, or <see cref="NotSet"/>.</param>
+    /// <param name="winProbability">The win probability in whole percent, 0 to 100.</param>
+    /// <param name="forecastCategory">One of <see cref="ForecastCategories"/>.</param>
+    /// <param name="outcome">Whether the status is open, closed-won or closed-lost.</param>
+    /// <returns>These options, for chaining.</returns>
+    public PipelineOptions Describe(string status, int winProbability, string forecastCategory, StatusOutcome outcome = StatusOutcome.Open)
+    {
+        Guard.Against.NullOrWhiteSpace(status);
+        Metadata[status] = new StatusMetadata(winProbability, forecastCategory, outcome);
+        return this;
+    }
 
     /// <summary>Allows a move, adding the source status to <see cref="Transitions"/> when needed.</summary>
     /// <param name="from">The status moved from, or <see cref="NotSet"/>.</param>
@@ -123,7 +187,77 @@ public sealed class PipelineOptions
             }
         }
 
+        ValidateMetadata(known, problems);
+        foreach (var (status, fields) in RequiredFields)
+        {
+            if (IsNotSet(status) || !known.Contains(status))
+            {
+                problems.Add($"Pipeline:RequiredFields:{status} names an unknown status '{status}' (Not Set requires nothing).");
+            }
+
+            foreach (var field in (fields ?? []).Where(f => !Enum.IsDefined(f)))
+            {
+                problems.Add($"Pipeline:RequiredFields:{status} lists '{field}', which is not a {nameof(TargetField)}.");
+            }
+        }
+
         return problems;
+    }
+
+    private void ValidateMetadata(HashSet<string> known, List<string> problems)
+    {
+        var categories = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < ForecastCategories.Count; i++)
+        {
+            var category = ForecastCategories[i];
+            if (string.IsNullOrWhiteSpace(category) || category.Trim() != category || category.Length > 64)
+            {
+                problems.Add($"Pipeline:ForecastCategories[{i}] '{category}' must be 1 to 64 characters without leading or trailing white space.");
+            }
+            else if (!categories.Add(category))
+            {
+                problems.Add($"Pipeline:ForecastCategories[{i}] '{category}' is listed twice (ignoring case).");
+            }
+        }
+
+        if (ForecastCategories.Count == 0)
+        {
+            problems.Add("Pipeline:ForecastCategories is empty: every status needs a forecast category.");
+        }
+
+        foreach (var (status, metadata) in Metadata)
+        {
+            var name = $"Pipeline:Metadata:{status}";
+            if (!IsNotSet(status) && !known.Contains(status))
+            {
+                problems.Add($"{name} names an unknown status '{status}' (a custom pipeline clears Metadata with Statuses and Transitions).");
+            }
+            else if (metadata is null)
+            {
+                problems.Add($"{name} is null.");
+            }
+            else
+            {
+                if (metadata.WinProbability is < 0 or > 100)
+                {
+                    problems.Add($"{name}:WinProbability must be between 0 and 100 (percent); it is {metadata.WinProbability}.");
+                }
+
+                if (metadata.ForecastCategory is null || !categories.Contains(metadata.ForecastCategory))
+                {
+                    problems.Add($"{name}:ForecastCategory '{metadata.ForecastCategory}' is not one of Pipeline:ForecastCategories ({string.Join(", ", ForecastCategories)}).");
+                }
+
+                if (!Enum.IsDefined(metadata.Outcome))
+                {
+                    problems.Add($"{name}:Outcome '{metadata.Outcome}' is not a defined outcome.");
+                }
+                else if (IsNotSet(status) && metadata.Outcome != StatusOutcome.Open)
+                {
+                    problems.Add($"{name}:Outcome must be Open: Not Set cannot be closed-won or closed-lost.");
+                }
+            }
+        }
     }
 
     /// <summary>

@@ -22,6 +22,9 @@ public sealed class StatusStateMachine
     private readonly ReadOnlyCollection<string?> _nextFromNotSet;
     private readonly FrozenDictionary<string, string?[]> _into;
     private readonly string?[] _intoNotSet;
+    private readonly FrozenDictionary<string, StatusMetadata> _metadata;
+    private readonly StatusMetadata _notSetMetadata;
+    private readonly FrozenDictionary<string, ReadOnlyCollection<TargetField>> _required;
 
     /// <summary>Initializes a new instance from validated options.</summary>
     /// <param name="options">The pipeline.</param>
@@ -69,7 +72,77 @@ public sealed class StatusStateMachine
 
         _into = into.ToFrozenDictionary(p => p.Key, p => p.Value.ToArray(), Comparer);
         _intoNotSet = [.. intoNotSet];
+
+        // Spelled as configured: a status without an entry is open, 0 %, in the first forecast category.
+        ForecastCategories = Array.AsReadOnly([.. options.ForecastCategories]);
+        var unset = new StatusMetadata(0, ForecastCategories[0]);
+        StatusMetadata Spelled(StatusMetadata m) => m with { ForecastCategory = ForecastCategories.First(c => Comparer.Equals(c, m.ForecastCategory)) };
+        _metadata = Statuses.ToFrozenDictionary(s => s, s => options.Metadata.TryGetValue(s, out var m) ? Spelled(m) : unset, Comparer);
+        _notSetMetadata = options.Metadata.FirstOrDefault(p => PipelineOptions.IsNotSet(p.Key)).Value is { } notSet ? Spelled(notSet) : unset;
+        Won = Array.AsReadOnly([.. Statuses.Where(s => _metadata[s].Outcome == StatusOutcome.Won)]);
+        Lost = Array.AsReadOnly([.. Statuses.Where(s => _metadata[s].Outcome == StatusOutcome.Lost)]);
+
+        // Only statuses that require something are kept: a move into any other one checks nothing and allocates nothing.
+        _required = options.RequiredFields
+            .Where(p => p.Value is { Count: > 0 })
+            .ToFrozenDictionary(p => _canonical[p.Key], p => Array.AsReadOnly([.. p.Value.Distinct()]), Comparer);
     }
+
+    /// <summary>Gets the fields a target must have to enter a status (<see cref="PipelineOptions.RequiredFields"/>).</summary>
+    /// <param name="status">The status; any spelling of Not Set (which requires nothing).</param>
+    /// <returns>The fields, in the order configured; empty when it requires none.</returns>
+    /// <exception cref="ArgumentException"><paramref name="status"/> is not a configured status.</exception>
+    public IReadOnlyList<TargetField> RequiredFieldsOf(string? status) =>
+        NormalizeArgument(status, nameof(status), $"'{status}' is not a pipeline status.") is { } canonical && _required.TryGetValue(canonical, out var fields)
+            ? fields
+            : ReadOnlyCollection<TargetField>.Empty;
+
+    /// <summary>Tells whether entering a status (canonical spelling) requires fields: then only the locked decision can check them.</summary>
+    internal bool RequiresFields(string? status) => status is not null && _required.ContainsKey(status);
+
+    /// <summary>Checks that a target (as it would enter <paramref name="status"/>) has the fields the status requires.</summary>
+    /// <returns><see langword="null"/> when it has them (or the status requires none); otherwise the error naming each missing field.</returns>
+    internal RequiredFieldsMissingError? CheckRequired(Target target, string? status)
+    {
+        if (_required.Count == 0 || status is null || !_required.TryGetValue(status, out var fields))
+        {
+            return null;
+        }
+
+        List<TargetField>? missing = null;
+        foreach (var field in fields)
+        {
+            var has = field switch
+            {
+                TargetField.Amount => target.Amount is not null,
+                TargetField.Owner => target.OwnerId is not null,
+                TargetField.Description => !string.IsNullOrEmpty(target.Description),
+                _ => target.Markets.Count > 0,
+            };
+            if (!has)
+            {
+                (missing ??= []).Add(field);
+            }
+        }
+
+        return missing is null ? null : new RequiredFieldsMissingError(target.Id, status, missing.AsReadOnly());
+    }
+
+    /// <summary>Gets the forecast categories, in display order; a read-only list.</summary>
+    public IReadOnlyList<string> ForecastCategories { get; }
+
+    /// <summary>Gets the closed-won statuses, in display order; a read-only list.</summary>
+    public IReadOnlyList<string> Won { get; }
+
+    /// <summary>Gets the closed-lost statuses, in display order; a read-only list.</summary>
+    public IReadOnlyList<string> Lost { get; }
+
+    /// <summary>Gets what a status means: its win probability, forecast category (as configured) and outcome.</summary>
+    /// <param name="status">The status; any spelling of Not Set.</param>
+    /// <returns>The metadata; a status without an entry is open, 0 %, in the first forecast category.</returns>
+    /// <exception cref="ArgumentException"><paramref name="status"/> is not a configured status.</exception>
+    public StatusMetadata MetadataOf(string? status) =>
+        NormalizeArgument(status, nameof(status), $"'{status}' is not a pipeline status.") is { } canonical ? _metadata[canonical] : _notSetMetadata;
 
     /// <summary>Gets the configured statuses, in display order (Not Set is not listed); a read-only list.</summary>
     public IReadOnlyList<string> Statuses { get; }

@@ -26,23 +26,18 @@ public enum PipelineReportKind
     Cohort = 1,
 }
 
-/// <summary>How reports read the pipeline: the funnel's order and the outcome statuses.</summary>
+/// <summary>
+/// How reports read the pipeline: the funnel's order. The won and lost statuses come from the pipeline's metadata
+/// (<see cref="PipelineOptions.Metadata"/>, <see cref="StatusOutcome"/>).
+/// </summary>
 public sealed class ReportOptions
 {
     /// <summary>
     /// Gets the funnel's statuses in order, matched ignoring case against the pipeline; Not Set as
-    /// <see cref="PipelineOptions.NotSet"/>. Empty means the pipeline's statuses in display order without the lost statuses.
+    /// <see cref="PipelineOptions.NotSet"/>. Empty means the pipeline's statuses in display order without the closed-lost statuses.
     /// </summary>
     /// <value>The default value is empty: Cold, Active, Hot, Closed for the default pipeline.</value>
     public IList<string> Funnel { get; } = [];
-
-    /// <summary>Gets the statuses that count as won.</summary>
-    /// <value>The default value is Closed.</value>
-    public IList<string> Won { get; } = ["Closed"];
-
-    /// <summary>Gets the statuses that count as lost.</summary>
-    /// <value>The default value is Passed.</value>
-    public IList<string> Lost { get; } = ["Passed"];
 }
 
 /// <summary>One stay of a target in one status.</summary>

@@ -19,7 +19,7 @@ public sealed class TargetReports
 
     /// <summary>Initializes a new instance.</summary>
     /// <param name="tracker">The tracker whose store is read.</param>
-    /// <param name="options">The funnel and the outcome statuses; <see langword="null"/> for the defaults.</param>
+    /// <param name="options">The funnel; <see langword="null"/> for the default. Won and lost come from the pipeline's metadata.</param>
     /// <exception cref="ArgumentException">A status in <paramref name="options"/> is not a pipeline status.</exception>
     public TargetReports(TargetTracker tracker, ReportOptions? options = null)
     {
@@ -28,8 +28,8 @@ public sealed class TargetReports
         options ??= new ReportOptions();
         var pipeline = tracker.Pipeline;
         string? Status(string s) => pipeline.NormalizeArgument(s, nameof(options), $"'{s}' is not a pipeline status.");
-        _won = [.. options.Won.Select(Status).Distinct()];
-        _lost = [.. options.Lost.Select(Status).Distinct()];
+        _won = pipeline.Won;
+        _lost = pipeline.Lost;
         _funnel = options.Funnel.Count > 0
             ? [.. options.Funnel.Select(Status).Distinct()]
             : [.. pipeline.Statuses.Where(s => !_lost.Contains(s))];

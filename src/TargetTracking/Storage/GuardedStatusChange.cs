@@ -23,7 +23,7 @@ public sealed record GuardedStatusChange(TargetId Id, long ExpectedVersion, IRea
     public Target Apply(Target before)
     {
         Guard.Against.Null(before);
-        return Applied(before.Name, before.Description, before.Markets, before.CreatedAt);
+        return Applied(before.Name, before.Description, before.Markets, before.CreatedAt, before.Amount, before.OwnerId);
     }
 
     /// <summary>
@@ -85,8 +85,10 @@ public sealed record GuardedStatusChange(TargetId Id, long ExpectedVersion, IRea
     /// <param name="description">The stored description.</param>
     /// <param name="markets">The stored markets.</param>
     /// <param name="createdAt">The stored creation time.</param>
+    /// <param name="amount">The stored amount.</param>
+    /// <param name="ownerId">The stored owner.</param>
     /// <returns>The row after the change.</returns>
-    public Target Applied(string name, string? description, IReadOnlyList<string> markets, DateTimeOffset createdAt) => new()
+    public Target Applied(string name, string? description, IReadOnlyList<string> markets, DateTimeOffset createdAt, Money? amount, string? ownerId) => new()
     {
         Id = Id,
         Name = name,
@@ -97,6 +99,8 @@ public sealed record GuardedStatusChange(TargetId Id, long ExpectedVersion, IRea
         CreatedAt = createdAt,
         UpdatedAt = Entry.OccurredAt,
         StatusChangedAt = Entry.OccurredAt,
+        Amount = amount,
+        OwnerId = ownerId,
     };
 
     /// <summary>Tells whether a row passes the change's checks.</summary>

@@ -41,6 +41,12 @@ public sealed record Target
     /// <summary>Gets when the status last changed, or <see langword="null"/> when it never has.</summary>
     public DateTimeOffset? StatusChangedAt { get; init; }
 
+    /// <summary>Gets the amount (a deal's value) with its currency, or <see langword="null"/> when it has none.</summary>
+    public Money? Amount { get; init; }
+
+    /// <summary>Gets the owner (an actor id, as the host names its users), or <see langword="null"/> when it has none.</summary>
+    public string? OwnerId { get; init; }
+
     /// <summary>Compares every field, markets element by element (record equality compares lists by reference).</summary>
     /// <param name="other">The target to compare with.</param>
     /// <returns><see langword="true"/> when both snapshots hold the same data.</returns>
@@ -54,7 +60,9 @@ public sealed record Target
         && Version == other.Version
         && CreatedAt == other.CreatedAt
         && UpdatedAt == other.UpdatedAt
-        && StatusChangedAt == other.StatusChangedAt;
+        && StatusChangedAt == other.StatusChangedAt
+        && Amount == other.Amount
+        && string.Equals(OwnerId, other.OwnerId, StringComparison.Ordinal);
 }
 
 /// <summary>The fields of a target to create.</summary>
@@ -62,7 +70,9 @@ public sealed record Target
 /// <param name="Description">An optional description.</param>
 /// <param name="Markets">The markets; <see langword="null"/> means none.</param>
 /// <param name="Status">The initial status: a configured status (matched ignoring case) or Not Set (<see langword="null"/>, <see cref="PipelineOptions.NotSet"/> or "Not Set").</param>
-public sealed record NewTarget(string Name, string? Description = null, IReadOnlyList<string>? Markets = null, string? Status = null);
+/// <param name="Amount">The amount with its currency; <see langword="null"/> means none.</param>
+/// <param name="OwnerId">The owner (an actor id); <see langword="null"/> means none.</param>
+public sealed record NewTarget(string Name, string? Description = null, IReadOnlyList<string>? Markets = null, string? Status = null, Money? Amount = null, string? OwnerId = null);
 
 /// <summary>
 /// The editable fields of a target, replaced as a whole (read the target, change what you need with
@@ -71,7 +81,9 @@ public sealed record NewTarget(string Name, string? Description = null, IReadOnl
 /// <param name="Name">The new name.</param>
 /// <param name="Description">The new description, or <see langword="null"/> to clear it.</param>
 /// <param name="Markets">The new markets; <see langword="null"/> means none.</param>
-public sealed record TargetUpdate(string Name, string? Description = null, IReadOnlyList<string>? Markets = null)
+/// <param name="Amount">The new amount; <see langword="null"/> clears it.</param>
+/// <param name="OwnerId">The new owner; <see langword="null"/> clears it.</param>
+public sealed record TargetUpdate(string Name, string? Description = null, IReadOnlyList<string>? Markets = null, Money? Amount = null, string? OwnerId = null)
 {
     /// <summary>Starts an update from the current fields of <paramref name="target"/>.</summary>
     /// <param name="target">The target as read.</param>
@@ -79,6 +91,6 @@ public sealed record TargetUpdate(string Name, string? Description = null, IRead
     public static TargetUpdate From(Target target)
     {
         Guard.Against.Null(target);
-        return new TargetUpdate(target.Name, target.Description, target.Markets);
+        return new TargetUpdate(target.Name, target.Description, target.Markets, target.Amount, target.OwnerId);
     }
 }

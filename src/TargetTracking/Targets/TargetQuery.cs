@@ -11,6 +11,9 @@ public enum TargetSort
 
     /// <summary>By last change.</summary>
     UpdatedAt = 2,
+
+    /// <summary>By amount (the number, whatever the currency); targets without an amount come first in ascending order.</summary>
+    Amount = 3,
 }
 
 /// <summary>A query over targets. Every filter is optional; all given filters must match.</summary>
@@ -30,6 +33,18 @@ public sealed record TargetQuery
 
     /// <summary>Gets text the name must contain (ignoring case).</summary>
     public string? NameContains { get; init; }
+
+    /// <summary>Gets the owner the target must have (compared ordinally, as stored).</summary>
+    public string? OwnerId { get; init; }
+
+    /// <summary>Gets the currency the target's amount must be in (an ISO 4217 code, ignoring case).</summary>
+    public string? Currency { get; init; }
+
+    /// <summary>Gets the least amount the target must have (the number, whatever the currency: combine with <see cref="Currency"/>); a target without an amount does not match.</summary>
+    public decimal? AmountAtLeast { get; init; }
+
+    /// <summary>Gets the greatest amount the target may have; a target without an amount does not match.</summary>
+    public decimal? AmountAtMost { get; init; }
 
     /// <summary>Gets the sort key.</summary>
     /// <value>The default value is <see cref="TargetSort.Name"/>.</value>

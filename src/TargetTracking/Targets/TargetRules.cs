@@ -20,6 +20,9 @@ public static class TargetRules
     /// <summary>The longest market accepted, in UTF-16 characters.</summary>
     public const int MaxMarketLength = 100;
 
+    /// <summary>The longest owner id accepted, in UTF-16 characters.</summary>
+    public const int MaxOwnerIdLength = 256;
+
     private const string StorableRule = "must not contain NUL characters or unpaired UTF-16 surrogates (no database stores them).";
 
     private const string NotStorable = "The text " + StorableRule;
@@ -32,7 +35,23 @@ public static class TargetRules
     /// <param name="markets">The markets.</param>
     /// <param name="normalizedMarkets">The markets as they are stored, when valid: an immutable list.</param>
     /// <returns><see langword="null"/> when valid; otherwise the error naming each bad field.</returns>
-    public static InvalidInputError? Validate(string? name, string? description, IReadOnlyList<string?>? markets, out IReadOnlyList<string> normalizedMarkets)
+    public static InvalidInputError? Validate(string? name, string? description, IReadOnlyList<string?>? markets, out IReadOnlyList<string> normalizedMarkets) =>
+        Validate(name, description, markets, null, null, out normalizedMarkets, out _);
+
+    /// <summary>
+    /// Validates the fields of a target, amount and owner included, and returns them in stored form (markets trimmed; the
+    /// amount without trailing zeros, its currency in upper case).
+    /// </summary>
+    /// <param name="name">The name.</param>
+    /// <param name="description">The description.</param>
+    /// <param name="markets">The markets.</param>
+    /// <param name="amount">The amount: 0 to <see cref="Money.MaxValue"/>, at most <see cref="Money.Scale"/> fractional digits, an ISO 4217 currency code (three letters).</param>
+    /// <param name="ownerId">The owner: not blank, at most <see cref="MaxOwnerIdLength"/> characters.</param>
+    /// <param name="normalizedMarkets">The markets as they are stored, when valid: an immutable list.</param>
+    /// <param name="normalizedAmount">The amount as it is stored, when valid.</param>
+    /// <returns><see langword="null"/> when valid; otherwise the error naming each bad field.</returns>
+    public static InvalidInputError? Validate(
+        string? name, string? description, IReadOnlyList<string?>? markets, Money? amount, string? ownerId, out IReadOnlyList<string> normalizedMarkets, out Money? normalizedAmount)
     {
         List<FieldError>? errors = null;
         void Fail(string field, string message) => (errors ??= []).Add(new FieldError(field, message));
@@ -104,11 +123,51 @@ public static class TargetRules
         }
 
         normalizedMarkets = ImmutableArray.CreateRange(result);
+        normalizedAmount = amount;
+        if (amount is not null)
+        {
+            if (amount.Value is < 0 or > Money.MaxValue)
+            {
+                Fail("amount", FormattableString.Invariant($"The amount must be between 0 and {Money.MaxValue}; it is {amount.Value}."));
+            }
+            else if (decimal.Round(amount.Value, Money.Scale) != amount.Value)
+            {
+                Fail("amount", FormattableString.Invariant($"The amount must have at most {Money.Scale} fractional digits; {amount.Value} has more (nothing is rounded)."));
+            }
+
+            if (amount.Currency is not { Length: 3 } currency || !currency.All(char.IsAsciiLetter))
+            {
+                Fail("amount.currency", $"The currency must be an ISO 4217 code of three letters (EUR, USD); it is '{amount.Currency}'.");
+            }
+            else
+            {
+                // The stored form: no trailing zeros (1.5, not 1.5000), so every store gives back the same decimal.
+                normalizedAmount = new Money(amount.Value / 1.0000000000000000000000000000m, amount.Currency.ToUpperInvariant());
+            }
+        }
+
+        if (ownerId is not null)
+        {
+            if (string.IsNullOrWhiteSpace(ownerId))
+            {
+                Fail("ownerId", "The owner must not be blank; null means no owner.");
+            }
+            else if (ownerId.Length > MaxOwnerIdLength)
+            {
+                Fail("ownerId", $"The owner must be at most {MaxOwnerIdLength} characters; it has {ownerId.Length}.");
+            }
+            else if (!IsStorable(ownerId))
+            {
+                Fail("ownerId", NotStorable);
+            }
+        }
+
         return errors is null ? null : new InvalidInputError([.. errors]);
     }
 
     /// <summary>
-    /// Validates the text filters of a query (<see cref="TargetQuery.NameContains"/>, <see cref="TargetQuery.Market"/>): text
+    /// Validates the filters of a query (<see cref="TargetQuery.NameContains"/>, <see cref="TargetQuery.Market"/>,
+    /// <see cref="TargetQuery.OwnerId"/>, <see cref="TargetQuery.Currency"/>, the amount bounds): text
     /// no store can keep (a NUL, an unpaired surrogate) is refused the same way on every store, instead of reaching one
     /// database as an error and another as a search that matches nothing, or something else. Statuses are the pipeline's to check.
     /// </summary>
@@ -126,6 +185,24 @@ public static class TargetRules
         if (query.Market is { } market && !IsStorable(market))
         {
             (errors ??= []).Add(new FieldError("market", "The market filter " + StorableRule));
+        }
+
+        if (query.OwnerId is { } owner && !IsStorable(owner))
+        {
+            (errors ??= []).Add(new FieldError("ownerId", "The owner filter " + StorableRule));
+        }
+
+        if (query.Currency is { } currency && (currency.Length != 3 || !currency.All(char.IsAsciiLetter)))
+        {
+            (errors ??= []).Add(new FieldError("currency", $"The currency filter must be an ISO 4217 code of three letters; it is '{currency}'."));
+        }
+
+        foreach (var (field, bound) in new[] { ("amountAtLeast", query.AmountAtLeast), ("amountAtMost", query.AmountAtMost) })
+        {
+            if (bound is < 0 or > Money.MaxValue)
+            {
+                (errors ??= []).Add(new FieldError(field, FormattableString.Invariant($"The amount filter must be between 0 and {Money.MaxValue}; it is {bound}.")));
+            }
         }
 
         return errors is null ? null : new InvalidInputError([.. errors]);
