@@ -187,7 +187,7 @@ public static class LedgerSamples
     /// <summary>Creates, moves, updates and deletes a few targets, one by one and in bulk: every kind of entry, with and without personal fields.</summary>
     public static async Task WriteSomeAsync(TargetTracker tracker, FakeTimeProvider clock, int targets = 3)
     {
-        var created = await tracker.CreateManyAsync([.. Enumerable.Range(0, targets).Select(i => new NewTarget($"T{i}", i % 2 == 0 ? "with a description" : null, ["EU"], "Cold"))], audit: Alice);
+        var created = await tracker.CreateManyAsync([.. Enumerable.Range(0, targets).Select(i => new NewTarget($"T{i}", i % 2 == 0 ? "with a description" : null, ["EU"], "Cold", i % 2 == 0 ? new Money(1234.5m, "EUR") : null, i % 2 == 0 ? "owner-7" : null))], audit: Alice);
         Assert.True(created.Items.All(i => i.Error is null));
         clock.Advance(TimeSpan.FromSeconds(1));
         var first = created.Items[0].Target!;
@@ -214,11 +214,11 @@ internal static class IndependentVerifier
         {
             var (seal, feed) = rows[n - 1];
             var e = feed!.Entry;
-            var personal = Convert.ToHexStringLower(HMACSHA256.HashData(key, Enc("tt-personal-v1", e.ActorId, e.ActorName, e.ClientAddress, e.UserAgent, e.Note)));
+            var personal = Convert.ToHexStringLower(HMACSHA256.HashData(key, Enc("tt-personal-v1", e.ActorId, e.ActorName, e.ClientAddress, e.UserAgent, e.Note, e.OldOwnerId, e.NewOwnerId)));
             var micros = (e.OccurredAt.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
             var leaf = SHA256.HashData(Enc(
                 "tt-ledger-v1", tenant, Text(n), e.Id.ToString(), e.TargetId.Value.ToString(), e.Action.ToString(), e.OldStatus, e.NewStatus,
-                Text(e.Version), Text(micros), Text(feed.Token.Sequence), e.CorrelationId, e.OperationId, personal));
+                Text(e.Version), Text(micros), Text(feed.Token.Sequence), e.CorrelationId, e.OperationId, Amount(e.OldAmount), Amount(e.NewAmount), personal));
             hash = SHA256.HashData([.. hash, .. leaf]);
             Assert.True(personal == seal.PersonalHash && Convert.ToHexStringLower(hash) == seal.Hash && seal.Position == n, $"The chain breaks at position {n}.");
         }
@@ -227,6 +227,9 @@ internal static class IndependentVerifier
     }
 
     private static string Text(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    // As the page writes an amount: the normalized decimal, a space, the currency.
+    private static string? Amount(Money? amount) => amount is null ? null : $"{amount.Value.ToString("0.####", CultureInfo.InvariantCulture)} {amount.Currency}";
 
     private static byte[] Enc(params string?[] fields) =>
         [.. fields.SelectMany(f => f is null ? [0xFF, 0xFF, 0xFF, 0xFF] : BigEndian(Encoding.UTF8.GetByteCount(f)).Concat(Encoding.UTF8.GetBytes(f)))];

@@ -16,11 +16,11 @@ internal static class LedgerEncoding
 
     private static readonly byte[] Null = [0xFF, 0xFF, 0xFF, 0xFF];
 
-    /// <summary>HMAC-SHA-256 with the host's key over the entry's personal fields (actor id and name, client address, user agent, note).</summary>
+    /// <summary>HMAC-SHA-256 with the host's key over the entry's personal fields (actor id and name, client address, user agent, note, owners before and after).</summary>
     public static string PersonalHash(byte[] key, HistoryEntry e)
     {
         using var buffer = new Encoder();
-        buffer.Add("tt-personal-v1").Add(e.ActorId).Add(e.ActorName).Add(e.ClientAddress).Add(e.UserAgent).Add(e.Note);
+        buffer.Add("tt-personal-v1").Add(e.ActorId).Add(e.ActorName).Add(e.ClientAddress).Add(e.UserAgent).Add(e.Note).Add(e.OldOwnerId).Add(e.NewOwnerId);
         return Convert.ToHexStringLower(HMACSHA256.HashData(key, buffer.Bytes));
     }
 
@@ -31,12 +31,16 @@ internal static class LedgerEncoding
         using var buffer = new Encoder();
         buffer.Add("tt-ledger-v1").Add(tenant).Add(position).Add(e.Id).Add(e.TargetId.Value).Add(e.Action.ToString())
             .Add(e.OldStatus).Add(e.NewStatus).Add(e.Version).Add((e.OccurredAt.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10)
-            .Add(entry.Token.Sequence).Add(e.CorrelationId).Add(e.OperationId).Add(personalHash);
+            .Add(entry.Token.Sequence).Add(e.CorrelationId).Add(e.OperationId).Add(Amount(e.OldAmount)).Add(Amount(e.NewAmount)).Add(personalHash);
         Span<byte> step = stackalloc byte[64];
         Convert.FromHexString(previous, step[..32], out _, out _);
         SHA256.HashData(buffer.Bytes, step[32..]);
         return Convert.ToHexStringLower(SHA256.HashData(step));
     }
+
+    /// <summary>An amount as the encoding writes it: the decimal without trailing zeros or exponent, a space, the currency (<c>19.99 EUR</c>).</summary>
+    public static string? Amount(Money? amount) =>
+        amount is null ? null : amount.Value.ToString("0.####", CultureInfo.InvariantCulture) + " " + amount.Currency;
 
     /// <summary>Length-prefixed UTF-8 fields: a null is FF FF FF FF, a text its 4-byte big-endian length and its bytes.</summary>
     private sealed class Encoder : IDisposable

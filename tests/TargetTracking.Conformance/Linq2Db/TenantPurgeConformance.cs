@@ -86,5 +86,6 @@ public abstract class TenantPurgeConformance<TFixture>(TFixture fixture) : IClas
         var hooks = tenant.Port<IWebhookStore>();
         Assert.NotNull(await hooks.TryLeaseAsync(new WebhookLease("crm", "sender", now.AddMinutes(1)), now));
         await hooks.AddDeadLetterAsync(new WebhookDeadLetter("crm", Guid.CreateVersion7(), deal.Id, FeedToken.Of(1, 1, Guid.Empty), "{}", 1, null, now));
+        Assert.True(await new Ledger(tenant, LedgerSamples.Options(), clock).SealOnceAsync() > 0);
     }
 }
