@@ -15,7 +15,7 @@ namespace TargetTracking.EntityFrameworkCore;
 /// </summary>
 /// <remarks>
 /// The store's tables must be in the database the <see cref="DbContext"/> connects to (PostgreSQL with Npgsql's provider,
-/// SQLite with Microsoft.Data.Sqlite's), migrated by the store as usual; EF Core's model does not map them.
+/// SQLite with Microsoft.Data.Sqlite's, MariaDB/MySQL with Pomelo's on MySqlConnector), migrated by the store as usual; EF Core's model does not map them.
 /// </remarks>
 public sealed class DbContextTargetTracking
 {

@@ -33,6 +33,6 @@ public sealed class DocsTests
         services.AddTargetTracking().UseInMemory().AddEntityFrameworkCore();
         using var provider = services.BuildServiceProvider();
         var refused = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<DbContextTargetTracking>());
-        Assert.Contains("UsePostgreSql, UseSqlite or UseLinq2Db", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("UsePostgreSql, UseSqlite, UseMySql or UseLinq2Db", refused.Message, StringComparison.Ordinal);
     }
 }

@@ -21,7 +21,7 @@ public static class EntityFrameworkCoreTargetTrackingBuilderExtensions
         builder.Services.TryAddSingleton(sp => new DbContextTargetTracking(
             sp.GetRequiredService<TargetTracker>(),
             sp.GetRequiredService<ITargetRepository>() as Linq2DbTargetStore
-                ?? throw new InvalidOperationException("AddEntityFrameworkCore needs a relational store: register it with UsePostgreSql, UseSqlite or UseLinq2Db.")));
+                ?? throw new InvalidOperationException("AddEntityFrameworkCore needs a relational store: register it with UsePostgreSql, UseSqlite, UseMySql or UseLinq2Db.")));
         return builder;
     }
 }
