@@ -117,6 +117,9 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
     /// <summary>Gets the dialect.</summary>
     public Linq2DbDialect Dialect => _dialect;
 
+    /// <summary>Gets where the reads that may lag go (set by a dialect's store builder); <see langword="null"/>: every read on the store's connections.</summary>
+    internal StandbyRoute? Standby { get; init; }
+
     /// <summary>Gets a value indicating whether this is a store of one database: not a view, and not a store with a database per tenant.</summary>
     internal bool IsOneDatabase => _root is null && _databases is null;
 
@@ -247,7 +250,8 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
         return RunAsync<IReadOnlyList<TenantFeedEntry>>(
             async db => [.. (await ReadFeedRowsAsync(db, db.GetTable<HistoryRecord>().IgnoreFilters(), after, limit, cancellationToken).ConfigureAwait(false)).Select(r => new TenantFeedEntry(r.TenantId, r.Entry))],
             cancellationToken,
-            ReadScope.Consistent);
+            ReadScope.Consistent,
+            mayLag: true);
     }
 
     /// <inheritdoc />
@@ -343,14 +347,14 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
     public Task<IReadOnlyList<HistoryEntry>> GetHistoryAsync(TargetId id, HistoryPageRequest page, CancellationToken cancellationToken = default)
     {
         Guard.Against.Null(page);
-        return RunAsync(db => ReadHistoryAsync(db, id, page, cancellationToken), cancellationToken);
+        return RunAsync(db => ReadHistoryAsync(db, id, page, cancellationToken), cancellationToken, mayLag: true);
     }
 
     /// <inheritdoc />
     public Task<IReadOnlyList<HistoryEntry>> GetHistoryFeedAsync(HistoryFeedRequest request, CancellationToken cancellationToken = default)
     {
         Guard.Against.Null(request);
-        return RunAsync(db => ReadHistorySinceAsync(db, request, cancellationToken), cancellationToken);
+        return RunAsync(db => ReadHistorySinceAsync(db, request, cancellationToken), cancellationToken, mayLag: true);
     }
 
     /// <inheritdoc />
@@ -457,14 +461,14 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The stays, oldest first.</returns>
     public Task<IReadOnlyList<StayFacts>> GetStaysAsync(TargetId id, DateTimeOffset cut, CancellationToken cancellationToken = default) =>
-        RunAsync(db => ReportQueries.StaysAsync(db, db.DialectOf(), id, cut, cancellationToken), cancellationToken, ReadScope.Consistent);
+        RunAsync(db => ReportQueries.StaysAsync(db, db.DialectOf(), id, cut, cancellationToken), cancellationToken, ReadScope.Consistent, mayLag: true);
 
     /// <summary>Counts targets per status as of a cut in the database (<see cref="IReportStore"/>).</summary>
     /// <param name="cut">Entries at or after it are not read.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The counts.</returns>
     public Task<IReadOnlyList<StatusCount>> CountAsOfAsync(DateTimeOffset cut, CancellationToken cancellationToken = default) =>
-        RunAsync(db => ReportQueries.CountAsOfAsync(db, db.DialectOf(), cut, cancellationToken), cancellationToken, ReadScope.Consistent);
+        RunAsync(db => ReportQueries.CountAsOfAsync(db, db.DialectOf(), cut, cancellationToken), cancellationToken, ReadScope.Consistent, mayLag: true);
 
     /// <summary>Computes pipeline facts in the database (<see cref="IReportStore"/>), every statement in one snapshot.</summary>
     /// <param name="query">What to compute.</param>
@@ -473,7 +477,7 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
     public Task<PipelineFacts> ComputePipelineAsync(PipelineFactsQuery query, CancellationToken cancellationToken = default)
     {
         Guard.Against.Null(query);
-        return RunAsync(db => ReportQueries.PipelineAsync(db, db.DialectOf(), query, cancellationToken), cancellationToken, ReadScope.Consistent);
+        return RunAsync(db => ReportQueries.PipelineAsync(db, db.DialectOf(), query, cancellationToken), cancellationToken, ReadScope.Consistent, mayLag: true);
     }
 
     /// <summary>Streams the operations of a period and groups the history's operation entries per target, in one snapshot (<see cref="IReportStore"/>).</summary>
@@ -501,7 +505,7 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
             var total = await touched.LongCountAsync(cancellationToken).ConfigureAwait(false);
             var top = await touched.OrderByDescending(t => t.LastAt).ThenBy(t => t.TargetId).Take(query.MaxTargets).ToListAsync(cancellationToken).ConfigureAwait(false);
             return new OperationTouchFacts(total, [.. top.Select(t => new TargetOperationTouch(new TargetId(t.TargetId), t.Operations, t.Entries, t.LastAt))]);
-        }, cancellationToken, ReadScope.Consistent);
+        }, cancellationToken, ReadScope.Consistent, mayLag: true);
     }
 
     /// <inheritdoc />
@@ -609,7 +613,7 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
     {
         Guard.Against.Null(after);
         Guard.Against.OutOfRange(limit, nameof(limit), 1, ChangeFeedOptions.MaxBatchSize);
-        return RunAsync(db => ReadFeedAsync(db, after, limit, cancellationToken), cancellationToken, ReadScope.Consistent);
+        return RunAsync(db => ReadFeedAsync(db, after, limit, cancellationToken), cancellationToken, ReadScope.Consistent, mayLag: true);
     }
 
     /// <summary>Listens for commits where the dialect can (PostgreSQL <c>LISTEN</c>); otherwise, and inside a host's transaction, the feed polls.</summary>
@@ -654,9 +658,9 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
     internal DataConnection ConnectOf(Call call) => ConnectIn(call.Database, call.Tenant);
 
     /// <summary>Opens a data connection in a tenant on a database's store; a view inside a host's transaction opens it on the host's.</summary>
-    private TenantConnection ConnectIn(Linq2DbTargetStore database, string tenant)
+    private TenantConnection ConnectIn(Linq2DbTargetStore database, string tenant, DataOptions? options = null)
     {
-        var db = new TenantConnection(_inHost ? _options : database._options, tenant, database._dialect);
+        var db = new TenantConnection(options ?? (_inHost ? _options : database._options), tenant, database._dialect);
         ((IDataContext)db).SetMappingSchema(database._mapping);
         database._dialect.Sessions.OnConnect(db, tenant);
         return db;
@@ -679,12 +683,15 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
     /// <summary>
     /// The one way every read (and each one-statement write of a claim) runs: the store initialized, a connection of its own (in a read-only transaction over one
     /// snapshot when <paramref name="scope"/> asks, committed at the end) or, inside a host's transaction, a connection on
-    /// it under the host's snapshot rules.
+    /// it under the host's snapshot rules. A read that <paramref name="mayLag"/> (reports, counts as of a date, the change
+    /// feed, history pages) runs on the store's standby route when it has one.
     /// </summary>
-    private async Task<T> RunAsync<T>(Func<DataConnection, Task<T>> read, CancellationToken cancellationToken, ReadScope scope = ReadScope.Plain)
+    private async Task<T> RunAsync<T>(Func<DataConnection, Task<T>> read, CancellationToken cancellationToken, ReadScope scope = ReadScope.Plain, bool mayLag = false)
     {
         var call = await EnterAsync(cancellationToken).ConfigureAwait(false);
-        using var db = call.Connect();
+        using var db = mayLag && !InHost && call.Database.Standby is { } standby
+            ? await ConnectToStandbyAsync(call, standby, cancellationToken).ConfigureAwait(false)
+            : call.Connect();
         if (InHost || scope == ReadScope.Plain)
         {
             return await read(db).ConfigureAwait(false);
@@ -708,7 +715,37 @@ public sealed partial class Linq2DbTargetStore : ITargetRepository, IOperationSt
         }
     }
 
-    /// <summary>A read that returns nothing, run as <see cref="RunAsync{T}(Func{DataConnection, Task{T}}, CancellationToken, ReadScope)"/>.</summary>
+    /// <summary>
+    /// Opens a read's connection on a standby; for read-your-writes, only once the standby has replayed what the primary had
+    /// committed when the read began (asked before the read's snapshot is taken), else on the primary.
+    /// </summary>
+    private async Task<DataConnection> ConnectToStandbyAsync(Call call, StandbyRoute standby, CancellationToken cancellationToken)
+    {
+        var db = ConnectIn(call.Database, call.Tenant, standby.Options);
+        if (standby.CatchUpWait is not { } wait)
+        {
+            return db;
+        }
+
+        try
+        {
+            using var primary = call.Connect();
+            if (await call.Dialect.Sessions.StandbyCaughtUpAsync(primary, db, wait, cancellationToken).ConfigureAwait(false))
+            {
+                return db;
+            }
+        }
+        catch
+        {
+            db.Dispose();
+            throw;
+        }
+
+        db.Dispose();
+        return call.Connect();
+    }
+
+    /// <summary>A read that returns nothing, run as <see cref="RunAsync{T}(Func{DataConnection, Task{T}}, CancellationToken, ReadScope, bool)"/>.</summary>
     private Task RunAsync(Func<DataConnection, Task> read, CancellationToken cancellationToken) =>
         RunAsync(async db =>
         {

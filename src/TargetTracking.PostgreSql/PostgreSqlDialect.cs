@@ -83,7 +83,22 @@ public sealed class PostgreSqlDialect : Linq2DbDialect
         Guard.Against.Null(dataSource);
         options ??= new PostgreSqlStoreOptions();
         options.ThrowIfInvalid();
-        return new Linq2DbTargetStore(Options(dataSource), new PostgreSqlDialect(options.Schema, options.ListenConnectionString), options.ApplyMigrations, logger, owned ? dataSource : null, migrations);
+        var dialect = new PostgreSqlDialect(options.Schema, options.ListenConnectionString);
+        if (options.StandbyReads == StandbyReads.Off)
+        {
+            return new Linq2DbTargetStore(Options(dataSource), dialect, options.ApplyMigrations, logger, owned ? dataSource : null, migrations);
+        }
+
+        var hosts = dataSource as NpgsqlMultiHostDataSource
+            ?? throw new ArgumentException(
+                "PostgreSqlStoreOptions.StandbyReads needs a data source over the primary and its standbys: a connection string listing every host (Host=a,b,c).",
+                nameof(dataSource));
+        return new Linq2DbTargetStore(Options(hosts.WithTargetSession(TargetSessionAttributes.Primary)), dialect, options.ApplyMigrations, logger, owned ? dataSource : null, migrations)
+        {
+            Standby = new StandbyRoute(
+                Options(hosts.WithTargetSession(TargetSessionAttributes.PreferStandby)),
+                options.StandbyReads == StandbyReads.ReadYourWrites ? options.StandbyWait : null),
+        };
     }
 
     /// <summary>

@@ -26,6 +26,21 @@ public sealed partial class PostgreSqlStoreOptions : Linq2DbStoreOptions
     /// subscriptions then wake on their polling timer only).</value>
     public string? ListenConnectionString { get; set; }
 
+    /// <summary>
+    /// Gets or sets where reports, counts as of a date, the change feed and history pages read: on the primary, or on a
+    /// standby of a multi-host data source (<c>Host=a,b,c</c>; Patroni, streaming replicas). With standby reads on, the
+    /// store's writes go to the primary whatever the connection string's <c>Target Session Attributes</c>.
+    /// </summary>
+    /// <value>The default value is <see cref="PostgreSql.StandbyReads.Off"/>.</value>
+    public StandbyReads StandbyReads { get; set; } = StandbyReads.Off;
+
+    /// <summary>
+    /// Gets or sets how long a <see cref="PostgreSql.StandbyReads.ReadYourWrites"/> read waits for the standby to replay the
+    /// primary's commits before it reads on the primary instead: more than zero, at most a minute.
+    /// </summary>
+    /// <value>The default value is one second.</value>
+    public TimeSpan StandbyWait { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <inheritdoc />
     public override IReadOnlyList<string> Validate()
     {
@@ -50,6 +65,16 @@ public sealed partial class PostgreSqlStoreOptions : Linq2DbStoreOptions
             {
                 problems.Add($"PostgreSqlStoreOptions.ListenConnectionString is not a valid connection string: {e.Message}");
             }
+        }
+
+        if (!Enum.IsDefined(StandbyReads))
+        {
+            problems.Add($"PostgreSqlStoreOptions.StandbyReads {(int)StandbyReads} is not a defined value.");
+        }
+
+        if (StandbyWait <= TimeSpan.Zero || StandbyWait > TimeSpan.FromMinutes(1))
+        {
+            problems.Add($"PostgreSqlStoreOptions.StandbyWait {StandbyWait} must be more than zero and at most a minute.");
         }
 
         return problems;

@@ -82,6 +82,15 @@ internal abstract class DialectSessions
     /// <returns>The listener, or <see langword="null"/>.</returns>
     public virtual IFeedListener? Listen(Func<DataConnection> connect) => null;
 
+    /// <summary>
+    /// Waits until the server behind <paramref name="standby"/> has replayed everything the primary behind
+    /// <paramref name="primary"/> had committed when asked, for at most <paramref name="wait"/>; a standby connection that
+    /// reached the primary itself has nothing to wait for. Only dialects that route reads to standbys implement it.
+    /// </summary>
+    /// <returns>Whether the standby caught up in time.</returns>
+    public virtual Task<bool> StandbyCaughtUpAsync(DataConnection primary, DataConnection standby, TimeSpan wait, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("This database has no standby reads.");
+
     private sealed class Turn(SemaphoreSlim gate) : IDisposable
     {
         private int _released;

@@ -7,7 +7,7 @@ namespace TargetTracking.Cluster.Tests.Galera;
 /// The store on a three-node Galera cluster, written through one node: every node ends with the same history, nothing
 /// lost, nothing twice; a node cut off from the others refuses statements (1047, WSREP not ready), which is retried or
 /// given up with a clear error, and rejoins with the same history. Writers on several nodes at once are an open problem
-/// (docs/clusters.md).
+/// (docs/scale-out.md).
 /// </summary>
 [Collection(GaleraCollection.Name)]
 public sealed class GaleraTests(GaleraCluster cluster, ITestOutputHelper output) : IAsyncLifetime
@@ -47,7 +47,7 @@ public sealed class GaleraTests(GaleraCluster cluster, ITestOutputHelper output)
     public async Task Writers_ThroughOneNode_ReplicateTheSameHistoryToEveryNode()
     {
         // Six writers through the first node, on the same sixty targets, twenty changes a unit of work, until 10,000 changes
-        // are acknowledged. Writers on several nodes at once are not supported yet: docs/clusters.md, open problem.
+        // are acknowledged. Writers on several nodes at once are not supported yet: docs/scale-out.md, open problem.
         var load = new WriteLoad();
         await load.CreateTargetsAsync(Tracker(0), 60);
         using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(3));

@@ -123,6 +123,29 @@ public sealed class PatroniCluster : IAsyncLifetime
         return [];
     }
 
+    /// <summary>Gets a connection string to each streaming standby, waiting until there is at least one.</summary>
+    public async Task<IReadOnlyList<string>> StandbyConnectionStringsAsync()
+    {
+        IReadOnlyList<string> standbys = [];
+        await ClusterProcesses.WaitUntilAsync(
+            async () =>
+            {
+                var members = await MembersAsync();
+                standbys = [.. members.Where(m => m.Role is "sync_standby" or "replica" && m.State is "running" or "streaming")
+                    .Select(m => new NpgsqlConnectionStringBuilder(ConnectionString)
+                    {
+                        Host = "127.0.0.1",
+                        Port = _nodes.Single(n => n.Name == m.Name).PgPort,
+                        TargetSessionAttributes = null,
+                        Pooling = false,
+                    }.ConnectionString)];
+                return standbys.Count > 0 && members.Any(m => m.Role == "leader" && m.State == "running");
+            },
+            TimeSpan.FromSeconds(60),
+            () => "no leader with a streaming standby");
+        return standbys;
+    }
+
     /// <summary>Gets the leader's name, waiting until there is one other than <paramref name="not"/>.</summary>
     public async Task<string> LeaderAsync(string? not = null, TimeSpan? timeout = null)
     {
