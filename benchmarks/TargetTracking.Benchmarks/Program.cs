@@ -59,7 +59,7 @@ if (smoke)
 }
 
 // Their own runs, with their own jobs (below; --growth and the smoke run them too).
-Type[] growthClasses = [typeof(StatusChangeGrowthBenchmarks), typeof(BulkGrowthBenchmarks)];
+Type[] growthClasses = [typeof(StatusChangeGrowthBenchmarks), typeof(BulkGrowthBenchmarks), typeof(ReadGrowthBenchmarks)];
 Type[] apart = [typeof(PostgreSqlOperationBenchmarks), typeof(PostgreSqlFirstCallBenchmarks), typeof(PostgreSqlIntegrityBenchmarks), typeof(PostgreSqlHierarchyBenchmarks), typeof(PostgreSqlReportBenchmarks), .. growthClasses];
 var config = rest.Any(a => a is "--job" or "-j") ? BenchmarkConfig.CommandLineJob() : shortRun ? BenchmarkConfig.Short() : BenchmarkConfig.Full();
 

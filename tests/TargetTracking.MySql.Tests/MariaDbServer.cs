@@ -126,7 +126,7 @@ internal sealed class Instance : IDisposable
         // A server tuned for throwaway data: no binary log, no flush at commit, no doublewrite.
         var arguments =
             $"--no-defaults --datadir={Data(_folder.Path)} --socket={Path.Combine(_folder.Path, "mariadbd.sock")} --port={port} --bind-address=127.0.0.1 " +
-            $"--pid-file={PidFile(_folder.Path)} --log-error={log} --skip-name-resolve --skip-log-bin --max-connections=2000 " +
+            $"--pid-file={PidFile(_folder.Path)} --log-error={log} --tmpdir={_folder.Path} --skip-name-resolve --skip-log-bin --max-connections=2000 " +
             "--innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 --character-set-server=utf8mb4 " +
             "--collation-server=utf8mb4_nopad_bin";
 

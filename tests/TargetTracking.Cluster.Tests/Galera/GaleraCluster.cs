@@ -109,7 +109,7 @@ public sealed class GaleraCluster : IAsyncLifetime
             _folder,
             node.Name,
             $"{server} --no-defaults --datadir={Data(node)} --socket={Path.Combine(folder, node.Name + ".sock")} --port={node.Port} --bind-address=127.0.0.1 " +
-            $"--pid-file={Path.Combine(folder, node.Name + ".pid")} --skip-name-resolve --max-connections=500 " +
+            $"--pid-file={Path.Combine(folder, node.Name + ".pid")} --tmpdir={folder} --skip-name-resolve --max-connections=500 " +
             "--binlog-format=ROW --innodb-autoinc-lock-mode=2 --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 " +
             "--character-set-server=utf8mb4 --collation-server=utf8mb4_nopad_bin " +
             $"--wsrep-on=ON --wsrep-provider={provider} --wsrep-cluster-name=targettracking --wsrep-node-name={node.Name} " +

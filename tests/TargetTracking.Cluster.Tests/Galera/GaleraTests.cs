@@ -117,7 +117,13 @@ public sealed class GaleraTests(GaleraCluster cluster, ITestOutputHelper output)
         for (var node = 0; node < 3; node++)
         {
             var index = node;
-            await ClusterProcesses.WaitUntilAsync(async () => await cluster.StatusAsync(index, "wsrep_local_recv_queue") == "0", TimeSpan.FromSeconds(60), () => "node lags");
+            // An empty receive queue is not enough: the last write sets may still be applying. Every node has committed the
+            // cluster's last write set once its wsrep_last_committed is the first node's (the writers have stopped).
+            await ClusterProcesses.WaitUntilAsync(
+                async () => await cluster.StatusAsync(index, "wsrep_local_recv_queue") == "0"
+                    && await cluster.StatusAsync(index, "wsrep_last_committed") == await cluster.StatusAsync(0, "wsrep_last_committed"),
+                TimeSpan.FromSeconds(60),
+                () => "node lags");
             var reader = TestTracker.For(_stores[node]);
             histories.Add(await load.AssertHistoryAsync(reader));
             var integrity = await new TargetHealth(reader).CheckIntegrityAsync();
