@@ -238,9 +238,15 @@ internal sealed partial class TargetWriter
                         return (command, error);
                     }
 
-                    return _pipeline.TryNormalize(change.Status, out var status)
-                        ? (change with { Status = status }, null)
-                        : (command, new UnknownStatusError(change.Status!, _pipeline.Statuses));
+                    if (!_pipeline.TryNormalize(change.Status, out var status))
+                    {
+                        return (command, new UnknownStatusError(change.Status!, _pipeline.Statuses));
+                    }
+
+                    // The reason depends on the status asked for only, so it is refused before any row is read.
+                    return _pipeline.CheckReason(status, change.Reason, out var reason) is { } refused
+                        ? (command, refused)
+                        : (change with { Status = status, Reason = reason }, null);
                 }
 
             case DeleteCommand delete:
@@ -411,7 +417,9 @@ internal sealed partial class TargetWriter
     internal GuardedStatusChange? ToGuarded(ChangeStatusCommand change, AuditContext audit, string? operationId, DateTimeOffset now)
     {
         // A status that requires fields is checked against the row, which only the locked decision reads.
-        if (change.ExpectedVersion is not { } expected || _pipeline.MovesInto(change.Status) is not { Count: > 0 } from || _pipeline.RequiresFields(change.Status))
+        // So is a move with a lost reason: the one-statement change writes no reason (nor note).
+        if (change.ExpectedVersion is not { } expected || _pipeline.MovesInto(change.Status) is not { Count: > 0 } from || _pipeline.RequiresFields(change.Status)
+            || change.Reason is not null)
         {
             return null;
         }
@@ -604,7 +612,12 @@ internal sealed partial class TargetWriter
                     else
                     {
                         var next = current with { Status = change.Status, Version = current.Version + 1, UpdatedAt = now, StatusChangedAt = now };
-                        Record(next.Id, next, HistoryAction.StatusChanged, current.Status, next.Status, next.Version);
+                        Record(next.Id, next, HistoryAction.StatusChanged, current.Status, next.Status, next.Version, change.Reason?.Note);
+                        if (change.Reason is { } reason)
+                        {
+                            history[^1] = history[^1] with { Reason = reason.Code };
+                        }
+
                         outcomes[i] = Done(BulkItemState.Applied, next);
                     }
 

@@ -7,7 +7,10 @@ internal sealed record CreateCommand(TargetId Id, NewTarget Target) : WriteComma
 
 internal sealed record UpdateCommand(TargetId Id, long ExpectedVersion, TargetUpdate Update) : WriteCommand(Id);
 
-/// <summary>A status change; <see langword="null"/> <paramref name="ExpectedVersion"/> (tracked operations only) moves whatever version is current.</summary>
-internal sealed record ChangeStatusCommand(TargetId Id, long? ExpectedVersion, string? Status) : WriteCommand(Id);
+/// <summary>
+/// A status change; <see langword="null"/> <paramref name="ExpectedVersion"/> (tracked operations only) moves whatever version is
+/// current. <paramref name="Reason"/> is the lost reason of a move into a closed-lost status.
+/// </summary>
+internal sealed record ChangeStatusCommand(TargetId Id, long? ExpectedVersion, string? Status, LostReason? Reason = null) : WriteCommand(Id);
 
 internal sealed record DeleteCommand(TargetId Id, long ExpectedVersion) : WriteCommand(Id);

@@ -69,7 +69,7 @@ public sealed partial class TargetOperations
     /// <param name="request">What to start.</param>
     /// <param name="audit">Who starts it; copied into every history entry the operation writes.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
-    /// <returns>The operation, or <see cref="InvalidInputError"/> or <see cref="UnknownStatusError"/>.</returns>
+    /// <returns>The operation, or <see cref="InvalidInputError"/>, <see cref="UnknownStatusError"/> or <see cref="LostReasonError"/>.</returns>
     public async Task<Result<BulkOperation>> StartAsync(StartOperationRequest request, AuditContext? audit = null, CancellationToken cancellationToken = default)
     {
         Guard.Against.Null(request);
@@ -101,6 +101,11 @@ public sealed partial class TargetOperations
             return new UnknownStatusError(request.Status!, _tracker.Pipeline.Statuses);
         }
 
+        if (_tracker.Pipeline.CheckReason(status, request.Reason, out var reason) is { } refused)
+        {
+            return refused;
+        }
+
         var selection = request.Selection.Filter is { } filter
             ? OperationSelection.Where(await _tracker.NormalizeFilterAsync(filter, cancellationToken).ConfigureAwait(false))
             : request.Selection;
@@ -111,6 +116,7 @@ public sealed partial class TargetOperations
             Id = request.OperationId,
             Status = OperationStatus.Pending,
             TargetStatus = status,
+            Reason = reason,
             Selection = request.Selection.ToString(),
             Total = 0,
             BatchSize = batchSize,
@@ -293,7 +299,7 @@ public sealed partial class TargetOperations
                     UserAgent = operation.UserAgent,
                     CorrelationId = operation.Id,
                 };
-                var commands = ids.Select(id => (WriteCommand)new ChangeStatusCommand(id, null, operation.TargetStatus)).ToList();
+                var commands = ids.Select(id => (WriteCommand)new ChangeStatusCommand(id, null, operation.TargetStatus, operation.Reason)).ToList();
                 var (outcomes, changes, removedLinks) = await _tracker.Writer.DecideAsync(session, commands, audit, operation.Id, ct).ConfigureAwait(false);
                 var failed = outcomes.Where(o => o.Error is not null).Select(o => new OperationItemFailure(operation.Id, o.TargetId, o.Error!.Code, o.Error.Message, now)).ToList();
                 operation = operation with

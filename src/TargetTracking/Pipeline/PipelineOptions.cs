@@ -67,6 +67,14 @@ public sealed class PipelineOptions
     /// <value>The default value is empty: no status requires a field.</value>
     public IDictionary<string, IList<TargetField>> RequiredFields { get; } = new Dictionary<string, IList<TargetField>>(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Gets the reason codes a move into a closed-lost status (<see cref="StatusOutcome.Lost"/>) must give, one of them, as
+    /// <see cref="LostReason.Code"/> (matched ignoring case, stored as configured in the entry's <see cref="HistoryEntry.Reason"/>).
+    /// When the list is empty, no move needs a reason and none may be given.
+    /// </summary>
+    /// <value>The default value is empty: moves into a closed-lost status need no reason.</value>
+    public IList<string> LostReasons { get; } = [];
+
     /// <summary>Requires fields of a target entering a status (<see cref="RequiredFields"/>).</summary>
     /// <param name="status">A configured status.</param>
     /// <param name="fields">The fields it requires.</param>
@@ -188,6 +196,7 @@ public sealed class PipelineOptions
         }
 
         ValidateMetadata(known, problems);
+        ValidateLostReasons(problems);
         foreach (var (status, fields) in RequiredFields)
         {
             if (IsNotSet(status) || !known.Contains(status))
@@ -202,6 +211,23 @@ public sealed class PipelineOptions
         }
 
         return problems;
+    }
+
+    private void ValidateLostReasons(List<string> problems)
+    {
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < LostReasons.Count; i++)
+        {
+            var reason = LostReasons[i];
+            if (string.IsNullOrWhiteSpace(reason) || reason.Trim() != reason || reason.Length > LostReason.MaxCodeLength || !TargetRules.IsStorable(reason))
+            {
+                problems.Add($"Pipeline:LostReasons[{i}] '{reason}' must be 1 to {LostReason.MaxCodeLength} characters without leading or trailing white space.");
+            }
+            else if (!seen.Add(reason))
+            {
+                problems.Add($"Pipeline:LostReasons[{i}] '{reason}' is listed twice (ignoring case).");
+            }
+        }
     }
 
     private void ValidateMetadata(HashSet<string> known, List<string> problems)
