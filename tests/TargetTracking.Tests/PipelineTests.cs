@@ -136,6 +136,23 @@ public sealed class PipelineTests
     }
 
     [Fact]
+    public void LostReasons_AreEmptyByDefault_AndValidatedByName()
+    {
+        Assert.Empty(new PipelineOptions().LostReasons);
+        Assert.Empty(Default.LostReasons);
+        var options = new PipelineOptions { LostReasons = { "Price", " Timing", "price", "", new string('x', LostReason.MaxCodeLength + 1), "Competitor" } };
+        Assert.Equal(
+            [
+                "Pipeline:LostReasons[1] ' Timing' must be 1 to 64 characters without leading or trailing white space.",
+                "Pipeline:LostReasons[2] 'price' is listed twice (ignoring case).",
+                "Pipeline:LostReasons[3] '' must be 1 to 64 characters without leading or trailing white space.",
+                $"Pipeline:LostReasons[4] '{new string('x', 65)}' must be 1 to 64 characters without leading or trailing white space.",
+            ],
+            options.Validate());
+        Assert.Equal(["Price", "Competitor"], new StatusStateMachine(new PipelineOptions { LostReasons = { "Price", "Competitor" } }).LostReasons);
+    }
+
+    [Fact]
     public async Task Metadata_ThatIsInvalid_StopsTheHostAtStart_NamingTheSetting()
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
