@@ -89,6 +89,21 @@ public sealed record LostReasonError(string? Status, string? Given, IReadOnlyLis
             : $"'{Given}' is not a lost reason; a move into {Status} needs one of: {string.Join(", ", Reasons)}.";
 }
 
+/// <summary>A host's guard (<see cref="ITransitionGuard"/>) refused the move, or the guards did not decide within their budget. Nothing was written.</summary>
+/// <param name="Id">The target.</param>
+/// <param name="From">The status the guard saw (<see langword="null"/>: Not Set).</param>
+/// <param name="To">The status asked for (<see langword="null"/>: Not Set).</param>
+/// <param name="Guard">The guard's type name, or <c>GuardBudget</c> when the budget ran out first.</param>
+/// <param name="Reason">The guard's reason.</param>
+public sealed record GuardRefusedError(TargetId Id, string? From, string? To, string Guard, string Reason) : TargetError
+{
+    /// <inheritdoc />
+    public override string Code => "guard_refused";
+
+    /// <inheritdoc />
+    public override string Message => $"Moving target {Id} from {StatusStateMachine.Display(From)} to {StatusStateMachine.Display(To)} was refused by {Guard}: {Reason}";
+}
+
 /// <summary>The pipeline does not allow this move.</summary>
 /// <param name="Id">The target.</param>
 /// <param name="From">The current status (<see langword="null"/>: Not Set).</param>

@@ -75,6 +75,21 @@ public sealed class PipelineOptions
     /// <value>The default value is empty: moves into a closed-lost status need no reason.</value>
     public IList<string> LostReasons { get; } = [];
 
+    /// <summary>
+    /// Gets the host's guards (<see cref="ITransitionGuard"/>), asked in order about every status change before it is written;
+    /// the first refusal wins. Services registered as <see cref="ITransitionGuard"/> are added after these.
+    /// </summary>
+    /// <value>The default value is empty: no guard, and no cost.</value>
+    public IList<ITransitionGuard> Guards { get; } = [];
+
+    /// <summary>
+    /// Gets or sets how long the guards of one call (a single change, a bulk unit of work, a tracked operation's batch) may take
+    /// together. When it runs out, the move being asked about and every later one of the call are refused with
+    /// <see cref="GuardRefusedError"/> naming <c>GuardBudget</c>; the caller's own cancellation throws as ever.
+    /// </summary>
+    /// <value>The default value is 5 seconds.</value>
+    public TimeSpan GuardBudget { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Requires fields of a target entering a status (<see cref="RequiredFields"/>).</summary>
     /// <param name="status">A configured status.</param>
     /// <param name="fields">The fields it requires.</param>
@@ -197,6 +212,15 @@ public sealed class PipelineOptions
 
         ValidateMetadata(known, problems);
         ValidateLostReasons(problems);
+        if (GuardBudget <= TimeSpan.Zero || GuardBudget > TimeSpan.FromMinutes(5))
+        {
+            problems.Add($"Pipeline:GuardBudget must be more than 0 and at most 5 minutes; it is {GuardBudget}.");
+        }
+
+        if (Guards.Any(g => g is null))
+        {
+            problems.Add("Pipeline:Guards holds a null guard.");
+        }
         foreach (var (status, fields) in RequiredFields)
         {
             if (IsNotSet(status) || !known.Contains(status))
