@@ -96,10 +96,64 @@ public sealed class PipelineDocsSamples
         Assert.Equal(("Competitor", "Acme took Globex's offer"), (entry.Reason, entry.Note));
     }
 
+    #region sample_pipeline_guard_type
+    /// <summary>No deal moves to Closed while the customer's credit check fails (a call to another system).</summary>
+    public sealed class CreditGuard(ICreditService credit) : ITransitionGuard
+    {
+        public async ValueTask<GuardVerdict> CheckAsync(GuardedMove move, CancellationToken cancellationToken) =>
+            move.To == "Closed" && !await credit.IsApprovedAsync(move.Target.Name, cancellationToken)
+                ? GuardVerdict.Refuse("the credit check failed")
+                : GuardVerdict.Allow;
+    }
+    #endregion
+
+    /// <summary>The other system of the sample.</summary>
+    public interface ICreditService
+    {
+        /// <summary>Answers whether a customer's credit is approved.</summary>
+        Task<bool> IsApprovedAsync(string customer, CancellationToken cancellationToken);
+    }
+
+    private sealed class Credit : ICreditService
+    {
+        public Task<bool> IsApprovedAsync(string customer, CancellationToken cancellationToken) => Task.FromResult(!customer.Contains("Acme", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Guards()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<ICreditService, Credit>();
+
+        #region sample_pipeline_guards
+        services.AddSingleton<ITransitionGuard, CreditGuard>();       // or options.Pipeline.Guards.Add(...)
+        services.AddTargetTracking(options => options.Pipeline.GuardBudget = TimeSpan.FromSeconds(2)).UseInMemory();
+        #endregion
+
+        await using var provider = services.BuildServiceProvider();
+        var tracker = provider.GetRequiredService<TargetTracker>();
+        var deal = (await tracker.CreateAsync(new NewTarget("Valves for Acme", Status: "Hot"))).Value!;
+
+        #region sample_pipeline_guard_refusal
+        var result = await tracker.ChangeStatusAsync(deal.Id, deal.Version, "Closed");
+        if (result.Error is GuardRefusedError refused)
+        {
+            Console.WriteLine($"{refused.Guard}: {refused.Reason}");   // CreditGuard: the credit check failed
+        }
+        #endregion
+
+        Assert.Equal((nameof(CreditGuard), "the credit check failed"), (((GuardRefusedError)result.Error!).Guard, ((GuardRefusedError)result.Error!).Reason));
+        var other = (await tracker.CreateAsync(new NewTarget("Pumps for Globex", Status: "Hot"))).Value!;
+        Assert.True((await tracker.ChangeStatusAsync(other.Id, other.Version, "Closed")).IsSuccess);
+    }
+
     [Theory]
     [InlineData("sample_pipeline_options")]
     [InlineData("sample_pipeline_amount_and_owner")]
     [InlineData("sample_pipeline_lost_reasons")]
     [InlineData("sample_pipeline_lose")]
+    [InlineData("sample_pipeline_guard_type")]
+    [InlineData("sample_pipeline_guards")]
+    [InlineData("sample_pipeline_guard_refusal")]
     public void TheDocsShowTheSamplesVerbatim(string region) => DocSync.AssertShown("PipelineDocsSamples.cs.txt", "pipeline.md", region);
 }

@@ -153,6 +153,34 @@ public sealed class PipelineTests
     }
 
     [Fact]
+    public void GuardBudget_DefaultsToFiveSeconds_AndMustBePositiveAndAtMostFiveMinutes()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(5), new PipelineOptions().GuardBudget);
+        Assert.Contains("Pipeline:GuardBudget must be more than 0 and at most 5 minutes; it is 00:00:00.", new PipelineOptions { GuardBudget = TimeSpan.Zero }.Validate());
+        Assert.Contains("Pipeline:GuardBudget must be more than 0 and at most 5 minutes; it is 00:05:01.", new PipelineOptions { GuardBudget = TimeSpan.FromSeconds(301) }.Validate());
+        Assert.Empty(new PipelineOptions { GuardBudget = TimeSpan.FromMinutes(5) }.Validate());
+    }
+
+    private sealed class AllowAll : ITransitionGuard
+    {
+        public ValueTask<GuardVerdict> CheckAsync(GuardedMove move, CancellationToken cancellationToken) => ValueTask.FromResult(GuardVerdict.Allow);
+    }
+
+    [Fact]
+    public void Guards_RegisteredAsServices_JoinTheOptions_OnceEach()
+    {
+        var services = new ServiceCollection();
+        var inOptions = new AllowAll();
+        var asService = new AllowAll();
+        services.AddSingleton<ITransitionGuard>(asService);
+        services.AddTargetTracking(o => o.Pipeline.Guards.Add(inOptions)).UseInMemory();
+        services.AddTargetTracking();
+        using var provider = services.BuildServiceProvider();
+        var options = provider.GetRequiredService<IOptions<TargetTrackingOptions>>().Value;
+        Assert.Equal([inOptions, asService], options.Pipeline.Guards);
+    }
+
+    [Fact]
     public async Task Metadata_ThatIsInvalid_StopsTheHostAtStart_NamingTheSetting()
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();

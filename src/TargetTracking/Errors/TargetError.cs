@@ -83,7 +83,9 @@ public sealed record LostReasonError(string? Status, string? Given, IReadOnlyLis
 
     /// <inheritdoc />
     public override string Message => !Required
-        ? $"A move into {StatusStateMachine.Display(Status)} takes no lost reason (only a move into a closed-lost status does); '{Given}' was given."
+        ? Reasons.Count == 0
+            ? $"No lost reasons are configured (Pipeline:LostReasons), so a move takes none; '{Given}' was given."
+            : $"A move into {StatusStateMachine.Display(Status)} takes no lost reason (only a move into a closed-lost status does); '{Given}' was given."
         : Given is null
             ? $"A move into {Status} needs a lost reason, one of: {string.Join(", ", Reasons)}."
             : $"'{Given}' is not a lost reason; a move into {Status} needs one of: {string.Join(", ", Reasons)}.";
