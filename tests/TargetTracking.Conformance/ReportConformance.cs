@@ -441,6 +441,48 @@ public abstract class ReportConformance<TFixture>(TFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task TimedMoves_MoveEachStayOnce_AcrossTwoHostsAndARestart_AsTheSystemActor()
+    {
+        Action<TargetTrackingOptions> configure = o => o.Pipeline.MoveAfter("hot", TimeSpan.FromDays(30), "cold");
+        var (repository, tracker, _) = await NewAsync(configure);
+        var stale = await CreateAsync(tracker, 0, "Stale", "Hot");
+        var touched = await CreateAsync(tracker, 0, "Touched", "Hot");
+        await CreateAsync(tracker, 0, "Active", "Active");
+        touched = await MoveAsync(tracker, touched, 10, "Active");
+        touched = await MoveAsync(tracker, touched, 11, "Hot");
+
+        // Two hosts over one store, each with its monitor; a restart is a new monitor.
+        var options = new TargetTrackingOptions { RetryBaseDelay = TimeSpan.Zero };
+        configure(options);
+        var otherHost = new TargetTracker(repository, options, Clock);
+        StagnationMonitor Monitor(TargetTracker host) => new(host, new RecordingNotifier(), new StagnationMonitorOptions(), Clock);
+
+        At(29.9);
+        await Monitor(tracker).CheckOnceAsync();
+        Assert.Equal("Hot", (await tracker.GetAsync(stale.Id)).Value!.Status);
+
+        At(31);
+        await Task.WhenAll(Monitor(tracker).CheckOnceAsync(), Monitor(otherHost).CheckOnceAsync());
+        await Monitor(otherHost).CheckOnceAsync();
+        var moved = (await tracker.GetHistoryAsync(stale.Id))[0];
+        Assert.Equal((HistoryAction.StatusChanged, "Hot", "Cold", 2L, "system:timed-moves", "Timed moves", Day(31)),
+            (moved.Action, moved.OldStatus, moved.NewStatus, moved.Version, moved.ActorId, moved.ActorName, moved.OccurredAt));
+        Assert.Equal(("Hot", 3L), ((await tracker.GetAsync(touched.Id)).Value!.Status, (await tracker.GetAsync(touched.Id)).Value!.Version));
+
+        // The touched target's stay began on day 11; the stale one's new stay in Hot is moved again, once.
+        At(41.5);
+        await Task.WhenAll(Monitor(tracker).CheckOnceAsync(), Monitor(otherHost).CheckOnceAsync());
+        var back = await MoveAsync(tracker, (await tracker.GetAsync(stale.Id)).Value!, 42, "Hot");
+        At(80);
+        await Task.WhenAll(Monitor(tracker).CheckOnceAsync(), Monitor(otherHost).CheckOnceAsync(), Monitor(tracker).CheckOnceAsync());
+        var stays = await tracker.GetHistoryAsync(stale.Id);
+        Assert.Equal(2, stays.Count(e => e.ActorId == "system:timed-moves"));
+        Assert.Equal(back.Version + 1, stays[0].Version);
+        Assert.Equal(1, (await tracker.GetHistoryAsync(touched.Id)).Count(e => e.ActorId == "system:timed-moves"));
+        Assert.Equal("Active", (await tracker.QueryAsync(new TargetQuery { Statuses = ["Active"] })).Items.Single().Name);
+    }
+
+    [Fact]
     public async Task StagnationMonitor_NotifiesOncePerStay_AcrossRestarts_AndAgainAfterAMove()
     {
         var (_, tracker, _) = await NewAsync();

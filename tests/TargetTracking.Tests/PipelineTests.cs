@@ -161,6 +161,29 @@ public sealed class PipelineTests
         Assert.Empty(new PipelineOptions { GuardBudget = TimeSpan.FromMinutes(5) }.Validate());
     }
 
+    [Fact]
+    public void TimedMoves_AreEmptyByDefault_AndValidatedByName()
+    {
+        Assert.Empty(new PipelineOptions().TimedMoves);
+        Assert.Equal("system:timed-moves", new PipelineOptions().TimedMoveActor.ActorId);
+        var options = new PipelineOptions()
+            .MoveAfter("Hot", TimeSpan.FromDays(30), "Cold")
+            .MoveAfter("Tepid", TimeSpan.FromDays(1), "Cold")
+            .MoveAfter("Closed", TimeSpan.FromDays(1), "Cold")
+            .MoveAfter("Active", TimeSpan.Zero, "Cold")
+            .MoveAfter("hot", TimeSpan.FromDays(9), "Active");
+        Assert.Equal(
+            [
+                "Pipeline:TimedMoves[1] must move from a configured status to a configured status.",
+                "Pipeline:TimedMoves[2] moves Closed to Cold, which Pipeline:Transitions does not allow.",
+                "Pipeline:TimedMoves[3]:After must be positive; it is 00:00:00.",
+                "Pipeline:TimedMoves[4] is a second timed move out of hot.",
+            ],
+            options.Validate());
+        var machine = new StatusStateMachine(new PipelineOptions().MoveAfter("hot", TimeSpan.FromDays(30), "COLD"));
+        Assert.Equal([new TimedMove("Hot", TimeSpan.FromDays(30), "Cold")], machine.TimedMoves);
+    }
+
     private sealed class AllowAll : ITransitionGuard
     {
         public ValueTask<GuardVerdict> CheckAsync(GuardedMove move, CancellationToken cancellationToken) => ValueTask.FromResult(GuardVerdict.Allow);

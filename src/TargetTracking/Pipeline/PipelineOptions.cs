@@ -90,6 +90,31 @@ public sealed class PipelineOptions
     /// <value>The default value is 5 seconds.</value>
     public TimeSpan GuardBudget { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Gets the timed moves ("Hot → Cold after 30 days in Hot"), at most one per status moved from. The stagnation monitor
+    /// (<see cref="StagnationMonitor"/>) makes them, as <see cref="TimedMoveActor"/>, each guarded by the version it read.
+    /// </summary>
+    /// <value>The default value is empty.</value>
+    public IList<TimedMove> TimedMoves { get; } = [];
+
+    /// <summary>Gets or sets who the history names as the maker of timed moves.</summary>
+    /// <value>The default value is actor id <c>system:timed-moves</c>, name <c>Timed moves</c>.</value>
+    public AuditContext TimedMoveActor { get; set; } = new() { ActorId = "system:timed-moves", ActorName = "Timed moves" };
+
+    /// <summary>Adds a timed move (<see cref="TimedMoves"/>).</summary>
+    /// <param name="from">The status a target stays in.</param>
+    /// <param name="after">How long its stay lasts before the move.</param>
+    /// <param name="to">The status it then moves to (the move must be allowed).</param>
+    /// <param name="reason">The lost reason, when <paramref name="to"/> is closed-lost and <see cref="LostReasons"/> are configured.</param>
+    /// <returns>These options, for chaining.</returns>
+    public PipelineOptions MoveAfter(string from, TimeSpan after, string to, LostReason? reason = null)
+    {
+        Guard.Against.NullOrWhiteSpace(from);
+        Guard.Against.NullOrWhiteSpace(to);
+        TimedMoves.Add(new TimedMove(from, after, to) { Reason = reason });
+        return this;
+    }
+
     /// <summary>Requires fields of a target entering a status (<see cref="RequiredFields"/>).</summary>
     /// <param name="status">A configured status.</param>
     /// <param name="fields">The fields it requires.</param>
@@ -221,6 +246,8 @@ public sealed class PipelineOptions
         {
             problems.Add("Pipeline:Guards holds a null guard.");
         }
+
+        ValidateTimedMoves(known, problems);
         foreach (var (status, fields) in RequiredFields)
         {
             if (IsNotSet(status) || !known.Contains(status))
@@ -235,6 +262,32 @@ public sealed class PipelineOptions
         }
 
         return problems;
+    }
+
+    private void ValidateTimedMoves(HashSet<string> known, List<string> problems)
+    {
+        var from = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < TimedMoves.Count; i++)
+        {
+            var move = TimedMoves[i];
+            var name = $"Pipeline:TimedMoves[{i}]";
+            if (move is null || !known.Contains(move.From ?? string.Empty) || !known.Contains(move.To ?? string.Empty))
+            {
+                problems.Add($"{name} must move from a configured status to a configured status.");
+            }
+            else if (!Transitions.TryGetValue(move.From!, out var next) || !(next ?? []).Contains(move.To, StringComparer.OrdinalIgnoreCase))
+            {
+                problems.Add($"{name} moves {move.From} to {move.To}, which Pipeline:Transitions does not allow.");
+            }
+            else if (move.After <= TimeSpan.Zero)
+            {
+                problems.Add($"{name}:After must be positive; it is {move.After}.");
+            }
+            else if (!from.Add(move.From!))
+            {
+                problems.Add($"{name} is a second timed move out of {move.From}.");
+            }
+        }
     }
 
     private void ValidateLostReasons(List<string> problems)

@@ -85,11 +85,19 @@ public sealed class StatusStateMachine
 
         // Only statuses that require something are kept: a move into any other one checks nothing and allocates nothing.
         LostReasons = Array.AsReadOnly([.. options.LostReasons]);
+        TimedMoves = Array.AsReadOnly([.. options.TimedMoves.Select(m => m with { From = _canonical[m.From], To = _canonical[m.To] })]);
+        TimedMoveActor = options.TimedMoveActor;
         _lostReasons = LostReasons.ToFrozenDictionary(r => r, r => r, Comparer);
         _required = options.RequiredFields
             .Where(p => p.Value is { Count: > 0 })
             .ToFrozenDictionary(p => _canonical[p.Key], p => Array.AsReadOnly([.. p.Value.Distinct()]), Comparer);
     }
+
+    /// <summary>Gets the timed moves, statuses in their configured spelling (<see cref="PipelineOptions.TimedMoves"/>); a read-only list.</summary>
+    public IReadOnlyList<TimedMove> TimedMoves { get; }
+
+    /// <summary>Gets who the history names as the maker of timed moves (<see cref="PipelineOptions.TimedMoveActor"/>).</summary>
+    internal AuditContext TimedMoveActor { get; }
 
     /// <summary>Gets the reason codes a move into a closed-lost status must give, as configured (<see cref="PipelineOptions.LostReasons"/>); a read-only list.</summary>
     public IReadOnlyList<string> LostReasons { get; }
