@@ -147,6 +147,24 @@ public sealed class PipelineDocsSamples
         Assert.True((await tracker.ChangeStatusAsync(other.Id, other.Version, "Closed")).IsSuccess);
     }
 
+    [Fact]
+    public void TimedMoves()
+    {
+        var services = new ServiceCollection();
+
+        #region sample_pipeline_timed_moves
+        services.AddTargetTracking(options =>
+        {
+            options.Pipeline.MoveAfter("Hot", TimeSpan.FromDays(30), "Cold");   // Hot → Cold after 30 days in Hot
+            options.Pipeline.TimedMoveActor = new AuditContext { ActorId = "system:pipeline", ActorName = "Pipeline rules" };
+        }).UseInMemory();
+        #endregion
+
+        using var provider = services.BuildServiceProvider();
+        var tracker = provider.GetRequiredService<TargetTracker>();
+        Assert.Equal([new TimedMove("Hot", TimeSpan.FromDays(30), "Cold")], tracker.Pipeline.TimedMoves);
+    }
+
     [Theory]
     [InlineData("sample_pipeline_options")]
     [InlineData("sample_pipeline_amount_and_owner")]
@@ -155,5 +173,6 @@ public sealed class PipelineDocsSamples
     [InlineData("sample_pipeline_guard_type")]
     [InlineData("sample_pipeline_guards")]
     [InlineData("sample_pipeline_guard_refusal")]
+    [InlineData("sample_pipeline_timed_moves")]
     public void TheDocsShowTheSamplesVerbatim(string region) => DocSync.AssertShown("PipelineDocsSamples.cs.txt", "pipeline.md", region);
 }

@@ -11,7 +11,8 @@ namespace TargetTracking;
 /// (<see cref="IStagnationClaims"/>), so restarts and several host instances never notify a stay twice. Each notice
 /// logs event 4101 (<c>StagnantTargetNotified</c>) and adds one to the counter
 /// <c>targettracking.stagnation.notifications</c> (meter <c>TargetTracking</c>, tag <c>status</c>). A notifier that
-/// throws gives the claim back (event 4102), so the stay is offered again at the next check.
+/// throws gives the claim back (event 4102), so the stay is offered again at the next check. It also makes the pipeline's
+/// timed moves (<see cref="PipelineOptions.TimedMoves"/>), each guarded by the version it read.
 /// </summary>
 public sealed partial class StagnationMonitor : BackgroundService
 {
