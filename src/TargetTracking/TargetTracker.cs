@@ -216,8 +216,27 @@ public sealed class TargetTracker
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>The target after the move, or <see cref="NotFoundError"/>, <see cref="VersionConflictError"/>, <see cref="UnknownStatusError"/>, <see cref="TransitionNotAllowedError"/>.</returns>
     /// <exception cref="TargetStoreUnavailableException">The store kept failing with transient errors after every retry; it says what happened.</exception>
-    public async Task<Result<Target>> ChangeStatusAsync(TargetId id, long expectedVersion, string? status, AuditContext? audit = null, CancellationToken cancellationToken = default) =>
-        Single(await _writer.ExecuteAsync([new ChangeStatusCommand(id, expectedVersion, status)], BulkMode.AllOrNothing, ResolveAudit(audit), null, cancellationToken).ConfigureAwait(false));
+    public Task<Result<Target>> ChangeStatusAsync(TargetId id, long expectedVersion, string? status, AuditContext? audit = null, CancellationToken cancellationToken = default) =>
+        ChangeStatusAsync(id, expectedVersion, status, null, audit, cancellationToken);
+
+    /// <summary>
+    /// Moves a target to another status, giving why it was lost: a move into a closed-lost status needs a reason from
+    /// <see cref="PipelineOptions.LostReasons"/> when any is configured, and no other move takes one. The code is recorded in the
+    /// entry's <see cref="HistoryEntry.Reason"/>, the free text in its <see cref="HistoryEntry.Note"/>.
+    /// </summary>
+    /// <param name="id">The target.</param>
+    /// <param name="expectedVersion">The version read.</param>
+    /// <param name="status">The new status, matched ignoring case; Not Set is <see langword="null"/>, <see cref="PipelineOptions.NotSet"/> or "Not Set".</param>
+    /// <param name="reason">Why the target was lost; <see langword="null"/> for a move that needs no reason.</param>
+    /// <param name="audit">Who moves it.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>
+    /// The target after the move, or <see cref="LostReasonError"/> (nothing written), <see cref="NotFoundError"/>, <see cref="VersionConflictError"/>,
+    /// <see cref="UnknownStatusError"/>, <see cref="TransitionNotAllowedError"/>.
+    /// </returns>
+    /// <exception cref="TargetStoreUnavailableException">The store kept failing with transient errors after every retry; it says what happened.</exception>
+    public async Task<Result<Target>> ChangeStatusAsync(TargetId id, long expectedVersion, string? status, LostReason? reason, AuditContext? audit = null, CancellationToken cancellationToken = default) =>
+        Single(await _writer.ExecuteAsync([new ChangeStatusCommand(id, expectedVersion, status, reason)], BulkMode.AllOrNothing, ResolveAudit(audit), null, cancellationToken).ConfigureAwait(false));
 
     /// <summary>Deletes a target; its history is kept with a <see cref="HistoryAction.Deleted"/> entry, or purged under <see cref="DeletePolicy.PurgeHistory"/>.</summary>
     /// <param name="id">The target.</param>

@@ -19,16 +19,21 @@ public abstract class LedgerConformance<TFixture>(TFixture fixture) : IClassFixt
     private FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 6, 1, 9, 0, 0, TimeSpan.Zero));
 
     private async Task<TargetTracker> NewTrackerAsync() =>
-        new(await fixture.CreateRepositoryAsync(), new TargetTrackingOptions { RetryBaseDelay = TimeSpan.Zero, MaxRetryAttempts = 10 }, Clock);
+        new(await fixture.CreateRepositoryAsync(), new TargetTrackingOptions { RetryBaseDelay = TimeSpan.Zero, MaxRetryAttempts = 10, Pipeline = { LostReasons = { "Price" } } }, Clock);
 
     [Fact]
     public async Task Seal_ThenVerify_Holds_AndAnIndependentVerifierRecomputesEveryHash()
     {
         var tracker = await NewTrackerAsync();
         await LedgerSamples.WriteSomeAsync(tracker, Clock);
+
+        // A lost reason is in the leaf (the note, its free text, in the personal hash).
+        var lost = (await tracker.CreateAsync(new NewTarget("Lost one", Status: "Active"))).Value!;
+        Assert.True((await tracker.ChangeStatusAsync(lost.Id, lost.Version, "Passed", new LostReason("Price", "Too dear"))).IsSuccess);
         var ledger = new Ledger(tracker, LedgerSamples.Options(), Clock);
 
         var entries = (await new ChangeFeed(tracker).ReadAsync(limit: 1000)).Entries;
+        Assert.Contains(entries, e => e.Entry.Reason == "Price");
         Assert.Equal(entries.Count, await ledger.SealOnceAsync());
         Assert.Equal(0, await ledger.SealOnceAsync());
 
@@ -218,7 +223,7 @@ internal static class IndependentVerifier
             var micros = (e.OccurredAt.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
             var leaf = SHA256.HashData(Enc(
                 "tt-ledger-v1", tenant, Text(n), e.Id.ToString(), e.TargetId.Value.ToString(), e.Action.ToString(), e.OldStatus, e.NewStatus,
-                Text(e.Version), Text(micros), Text(feed.Token.Sequence), e.CorrelationId, e.OperationId, Amount(e.OldAmount), Amount(e.NewAmount), personal));
+                Text(e.Version), Text(micros), Text(feed.Token.Sequence), e.CorrelationId, e.OperationId, Amount(e.OldAmount), Amount(e.NewAmount), personal, e.Reason));
             hash = SHA256.HashData([.. hash, .. leaf]);
             Assert.True(personal == seal.PersonalHash && Convert.ToHexStringLower(hash) == seal.Hash && seal.Position == n, $"The chain breaks at position {n}.");
         }

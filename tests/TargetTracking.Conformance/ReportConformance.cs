@@ -20,10 +20,12 @@ public abstract class ReportConformance<TFixture>(TFixture fixture) : IClassFixt
 
     private static DateTimeOffset Day(double days) => T0.AddDays(days);
 
-    private async Task<(ITargetRepository Repository, TargetTracker Tracker, TargetReports Reports)> NewAsync()
+    private async Task<(ITargetRepository Repository, TargetTracker Tracker, TargetReports Reports)> NewAsync(Action<TargetTrackingOptions>? configure = null)
     {
         var repository = await fixture.CreateRepositoryBesideANeighbourAsync();
-        var tracker = new TargetTracker(repository, new TargetTrackingOptions { RetryBaseDelay = TimeSpan.Zero }, Clock);
+        var options = new TargetTrackingOptions { RetryBaseDelay = TimeSpan.Zero };
+        configure?.Invoke(options);
+        var tracker = new TargetTracker(repository, options, Clock);
         return (repository, tracker, new TargetReports(tracker));
     }
 
@@ -232,6 +234,58 @@ public abstract class ReportConformance<TFixture>(TFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task WinLossByReason_CountsEachTargetsLastOutcome_WithItsAmountThen_PerCurrency()
+    {
+        var (_, tracker, reports) = await NewAsync(o =>
+        {
+            o.Pipeline.LostReasons.Add("Price");
+            o.Pipeline.LostReasons.Add("Timing");
+        });
+        async Task<Target> Deal(string name, Money? amount) => (await tracker.CreateAsync(new NewTarget(name, null, ["EU"], "Active", amount), Alice)).Value!;
+        async Task<Target> Lose(Target t, double day, string reason)
+        {
+            At(day);
+            return (await tracker.ChangeStatusAsync(t.Id, t.Version, "Passed", new LostReason(reason), Alice)).Value!;
+        }
+
+        At(0);
+        var (a, b, c, d) = (await Deal("A", new Money(100.5m, "EUR")), await Deal("B", new Money(200m, "EUR")), await Deal("C", new Money(50m, "USD")), await Deal("D", new Money(1000m, "EUR")));
+        var (e, f, g, h) = (await Deal("E", null), await Deal("F", new Money(10m, "EUR")), await Deal("G", new Money(7m, "USD")), await Deal("H", new Money(1m, "EUR")));
+
+        // H was lost before the period.
+        await Lose(h, 0.5, "Price");
+        await Lose(a, 1, "Price");
+        await Lose(b, 1, "Price");
+        await Lose(c, 1, "Timing");
+        await Lose(e, 1, "Timing");
+        await MoveAsync(tracker, d, 1, "Closed");
+        f = await Lose(f, 1, "Price");
+
+        // G is lost, reopened and lost again for another reason: counted once, by its last loss.
+        g = await Lose(g, 1.1, "Price");
+        g = await MoveAsync(tracker, g, 1.2, "Cold");
+        await Lose(g, 1.4, "Timing");
+
+        // F's amount changes after it was lost: the report keeps the amount it was lost with.
+        At(1.5);
+        Assert.True((await tracker.UpdateAsync(f.Id, f.Version, TargetUpdate.From(f) with { Amount = new Money(99m, "EUR") }, Alice)).IsSuccess);
+
+        var report = await reports.GetPipelineReportAsync(new ReportPeriod(Day(0.9), Day(2)));
+        Assert.Equal((1L, 6L), (report.Won, report.Lost));
+        Assert.Equal(
+            [
+                (StatusOutcome.Won, "Closed", (string?)null, 1L, "1000 EUR"),
+                (StatusOutcome.Lost, "Passed", "Price", 3L, "310.5 EUR"),
+                (StatusOutcome.Lost, "Passed", "Timing", 3L, "57 USD"),
+            ],
+            report.Outcomes.Select(o => (o.Outcome, o.Status, o.Reason, o.Count, string.Join(", ", o.Amounts))));
+
+        var cohort = await reports.GetCohortReportAsync(new ReportPeriod(Day(0), Day(1)));
+        Assert.Equal(8, cohort.Outcomes.Sum(o => o.Count));
+        Assert.Equal("311.5 EUR", string.Join(", ", Assert.Single(cohort.Outcomes, o => o.Reason == "Price").Amounts));
+    }
+
+    [Fact]
     public async Task Reports_RejectAnEmptyPeriod_AndAStatusThePipelineDoesNotHave()
     {
         var (_, tracker, reports) = await NewAsync();
@@ -295,7 +349,7 @@ public abstract class ReportConformance<TFixture>(TFixture fixture) : IClassFixt
     [Property(MaxTest = 8)]
     public async Task Reports_OnRandomHistories_EqualTheModel(int seed)
     {
-        var (repository, tracker, reports) = await NewAsync();
+        var (repository, tracker, reports) = await NewAsync(o => o.Pipeline.LostReasons.Add("Price"));
         var store = Assert.IsAssignableFrom<IReportStore>(repository);
         var ids = await ReportScript.RunAsync(tracker, Clock, seed, 60);
         var now = Clock.GetUtcNow();
@@ -361,8 +415,13 @@ public abstract class ReportConformance<TFixture>(TFixture fixture) : IClassFixt
         Assert.Equal(expected.Open.OrderBy(s => s.Status ?? "~"), actual.Open.OrderBy(s => s.Status ?? "~"));
         Assert.Equal(expected.Funnel.OrderBy(f => f.Index), actual.Funnel.OrderBy(f => f.Index));
         Assert.Equal((expected.Won, expected.Lost), (actual.Won, actual.Lost));
+        Assert.Equal(Sorted(expected.Outcomes), Sorted(actual.Outcomes));
+        Assert.Equal(expected.Won + expected.Lost, actual.Outcomes.Sum(o => o.Count));
         Assert.All(actual.Funnel, f => Assert.Equal(f.Furthest, f.StillIn + f.DroppedOff));
     }
+
+    private static List<OutcomeFacts> Sorted(IEnumerable<OutcomeFacts> outcomes) =>
+        [.. outcomes.OrderBy(o => o.Status ?? "~", StringComparer.Ordinal).ThenBy(o => o.Reason ?? "~", StringComparer.Ordinal).ThenBy(o => o.Currency ?? "~", StringComparer.Ordinal)];
 
     private static List<StatusCount> Sorted(IEnumerable<StatusCount> counts) => [.. counts.OrderBy(c => c.Status ?? "~", StringComparer.Ordinal)];
 
@@ -379,6 +438,48 @@ public abstract class ReportConformance<TFixture>(TFixture fixture) : IClassFixt
         Assert.True(await claims.TryClaimAsync(claim with { StayStartedAt = Day(2) }));
         await claims.ReleaseAsync(claim);
         Assert.True(await claims.TryClaimAsync(claim));
+    }
+
+    [Fact]
+    public async Task TimedMoves_MoveEachStayOnce_AcrossTwoHostsAndARestart_AsTheSystemActor()
+    {
+        Action<TargetTrackingOptions> configure = o => o.Pipeline.MoveAfter("hot", TimeSpan.FromDays(30), "cold");
+        var (repository, tracker, _) = await NewAsync(configure);
+        var stale = await CreateAsync(tracker, 0, "Stale", "Hot");
+        var touched = await CreateAsync(tracker, 0, "Touched", "Hot");
+        await CreateAsync(tracker, 0, "Active", "Active");
+        touched = await MoveAsync(tracker, touched, 10, "Active");
+        touched = await MoveAsync(tracker, touched, 11, "Hot");
+
+        // Two hosts over one store, each with its monitor; a restart is a new monitor.
+        var options = new TargetTrackingOptions { RetryBaseDelay = TimeSpan.Zero };
+        configure(options);
+        var otherHost = new TargetTracker(repository, options, Clock);
+        StagnationMonitor Monitor(TargetTracker host) => new(host, new RecordingNotifier(), new StagnationMonitorOptions(), Clock);
+
+        At(29.9);
+        await Monitor(tracker).CheckOnceAsync();
+        Assert.Equal("Hot", (await tracker.GetAsync(stale.Id)).Value!.Status);
+
+        At(31);
+        await Task.WhenAll(Monitor(tracker).CheckOnceAsync(), Monitor(otherHost).CheckOnceAsync());
+        await Monitor(otherHost).CheckOnceAsync();
+        var moved = (await tracker.GetHistoryAsync(stale.Id))[0];
+        Assert.Equal((HistoryAction.StatusChanged, "Hot", "Cold", 2L, "system:timed-moves", "Timed moves", Day(31)),
+            (moved.Action, moved.OldStatus, moved.NewStatus, moved.Version, moved.ActorId, moved.ActorName, moved.OccurredAt));
+        Assert.Equal(("Hot", 3L), ((await tracker.GetAsync(touched.Id)).Value!.Status, (await tracker.GetAsync(touched.Id)).Value!.Version));
+
+        // The touched target's stay began on day 11; the stale one's new stay in Hot is moved again, once.
+        At(41.5);
+        await Task.WhenAll(Monitor(tracker).CheckOnceAsync(), Monitor(otherHost).CheckOnceAsync());
+        var back = await MoveAsync(tracker, (await tracker.GetAsync(stale.Id)).Value!, 42, "Hot");
+        At(80);
+        await Task.WhenAll(Monitor(tracker).CheckOnceAsync(), Monitor(otherHost).CheckOnceAsync(), Monitor(tracker).CheckOnceAsync());
+        var stays = await tracker.GetHistoryAsync(stale.Id);
+        Assert.Equal(2, stays.Count(e => e.ActorId == "system:timed-moves"));
+        Assert.Equal(back.Version + 1, stays[0].Version);
+        Assert.Equal(1, (await tracker.GetHistoryAsync(touched.Id)).Count(e => e.ActorId == "system:timed-moves"));
+        Assert.Equal("Active", (await tracker.QueryAsync(new TargetQuery { Statuses = ["Active"] })).Items.Single().Name);
     }
 
     [Fact]

@@ -20,6 +20,12 @@ internal static class ReportScript
         var ids = new List<TargetId>();
         var live = new List<TargetId>();
         string?[] initial = [null, "Cold", "Active", "Hot", "Passed"];
+
+        // A pipeline with lost reasons gets one for every move into a lost status (a create needs none).
+        LostReason? Why(string? to) =>
+            tracker.Pipeline.LostReasons.Count > 0 && to is not null && tracker.Pipeline.Lost.Contains(to)
+                ? new LostReason(tracker.Pipeline.LostReasons[random.Next(tracker.Pipeline.LostReasons.Count)])
+                : null;
         for (var step = 0; step < steps; step++)
         {
             clock.Advance(random.Next(4) switch { 0 => TimeSpan.Zero, 1 => TimeSpan.FromMinutes(random.Next(1, 600)), _ => TimeSpan.FromHours(random.Next(1, 24 * 6)) });
@@ -38,12 +44,15 @@ internal static class ReportScript
                 var next = tracker.Pipeline.NextStatuses(target.Status);
                 if (next.Count > 0)
                 {
-                    await tracker.ChangeStatusAsync(target.Id, target.Version, next[random.Next(next.Count)], Script);
+                    var to = next[random.Next(next.Count)];
+                    await tracker.ChangeStatusAsync(target.Id, target.Version, to, Why(to), Script);
                 }
             }
             else if (roll < 78)
             {
-                await tracker.UpdateAsync(target.Id, target.Version, TargetUpdate.From(target) with { Name = target.Name + "'" }, Script);
+                // Amounts in two currencies, or none: what win/loss by reason sums.
+                var amount = random.Next(3) switch { 0 => null, 1 => new Money(random.Next(1, 1_000_000) / 100m, "EUR"), _ => new Money(random.Next(1, 1000), "USD") };
+                await tracker.UpdateAsync(target.Id, target.Version, TargetUpdate.From(target) with { Name = target.Name + "'", Amount = amount }, Script);
             }
             else if (roll < 86)
             {
@@ -60,7 +69,8 @@ internal static class ReportScript
                     var next = tracker.Pipeline.NextStatuses(t.Status);
                     if (next.Count > 0)
                     {
-                        bulk.ChangeStatus(t.Id, t.Version, next[random.Next(next.Count)]);
+                        var to = next[random.Next(next.Count)];
+                        bulk.ChangeStatus(t.Id, t.Version, to, Why(to));
                     }
                 }
 
@@ -70,7 +80,8 @@ internal static class ReportScript
             {
                 var selected = live.OrderBy(_ => random.Next()).Take(4).ToList();
                 var opId = $"op-{seed}-{step}";
-                await operations.StartAsync(new StartOperationRequest(opId, random.Next(2) == 0 ? "Cold" : "Passed", OperationSelection.ForIds(selected)), Script);
+                var to = random.Next(2) == 0 ? "Cold" : "Passed";
+                await operations.StartAsync(new StartOperationRequest(opId, to, OperationSelection.ForIds(selected)) { Reason = Why(to) }, Script);
                 clock.Advance(TimeSpan.FromMinutes(1));
                 await operations.RunAsync(opId);
             }

@@ -136,6 +136,74 @@ public sealed class PipelineTests
     }
 
     [Fact]
+    public void LostReasons_AreEmptyByDefault_AndValidatedByName()
+    {
+        Assert.Empty(new PipelineOptions().LostReasons);
+        Assert.Empty(Default.LostReasons);
+        var options = new PipelineOptions { LostReasons = { "Price", " Timing", "price", "", new string('x', LostReason.MaxCodeLength + 1), "Competitor" } };
+        Assert.Equal(
+            [
+                "Pipeline:LostReasons[1] ' Timing' must be 1 to 64 characters without leading or trailing white space.",
+                "Pipeline:LostReasons[2] 'price' is listed twice (ignoring case).",
+                "Pipeline:LostReasons[3] '' must be 1 to 64 characters without leading or trailing white space.",
+                $"Pipeline:LostReasons[4] '{new string('x', 65)}' must be 1 to 64 characters without leading or trailing white space.",
+            ],
+            options.Validate());
+        Assert.Equal(["Price", "Competitor"], new StatusStateMachine(new PipelineOptions { LostReasons = { "Price", "Competitor" } }).LostReasons);
+    }
+
+    [Fact]
+    public void GuardBudget_DefaultsToFiveSeconds_AndMustBePositiveAndAtMostFiveMinutes()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(5), new PipelineOptions().GuardBudget);
+        Assert.Contains("Pipeline:GuardBudget must be more than 0 and at most 5 minutes; it is 00:00:00.", new PipelineOptions { GuardBudget = TimeSpan.Zero }.Validate());
+        Assert.Contains("Pipeline:GuardBudget must be more than 0 and at most 5 minutes; it is 00:05:01.", new PipelineOptions { GuardBudget = TimeSpan.FromSeconds(301) }.Validate());
+        Assert.Empty(new PipelineOptions { GuardBudget = TimeSpan.FromMinutes(5) }.Validate());
+    }
+
+    [Fact]
+    public void TimedMoves_AreEmptyByDefault_AndValidatedByName()
+    {
+        Assert.Empty(new PipelineOptions().TimedMoves);
+        Assert.Equal("system:timed-moves", new PipelineOptions().TimedMoveActor.ActorId);
+        var options = new PipelineOptions()
+            .MoveAfter("Hot", TimeSpan.FromDays(30), "Cold")
+            .MoveAfter("Tepid", TimeSpan.FromDays(1), "Cold")
+            .MoveAfter("Closed", TimeSpan.FromDays(1), "Cold")
+            .MoveAfter("Active", TimeSpan.Zero, "Cold")
+            .MoveAfter("hot", TimeSpan.FromDays(9), "Active");
+        Assert.Equal(
+            [
+                "Pipeline:TimedMoves[1] must move from a configured status to a configured status.",
+                "Pipeline:TimedMoves[2] moves Closed to Cold, which Pipeline:Transitions does not allow.",
+                "Pipeline:TimedMoves[3]:After must be positive; it is 00:00:00.",
+                "Pipeline:TimedMoves[4] is a second timed move out of hot.",
+            ],
+            options.Validate());
+        var machine = new StatusStateMachine(new PipelineOptions().MoveAfter("hot", TimeSpan.FromDays(30), "COLD"));
+        Assert.Equal([new TimedMove("Hot", TimeSpan.FromDays(30), "Cold")], machine.TimedMoves);
+    }
+
+    private sealed class AllowAll : ITransitionGuard
+    {
+        public ValueTask<GuardVerdict> CheckAsync(GuardedMove move, CancellationToken cancellationToken) => ValueTask.FromResult(GuardVerdict.Allow);
+    }
+
+    [Fact]
+    public void Guards_RegisteredAsServices_JoinTheOptions_OnceEach()
+    {
+        var services = new ServiceCollection();
+        var inOptions = new AllowAll();
+        var asService = new AllowAll();
+        services.AddSingleton<ITransitionGuard>(asService);
+        services.AddTargetTracking(o => o.Pipeline.Guards.Add(inOptions)).UseInMemory();
+        services.AddTargetTracking();
+        using var provider = services.BuildServiceProvider();
+        var options = provider.GetRequiredService<IOptions<TargetTrackingOptions>>().Value;
+        Assert.Equal([inOptions, asService], options.Pipeline.Guards);
+    }
+
+    [Fact]
     public async Task Metadata_ThatIsInvalid_StopsTheHostAtStart_NamingTheSetting()
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();

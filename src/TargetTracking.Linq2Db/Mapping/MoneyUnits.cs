@@ -17,6 +17,9 @@ internal static class MoneyUnits
     /// <summary>The greatest count at or below an amount filter bound.</summary>
     public static long AtMost(decimal bound) => (long)decimal.Floor(bound * PerUnit);
 
+    /// <summary>The amount a sum of stored counts stands for, without trailing zeros.</summary>
+    public static decimal Sum(decimal units) => units / PerUnit / 1.0000000000000000000000000000m;
+
     /// <summary>The amount a stored count and currency stand for, without trailing zeros (as the core keeps it).</summary>
     public static Money? ToMoney(long? units, string? currency) =>
         units is { } count && currency is not null ? new Money(count / PerUnit / 1.0000000000000000000000000000m, currency) : null;

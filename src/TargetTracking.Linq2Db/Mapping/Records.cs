@@ -155,6 +155,8 @@ internal sealed class HistoryRecord : ITenantRow
 
     public string? NewOwnerId { get; set; }
 
+    public string? Reason { get; set; }
+
     public static HistoryRecord From(HistoryEntry entry) => new()
     {
         Id = entry.Id,
@@ -177,6 +179,7 @@ internal sealed class HistoryRecord : ITenantRow
         NewCurrency = entry.NewAmount?.Currency,
         OldOwnerId = entry.OldOwnerId,
         NewOwnerId = entry.NewOwnerId,
+        Reason = entry.Reason,
     };
 
     public HistoryEntry ToEntry() => new()
@@ -199,6 +202,7 @@ internal sealed class HistoryRecord : ITenantRow
         NewAmount = MoneyUnits.ToMoney(NewAmountUnits, NewCurrency),
         OldOwnerId = OldOwnerId,
         NewOwnerId = NewOwnerId,
+        Reason = Reason,
     };
 }
 
@@ -254,6 +258,10 @@ internal sealed class OperationRecord : ITenantRow
 
     public string? UserAgent { get; set; }
 
+    public string? Reason { get; set; }
+
+    public string? ReasonNote { get; set; }
+
     public static OperationRecord From(BulkOperation o) => new()
     {
         Id = o.Id,
@@ -279,6 +287,8 @@ internal sealed class OperationRecord : ITenantRow
         ActorName = o.ActorName,
         ClientAddress = o.ClientAddress,
         UserAgent = o.UserAgent,
+        Reason = o.Reason?.Code,
+        ReasonNote = o.Reason?.Note,
     };
 
     public BulkOperation ToOperation() => new()
@@ -306,6 +316,7 @@ internal sealed class OperationRecord : ITenantRow
         ActorName = ActorName,
         ClientAddress = ClientAddress,
         UserAgent = UserAgent,
+        Reason = Reason is { } code ? new LostReason(code, ReasonNote) : null,
     };
 }
 

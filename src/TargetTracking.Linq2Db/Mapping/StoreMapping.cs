@@ -164,6 +164,7 @@ internal static class StoreMapping
         history.Property(h => h.NewCurrency).HasColumnName("new_currency").IsNullable(true);
         history.Property(h => h.OldOwnerId).HasColumnName("old_owner_id").IsNullable(true);
         history.Property(h => h.NewOwnerId).HasColumnName("new_owner_id").IsNullable(true);
+        history.Property(h => h.Reason).HasColumnName("reason").IsNullable(true);
 
         var operations = builder.Entity<OperationRecord>().HasTableName(Tables.Operations);
         operations.Property(o => o.TenantId).HasColumnName("tenant_id").IsPrimaryKey(0).IsNullable(false);
@@ -188,6 +189,8 @@ internal static class StoreMapping
         operations.Property(o => o.CancelRequested).HasColumnName("cancel_requested");
         operations.Property(o => o.ActorId).HasColumnName("actor_id").IsNullable(true);
         operations.Property(o => o.ActorName).HasColumnName("actor_name").IsNullable(true);
+        operations.Property(o => o.Reason).HasColumnName("reason").IsNullable(true);
+        operations.Property(o => o.ReasonNote).HasColumnName("reason_note").IsNullable(true);
         operations.Property(o => o.ClientAddress).HasColumnName("client_address").IsNullable(true);
         operations.Property(o => o.UserAgent).HasColumnName("user_agent").IsNullable(true);
 

@@ -79,10 +79,7 @@ internal static class ReportQueries
         var step = StepOf("st", query.Funnel, "f", parameters);
         var won = InSet("st", query.Won, "w", parameters);
         var lost = InSet("st", query.Lost, "l", parameters);
-        var cohortFilter = cohort
-            ? $" AND s.target_id IN (SELECT c.target_id FROM {history} c WHERE c.tenant_id = @tenant AND c.action = 'Created' AND c.occurred_at >= @cf AND c.occurred_at < @ct AND c.occurred_at < @cut"
-              + $" AND NOT EXISTS (SELECT 1 FROM {history} e WHERE e.tenant_id = c.tenant_id AND e.target_id = c.target_id AND e.action = 'Created' AND e.occurred_at < @cf))"
-            : string.Empty;
+        var cohortFilter = CohortFilter(cohort, history);
 
         // The scope keeps the stored columns, so the groups below are on columns the planner has statistics for; a stay
         // that ended at or after the cut was still open then (see AsOfCut).
@@ -135,8 +132,50 @@ internal static class ReportQueries
             Funnel = [.. funnel.Select(g => new FunnelFacts(g.Key, g.Sum(r => r.N), g.Sum(r => r.Still ?? 0), g.Sum(r => r.N - (r.Still ?? 0))))],
             Won = outcomes.Where(r => r.Won == 1).Sum(r => r.N),
             Lost = outcomes.Where(r => r.Won == 0).Sum(r => r.N),
+            Outcomes = await OutcomesAsync(db, dialect, query, parameters, cohortFilter, cancellationToken).ConfigureAwait(false),
         };
     }
+
+    /// <summary>
+    /// Win/loss by reason, in the report's snapshot: each target's last won or lost stay begun in the window (the same stays the
+    /// win rate counts), the reason of the entry that began it, and the target's amount then (its last Created or Updated entry
+    /// before that one, by version), grouped by status, reason and currency. Amounts are summed as stored ten-thousandths.
+    /// </summary>
+    private static async Task<IReadOnlyList<OutcomeFacts>> OutcomesAsync(
+        DataConnection db, Linq2DbDialect dialect, PipelineFactsQuery query, List<DataParameter> parameters, string cohortFilter, CancellationToken cancellationToken)
+    {
+        if (query.Won.Count + query.Lost.Count == 0)
+        {
+            return [];
+        }
+
+        var history = dialect.Sql.Qualify(Tables.History);
+        var closed = InSet("s.status", [.. query.Won, .. query.Lost], "o", parameters);
+        string Then(string column) =>
+            $"(SELECT a.{column} FROM {history} a WHERE a.tenant_id = @tenant AND a.target_id = o.tid AND a.action IN ('Created', 'Updated') AND a.version < o.ver ORDER BY a.version DESC LIMIT 1)";
+        var sql = $"""
+            WITH scope AS (
+                SELECT s.target_id AS tid, s.status AS st, s.version AS ver
+                FROM {dialect.Sql.Qualify(Tables.Stays)} s
+                WHERE s.tenant_id = @tenant AND s.entered_us < @cutus AND s.entered_us >= @ws AND s.entered_us < @we AND {closed}{cohortFilter}
+            ), last AS (
+                SELECT sc.tid, sc.st, sc.ver FROM scope sc WHERE sc.ver = (SELECT MAX(m.ver) FROM scope m WHERE m.tid = sc.tid)
+            ), outcome AS (
+                SELECT o.st, h.reason, {Then("new_currency")} AS currency, {Then("new_amount_units")} AS units
+                FROM last o
+                JOIN {history} h ON h.tenant_id = @tenant AND h.target_id = o.tid AND h.version = o.ver AND h.action <> 'Deleted'
+            )
+            SELECT st AS status, reason AS status2, currency, COUNT(*) AS n, SUM(units) AS total FROM outcome GROUP BY st, reason, currency
+            """;
+        var rows = await ReadAsync(db, sql, parameters, cancellationToken).ConfigureAwait(false);
+        return [.. rows.Select(r => new OutcomeFacts(r.Status, r.Status2, r.Currency, r.N, MoneyUnits.Sum(r.Total ?? 0)))];
+    }
+
+    /// <summary>The cohort's filter on the stays (alias <c>s</c>): targets first created in the cohort's period, before the cut.</summary>
+    private static string CohortFilter(bool cohort, string history) => cohort
+        ? $" AND s.target_id IN (SELECT c.target_id FROM {history} c WHERE c.tenant_id = @tenant AND c.action = 'Created' AND c.occurred_at >= @cf AND c.occurred_at < @ct AND c.occurred_at < @cut"
+          + $" AND NOT EXISTS (SELECT 1 FROM {history} e WHERE e.tenant_id = c.tenant_id AND e.target_id = c.target_id AND e.action = 'Created' AND e.occurred_at < @cf))"
+        : string.Empty;
 
     /// <summary>The statuses whose stays <paramref name="count"/> counts, with their sums; a status none counts is left out, as a <c>GROUP BY</c> leaves it.</summary>
     private static List<StatusCount> Positive(IEnumerable<IGrouping<string?, ReportRow>> groups, Func<ReportRow, long> count) =>
@@ -279,5 +318,8 @@ internal static class ReportQueries
 
         [Column("ver")]
         public long? Ver { get; set; }
+
+        [Column("currency")]
+        public string? Currency { get; set; }
     }
 }

@@ -201,7 +201,7 @@ internal sealed partial class Linq2DbWriteSession : IHierarchyWriteSession, IOpe
                     CurrentBatch = r.CurrentBatch, Cursor = r.Cursor, CreatedAt = r.CreatedAt, StartedAt = r.StartedAt,
                     LastUpdatedAt = r.LastUpdatedAt, CompletedAt = r.CompletedAt, Error = r.Error, RetryCount = r.RetryCount,
                     MaxRetries = r.MaxRetries, CancelRequested = r.CancelRequested, ActorId = r.ActorId, ActorName = r.ActorName,
-                    ClientAddress = r.ClientAddress, UserAgent = r.UserAgent,
+                    ClientAddress = r.ClientAddress, UserAgent = r.UserAgent, Reason = r.Reason, ReasonNote = r.ReasonNote,
                 },
                 null,
                 cancellationToken).ConfigureAwait(false);

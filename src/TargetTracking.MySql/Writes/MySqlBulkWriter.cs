@@ -26,12 +26,13 @@ internal sealed class MySqlBulkWriter(Linq2DbDialect dialect) : DialectWriter
     private const string InsertMarkets = "INSERT INTO target_markets (tenant_id, target_id, market_norm) VALUES";
 
     private const string InsertHistory =
-        "INSERT INTO target_history (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note) VALUES";
+        "INSERT INTO target_history (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note";
 
     // Entries with an amount or owner (creates and updates): the columns of migration 0014 too.
-    private const string InsertDealHistory =
-        "INSERT INTO target_history (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note, " +
-        "old_amount_units, old_currency, new_amount_units, new_currency, old_owner_id, new_owner_id) VALUES";
+    private const string DealColumns = ", old_amount_units, old_currency, new_amount_units, new_currency, old_owner_id, new_owner_id";
+
+    // Moves into a closed-lost status with a reason: the column of migration 0016.
+    private const string ReasonColumn = ", reason";
 
     // Status changes (StateUpdates.Split): JSON_TABLE drives (STRAIGHT_JOIN), each row found by primary key at its expected version.
     private const string UpdateStates = """
@@ -319,7 +320,8 @@ internal sealed class MySqlBulkWriter(Linq2DbDialect dialect) : DialectWriter
     {
         // Amount and owner columns only with entries that carry them (creates and updates), not with status changes.
         var deals = entries.Any(h => h.NewAmount is not null || h.OldAmount is not null || h.NewOwnerId is not null || h.OldOwnerId is not null);
-        var columns = deals ? 21 : 15;
+        var reasons = entries.Any(h => h.Reason is not null);
+        var columns = 15 + (deals ? 6 : 0) + (reasons ? 1 : 0);
         var values = new List<object?>(entries.Length * columns);
         long size = 0;
         foreach (var e in entries)
@@ -350,10 +352,16 @@ internal sealed class MySqlBulkWriter(Linq2DbDialect dialect) : DialectWriter
                 size += 60 + MySqlStatements.Size(e.OldOwnerId) + MySqlStatements.Size(e.NewOwnerId);
             }
 
+            if (reasons)
+            {
+                values.Add(e.Reason);
+                size += 4 + MySqlStatements.Size(e.Reason);
+            }
+
             size += 120 + MySqlStatements.Size(e.ActorId) + MySqlStatements.Size(e.ActorName) + MySqlStatements.Size(e.CorrelationId)
                 + MySqlStatements.Size(e.OperationId) + MySqlStatements.Size(e.ClientAddress) + MySqlStatements.Size(e.UserAgent) + MySqlStatements.Size(e.Note);
         }
 
-        return statements.AddAsync(MySqlStatements.Values(deals ? InsertDealHistory : InsertHistory, entries.Length, columns), values, size, null, counted: false, cancellationToken);
+        return statements.AddAsync(MySqlStatements.Values(InsertHistory + (deals ? DealColumns : string.Empty) + (reasons ? ReasonColumn : string.Empty) + ") VALUES", entries.Length, columns), values, size, null, counted: false, cancellationToken);
     }
 }

@@ -369,7 +369,14 @@ internal sealed class PostgreSqlBulkWriter(Linq2DbDialect dialect, PostgreSqlSta
                 .Column("new_owner_id", "text", NpgsqlDbType.Text, history.Select(h => h.NewOwnerId).ToArray());
         }
 
-        Add(batch, sql.InsertHistory(rows.Sql(), deals), rows.Parameters);
+        // The lost reason likewise, only with moves into a closed-lost status that give one.
+        var reasons = history.Any(h => h.Reason is not null);
+        if (reasons)
+        {
+            rows.Column("reason", "text", NpgsqlDbType.Text, history.Select(h => h.Reason).ToArray());
+        }
+
+        Add(batch, sql.InsertHistory(rows.Sql(), deals, reasons), rows.Parameters);
     }
 
     /// <summary>The audit columns of entries, in the order the history table and the guarded statement name them.</summary>

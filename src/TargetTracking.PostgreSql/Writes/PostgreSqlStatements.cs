@@ -160,20 +160,20 @@ internal sealed class PostgreSqlStatements
 
     public string DeleteTenant { get; }
 
-    /// <summary>History entries from rows (<see cref="UnnestRows"/>); with <paramref name="deals"/>, the rows carry the amount and owner columns too.</summary>
-    public string InsertHistory(string rows, bool deals) => deals
-        ? $"""
-          INSERT INTO {History} (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note,
-                                 old_amount_units, old_currency, new_amount_units, new_currency, old_owner_id, new_owner_id)
-          SELECT r.tenant_id, r.id, r.target_id, r.action, r.old_status, r.new_status, r.version, r.occurred_at, r.actor_id, r.actor_name, r.correlation_id, r.operation_id, r.client_address, r.user_agent, r.note,
-                 r.old_amount_units, r.old_currency, r.new_amount_units, r.new_currency, r.old_owner_id, r.new_owner_id
-          FROM {rows} AS r
-          """
-        : $"""
-          INSERT INTO {History} (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note)
-          SELECT r.tenant_id, r.id, r.target_id, r.action, r.old_status, r.new_status, r.version, r.occurred_at, r.actor_id, r.actor_name, r.correlation_id, r.operation_id, r.client_address, r.user_agent, r.note
-          FROM {rows} AS r
-          """;
+    /// <summary>
+    /// History entries from rows (<see cref="UnnestRows"/>); with <paramref name="deals"/>, the rows carry the amount and owner
+    /// columns too; with <paramref name="reasons"/>, the lost reason (migration 0017).
+    /// </summary>
+    public string InsertHistory(string rows, bool deals, bool reasons)
+    {
+        var extra = (deals ? ", old_amount_units, old_currency, new_amount_units, new_currency, old_owner_id, new_owner_id" : string.Empty)
+            + (reasons ? ", reason" : string.Empty);
+        return $"""
+            INSERT INTO {History} (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note{extra})
+            SELECT r.tenant_id, r.id, r.target_id, r.action, r.old_status, r.new_status, r.version, r.occurred_at, r.actor_id, r.actor_name, r.correlation_id, r.operation_id, r.client_address, r.user_agent, r.note{extra.Replace(", ", ", r.", StringComparison.Ordinal)}
+            FROM {rows} AS r
+            """;
+    }
 
     /// <summary>Closes the open stay of each target in the rows (found through target_stays_open_by_target_ix, migration 0011).</summary>
     public string CloseStays(string rows) =>

@@ -80,17 +80,14 @@ internal sealed class SqliteBulkWriter(Linq2DbDialect dialect) : DialectWriter
 
     private const string InsertHistoryPrefix = """
         INSERT INTO target_history (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at,
-                                    actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note, feed_seq)
-        VALUES 
+                                    actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note, feed_seq
         """;
 
     // Entries with an amount or owner (creates and updates): the columns of migration 0014 too.
-    private const string InsertDealHistoryPrefix = """
-        INSERT INTO target_history (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at,
-                                    actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note, feed_seq,
-                                    old_amount_units, old_currency, new_amount_units, new_currency, old_owner_id, new_owner_id)
-        VALUES 
-        """;
+    private const string DealColumns = ", old_amount_units, old_currency, new_amount_units, new_currency, old_owner_id, new_owner_id";
+
+    // Moves into a closed-lost status with a reason: the column of migration 0016.
+    private const string ReasonColumn = ", reason";
 
     private const string AdvanceFeedClock = "UPDATE target_feed_clock SET seq = seq + 1 WHERE singleton = 1 RETURNING seq";
 
@@ -262,7 +259,10 @@ internal sealed class SqliteBulkWriter(Linq2DbDialect dialect) : DialectWriter
 
         // Amount and owner columns only with entries that carry them (creates and updates), not with status changes.
         var deals = history.Any(h => h.NewAmount is not null || h.OldAmount is not null || h.NewOwnerId is not null || h.OldOwnerId is not null);
-        Func<string, string> insert = deals ? InsertDealHistoryValues : InsertHistoryValues;
+        var reasons = history.Any(h => h.Reason is not null);
+        var prefix = InsertHistoryPrefix + (deals ? DealColumns : string.Empty) + (reasons ? ReasonColumn : string.Empty) + ") VALUES ";
+        string Insert(string values) => prefix + values;
+        Func<string, string> insert = Insert;
         var statement = new ValuesStatement();
         foreach (var h in history)
         {
@@ -272,6 +272,11 @@ internal sealed class SqliteBulkWriter(Linq2DbDialect dialect) : DialectWriter
             {
                 statement.Integer(MoneyUnits.Of(h.OldAmount)).Text(h.OldAmount?.Currency).Integer(MoneyUnits.Of(h.NewAmount)).Text(h.NewAmount?.Currency)
                     .Text(h.OldOwnerId).Text(h.NewOwnerId);
+            }
+
+            if (reasons)
+            {
+                statement.Text(h.Reason);
             }
 
             if (statement.IsFull)
@@ -285,9 +290,6 @@ internal sealed class SqliteBulkWriter(Linq2DbDialect dialect) : DialectWriter
 
     private static string UpdateStates(string values) => UpdateStatesFrom + values + UpdateStatesWhere;
 
-    private static string InsertHistoryValues(string values) => InsertHistoryPrefix + values;
-
-    private static string InsertDealHistoryValues(string values) => InsertDealHistoryPrefix + values;
 
     private static IEnumerable<(string TargetId, string MarketNorm)> Markets(Target target)
     {

@@ -32,6 +32,14 @@ public sealed class BulkUpdate
     /// <returns>This unit of work, for chaining.</returns>
     public BulkUpdate ChangeStatus(TargetId id, long expectedVersion, string? status) => Add(new ChangeStatusCommand(id, expectedVersion, status));
 
+    /// <summary>Adds a status change that gives why the target was lost (<see cref="PipelineOptions.LostReasons"/>).</summary>
+    /// <param name="id">The target.</param>
+    /// <param name="expectedVersion">The version read.</param>
+    /// <param name="status">The new status.</param>
+    /// <param name="reason">Why it was lost; an item without a reason that needs one fails with <see cref="LostReasonError"/>.</param>
+    /// <returns>This unit of work, for chaining.</returns>
+    public BulkUpdate ChangeStatus(TargetId id, long expectedVersion, string? status, LostReason? reason) => Add(new ChangeStatusCommand(id, expectedVersion, status, reason));
+
     /// <summary>Adds a field update.</summary>
     /// <param name="id">The target.</param>
     /// <param name="expectedVersion">The version read.</param>

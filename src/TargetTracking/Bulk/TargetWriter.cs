@@ -18,6 +18,7 @@ internal sealed partial class TargetWriter
     private readonly ResiliencePipeline _retry;
     private readonly ResiliencePipeline _readRetry;
     private readonly ILogger _logger;
+    private readonly ITransitionGuard[] _guards;
 
     // The tenant tag of the current call's metrics (null when off).
     private readonly Func<string?> _metricsTenant;
@@ -30,6 +31,7 @@ internal sealed partial class TargetWriter
         _options = options;
         _time = time;
         _logger = logger;
+        _guards = [.. options.Pipeline.Guards];
         _retry = Retry(IsRetryable, (attempt, delay, e) =>
         {
             TargetTrackingTelemetry.Retry(CurrentKind.Value ?? "write", _metricsTenant());
@@ -80,6 +82,11 @@ internal sealed partial class TargetWriter
         // One correlation id for every attempt: the history of a retried unit of work, its log and its failure tell one story.
         audit = audit.Sanitized();
         audit = audit.CorrelationId is null ? audit with { CorrelationId = Guid.CreateVersion7(Now()).ToString("N") } : audit;
+        if (_guards.Length > 0)
+        {
+            commands = await GuardAsync(commands, audit, operationId, cancellationToken).ConfigureAwait(false);
+        }
+
         var unit = new UnitOfWork(audit.CorrelationId, operationId, commands);
         var started = _time.GetTimestamp();
         var result = await RetryAsync(ct => AttemptAsync(commands, mode, audit, operationId, unit, ct), unit, cancellationToken).ConfigureAwait(false);
@@ -233,14 +240,25 @@ internal sealed partial class TargetWriter
 
             case ChangeStatusCommand change:
                 {
+                    if (change.Guarded?.Refused is { } refusedByGuard)
+                    {
+                        return (command, refusedByGuard);
+                    }
+
                     if (change.ExpectedVersion is { } version && VersionError(version) is { } error)
                     {
                         return (command, error);
                     }
 
-                    return _pipeline.TryNormalize(change.Status, out var status)
-                        ? (change with { Status = status }, null)
-                        : (command, new UnknownStatusError(change.Status!, _pipeline.Statuses));
+                    if (!_pipeline.TryNormalize(change.Status, out var status))
+                    {
+                        return (command, new UnknownStatusError(change.Status!, _pipeline.Statuses));
+                    }
+
+                    // The reason depends on the status asked for only, so it is refused before any row is read.
+                    return _pipeline.CheckReason(status, change.Reason, out var reason) is { } refused
+                        ? (command, refused)
+                        : (change with { Status = status, Reason = reason }, null);
                 }
 
             case DeleteCommand delete:
@@ -249,6 +267,79 @@ internal sealed partial class TargetWriter
             default:
                 throw new InvalidOperationException($"Unknown command {command.GetType().Name}.");
         }
+    }
+
+    /// <summary>Tells whether the host configured guards (<see cref="PipelineOptions.Guards"/>).</summary>
+    internal bool HasGuards => _guards.Length > 0;
+
+    /// <summary>
+    /// Asks the host's guards about every status change of a call, before its unit of work and outside any transaction: reads
+    /// the targets in a short session (rolled back at once, so no lock is held while a guard does I/O), asks each guard in order
+    /// under one budget (<see cref="PipelineOptions.GuardBudget"/>), and returns the commands carrying the decision
+    /// (<see cref="GuardOutcome"/>): a refusal fails the item in <see cref="Prepare"/>; the version seen is rechecked by the write.
+    /// A change the core refuses anyway (invalid input, unknown target, a move to the current status) is not asked about.
+    /// </summary>
+    internal async Task<IReadOnlyList<WriteCommand>> GuardAsync(IReadOnlyList<WriteCommand> commands, AuditContext audit, string? operationId, CancellationToken cancellationToken)
+    {
+        var moves = new List<(int Index, ChangeStatusCommand Prepared)>();
+        for (var i = 0; i < commands.Count; i++)
+        {
+            if (commands[i] is ChangeStatusCommand { Guarded: null } change && Prepare(change) is (ChangeStatusCommand prepared, null))
+            {
+                moves.Add((i, prepared));
+            }
+        }
+
+        if (moves.Count == 0)
+        {
+            return commands;
+        }
+
+        var ids = moves.Select(m => m.Prepared.Id).ToHashSet();
+        var stored = await ReadAsync(ct => RunOnceAsync((session, c) => session.LockAsync(ids, c), ct), cancellationToken).ConfigureAwait(false);
+        var guarded = commands.ToArray();
+        using var budget = new CancellationTokenSource(_options.Pipeline.GuardBudget, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, budget.Token);
+        var spent = false;
+        foreach (var (index, prepared) in moves)
+        {
+            if (!stored.TryGetValue(prepared.Id, out var target) || StatusStateMachine.SameStatus(target.Status, prepared.Status))
+            {
+                continue;
+            }
+
+            GuardRefusedError? refused = null;
+            var move = new GuardedMove(target, prepared.Status, prepared.Reason, audit, operationId);
+            foreach (var guard in _guards)
+            {
+                if (spent)
+                {
+                    break;
+                }
+
+                try
+                {
+                    var verdict = await guard.CheckAsync(move, linked.Token).ConfigureAwait(false);
+                    if (verdict.Refusal is { } reason)
+                    {
+                        refused = new GuardRefusedError(target.Id, target.Status, prepared.Status, guard.GetType().Name, reason);
+                        break;
+                    }
+                }
+                catch (OperationCanceledException) when (budget.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    spent = true;
+                }
+            }
+
+            // The budget ran out: this move and every later one are refused, never let through unasked.
+            refused ??= spent
+                ? new GuardRefusedError(target.Id, target.Status, prepared.Status, nameof(PipelineOptions.GuardBudget), $"the guards did not decide within {_options.Pipeline.GuardBudget}.")
+                : null;
+            guarded[index] = (ChangeStatusCommand)commands[index] with { Guarded = new GuardOutcome(target.Version, refused) };
+        }
+
+        return guarded;
     }
 
     private static InvalidInputError? VersionError(long expectedVersion) =>
@@ -411,7 +502,9 @@ internal sealed partial class TargetWriter
     internal GuardedStatusChange? ToGuarded(ChangeStatusCommand change, AuditContext audit, string? operationId, DateTimeOffset now)
     {
         // A status that requires fields is checked against the row, which only the locked decision reads.
-        if (change.ExpectedVersion is not { } expected || _pipeline.MovesInto(change.Status) is not { Count: > 0 } from || _pipeline.RequiresFields(change.Status))
+        // So is a move with a lost reason: the one-statement change writes no reason (nor note).
+        if (change.ExpectedVersion is not { } expected || _pipeline.MovesInto(change.Status) is not { Count: > 0 } from || _pipeline.RequiresFields(change.Status)
+            || change.Reason is not null)
         {
             return null;
         }
@@ -575,8 +668,9 @@ internal sealed partial class TargetWriter
                 continue;
             }
 
-            // No expected version: a tracked operation, which moves whatever version is current.
-            if (expected is { } version && current.Version != version)
+            // No expected version: a tracked operation, which moves whatever version is current, unless its guards decided on
+            // another one (the target changed between their decision and this write).
+            if ((expected ?? (command as ChangeStatusCommand)?.Guarded?.Version) is { } version && current.Version != version)
             {
                 outcomes[i] = Fail(new VersionConflictError(version, current));
                 continue;
@@ -604,7 +698,12 @@ internal sealed partial class TargetWriter
                     else
                     {
                         var next = current with { Status = change.Status, Version = current.Version + 1, UpdatedAt = now, StatusChangedAt = now };
-                        Record(next.Id, next, HistoryAction.StatusChanged, current.Status, next.Status, next.Version);
+                        Record(next.Id, next, HistoryAction.StatusChanged, current.Status, next.Status, next.Version, change.Reason?.Note);
+                        if (change.Reason is { } reason)
+                        {
+                            history[^1] = history[^1] with { Reason = reason.Code };
+                        }
+
                         outcomes[i] = Done(BulkItemState.Applied, next);
                     }
 

@@ -26,6 +26,15 @@ public static class TargetTrackingServiceCollectionExtensions
             options.Configure(configure);
         }
 
+        // Guards registered as services join those of the options, once each (a second call adds none twice).
+        options.PostConfigure<IEnumerable<ITransitionGuard>>((o, guards) =>
+        {
+            foreach (var guard in guards.Where(g => !o.Pipeline.Guards.Contains(g)))
+            {
+                o.Pipeline.Guards.Add(guard);
+            }
+        });
+
         options.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TargetTrackingOptions>, TargetTrackingOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);

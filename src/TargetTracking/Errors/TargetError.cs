@@ -68,6 +68,44 @@ public sealed record RequiredFieldsMissingError(TargetId Id, string Status, IRea
         $"Target {Id} cannot enter {Status} without {string.Join(", ", Missing.Select(f => f.ToString().ToLowerInvariant()))}: set {(Missing.Count == 1 ? "it" : "them")} first, or in the same unit of work.";
 }
 
+/// <summary>
+/// A move into a closed-lost status gave no reason, or one that is not configured (<see cref="PipelineOptions.LostReasons"/>); or a
+/// move into any other status gave one. Nothing was written.
+/// </summary>
+/// <param name="Status">The status asked for (<see langword="null"/>: Not Set).</param>
+/// <param name="Given">The reason code given; <see langword="null"/> when none was.</param>
+/// <param name="Reasons">The configured reason codes; a move into <paramref name="Status"/> must give one of them, or none when it is not closed-lost.</param>
+/// <param name="Required">Whether <paramref name="Status"/> is closed-lost, so that it needs a reason.</param>
+public sealed record LostReasonError(string? Status, string? Given, IReadOnlyList<string> Reasons, bool Required) : TargetError
+{
+    /// <inheritdoc />
+    public override string Code => Required ? (Given is null ? "lost_reason_required" : "lost_reason_unknown") : "lost_reason_not_allowed";
+
+    /// <inheritdoc />
+    public override string Message => !Required
+        ? Reasons.Count == 0
+            ? $"No lost reasons are configured (Pipeline:LostReasons), so a move takes none; '{Given}' was given."
+            : $"A move into {StatusStateMachine.Display(Status)} takes no lost reason (only a move into a closed-lost status does); '{Given}' was given."
+        : Given is null
+            ? $"A move into {Status} needs a lost reason, one of: {string.Join(", ", Reasons)}."
+            : $"'{Given}' is not a lost reason; a move into {Status} needs one of: {string.Join(", ", Reasons)}.";
+}
+
+/// <summary>A host's guard (<see cref="ITransitionGuard"/>) refused the move, or the guards did not decide within their budget. Nothing was written.</summary>
+/// <param name="Id">The target.</param>
+/// <param name="From">The status the guard saw (<see langword="null"/>: Not Set).</param>
+/// <param name="To">The status asked for (<see langword="null"/>: Not Set).</param>
+/// <param name="Guard">The guard's type name, or <c>GuardBudget</c> when the budget ran out first.</param>
+/// <param name="Reason">The guard's reason.</param>
+public sealed record GuardRefusedError(TargetId Id, string? From, string? To, string Guard, string Reason) : TargetError
+{
+    /// <inheritdoc />
+    public override string Code => "guard_refused";
+
+    /// <inheritdoc />
+    public override string Message => $"Moving target {Id} from {StatusStateMachine.Display(From)} to {StatusStateMachine.Display(To)} was refused by {Guard}: {Reason}";
+}
+
 /// <summary>The pipeline does not allow this move.</summary>
 /// <param name="Id">The target.</param>
 /// <param name="From">The current status (<see langword="null"/>: Not Set).</param>

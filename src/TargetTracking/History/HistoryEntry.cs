@@ -107,9 +107,16 @@ public sealed record HistoryEntry
     /// <summary>
     /// Gets a note the library wrote with the entry: on entries the integrity repair appends, what was wrong and what
     /// the repair did; on <see cref="HistoryAction.Linked"/> and <see cref="HistoryAction.Unlinked"/> entries, the item
-    /// (<see cref="OutcomeLink.Note"/>). <see langword="null"/> on every other entry.
+    /// (<see cref="OutcomeLink.Note"/>); on a move into a closed-lost status, the free text of its <see cref="LostReason"/>.
+    /// <see langword="null"/> on every other entry.
     /// </summary>
     public string? Note { get; init; }
+
+    /// <summary>
+    /// Gets the reason code of a move into a closed-lost status (<see cref="LostReason.Code"/>, as configured in
+    /// <see cref="PipelineOptions.LostReasons"/>); <see langword="null"/> on every other entry.
+    /// </summary>
+    public string? Reason { get; init; }
 }
 
 /// <summary>A page of one target's history, newest first, by keyset on version.</summary>

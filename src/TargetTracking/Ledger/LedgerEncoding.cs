@@ -31,7 +31,8 @@ internal static class LedgerEncoding
         using var buffer = new Encoder();
         buffer.Add("tt-ledger-v1").Add(tenant).Add(position).Add(e.Id).Add(e.TargetId.Value).Add(e.Action.ToString())
             .Add(e.OldStatus).Add(e.NewStatus).Add(e.Version).Add((e.OccurredAt.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10)
-            .Add(entry.Token.Sequence).Add(e.CorrelationId).Add(e.OperationId).Add(Amount(e.OldAmount)).Add(Amount(e.NewAmount)).Add(personalHash);
+            .Add(entry.Token.Sequence).Add(e.CorrelationId).Add(e.OperationId).Add(Amount(e.OldAmount)).Add(Amount(e.NewAmount)).Add(personalHash)
+            .Add(e.Reason);
         Span<byte> step = stackalloc byte[64];
         Convert.FromHexString(previous, step[..32], out _, out _);
         SHA256.HashData(buffer.Bytes, step[32..]);

@@ -36,6 +36,9 @@ public sealed record BulkOperation
     /// <summary>Gets the status every selected target moves to (<see langword="null"/>: Not Set).</summary>
     public string? TargetStatus { get; init; }
 
+    /// <summary>Gets why the targets were lost, when <see cref="TargetStatus"/> is closed-lost (<see cref="StartOperationRequest.Reason"/>).</summary>
+    public LostReason? Reason { get; init; }
+
     /// <summary>Gets a readable description of the selection.</summary>
     public required string Selection { get; init; }
 
@@ -155,6 +158,14 @@ public sealed record StartOperationRequest(string OperationId, string? Status, O
     /// <summary>Gets how many times a failing batch is retried.</summary>
     /// <value>The default value is 3.</value>
     public int MaxRetries { get; init; } = 3;
+
+    /// <summary>
+    /// Gets why the targets were lost: a move into a closed-lost status needs a reason from <see cref="PipelineOptions.LostReasons"/>
+    /// when any is configured (the start is refused with <see cref="LostReasonError"/> otherwise), and no other move takes one.
+    /// Every entry the operation writes records it.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public LostReason? Reason { get; init; }
 
     /// <summary>
     /// Builds the request that moves every target stored in a status the pipeline no longer has (say, after it was removed

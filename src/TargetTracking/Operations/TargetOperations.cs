@@ -69,7 +69,7 @@ public sealed partial class TargetOperations
     /// <param name="request">What to start.</param>
     /// <param name="audit">Who starts it; copied into every history entry the operation writes.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
-    /// <returns>The operation, or <see cref="InvalidInputError"/> or <see cref="UnknownStatusError"/>.</returns>
+    /// <returns>The operation, or <see cref="InvalidInputError"/>, <see cref="UnknownStatusError"/> or <see cref="LostReasonError"/>.</returns>
     public async Task<Result<BulkOperation>> StartAsync(StartOperationRequest request, AuditContext? audit = null, CancellationToken cancellationToken = default)
     {
         Guard.Against.Null(request);
@@ -101,6 +101,11 @@ public sealed partial class TargetOperations
             return new UnknownStatusError(request.Status!, _tracker.Pipeline.Statuses);
         }
 
+        if (_tracker.Pipeline.CheckReason(status, request.Reason, out var reason) is { } refused)
+        {
+            return refused;
+        }
+
         var selection = request.Selection.Filter is { } filter
             ? OperationSelection.Where(await _tracker.NormalizeFilterAsync(filter, cancellationToken).ConfigureAwait(false))
             : request.Selection;
@@ -111,6 +116,7 @@ public sealed partial class TargetOperations
             Id = request.OperationId,
             Status = OperationStatus.Pending,
             TargetStatus = status,
+            Reason = reason,
             Selection = request.Selection.ToString(),
             Total = 0,
             BatchSize = batchSize,
@@ -189,7 +195,8 @@ public sealed partial class TargetOperations
             var attempt = new BatchAttempt();
             try
             {
-                var next = await ProcessBatchAsync(operationId, attempt, cancellationToken).ConfigureAwait(false);
+                var guarded = _tracker.Writer.HasGuards ? await GuardNextBatchAsync(operationId, cancellationToken).ConfigureAwait(false) : null;
+                var next = await ProcessBatchAsync(operationId, attempt, guarded, cancellationToken).ConfigureAwait(false);
                 if (next is null)
                 {
                     return new OperationNotFoundError(operationId);
@@ -259,8 +266,51 @@ public sealed partial class TargetOperations
         public bool CommitSent { get; set; }
     }
 
-    /// <summary>Processes the next batch in one transaction; returns the operation after it.</summary>
-    private Task<BulkOperation?> ProcessBatchAsync(string operationId, BatchAttempt attempt, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// Asks the host's guards about the next batch before it is processed, outside its transaction: reads the operation and the
+    /// batch's ids in a short session (rolled back at once), then lets the writer ask the guards (<see cref="TargetWriter.GuardAsync"/>).
+    /// </summary>
+    /// <returns>The batch's commands with the guards' decisions, by target; <see langword="null"/> when there is no batch to process.</returns>
+    private async Task<IReadOnlyDictionary<TargetId, WriteCommand>?> GuardNextBatchAsync(string operationId, CancellationToken cancellationToken)
+    {
+        var (operation, ids) = await _tracker.Writer.RunOnceAsync(
+            async (session, ct) =>
+            {
+                var writes = Operations(session);
+                var operation = await writes.LockOperationAsync(operationId, ct).ConfigureAwait(false);
+                return operation is null || operation.Status is OperationStatus.Completed or OperationStatus.Cancelled || operation.CancelRequested
+                    ? (operation, (IReadOnlyList<TargetId>)[])
+                    : (operation, await writes.ReadOperationItemsAsync(operationId, operation.Cursor, operation.BatchSize, ct).ConfigureAwait(false));
+            },
+            cancellationToken).ConfigureAwait(false);
+        if (operation is null || ids.Count == 0)
+        {
+            return null;
+        }
+
+        var guarded = await _tracker.Writer.GuardAsync([.. Commands(operation, ids)], AuditOf(operation), operation.Id, cancellationToken).ConfigureAwait(false);
+        return guarded.ToDictionary(c => c.Id);
+    }
+
+    private static IEnumerable<WriteCommand> Commands(BulkOperation operation, IEnumerable<TargetId> ids) =>
+        ids.Select(id => new ChangeStatusCommand(id, null, operation.TargetStatus, operation.Reason));
+
+    /// <summary>The audit context of an operation's entries: who started it; the operation's id is the correlation id.</summary>
+    private static AuditContext AuditOf(BulkOperation operation) => new()
+    {
+        ActorId = operation.ActorId,
+        ActorName = operation.ActorName,
+        ClientAddress = operation.ClientAddress,
+        UserAgent = operation.UserAgent,
+        CorrelationId = operation.Id,
+    };
+
+    /// <summary>
+    /// Processes the next batch in one transaction; returns the operation after it. With guards, <paramref name="guarded"/> holds
+    /// their decisions about the batch read before; a batch that is not the one they decided about (another runner moved on
+    /// meanwhile) is left for the next round, unprocessed.
+    /// </summary>
+    private Task<BulkOperation?> ProcessBatchAsync(string operationId, BatchAttempt attempt, IReadOnlyDictionary<TargetId, WriteCommand>? guarded, CancellationToken cancellationToken) =>
         _tracker.Writer.RunOnceAsync<BulkOperation?>(
             async (session, ct) =>
             {
@@ -285,15 +335,22 @@ public sealed partial class TargetOperations
                     return await SaveAsync(session, operation with { Status = OperationStatus.Completed, CompletedAt = now }, [], ct, attempt).ConfigureAwait(false);
                 }
 
-                var audit = new AuditContext
+                var audit = AuditOf(operation);
+                List<WriteCommand> commands;
+                if (_tracker.Writer.HasGuards)
                 {
-                    ActorId = operation.ActorId,
-                    ActorName = operation.ActorName,
-                    ClientAddress = operation.ClientAddress,
-                    UserAgent = operation.UserAgent,
-                    CorrelationId = operation.Id,
-                };
-                var commands = ids.Select(id => (WriteCommand)new ChangeStatusCommand(id, null, operation.TargetStatus)).ToList();
+                    if (guarded is null || ids.Any(id => !guarded.ContainsKey(id)))
+                    {
+                        return attempt.Read; // rolled back: the next round asks the guards about the batch as it is now
+                    }
+
+                    commands = [.. ids.Select(id => guarded[id])];
+                }
+                else
+                {
+                    commands = [.. Commands(operation, ids)];
+                }
+
                 var (outcomes, changes, removedLinks) = await _tracker.Writer.DecideAsync(session, commands, audit, operation.Id, ct).ConfigureAwait(false);
                 var failed = outcomes.Where(o => o.Error is not null).Select(o => new OperationItemFailure(operation.Id, o.TargetId, o.Error!.Code, o.Error.Message, now)).ToList();
                 operation = operation with

@@ -67,6 +67,54 @@ public sealed class PipelineOptions
     /// <value>The default value is empty: no status requires a field.</value>
     public IDictionary<string, IList<TargetField>> RequiredFields { get; } = new Dictionary<string, IList<TargetField>>(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Gets the reason codes a move into a closed-lost status (<see cref="StatusOutcome.Lost"/>) must give, one of them, as
+    /// <see cref="LostReason.Code"/> (matched ignoring case, stored as configured in the entry's <see cref="HistoryEntry.Reason"/>).
+    /// When the list is empty, no move needs a reason and none may be given.
+    /// </summary>
+    /// <value>The default value is empty: moves into a closed-lost status need no reason.</value>
+    public IList<string> LostReasons { get; } = [];
+
+    /// <summary>
+    /// Gets the host's guards (<see cref="ITransitionGuard"/>), asked in order about every status change before it is written;
+    /// the first refusal wins. Services registered as <see cref="ITransitionGuard"/> are added after these.
+    /// </summary>
+    /// <value>The default value is empty: no guard, and no cost.</value>
+    public IList<ITransitionGuard> Guards { get; } = [];
+
+    /// <summary>
+    /// Gets or sets how long the guards of one call (a single change, a bulk unit of work, a tracked operation's batch) may take
+    /// together. When it runs out, the move being asked about and every later one of the call are refused with
+    /// <see cref="GuardRefusedError"/> naming <c>GuardBudget</c>; the caller's own cancellation throws as ever.
+    /// </summary>
+    /// <value>The default value is 5 seconds.</value>
+    public TimeSpan GuardBudget { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Gets the timed moves ("Hot → Cold after 30 days in Hot"), at most one per status moved from. The stagnation monitor
+    /// (<see cref="StagnationMonitor"/>) makes them, as <see cref="TimedMoveActor"/>, each guarded by the version it read.
+    /// </summary>
+    /// <value>The default value is empty.</value>
+    public IList<TimedMove> TimedMoves { get; } = [];
+
+    /// <summary>Gets or sets who the history names as the maker of timed moves.</summary>
+    /// <value>The default value is actor id <c>system:timed-moves</c>, name <c>Timed moves</c>.</value>
+    public AuditContext TimedMoveActor { get; set; } = new() { ActorId = "system:timed-moves", ActorName = "Timed moves" };
+
+    /// <summary>Adds a timed move (<see cref="TimedMoves"/>).</summary>
+    /// <param name="from">The status a target stays in.</param>
+    /// <param name="after">How long its stay lasts before the move.</param>
+    /// <param name="to">The status it then moves to (the move must be allowed).</param>
+    /// <param name="reason">The lost reason, when <paramref name="to"/> is closed-lost and <see cref="LostReasons"/> are configured.</param>
+    /// <returns>These options, for chaining.</returns>
+    public PipelineOptions MoveAfter(string from, TimeSpan after, string to, LostReason? reason = null)
+    {
+        Guard.Against.NullOrWhiteSpace(from);
+        Guard.Against.NullOrWhiteSpace(to);
+        TimedMoves.Add(new TimedMove(from, after, to) { Reason = reason });
+        return this;
+    }
+
     /// <summary>Requires fields of a target entering a status (<see cref="RequiredFields"/>).</summary>
     /// <param name="status">A configured status.</param>
     /// <param name="fields">The fields it requires.</param>
@@ -188,6 +236,18 @@ public sealed class PipelineOptions
         }
 
         ValidateMetadata(known, problems);
+        ValidateLostReasons(problems);
+        if (GuardBudget <= TimeSpan.Zero || GuardBudget > TimeSpan.FromMinutes(5))
+        {
+            problems.Add($"Pipeline:GuardBudget must be more than 0 and at most 5 minutes; it is {GuardBudget}.");
+        }
+
+        if (Guards.Any(g => g is null))
+        {
+            problems.Add("Pipeline:Guards holds a null guard.");
+        }
+
+        ValidateTimedMoves(known, problems);
         foreach (var (status, fields) in RequiredFields)
         {
             if (IsNotSet(status) || !known.Contains(status))
@@ -202,6 +262,49 @@ public sealed class PipelineOptions
         }
 
         return problems;
+    }
+
+    private void ValidateTimedMoves(HashSet<string> known, List<string> problems)
+    {
+        var from = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < TimedMoves.Count; i++)
+        {
+            var move = TimedMoves[i];
+            var name = $"Pipeline:TimedMoves[{i}]";
+            if (move is null || !known.Contains(move.From ?? string.Empty) || !known.Contains(move.To ?? string.Empty))
+            {
+                problems.Add($"{name} must move from a configured status to a configured status.");
+            }
+            else if (!Transitions.TryGetValue(move.From!, out var next) || !(next ?? []).Contains(move.To, StringComparer.OrdinalIgnoreCase))
+            {
+                problems.Add($"{name} moves {move.From} to {move.To}, which Pipeline:Transitions does not allow.");
+            }
+            else if (move.After <= TimeSpan.Zero)
+            {
+                problems.Add($"{name}:After must be positive; it is {move.After}.");
+            }
+            else if (!from.Add(move.From!))
+            {
+                problems.Add($"{name} is a second timed move out of {move.From}.");
+            }
+        }
+    }
+
+    private void ValidateLostReasons(List<string> problems)
+    {
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < LostReasons.Count; i++)
+        {
+            var reason = LostReasons[i];
+            if (string.IsNullOrWhiteSpace(reason) || reason.Trim() != reason || reason.Length > LostReason.MaxCodeLength || !TargetRules.IsStorable(reason))
+            {
+                problems.Add($"Pipeline:LostReasons[{i}] '{reason}' must be 1 to {LostReason.MaxCodeLength} characters without leading or trailing white space.");
+            }
+            else if (!seen.Add(reason))
+            {
+                problems.Add($"Pipeline:LostReasons[{i}] '{reason}' is listed twice (ignoring case).");
+            }
+        }
     }
 
     private void ValidateMetadata(HashSet<string> known, List<string> problems)

@@ -34,3 +34,18 @@ public enum TargetField
     /// <summary>At least one market (<see cref="Target.Markets"/>).</summary>
     Markets = 3,
 }
+
+/// <summary>Why a target was lost: a code from <see cref="PipelineOptions.LostReasons"/> and, optionally, free text.</summary>
+/// <param name="Code">One of the configured reason codes, matched ignoring case; stored in <see cref="HistoryEntry.Reason"/> as configured.</param>
+/// <param name="Note">
+/// Free text, stored in the entry's <see cref="HistoryEntry.Note"/> (a personal field of the ledger: it may name a person); at most
+/// <see cref="MaxNoteLength"/> characters, no NUL, no unpaired surrogate.
+/// </param>
+public sealed record LostReason(string Code, string? Note = null)
+{
+    /// <summary>The longest reason code, in UTF-16 code units.</summary>
+    public const int MaxCodeLength = 64;
+
+    /// <summary>The longest free text, in UTF-16 code units.</summary>
+    public const int MaxNoteLength = 2000;
+}

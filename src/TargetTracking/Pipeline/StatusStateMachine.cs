@@ -25,6 +25,7 @@ public sealed class StatusStateMachine
     private readonly FrozenDictionary<string, StatusMetadata> _metadata;
     private readonly StatusMetadata _notSetMetadata;
     private readonly FrozenDictionary<string, ReadOnlyCollection<TargetField>> _required;
+    private readonly FrozenDictionary<string, string> _lostReasons;
 
     /// <summary>Initializes a new instance from validated options.</summary>
     /// <param name="options">The pipeline.</param>
@@ -83,9 +84,54 @@ public sealed class StatusStateMachine
         Lost = Array.AsReadOnly([.. Statuses.Where(s => _metadata[s].Outcome == StatusOutcome.Lost)]);
 
         // Only statuses that require something are kept: a move into any other one checks nothing and allocates nothing.
+        LostReasons = Array.AsReadOnly([.. options.LostReasons]);
+        TimedMoves = Array.AsReadOnly([.. options.TimedMoves.Select(m => m with { From = _canonical[m.From], To = _canonical[m.To] })]);
+        TimedMoveActor = options.TimedMoveActor;
+        _lostReasons = LostReasons.ToFrozenDictionary(r => r, r => r, Comparer);
         _required = options.RequiredFields
             .Where(p => p.Value is { Count: > 0 })
             .ToFrozenDictionary(p => _canonical[p.Key], p => Array.AsReadOnly([.. p.Value.Distinct()]), Comparer);
+    }
+
+    /// <summary>Gets the timed moves, statuses in their configured spelling (<see cref="PipelineOptions.TimedMoves"/>); a read-only list.</summary>
+    public IReadOnlyList<TimedMove> TimedMoves { get; }
+
+    /// <summary>Gets who the history names as the maker of timed moves (<see cref="PipelineOptions.TimedMoveActor"/>).</summary>
+    internal AuditContext TimedMoveActor { get; }
+
+    /// <summary>Gets the reason codes a move into a closed-lost status must give, as configured (<see cref="PipelineOptions.LostReasons"/>); a read-only list.</summary>
+    public IReadOnlyList<string> LostReasons { get; }
+
+    /// <summary>
+    /// Checks the reason of a move into <paramref name="status"/> (canonical spelling): a closed-lost status needs one of
+    /// <see cref="LostReasons"/> when any is configured, and no other move takes one. Needs no row, so it is decided before the store.
+    /// </summary>
+    /// <param name="status">The status asked for, canonical.</param>
+    /// <param name="reason">The reason given.</param>
+    /// <param name="stored">The reason with its code as configured and its note storable.</param>
+    /// <returns><see langword="null"/> when the reason fits the move; otherwise the error.</returns>
+    internal TargetError? CheckReason(string? status, LostReason? reason, out LostReason? stored)
+    {
+        stored = null;
+        var required = _lostReasons.Count > 0 && status is not null && _metadata[status].Outcome == StatusOutcome.Lost;
+        var code = string.IsNullOrEmpty(reason?.Code) ? null : reason.Code;
+        if (!required)
+        {
+            return reason is null ? null : new LostReasonError(status, code ?? string.Empty, LostReasons, false);
+        }
+
+        if (code is null || !_lostReasons.TryGetValue(code, out var configured))
+        {
+            return new LostReasonError(status, code, LostReasons, true);
+        }
+
+        if (reason!.Note is { } note && (note.Length > LostReason.MaxNoteLength || !TargetRules.IsStorable(note)))
+        {
+            return new InvalidInputError([new FieldError("reason.note", $"The reason's note must be at most {LostReason.MaxNoteLength} characters, without NUL or unpaired surrogates.")]);
+        }
+
+        stored = new LostReason(configured, string.IsNullOrEmpty(reason.Note) ? null : reason.Note);
+        return null;
     }
 
     /// <summary>Gets the fields a target must have to enter a status (<see cref="PipelineOptions.RequiredFields"/>).</summary>

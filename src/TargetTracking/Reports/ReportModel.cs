@@ -76,6 +76,7 @@ internal static class ReportModel
         var still = new long[query.Funnel.Count];
         var dropped = new long[query.Funnel.Count];
         long won = 0, lost = 0;
+        var outcomes = new Dictionary<(string? Status, string? Reason, string? Currency), (long Count, decimal Amount)>();
         foreach (var history in histories)
         {
             if (query.CohortFrom is { } from)
@@ -113,6 +114,13 @@ internal static class ReportModel
                 {
                     lost++;
                 }
+
+                // By the reason of the entry that began the stay, and the amount the target had then.
+                var began = history.Where(e => e.Version == outcome.Version && e.Action != HistoryAction.Deleted).OrderBy(e => e.Id).First();
+                var amount = history.Where(e => e.Action is HistoryAction.Created or HistoryAction.Updated && e.Version < outcome.Version).MaxBy(e => e.Version)?.NewAmount;
+                var key = (outcome.Status, began.Reason, amount?.Currency);
+                var sum = outcomes.GetValueOrDefault(key);
+                outcomes[key] = (sum.Count + 1, sum.Amount + (amount?.Value ?? 0));
             }
         }
 
@@ -132,6 +140,7 @@ internal static class ReportModel
             Funnel = [.. Enumerable.Range(0, query.Funnel.Count).Where(i => furthest[i] > 0).Select(i => new FunnelFacts(i, furthest[i], still[i], dropped[i]))],
             Won = won,
             Lost = lost,
+            Outcomes = [.. outcomes.Select(o => new OutcomeFacts(o.Key.Status, o.Key.Reason, o.Key.Currency, o.Value.Count, o.Value.Amount))],
         };
     }
 

@@ -131,6 +131,13 @@ public sealed record PipelineReport
 
     /// <summary>Gets Won ÷ (Won + Lost); <see langword="null"/> when both are 0.</summary>
     public double? WinRate => Won + Lost == 0 ? null : (double)Won / (Won + Lost);
+
+    /// <summary>
+    /// Gets win/loss by reason: the targets counted in <see cref="Won"/> and <see cref="Lost"/>, per won or lost status and reason
+    /// (<see cref="HistoryEntry.Reason"/>), with the sum of their amounts at the time per currency. Won first, then lost; each in
+    /// pipeline display order, then by reason (none last).
+    /// </summary>
+    public IReadOnlyList<OutcomeLine> Outcomes { get; init; } = [];
 }
 
 /// <summary>One tracked operation in the operations report.</summary>
@@ -189,3 +196,11 @@ public sealed record TransitionCount(string? From, string? To, long Count);
 /// <param name="Entries">How many entries they wrote.</param>
 /// <param name="LastAt">When the last of them occurred.</param>
 public sealed record TargetOperationTouch(TargetId TargetId, long Operations, long Entries, DateTimeOffset LastAt);
+
+/// <summary>One line of win/loss by reason (<see cref="PipelineReport.Outcomes"/>).</summary>
+/// <param name="Outcome">Won or lost.</param>
+/// <param name="Status">The won or lost status the targets' last outcome entered.</param>
+/// <param name="Reason">The reason code given with the move (<see cref="PipelineOptions.LostReasons"/>); <see langword="null"/>: none.</param>
+/// <param name="Count">How many targets, with or without an amount.</param>
+/// <param name="Amounts">The sum of their amounts when they entered the status, one per currency (in code order); targets without an amount add nothing.</param>
+public sealed record OutcomeLine(StatusOutcome Outcome, string Status, string? Reason, long Count, IReadOnlyList<Money> Amounts);

@@ -215,8 +215,25 @@ public sealed class TargetReports
             Funnel = funnel.AsReadOnly(),
             Won = facts.Won,
             Lost = facts.Lost,
+            Outcomes = Outcomes(facts.Outcomes),
         };
     }
+
+    /// <summary>Win/loss by reason: one line per status and reason, its amounts per currency.</summary>
+    private IReadOnlyList<OutcomeLine> Outcomes(IReadOnlyList<OutcomeFacts> facts) =>
+    [
+        .. facts.GroupBy(f => (f.Status, f.Reason))
+            .Select(g => new OutcomeLine(
+                _won.Contains(g.Key.Status) ? StatusOutcome.Won : StatusOutcome.Lost,
+                g.Key.Status!,
+                g.Key.Reason,
+                g.Sum(f => f.Count),
+                [.. g.Where(f => f.Currency is not null).OrderBy(f => f.Currency, StringComparer.Ordinal).Select(f => new Money(f.Amount, f.Currency!))]))
+            .OrderBy(l => l.Outcome == StatusOutcome.Won ? 0 : 1)
+            .ThenBy(l => Rank(l.Status))
+            .ThenBy(l => l.Reason is null)
+            .ThenBy(l => l.Reason, StringComparer.Ordinal),
+    ];
 
     private static DurationStats Stats(DurationFacts f) => new(
         f.Status,

@@ -11,7 +11,8 @@ namespace TargetTracking;
 /// (<see cref="IStagnationClaims"/>), so restarts and several host instances never notify a stay twice. Each notice
 /// logs event 4101 (<c>StagnantTargetNotified</c>) and adds one to the counter
 /// <c>targettracking.stagnation.notifications</c> (meter <c>TargetTracking</c>, tag <c>status</c>). A notifier that
-/// throws gives the claim back (event 4102), so the stay is offered again at the next check.
+/// throws gives the claim back (event 4102), so the stay is offered again at the next check. It also makes the pipeline's
+/// timed moves (<see cref="PipelineOptions.TimedMoves"/>), each guarded by the version it read.
 /// </summary>
 public sealed partial class StagnationMonitor : BackgroundService
 {
@@ -63,7 +64,7 @@ public sealed partial class StagnationMonitor : BackgroundService
     /// <returns>How many notices the host took.</returns>
     public async Task<int> CheckOnceAsync(CancellationToken cancellationToken = default)
     {
-        if (_options.Thresholds.Count == 0)
+        if (_options.Thresholds.Count == 0 && _tracker.Pipeline.TimedMoves.Count == 0)
         {
             return 0;
         }
@@ -88,6 +89,12 @@ public sealed partial class StagnationMonitor : BackgroundService
     /// <summary>Checks one tenant through a tracker in it.</summary>
     private async Task<int> CheckAsync(TargetTracker tracker, TargetHealth health, TargetReports? reports, IStagnationClaims claims, string tenant, Dictionary<string, TimeSpan> thresholds, CancellationToken cancellationToken)
     {
+        await MoveTimedAsync(tracker, health, tenant, cancellationToken).ConfigureAwait(false);
+        if (thresholds.Count == 0)
+        {
+            return 0;
+        }
+
         var stagnant = await health.FindStagnantAsync(thresholds, cancellationToken).ConfigureAwait(false);
         var notified = 0;
         foreach (var s in stagnant)
@@ -127,6 +134,37 @@ public sealed partial class StagnationMonitor : BackgroundService
         return notified;
     }
 
+    /// <summary>
+    /// Makes the timed moves of one tenant (<see cref="PipelineOptions.TimedMoves"/>): every target whose latest stay in a timed
+    /// move's status is older than its delay moves, as <see cref="PipelineOptions.TimedMoveActor"/>, guarded by the version read.
+    /// So each stay moves once: another monitor making the same move, or anyone's change since the read, leaves a newer version
+    /// (the move then does nothing), and a moved target is no longer in the status. A move the pipeline refuses (a guard,
+    /// required fields) is logged and tried again at the next check.
+    /// </summary>
+    private async Task MoveTimedAsync(TargetTracker tracker, TargetHealth health, string tenant, CancellationToken cancellationToken)
+    {
+        var moves = tracker.Pipeline.TimedMoves;
+        if (moves.Count == 0)
+        {
+            return;
+        }
+
+        var after = moves.ToDictionary(m => m.From, m => m.After, StringComparer.OrdinalIgnoreCase);
+        foreach (var s in await health.FindStagnantAsync(after, cancellationToken).ConfigureAwait(false))
+        {
+            var move = moves.First(m => StatusStateMachine.SameStatus(m.From, s.Target.Status));
+            var result = await tracker.ChangeStatusAsync(s.Target.Id, s.Target.Version, move.To, move.Reason, tracker.Pipeline.TimedMoveActor, cancellationToken).ConfigureAwait(false);
+            if (result.IsSuccess)
+            {
+                LogTimedMove(_logger, s.Target.Id, move.From, move.To, s.Age, tenant);
+            }
+            else if (result.Error is not (VersionConflictError or NotFoundError))
+            {
+                LogTimedMoveRefused(_logger, s.Target.Id, move.From, move.To, tenant, result.Error!.Message);
+            }
+        }
+    }
+
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -160,6 +198,14 @@ public sealed partial class StagnationMonitor : BackgroundService
     [LoggerMessage(EventId = 4102, EventName = "StagnationNotifierFailed", Level = LogLevel.Warning,
         Message = "The stagnation notifier failed for target {TargetId} of tenant {Tenant} ({Status}); the stay is offered again at the next check.")]
     private static partial void LogNotifierFailed(ILogger logger, Exception exception, TargetId targetId, string status, string tenant);
+
+    [LoggerMessage(EventId = 4104, EventName = "TimedMoveMade", Level = LogLevel.Information,
+        Message = "Target {TargetId} of tenant {Tenant} moved from {From} to {To} after {Age} (timed move).")]
+    private static partial void LogTimedMove(ILogger logger, TargetId targetId, string from, string to, TimeSpan age, string tenant);
+
+    [LoggerMessage(EventId = 4105, EventName = "TimedMoveRefused", Level = LogLevel.Warning,
+        Message = "The timed move of target {TargetId} of tenant {Tenant} from {From} to {To} was refused ({Reason}); it is tried again at the next check.")]
+    private static partial void LogTimedMoveRefused(ILogger logger, TargetId targetId, string from, string to, string tenant, string reason);
 
     [LoggerMessage(EventId = 4103, EventName = "StagnationCheckFailed", Level = LogLevel.Warning,
         Message = "A stagnation check failed; the next runs at the next interval.")]

@@ -113,7 +113,22 @@ public sealed record PipelineFacts
 
     /// <summary>Gets how many targets' last outcome in the window is a lost status.</summary>
     public required long Lost { get; init; }
+
+    /// <summary>
+    /// Gets the targets counted in <see cref="Won"/> and <see cref="Lost"/> again, per status of that last outcome, reason of the
+    /// entry that began it and currency of the target's amount then (its last Created or Updated entry before that one), with the
+    /// sum of those amounts. A store that leaves it empty reports no outcomes by reason.
+    /// </summary>
+    public IReadOnlyList<OutcomeFacts> Outcomes { get; init; } = [];
 }
+
+/// <summary>Targets whose last won or lost stay in a report's window began in one status with one reason, and one currency.</summary>
+/// <param name="Status">The won or lost status, as stored (<see langword="null"/>: Not Set, which only a store's own query may count as lost).</param>
+/// <param name="Reason">The reason code of the entry that began the stay (<see cref="HistoryEntry.Reason"/>); <see langword="null"/>: none.</param>
+/// <param name="Currency">The currency of the targets' amounts then; <see langword="null"/> for targets without an amount.</param>
+/// <param name="Count">How many targets.</param>
+/// <param name="Amount">The sum of their amounts (0 without a currency).</param>
+public sealed record OutcomeFacts(string? Status, string? Reason, string? Currency, long Count, decimal Amount);
 
 /// <summary>Durations of stays in one status, in whole microseconds, as a store computes them.</summary>
 /// <param name="Status">The status (<see langword="null"/>: Not Set).</param>
