@@ -12,7 +12,7 @@ public sealed record TargetListDto(TargetDto[] Items, long TotalCount, int Skip,
 
 public sealed record HistoryEntryDto(
     Guid Id, Guid TargetId, string Action, string? OldStatus, string? NewStatus, long Version, DateTimeOffset OccurredAt,
-    string? ActorId, string? ActorName, string CorrelationId, string? ClientAddress, string? UserAgent);
+    string? ActorId, string? ActorName, string CorrelationId, string? ClientAddress, string? UserAgent, string? Reason = null, string? Note = null);
 
 public sealed record HistoryPageDto(HistoryEntryDto[] Items, long? NextBefore);
 

@@ -36,6 +36,10 @@ internal static class TargetProblems
                 StatusCodes.Status422UnprocessableEntity, "Status change not allowed", ("targetId", e.Id), ("from", e.From), ("to", e.To), ("allowedNext", e.AllowedNext)),
             RequiredFieldsMissingError e => Of(
                 StatusCodes.Status422UnprocessableEntity, "Required fields missing", ("targetId", e.Id), ("status", e.Status), ("missing", e.Missing.Select(f => f.ToString()).ToArray())),
+            LostReasonError e => Of(
+                StatusCodes.Status422UnprocessableEntity, e.Required ? "Lost reason required" : "Lost reason not accepted", ("status", e.Status), ("given", e.Given), ("reasons", e.Reasons)),
+            GuardRefusedError e => Of(
+                StatusCodes.Status422UnprocessableEntity, "Refused by a guard", ("targetId", e.Id), ("from", e.From), ("to", e.To), ("guard", e.Guard), ("reason", e.Reason)),
             StatusNotConfiguredError e => Of(
                 StatusCodes.Status422UnprocessableEntity, "Status no longer configured", ("targetId", e.Id), ("status", e.Status), ("to", e.To), ("knownStatuses", e.KnownStatuses)),
             InvalidInputError e => new HttpValidationProblemDetails(

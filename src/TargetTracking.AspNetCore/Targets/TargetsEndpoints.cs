@@ -157,7 +157,7 @@ internal static class TargetsEndpoints
         }
 
         var result = await tracker.ChangeStatusAsync(
-            new TargetId(id), Preconditions.Version(http.Request, body.ExpectedVersion), ApiStatus.Parse(body.Status), cancellationToken: cancellationToken).ConfigureAwait(false);
+            new TargetId(id), Preconditions.Version(http.Request, body.ExpectedVersion), ApiStatus.Parse(body.Status), body.Reason, cancellationToken: cancellationToken).ConfigureAwait(false);
         return Preconditions.Written(http, result);
     }
 
@@ -230,7 +230,7 @@ internal static class TargetsEndpoints
         var bulk = tracker.BeginBulk();
         foreach (var item in body.Items!)
         {
-            bulk.ChangeStatus(item.Id, item.ExpectedVersion, ApiStatus.Parse(item.Status));
+            bulk.ChangeStatus(item.Id, item.ExpectedVersion, ApiStatus.Parse(item.Status), item.Reason);
         }
 
         var result = await bulk.CommitAsync(mode, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -261,9 +261,9 @@ internal sealed record CreateTargetRequest(string? Name, string? Description, st
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed record UpdateTargetRequest(string? Name, string? Description, string[]? Markets, long? ExpectedVersion);
 
-/// <summary>A status change; <c>null</c> or <c>"NotSet"</c> is Not Set.</summary>
+/// <summary>A status change; <c>null</c> or <c>"NotSet"</c> is Not Set; a move into a closed-lost status takes why (<see cref="LostReason"/>).</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
-internal sealed record ChangeStatusRequest(string? Status, long? ExpectedVersion);
+internal sealed record ChangeStatusRequest(string? Status, long? ExpectedVersion, LostReason? Reason = null);
 
 internal sealed record HistoryPageResponse(IReadOnlyList<HistoryEntry> Items, long? NextBefore);
 
@@ -271,7 +271,7 @@ internal sealed record HistoryPageResponse(IReadOnlyList<HistoryEntry> Items, lo
 internal sealed record BulkStatusRequest(string? Mode, BulkStatusItem[]? Items);
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
-internal sealed record BulkStatusItem(TargetId Id, long ExpectedVersion, string? Status);
+internal sealed record BulkStatusItem(TargetId Id, long ExpectedVersion, string? Status, LostReason? Reason = null);
 
 internal sealed record BulkStatusResponse(BulkMode Mode, bool Succeeded, int AppliedCount, int FailedCount, IReadOnlyList<BulkItemResponse> Items);
 

@@ -133,6 +133,24 @@ public sealed partial class PackageEndpointsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task LostReasons_TravelInTheBody_AndTheirRefusalsAreTypedProblems()
+    {
+        await using var host = await PackageHost.StartAsync(services: s => s.Configure<TargetTrackingOptions>(o => o.Pipeline.LostReasons.Add("Price")));
+        var client = host.Client(PackageHost.AllRoles);
+        var created = await client.CreateAsync("Valves", status: "Active", prefix: "/tt");
+
+        var refused = await client.PutAsJsonAsync($"/tt/targets/{created.Id}/status", new { status = "Passed", expectedVersion = created.Version }, Api.Json);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+        var problem = await refused.Content.ReadFromJsonAsync<JsonElement>(Api.Json);
+        Assert.Equal(("urn:targettracking:problem:lost_reason_required", "Price"), (problem.GetProperty("type").GetString(), problem.GetProperty("reasons")[0].GetString()));
+
+        var lost = await client.PutAsJsonAsync($"/tt/targets/{created.Id}/status", new { status = "Passed", expectedVersion = created.Version, reason = new { code = "price", note = "Too dear" } }, Api.Json);
+        Assert.Equal(HttpStatusCode.OK, lost.StatusCode);
+        var entry = (await client.GetHistoryAsync(created.Id, prefix: "/tt")).Items.Single(e => e.NewStatus == "Passed");
+        Assert.Equal(("Price", "Too dear"), (entry.Reason, entry.Note));
+    }
+
+    [Fact]
     public async Task AuditContext_IsReplaceable_ByTheHostsOwnAccessor()
     {
         await using var host = await PackageHost.StartAsync(services: s => s.AddSingleton<IAuditContextAccessor>(new FixedAudit()));
