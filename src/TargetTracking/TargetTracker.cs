@@ -219,6 +219,29 @@ public sealed class TargetTracker
     public async Task<Result<Target>> ChangeStatusAsync(TargetId id, long expectedVersion, string? status, AuditContext? audit = null, CancellationToken cancellationToken = default) =>
         Single(await _writer.ExecuteAsync([new ChangeStatusCommand(id, expectedVersion, status)], BulkMode.AllOrNothing, ResolveAudit(audit), null, cancellationToken).ConfigureAwait(false));
 
+    /// <summary>
+    /// Moves a target to another status, recording when the move really took effect (a deal that moved last Tuesday, recorded
+    /// today): the entry keeps both times (<see cref="HistoryEntry.OccurredAt"/> now, <see cref="HistoryEntry.EffectiveAt"/> as
+    /// given) and the target's <see cref="Target.StatusChangedAt"/> is the effective time. The change is appended after every
+    /// entry the target has, never a rewrite of them. A move to the current status is a no-op.
+    /// </summary>
+    /// <param name="id">The target.</param>
+    /// <param name="expectedVersion">The version read.</param>
+    /// <param name="status">The new status, matched ignoring case; Not Set is <see langword="null"/>, <see cref="PipelineOptions.NotSet"/> or "Not Set".</param>
+    /// <param name="effectiveAt">
+    /// When the move took effect (kept in UTC, to the microsecond): not after now, not before the target's previous effective change
+    /// (<see cref="Target.StatusChangedAt"/>, or <see cref="Target.CreatedAt"/>); <see langword="null"/> means now.
+    /// </param>
+    /// <param name="audit">Who moves it.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>
+    /// The target after the move, or <see cref="NotFoundError"/>, <see cref="VersionConflictError"/>, <see cref="UnknownStatusError"/>,
+    /// <see cref="TransitionNotAllowedError"/>, <see cref="EffectiveTimeOutOfRangeError"/> (naming the bound).
+    /// </returns>
+    /// <exception cref="TargetStoreUnavailableException">The store kept failing with transient errors after every retry; it says what happened.</exception>
+    public async Task<Result<Target>> ChangeStatusAsync(TargetId id, long expectedVersion, string? status, DateTimeOffset? effectiveAt, AuditContext? audit = null, CancellationToken cancellationToken = default) =>
+        Single(await _writer.ExecuteAsync([new ChangeStatusCommand(id, expectedVersion, status, effectiveAt)], BulkMode.AllOrNothing, ResolveAudit(audit), null, cancellationToken).ConfigureAwait(false));
+
     /// <summary>Deletes a target; its history is kept with a <see cref="HistoryAction.Deleted"/> entry, or purged under <see cref="DeletePolicy.PurgeHistory"/>.</summary>
     /// <param name="id">The target.</param>
     /// <param name="expectedVersion">The version read.</param>

@@ -36,6 +36,8 @@ internal static class TargetProblems
                 StatusCodes.Status422UnprocessableEntity, "Status change not allowed", ("targetId", e.Id), ("from", e.From), ("to", e.To), ("allowedNext", e.AllowedNext)),
             RequiredFieldsMissingError e => Of(
                 StatusCodes.Status422UnprocessableEntity, "Required fields missing", ("targetId", e.Id), ("status", e.Status), ("missing", e.Missing.Select(f => f.ToString()).ToArray())),
+            EffectiveTimeOutOfRangeError e => Of(
+                StatusCodes.Status422UnprocessableEntity, "Effective time out of range", ("targetId", e.Id), ("effectiveAt", e.EffectiveAt), ("notBefore", e.NotBefore), ("notAfter", e.NotAfter)),
             StatusNotConfiguredError e => Of(
                 StatusCodes.Status422UnprocessableEntity, "Status no longer configured", ("targetId", e.Id), ("status", e.Status), ("to", e.To), ("knownStatuses", e.KnownStatuses)),
             InvalidInputError e => new HttpValidationProblemDetails(

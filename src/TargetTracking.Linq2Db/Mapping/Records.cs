@@ -129,6 +129,9 @@ internal sealed class HistoryRecord : ITenantRow
 
     public DateTimeOffset OccurredAt { get; set; }
 
+    /// <summary>When the change took effect; NULL on entries written before the column existed, which took effect when recorded.</summary>
+    public DateTimeOffset? EffectiveAt { get; set; }
+
     public string? ActorId { get; set; }
 
     public string? ActorName { get; set; }
@@ -164,6 +167,7 @@ internal sealed class HistoryRecord : ITenantRow
         NewStatus = entry.NewStatus,
         Version = entry.Version,
         OccurredAt = entry.OccurredAt,
+        EffectiveAt = entry.EffectiveAt,
         ActorId = entry.ActorId,
         ActorName = entry.ActorName,
         CorrelationId = entry.CorrelationId,
@@ -188,6 +192,7 @@ internal sealed class HistoryRecord : ITenantRow
         NewStatus = NewStatus,
         Version = Version,
         OccurredAt = OccurredAt,
+        EffectiveAt = EffectiveAt ?? OccurredAt,
         ActorId = ActorId,
         ActorName = ActorName,
         CorrelationId = CorrelationId,

@@ -151,6 +151,7 @@ internal static class StoreMapping
         history.Property(h => h.NewStatus).HasColumnName("new_status").IsNullable(true);
         history.Property(h => h.Version).HasColumnName("version");
         history.Property(h => h.OccurredAt).HasColumnName("occurred_at");
+        history.Property(h => h.EffectiveAt).HasColumnName("effective_at").IsNullable(true);
         history.Property(h => h.ActorId).HasColumnName("actor_id").IsNullable(true);
         history.Property(h => h.ActorName).HasColumnName("actor_name").IsNullable(true);
         history.Property(h => h.CorrelationId).HasColumnName("correlation_id").IsNullable(false);
@@ -353,6 +354,7 @@ internal static class StoreMapping
         types.MapId(history.Property(h => h.Id));
         types.MapId(history.Property(h => h.TargetId));
         types.MapTime(history.Property(h => h.OccurredAt));
+        types.MapTime(history.Property(h => h.EffectiveAt));
 
         var operations = builder.Entity<OperationRecord>();
         types.MapId(operations.Property(o => o.Cursor));

@@ -26,11 +26,11 @@ internal sealed class MySqlBulkWriter(Linq2DbDialect dialect) : DialectWriter
     private const string InsertMarkets = "INSERT INTO target_markets (tenant_id, target_id, market_norm) VALUES";
 
     private const string InsertHistory =
-        "INSERT INTO target_history (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note) VALUES";
+        "INSERT INTO target_history (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at, effective_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note) VALUES";
 
     // Entries with an amount or owner (creates and updates): the columns of migration 0014 too.
     private const string InsertDealHistory =
-        "INSERT INTO target_history (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note, " +
+        "INSERT INTO target_history (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at, effective_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note, " +
         "old_amount_units, old_currency, new_amount_units, new_currency, old_owner_id, new_owner_id) VALUES";
 
     // Status changes (StateUpdates.Split): JSON_TABLE drives (STRAIGHT_JOIN), each row found by primary key at its expected version.
@@ -319,7 +319,7 @@ internal sealed class MySqlBulkWriter(Linq2DbDialect dialect) : DialectWriter
     {
         // Amount and owner columns only with entries that carry them (creates and updates), not with status changes.
         var deals = entries.Any(h => h.NewAmount is not null || h.OldAmount is not null || h.NewOwnerId is not null || h.OldOwnerId is not null);
-        var columns = deals ? 21 : 15;
+        var columns = deals ? 22 : 16;
         var values = new List<object?>(entries.Length * columns);
         long size = 0;
         foreach (var e in entries)
@@ -332,6 +332,7 @@ internal sealed class MySqlBulkWriter(Linq2DbDialect dialect) : DialectWriter
             values.Add(e.NewStatus);
             values.Add(e.Version);
             values.Add(Stored.Time(e.OccurredAt));
+            values.Add(Stored.Time(e.EffectiveAt));
             values.Add(e.ActorId);
             values.Add(e.ActorName);
             values.Add(e.CorrelationId);
@@ -350,7 +351,7 @@ internal sealed class MySqlBulkWriter(Linq2DbDialect dialect) : DialectWriter
                 size += 60 + MySqlStatements.Size(e.OldOwnerId) + MySqlStatements.Size(e.NewOwnerId);
             }
 
-            size += 120 + MySqlStatements.Size(e.ActorId) + MySqlStatements.Size(e.ActorName) + MySqlStatements.Size(e.CorrelationId)
+            size += 128 + MySqlStatements.Size(e.ActorId) + MySqlStatements.Size(e.ActorName) + MySqlStatements.Size(e.CorrelationId)
                 + MySqlStatements.Size(e.OperationId) + MySqlStatements.Size(e.ClientAddress) + MySqlStatements.Size(e.UserAgent) + MySqlStatements.Size(e.Note);
         }
 

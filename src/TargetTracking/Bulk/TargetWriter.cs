@@ -238,8 +238,10 @@ internal sealed partial class TargetWriter
                         return (command, error);
                     }
 
+                    // An effective time is kept as every store keeps times: UTC, whole microseconds.
+                    var effective = change.EffectiveAt is { } at ? at.ToUniversalTime().AddTicks(-(at.UtcTicks % 10)) : (DateTimeOffset?)null;
                     return _pipeline.TryNormalize(change.Status, out var status)
-                        ? (change with { Status = status }, null)
+                        ? (change with { Status = status, EffectiveAt = effective }, null)
                         : (command, new UnknownStatusError(change.Status!, _pipeline.Statuses));
                 }
 
@@ -331,7 +333,7 @@ internal sealed partial class TargetWriter
 
         var after = current.Version == entry.Version
             ? current
-            : current with { Status = entry.NewStatus, Version = entry.Version, UpdatedAt = entry.OccurredAt, StatusChangedAt = entry.OccurredAt };
+            : current with { Status = entry.NewStatus, Version = entry.Version, UpdatedAt = entry.OccurredAt, StatusChangedAt = entry.EffectiveAt };
         return new BulkResult(BulkMode.AllOrNothing, [new BulkItemOutcome(0, entry.TargetId, BulkItemState.Applied, after, null)]);
     }
 
@@ -411,12 +413,15 @@ internal sealed partial class TargetWriter
     internal GuardedStatusChange? ToGuarded(ChangeStatusCommand change, AuditContext audit, string? operationId, DateTimeOffset now)
     {
         // A status that requires fields is checked against the row, which only the locked decision reads.
-        if (change.ExpectedVersion is not { } expected || _pipeline.MovesInto(change.Status) is not { Count: > 0 } from || _pipeline.RequiresFields(change.Status))
+        // A time in the future is refused whatever the row holds: the locked decision says so.
+        if (change.ExpectedVersion is not { } expected || _pipeline.MovesInto(change.Status) is not { Count: > 0 } from || _pipeline.RequiresFields(change.Status)
+            || change.EffectiveAt > now)
         {
             return null;
         }
 
         var entry = Entry(change.Id, HistoryAction.StatusChanged, null, change.Status, expected + 1, now, audit, audit.CorrelationId!, operationId, null);
+        entry = change.EffectiveAt is { } effective ? entry with { EffectiveAt = effective } : entry;
         return new GuardedStatusChange(change.Id, expected, from, change.Status, entry);
     }
 
@@ -601,10 +606,20 @@ internal sealed partial class TargetWriter
                     {
                         outcomes[i] = Fail(missing);
                     }
+                    else if (EffectiveTimeError(current, change.EffectiveAt, now) is { } outOfRange)
+                    {
+                        outcomes[i] = Fail(outOfRange);
+                    }
                     else
                     {
-                        var next = current with { Status = change.Status, Version = current.Version + 1, UpdatedAt = now, StatusChangedAt = now };
+                        // The status holds since the change took effect; the row's other times and the entry's OccurredAt are when it was recorded.
+                        var next = current with { Status = change.Status, Version = current.Version + 1, UpdatedAt = now, StatusChangedAt = change.EffectiveAt ?? now };
                         Record(next.Id, next, HistoryAction.StatusChanged, current.Status, next.Status, next.Version);
+                        if (change.EffectiveAt is { } effective)
+                        {
+                            history[^1] = history[^1] with { EffectiveAt = effective };
+                        }
+
                         outcomes[i] = Done(BulkItemState.Applied, next);
                     }
 
@@ -656,6 +671,27 @@ internal sealed partial class TargetWriter
         }
 
         return new Decision(outcomes, state, touched, history, removedLinks);
+    }
+
+    /// <summary>
+    /// Checks the time a status change took effect, when one is given: not after now, not before the target's previous effective
+    /// change (its <see cref="Target.StatusChangedAt"/>, or its creation). Without one the change takes effect now, unchecked: a
+    /// clock a little behind another host's must not refuse an ordinary change.
+    /// </summary>
+    internal static EffectiveTimeOutOfRangeError? EffectiveTimeError(Target current, DateTimeOffset? effectiveAt, DateTimeOffset now)
+    {
+        if (effectiveAt is not { } at)
+        {
+            return null;
+        }
+
+        if (at > now)
+        {
+            return new EffectiveTimeOutOfRangeError(current.Id, at, null, now);
+        }
+
+        var bound = current.StatusChangedAt ?? current.CreatedAt;
+        return at < bound ? new EffectiveTimeOutOfRangeError(current.Id, at, bound, now) : null;
     }
 
     /// <summary>A history entry of a target, stamped with the unit of work's time, audit context and correlation id.</summary>
