@@ -137,4 +137,34 @@ public abstract partial class TargetRepositoryConformance<TFixture>
             Assert.Equal((Clock.GetUtcNow(), read[i].StatusChangedAt!.Value), (entry.OccurredAt, entry.EffectiveAt));
         }
     }
+
+    [Fact]
+    public async Task EffectiveTime_InATrackedOperation_MovesEachTargetEffectiveThen_AndFailsThoseWithALaterChange_ByCode()
+    {
+        var tracker = await NewTrackerAsync();
+        var early = await CreateAsync(tracker, "Early", "Cold");
+        var createdAt = Clock.GetUtcNow();
+        Clock.Advance(TimeSpan.FromDays(5));
+        var late = await CreateAsync(tracker, "Late", "Cold");
+        Clock.Advance(TimeSpan.FromDays(5));
+        var operations = new TargetOperations(tracker);
+        var monday = createdAt.AddDays(2);
+
+        var future = await operations.StartAsync(new StartOperationRequest("tomorrow", "Active", OperationSelection.ForIds([early.Id])) { EffectiveAt = Clock.GetUtcNow().AddDays(1) }, Alice);
+        Assert.Equal("effectiveAt", Assert.Single(Assert.IsType<InvalidInputError>(future.Error).Errors).Field);
+
+        var started = (await operations.StartAsync(new StartOperationRequest("monday", "Active", OperationSelection.ForIds([early.Id, late.Id])) { EffectiveAt = monday }, Alice)).Value!;
+        Assert.Equal(monday, started.EffectiveAt);
+        Assert.Equal(monday, (await operations.GetAsync("monday")).Value!.EffectiveAt);
+        var done = (await operations.RunAsync("monday")).Value!;
+        Assert.Equal((2L, 1L), (done.Processed, done.Failed));
+        var failure = Assert.Single(await operations.GetFailuresAsync("monday"));
+        Assert.Equal((late.Id, "effective_time_out_of_range"), (failure.TargetId, failure.Code));
+
+        var moved = (await tracker.GetAsync(early.Id)).Value!;
+        Assert.Equal(("Active", monday), (moved.Status, moved.StatusChangedAt!.Value));
+        var entry = (await HistoryAsync(tracker, early.Id))[0];
+        Assert.Equal((Clock.GetUtcNow(), monday, "monday"), (entry.OccurredAt, entry.EffectiveAt, entry.OperationId));
+        Assert.Equal("Cold", (await tracker.GetAsync(late.Id)).Value!.Status);
+    }
 }

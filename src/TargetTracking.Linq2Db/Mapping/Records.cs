@@ -219,6 +219,8 @@ internal sealed class OperationRecord : ITenantRow
 
     public string? TargetStatus { get; set; }
 
+    public DateTimeOffset? EffectiveAt { get; set; }
+
     public string Selection { get; set; } = string.Empty;
 
     public long Total { get; set; }
@@ -264,6 +266,7 @@ internal sealed class OperationRecord : ITenantRow
         Id = o.Id,
         Status = o.Status.ToString(),
         TargetStatus = o.TargetStatus,
+        EffectiveAt = o.EffectiveAt,
         Selection = o.Selection,
         Total = o.Total,
         Processed = o.Processed,
@@ -291,6 +294,7 @@ internal sealed class OperationRecord : ITenantRow
         Id = Id,
         Status = Enum.Parse<OperationStatus>(Status),
         TargetStatus = TargetStatus,
+        EffectiveAt = EffectiveAt,
         Selection = Selection,
         Total = Total,
         Processed = Processed,

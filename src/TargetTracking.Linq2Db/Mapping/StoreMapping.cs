@@ -171,6 +171,7 @@ internal static class StoreMapping
         operations.Property(o => o.Id).HasColumnName("id").IsPrimaryKey(1).IsNullable(false);
         operations.Property(o => o.Status).HasColumnName("status").IsNullable(false);
         operations.Property(o => o.TargetStatus).HasColumnName("target_status").IsNullable(true);
+        operations.Property(o => o.EffectiveAt).HasColumnName("effective_at").IsNullable(true);
         operations.Property(o => o.Selection).HasColumnName("selection").IsNullable(false);
         operations.Property(o => o.Total).HasColumnName("total");
         operations.Property(o => o.Processed).HasColumnName("processed");
@@ -359,6 +360,7 @@ internal static class StoreMapping
         var operations = builder.Entity<OperationRecord>();
         types.MapId(operations.Property(o => o.Cursor));
         types.MapTime(operations.Property(o => o.CreatedAt));
+        types.MapTime(operations.Property(o => o.EffectiveAt));
         types.MapTime(operations.Property(o => o.StartedAt));
         types.MapTime(operations.Property(o => o.LastUpdatedAt));
         types.MapTime(operations.Property(o => o.CompletedAt));

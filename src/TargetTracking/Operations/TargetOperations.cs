@@ -91,6 +91,12 @@ public sealed partial class TargetOperations
             errors.Add(new FieldError("maxRetries", $"Max retries must be between 0 and 100; it is {request.MaxRetries}."));
         }
 
+        var now = _tracker.Writer.Now();
+        if (request.EffectiveAt > now)
+        {
+            errors.Add(new FieldError("effectiveAt", $"The effective time {request.EffectiveAt:O} is in the future (now is {now:O})."));
+        }
+
         if (errors.Count > 0)
         {
             return new InvalidInputError([.. errors]);
@@ -105,12 +111,12 @@ public sealed partial class TargetOperations
             ? OperationSelection.Where(await _tracker.NormalizeFilterAsync(filter, cancellationToken).ConfigureAwait(false))
             : request.Selection;
         var who = _tracker.ResolveAudit(audit).Sanitized();
-        var now = _tracker.Writer.Now();
         var operation = new BulkOperation
         {
             Id = request.OperationId,
             Status = OperationStatus.Pending,
             TargetStatus = status,
+            EffectiveAt = request.EffectiveAt?.ToUniversalTime().AddTicks(-(request.EffectiveAt.Value.UtcTicks % 10)),
             Selection = request.Selection.ToString(),
             Total = 0,
             BatchSize = batchSize,
@@ -293,7 +299,7 @@ public sealed partial class TargetOperations
                     UserAgent = operation.UserAgent,
                     CorrelationId = operation.Id,
                 };
-                var commands = ids.Select(id => (WriteCommand)new ChangeStatusCommand(id, null, operation.TargetStatus)).ToList();
+                var commands = ids.Select(id => (WriteCommand)new ChangeStatusCommand(id, null, operation.TargetStatus, operation.EffectiveAt)).ToList();
                 var (outcomes, changes, removedLinks) = await _tracker.Writer.DecideAsync(session, commands, audit, operation.Id, ct).ConfigureAwait(false);
                 var failed = outcomes.Where(o => o.Error is not null).Select(o => new OperationItemFailure(operation.Id, o.TargetId, o.Error!.Code, o.Error.Message, now)).ToList();
                 operation = operation with

@@ -9,3 +9,6 @@
 ALTER TABLE target_history ADD COLUMN IF NOT EXISTS effective_at DATETIME(6) NULL;
 ALTER TABLE target_history DROP CONSTRAINT IF EXISTS target_history_effective_at_check;
 ALTER TABLE target_history ADD CONSTRAINT target_history_effective_at_check CHECK (effective_at <= occurred_at);
+
+-- A tracked operation may move its targets effective at one time before it started.
+ALTER TABLE target_operations ADD COLUMN IF NOT EXISTS effective_at DATETIME(6) NULL;

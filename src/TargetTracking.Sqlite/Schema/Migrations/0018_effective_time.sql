@@ -6,3 +6,6 @@
 -- effective time of its latest status change: the bound a later backdated change may not go before, checked by the core
 -- against the row it locked. No rewrite of history: the column is added, never filled in.
 ALTER TABLE target_history ADD COLUMN effective_at INTEGER CHECK (effective_at <= occurred_at);
+
+-- A tracked operation may move its targets effective at one time before it started.
+ALTER TABLE target_operations ADD COLUMN effective_at INTEGER;
