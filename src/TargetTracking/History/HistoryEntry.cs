@@ -94,7 +94,9 @@ public sealed record HistoryEntry
     public DateTimeOffset EffectiveAt
     {
         get => _effectiveAt ?? OccurredAt;
-        init => _effectiveAt = value;
+
+        // Kept only when it differs from OccurredAt (set that first): entries that mean the same compare equal, however made.
+        init => _effectiveAt = value == OccurredAt ? null : value;
     }
 
     private readonly DateTimeOffset? _effectiveAt;
