@@ -62,11 +62,10 @@ internal sealed partial class TargetWriter
                 .Build();
 
     /// <summary>Current time, cut to whole microseconds: the precision every store keeps.</summary>
-    public DateTimeOffset Now()
-    {
-        var now = _time.GetUtcNow();
-        return now.AddTicks(-(now.Ticks % 10));
-    }
+    public DateTimeOffset Now() => Stored(_time.GetUtcNow());
+
+    /// <summary>A time as every store keeps it: UTC, cut to whole microseconds (the current time, a given effective time).</summary>
+    internal static DateTimeOffset Stored(DateTimeOffset at) => new(at.UtcTicks - (at.UtcTicks % 10), TimeSpan.Zero);
 
     public async Task<BulkResult> ExecuteAsync(IReadOnlyList<WriteCommand> commands, BulkMode mode, AuditContext audit, string? operationId, CancellationToken cancellationToken)
     {
@@ -239,9 +238,8 @@ internal sealed partial class TargetWriter
                     }
 
                     // An effective time is kept as every store keeps times: UTC, whole microseconds.
-                    var effective = change.EffectiveAt is { } at ? at.ToUniversalTime().AddTicks(-(at.UtcTicks % 10)) : (DateTimeOffset?)null;
                     return _pipeline.TryNormalize(change.Status, out var status)
-                        ? (change with { Status = status, EffectiveAt = effective }, null)
+                        ? (change with { Status = status, EffectiveAt = change.EffectiveAt is { } at ? Stored(at) : null }, null)
                         : (command, new UnknownStatusError(change.Status!, _pipeline.Statuses));
                 }
 

@@ -116,7 +116,7 @@ public sealed partial class TargetOperations
             Id = request.OperationId,
             Status = OperationStatus.Pending,
             TargetStatus = status,
-            EffectiveAt = request.EffectiveAt?.ToUniversalTime().AddTicks(-(request.EffectiveAt.Value.UtcTicks % 10)),
+            EffectiveAt = request.EffectiveAt is { } effective ? TargetWriter.Stored(effective) : null,
             Selection = request.Selection.ToString(),
             Total = 0,
             BatchSize = batchSize,
