@@ -217,7 +217,7 @@ public sealed class TargetTracker
     /// <returns>The target after the move, or <see cref="NotFoundError"/>, <see cref="VersionConflictError"/>, <see cref="UnknownStatusError"/>, <see cref="TransitionNotAllowedError"/>.</returns>
     /// <exception cref="TargetStoreUnavailableException">The store kept failing with transient errors after every retry; it says what happened.</exception>
     public Task<Result<Target>> ChangeStatusAsync(TargetId id, long expectedVersion, string? status, AuditContext? audit = null, CancellationToken cancellationToken = default) =>
-        ChangeStatusAsync(id, expectedVersion, status, null, audit, cancellationToken);
+        ChangeStatusAsync(id, expectedVersion, status, (LostReason?)null, audit, cancellationToken);
 
     /// <summary>
     /// Moves a target to another status, giving why it was lost: a move into a closed-lost status needs a reason from
@@ -237,6 +237,29 @@ public sealed class TargetTracker
     /// <exception cref="TargetStoreUnavailableException">The store kept failing with transient errors after every retry; it says what happened.</exception>
     public async Task<Result<Target>> ChangeStatusAsync(TargetId id, long expectedVersion, string? status, LostReason? reason, AuditContext? audit = null, CancellationToken cancellationToken = default) =>
         Single(await _writer.ExecuteAsync([new ChangeStatusCommand(id, expectedVersion, status, reason)], BulkMode.AllOrNothing, ResolveAudit(audit), null, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>
+    /// Moves a target to another status, recording when the move really took effect (a deal that moved last Tuesday, recorded
+    /// today): the entry keeps both times (<see cref="HistoryEntry.OccurredAt"/> now, <see cref="HistoryEntry.EffectiveAt"/> as
+    /// given) and the target's <see cref="Target.StatusChangedAt"/> is the effective time. The change is appended after every
+    /// entry the target has, never a rewrite of them. A move to the current status is a no-op.
+    /// </summary>
+    /// <param name="id">The target.</param>
+    /// <param name="expectedVersion">The version read.</param>
+    /// <param name="status">The new status, matched ignoring case; Not Set is <see langword="null"/>, <see cref="PipelineOptions.NotSet"/> or "Not Set".</param>
+    /// <param name="effectiveAt">
+    /// When the move took effect (kept in UTC, to the microsecond): not after now, not before the target's previous effective change
+    /// (<see cref="Target.StatusChangedAt"/>, or <see cref="Target.CreatedAt"/>).
+    /// </param>
+    /// <param name="audit">Who moves it.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>
+    /// The target after the move, or <see cref="NotFoundError"/>, <see cref="VersionConflictError"/>, <see cref="UnknownStatusError"/>,
+    /// <see cref="TransitionNotAllowedError"/>, <see cref="EffectiveTimeOutOfRangeError"/> (naming the bound).
+    /// </returns>
+    /// <exception cref="TargetStoreUnavailableException">The store kept failing with transient errors after every retry; it says what happened.</exception>
+    public async Task<Result<Target>> ChangeStatusAsync(TargetId id, long expectedVersion, string? status, DateTimeOffset effectiveAt, AuditContext? audit = null, CancellationToken cancellationToken = default) =>
+        Single(await _writer.ExecuteAsync([new ChangeStatusCommand(id, expectedVersion, status, EffectiveAt: effectiveAt)], BulkMode.AllOrNothing, ResolveAudit(audit), null, cancellationToken).ConfigureAwait(false));
 
     /// <summary>Deletes a target; its history is kept with a <see cref="HistoryAction.Deleted"/> entry, or purged under <see cref="DeletePolicy.PurgeHistory"/>.</summary>
     /// <param name="id">The target.</param>

@@ -221,9 +221,11 @@ internal static class IndependentVerifier
             var e = feed!.Entry;
             var personal = Convert.ToHexStringLower(HMACSHA256.HashData(key, Enc("tt-personal-v1", e.ActorId, e.ActorName, e.ClientAddress, e.UserAgent, e.Note, e.OldOwnerId, e.NewOwnerId)));
             var micros = (e.OccurredAt.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
+            var effectiveMicros = (e.EffectiveAt.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
             var leaf = SHA256.HashData(Enc(
                 "tt-ledger-v1", tenant, Text(n), e.Id.ToString(), e.TargetId.Value.ToString(), e.Action.ToString(), e.OldStatus, e.NewStatus,
-                Text(e.Version), Text(micros), Text(feed.Token.Sequence), e.CorrelationId, e.OperationId, Amount(e.OldAmount), Amount(e.NewAmount), personal, e.Reason));
+                Text(e.Version), Text(micros), Text(feed.Token.Sequence), e.CorrelationId, e.OperationId, Amount(e.OldAmount), Amount(e.NewAmount), personal, e.Reason,
+                Text(effectiveMicros)));
             hash = SHA256.HashData([.. hash, .. leaf]);
             Assert.True(personal == seal.PersonalHash && Convert.ToHexStringLower(hash) == seal.Hash && seal.Position == n, $"The chain breaks at position {n}.");
         }

@@ -9,7 +9,12 @@ public abstract record Step;
 
 public sealed record CreateStep(string Name, string? Description, string[] Markets, string? Status) : Step;
 
-public sealed record StatusStep(int Target, string? Status, int VersionSkew) : Step;
+/// <summary>A status change; <paramref name="BackdateSeconds"/>: how long before now it took effect (negative: in the future), or now.</summary>
+public sealed record StatusStep(int Target, string? Status, int VersionSkew, int? BackdateSeconds = null) : Step
+{
+    /// <summary>The effective time the step gives, on a clock that reads <paramref name="now"/>.</summary>
+    public DateTimeOffset? EffectiveAt(DateTimeOffset now) => BackdateSeconds is { } back ? now.AddSeconds(-back) : null;
+}
 
 public sealed record UpdateStep(int Target, string Name, string? Description, string[] Markets, int VersionSkew) : Step;
 
@@ -56,11 +61,16 @@ public static class ModelGenerators
         from status in Gen.Frequency((3, Gen.Constant<string?>(null)), (4, Status))
         select new CreateStep(name, description, markets, status);
 
+    // Mostly now; else backdated up to two hours (often before the previous change, which is refused), rarely in the future.
+    public static Gen<int?> BackdateSeconds { get; } =
+        Gen.Frequency((6, Gen.Constant<int?>(null)), (3, Gen.Choose(0, 7200).Select(s => (int?)s)), (1, Gen.Choose(-60, -1).Select(s => (int?)s)));
+
     public static Gen<StatusStep> ChangeStatus { get; } =
         from target in Gen.Choose(0, 30)
         from status in Status
         from skew in VersionSkew
-        select new StatusStep(target, status, skew);
+        from back in BackdateSeconds
+        select new StatusStep(target, status, skew, back);
 
     public static Gen<Step> AnyStep { get; } = Gen.Frequency(
         (4, Create.Select(s => (Step)s)),

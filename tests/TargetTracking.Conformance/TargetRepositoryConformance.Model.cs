@@ -7,7 +7,7 @@ namespace TargetTracking.Conformance;
 public abstract partial class TargetRepositoryConformance<TFixture>
 {
     /// <summary>
-    /// 60 random command sequences (<see cref="ModelArbitraries.Scenario"/>), run through the store and the
+    /// 60 random command sequences (<see cref="ModelArbitraries.Scenario"/>; status changes now or backdated), run through the store and the
     /// in-memory model side by side, compared after every step. Declared here, it runs in every subclass.
     /// </summary>
     [Property(MaxTest = 60, Arbitrary = [typeof(ModelArbitraries)])]
@@ -47,7 +47,9 @@ public abstract partial class TargetRepositoryConformance<TFixture>
                 case StatusStep change when twins.Count > 0:
                     {
                         var (mid, sid, version) = await twins.PickAsync(model, change.Target, change.VersionSkew);
-                        twins.AssertSame(await model.ChangeStatusAsync(mid, version, change.Status, audit), await store.ChangeStatusAsync(sid, version, change.Status, audit));
+                        var effective = change.EffectiveAt(modelClock.GetUtcNow());
+                        twins.AssertSame(
+                            await ChangeAsync(model, mid, version, change.Status, effective, audit), await ChangeAsync(store, sid, version, change.Status, effective, audit));
                         break;
                     }
 
@@ -73,8 +75,8 @@ public abstract partial class TargetRepositoryConformance<TFixture>
                         foreach (var change in twins.Count == 0 ? [] : bulk.Changes)
                         {
                             var (mid, sid, version) = await twins.PickAsync(model, change.Target, change.VersionSkew);
-                            modelBulk.ChangeStatus(mid, version, change.Status);
-                            storeBulk.ChangeStatus(sid, version, change.Status);
+                            Change(modelBulk, mid, version, change.Status, change.EffectiveAt(modelClock.GetUtcNow()));
+                            Change(storeBulk, sid, version, change.Status, change.EffectiveAt(storeClock.GetUtcNow()));
                         }
 
                         var created = new List<(TargetId, TargetId)>();
@@ -226,9 +228,27 @@ public abstract partial class TargetRepositoryConformance<TFixture>
                 case (InvalidInputError m, InvalidInputError s):
                     Assert.Equal(m.Errors, s.Errors);
                     break;
+                case (EffectiveTimeOutOfRangeError m, EffectiveTimeOutOfRangeError s):
+                    Assert.Equal((m.EffectiveAt, m.NotBefore, m.NotAfter), (s.EffectiveAt, s.NotBefore, s.NotAfter));
+                    break;
             }
         }
 
         private static HistoryEntry Comparable(HistoryEntry entry) => entry with { Id = Guid.Empty, TargetId = default };
+    }
+
+    private static Task<Result<Target>> ChangeAsync(TargetTracker tracker, TargetId id, long version, string? status, DateTimeOffset? effectiveAt, AuditContext audit) =>
+        effectiveAt is { } at ? tracker.ChangeStatusAsync(id, version, status, at, audit) : tracker.ChangeStatusAsync(id, version, status, audit);
+
+    private static void Change(BulkUpdate bulk, TargetId id, long version, string? status, DateTimeOffset? effectiveAt)
+    {
+        if (effectiveAt is { } at)
+        {
+            bulk.ChangeStatus(id, version, status, at);
+        }
+        else
+        {
+            bulk.ChangeStatus(id, version, status);
+        }
     }
 }

@@ -85,7 +85,7 @@ internal sealed class MySqlSaboteur(string connectionString) : IStoreSaboteur, I
     public Task SwapOrderAsync(Guid first, Guid second) => WithoutGuardsAsync(
         $"""
         UPDATE target_history AS h JOIN target_history AS o ON (h.id = {K("first")} AND o.id = {K("second")}) OR (h.id = {K("second")} AND o.id = {K("first")})
-        SET h.feed_seq = o.feed_seq, h.occurred_at = o.occurred_at
+        SET h.feed_seq = o.feed_seq, h.occurred_at = o.occurred_at, h.effective_at = o.effective_at
         """,
         ("first", first.ToString("D")), ("second", second.ToString("D")));
 

@@ -70,7 +70,7 @@ internal sealed class PostgreSqlSaboteur(NpgsqlDataSource dataSource, string sch
 
     public Task SwapOrderAsync(Guid first, Guid second) => WithoutTriggersAsync(
         $"""
-        UPDATE {_s}.target_history AS h SET feed_seq = o.feed_seq, occurred_at = o.occurred_at
+        UPDATE {_s}.target_history AS h SET feed_seq = o.feed_seq, occurred_at = o.occurred_at, effective_at = o.effective_at
         FROM {_s}.target_history AS o WHERE (h.id, o.id) IN (($1, $2), ($2, $1))
         """,
         first, second);

@@ -101,10 +101,11 @@ internal sealed class SqliteSaboteur(Linq2DbTargetStore repository) : IStoreSabo
 
     public Task SwapOrderAsync(Guid first, Guid second) => WithoutGuardsAsync(
         """
-        CREATE TEMP TABLE swapped AS SELECT id, feed_seq, occurred_at FROM target_history WHERE id IN (@first, @second);
+        CREATE TEMP TABLE swapped AS SELECT id, feed_seq, occurred_at, effective_at FROM target_history WHERE id IN (@first, @second);
         UPDATE target_history SET
             feed_seq = (SELECT feed_seq FROM swapped WHERE swapped.id <> target_history.id),
-            occurred_at = (SELECT occurred_at FROM swapped WHERE swapped.id <> target_history.id)
+            occurred_at = (SELECT occurred_at FROM swapped WHERE swapped.id <> target_history.id),
+            effective_at = (SELECT effective_at FROM swapped WHERE swapped.id <> target_history.id)
         WHERE id IN (@first, @second);
         DROP TABLE swapped;
         """,

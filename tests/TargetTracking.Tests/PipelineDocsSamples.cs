@@ -165,6 +165,41 @@ public sealed class PipelineDocsSamples
         Assert.Equal([new TimedMove("Hot", TimeSpan.FromDays(30), "Cold")], tracker.Pipeline.TimedMoves);
     }
 
+    [Fact]
+    public async Task WhenItReallyHappened()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 3, 13, 9, 0, 0, TimeSpan.Zero));
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(clock);
+        services.AddTargetTracking().UseInMemory();
+        await using var provider = services.BuildServiceProvider();
+        var tracker = provider.GetRequiredService<TargetTracker>();
+        var anna = new AuditContext { ActorId = "anna", ActorName = "Anna" };
+        var deal = (await tracker.CreateAsync(new NewTarget("Valves for Acme", Status: "Active"), anna)).Value!;
+        clock.Advance(TimeSpan.FromDays(7));
+
+        #region sample_pipeline_effective_time
+        // The deal really went Hot last Tuesday; Anna records it today (Friday).
+        var tuesday = new DateTimeOffset(2026, 3, 17, 15, 30, 0, TimeSpan.Zero);
+        var hot = (await tracker.ChangeStatusAsync(deal.Id, deal.Version, "Hot", tuesday, anna)).Value!;
+        // hot.StatusChangedAt == tuesday; its entry: OccurredAt = now (Friday), EffectiveAt = tuesday
+
+        // Not in the future, not before the previous effective change: refused, naming the bound, nothing written.
+        var refused = await tracker.ChangeStatusAsync(deal.Id, hot.Version, "Closed", tuesday.AddDays(-1), anna);
+        // refused.Error is EffectiveTimeOutOfRangeError { NotBefore: tuesday }
+
+        // In bulk, each item carries its own time; a tracked operation carries one for all its moves.
+        var bulk = tracker.BeginBulk().ChangeStatus(deal.Id, hot.Version, "Closed", tuesday.AddDays(1));
+        #endregion
+
+        Assert.Equal(tuesday, hot.StatusChangedAt);
+        var entry = (await tracker.GetHistoryAsync(deal.Id))[0];
+        Assert.Equal((clock.GetUtcNow(), tuesday), (entry.OccurredAt, entry.EffectiveAt));
+        Assert.Equal(tuesday, Assert.IsType<EffectiveTimeOutOfRangeError>(refused.Error).NotBefore);
+        Assert.True((await bulk.CommitAsync()).Succeeded);
+        Assert.Equal(tuesday.AddDays(1), (await tracker.GetAsync(deal.Id)).Value!.StatusChangedAt);
+    }
+
     [Theory]
     [InlineData("sample_pipeline_options")]
     [InlineData("sample_pipeline_amount_and_owner")]
@@ -174,5 +209,6 @@ public sealed class PipelineDocsSamples
     [InlineData("sample_pipeline_guards")]
     [InlineData("sample_pipeline_guard_refusal")]
     [InlineData("sample_pipeline_timed_moves")]
+    [InlineData("sample_pipeline_effective_time")]
     public void TheDocsShowTheSamplesVerbatim(string region) => DocSync.AssertShown("PipelineDocsSamples.cs.txt", "pipeline.md", region);
 }

@@ -40,6 +40,8 @@ internal static class TargetProblems
                 StatusCodes.Status422UnprocessableEntity, e.Required ? "Lost reason required" : "Lost reason not accepted", ("status", e.Status), ("given", e.Given), ("reasons", e.Reasons)),
             GuardRefusedError e => Of(
                 StatusCodes.Status422UnprocessableEntity, "Refused by a guard", ("targetId", e.Id), ("from", e.From), ("to", e.To), ("guard", e.Guard), ("reason", e.Reason)),
+            EffectiveTimeOutOfRangeError e => Of(
+                StatusCodes.Status422UnprocessableEntity, "Effective time out of range", ("targetId", e.Id), ("effectiveAt", e.EffectiveAt), ("notBefore", e.NotBefore), ("notAfter", e.NotAfter)),
             StatusNotConfiguredError e => Of(
                 StatusCodes.Status422UnprocessableEntity, "Status no longer configured", ("targetId", e.Id), ("status", e.Status), ("to", e.To), ("knownStatuses", e.KnownStatuses)),
             InvalidInputError e => new HttpValidationProblemDetails(

@@ -129,6 +129,9 @@ internal sealed class HistoryRecord : ITenantRow
 
     public DateTimeOffset OccurredAt { get; set; }
 
+    /// <summary>When the change took effect; NULL on entries written before the column existed, which took effect when recorded.</summary>
+    public DateTimeOffset? EffectiveAt { get; set; }
+
     public string? ActorId { get; set; }
 
     public string? ActorName { get; set; }
@@ -166,6 +169,7 @@ internal sealed class HistoryRecord : ITenantRow
         NewStatus = entry.NewStatus,
         Version = entry.Version,
         OccurredAt = entry.OccurredAt,
+        EffectiveAt = entry.EffectiveAt,
         ActorId = entry.ActorId,
         ActorName = entry.ActorName,
         CorrelationId = entry.CorrelationId,
@@ -191,6 +195,7 @@ internal sealed class HistoryRecord : ITenantRow
         NewStatus = NewStatus,
         Version = Version,
         OccurredAt = OccurredAt,
+        EffectiveAt = EffectiveAt ?? OccurredAt,
         ActorId = ActorId,
         ActorName = ActorName,
         CorrelationId = CorrelationId,
@@ -217,6 +222,8 @@ internal sealed class OperationRecord : ITenantRow
     public string Status { get; set; } = string.Empty;
 
     public string? TargetStatus { get; set; }
+
+    public DateTimeOffset? EffectiveAt { get; set; }
 
     public string Selection { get; set; } = string.Empty;
 
@@ -267,6 +274,7 @@ internal sealed class OperationRecord : ITenantRow
         Id = o.Id,
         Status = o.Status.ToString(),
         TargetStatus = o.TargetStatus,
+        EffectiveAt = o.EffectiveAt,
         Selection = o.Selection,
         Total = o.Total,
         Processed = o.Processed,
@@ -296,6 +304,7 @@ internal sealed class OperationRecord : ITenantRow
         Id = Id,
         Status = Enum.Parse<OperationStatus>(Status),
         TargetStatus = TargetStatus,
+        EffectiveAt = EffectiveAt,
         Selection = Selection,
         Total = Total,
         Processed = Processed,

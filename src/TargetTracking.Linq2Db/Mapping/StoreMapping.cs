@@ -151,6 +151,7 @@ internal static class StoreMapping
         history.Property(h => h.NewStatus).HasColumnName("new_status").IsNullable(true);
         history.Property(h => h.Version).HasColumnName("version");
         history.Property(h => h.OccurredAt).HasColumnName("occurred_at");
+        history.Property(h => h.EffectiveAt).HasColumnName("effective_at").IsNullable(true);
         history.Property(h => h.ActorId).HasColumnName("actor_id").IsNullable(true);
         history.Property(h => h.ActorName).HasColumnName("actor_name").IsNullable(true);
         history.Property(h => h.CorrelationId).HasColumnName("correlation_id").IsNullable(false);
@@ -171,6 +172,7 @@ internal static class StoreMapping
         operations.Property(o => o.Id).HasColumnName("id").IsPrimaryKey(1).IsNullable(false);
         operations.Property(o => o.Status).HasColumnName("status").IsNullable(false);
         operations.Property(o => o.TargetStatus).HasColumnName("target_status").IsNullable(true);
+        operations.Property(o => o.EffectiveAt).HasColumnName("effective_at").IsNullable(true);
         operations.Property(o => o.Selection).HasColumnName("selection").IsNullable(false);
         operations.Property(o => o.Total).HasColumnName("total");
         operations.Property(o => o.Processed).HasColumnName("processed");
@@ -356,10 +358,12 @@ internal static class StoreMapping
         types.MapId(history.Property(h => h.Id));
         types.MapId(history.Property(h => h.TargetId));
         types.MapTime(history.Property(h => h.OccurredAt));
+        types.MapTime(history.Property(h => h.EffectiveAt));
 
         var operations = builder.Entity<OperationRecord>();
         types.MapId(operations.Property(o => o.Cursor));
         types.MapTime(operations.Property(o => o.CreatedAt));
+        types.MapTime(operations.Property(o => o.EffectiveAt));
         types.MapTime(operations.Property(o => o.StartedAt));
         types.MapTime(operations.Property(o => o.LastUpdatedAt));
         types.MapTime(operations.Property(o => o.CompletedAt));

@@ -26,7 +26,7 @@ internal sealed class MySqlBulkWriter(Linq2DbDialect dialect) : DialectWriter
     private const string InsertMarkets = "INSERT INTO target_markets (tenant_id, target_id, market_norm) VALUES";
 
     private const string InsertHistory =
-        "INSERT INTO target_history (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note";
+        "INSERT INTO target_history (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at, effective_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note";
 
     // Entries with an amount or owner (creates and updates): the columns of migration 0014 too.
     private const string DealColumns = ", old_amount_units, old_currency, new_amount_units, new_currency, old_owner_id, new_owner_id";
@@ -321,7 +321,7 @@ internal sealed class MySqlBulkWriter(Linq2DbDialect dialect) : DialectWriter
         // Amount and owner columns only with entries that carry them (creates and updates), not with status changes.
         var deals = entries.Any(h => h.NewAmount is not null || h.OldAmount is not null || h.NewOwnerId is not null || h.OldOwnerId is not null);
         var reasons = entries.Any(h => h.Reason is not null);
-        var columns = 15 + (deals ? 6 : 0) + (reasons ? 1 : 0);
+        var columns = 16 + (deals ? 6 : 0) + (reasons ? 1 : 0);
         var values = new List<object?>(entries.Length * columns);
         long size = 0;
         foreach (var e in entries)
@@ -334,6 +334,7 @@ internal sealed class MySqlBulkWriter(Linq2DbDialect dialect) : DialectWriter
             values.Add(e.NewStatus);
             values.Add(e.Version);
             values.Add(Stored.Time(e.OccurredAt));
+            values.Add(Stored.Time(e.EffectiveAt));
             values.Add(e.ActorId);
             values.Add(e.ActorName);
             values.Add(e.CorrelationId);
@@ -358,7 +359,7 @@ internal sealed class MySqlBulkWriter(Linq2DbDialect dialect) : DialectWriter
                 size += 4 + MySqlStatements.Size(e.Reason);
             }
 
-            size += 120 + MySqlStatements.Size(e.ActorId) + MySqlStatements.Size(e.ActorName) + MySqlStatements.Size(e.CorrelationId)
+            size += 128 + MySqlStatements.Size(e.ActorId) + MySqlStatements.Size(e.ActorName) + MySqlStatements.Size(e.CorrelationId)
                 + MySqlStatements.Size(e.OperationId) + MySqlStatements.Size(e.ClientAddress) + MySqlStatements.Size(e.UserAgent) + MySqlStatements.Size(e.Note);
         }
 

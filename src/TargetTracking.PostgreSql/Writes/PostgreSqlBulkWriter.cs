@@ -85,7 +85,8 @@ internal sealed class PostgreSqlBulkWriter(Linq2DbDialect dialect, PostgreSqlSta
             .Column("status", "text", NpgsqlDbType.Text, changes.Select(c => c.Status).ToArray())
             .Column("entry_id", "uuid", NpgsqlDbType.Uuid, entries.Select(e => e.Id).ToArray())
             .Column("at", "timestamptz", NpgsqlDbType.TimestampTz, entries.Select(e => e.OccurredAt.UtcDateTime).ToArray())
-            .Column("at_us", "bigint", NpgsqlDbType.Bigint, entries.Select(e => StayChanges.Micros(e.OccurredAt)).ToArray());
+            .Column("at_us", "bigint", NpgsqlDbType.Bigint, entries.Select(e => StayChanges.Micros(e.OccurredAt)).ToArray())
+            .Column("effective_at", "timestamptz", NpgsqlDbType.TimestampTz, entries.Select(e => e.EffectiveAt.UtcDateTime).ToArray());
         AuditColumns(rows, entries).Column("ord", "integer", NpgsqlDbType.Integer, Enumerable.Range(0, n).ToArray());
 
         // The statuses a move into each status asked for may come from: a few pairs, whatever the number of changes.
@@ -354,7 +355,8 @@ internal sealed class PostgreSqlBulkWriter(Linq2DbDialect dialect, PostgreSqlSta
             .Column("old_status", "text", NpgsqlDbType.Text, history.Select(h => h.OldStatus).ToArray())
             .Column("new_status", "text", NpgsqlDbType.Text, history.Select(h => h.NewStatus).ToArray())
             .Column("version", "bigint", NpgsqlDbType.Bigint, history.Select(h => h.Version).ToArray())
-            .Column("occurred_at", "timestamptz", NpgsqlDbType.TimestampTz, history.Select(h => h.OccurredAt.UtcDateTime).ToArray());
+            .Column("occurred_at", "timestamptz", NpgsqlDbType.TimestampTz, history.Select(h => h.OccurredAt.UtcDateTime).ToArray())
+            .Column("effective_at", "timestamptz", NpgsqlDbType.TimestampTz, history.Select(h => h.EffectiveAt.UtcDateTime).ToArray());
         AuditColumns(rows, history).Column("note", "text", NpgsqlDbType.Text, history.Select(h => h.Note).ToArray());
 
         // Amount and owner columns travel only with entries that carry them (creates and updates), not with status changes.

@@ -116,7 +116,10 @@ internal sealed class PostgreSqlStatements
     /// the open stays they close. Answers the changed rows' untouched fields, by the ordinal of their change: each row found is
     /// changed (it is locked, and the update joins it by its key), so the answer reads the found rows without joining the update's.
     /// </summary>
-    /// <param name="rows">The changes: tenant_id, id, expected_version, status, entry_id, at, at_us, the audit columns, ord.</param>
+    /// <param name="rows">
+    /// The changes: tenant_id, id, expected_version, status, entry_id, at, at_us, effective_at, the audit columns, ord. A backdated
+    /// change (effective_at before at) is checked against the row's previous effective change in the same WHERE as the version.
+    /// </param>
     /// <param name="moves">The allowed moves into the statuses asked for: from_status, to_status.</param>
     /// <returns>The statement, its text built once per shape of the rows (a single change's text is not rebuilt per call).</returns>
     /// <remarks>
@@ -130,20 +133,21 @@ internal sealed class PostgreSqlStatements
     private string GuardedText(string rows, string moves) =>
         $"""
         WITH found AS (
-            SELECT i.ord, i.tenant_id, i.id, i.expected_version, i.status, i.entry_id, i.at, i.at_us, i.actor_id, i.actor_name, i.correlation_id, i.operation_id,
+            SELECT i.ord, i.tenant_id, i.id, i.expected_version, i.status, i.entry_id, i.at, i.at_us, i.effective_at, i.actor_id, i.actor_name, i.correlation_id, i.operation_id,
                    i.client_address, i.user_agent, t.name, t.description, t.markets, t.status AS old_status, t.created_at, t.amount_units, t.currency, t.owner_id
             FROM {rows} AS i
             JOIN {Targets} AS t ON t.tenant_id = i.tenant_id AND t.id = i.id
             WHERE t.version = i.expected_version
+              AND (i.effective_at = i.at OR COALESCE(t.status_changed_at, t.created_at) <= i.effective_at)
               AND EXISTS (SELECT 1 FROM {moves} AS m WHERE m.to_status IS NOT DISTINCT FROM i.status AND m.from_status IS NOT DISTINCT FROM t.status)
             ORDER BY t.id
             FOR UPDATE OF t
         ), changed AS (
-            UPDATE {Targets} AS t SET status = f.status, version = f.expected_version + 1, updated_at = f.at, status_changed_at = f.at
+            UPDATE {Targets} AS t SET status = f.status, version = f.expected_version + 1, updated_at = f.at, status_changed_at = f.effective_at
             FROM found AS f WHERE t.tenant_id = f.tenant_id AND t.id = f.id
         ), entries AS (
-            INSERT INTO {History} (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note)
-            SELECT f.tenant_id, f.entry_id, f.id, 'StatusChanged', f.old_status, f.status, f.expected_version + 1, f.at, f.actor_id, f.actor_name, f.correlation_id, f.operation_id,
+            INSERT INTO {History} (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at, effective_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note)
+            SELECT f.tenant_id, f.entry_id, f.id, 'StatusChanged', f.old_status, f.status, f.expected_version + 1, f.at, f.effective_at, f.actor_id, f.actor_name, f.correlation_id, f.operation_id,
                    f.client_address, f.user_agent, NULL
             FROM found AS f ORDER BY f.ord
         ), closed AS (
@@ -169,8 +173,8 @@ internal sealed class PostgreSqlStatements
         var extra = (deals ? ", old_amount_units, old_currency, new_amount_units, new_currency, old_owner_id, new_owner_id" : string.Empty)
             + (reasons ? ", reason" : string.Empty);
         return $"""
-            INSERT INTO {History} (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note{extra})
-            SELECT r.tenant_id, r.id, r.target_id, r.action, r.old_status, r.new_status, r.version, r.occurred_at, r.actor_id, r.actor_name, r.correlation_id, r.operation_id, r.client_address, r.user_agent, r.note{extra.Replace(", ", ", r.", StringComparison.Ordinal)}
+            INSERT INTO {History} (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at, effective_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note{extra})
+            SELECT r.tenant_id, r.id, r.target_id, r.action, r.old_status, r.new_status, r.version, r.occurred_at, r.effective_at, r.actor_id, r.actor_name, r.correlation_id, r.operation_id, r.client_address, r.user_agent, r.note{extra.Replace(", ", ", r.", StringComparison.Ordinal)}
             FROM {rows} AS r
             """;
     }

@@ -79,7 +79,7 @@ internal sealed class SqliteBulkWriter(Linq2DbDialect dialect) : DialectWriter
     internal const string UpdateStatesWhere = ") AS v WHERE targets.tenant_id = v.column7 AND targets.id = v.column1 AND targets.version = v.column6";
 
     private const string InsertHistoryPrefix = """
-        INSERT INTO target_history (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at,
+        INSERT INTO target_history (tenant_id, id, target_id, action, old_status, new_status, version, occurred_at, effective_at,
                                     actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note, feed_seq
         """;
 
@@ -267,6 +267,7 @@ internal sealed class SqliteBulkWriter(Linq2DbDialect dialect) : DialectWriter
         foreach (var h in history)
         {
             statement.Row().Text(tenant).Id(h.Id).Id(h.TargetId.Value).Text(h.Action.ToString()).Text(h.OldStatus).Text(h.NewStatus).Integer(h.Version).Integer(Stored.Time(h.OccurredAt))
+                .Integer(Stored.Time(h.EffectiveAt))
                 .Text(h.ActorId).Text(h.ActorName).Text(h.CorrelationId).Text(h.OperationId).Text(h.ClientAddress).Text(h.UserAgent).Text(h.Note).Integer(sequence);
             if (deals)
             {

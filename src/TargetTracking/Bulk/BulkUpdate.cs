@@ -40,6 +40,14 @@ public sealed class BulkUpdate
     /// <returns>This unit of work, for chaining.</returns>
     public BulkUpdate ChangeStatus(TargetId id, long expectedVersion, string? status, LostReason? reason) => Add(new ChangeStatusCommand(id, expectedVersion, status, reason));
 
+    /// <summary>Adds a status change that took effect at <paramref name="effectiveAt"/> (<see cref="TargetTracker.ChangeStatusAsync(TargetId, long, string?, DateTimeOffset, AuditContext?, CancellationToken)"/>).</summary>
+    /// <param name="id">The target.</param>
+    /// <param name="expectedVersion">The version read.</param>
+    /// <param name="status">The new status, matched ignoring case; Not Set is <see langword="null"/>, <see cref="PipelineOptions.NotSet"/> or "Not Set".</param>
+    /// <param name="effectiveAt">When it took effect: not after now, not before the target's previous effective change (an earlier item of this unit counts).</param>
+    /// <returns>This unit of work, for chaining.</returns>
+    public BulkUpdate ChangeStatus(TargetId id, long expectedVersion, string? status, DateTimeOffset effectiveAt) => Add(new ChangeStatusCommand(id, expectedVersion, status, EffectiveAt: effectiveAt));
+
     /// <summary>Adds a field update.</summary>
     /// <param name="id">The target.</param>
     /// <param name="expectedVersion">The version read.</param>

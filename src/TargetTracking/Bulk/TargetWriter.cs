@@ -64,11 +64,10 @@ internal sealed partial class TargetWriter
                 .Build();
 
     /// <summary>Current time, cut to whole microseconds: the precision every store keeps.</summary>
-    public DateTimeOffset Now()
-    {
-        var now = _time.GetUtcNow();
-        return now.AddTicks(-(now.Ticks % 10));
-    }
+    public DateTimeOffset Now() => Stored(_time.GetUtcNow());
+
+    /// <summary>A time as every store keeps it: UTC, cut to whole microseconds (the current time, a given effective time).</summary>
+    internal static DateTimeOffset Stored(DateTimeOffset at) => new(at.UtcTicks - (at.UtcTicks % 10), TimeSpan.Zero);
 
     public async Task<BulkResult> ExecuteAsync(IReadOnlyList<WriteCommand> commands, BulkMode mode, AuditContext audit, string? operationId, CancellationToken cancellationToken)
     {
@@ -255,10 +254,11 @@ internal sealed partial class TargetWriter
                         return (command, new UnknownStatusError(change.Status!, _pipeline.Statuses));
                     }
 
-                    // The reason depends on the status asked for only, so it is refused before any row is read.
+                    // The reason depends on the status asked for only, so it is refused before any row is read. An effective
+                    // time is kept as every store keeps times: UTC, whole microseconds.
                     return _pipeline.CheckReason(status, change.Reason, out var reason) is { } refused
                         ? (command, refused)
-                        : (change with { Status = status, Reason = reason }, null);
+                        : (change with { Status = status, Reason = reason, EffectiveAt = change.EffectiveAt is { } at ? Stored(at) : null }, null);
                 }
 
             case DeleteCommand delete:
@@ -422,7 +422,7 @@ internal sealed partial class TargetWriter
 
         var after = current.Version == entry.Version
             ? current
-            : current with { Status = entry.NewStatus, Version = entry.Version, UpdatedAt = entry.OccurredAt, StatusChangedAt = entry.OccurredAt };
+            : current with { Status = entry.NewStatus, Version = entry.Version, UpdatedAt = entry.OccurredAt, StatusChangedAt = entry.EffectiveAt };
         return new BulkResult(BulkMode.AllOrNothing, [new BulkItemOutcome(0, entry.TargetId, BulkItemState.Applied, after, null)]);
     }
 
@@ -502,14 +502,16 @@ internal sealed partial class TargetWriter
     internal GuardedStatusChange? ToGuarded(ChangeStatusCommand change, AuditContext audit, string? operationId, DateTimeOffset now)
     {
         // A status that requires fields is checked against the row, which only the locked decision reads.
-        // So is a move with a lost reason: the one-statement change writes no reason (nor note).
+        // So is a move with a lost reason: the one-statement change writes no reason (nor note). A time in the future is refused
+        // whatever the row holds: the locked decision says so.
         if (change.ExpectedVersion is not { } expected || _pipeline.MovesInto(change.Status) is not { Count: > 0 } from || _pipeline.RequiresFields(change.Status)
-            || change.Reason is not null)
+            || change.Reason is not null || change.EffectiveAt > now)
         {
             return null;
         }
 
         var entry = Entry(change.Id, HistoryAction.StatusChanged, null, change.Status, expected + 1, now, audit, audit.CorrelationId!, operationId, null);
+        entry = change.EffectiveAt is { } effective ? entry with { EffectiveAt = effective } : entry;
         return new GuardedStatusChange(change.Id, expected, from, change.Status, entry);
     }
 
@@ -695,13 +697,18 @@ internal sealed partial class TargetWriter
                     {
                         outcomes[i] = Fail(missing);
                     }
+                    else if (EffectiveTimeError(current, change.EffectiveAt, now) is { } outOfRange)
+                    {
+                        outcomes[i] = Fail(outOfRange);
+                    }
                     else
                     {
-                        var next = current with { Status = change.Status, Version = current.Version + 1, UpdatedAt = now, StatusChangedAt = now };
+                        // The status holds since the change took effect; the row's other times and the entry's OccurredAt are when it was recorded.
+                        var next = current with { Status = change.Status, Version = current.Version + 1, UpdatedAt = now, StatusChangedAt = change.EffectiveAt ?? now };
                         Record(next.Id, next, HistoryAction.StatusChanged, current.Status, next.Status, next.Version, change.Reason?.Note);
-                        if (change.Reason is { } reason)
+                        if (change.Reason is not null || change.EffectiveAt is not null)
                         {
-                            history[^1] = history[^1] with { Reason = reason.Code };
+                            history[^1] = history[^1] with { Reason = change.Reason?.Code, EffectiveAt = change.EffectiveAt ?? history[^1].OccurredAt };
                         }
 
                         outcomes[i] = Done(BulkItemState.Applied, next);
@@ -755,6 +762,27 @@ internal sealed partial class TargetWriter
         }
 
         return new Decision(outcomes, state, touched, history, removedLinks);
+    }
+
+    /// <summary>
+    /// Checks the time a status change took effect, when one is given: not after now, not before the target's previous effective
+    /// change (its <see cref="Target.StatusChangedAt"/>, or its creation). Without one the change takes effect now, unchecked: a
+    /// clock a little behind another host's must not refuse an ordinary change.
+    /// </summary>
+    internal static EffectiveTimeOutOfRangeError? EffectiveTimeError(Target current, DateTimeOffset? effectiveAt, DateTimeOffset now)
+    {
+        if (effectiveAt is not { } at)
+        {
+            return null;
+        }
+
+        if (at > now)
+        {
+            return new EffectiveTimeOutOfRangeError(current.Id, at, null, now);
+        }
+
+        var bound = current.StatusChangedAt ?? current.CreatedAt;
+        return at < bound ? new EffectiveTimeOutOfRangeError(current.Id, at, bound, now) : null;
     }
 
     /// <summary>A history entry of a target, stamped with the unit of work's time, audit context and correlation id.</summary>

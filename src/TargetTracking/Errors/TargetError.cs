@@ -106,6 +106,26 @@ public sealed record GuardRefusedError(TargetId Id, string? From, string? To, st
     public override string Message => $"Moving target {Id} from {StatusStateMachine.Display(From)} to {StatusStateMachine.Display(To)} was refused by {Guard}: {Reason}";
 }
 
+/// <summary>
+/// The time a status change took effect is out of bounds: after now (the store's clock, <see cref="TimeProvider"/>), or before the
+/// target's previous effective change (<see cref="Target.StatusChangedAt"/>, or its creation when its status never changed).
+/// A backdated change is appended after every entry the target has; it cannot go before the one it follows. Nothing was written.
+/// </summary>
+/// <param name="Id">The target.</param>
+/// <param name="EffectiveAt">The effective time given.</param>
+/// <param name="NotBefore">The earliest time allowed: the target's previous effective change (<see langword="null"/> when the time was refused for being in the future).</param>
+/// <param name="NotAfter">The latest time allowed: now, when the change was decided.</param>
+public sealed record EffectiveTimeOutOfRangeError(TargetId Id, DateTimeOffset EffectiveAt, DateTimeOffset? NotBefore, DateTimeOffset NotAfter) : TargetError
+{
+    /// <inheritdoc />
+    public override string Code => "effective_time_out_of_range";
+
+    /// <inheritdoc />
+    public override string Message => NotBefore is { } bound
+        ? $"Target {Id} cannot change status effective {EffectiveAt:O}: that is before its previous effective change at {bound:O}."
+        : $"Target {Id} cannot change status effective {EffectiveAt:O}: that is in the future (now is {NotAfter:O}).";
+}
+
 /// <summary>The pipeline does not allow this move.</summary>
 /// <param name="Id">The target.</param>
 /// <param name="From">The current status (<see langword="null"/>: Not Set).</param>

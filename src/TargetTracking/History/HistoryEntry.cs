@@ -83,8 +83,23 @@ public sealed record HistoryEntry
     /// <summary>Gets the version of the target after the change; for <see cref="HistoryAction.Deleted"/>, one past the last version.</summary>
     public required long Version { get; init; }
 
-    /// <summary>Gets when the change was made.</summary>
+    /// <summary>Gets when the change was made: the recorded time, from the store's clock.</summary>
     public required DateTimeOffset OccurredAt { get; init; }
+
+    /// <summary>
+    /// Gets when the change took effect: the time a backdated status change was given (a deal that really moved last Tuesday,
+    /// recorded today), otherwise <see cref="OccurredAt"/>. Never after <see cref="OccurredAt"/>, never before the target's previous
+    /// effective change (docs/pipeline.md, "When it really happened").
+    /// </summary>
+    public DateTimeOffset EffectiveAt
+    {
+        get => _effectiveAt ?? OccurredAt;
+
+        // Kept only when it differs from OccurredAt (set that first): entries that mean the same compare equal, however made.
+        init => _effectiveAt = value == OccurredAt ? null : value;
+    }
+
+    private readonly DateTimeOffset? _effectiveAt;
 
     /// <summary>Gets the id of the actor, as given at that time.</summary>
     public string? ActorId { get; init; }

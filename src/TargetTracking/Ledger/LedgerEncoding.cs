@@ -30,14 +30,17 @@ internal static class LedgerEncoding
         var e = entry.Entry;
         using var buffer = new Encoder();
         buffer.Add("tt-ledger-v1").Add(tenant).Add(position).Add(e.Id).Add(e.TargetId.Value).Add(e.Action.ToString())
-            .Add(e.OldStatus).Add(e.NewStatus).Add(e.Version).Add((e.OccurredAt.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10)
+            .Add(e.OldStatus).Add(e.NewStatus).Add(e.Version).Add(Micros(e.OccurredAt))
             .Add(entry.Token.Sequence).Add(e.CorrelationId).Add(e.OperationId).Add(Amount(e.OldAmount)).Add(Amount(e.NewAmount)).Add(personalHash)
-            .Add(e.Reason);
+            .Add(e.Reason).Add(Micros(e.EffectiveAt));
         Span<byte> step = stackalloc byte[64];
         Convert.FromHexString(previous, step[..32], out _, out _);
         SHA256.HashData(buffer.Bytes, step[32..]);
         return Convert.ToHexStringLower(SHA256.HashData(step));
     }
+
+    /// <summary>A time as the encoding writes it: whole microseconds since the Unix epoch.</summary>
+    private static long Micros(DateTimeOffset at) => (at.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
 
     /// <summary>An amount as the encoding writes it: the decimal without trailing zeros or exponent, a space, the currency (<c>19.99 EUR</c>).</summary>
     public static string? Amount(Money? amount) =>

@@ -39,6 +39,12 @@ public sealed record BulkOperation
     /// <summary>Gets why the targets were lost, when <see cref="TargetStatus"/> is closed-lost (<see cref="StartOperationRequest.Reason"/>).</summary>
     public LostReason? Reason { get; init; }
 
+    /// <summary>
+    /// Gets when the moves took effect (<see cref="StartOperationRequest.EffectiveAt"/>), or <see langword="null"/> when each takes effect
+    /// as it is written.
+    /// </summary>
+    public DateTimeOffset? EffectiveAt { get; init; }
+
     /// <summary>Gets a readable description of the selection.</summary>
     public required string Selection { get; init; }
 
@@ -166,6 +172,14 @@ public sealed record StartOperationRequest(string OperationId, string? Status, O
     /// </summary>
     /// <value>The default value is <see langword="null"/>.</value>
     public LostReason? Reason { get; init; }
+
+    /// <summary>
+    /// Gets when the moves took effect, if before the operation (docs/pipeline.md, "When it really happened"): not after the start; a
+    /// target whose previous effective change is later fails with <see cref="EffectiveTimeOutOfRangeError"/> (code
+    /// <c>effective_time_out_of_range</c>), the others move.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: each move takes effect when it is written.</value>
+    public DateTimeOffset? EffectiveAt { get; init; }
 
     /// <summary>
     /// Builds the request that moves every target stored in a status the pipeline no longer has (say, after it was removed

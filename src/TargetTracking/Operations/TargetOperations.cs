@@ -91,6 +91,12 @@ public sealed partial class TargetOperations
             errors.Add(new FieldError("maxRetries", $"Max retries must be between 0 and 100; it is {request.MaxRetries}."));
         }
 
+        var now = _tracker.Writer.Now();
+        if (request.EffectiveAt > now)
+        {
+            errors.Add(new FieldError("effectiveAt", $"The effective time {request.EffectiveAt:O} is in the future (now is {now:O})."));
+        }
+
         if (errors.Count > 0)
         {
             return new InvalidInputError([.. errors]);
@@ -110,13 +116,13 @@ public sealed partial class TargetOperations
             ? OperationSelection.Where(await _tracker.NormalizeFilterAsync(filter, cancellationToken).ConfigureAwait(false))
             : request.Selection;
         var who = _tracker.ResolveAudit(audit).Sanitized();
-        var now = _tracker.Writer.Now();
         var operation = new BulkOperation
         {
             Id = request.OperationId,
             Status = OperationStatus.Pending,
             TargetStatus = status,
             Reason = reason,
+            EffectiveAt = request.EffectiveAt is { } effective ? TargetWriter.Stored(effective) : null,
             Selection = request.Selection.ToString(),
             Total = 0,
             BatchSize = batchSize,
@@ -293,7 +299,7 @@ public sealed partial class TargetOperations
     }
 
     private static IEnumerable<WriteCommand> Commands(BulkOperation operation, IEnumerable<TargetId> ids) =>
-        ids.Select(id => new ChangeStatusCommand(id, null, operation.TargetStatus, operation.Reason));
+        ids.Select(id => new ChangeStatusCommand(id, null, operation.TargetStatus, operation.Reason, EffectiveAt: operation.EffectiveAt));
 
     /// <summary>The audit context of an operation's entries: who started it; the operation's id is the correlation id.</summary>
     private static AuditContext AuditOf(BulkOperation operation) => new()

@@ -3,7 +3,9 @@ namespace TargetTracking.Storage;
 /// <summary>
 /// A status change the core decided without reading the target, with the checks it would have made turned into data: the store
 /// applies it (the row, its history entry, the derived stays and the commit, in one round trip) only where the stored row is at
-/// <see cref="ExpectedVersion"/> and its status is one of <see cref="From"/>, compared ordinally (Not Set as <see langword="null"/>).
+/// <see cref="ExpectedVersion"/> and its status is one of <see cref="From"/>, compared ordinally (Not Set as <see langword="null"/>), and,
+/// for a backdated change (<see cref="IsBackdated"/>), where the row's previous effective change (<c>status_changed_at</c>, or
+/// <c>created_at</c>) is not after the entry's <see cref="HistoryEntry.EffectiveAt"/>.
 /// Where a check fails the store writes nothing and answers <see langword="null"/>, and the core decides the change again under
 /// a row lock, which gives the typed error (or applies a change that has become valid in between).
 /// </summary>
@@ -98,17 +100,24 @@ public sealed record GuardedStatusChange(TargetId Id, long ExpectedVersion, IRea
         Version = ExpectedVersion + 1,
         CreatedAt = createdAt,
         UpdatedAt = Entry.OccurredAt,
-        StatusChangedAt = Entry.OccurredAt,
+        StatusChangedAt = Entry.EffectiveAt,
         Amount = amount,
         OwnerId = ownerId,
     };
 
+    /// <summary>Gets a value indicating whether the change took effect before it was recorded: its entry's effective time bounds the row's.</summary>
+    public bool IsBackdated => Entry.EffectiveAt != Entry.OccurredAt;
+
     /// <summary>Tells whether a row passes the change's checks.</summary>
     /// <param name="row">The stored row.</param>
-    /// <returns><see langword="true"/> when the row is at the expected version and in one of <see cref="From"/> (ordinally).</returns>
+    /// <returns>
+    /// <see langword="true"/> when the row is at the expected version and in one of <see cref="From"/> (ordinally), and a backdated
+    /// change does not go before the row's previous effective change.
+    /// </returns>
     public bool Admits(Target row)
     {
         Guard.Against.Null(row);
-        return row.Id == Id && row.Version == ExpectedVersion && From.Contains(row.Status, StringComparer.Ordinal);
+        return row.Id == Id && row.Version == ExpectedVersion && From.Contains(row.Status, StringComparer.Ordinal)
+            && (!IsBackdated || (row.StatusChangedAt ?? row.CreatedAt) <= Entry.EffectiveAt);
     }
 }

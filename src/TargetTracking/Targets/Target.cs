@@ -38,7 +38,11 @@ public sealed record Target
     /// <summary>Gets when the target last changed.</summary>
     public required DateTimeOffset UpdatedAt { get; init; }
 
-    /// <summary>Gets when the status last changed, or <see langword="null"/> when it never has.</summary>
+    /// <summary>
+    /// Gets when the current status took effect: the effective time of the latest status change (<see cref="HistoryEntry.EffectiveAt"/>,
+    /// earlier than when it was recorded for a backdated change), or <see langword="null"/> when the status never changed. A
+    /// backdated change may not go before it (or before <see cref="CreatedAt"/>).
+    /// </summary>
     public DateTimeOffset? StatusChangedAt { get; init; }
 
     /// <summary>Gets the amount (a deal's value) with its currency, or <see langword="null"/> when it has none.</summary>
