@@ -107,6 +107,7 @@ public sealed class MySqlDialect : Linq2DbDialect
         var grants = Tables.Grants(table => $"{d}.{table}", to, marketsTable: true);
         return allowHistoryPurge
             ? grants + $"GRANT EXECUTE ON PROCEDURE {d}.targettracking_delete_targets_purging_history TO {to};\nGRANT EXECUTE ON PROCEDURE {d}.targettracking_delete_tenant TO {to};\n"
+                + $"GRANT EXECUTE ON PROCEDURE {d}.targettracking_erase_history TO {to};\n"
             : grants;
     }
 

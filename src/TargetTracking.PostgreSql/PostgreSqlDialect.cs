@@ -107,7 +107,8 @@ public sealed class PostgreSqlDialect : Linq2DbDialect
         var r = PostgreSqlStatements.Quote(role);
         var s = _quoted;
         var grants = $"GRANT USAGE ON SCHEMA {s} TO {r};\n" + Tables.Grants(table => $"{s}.{table}", r, marketsTable: false);
-        var purges = $"{s}.delete_targets_purging_history(uuid[], bigint[]), {s}.delete_tenant(uuid, timestamptz, text, text, text, text, text, text)";
+        var purges = $"{s}.delete_targets_purging_history(uuid[], bigint[]), {s}.delete_tenant(uuid, timestamptz, text, text, text, text, text, text), "
+            + $"{s}.erase_history(uuid, timestamptz, text, text, text, text, text, text, text, uuid, bigint, text)";
         return allowHistoryPurge
             ? grants + $"\nGRANT EXECUTE ON FUNCTION {purges} TO {r};\n"
             : grants + $"\nREVOKE EXECUTE ON FUNCTION {purges} FROM {r};\n";

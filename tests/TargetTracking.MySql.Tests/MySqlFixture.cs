@@ -179,6 +179,8 @@ public sealed class MySqlIntegrityConformance(MySqlFixture f) : IntegrityConform
 
 public sealed class MySqlLedgerConformance(MySqlFixture f) : LedgerConformance<MySqlFixture>(f);
 
+public sealed class MySqlErasureConformance(MySqlFixture f) : ErasureConformance<MySqlFixture>(f);
+
 public sealed class MySqlLedgerTamperConformance(MySqlFixture f) : LedgerTamperConformance<MySqlFixture>(f);
 
 public sealed class MySqlHierarchyConformance(MySqlFixture f) : HierarchyConformance<MySqlFixture>(f);

@@ -186,6 +186,8 @@ public sealed class SqliteFileIntegrityConformance(SqliteFileFixture fixture) : 
 
 public sealed class SqliteFileLedgerConformance(SqliteFileFixture fixture) : LedgerConformance<SqliteFileFixture>(fixture);
 
+public sealed class SqliteFileErasureConformance(SqliteFileFixture fixture) : ErasureConformance<SqliteFileFixture>(fixture);
+
 public sealed class SqliteFileLedgerTamperConformance(SqliteFileFixture fixture) : LedgerTamperConformance<SqliteFileFixture>(fixture);
 
 public sealed class SqliteFileHierarchyConformance(SqliteFileFixture fixture) : HierarchyConformance<SqliteFileFixture>(fixture);
