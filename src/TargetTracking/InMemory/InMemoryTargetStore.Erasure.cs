@@ -62,7 +62,7 @@ public sealed partial class InMemoryTargetStore
     public Task<IReadOnlyList<Erasure>> GetErasuresAsync(CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        IReadOnlyList<Erasure> erasures = Volatile.Read(ref Here.State).Erasures;
+        IReadOnlyList<Erasure> erasures = [.. Volatile.Read(ref Here.State).Erasures.OrderBy(e => e.ErasedAt).ThenBy(e => e.Id)];
         return Task.FromResult(erasures);
     }
 
