@@ -155,6 +155,31 @@ public abstract class LedgerTamperConformance<TFixture>(TFixture fixture) : ICla
         var broken = (await store.Ledger.VerifyAsync(digest)).FirstBreak;
         Assert.NotNull(broken);
         Assert.Equal((LedgerBreakKind.Truncated, 4L), (broken.Kind, broken.Position));
+
+        // As after restoring an older backup: exactly the positions the digest saw and the store lacks, and nothing else.
+        var all = Assert.Single(await store.Ledger.FindBreaksAsync(digest));
+        Assert.Equal((LedgerBreakKind.Truncated, 4L), (all.Kind, all.Position));
+        Assert.Contains("Positions 4 to 6", all.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EditedAndDeletedAfterADigest_AreEachNamed_NotOnlyTheFirst()
+    {
+        var store = await SealedStoreAsync();
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var digest = SignedLedgerDigest.Parse((await store.Ledger.IssueDigestAsync(key)).ToString()).Verify(key);
+        Assert.Empty(await store.Ledger.FindBreaksAsync(digest));
+
+        await store.Tamperer.SetEntryTextAsync(store.Entries[1].Entry.Id, "new_status", "Passed");
+        await store.Tamperer.DeleteEntryAsync(store.Entries[3].Entry.Id);
+        await store.Tamperer.SetEntryTextAsync(store.Entries[4].Entry.Id, "actor_name", "Mallory");
+
+        var breaks = await store.Ledger.FindBreaksAsync(digest);
+        Assert.Equal(
+            [(LedgerBreakKind.Changed, 2L, (Guid?)store.Entries[1].Entry.Id), (LedgerBreakKind.Missing, 4L, store.Entries[3].Entry.Id), (LedgerBreakKind.Changed, 5L, store.Entries[4].Entry.Id)],
+            breaks.Select(b => (b.Kind, b.Position, b.EntryId)));
+        Assert.Equal((LedgerBreakKind.Changed, 2L), ((await store.Ledger.VerifyAsync(digest)).FirstBreak!.Kind, (await store.Ledger.VerifyAsync(digest)).FirstBreak!.Position));
+        Assert.Single(await store.Ledger.FindBreaksAsync(digest, limit: 1));
     }
 
     /// <summary>

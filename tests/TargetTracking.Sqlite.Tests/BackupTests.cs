@@ -74,6 +74,8 @@ public sealed class BackupTests(SqliteFileFixture fixture) : IClassFixture<Sqlit
         Assert.Equal((LedgerBreakKind.Truncated, verification.Position + 1), (against.FirstBreak!.Kind, against.FirstBreak.Position));
         Assert.Contains(digest.Position.ToString(System.Globalization.CultureInfo.InvariantCulture), against.FirstBreak.Detail, StringComparison.Ordinal);
         Assert.Equal(verification.Position, against.Verified);
+        var lacking = Assert.Single(await restoredLedger.FindBreaksAsync(digest));
+        Assert.Equal((LedgerBreakKind.Truncated, verification.Position + 1), (lacking.Kind, lacking.Position));
         await Assert.ThrowsAsync<IOException>(() => SqliteBackup.BackupAsync(connectionString, backup));
     }
 }
