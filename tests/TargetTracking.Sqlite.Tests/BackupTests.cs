@@ -45,7 +45,12 @@ public sealed class BackupTests(SqliteFileFixture fixture) : IClassFixture<Sqlit
         }
 
         var backup = Path.Combine(fixture.Directory, $"backup-{Guid.NewGuid():N}.db");
+
+        #region sample_ledger_sqlite_backup
+        // While the host runs: a consistent copy of the database file, writers and the sealer carrying on.
         await SqliteBackup.BackupAsync(connectionString, backup);
+        #endregion
+
         while (written.Sum() < 80)
         {
             await Task.Delay(20);
@@ -56,7 +61,9 @@ public sealed class BackupTests(SqliteFileFixture fixture) : IClassFixture<Sqlit
         await ledger.SealOnceAsync();
         Assert.True((await ledger.VerifyAsync()).IsIntact);
         using var signingKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var digest = SignedLedgerDigest.Parse((await ledger.IssueDigestAsync(signingKey)).ToString()).Verify(signingKey);
+        var digestFile = Path.Combine(fixture.Directory, $"digest-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(digestFile, (await ledger.IssueDigestAsync(signingKey)).ToString());
+        var digest = SignedLedgerDigest.Parse(await File.ReadAllTextAsync(digestFile)).Verify(signingKey);
 
         // The restored copy: its entries come in whole units of work (every target at its newest entry), its chain verifies,
         // and what it had not sealed yet is sealed now, exactly as the live store sealed it.
@@ -74,8 +81,24 @@ public sealed class BackupTests(SqliteFileFixture fixture) : IClassFixture<Sqlit
         Assert.Equal((LedgerBreakKind.Truncated, verification.Position + 1), (against.FirstBreak!.Kind, against.FirstBreak.Position));
         Assert.Contains(digest.Position.ToString(System.Globalization.CultureInfo.InvariantCulture), against.FirstBreak.Detail, StringComparison.Ordinal);
         Assert.Equal(verification.Position, against.Verified);
-        var lacking = Assert.Single(await restoredLedger.FindBreaksAsync(digest));
+        #region sample_ledger_restore_check
+        // After a restore: every sealed position the copy lacks, or that changed, since the last digest kept outside the database.
+        var lastDigest = SignedLedgerDigest.Parse(await File.ReadAllTextAsync(digestFile)).Verify(signingKey);
+        foreach (var broken in await restoredLedger.FindBreaksAsync(lastDigest))
+        {
+            Console.WriteLine($"{broken.Kind} at position {broken.Position}: {broken.Detail}");
+        }
+        #endregion
+
+        found.AddRange(await restoredLedger.FindBreaksAsync(lastDigest));
+
+        var lacking = Assert.Single(found);
         Assert.Equal((LedgerBreakKind.Truncated, verification.Position + 1), (lacking.Kind, lacking.Position));
         await Assert.ThrowsAsync<IOException>(() => SqliteBackup.BackupAsync(connectionString, backup));
     }
+
+    [Theory]
+    [InlineData("sample_ledger_sqlite_backup")]
+    [InlineData("sample_ledger_restore_check")]
+    public void TheDocsShowTheSamplesVerbatim(string region) => DocSync.AssertShown("BackupTests.cs.txt", "ledger.md", region);
 }
