@@ -93,7 +93,7 @@ public sealed class MySqlFixture : ISharedStoreFixture, ILinq2DbDatabaseFixture,
     public IReadOnlyList<string> ShippedMigrationNames { get; } =
     [
         "0001_targets_and_history", "0002_history_append_only", "0003_operations", "0004_append_only_and_status_case", "0005_history_repaired",
-        "0006_hierarchy", "0007_reports_and_stagnation_claims", "0008_change_feed", "0009_stays", "0010_open_stay_by_target", "0011_tenants", "0012_webhooks", "0013_tenant_deletions", "0014_amount_and_owner", "0015_ledger",
+        "0006_hierarchy", "0007_reports_and_stagnation_claims", "0008_change_feed", "0009_stays", "0010_open_stay_by_target", "0011_tenants", "0012_webhooks", "0013_tenant_deletions", "0014_amount_and_owner", "0015_ledger", "0017_history_erasure",
     ];
 
     public async Task<Linq2DbTestDatabase> CreateEmptyDatabaseAsync() => new Database(this, await NewDatabaseAsync());
