@@ -1,6 +1,6 @@
 namespace TargetTracking.Linq2Db;
 
-/// <summary>A row of <c>history_erasures</c>: the record of one erasure of personal data.</summary>
+/// <summary>A row of <c>erasures</c>: the record of one erasure of personal data.</summary>
 internal sealed class ErasureRecord : ITenantRow
 {
     /// <summary>The tenant the row belongs to: the first column of its key.</summary>
@@ -62,7 +62,7 @@ internal sealed class ErasureRecord : ITenantRow
     };
 }
 
-/// <summary>A row of <c>history_erased_entries</c>: an entry an erasure changed.</summary>
+/// <summary>A row of <c>erased_entries</c>: an entry an erasure changed.</summary>
 internal sealed class ErasedEntryRecord : ITenantRow
 {
     /// <summary>The tenant the row belongs to: the first column of its key.</summary>

@@ -23,8 +23,8 @@ internal static class Tables
     public const string TenantDeletions = "tenant_deletions";
     public const string LedgerHeads = "ledger_heads";
     public const string LedgerSeals = "ledger_seals";
-    public const string Erasures = "history_erasures";
-    public const string ErasedEntries = "history_erased_entries";
+    public const string Erasures = "erasures";
+    public const string ErasedEntries = "erased_entries";
 
     /// <summary>
     /// Every table that holds a tenant's rows, children first: the order a tenant's deletion empties them in (the store's

@@ -18,7 +18,7 @@ END;
 -- The record of each erasure (who, when, why, whose data, how many entries and targets changed) and the entries it
 -- changed, by which verification takes an erased entry's sealed personal hash. The erased actor's id is not kept. Only
 -- the procedure writes them; nobody updates them; they go only with their tenant (under the permit).
-CREATE TABLE IF NOT EXISTS history_erasures (
+CREATE TABLE IF NOT EXISTS erasures (
     tenant_id       VARCHAR(64)  NOT NULL,
     id              BINARY(16)   NOT NULL,
     erased_at       DATETIME(6)  NOT NULL,
@@ -32,37 +32,37 @@ CREATE TABLE IF NOT EXISTS history_erasures (
     target_id       BINARY(16)   NULL,
     entries         BIGINT       NOT NULL,
     targets         BIGINT       NOT NULL,
-    CONSTRAINT history_erasures_pkey PRIMARY KEY (tenant_id, id)
+    CONSTRAINT erasures_pkey PRIMARY KEY (tenant_id, id)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_nopad_bin;
 
-CREATE TABLE IF NOT EXISTS history_erased_entries (
+CREATE TABLE IF NOT EXISTS erased_entries (
     tenant_id   VARCHAR(64) NOT NULL,
     entry_id    BINARY(16)  NOT NULL,
     erasure_id  BINARY(16)  NOT NULL,
-    CONSTRAINT history_erased_entries_pkey PRIMARY KEY (tenant_id, entry_id, erasure_id)
+    CONSTRAINT erased_entries_pkey PRIMARY KEY (tenant_id, entry_id, erasure_id)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_nopad_bin;
 
-CREATE TRIGGER IF NOT EXISTS history_erasures_refuse_update
-BEFORE UPDATE ON history_erasures FOR EACH ROW
-SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'history_erasures is append-only: records cannot be updated';
+CREATE TRIGGER IF NOT EXISTS erasures_refuse_update
+BEFORE UPDATE ON erasures FOR EACH ROW
+SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'erasures is append-only: records cannot be updated';
 
-CREATE TRIGGER IF NOT EXISTS history_erasures_refuse_delete
-BEFORE DELETE ON history_erasures FOR EACH ROW
+CREATE TRIGGER IF NOT EXISTS erasures_refuse_delete
+BEFORE DELETE ON erasures FOR EACH ROW
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM target_history_purge_permit WHERE connection_id = CONNECTION_ID()) THEN
-        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'history_erasures is append-only: records are deleted only with their tenant';
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'erasures is append-only: records are deleted only with their tenant';
     END IF;
 END;
 
-CREATE TRIGGER IF NOT EXISTS history_erased_entries_refuse_update
-BEFORE UPDATE ON history_erased_entries FOR EACH ROW
-SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'history_erased_entries is append-only: records cannot be updated';
+CREATE TRIGGER IF NOT EXISTS erased_entries_refuse_update
+BEFORE UPDATE ON erased_entries FOR EACH ROW
+SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'erased_entries is append-only: records cannot be updated';
 
-CREATE TRIGGER IF NOT EXISTS history_erased_entries_refuse_delete
-BEFORE DELETE ON history_erased_entries FOR EACH ROW
+CREATE TRIGGER IF NOT EXISTS erased_entries_refuse_delete
+BEFORE DELETE ON erased_entries FOR EACH ROW
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM target_history_purge_permit WHERE connection_id = CONNECTION_ID()) THEN
-        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'history_erased_entries is append-only: records are deleted only with their tenant';
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'erased_entries is append-only: records are deleted only with their tenant';
     END IF;
 END;
 
@@ -81,7 +81,7 @@ CREATE PROCEDURE IF NOT EXISTS targettracking_erase_history(
 BEGIN
     DECLARE erased BIGINT DEFAULT 0;
     IF p_erased_actor IS NOT NULL THEN
-        INSERT INTO history_erased_entries (tenant_id, entry_id, erasure_id)
+        INSERT INTO erased_entries (tenant_id, entry_id, erasure_id)
         SELECT tenant, h.id, p_id FROM target_history AS h
         WHERE h.tenant_id = tenant AND (h.actor_id = p_erased_actor OR h.old_owner_id = p_erased_actor OR h.new_owner_id = p_erased_actor);
         SET erased = ROW_COUNT();
@@ -97,7 +97,7 @@ BEGIN
         WHERE tenant_id = tenant AND (actor_id = p_erased_actor OR old_owner_id = p_erased_actor OR new_owner_id = p_erased_actor);
         DELETE FROM target_history_purge_permit WHERE connection_id = CONNECTION_ID();
     END IF;
-    INSERT INTO history_erasures (tenant_id, id, erased_at, reason, actor_id, actor_name, correlation_id, client_address, user_agent, subject, target_id, entries, targets)
+    INSERT INTO erasures (tenant_id, id, erased_at, reason, actor_id, actor_name, correlation_id, client_address, user_agent, subject, target_id, entries, targets)
     VALUES (tenant, p_id, p_erased_at, p_reason, p_actor_id, p_actor_name, p_correlation_id, p_client_address, p_user_agent, p_subject, p_target_id, erased, p_targets);
     SELECT erased;
 END;
@@ -118,8 +118,8 @@ BEGIN
     DELETE FROM target_history WHERE tenant_id = tenant;
     SET deleted_history_entries = ROW_COUNT();
     DELETE FROM hierarchy_history WHERE tenant_id = tenant;
-    DELETE FROM history_erased_entries WHERE tenant_id = tenant;
-    DELETE FROM history_erasures WHERE tenant_id = tenant;
+    DELETE FROM erased_entries WHERE tenant_id = tenant;
+    DELETE FROM erasures WHERE tenant_id = tenant;
     DELETE FROM target_history_purge_permit WHERE connection_id = CONNECTION_ID();
     DELETE FROM target_operation_failures WHERE tenant_id = tenant;
     DELETE FROM target_operation_items WHERE tenant_id = tenant;

@@ -20,8 +20,8 @@ $$;
 -- The record of each erasure (who, when, why, whose data, how many entries and targets changed) and the entries it
 -- changed, by which verification takes an erased entry's sealed personal hash. The erased actor's id is not kept. Only
 -- erase_history writes them; nobody updates them; they go only with their tenant (delete_tenant, under the purge mark).
-CREATE TABLE history_erasures (
-    tenant_id       text        NOT NULL CONSTRAINT history_erasures_tenant_id_check CHECK (tenant_id ~ '^[A-Za-z0-9_.-]{1,64}$'),
+CREATE TABLE erasures (
+    tenant_id       text        NOT NULL CONSTRAINT erasures_tenant_id_check CHECK (tenant_id ~ '^[A-Za-z0-9_.-]{1,64}$'),
     id              uuid        NOT NULL,
     erased_at       timestamptz NOT NULL,
     reason          text        NOT NULL,
@@ -34,17 +34,17 @@ CREATE TABLE history_erasures (
     target_id       uuid,
     entries         bigint      NOT NULL,
     targets         bigint      NOT NULL,
-    CONSTRAINT history_erasures_pkey PRIMARY KEY (tenant_id, id)
+    CONSTRAINT erasures_pkey PRIMARY KEY (tenant_id, id)
 );
 
-CREATE TABLE history_erased_entries (
-    tenant_id   text NOT NULL CONSTRAINT history_erased_entries_tenant_id_check CHECK (tenant_id ~ '^[A-Za-z0-9_.-]{1,64}$'),
+CREATE TABLE erased_entries (
+    tenant_id   text NOT NULL CONSTRAINT erased_entries_tenant_id_check CHECK (tenant_id ~ '^[A-Za-z0-9_.-]{1,64}$'),
     entry_id    uuid NOT NULL,
     erasure_id  uuid NOT NULL,
-    CONSTRAINT history_erased_entries_pkey PRIMARY KEY (tenant_id, entry_id, erasure_id)
+    CONSTRAINT erased_entries_pkey PRIMARY KEY (tenant_id, entry_id, erasure_id)
 );
 
-CREATE FUNCTION history_erasures_append_only() RETURNS trigger
+CREATE FUNCTION erasures_append_only() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'DELETE'
@@ -57,20 +57,20 @@ BEGIN
 END;
 $$;
 
-CREATE TRIGGER history_erasures_append_only BEFORE UPDATE OR DELETE ON history_erasures
-FOR EACH ROW EXECUTE FUNCTION history_erasures_append_only();
-CREATE TRIGGER history_erasures_no_truncate BEFORE TRUNCATE ON history_erasures
-FOR EACH STATEMENT EXECUTE FUNCTION history_erasures_append_only();
-CREATE TRIGGER history_erased_entries_append_only BEFORE UPDATE OR DELETE ON history_erased_entries
-FOR EACH ROW EXECUTE FUNCTION history_erasures_append_only();
-CREATE TRIGGER history_erased_entries_no_truncate BEFORE TRUNCATE ON history_erased_entries
-FOR EACH STATEMENT EXECUTE FUNCTION history_erasures_append_only();
+CREATE TRIGGER erasures_append_only BEFORE UPDATE OR DELETE ON erasures
+FOR EACH ROW EXECUTE FUNCTION erasures_append_only();
+CREATE TRIGGER erasures_no_truncate BEFORE TRUNCATE ON erasures
+FOR EACH STATEMENT EXECUTE FUNCTION erasures_append_only();
+CREATE TRIGGER erased_entries_append_only BEFORE UPDATE OR DELETE ON erased_entries
+FOR EACH ROW EXECUTE FUNCTION erasures_append_only();
+CREATE TRIGGER erased_entries_no_truncate BEFORE TRUNCATE ON erased_entries
+FOR EACH STATEMENT EXECUTE FUNCTION erasures_append_only();
 
-ALTER TABLE history_erasures ENABLE ROW LEVEL SECURITY;
-CREATE POLICY history_erasures_tenant_isolation ON history_erasures
+ALTER TABLE erasures ENABLE ROW LEVEL SECURITY;
+CREATE POLICY erasures_tenant_isolation ON erasures
     USING (tenant_id = current_setting('targettracking.tenant', true)) WITH CHECK (tenant_id = current_setting('targettracking.tenant', true));
-ALTER TABLE history_erased_entries ENABLE ROW LEVEL SECURITY;
-CREATE POLICY history_erased_entries_tenant_isolation ON history_erased_entries
+ALTER TABLE erased_entries ENABLE ROW LEVEL SECURITY;
+CREATE POLICY erased_entries_tenant_isolation ON erased_entries
     USING (tenant_id = current_setting('targettracking.tenant', true)) WITH CHECK (tenant_id = current_setting('targettracking.tenant', true));
 
 -- Erases an actor's personal fields from the transaction's tenant's history (p_erased_actor: every entry the actor wrote
@@ -88,7 +88,7 @@ DECLARE
     erased bigint := 0;
 BEGIN
     IF p_erased_actor IS NOT NULL THEN
-        INSERT INTO history_erased_entries (tenant_id, entry_id, erasure_id)
+        INSERT INTO erased_entries (tenant_id, entry_id, erasure_id)
         SELECT tenant, h.id, p_id FROM target_history AS h
         WHERE h.tenant_id = tenant AND (h.actor_id = p_erased_actor OR h.old_owner_id = p_erased_actor OR h.new_owner_id = p_erased_actor);
         GET DIAGNOSTICS erased = ROW_COUNT;
@@ -104,7 +104,7 @@ BEGIN
         WHERE tenant_id = tenant AND (actor_id = p_erased_actor OR old_owner_id = p_erased_actor OR new_owner_id = p_erased_actor);
         PERFORM set_config('targettracking.history_erase', 'off', true);
     END IF;
-    INSERT INTO history_erasures (tenant_id, id, erased_at, reason, actor_id, actor_name, correlation_id, client_address, user_agent, subject, target_id, entries, targets)
+    INSERT INTO erasures (tenant_id, id, erased_at, reason, actor_id, actor_name, correlation_id, client_address, user_agent, subject, target_id, entries, targets)
     VALUES (tenant, p_id, p_erased_at, p_reason, p_actor_id, p_actor_name, p_correlation_id, p_client_address, p_user_agent, p_subject, p_target_id, erased, p_targets);
     RETURN erased;
 END;
@@ -125,8 +125,8 @@ BEGIN
     DELETE FROM target_history WHERE tenant_id = tenant;
     GET DIAGNOSTICS deleted_history_entries = ROW_COUNT;
     DELETE FROM hierarchy_history WHERE tenant_id = tenant;
-    DELETE FROM history_erased_entries WHERE tenant_id = tenant;
-    DELETE FROM history_erasures WHERE tenant_id = tenant;
+    DELETE FROM erased_entries WHERE tenant_id = tenant;
+    DELETE FROM erasures WHERE tenant_id = tenant;
     PERFORM set_config('targettracking.history_purge', 'off', true);
     DELETE FROM target_operation_failures WHERE tenant_id = tenant;
     DELETE FROM target_operation_items WHERE tenant_id = tenant;

@@ -14,7 +14,7 @@ END;
 -- The record of each erasure (who, when, why, whose data, how many entries and targets changed) and the entries it
 -- changed, by which verification takes an erased entry's sealed personal hash. The erased actor's id is not kept.
 -- Append-only; they go only with their tenant. Times are microseconds since 1970 UTC.
-CREATE TABLE history_erasures (
+CREATE TABLE erasures (
     tenant_id       TEXT    NOT NULL CHECK (length(tenant_id) BETWEEN 1 AND 64),
     id              TEXT    NOT NULL,
     erased_at       INTEGER NOT NULL,
@@ -31,35 +31,35 @@ CREATE TABLE history_erasures (
     PRIMARY KEY (tenant_id, id)
 ) STRICT, WITHOUT ROWID;
 
-CREATE TABLE history_erased_entries (
+CREATE TABLE erased_entries (
     tenant_id   TEXT NOT NULL CHECK (length(tenant_id) BETWEEN 1 AND 64),
     entry_id    TEXT NOT NULL,
     erasure_id  TEXT NOT NULL,
     PRIMARY KEY (tenant_id, entry_id, erasure_id)
 ) STRICT, WITHOUT ROWID;
 
-CREATE TRIGGER history_erasures_refuse_update
-BEFORE UPDATE ON history_erasures
+CREATE TRIGGER erasures_refuse_update
+BEFORE UPDATE ON erasures
 BEGIN
-    SELECT RAISE(ABORT, 'history_erasures is append-only: records cannot be updated');
+    SELECT RAISE(ABORT, 'erasures is append-only: records cannot be updated');
 END;
 
-CREATE TRIGGER history_erasures_refuse_delete
-BEFORE DELETE ON history_erasures
+CREATE TRIGGER erasures_refuse_delete
+BEFORE DELETE ON erasures
 WHEN targettracking_history_purge_permit() IS NOT 1
 BEGIN
-    SELECT RAISE(ABORT, 'history_erasures is append-only: records are deleted only with their tenant');
+    SELECT RAISE(ABORT, 'erasures is append-only: records are deleted only with their tenant');
 END;
 
-CREATE TRIGGER history_erased_entries_refuse_update
-BEFORE UPDATE ON history_erased_entries
+CREATE TRIGGER erased_entries_refuse_update
+BEFORE UPDATE ON erased_entries
 BEGIN
-    SELECT RAISE(ABORT, 'history_erased_entries is append-only: records cannot be updated');
+    SELECT RAISE(ABORT, 'erased_entries is append-only: records cannot be updated');
 END;
 
-CREATE TRIGGER history_erased_entries_refuse_delete
-BEFORE DELETE ON history_erased_entries
+CREATE TRIGGER erased_entries_refuse_delete
+BEFORE DELETE ON erased_entries
 WHEN targettracking_history_purge_permit() IS NOT 1
 BEGIN
-    SELECT RAISE(ABORT, 'history_erased_entries is append-only: records are deleted only with their tenant');
+    SELECT RAISE(ABORT, 'erased_entries is append-only: records are deleted only with their tenant');
 END;
