@@ -93,7 +93,8 @@ public sealed class MySqlDialect : Linq2DbDialect
     /// <param name="host">The user's host part (<c>%</c>, an address or a name): letters, digits, <c>.</c>, <c>-</c>, <c>_</c>, <c>:</c> and <c>%</c>.</param>
     /// <param name="allowHistoryPurge">
     /// Whether the user may purge history: run the <see cref="DeletePolicy.PurgeHistory"/> policy (delete a target together
-    /// with its history) and delete a whole tenant (<see cref="TenantPurge"/>).
+    /// with its history), delete a whole tenant (<see cref="TenantPurge"/>) and erase personal fields of history
+    /// (<see cref="PersonalDataErasure"/>).
     /// </param>
     /// <returns>The SQL script (<c>GRANT</c> statements).</returns>
     /// <exception cref="ArgumentException">A name holds a character outside those allowed.</exception>
@@ -107,6 +108,7 @@ public sealed class MySqlDialect : Linq2DbDialect
         var grants = Tables.Grants(table => $"{d}.{table}", to, marketsTable: true);
         return allowHistoryPurge
             ? grants + $"GRANT EXECUTE ON PROCEDURE {d}.targettracking_delete_targets_purging_history TO {to};\nGRANT EXECUTE ON PROCEDURE {d}.targettracking_delete_tenant TO {to};\n"
+                + $"GRANT EXECUTE ON PROCEDURE {d}.targettracking_erase_history TO {to};\n"
             : grants;
     }
 

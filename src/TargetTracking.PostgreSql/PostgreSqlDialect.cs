@@ -110,8 +110,8 @@ public sealed class PostgreSqlDialect : Linq2DbDialect
     /// <param name="role">The application role: letters, digits and underscores, not starting with a digit, at most 63 characters.</param>
     /// <param name="allowHistoryPurge">
     /// Whether the role may purge history: run the <see cref="DeletePolicy.PurgeHistory"/> policy (delete a target together
-    /// with its history) and delete a whole tenant (<see cref="TenantPurge"/>); leave it off where neither is used, so the
-    /// role cannot erase any history at all.
+    /// with its history), delete a whole tenant (<see cref="TenantPurge"/>) and erase personal fields of history
+    /// (<see cref="PersonalDataErasure"/>); leave it off where none is used, so the role cannot change any history at all.
     /// </param>
     /// <returns>The SQL script (<c>GRANT</c> statements, schema and role quoted).</returns>
     /// <exception cref="ArgumentException"><paramref name="role"/> is not a valid role name.</exception>
@@ -122,7 +122,8 @@ public sealed class PostgreSqlDialect : Linq2DbDialect
         var r = PostgreSqlStatements.Quote(role);
         var s = _quoted;
         var grants = $"GRANT USAGE ON SCHEMA {s} TO {r};\n" + Tables.Grants(table => $"{s}.{table}", r, marketsTable: false);
-        var purges = $"{s}.delete_targets_purging_history(uuid[], bigint[]), {s}.delete_tenant(uuid, timestamptz, text, text, text, text, text, text)";
+        var purges = $"{s}.delete_targets_purging_history(uuid[], bigint[]), {s}.delete_tenant(uuid, timestamptz, text, text, text, text, text, text), "
+            + $"{s}.erase_history(uuid, timestamptz, text, text, text, text, text, text, text, uuid, bigint, text)";
         return allowHistoryPurge
             ? grants + $"\nGRANT EXECUTE ON FUNCTION {purges} TO {r};\n"
             : grants + $"\nREVOKE EXECUTE ON FUNCTION {purges} FROM {r};\n";

@@ -155,27 +155,77 @@ public abstract class LedgerTamperConformance<TFixture>(TFixture fixture) : ICla
         var broken = (await store.Ledger.VerifyAsync(digest)).FirstBreak;
         Assert.NotNull(broken);
         Assert.Equal((LedgerBreakKind.Truncated, 4L), (broken.Kind, broken.Position));
+
+        // As after restoring an older backup: exactly the positions the digest saw and the store lacks, and nothing else.
+        var all = Assert.Single(await store.Ledger.FindBreaksAsync(digest));
+        Assert.Equal((LedgerBreakKind.Truncated, 4L), (all.Kind, all.Position));
+        Assert.Contains("Positions 4 to 6", all.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EditedAndDeletedAfterADigest_AreEachNamed_NotOnlyTheFirst()
+    {
+        var store = await SealedStoreAsync();
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var digest = SignedLedgerDigest.Parse((await store.Ledger.IssueDigestAsync(key)).ToString()).Verify(key);
+        Assert.Empty(await store.Ledger.FindBreaksAsync(digest));
+
+        await store.Tamperer.SetEntryTextAsync(store.Entries[1].Entry.Id, "new_status", "Passed");
+        await store.Tamperer.DeleteEntryAsync(store.Entries[3].Entry.Id);
+        await store.Tamperer.SetEntryTextAsync(store.Entries[4].Entry.Id, "actor_name", "Mallory");
+
+        var breaks = await store.Ledger.FindBreaksAsync(digest);
+        Assert.Equal(
+            [(LedgerBreakKind.Changed, 2L, (Guid?)store.Entries[1].Entry.Id), (LedgerBreakKind.Missing, 4L, store.Entries[3].Entry.Id), (LedgerBreakKind.Changed, 5L, store.Entries[4].Entry.Id)],
+            breaks.Select(b => (b.Kind, b.Position, b.EntryId)));
+        Assert.Equal((LedgerBreakKind.Changed, 2L), ((await store.Ledger.VerifyAsync(digest)).FirstBreak!.Kind, (await store.Ledger.VerifyAsync(digest)).FirstBreak!.Position));
+        Assert.Single(await store.Ledger.FindBreaksAsync(digest, limit: 1));
     }
 
     /// <summary>
     /// Random histories (the report tests' script: creates, moves, updates, deletes, bulk units of work, tracked operations,
-    /// equal timestamps) seal into a chain that verifies, which the independent verifier recomputes; then one random tamper
-    /// of the probe table is applied, and verification never passes.
+    /// equal timestamps; then targets written and owned by a few more actors) with random erasures of actors, before and
+    /// after the seal, seal into a chain that verifies, which the independent verifier recomputes; then one random tamper
+    /// of the probe table is applied, and verification never passes. A personal field is tampered with only in an entry no
+    /// erasure changed: an erased entry's personal fields are outside the proof (docs/ledger.md, threat model).
     /// </summary>
     [Property(MaxTest = 10)]
-    public async Task RandomHistories_Verify_AndARandomSingleTamperNeverDoes(int seed)
+    public async Task RandomHistories_WithRandomErasures_Verify_AndARandomSingleTamperNeverDoes(int seed)
     {
         var (repository, saboteur) = await fixture.CreateCorruptibleAsync();
         var tracker = new TargetTracker(repository, new TargetTrackingOptions { RetryBaseDelay = TimeSpan.Zero }, Clock);
         await ReportScript.RunAsync(tracker, Clock, seed, 30);
+        var random = new Random(seed);
+        string[] actors = ["script", "actor-0", "actor-1", "actor-2"];
+        for (var i = random.Next(8); i > 0; i--)
+        {
+            var who = new AuditContext { ActorId = actors[random.Next(actors.Length)], ActorName = "Someone " + i, ClientAddress = "192.0.2." + i, UserAgent = "agent/" + i };
+            var owner = random.Next(3) == 0 ? null : actors[random.Next(actors.Length)];
+            Assert.True((await tracker.CreateAsync(new NewTarget("Owned " + i, "note " + i, [], "Cold", null, owner), who)).IsSuccess);
+        }
+
+        var erasure = new PersonalDataErasure(tracker);
+        var erased = actors.Where(_ => random.Next(2) == 0).ToList();
+        var beforeSeal = random.Next(erased.Count + 1);
+        foreach (var actor in erased.Take(beforeSeal))
+        {
+            await erasure.EraseActorAsync(actor, "before the seal", LedgerSamples.Alice);
+        }
+
         var ledger = new Ledger(tracker, LedgerSamples.Options(batchSize: 7), Clock);
         await ledger.SealOnceAsync();
+        foreach (var actor in erased.Skip(beforeSeal))
+        {
+            await erasure.EraseActorAsync(actor, "after the seal", LedgerSamples.Alice);
+        }
+
         var verification = await ledger.VerifyAsync();
-        Assert.True(verification.IsIntact, verification.FirstBreak?.ToString());
-        Assert.Equal(verification.Hash, IndependentVerifier.Recompute(TenantIds.Default, LedgerSamples.Key, await tracker.Port<ILedgerStore>().ReadSealsAsync(0, 10_000)));
+        Assert.True(verification.IsIntact, $"Seed {seed}, erased {string.Join(", ", erased)}: {verification.FirstBreak}");
+        var seals = await tracker.Port<ILedgerStore>().ReadSealsAsync(0, 10_000);
+        Assert.Equal(verification.Hash, IndependentVerifier.Recompute(TenantIds.Default, LedgerSamples.Key, seals));
+        var erasedEntries = seals.Where(s => s.Erased).Select(s => s.Seal.EntryId).ToHashSet();
 
         var entries = (await new ChangeFeed(tracker).ReadAsync(limit: 10_000)).Entries;
-        var random = new Random(seed);
         var tamperer = (IHistoryTamperer)saboteur;
         var victim = entries[random.Next(entries.Count)];
         var older = entries.Where(e => e.Token.Sequence < entries[^1].Token.Sequence).ToList();
@@ -204,7 +254,16 @@ public abstract class LedgerTamperConformance<TFixture>(TFixture fixture) : ICla
                 done = "edited the row of " + row.Id;
                 break;
             default:
-                var column = new[] { "new_status", "old_status", "correlation_id", "actor_id", "actor_name", "client_address", "user_agent", "note", "operation_id" }[random.Next(9)];
+                string[] personal = ["actor_id", "actor_name", "client_address", "user_agent", "note"];
+                string[] columns = ["new_status", "old_status", "correlation_id", "operation_id", .. personal];
+                var column = columns[random.Next(columns.Length)];
+                if (personal.Contains(column))
+                {
+                    var kept = entries.Where(e => !erasedEntries.Contains(e.Entry.Id)).ToList();
+                    victim = kept.Count > 0 ? kept[random.Next(kept.Count)] : victim;
+                    column = kept.Count > 0 ? column : "new_status";
+                }
+
                 await tamperer.SetEntryTextAsync(victim.Entry.Id, column, "tampered-" + seed);
                 done = $"set {column} of {victim.Entry.Id}";
                 break;

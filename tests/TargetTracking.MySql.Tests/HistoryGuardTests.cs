@@ -23,7 +23,7 @@ public sealed class HistoryGuardTests(MySqlFixture fixture) : IClassFixture<MySq
         "DELETE FROM target_history",
         "DELETE FROM target_history WHERE version = 1 LIMIT 1",
         // REPLACE of an existing entry deletes it first: the delete trigger refuses.
-        "REPLACE INTO target_history SELECT tenant_id, id, target_id, action, old_status, 'Hot', version, occurred_at, actor_id, 'forged', correlation_id, operation_id, client_address, user_agent, note, feed_seq, old_amount_units, old_currency, new_amount_units, new_currency, old_owner_id, new_owner_id, reason FROM target_history",
+        "REPLACE INTO target_history SELECT tenant_id, id, target_id, action, old_status, 'Hot', version, occurred_at, actor_id, 'forged', correlation_id, operation_id, client_address, user_agent, note, feed_seq, old_amount_units, old_currency, new_amount_units, new_currency, old_owner_id, new_owner_id, reason, effective_at FROM target_history",
         // INSERT … ON DUPLICATE KEY UPDATE of an existing entry is an update: the update trigger refuses.
         "INSERT INTO target_history SELECT * FROM target_history AS h ON DUPLICATE KEY UPDATE actor_name = 'forged'",
         // Multi-table forms fire the same row triggers.

@@ -93,7 +93,7 @@ public sealed class MySqlFixture : ISharedStoreFixture, ILinq2DbDatabaseFixture,
     public IReadOnlyList<string> ShippedMigrationNames { get; } =
     [
         "0001_targets_and_history", "0002_history_append_only", "0003_operations", "0004_append_only_and_status_case", "0005_history_repaired",
-        "0006_hierarchy", "0007_reports_and_stagnation_claims", "0008_change_feed", "0009_stays", "0010_open_stay_by_target", "0011_tenants", "0012_webhooks", "0013_tenant_deletions", "0014_amount_and_owner", "0015_ledger", "0016_lost_reasons", "0018_effective_time",
+        "0006_hierarchy", "0007_reports_and_stagnation_claims", "0008_change_feed", "0009_stays", "0010_open_stay_by_target", "0011_tenants", "0012_webhooks", "0013_tenant_deletions", "0014_amount_and_owner", "0015_ledger", "0016_lost_reasons", "0017_history_erasure", "0018_effective_time",
     ];
 
     public async Task<Linq2DbTestDatabase> CreateEmptyDatabaseAsync() => new Database(this, await NewDatabaseAsync());
@@ -178,6 +178,8 @@ public sealed class MySqlConformance(MySqlFixture f) : TargetRepositoryConforman
 public sealed class MySqlIntegrityConformance(MySqlFixture f) : IntegrityConformance<MySqlFixture>(f);
 
 public sealed class MySqlLedgerConformance(MySqlFixture f) : LedgerConformance<MySqlFixture>(f);
+
+public sealed class MySqlErasureConformance(MySqlFixture f) : ErasureConformance<MySqlFixture>(f);
 
 public sealed class MySqlLedgerTamperConformance(MySqlFixture f) : LedgerTamperConformance<MySqlFixture>(f);
 

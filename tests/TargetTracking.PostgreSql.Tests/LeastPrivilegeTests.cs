@@ -115,6 +115,9 @@ public sealed class PostgreSqlLeastPrivilegeReportConformance(LeastPrivilegeFixt
 /// <summary>The ledger sealed and verified as the application role: it may insert seals and move its chain's head.</summary>
 public sealed class PostgreSqlLeastPrivilegeLedgerConformance(LeastPrivilegeFixture f) : LedgerConformance<LeastPrivilegeFixture>(f);
 
+/// <summary>Erasure as the application role, granted the privileged path (the purge grant): it has no UPDATE on history.</summary>
+public sealed class PostgreSqlLeastPrivilegeErasureConformance(LeastPrivilegeFixture f) : ErasureConformance<LeastPrivilegeFixture>(f);
+
 /// <summary>A session of the application role (and careless sessions of other roles) attack the history with raw SQL.</summary>
 public sealed class LeastPrivilegeTests(LeastPrivilegeFixture fixture) : IClassFixture<LeastPrivilegeFixture>
 {

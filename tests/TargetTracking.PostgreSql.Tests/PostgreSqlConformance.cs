@@ -13,6 +13,8 @@ public sealed class PostgreSqlIntegrityConformance(PostgreSqlFixture f) : Integr
 
 public sealed class PostgreSqlLedgerConformance(PostgreSqlFixture f) : LedgerConformance<PostgreSqlFixture>(f);
 
+public sealed class PostgreSqlErasureConformance(PostgreSqlFixture f) : ErasureConformance<PostgreSqlFixture>(f);
+
 public sealed class PostgreSqlLedgerTamperConformance(PostgreSqlFixture f) : LedgerTamperConformance<PostgreSqlFixture>(f);
 
 public sealed class PostgreSqlHierarchyConformance(PostgreSqlFixture f) : HierarchyConformance<PostgreSqlFixture>(f);

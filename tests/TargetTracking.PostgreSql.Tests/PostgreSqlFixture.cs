@@ -25,7 +25,7 @@ public sealed partial class PostgreSqlFixture : ISharedStoreFixture, ILinq2DbDat
     public IReadOnlyList<string> ShippedMigrationNames { get; } =
     [
         "0001_targets_and_history", "0002_history_append_only", "0003_operations", "0004_append_only_and_status_case", "0005_history_repaired",
-        "0006_hierarchy", "0007_reports_and_stagnation_claims", "0008_change_feed", "0009_stays", "0010_one_schema_names", "0011_open_stay_by_target", "0012_tenants", "0013_webhooks", "0014_tenant_deletions", "0015_amount_and_owner", "0016_ledger", "0017_lost_reasons", "0019_effective_time",
+        "0006_hierarchy", "0007_reports_and_stagnation_claims", "0008_change_feed", "0009_stays", "0010_one_schema_names", "0011_open_stay_by_target", "0012_tenants", "0013_webhooks", "0014_tenant_deletions", "0015_amount_and_owner", "0016_ledger", "0017_lost_reasons", "0018_history_erasure", "0019_effective_time",
     ];
 
     public async Task InitializeAsync()

@@ -119,7 +119,7 @@ public sealed partial class SchemaNamesUpgradeTests(PostgreSqlFixture fixture) :
 
         var tables = await Db.ScalarAsync<string[]>(DataSource, "SELECT array_agg(tablename::text ORDER BY tablename) FROM pg_tables WHERE schemaname = $1", schema);
         // The tables of version 9 by their new names, the version table, the webhook tables of version 13, tenant deletions of 14 and the ledger's of 16.
-        Assert.Equal(Tables.Select(t => t.New).Concat(["target_tracking_migrations", "webhook_subscriptions", "webhook_dead_letters", "tenant_deletions", "ledger_heads", "ledger_seals"]).Order(StringComparer.Ordinal), tables);
+        Assert.Equal(Tables.Select(t => t.New).Concat(["target_tracking_migrations", "webhook_subscriptions", "webhook_dead_letters", "tenant_deletions", "ledger_heads", "ledger_seals", "erasures", "erased_entries"]).Order(StringComparer.Ordinal), tables);
         Assert.Equal("cursor_id", await Db.ScalarAsync<string>(DataSource, "SELECT column_name::text FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'target_operations' AND column_name LIKE 'cursor%'", schema));
         var description = await DescribeAsync(schema);
         Assert.DoesNotMatch(OldName(), description);

@@ -53,7 +53,7 @@ public sealed partial class SqliteFileFixture : ISharedStoreFixture, ILinq2DbDat
     public IReadOnlyList<string> ShippedMigrationNames { get; } =
     [
         "0001_tables", "0002_indexes_and_history_guards", "0003_operations", "0004_append_only_and_status_case", "0005_history_repaired",
-        "0006_hierarchy", "0007_reports_and_stagnation_claims", "0008_change_feed", "0009_stays", "0010_open_stay_by_target", "0011_tenants", "0012_webhooks", "0013_tenant_deletions", "0014_amount_and_owner", "0015_ledger", "0016_lost_reasons", "0018_effective_time",
+        "0006_hierarchy", "0007_reports_and_stagnation_claims", "0008_change_feed", "0009_stays", "0010_open_stay_by_target", "0011_tenants", "0012_webhooks", "0013_tenant_deletions", "0014_amount_and_owner", "0015_ledger", "0016_lost_reasons", "0017_history_erasure", "0018_effective_time",
     ];
 
     public Task<Linq2DbTestDatabase> CreateEmptyDatabaseAsync() => Task.FromResult<Linq2DbTestDatabase>(new DatabaseFile(this, NewConnectionString()));
@@ -185,6 +185,8 @@ public sealed class SqliteMemoryConformance(SqliteMemoryFixture fixture) : Targe
 public sealed class SqliteFileIntegrityConformance(SqliteFileFixture fixture) : IntegrityConformance<SqliteFileFixture>(fixture);
 
 public sealed class SqliteFileLedgerConformance(SqliteFileFixture fixture) : LedgerConformance<SqliteFileFixture>(fixture);
+
+public sealed class SqliteFileErasureConformance(SqliteFileFixture fixture) : ErasureConformance<SqliteFileFixture>(fixture);
 
 public sealed class SqliteFileLedgerTamperConformance(SqliteFileFixture fixture) : LedgerTamperConformance<SqliteFileFixture>(fixture);
 

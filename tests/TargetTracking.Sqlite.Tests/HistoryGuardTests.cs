@@ -23,7 +23,8 @@ public sealed class HistoryGuardTests(SqliteFileFixture fixture) : IClassFixture
 
         var error = await Assert.ThrowsAsync<SqliteException>(() => connection.ExecuteAsync("UPDATE target_history SET new_status = 'Hot'"));
 
-        Assert.Contains("append-only", error.Message, StringComparison.Ordinal);
+        // A plain client has no permit function: its UPDATE cannot even run (migration 0017, as DELETE since 0004).
+        Assert.Matches("append-only|no such function: targettracking_history_purge_permit", error.Message);
         Assert.False(repository.IsTransient(error));
         Assert.Equal("Cold", Assert.Single(await repository.GetHistoryAsync(target.Id, new HistoryPageRequest())).NewStatus);
     }
@@ -46,10 +47,10 @@ public sealed class HistoryGuardTests(SqliteFileFixture fixture) : IClassFixture
     /// <summary>Every ordinary SQL statement that could rewrite an entry, each refused by the database.</summary>
     public static TheoryData<string, string> Rewrites => new()
     {
-        { "INSERT OR REPLACE, same id", "INSERT OR REPLACE INTO target_history SELECT tenant_id, id, target_id, action, old_status, 'Forged', version, occurred_at, actor_id, 'Mallory', correlation_id, operation_id, client_address, user_agent, note, feed_seq, old_amount_units, old_currency, new_amount_units, new_currency, old_owner_id, new_owner_id, reason FROM target_history" },
-        { "REPLACE INTO, same target and version", "REPLACE INTO target_history SELECT tenant_id, lower(hex(randomblob(16))), target_id, action, old_status, 'Forged', version, occurred_at, actor_id, 'Mallory', correlation_id, operation_id, client_address, user_agent, note, feed_seq, old_amount_units, old_currency, new_amount_units, new_currency, old_owner_id, new_owner_id, reason FROM target_history" },
+        { "INSERT OR REPLACE, same id", "INSERT OR REPLACE INTO target_history SELECT tenant_id, id, target_id, action, old_status, 'Forged', version, occurred_at, actor_id, 'Mallory', correlation_id, operation_id, client_address, user_agent, note, feed_seq, old_amount_units, old_currency, new_amount_units, new_currency, old_owner_id, new_owner_id, reason, effective_at FROM target_history" },
+        { "REPLACE INTO, same target and version", "REPLACE INTO target_history SELECT tenant_id, lower(hex(randomblob(16))), target_id, action, old_status, 'Forged', version, occurred_at, actor_id, 'Mallory', correlation_id, operation_id, client_address, user_agent, note, feed_seq, old_amount_units, old_currency, new_amount_units, new_currency, old_owner_id, new_owner_id, reason, effective_at FROM target_history" },
         { "upsert on the id", "INSERT INTO target_history SELECT * FROM target_history WHERE true ON CONFLICT (tenant_id, id) DO UPDATE SET actor_name = 'Mallory'" },
-        { "upsert on target and version", "INSERT INTO target_history SELECT tenant_id, lower(hex(randomblob(16))), target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note, feed_seq, old_amount_units, old_currency, new_amount_units, new_currency, old_owner_id, new_owner_id, reason FROM target_history WHERE true ON CONFLICT (tenant_id, target_id, version) DO UPDATE SET actor_name = 'Mallory'" },
+        { "upsert on target and version", "INSERT INTO target_history SELECT tenant_id, lower(hex(randomblob(16))), target_id, action, old_status, new_status, version, occurred_at, actor_id, actor_name, correlation_id, operation_id, client_address, user_agent, note, feed_seq, old_amount_units, old_currency, new_amount_units, new_currency, old_owner_id, new_owner_id, reason, effective_at FROM target_history WHERE true ON CONFLICT (tenant_id, target_id, version) DO UPDATE SET actor_name = 'Mallory'" },
         { "upsert doing nothing, then replacing", "INSERT OR REPLACE INTO target_history SELECT * FROM target_history WHERE true ON CONFLICT DO NOTHING" },
         { "UPDATE OR REPLACE", "UPDATE OR REPLACE target_history SET actor_name = 'Mallory'" },
         { "the old purge permit", "INSERT INTO history_purge_permit (id) VALUES (1); DELETE FROM target_history" },

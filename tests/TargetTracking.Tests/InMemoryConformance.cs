@@ -89,6 +89,8 @@ public sealed class InMemoryIntegrityConformance(InMemoryFixture fixture) : Inte
 
 public sealed class InMemoryLedgerConformance(InMemoryFixture fixture) : LedgerConformance<InMemoryFixture>(fixture);
 
+public sealed class InMemoryErasureConformance(InMemoryFixture fixture) : ErasureConformance<InMemoryFixture>(fixture);
+
 public sealed class InMemoryHierarchyConformance(InMemoryFixture fixture) : HierarchyConformance<InMemoryFixture>(fixture);
 public sealed class InMemoryChangeFeedConformance(InMemoryFixture fixture, ITestOutputHelper output) : ChangeFeedConformance<InMemoryFixture>(fixture, output);
 

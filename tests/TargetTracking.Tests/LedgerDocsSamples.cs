@@ -63,8 +63,38 @@ public sealed class LedgerDocsSamples
         }
     }
 
+    [Fact]
+    public async Task ErasureOfAnActor_KeepsTheProof()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddTargetTracking().UseInMemory().AddLedger(ledger => ledger.PersonalDataKey = RandomNumberGenerator.GetBytes(32));
+        using var host = builder.Build();
+        var tracker = host.Services.GetRequiredService<TargetTracker>();
+        var alice = new AuditContext { ActorId = "u-17", ActorName = "Alice", ClientAddress = "203.0.113.9" };
+        var deal = (await tracker.CreateAsync(new NewTarget("Valves", null, ["EU"], "Cold"), alice)).Value!;
+        await host.Services.GetRequiredService<Ledger>().SealOnceAsync();
+        var subjectId = "u-17";
+        var dpo = new AuditContext { ActorId = "dpo-1", ActorName = "Data Protection Officer", CorrelationId = "ticket-4711" };
+
+        #region sample_ledger_erasure
+        // A data subject's request: every entry the person wrote or is named in, and every target the person owns.
+        var erasure = await host.Services.GetRequiredService<PersonalDataErasure>()
+            .EraseActorAsync(subjectId, "Art. 17 request, ticket 4711", dpo);
+
+        // The values are gone, the erasure is recorded, and the chain still verifies.
+        var verification = await host.Services.GetRequiredService<Ledger>().VerifyAsync();
+        Console.WriteLine($"{erasure.Entries} entries erased; chain intact: {verification.IsIntact}");
+        #endregion
+
+        Assert.Equal(1, erasure.Entries);
+        Assert.True(verification.IsIntact);
+        Assert.Null(Assert.Single(await tracker.GetHistoryAsync(deal.Id)).ActorName);
+    }
+
     [Theory]
     [InlineData("sample_ledger_host")]
     [InlineData("sample_ledger_digest")]
+    [InlineData("sample_ledger_erasure")]
     public void TheDocsShowTheSamplesVerbatim(string region) => DocSync.AssertShown("LedgerDocsSamples.cs.txt", "ledger.md", region);
 }

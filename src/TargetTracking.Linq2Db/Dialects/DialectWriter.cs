@@ -49,6 +49,41 @@ internal abstract class DialectWriter
     public abstract Task<(long Targets, long HistoryEntries)> DeleteTenantAsync(DataConnection db, TenantDeletion deletion, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Erases an actor's personal fields from the connection's tenant's target history (<paramref name="actorId"/>; none for a
+    /// target's erasure), lists the changed entries in <see cref="Tables.ErasedEntries"/> and records <paramref name="erasure"/>
+    /// in <see cref="Tables.Erasures"/> with the count, in the connection's transaction, through the database's privileged path,
+    /// the only one that may update history (<see cref="IErasureStore.EraseAsync"/> says which fields).
+    /// </summary>
+    /// <returns>How many entries were changed.</returns>
+    public abstract Task<long> EraseHistoryAsync(DataConnection db, Erasure erasure, string? actorId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Calls a database's erasure routine, which answers one row (entries changed): its parameters are <paramref name="ids"/>
+    /// (the tenant where it takes one, the erasure's id, time and target as the database stores them) then the reason, the
+    /// audit fields, the subject, the count of targets and the erased actor, by name.
+    /// </summary>
+    protected static async Task<long> CallEraseHistoryAsync(
+        DataConnection db, string sql, Erasure erasure, string? actorId, IEnumerable<DataParameter> ids, CancellationToken cancellationToken)
+    {
+        var audit = erasure.Audit;
+        DataParameter[] parameters =
+        [
+            .. ids,
+            new("reason", erasure.Reason, DataType.NVarChar),
+            new("actor_id", audit.ActorId, DataType.NVarChar),
+            new("actor_name", audit.ActorName, DataType.NVarChar),
+            new("correlation_id", audit.CorrelationId, DataType.NVarChar),
+            new("client_address", audit.ClientAddress, DataType.NVarChar),
+            new("user_agent", audit.UserAgent, DataType.NVarChar),
+            new("subject", erasure.Subject.ToString(), DataType.NVarChar),
+            new("targets", erasure.Targets, DataType.Int64),
+            new("erased_actor", actorId, DataType.NVarChar),
+        ];
+        var rows = await db.QueryToListAsync(r => r.GetInt64(0), sql, cancellationToken, parameters).ConfigureAwait(false);
+        return rows.Single();
+    }
+
+    /// <summary>
     /// Calls a database's tenant deletion routine, which answers one row (targets, history entries deleted): its parameters
     /// are <paramref name="leading"/> (the id and time as the database stores them) then the deletion's reason and audit fields.
     /// </summary>

@@ -83,12 +83,13 @@ public sealed partial class Linq2DbTargetStore : ILedgerStore
                 where s.Position > afterPosition
                 from h in db.GetTable<HistoryRecord>().LeftJoin(h => h.Id == s.EntryId)
                 orderby s.Position
-                select new { Seal = s, Entry = h, Sequence = Sql.Property<long?>(h, FeedSequenceColumn) })
+                select new { Seal = s, Entry = h, Sequence = Sql.Property<long?>(h, FeedSequenceColumn), Erased = db.GetTable<ErasedEntryRecord>().Any(e => e.EntryId == s.EntryId) })
                 .Take(limit)
                 .ToListAsync(cancellationToken).ConfigureAwait(false);
             return [.. rows.Select(r => new SealedEntry(
                 r.Seal.ToSeal(),
-                r.Entry is null || r.Sequence is not { } sequence ? null : new FeedEntry(r.Entry.ToEntry(), FeedToken.Of(sequence, r.Entry.Version, r.Entry.Id))))];
+                r.Entry is null || r.Sequence is not { } sequence ? null : new FeedEntry(r.Entry.ToEntry(), FeedToken.Of(sequence, r.Entry.Version, r.Entry.Id)),
+                r.Erased))];
         }, cancellationToken, ReadScope.Snapshot);
     }
 

@@ -23,6 +23,8 @@ internal static class Tables
     public const string TenantDeletions = "tenant_deletions";
     public const string LedgerHeads = "ledger_heads";
     public const string LedgerSeals = "ledger_seals";
+    public const string Erasures = "erasures";
+    public const string ErasedEntries = "erased_entries";
 
     /// <summary>
     /// Every table that holds a tenant's rows, children first: the order a tenant's deletion empties them in (the store's
@@ -33,6 +35,7 @@ internal static class Tables
     [
         Links, Stays, History, HierarchyHistory, OperationFailures, OperationItems, Operations, HierarchyItems,
         .. marketsTable ? [Markets] : Array.Empty<string>(), Targets, StagnationClaims, WebhookDeadLetters, WebhookSubscriptions, LedgerSeals, LedgerHeads,
+        ErasedEntries, Erasures,
     ];
 
     /// <summary>
@@ -55,6 +58,7 @@ internal static class Tables
             (Operations, Write), (OperationItems, Write), (OperationFailures, Write), (HierarchyItems, Write), (Links, Write),
             (HierarchyHistory, Append), (StagnationClaims, "SELECT, INSERT, DELETE"), (Stays, Write),
             (WebhookSubscriptions, Write), (WebhookDeadLetters, Write), (TenantDeletions, "SELECT"), (LedgerHeads, Write), (LedgerSeals, Append),
+            (Erasures, "SELECT"), (ErasedEntries, "SELECT"),
         ];
         return string.Concat(grants.Select(g => $"GRANT {g.Privileges} ON {qualify(g.Table)} TO {grantee};\n"));
     }
@@ -298,6 +302,26 @@ internal static class StoreMapping
         seals.Property(s => s.PersonalHash).HasColumnName("personal_hash").IsNullable(false);
         seals.Property(s => s.Hash).HasColumnName("hash").IsNullable(false);
 
+        var erasures = builder.Entity<ErasureRecord>().HasTableName(Tables.Erasures);
+        erasures.Property(e => e.TenantId).HasColumnName("tenant_id").IsPrimaryKey(0).IsNullable(false);
+        erasures.Property(e => e.Id).HasColumnName("id").IsPrimaryKey(1).IsNullable(false);
+        erasures.Property(e => e.ErasedAt).HasColumnName("erased_at");
+        erasures.Property(e => e.Reason).HasColumnName("reason").IsNullable(false);
+        erasures.Property(e => e.ActorId).HasColumnName("actor_id").IsNullable(true);
+        erasures.Property(e => e.ActorName).HasColumnName("actor_name").IsNullable(true);
+        erasures.Property(e => e.CorrelationId).HasColumnName("correlation_id").IsNullable(false);
+        erasures.Property(e => e.ClientAddress).HasColumnName("client_address").IsNullable(true);
+        erasures.Property(e => e.UserAgent).HasColumnName("user_agent").IsNullable(true);
+        erasures.Property(e => e.Subject).HasColumnName("subject").IsNullable(false);
+        erasures.Property(e => e.TargetId).HasColumnName("target_id").IsNullable(true);
+        erasures.Property(e => e.Entries).HasColumnName("entries");
+        erasures.Property(e => e.Targets).HasColumnName("targets");
+
+        var erased = builder.Entity<ErasedEntryRecord>().HasTableName(Tables.ErasedEntries);
+        erased.Property(e => e.TenantId).HasColumnName("tenant_id").IsPrimaryKey(0).IsNullable(false);
+        erased.Property(e => e.EntryId).HasColumnName("entry_id").IsPrimaryKey(1).IsNullable(false);
+        erased.Property(e => e.ErasureId).HasColumnName("erasure_id").IsPrimaryKey(2).IsNullable(false);
+
         // Every LINQ read, update and delete of a connection sees its tenant's rows only (TenantConnection); the all-tenants
         // reads of the back office say IgnoreFilters() where they are written.
         targets.HasQueryFilter<TenantConnection>((t, db) => t.TenantId == db.Tenant);
@@ -313,6 +337,8 @@ internal static class StoreMapping
         deletions.HasQueryFilter<TenantConnection>((d, db) => d.TenantId == db.Tenant);
         heads.HasQueryFilter<TenantConnection>((h, db) => h.TenantId == db.Tenant);
         seals.HasQueryFilter<TenantConnection>((s, db) => s.TenantId == db.Tenant);
+        erasures.HasQueryFilter<TenantConnection>((e, db) => e.TenantId == db.Tenant);
+        erased.HasQueryFilter<TenantConnection>((e, db) => e.TenantId == db.Tenant);
 
         if (names.Schema is { } name)
         {
@@ -329,6 +355,8 @@ internal static class StoreMapping
             builder.Entity<TenantDeletionRecord>().HasSchemaName(name);
             builder.Entity<LedgerHeadRecord>().HasSchemaName(name);
             builder.Entity<LedgerSealRecord>().HasSchemaName(name);
+            builder.Entity<ErasureRecord>().HasSchemaName(name);
+            builder.Entity<ErasedEntryRecord>().HasSchemaName(name);
             if (names.MarketsTable)
             {
                 builder.Entity<MarketRecord>().HasSchemaName(name);
@@ -398,5 +426,12 @@ internal static class StoreMapping
         types.MapTime(heads.Property(h => h.SealedAt));
         types.MapTime(heads.Property(h => h.LeaseUntil));
         types.MapId(builder.Entity<LedgerSealRecord>().Property(s => s.EntryId));
+        var erasures = builder.Entity<ErasureRecord>();
+        types.MapId(erasures.Property(e => e.Id));
+        types.MapId(erasures.Property(e => e.TargetId));
+        types.MapTime(erasures.Property(e => e.ErasedAt));
+        var erased = builder.Entity<ErasedEntryRecord>();
+        types.MapId(erased.Property(e => e.EntryId));
+        types.MapId(erased.Property(e => e.ErasureId));
     }
 }

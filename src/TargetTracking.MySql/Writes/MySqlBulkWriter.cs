@@ -87,6 +87,8 @@ internal sealed class MySqlBulkWriter(Linq2DbDialect dialect) : DialectWriter
 
     private const string DeleteTenant = "CALL targettracking_delete_tenant(@tenant, @id, @deleted_at, @reason, @actor_id, @actor_name, @correlation_id, @client_address, @user_agent)";
 
+    private const string EraseHistory = "CALL targettracking_erase_history(@tenant, @id, @erased_at, @reason, @actor_id, @actor_name, @correlation_id, @client_address, @user_agent, @subject, @target_id, @targets, @erased_actor)";
+
     // The statements that recompute the stays of the targets in the JSON array parameter (StaysTable.Refresh); the tenant,
     // then the ids.
     private readonly (string Delete, string Insert) _staysRefresh =
@@ -99,6 +101,21 @@ internal sealed class MySqlBulkWriter(Linq2DbDialect dialect) : DialectWriter
             DeleteTenant,
             deletion,
             [Tenancy.Parameter(db), new("id", Stored.Id(deletion.Id), DataType.VarBinary), new("deleted_at", Stored.Time(deletion.DeletedAt), DataType.DateTime2)],
+            cancellationToken);
+
+    /// <summary>The privileged path: <c>targettracking_erase_history</c>, a definer procedure the run-time user runs only when granted.</summary>
+    public override Task<long> EraseHistoryAsync(DataConnection db, Erasure erasure, string? actorId, CancellationToken cancellationToken) =>
+        CallEraseHistoryAsync(
+            db,
+            EraseHistory,
+            erasure,
+            actorId,
+            [
+                Tenancy.Parameter(db),
+                new("id", Stored.Id(erasure.Id), DataType.VarBinary),
+                new("erased_at", Stored.Time(erasure.ErasedAt), DataType.DateTime2),
+                new("target_id", erasure.TargetId is { } target ? Stored.Id(target.Value) : null, DataType.VarBinary),
+            ],
             cancellationToken);
 
     public override Task<WriteCounts> WriteAsync(DataConnection db, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> locked, CancellationToken cancellationToken) =>

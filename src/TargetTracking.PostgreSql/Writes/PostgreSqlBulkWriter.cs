@@ -157,6 +157,16 @@ internal sealed class PostgreSqlBulkWriter(Linq2DbDialect dialect, PostgreSqlSta
     public override Task<(long Targets, long HistoryEntries)> DeleteTenantAsync(DataConnection db, TenantDeletion deletion, CancellationToken cancellationToken) =>
         CallDeleteTenantAsync(db, sql.DeleteTenant, deletion, [new("id", deletion.Id, DataType.Guid), new("deleted_at", deletion.DeletedAt, DataType.DateTimeOffset)], cancellationToken);
 
+    /// <summary>The privileged path: <c>erase_history</c>, a SECURITY DEFINER function the application role runs only when granted.</summary>
+    public override Task<long> EraseHistoryAsync(DataConnection db, Erasure erasure, string? actorId, CancellationToken cancellationToken) =>
+        CallEraseHistoryAsync(
+            db,
+            sql.EraseHistory,
+            erasure,
+            actorId,
+            [new("id", erasure.Id, DataType.Guid), new("erased_at", erasure.ErasedAt, DataType.DateTimeOffset), new("target_id", erasure.TargetId?.Value, DataType.Guid)],
+            cancellationToken);
+
     /// <summary>Splits the deletes into those that keep their history and those whose history goes with them.</summary>
     private static (List<TargetDelete> Keeping, List<TargetDelete> Purging) SplitDeletes(ChangeSet changes)
     {

@@ -72,6 +72,7 @@ internal sealed class PostgreSqlStatements
         // Every row of the transaction's tenant and the record of its deletion (migration 0014), through linq2db: its
         // first command of the transaction sets the tenant (TenantSetting).
         DeleteTenant = $"SELECT deleted_targets, deleted_history_entries FROM {s}.delete_tenant(@id, @deleted_at, @reason, @actor_id, @actor_name, @correlation_id, @client_address, @user_agent)";
+        EraseHistory = $"SELECT {s}.erase_history(@id, @erased_at, @reason, @actor_id, @actor_name, @correlation_id, @client_address, @user_agent, @subject, @target_id, @targets, @erased_actor)";
 
 
     }
@@ -163,6 +164,9 @@ internal sealed class PostgreSqlStatements
     public string DeleteTargetsPurgingHistory { get; }
 
     public string DeleteTenant { get; }
+
+    /// <summary>Gets the call of <c>erase_history</c>, the privileged path of an erasure (migration 0018).</summary>
+    public string EraseHistory { get; }
 
     /// <summary>
     /// History entries from rows (<see cref="UnnestRows"/>); with <paramref name="deals"/>, the rows carry the amount and owner

@@ -157,6 +157,45 @@ internal sealed class SqliteBulkWriter(Linq2DbDialect dialect) : DialectWriter
         return (targets, historyEntries);
     }
 
+    /// <summary>
+    /// The library's own erasure path: the history update trigger (migration 0017) lets an update through only while the permit
+    /// function answers 1, and only this connection defines it, only for this statement. The statements are LINQ; SQLite
+    /// evaluates every assignment on the row as it was, so the actor id is compared before it is replaced.
+    /// </summary>
+    public override async Task<long> EraseHistoryAsync(DataConnection db, Erasure erasure, string? actorId, CancellationToken cancellationToken)
+    {
+        long entries = 0;
+        if (actorId is not null)
+        {
+            var named = db.GetTable<HistoryRecord>().Where(h => h.ActorId == actorId || h.OldOwnerId == actorId || h.NewOwnerId == actorId);
+            var (tenant, erasureId) = (erasure.Tenant, erasure.Id);
+            entries = await named.Select(h => new ErasedEntryRecord { TenantId = tenant, EntryId = h.Id, ErasureId = erasureId })
+                .InsertAsync(db.GetTable<ErasedEntryRecord>(), r => r, cancellationToken).ConfigureAwait(false);
+            var connection = (SqliteConnection)Linq2DbDialect.ConnectionOf(db)!;
+            connection.CreateFunction<long?>(PurgePermit, () => 1);
+            try
+            {
+                await named
+                    .Set(h => h.ActorName, h => h.ActorId == actorId ? null : h.ActorName)
+                    .Set(h => h.ClientAddress, h => h.ActorId == actorId ? null : h.ClientAddress)
+                    .Set(h => h.UserAgent, h => h.ActorId == actorId ? null : h.UserAgent)
+                    .Set(h => h.Note, h => h.ActorId == actorId ? null : h.Note)
+                    .Set(h => h.OldOwnerId, h => h.OldOwnerId == actorId ? null : h.OldOwnerId)
+                    .Set(h => h.NewOwnerId, h => h.NewOwnerId == actorId ? null : h.NewOwnerId)
+                    .Set(h => h.ActorId, h => h.ActorId == actorId ? null : h.ActorId)
+                    .UpdateAsync(cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                // Withdrawn, not removed: a pooled connection that meets the trigger again is refused as append-only.
+                connection.CreateFunction<long?>(PurgePermit, () => null);
+            }
+        }
+
+        await db.InsertAsync(ErasureRecord.From(erasure with { Entries = entries }), token: cancellationToken).ConfigureAwait(false);
+        return entries;
+    }
+
     /// <summary>Writes a unit of work's changes: each kind of write one prepared statement run per row.</summary>
     private static async Task<WriteCounts> WriteAsync(
         Unit unit, (string Delete, string Insert) staysRefresh, ChangeSet changes, IReadOnlyDictionary<TargetId, Target> known, CancellationToken cancellationToken)

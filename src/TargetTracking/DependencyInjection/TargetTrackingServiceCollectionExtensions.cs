@@ -59,6 +59,7 @@ public static class TargetTrackingServiceCollectionExtensions
         services.TryAddSingleton(sp => new TargetReports(sp.GetRequiredService<TargetTracker>(), sp.GetService<IOptions<ReportOptions>>()?.Value));
         services.TryAddSingleton(sp => new TargetOperations(sp.GetRequiredService<TargetTracker>(), sp.GetService<ILogger<TargetOperations>>()));
         services.TryAddSingleton(sp => new TenantPurge(sp.GetRequiredService<TargetTracker>(), sp.GetService<ILogger<TenantPurge>>()));
+        services.TryAddSingleton(sp => new PersonalDataErasure(sp.GetRequiredService<TargetTracker>(), sp.GetService<ILogger<PersonalDataErasure>>()));
 
         // At start-up, log the stored statuses the pipeline does not have (EventId 20); never stops the host.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, UnconfiguredStatusCheck>(

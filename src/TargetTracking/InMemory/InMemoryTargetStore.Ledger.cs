@@ -66,8 +66,9 @@ public sealed partial class InMemoryTargetStore
         }
 
         // Brute force, as the model: every entry of the tenant by id.
-        var entries = Volatile.Read(ref partition.State).Feed.ToDictionary(r => r.Entry.Id, r => new FeedEntry(r.Entry, FeedToken.Of(r.Sequence, r.Entry.Version, r.Entry.Id)));
-        IReadOnlyList<SealedEntry> page = [.. seals.Select(s => new SealedEntry(s, entries.GetValueOrDefault(s.EntryId)))];
+        var state = Volatile.Read(ref partition.State);
+        var entries = state.Feed.ToDictionary(r => r.Entry.Id, r => new FeedEntry(r.Entry, FeedToken.Of(r.Sequence, r.Entry.Version, r.Entry.Id)));
+        IReadOnlyList<SealedEntry> page = [.. seals.Select(s => new SealedEntry(s, entries.GetValueOrDefault(s.EntryId), state.ErasedEntries.Contains(s.EntryId)))];
         return Task.FromResult(page);
     }
 

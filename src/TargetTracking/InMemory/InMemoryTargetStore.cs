@@ -8,7 +8,7 @@ namespace TargetTracking.InMemory;
 /// the write lock from <see cref="BeginWriteAsync"/> until the session ends, as row locks would serialize
 /// writers to the same rows in a database. Thread-safe; data lives as long as the instance.
 /// </summary>
-public sealed partial class InMemoryTargetStore : ITargetRepository, IOperationStore, IIntegrityStore, IHierarchyStore, IChangeFeedStore, IReportStore, IStagnationClaims, ITenantStore, IWebhookStore, ILedgerStore
+public sealed partial class InMemoryTargetStore : ITargetRepository, IOperationStore, IIntegrityStore, IHierarchyStore, IChangeFeedStore, IReportStore, IStagnationClaims, ITenantStore, IWebhookStore, ILedgerStore, IErasureStore
 {
     // What every tenant's view shares: the tenants' data, one writer at a time, one commit sequence.
     private readonly Tenants _tenants;
@@ -386,6 +386,12 @@ public sealed partial class InMemoryTargetStore : ITargetRepository, IOperationS
 
         /// <summary>Gets every stored entry with the commit sequence of its unit of work, in commit order.</summary>
         public ImmutableList<FeedRow> Feed { get; init; } = [];
+
+        /// <summary>Gets the erasures of personal data, oldest first, and the entries they changed.</summary>
+        public ImmutableList<Erasure> Erasures { get; init; } = [];
+
+        /// <summary>Gets the ids of the entries an erasure changed.</summary>
+        public ImmutableHashSet<Guid> ErasedEntries { get; init; } = [];
     }
 
     private sealed record FeedRow(long Sequence, HistoryEntry Entry);

@@ -174,6 +174,76 @@ public sealed class Ledger
         return SignedLedgerDigest.Sign(digest, signingKey);
     }
 
+    /// <summary>
+    /// Lists every sealed position that no longer holds, not only the first: after a restore, or against the last digest, it
+    /// says exactly which sealed entries are missing or changed since. Each seal is checked against the stored hash of the
+    /// one before it, so a change at one position does not hide the next; with a digest whose hash the stored chain still
+    /// reaches (no <see cref="LedgerBreakKind.Rewritten"/>), the stored hashes are the ones the digest proves, and the list is
+    /// complete. Positions the digest saw and the chain lacks come as one <see cref="LedgerBreakKind.Truncated"/> break
+    /// naming the range; a run of positions without seals as one <see cref="LedgerBreakKind.Missing"/> break naming it.
+    /// Memory is flat in the size of the history (pages of <see cref="LedgerOptions.BatchSize"/>) and in <paramref name="limit"/>.
+    /// </summary>
+    /// <param name="since">The last digest kept outside the database (checked with <see cref="SignedLedgerDigest.Verify"/>); <see langword="null"/> for none.</param>
+    /// <param name="limit">The most breaks listed; the list stops there.</param>
+    /// <param name="cancellationToken">Cancels the verification.</param>
+    /// <returns>The broken positions, in position order; empty when every sealed entry is as sealed.</returns>
+    /// <exception cref="ArgumentException">The digest is of another tenant.</exception>
+    public async Task<IReadOnlyList<LedgerBreak>> FindBreaksAsync(LedgerDigest? since = null, int limit = 1000, CancellationToken cancellationToken = default)
+    {
+        Guard.Against.NegativeOrZero(limit);
+        var store = _tracker.Port<ILedgerStore>();
+        var tenant = _tracker.CurrentTenant;
+        if (since is not null && since.Tenant != tenant)
+        {
+            throw new ArgumentException($"The digest is of tenant '{since.Tenant}'; this ledger verifies tenant '{tenant}'.", nameof(since));
+        }
+
+        var head = await store.ReadLedgerHeadAsync(cancellationToken).ConfigureAwait(false) ?? LedgerHead.Start;
+        var breaks = new List<LedgerBreak>();
+        var previous = LedgerEncoding.Genesis;
+        long next = 1;
+        while (breaks.Count < limit)
+        {
+            var page = await store.ReadSealsAsync(next - 1, _options.BatchSize, cancellationToken).ConfigureAwait(false);
+            foreach (var (seal, entry, erased) in page.TakeWhile(s => s.Seal.Position <= head.Position))
+            {
+                if (seal.Position > next)
+                {
+                    // The seal before this one is gone with its hash: this one cannot be checked, the ones after it can.
+                    breaks.Add(new LedgerBreak(LedgerBreakKind.Missing, next, null, null, $"No seals at positions {next} to {seal.Position - 1}."));
+                }
+                else if (Check(previous, tenant, seal, entry, erased) is { } broken)
+                {
+                    breaks.Add(broken);
+                }
+
+                if (Rewritten(since, seal, entry) is { } rewritten)
+                {
+                    breaks.Add(rewritten);
+                }
+
+                (previous, next) = (seal.Hash, seal.Position + 1);
+            }
+
+            if (page.Count < _options.BatchSize || page[^1].Seal.Position >= head.Position)
+            {
+                break;
+            }
+        }
+
+        if (since is not null && next <= since.Position && breaks.Count < limit)
+        {
+            breaks.Add(new LedgerBreak(LedgerBreakKind.Truncated, next, null, null, $"Positions {next} to {since.Position} are missing: the digest of {since.IssuedAt:O} saw them sealed."));
+        }
+
+        return [.. breaks.Take(limit)];
+    }
+
+    private static LedgerBreak? Rewritten(LedgerDigest? since, LedgerSeal seal, FeedEntry? entry) =>
+        since is not null && seal.Position == since.Position && seal.Hash != since.Hash
+            ? new LedgerBreak(LedgerBreakKind.Rewritten, seal.Position, seal.EntryId, entry?.Entry.TargetId, $"The chain hash at position {seal.Position} is not the one the digest of {since.IssuedAt:O} signed: the chain was recomputed after a change at or before it.")
+            : null;
+
     private static LedgerBreak Inserted(long position, FeedEntry entry) =>
         new(LedgerBreakKind.Inserted, position, entry.Entry.Id, entry.Entry.TargetId, $"Entry {entry.Entry.Id} (version {entry.Entry.Version}) has no seal but sits among the sealed entries, before position {position}.");
 
@@ -185,7 +255,7 @@ public sealed class Ledger
         while (true)
         {
             var page = await store.ReadSealsAsync(after, _options.BatchSize, cancellationToken).ConfigureAwait(false);
-            foreach (var (seal, entry) in page)
+            foreach (var (seal, entry, erased) in page)
             {
                 if (seal.Position > headPosition)
                 {
@@ -198,30 +268,14 @@ public sealed class Ledger
                     return (new LedgerBreak(LedgerBreakKind.Missing, position, null, null, $"No seal at position {position} (the next is at {seal.Position})."), verified, previous);
                 }
 
-                if (entry is null)
-                {
-                    return (new LedgerBreak(LedgerBreakKind.Missing, position, seal.EntryId, null, $"Entry {seal.EntryId}, sealed at position {position}, is gone."), verified, previous);
-                }
-
-                if (inserted is not null && inserted.Token.CompareTo(entry.Token) < 0)
+                if (entry is not null && inserted is not null && inserted.Token.CompareTo(entry.Token) < 0)
                 {
                     return (Inserted(position, inserted), verified, previous);
                 }
 
-                var e = entry.Entry;
-                if (LedgerEncoding.PersonalHash(_key, e) != seal.PersonalHash)
+                if ((Check(previous, tenant, seal, entry, erased) ?? Rewritten(since, seal, entry)) is { } broken)
                 {
-                    return (new LedgerBreak(LedgerBreakKind.Changed, position, e.Id, e.TargetId, $"A personal field of entry {e.Id} (actor, client address, user agent or note) is not what was sealed at position {position}."), verified, previous);
-                }
-
-                if (LedgerEncoding.Chain(previous, tenant, position, entry, seal.PersonalHash) != seal.Hash)
-                {
-                    return (new LedgerBreak(LedgerBreakKind.Changed, position, e.Id, e.TargetId, $"Entry {e.Id} is not what was sealed at position {position}."), verified, previous);
-                }
-
-                if (since is not null && position == since.Position && seal.Hash != since.Hash)
-                {
-                    return (new LedgerBreak(LedgerBreakKind.Rewritten, position, e.Id, e.TargetId, $"The chain hash at position {position} is not the one the digest of {since.IssuedAt:O} signed: the chain was recomputed after a change at or before it."), verified, previous);
+                    return (broken, verified, previous);
                 }
 
                 previous = seal.Hash;
@@ -235,6 +289,29 @@ public sealed class Ledger
 
             after = page[^1].Seal.Position;
         }
+    }
+
+    /// <summary>Checks one seal against its entry and the chain hash before it: the entry is there, its personal hash and its leaf are as sealed.</summary>
+    private LedgerBreak? Check(string previous, string tenant, LedgerSeal seal, FeedEntry? entry, bool erased)
+    {
+        var position = seal.Position;
+        if (entry is null)
+        {
+            return new LedgerBreak(LedgerBreakKind.Missing, position, seal.EntryId, null, $"Entry {seal.EntryId}, sealed at position {position}, is gone.");
+        }
+
+        var e = entry.Entry;
+
+        // An erased entry's personal fields were replaced on purpose (recorded with its erasure): the chain still covers the
+        // personal hash sealed over the values it had, which is all that can be checked.
+        if (!erased && LedgerEncoding.PersonalHash(_key, e) != seal.PersonalHash)
+        {
+            return new LedgerBreak(LedgerBreakKind.Changed, position, e.Id, e.TargetId, $"A personal field of entry {e.Id} (actor, client address, user agent or note) is not what was sealed at position {position}.");
+        }
+
+        return LedgerEncoding.Chain(previous, tenant, position, entry, seal.PersonalHash) != seal.Hash
+            ? new LedgerBreak(LedgerBreakKind.Changed, position, e.Id, e.TargetId, $"Entry {e.Id} is not what was sealed at position {position}.")
+            : null;
     }
 
     /// <summary>The target row that disagrees with its newest entry at the lowest position, by the integrity check's rule.</summary>

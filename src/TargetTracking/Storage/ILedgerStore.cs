@@ -21,7 +21,8 @@ public sealed record LedgerSeal(long Position, Guid EntryId, string PersonalHash
 /// <summary>A seal with the entry it names, as stored.</summary>
 /// <param name="Seal">The seal.</param>
 /// <param name="Entry">The entry with its feed position; <see langword="null"/> when no entry has the seal's id.</param>
-public sealed record SealedEntry(LedgerSeal Seal, FeedEntry? Entry);
+/// <param name="Erased">Whether an erasure (<see cref="IErasureStore"/>) lists the entry: its personal fields were replaced, so verification takes the sealed personal hash.</param>
+public sealed record SealedEntry(LedgerSeal Seal, FeedEntry? Entry, bool Erased = false);
 
 /// <summary>A sealer's lease on its tenant's chain: one sealer extends a chain at a time, across host instances.</summary>
 /// <param name="Owner">The sealer that holds it (<see cref="LedgerOptions.InstanceId"/>).</param>
@@ -67,7 +68,7 @@ public interface ILedgerStore
 
     /// <summary>
     /// Reads the seals after a position, in position order, each with the entry it names (its feed position included), or
-    /// none where the entry is gone. Positions are as stored: a deleted seal leaves a gap.
+    /// none where the entry is gone, and whether an erasure lists the entry. Positions are as stored: a deleted seal leaves a gap.
     /// </summary>
     /// <param name="afterPosition">The position to read after (0 for the first).</param>
     /// <param name="limit">How many seals at most.</param>

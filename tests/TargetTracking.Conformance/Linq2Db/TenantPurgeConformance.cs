@@ -69,6 +69,28 @@ public abstract class TenantPurgeConformance<TFixture>(TFixture fixture) : IClas
         database.ScalarAsync<long>($"SELECT COUNT(*) FROM {database.Qualify(table)} WHERE tenant_id = '{tenant}'");
 
     /// <summary>Writes at least one row of the tenant into every table the store keys by tenant.</summary>
+    [Fact]
+    public async Task Erasures_AreAppendOnly_AndHistoryStaysNotUpdatable_AgainstPlainSql()
+    {
+        var database = await fixture.CreateEmptyDatabaseAsync();
+        var tracker = TestTracker.For(database.CreateStore()).ForTenant("acme");
+        await tracker.CreateAsync(new NewTarget("Deal"), Who);
+        await tracker.CreateAsync(new NewTarget("Other"), new AuditContext { ActorId = "u-2", ActorName = "Bob" });
+        var erasure = await new PersonalDataErasure(tracker).EraseActorAsync(Who.ActorId!, "Erasure request", Who);
+        Assert.Equal(1, erasure.Entries);
+
+        foreach (var table in new[] { Tables.Erasures, Tables.ErasedEntries })
+        {
+            var name = database.Qualify(table);
+            await Assert.ThrowsAnyAsync<Exception>(() => database.ScalarAsync<long>($"UPDATE {name} SET tenant_id = 'globex'"));
+            await Assert.ThrowsAnyAsync<Exception>(() => database.ScalarAsync<long>($"DELETE FROM {name}"));
+        }
+
+        // The erasure's own path is the only one: a plain session still cannot rewrite an entry's personal fields.
+        await Assert.ThrowsAnyAsync<Exception>(() => database.ScalarAsync<long>($"UPDATE {database.Qualify(Tables.History)} SET actor_name = 'Mallory'"));
+        Assert.Equal("Erasure request", Assert.Single(await new PersonalDataErasure(tracker).GetErasuresAsync()).Reason);
+    }
+
     private static async Task FillEveryTableAsync(TargetTracker tenant, FakeTimeProvider clock)
     {
         var deal = (await tenant.CreateAsync(new NewTarget("Deal", null, ["EU"], "Cold"), Who)).Value!;
@@ -87,5 +109,6 @@ public abstract class TenantPurgeConformance<TFixture>(TFixture fixture) : IClas
         Assert.NotNull(await hooks.TryLeaseAsync(new WebhookLease("crm", "sender", now.AddMinutes(1)), now));
         await hooks.AddDeadLetterAsync(new WebhookDeadLetter("crm", Guid.CreateVersion7(), deal.Id, FeedToken.Of(1, 1, Guid.Empty), "{}", 1, null, now));
         Assert.True(await new Ledger(tenant, LedgerSamples.Options(), clock).SealOnceAsync() > 0);
+        Assert.True((await new PersonalDataErasure(tenant).EraseActorAsync(Who.ActorId!, "Erasure request", Who)).Entries > 0);
     }
 }
