@@ -43,6 +43,7 @@ public static class TargetTrackingEndpointRouteBuilderExtensions
         OperationsEndpoints.Map(groups);
         IntegrityEndpoints.Map(groups);
         TenantEndpoints.Map(groups);
+        ErasureEndpoints.Map(groups);
         FeedEndpoints.Map(groups);
         HealthEndpoints.Map(groups);
         return api;

@@ -33,7 +33,7 @@ public sealed class MalformedRequestTests : IAsyncLifetime
 
     private PackageHost _host = null!;
 
-    public static TheoryData<string> Families => ["targets", "bulk", "pipeline", "hierarchy", "reports", "operations", "integrity", "tenant", "feed", "health"];
+    public static TheoryData<string> Families => ["targets", "bulk", "pipeline", "hierarchy", "reports", "operations", "integrity", "tenant", "erasures", "feed", "health"];
 
     public async Task InitializeAsync() => _host = await PackageHost.StartAsync();
 
@@ -103,6 +103,12 @@ public sealed class MalformedRequestTests : IAsyncLifetime
             {
                 ("POST", "/tenant/delete", true),
                 ("GET", $"/tenant/deletions?{Query(random, "x")}", false),
+            }),
+            "erasures" => Pick(random, new (string, string, bool)[]
+            {
+                ("POST", "/erasures/actor", true),
+                ("POST", $"/erasures/target/{Segment(random)}", true),
+                ("GET", $"/erasures?{Query(random, "x")}", false),
             }),
             "feed" => ("GET", $"/feed?after={Segment(random)}", false),
             "health" => ("GET", $"/health?{Query(random, "x")}", true),

@@ -27,7 +27,7 @@ public sealed partial class PackageEndpointsTests : IAsyncLifetime
             "DELETE /tt/targets/{id:guid}", "GET /tt/targets/{id:guid}/history", "GET /tt/targets/{id:guid}/stays", "POST /tt/targets/bulk/status",
             "GET /tt/pipeline/", "GET /tt/pipeline/counts", "POST /tt/goals", "PUT /tt/targets/{targetId:guid}/links/{itemId:guid}",
             "GET /tt/reports/pipeline", "POST /tt/operations/", "POST /tt/operations/{id}/cancel", "POST /tt/operations/{id}/resume",
-            "GET /tt/operations/{id}/failures", "POST /tt/integrity/check", "POST /tt/integrity/repair", "POST /tt/tenant/delete", "GET /tt/tenant/deletions", "GET /tt/feed", "GET /tt/health",
+            "GET /tt/operations/{id}/failures", "POST /tt/integrity/check", "POST /tt/integrity/repair", "POST /tt/tenant/delete", "GET /tt/tenant/deletions", "POST /tt/erasures/actor", "POST /tt/erasures/target/{id:guid}", "GET /tt/erasures/", "GET /tt/feed", "GET /tt/health",
         ];
         Assert.All(expected, e => Assert.Contains(e, routes));
     }
@@ -133,6 +133,35 @@ public sealed partial class PackageEndpointsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Erasure_OfAnActorAndOfATarget_ReplacesTheirPersonalFields_AndIsRecorded_ForAdminsOnly()
+    {
+        await using var host = await PackageHost.StartAsync();
+        var client = host.Client(PackageHost.AllRoles);
+        client.DefaultRequestHeaders.Add("X-Correlation-Id", "dsar-12");
+        var created = await client.CreateAsync("Jane Doe's deal", status: "Cold", prefix: "/tt");
+
+        await (await client.PostAsJsonAsync("/tt/erasures/actor", new { actorId = "user-1", reason = " " }, Api.Json)).AssertInvalidFieldAsync("reason");
+        await (await client.PostAsJsonAsync("/tt/erasures/actor", new { reason = "x" }, Api.Json)).AssertInvalidFieldAsync("actorId");
+        Assert.Equal(HttpStatusCode.Forbidden, (await host.Client("writer").PostAsJsonAsync("/tt/erasures/actor", new { actorId = "user-1", reason = "x" }, Api.Json)).StatusCode);
+
+        var actor = await client.PostAsJsonAsync("/tt/erasures/actor", new { actorId = "user-1", reason = "Data subject request 12" }, Api.Json);
+        Assert.Equal(HttpStatusCode.OK, actor.StatusCode);
+        var erased = await actor.Content.ReadFromJsonAsync<JsonElement>(Api.Json);
+        Assert.Equal(("Actor", "Data subject request 12", "dsar-12", 1L), (erased.GetProperty("subject").GetString(), erased.GetProperty("reason").GetString(), erased.GetProperty("correlationId").GetString(), erased.GetProperty("entries").GetInt64()));
+        var entry = (await client.GetHistoryAsync(created.Id, prefix: "/tt")).Items.Single();
+        Assert.Equal((null, null), (entry.ActorId, entry.ActorName));
+
+        var target = await client.PostAsJsonAsync($"/tt/erasures/target/{created.Id}", new { reason = "Named a person" }, Api.Json);
+        Assert.Equal(HttpStatusCode.OK, target.StatusCode);
+        Assert.Equal("Target", (await target.Content.ReadFromJsonAsync<JsonElement>(Api.Json)).GetProperty("subject").GetString());
+        var read = await client.GetFromJsonAsync<JsonElement>($"/tt/targets/{created.Id}", Api.Json);
+        Assert.Equal(Erasure.ErasedName, read.GetProperty("name").GetString());
+
+        var records = await client.GetFromJsonAsync<JsonElement>("/tt/erasures", Api.Json);
+        Assert.Equal(2, records.GetArrayLength());
+    }
+
+    [Fact]
     public async Task LostReasons_TravelInTheBody_AndTheirRefusalsAreTypedProblems()
     {
         await using var host = await PackageHost.StartAsync(services: s => s.Configure<TargetTrackingOptions>(o => o.Pipeline.LostReasons.Add("Price")));
@@ -222,7 +251,7 @@ public sealed partial class PackageEndpointsTests : IAsyncLifetime
     }
 
     private static string GroupOf(string method, string route) =>
-        route.StartsWith("/tt/integrity", StringComparison.Ordinal) || route.StartsWith("/tt/tenant", StringComparison.Ordinal) || (method == "POST" && route.StartsWith("/tt/operations", StringComparison.Ordinal)) ? "admin"
+        route.StartsWith("/tt/integrity", StringComparison.Ordinal) || route.StartsWith("/tt/tenant", StringComparison.Ordinal) || route.StartsWith("/tt/erasures", StringComparison.Ordinal) || (method == "POST" && route.StartsWith("/tt/operations", StringComparison.Ordinal)) ? "admin"
         : method == "GET" ? "reader"
         : "writer";
 
