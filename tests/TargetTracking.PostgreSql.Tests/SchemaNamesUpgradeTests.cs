@@ -186,11 +186,11 @@ public sealed partial class SchemaNamesUpgradeTests(PostgreSqlFixture fixture) :
         var (to, from) = ($"\"{schema}\"", $"\"{written}\"");
         await Db.ExecuteAsync(DataSource, $"ALTER TABLE {to}.target_tracking_migrations RENAME TO schema_version; ALTER TABLE {to}.schema_version RENAME CONSTRAINT target_tracking_migrations_pkey TO schema_version_pkey");
         // Today's tables have columns version 9 has not, after its own: the tenant (migration 0012), the amount and owner
-        // (0015), the lost reasons (0017). Every column but those, in order.
+        // (0015), the lost reasons (0017), the effective time (0019). Every column but those, in order.
         async Task<string> ColumnsAsync(string table) => await Db.ScalarAsync<string>(
             DataSource,
             "SELECT string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 " +
-            "AND column_name NOT IN ('tenant_id', 'amount_units', 'currency', 'owner_id', 'old_amount_units', 'old_currency', 'new_amount_units', 'new_currency', 'old_owner_id', 'new_owner_id', 'reason', 'reason_note')",
+            "AND column_name NOT IN ('tenant_id', 'amount_units', 'currency', 'owner_id', 'old_amount_units', 'old_currency', 'new_amount_units', 'new_currency', 'old_owner_id', 'new_owner_id', 'reason', 'reason_note', 'effective_at')",
             written,
             table);
         foreach (var (old, renamed) in Tables.Where(t => t.Old is not "history" and not "feed_clock"))

@@ -76,7 +76,9 @@ internal static class PgBouncer
         }
 
 
-        // What a host writes behind a transaction-mode pooler: no reset on close (there is no session to reset).
-        return new NpgsqlConnectionStringBuilder(direct) { Host = "127.0.0.1", Port = port, NoResetOnClose = true }.ConnectionString;
+        // What a host writes behind a transaction-mode pooler: no reset on close (there is no session to reset). The pooler
+        // queues a client while its 20 server connections are busy, which the suites running in parallel can make last longer
+        // than Npgsql's default 15 s to connect: a queued client waits, it is not a failure of the store.
+        return new NpgsqlConnectionStringBuilder(direct) { Host = "127.0.0.1", Port = port, NoResetOnClose = true, Timeout = 60 }.ConnectionString;
     }
 }
