@@ -86,4 +86,8 @@ internal static class TargetProblems
 
     /// <summary>An <see cref="InvalidInputError"/> for one field, for input the API checks before the core sees it.</summary>
     public static InvalidInputError Invalid(string field, string message) => new([new FieldError(field, message)]);
+
+    /// <summary>The answer to a required text field left empty or white space (a reason kept in an audit record, an actor id); <see langword="null"/> when it is given.</summary>
+    public static IResult? Missing(string? value, string field, string message) =>
+        string.IsNullOrWhiteSpace(value) ? Invalid(field, message).ToProblem() : null;
 }

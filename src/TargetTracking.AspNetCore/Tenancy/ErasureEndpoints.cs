@@ -16,17 +16,13 @@ internal static class ErasureEndpoints
 
         erasures.MapPost("/actor", async (ActorErasureRequest body, PersonalDataErasure erasure, CancellationToken cancellationToken) =>
         {
-            if (string.IsNullOrWhiteSpace(body.ActorId))
-            {
-                return TargetProblems.Invalid("actorId", "actorId is required: the actor whose personal data is erased, as history records it.").ToProblem();
-            }
-
-            if (Reasonless(body.Reason) is { } refused)
+            if ((TargetProblems.Missing(body.ActorId, "actorId", "actorId is required: the actor whose personal data is erased, as history records it.")
+                ?? Reasonless(body.Reason)) is { } refused)
             {
                 return refused;
             }
 
-            var erased = await erasure.EraseActorAsync(body.ActorId, body.Reason!, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var erased = await erasure.EraseActorAsync(body.ActorId!, body.Reason!, cancellationToken: cancellationToken).ConfigureAwait(false);
             return TypedResults.Ok(ErasureLine.Of(erased));
         })
             .WithSummary("Erases an actor's personal data (every history entry the actor wrote or is named in, the targets the actor owns) and records the erasure; the ledger still verifies.")
@@ -52,9 +48,7 @@ internal static class ErasureEndpoints
     }
 
     private static IResult? Reasonless(string? reason) =>
-        string.IsNullOrWhiteSpace(reason)
-            ? TargetProblems.Invalid("reason", "reason is required: why the data is erased (kept in the erasure record).").ToProblem()
-            : null;
+        TargetProblems.Missing(reason, "reason", "reason is required: why the data is erased (kept in the erasure record).");
 }
 
 /// <summary>The body of an actor's erasure.</summary>

@@ -16,12 +16,12 @@ internal static class TenantEndpoints
         // Deletes every row of the call's tenant in one transaction; the reason is required and kept with who asked.
         tenant.MapPost("/delete", async (TenantDeleteRequest body, TenantPurge purge, CancellationToken cancellationToken) =>
         {
-            if (string.IsNullOrWhiteSpace(body.Reason))
+            if (TargetProblems.Missing(body.Reason, "reason", "reason is required: why the tenant is deleted (kept in its deletion record).") is { } refused)
             {
-                return TargetProblems.Invalid("reason", "reason is required: why the tenant is deleted (kept in its deletion record).").ToProblem();
+                return refused;
             }
 
-            var deletion = await purge.DeleteAsync(body.Reason, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var deletion = await purge.DeleteAsync(body.Reason!, cancellationToken: cancellationToken).ConfigureAwait(false);
             return TypedResults.Ok(TenantDeletionLine.Of(deletion));
         })
             .WithSummary("Deletes every row of the call's tenant through the store's purge path and records the deletion outside the tenant.")
